@@ -1,0 +1,1 @@
+import { x } from "@samsa/protocol"; export const y = x + 1;

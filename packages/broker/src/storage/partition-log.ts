@@ -1,0 +1,122 @@
+/**
+ * The storage contract the broker's handlers use. One PartitionLog per topic-partition, one
+ * StorageEngine per broker (file engine in production, memory engine for tests and embedding).
+ * Both engines pass the same conformance suite (test/storage/conformance.ts).
+ *
+ * Data is kept as Kafka RecordBatch v2 bytes exactly as produced, with offsets assigned in
+ * place; the log never decodes records on the append or read path.
+ */
+
+export interface LogConfig {
+  /** segment.bytes */
+  segmentBytes: number;
+  /** segment.ms (roll even if not full) */
+  segmentMs: number;
+  /** retention.ms; -1 = unlimited */
+  retentionMs: number;
+  /** retention.bytes per partition; -1 = unlimited */
+  retentionBytes: number;
+  /** segment.index.bytes: max size of an offset/time index file */
+  segmentIndexBytes: number;
+  /** index.interval.bytes: bytes of log between index entries */
+  indexIntervalBytes: number;
+  /** flush.messages; Long.MAX = rely on the OS */
+  flushMessages: number;
+  /** flush.ms */
+  flushMs: number;
+  /** cleanup.policy: 'delete' | 'compact' | 'compact,delete' */
+  cleanupPolicy: string;
+  /** delete.retention.ms: how long tombstones survive compaction */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms */
+  minCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio */
+  minCleanableDirtyRatio: number;
+  /** file.delete.delay.ms */
+  fileDeleteDelayMs: number;
+  /** message.timestamp.type: 'CreateTime' | 'LogAppendTime' */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** max.message.bytes */
+  maxMessageBytes: number;
+}
+
+export interface AppendInfo {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** log append time if the topic uses LogAppendTime, else -1n */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+  recordCount: number;
+}
+
+export interface ReadInfo {
+  /** Whole batches, concatenated as on disk; empty Buffer when nothing is available. */
+  records: Buffer;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+  highWatermark: bigint;
+}
+
+export interface TimestampOffset {
+  timestamp: bigint;
+  offset: bigint;
+  leaderEpoch: number;
+}
+
+export interface SegmentInfo {
+  baseOffset: bigint;
+  sizeBytes: number;
+  /** largest timestamp in the segment (-1n if empty) */
+  maxTimestamp: bigint;
+}
+
+export interface PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly logStartOffset: bigint;
+  readonly logEndOffset: bigint;
+  /** On a single node the high watermark is the log end offset once appended. */
+  readonly highWatermark: bigint;
+  readonly sizeBytes: number;
+
+  /**
+   * Appends one or more validated v2 batches (already CRC-checked by the caller). Assigns
+   * offsets in place, stamps log append time when configured, indexes, rolls segments.
+   */
+  append(batches: Buffer, opts: { leaderEpoch: number; nowMs: number }): AppendInfo;
+
+  /**
+   * Reads whole batches starting at the batch containing `offset`, up to `maxBytes` (at least
+   * one batch when `minOneBatch`), never past `maxOffset` (exclusive; the HW or LSO).
+   * Throws OffsetOutOfRange (a KafkaError with that code) when offset is outside the log.
+   */
+  read(offset: bigint, maxBytes: number, opts: { minOneBatch: boolean; maxOffset?: bigint }): ReadInfo;
+
+  /** ListOffsets by timestamp: the first offset whose timestamp >= ts, or null. */
+  offsetForTimestamp(timestamp: bigint): TimestampOffset | null;
+  /** ListOffsets MAX_TIMESTAMP: the offset of the record with the largest timestamp. */
+  offsetOfMaxTimestamp(): TimestampOffset | null;
+
+  /** DeleteRecords: moves the log start offset forward; returns the new log start offset. */
+  deleteRecordsBefore(offset: bigint): bigint;
+
+  /** Applies retention (time and size) and deletes whole segments before the log start. */
+  applyRetention(nowMs: number): void;
+
+  updateConfig(config: LogConfig): void;
+  segments(): SegmentInfo[];
+  flush(): void;
+  close(): void;
+}
+
+export interface StorageEngine {
+  readonly kind: 'file' | 'memory';
+  /** Opens (creating if needed, recovering if present) the log of a topic-partition. */
+  openLog(topic: string, partition: number, config: LogConfig): PartitionLog;
+  /** Logs found at startup (file engine: the log.dirs contents). */
+  existingLogs(): Array<{ topic: string; partition: number }>;
+  deleteLog(topic: string, partition: number): void;
+  /** log.dirs for DescribeLogDirs. */
+  readonly logDirs: string[];
+  close(): void;
+}
