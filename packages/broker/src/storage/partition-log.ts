@@ -40,6 +40,17 @@ export interface LogConfig {
   maxMessageBytes: number;
 }
 
+export interface AppendOptions {
+  leaderEpoch: number;
+  nowMs: number;
+  /**
+   * 'client' (default): assign offsets and the leader epoch in place, stamp LogAppendTime.
+   * 'replication': the batches already carry offsets (a follower copying its leader, or a
+   * cleaner output): stored unchanged; the first base offset must be >= logEndOffset (gaps allowed).
+   */
+  origin?: 'client' | 'replication';
+}
+
 export interface AppendInfo {
   baseOffset: bigint;
   lastOffset: bigint;
@@ -83,12 +94,13 @@ export interface PartitionLog {
    * Appends one or more validated v2 batches (already CRC-checked by the caller). Assigns
    * offsets in place, stamps log append time when configured, indexes, rolls segments.
    */
-  append(batches: Buffer, opts: { leaderEpoch: number; nowMs: number }): AppendInfo;
+  append(batches: Buffer, opts: AppendOptions): AppendInfo;
 
   /**
    * Reads whole batches starting at the batch containing `offset`, up to `maxBytes` (at least
    * one batch when `minOneBatch`), never past `maxOffset` (exclusive; the HW or LSO).
-   * Throws OffsetOutOfRange (a KafkaError with that code) when offset is outside the log.
+   * Throws OffsetOutOfRangeError (errors.ts) when offset is outside [logStartOffset, logEndOffset];
+   * reading at logEndOffset returns no records. Reads may span segments.
    */
   read(offset: bigint, maxBytes: number, opts: { minOneBatch: boolean; maxOffset?: bigint }): ReadInfo;
 
@@ -97,7 +109,11 @@ export interface PartitionLog {
   /** ListOffsets MAX_TIMESTAMP: the offset of the record with the largest timestamp. */
   offsetOfMaxTimestamp(): TimestampOffset | null;
 
-  /** DeleteRecords: moves the log start offset forward; returns the new log start offset. */
+  /**
+   * DeleteRecords: moves the log start offset forward (never back) and deletes segments wholly
+   * below it; returns the new log start offset. Throws OffsetOutOfRangeError when offset is past
+   * the high watermark.
+   */
   deleteRecordsBefore(offset: bigint): bigint;
 
   /** Applies retention (time and size) and deletes whole segments before the log start. */
@@ -107,6 +123,30 @@ export interface PartitionLog {
   segments(): SegmentInfo[];
   flush(): void;
   close(): void;
+
+  /** The partition directory (file engine), null for the memory engine. Producer-state snapshots live here. */
+  readonly dir: string | null;
+  /** Registers an observer of appends, rolls, log-start moves and close. */
+  addObserver(observer: LogObserver): void;
+  removeObserver(observer: LogObserver): void;
+}
+
+/**
+ * Hooks for state that follows the log (producer state, later the transaction index). Called
+ * synchronously, after the log changed; an observer that throws does not undo the change.
+ * Recovery happens inside openLog, before any observer exists: an observer rebuilds itself by
+ * reading the log (e.g. producer state loads its snapshot from `dir` and replays read() from the
+ * snapshot offset to logEndOffset).
+ */
+export interface LogObserver {
+  /** Batches were written: `batches` are the appended bytes (offsets assigned) and `info` their offsets. */
+  onAppend?(batches: Buffer, info: AppendInfo): void;
+  /** The active segment was rolled: a new segment starts at `newBaseOffset` (the log end offset). */
+  onRoll?(newBaseOffset: bigint): void;
+  /** The log start offset moved forward (retention, DeleteRecords). */
+  onLogStartOffsetChange?(logStartOffset: bigint): void;
+  /** The log is about to be closed cleanly, with this log end offset. */
+  onClose?(logEndOffset: bigint): void;
 }
 
 export interface StorageEngine {

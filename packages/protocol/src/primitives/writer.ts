@@ -234,6 +234,35 @@ export class Writer {
     return this;
   }
 
+  /** A whole tagged-field section holding only preserved unknown fields (count 0 if none). */
+  rawTaggedFields(unknown: TaggedFields | undefined): this {
+    if (unknown === undefined || unknown.length === 0) return this.uvarint(0);
+    this.uvarint(unknown.length);
+    for (const f of unknown) this.taggedField(f.tag, f.data);
+    return this;
+  }
+
+  /**
+   * Writes unknown[index..] whose tag is below `tag` and returns the next index: generated
+   * encoders interleave preserved unknown fields with known ones in tag order.
+   */
+  rawTaggedFieldsBefore(unknown: TaggedFields | undefined, index: number, tag: number): number {
+    if (unknown === undefined) return index;
+    let i = index;
+    while (i < unknown.length && unknown[i]!.tag < tag) {
+      this.taggedField(unknown[i]!.tag, unknown[i]!.data);
+      i++;
+    }
+    return i;
+  }
+
+  /** One tagged field: tag, size, payload. */
+  taggedField(tag: number, data: Uint8Array): this {
+    this.uvarint(tag);
+    this.uvarint(data.length);
+    return this.raw(data);
+  }
+
   /** Overwrites an int32 at an absolute position (length prefixes written before the body). */
   patchInt32(absolutePos: number, v: number): void {
     let base = 0;

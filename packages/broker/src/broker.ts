@@ -1,0 +1,240 @@
+/**
+ * The broker process core: config, storage engine, metadata, listeners, handlers, retention.
+ * `start()` brings it up (in milliseconds with the memory engine), `stop()` shuts it down
+ * cleanly: stop accepting, let in-flight responses go out briefly, flush and close the logs,
+ * leave the clean-shutdown marker. Signal handling belongs to the CLI.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
+import { handlers as defaultHandlers } from './handlers/index.js';
+import type { ApiHandler, BrokerServices, PartitionAppendHook } from './handlers/types.js';
+import { TopicOperationError } from './metadata/errors.js';
+import type { MetadataImage } from './metadata/image.js';
+import { ensureMetaProperties } from './metadata/meta-properties.js';
+import { LocalMetadataStore, METADATA_DIR, type MetadataStore } from './metadata/metadata-store.js';
+import { TopicManager } from './metadata/topic-manager.js';
+import { randomClusterId } from './metadata/uuid.js';
+import { FetchSessionCache } from './server/fetch-session-cache.js';
+import { PartitionRegistry } from './server/partition-registry.js';
+import { Purgatory } from './server/purgatory.js';
+import { apiVersionsList, RequestRouter } from './server/request-router.js';
+import { SocketServer } from './server/socket-server.js';
+import { MemoryStorageEngine } from './storage/memory-engine.js';
+import type { StorageEngine } from './storage/partition-log.js';
+import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
+import { createLogger, type Logger } from './util/log.js';
+
+/** Kafka's marker of a clean shutdown in each log dir (skips recovery on the next start). */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+
+export interface BrokerOptions {
+  config?: BrokerConfig | Record<string, string>;
+  /** 'file' (default): Kafka's on-disk layout in log.dirs; 'memory': nothing on disk. */
+  storage?: 'file' | 'memory' | StorageEngine;
+  clock?: Clock;
+  logger?: Logger;
+  /** Replaces the handler list (tests, embedding). */
+  handlers?: readonly ApiHandler[];
+  metadataStore?: MetadataStore;
+  /** Cluster id to use when none is stored yet (memory brokers, tests). */
+  clusterId?: string;
+  appendHook?: PartitionAppendHook | null;
+  /** How long stop() waits for in-flight responses. */
+  shutdownGraceMs?: number;
+}
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class Broker implements BrokerServices {
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly nodeId: number;
+  readonly purgatory: Purgatory;
+  readonly fetchSessions: FetchSessionCache;
+  readonly handlers: readonly ApiHandler[];
+  readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
+  appendHook: PartitionAppendHook | null;
+
+  private state: State = 'new';
+  private storageEngine: StorageEngine | null = null;
+  private topicManager: TopicManager | null = null;
+  private registry: PartitionRegistry | null = null;
+  private store: MetadataStore | null = null;
+  private servers: SocketServer[] = [];
+  private retentionTimer: TimerHandle | null = null;
+  private cluster = '';
+
+  constructor(private readonly opts: BrokerOptions = {}) {
+    this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? createLogger('kafka.server.KafkaServer');
+    this.nodeId = this.config.nodeId;
+    this.purgatory = new Purgatory(this.clock);
+    this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
+    this.handlers = opts.handlers ?? defaultHandlers;
+    this.apiVersions = apiVersionsList(this.handlers);
+    this.appendHook = opts.appendHook ?? null;
+  }
+
+  get clusterId(): string {
+    return this.cluster;
+  }
+  get metadata(): MetadataImage {
+    return this.topics.image;
+  }
+  get topics(): TopicManager {
+    if (this.topicManager === null) throw new Error('broker not started');
+    return this.topicManager;
+  }
+  get partitions(): PartitionRegistry {
+    if (this.registry === null) throw new Error('broker not started');
+    return this.registry;
+  }
+  get storage(): StorageEngine {
+    if (this.storageEngine === null) throw new Error('broker not started');
+    return this.storageEngine;
+  }
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Bound ports by listener name (differs from the config when it said 0). */
+  get boundListeners(): Array<{ name: string; host: string; port: number }> {
+    return this.servers.map((s) => ({ name: s.listener.name, host: s.listener.host, port: s.port }));
+  }
+
+  /** Open client connections across listeners. */
+  get connectionCount(): number {
+    let n = 0;
+    for (const s of this.servers) n += s.connectionCount;
+    return n;
+  }
+
+  /** For tests: the socket servers (connection inspection). */
+  get socketServers(): readonly SocketServer[] {
+    return this.servers;
+  }
+
+  advertisedListener(listenerName: string): AdvertisedListener {
+    const adv = this.config.advertisedListeners.find((l) => l.name === listenerName) ?? this.config.advertisedListeners[0]!;
+    if (adv.port !== 0) return adv;
+    const bound = this.servers.find((s) => s.listener.name === adv.name) ?? this.servers[0];
+    return { name: adv.name, host: adv.host, port: bound?.port ?? 0 };
+  }
+
+  async autoCreateTopic(name: string): Promise<void> {
+    try {
+      const t = await this.topics.createTopic({ name });
+      this.log.info(`Auto-created topic ${name} with ${t.partitions.length} partition(s) (topic id ${t.id})`);
+    } catch (e) {
+      if (e instanceof TopicOperationError && e.errorName === 'TOPIC_ALREADY_EXISTS') return;
+      throw e;
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`cannot start a broker that is ${this.state}`);
+    this.state = 'starting';
+    const started = Date.now();
+    try {
+      for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
+      const storage = this.opts.storage ?? 'file';
+      const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
+      if (useDisk) for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+      this.cluster = useDisk
+        ? ensureMetaProperties(this.config.logDirs, this.nodeId, () => this.opts.clusterId ?? randomClusterId()).clusterId
+        : this.opts.clusterId ?? randomClusterId();
+      this.storageEngine = typeof storage === 'object' ? storage : storage === 'memory' ? new MemoryStorageEngine({ now: () => this.clock.now() }) : await openFileEngine(this.config, this.clock);
+      if (useDisk) for (const dir of this.config.logDirs) rmSync(join(dir, CLEAN_SHUTDOWN_FILE), { force: true });
+
+      this.store = this.opts.metadataStore ?? new LocalMetadataStore(useDisk ? join(this.config.logDirs[0]!, METADATA_DIR) : null);
+      this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId, []);
+      this.registry = new PartitionRegistry(this.storageEngine, this.config, this.purgatory, this.nodeId, this.log);
+      const registry = this.registry;
+      this.topicManager.onChange((image, delta) => registry.apply(image, delta));
+      await this.topicManager.load();
+
+      const connOpts = {
+        maxFrameBytes: this.config.int('socket.request.max.bytes'),
+        idleMs: this.config.long('connections.max.idle.ms'),
+        maxInFlight: Math.max(1, Math.min(this.config.int('queued.max.requests'), 100)),
+        writeHighWater: 4 * 1024 * 1024,
+        backlog: this.config.int('socket.listen.backlog.size'),
+        maxConnections: this.config.int('max.connections'),
+      };
+      for (const l of this.config.listeners) {
+        if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
+        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'));
+        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'));
+        await server.start();
+        this.servers.push(server);
+      }
+      this.topicManager.setBrokers([{ nodeId: this.nodeId, host: this.advertisedListener(this.config.listeners[0]!.name).host, port: this.advertisedListener(this.config.listeners[0]!.name).port, rack: this.config.get('broker.rack') as string | null }]);
+      this.scheduleRetention();
+      this.state = 'running';
+      this.log.info(`[KafkaServer id=${this.nodeId}] started (cluster ${this.cluster}, ${this.storageEngine.kind} storage, ${this.metadata.topicsByName.size} topic(s), ${Date.now() - started} ms)`);
+    } catch (e) {
+      this.state = 'stopping';
+      await this.shutdownParts();
+      this.state = 'stopped';
+      throw e;
+    }
+  }
+
+  private scheduleRetention(): void {
+    const interval = this.config.long('log.retention.check.interval.ms');
+    this.retentionTimer = this.clock.setTimeout(() => {
+      this.retentionTimer = null;
+      if (this.state !== 'running') return;
+      this.registry?.applyRetention(this.clock.now());
+      this.scheduleRetention();
+    }, interval);
+  }
+
+  /** Runs a retention pass now (tests, admin). */
+  applyRetention(): void {
+    this.registry?.applyRetention(this.clock.now());
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    this.log.info(`[KafkaServer id=${this.nodeId}] shutting down`);
+    await this.shutdownParts();
+    this.state = 'stopped';
+    this.log.info(`[KafkaServer id=${this.nodeId}] shut down completed`);
+  }
+
+  private async shutdownParts(): Promise<void> {
+    if (this.retentionTimer !== null) this.clock.clearTimeout(this.retentionTimer);
+    this.retentionTimer = null;
+    // Long polls answer now with what they have, so their responses can go out before close.
+    this.purgatory.shutdown();
+    await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
+    this.servers = [];
+    this.topicManager?.close();
+    const engine = this.storageEngine;
+    if (engine !== null) {
+      try {
+        this.registry?.flushAll();
+        engine.close();
+        if (engine.kind === 'file') {
+          for (const dir of engine.logDirs) if (existsSync(dir) && !existsSync(join(dir, CLEAN_SHUTDOWN_FILE))) writeFileSync(join(dir, CLEAN_SHUTDOWN_FILE), '');
+        }
+      } catch (e) {
+        this.log.error('Error closing the logs', e);
+      }
+    }
+    await this.store?.close();
+  }
+}
+
+/** The file engine is loaded lazily so memory-only embedders never touch it. */
+async function openFileEngine(config: BrokerConfig, clock: Clock): Promise<StorageEngine> {
+  const mod = (await import('./storage/index.js')) as Record<string, unknown>;
+  const Ctor = mod['FileStorageEngine'] as (new (opts: Record<string, unknown>) => StorageEngine) | undefined;
+  if (Ctor === undefined) throw new Error('the file storage engine is not available in this build; use storage=memory');
+  return new Ctor({ logDirs: [...config.logDirs], now: () => clock.now() });
+}

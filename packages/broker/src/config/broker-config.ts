@@ -1,0 +1,301 @@
+/**
+ * Broker configuration: Kafka's server.properties names and defaults, one table. Values come
+ * from a properties file plus overrides; unknown keys are kept and reported once (Kafka warns
+ * "The configuration 'x' was supplied but isn't a known config").
+ */
+import {
+  atLeast, between, ConfigException, ConfigSource, formatValue, LONG_MAX, oneOf, parseValue,
+  type ConfigType, type ConfigValue, type Validator,
+} from './config-def.js';
+
+export interface BrokerConfigDef {
+  name: string;
+  type: ConfigType;
+  /** Kafka's default as text; null = no default (absent). */
+  default: string | null;
+  validator?: Validator;
+  sensitive?: boolean;
+  /** Changeable at runtime through IncrementalAlterConfigs (cluster-wide or per broker). */
+  dynamic?: boolean;
+}
+
+const d = (name: string, type: ConfigType, def: string | null, extra: Omit<BrokerConfigDef, 'name' | 'type' | 'default'> = {}): BrokerConfigDef => ({ name, type, default: def, ...extra });
+
+const HOURS_168_MS = '604800000';
+
+export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
+  // identity and networking
+  // Kafka's broker.id defaults to -1 (auto-assigned by ZooKeeper); a single Samsa node is 0.
+  d('node.id', 'int', '0', { validator: atLeast(0) }),
+  d('broker.id', 'int', null),
+  d('process.roles', 'list', 'broker,controller'),
+  d('listeners', 'list', 'PLAINTEXT://localhost:9092'),
+  d('advertised.listeners', 'list', null),
+  d('listener.security.protocol.map', 'list', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT'),
+  d('inter.broker.listener.name', 'string', null),
+  d('controller.listener.names', 'list', null),
+  d('controller.quorum.voters', 'list', ''),
+  d('controller.quorum.bootstrap.servers', 'list', ''),
+  d('broker.rack', 'string', null),
+  d('socket.send.buffer.bytes', 'int', '102400'),
+  d('socket.receive.buffer.bytes', 'int', '102400'),
+  d('socket.request.max.bytes', 'int', '104857600', { validator: atLeast(1) }),
+  d('socket.listen.backlog.size', 'int', '50', { validator: atLeast(1) }),
+  d('connections.max.idle.ms', 'long', '600000'),
+  d('queued.max.requests', 'int', '500', { validator: atLeast(1) }),
+  d('queued.max.request.bytes', 'long', '-1'),
+  d('num.network.threads', 'int', '3', { dynamic: true }),
+  d('num.io.threads', 'int', '8', { dynamic: true }),
+  d('num.recovery.threads.per.data.dir', 'int', '2', { dynamic: true }),
+  d('request.timeout.ms', 'int', '30000'),
+  // log
+  d('log.dirs', 'list', null),
+  d('log.dir', 'list', '/tmp/kafka-logs'),
+  d('metadata.log.dir', 'string', null),
+  d('num.partitions', 'int', '1', { validator: atLeast(1), dynamic: true }),
+  d('default.replication.factor', 'int', '1', { dynamic: true }),
+  d('auto.create.topics.enable', 'boolean', 'true'),
+  d('delete.topic.enable', 'boolean', 'true'),
+  d('log.segment.bytes', 'int', '1073741824', { validator: atLeast(14), dynamic: true }),
+  d('log.roll.ms', 'long', null, { dynamic: true }),
+  d('log.roll.hours', 'int', '168', { validator: atLeast(1) }),
+  d('log.roll.jitter.ms', 'long', null, { dynamic: true }),
+  d('log.roll.jitter.hours', 'int', '0', { validator: atLeast(0) }),
+  d('log.retention.ms', 'long', null, { dynamic: true }),
+  d('log.retention.minutes', 'int', null),
+  d('log.retention.hours', 'int', '168'),
+  d('log.retention.bytes', 'long', '-1', { dynamic: true }),
+  d('log.retention.check.interval.ms', 'long', '300000', { validator: atLeast(1) }),
+  d('log.cleanup.policy', 'list', 'delete', { validator: oneOf('compact', 'delete'), dynamic: true }),
+  d('log.index.size.max.bytes', 'int', '10485760', { validator: atLeast(4), dynamic: true }),
+  d('log.index.interval.bytes', 'int', '4096', { validator: atLeast(0), dynamic: true }),
+  d('log.flush.interval.messages', 'long', LONG_MAX, { validator: atLeast(1), dynamic: true }),
+  d('log.flush.interval.ms', 'long', null, { dynamic: true }),
+  d('log.flush.scheduler.interval.ms', 'long', LONG_MAX),
+  d('log.flush.offset.checkpoint.interval.ms', 'int', '60000', { validator: atLeast(0) }),
+  d('log.flush.start.offset.checkpoint.interval.ms', 'int', '60000', { validator: atLeast(0) }),
+  d('log.segment.delete.delay.ms', 'long', '60000', { validator: atLeast(0), dynamic: true }),
+  d('log.preallocate', 'boolean', 'false', { dynamic: true }),
+  d('log.message.timestamp.type', 'string', 'CreateTime', { validator: oneOf('CreateTime', 'LogAppendTime'), dynamic: true }),
+  d('log.message.timestamp.before.max.ms', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+  d('log.message.timestamp.after.max.ms', 'long', '3600000', { validator: atLeast(0), dynamic: true }),
+  d('log.cleaner.enable', 'boolean', 'true'),
+  d('log.cleaner.threads', 'int', '1', { validator: atLeast(0), dynamic: true }),
+  d('log.cleaner.dedupe.buffer.size', 'long', '134217728', { dynamic: true }),
+  d('log.cleaner.io.buffer.size', 'int', '524288', { validator: atLeast(0), dynamic: true }),
+  d('log.cleaner.io.max.bytes.per.second', 'double', '1.7976931348623157E308', { dynamic: true }),
+  d('log.cleaner.backoff.ms', 'long', '15000', { validator: atLeast(0), dynamic: true }),
+  d('log.cleaner.min.cleanable.ratio', 'double', '0.5', { validator: between(0, 1), dynamic: true }),
+  d('log.cleaner.delete.retention.ms', 'long', '86400000', { validator: atLeast(0), dynamic: true }),
+  d('log.cleaner.min.compaction.lag.ms', 'long', '0', { validator: atLeast(0), dynamic: true }),
+  d('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, { validator: atLeast(1), dynamic: true }),
+  d('message.max.bytes', 'int', '1048588', { validator: atLeast(0), dynamic: true }),
+  d('compression.type', 'string', 'producer', { validator: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), dynamic: true }),
+  d('compression.gzip.level', 'int', '-1', { dynamic: true }),
+  d('compression.lz4.level', 'int', '9', { validator: between(1, 17), dynamic: true }),
+  d('compression.zstd.level', 'int', '3', { validator: between(-131072, 22), dynamic: true }),
+  d('min.insync.replicas', 'int', '1', { validator: atLeast(1), dynamic: true }),
+  d('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
+  // fetch
+  d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
+  d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
+  d('replica.fetch.max.bytes', 'int', '1048576'),
+  // groups, offsets, transactions, producers
+  d('group.initial.rebalance.delay.ms', 'int', '3000'),
+  d('group.min.session.timeout.ms', 'int', '6000'),
+  d('group.max.session.timeout.ms', 'int', '1800000'),
+  d('group.max.size', 'int', '2147483647', { validator: atLeast(1) }),
+  d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer'),
+  d('offsets.topic.num.partitions', 'int', '50', { validator: atLeast(1) }),
+  d('offsets.topic.replication.factor', 'short', '3', { validator: atLeast(1) }),
+  d('offsets.topic.segment.bytes', 'int', '104857600', { validator: atLeast(1) }),
+  d('offsets.retention.minutes', 'int', '10080', { validator: atLeast(1) }),
+  d('offsets.retention.check.interval.ms', 'long', '600000', { validator: atLeast(1) }),
+  d('offsets.commit.timeout.ms', 'int', '5000', { validator: atLeast(1) }),
+  d('offset.metadata.max.bytes', 'int', '4096'),
+  d('transaction.state.log.num.partitions', 'int', '50', { validator: atLeast(1) }),
+  d('transaction.state.log.replication.factor', 'short', '3', { validator: atLeast(1) }),
+  d('transaction.state.log.min.isr', 'int', '2', { validator: atLeast(1) }),
+  d('transaction.state.log.segment.bytes', 'int', '104857600', { validator: atLeast(1) }),
+  d('transaction.max.timeout.ms', 'int', '900000', { validator: atLeast(1) }),
+  d('transactional.id.expiration.ms', 'int', '604800000', { validator: atLeast(1), dynamic: true }),
+  d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', { validator: atLeast(1) }),
+  d('producer.id.expiration.ms', 'int', '86400000', { validator: atLeast(1), dynamic: true }),
+  d('producer.id.expiration.check.interval.ms', 'int', '600000', { validator: atLeast(1) }),
+  d('max.connections', 'int', '2147483647', { dynamic: true }),
+  d('max.connections.per.ip', 'int', '2147483647', { dynamic: true }),
+  // security (parsed so DescribeConfigs shows them; enforcement is the security module's)
+  d('sasl.enabled.mechanisms', 'list', 'GSSAPI', { dynamic: true }),
+  d('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI'),
+  d('ssl.keystore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.key.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.truststore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('authorizer.class.name', 'string', ''),
+  d('super.users', 'string', null),
+];
+
+const DEFS_BY_NAME = new Map(BROKER_CONFIG_DEFS.map((x) => [x.name, x]));
+
+export function brokerConfigDef(name: string): BrokerConfigDef | undefined {
+  return DEFS_BY_NAME.get(name);
+}
+
+export interface Listener {
+  /** Listener name (PLAINTEXT, INTERNAL, ...). */
+  name: string;
+  securityProtocol: string;
+  /** Host to bind; '' = all interfaces. */
+  host: string;
+  port: number;
+}
+
+export interface AdvertisedListener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+/** listeners entries look like NAME://host:port, host may be empty or an [ipv6] literal. */
+export function parseListener(entry: string, protocolMap: Map<string, string>, configName = 'listeners'): Listener {
+  const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(-?\d+)$/.exec(entry.trim());
+  if (m === null) throw new ConfigException(`Invalid value ${entry} for configuration ${configName}: Unable to parse ${entry} to a broker endpoint`);
+  const name = m[1]!.toUpperCase();
+  const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+  const port = Number(m[3]);
+  if (port < 0 || port > 65535) throw new ConfigException(`Invalid value ${entry} for configuration ${configName}: port ${port} out of range`);
+  const securityProtocol = protocolMap.get(name);
+  if (securityProtocol === undefined) throw new ConfigException(`Invalid value ${entry} for configuration ${configName}: No security protocol defined for listener ${name}`);
+  return { name, securityProtocol, host, port };
+}
+
+/**
+ * The broker's configuration. `values` holds typed values for every known key; `originals`
+ * the supplied text (file + overrides), including unknown keys.
+ */
+export class BrokerConfig {
+  readonly originals: ReadonlyMap<string, string>;
+  readonly unknownKeys: readonly string[];
+  private readonly values = new Map<string, ConfigValue>();
+
+  // Derived settings the broker reads often.
+  readonly nodeId: number;
+  readonly listeners: readonly Listener[];
+  readonly advertisedListeners: readonly AdvertisedListener[];
+  readonly logDirs: readonly string[];
+  readonly logRetentionMs: number;
+  readonly logRollMs: number;
+  readonly logRollJitterMs: number;
+  readonly logFlushIntervalMs: number;
+
+  constructor(props: ReadonlyMap<string, string> | Record<string, string> = {}) {
+    const originals = props instanceof Map ? new Map(props) : new Map(Object.entries(props));
+    this.originals = originals;
+    const unknown: string[] = [];
+    for (const key of originals.keys()) if (!DEFS_BY_NAME.has(key)) unknown.push(key);
+    this.unknownKeys = unknown;
+
+    for (const def of BROKER_CONFIG_DEFS) {
+      const raw = originals.get(def.name) ?? def.default;
+      const v = parseValue(def.name, def.type, raw);
+      const err = v === null ? null : def.validator?.check(v);
+      if (err) throw new ConfigException(`Invalid value ${raw} for configuration ${def.name}: ${err}`);
+      this.values.set(def.name, v);
+    }
+
+    // node.id (KRaft) and broker.id (ZooKeeper era) name the same thing.
+    const brokerId = this.values.get('broker.id') as number | null;
+    const nodeIdSet = originals.has('node.id');
+    if (brokerId !== null && nodeIdSet && brokerId !== this.int('node.id')) {
+      throw new ConfigException(`broker.id (${brokerId}) must match node.id (${this.int('node.id')})`);
+    }
+    this.nodeId = brokerId !== null && !nodeIdSet ? brokerId : this.int('node.id');
+    if (this.nodeId < 0) throw new ConfigException(`Invalid value ${this.nodeId} for configuration node.id: Value must be at least 0`);
+
+    const protocolMap = new Map<string, string>();
+    for (const entry of this.list('listener.security.protocol.map')) {
+      const [name, proto] = entry.split(':');
+      if (name === undefined || proto === undefined) throw new ConfigException(`Invalid value ${entry} for configuration listener.security.protocol.map: expected NAME:PROTOCOL`);
+      protocolMap.set(name.trim().toUpperCase(), proto.trim().toUpperCase());
+    }
+    const controllerNames = new Set((this.values.get('controller.listener.names') as string[] | null ?? []).map((n) => n.toUpperCase()));
+    // Controller listeners from a Kafka KRaft server.properties are accepted and not bound:
+    // Samsa's metadata does not travel over a Kafka controller quorum.
+    const all = this.list('listeners').map((e) => parseListener(e, protocolMap));
+    this.listeners = all.filter((l) => !controllerNames.has(l.name));
+    if (this.listeners.length === 0) throw new ConfigException('Invalid value for configuration listeners: no broker listener configured');
+    const names = new Set<string>();
+    for (const l of this.listeners) {
+      if (names.has(l.name)) throw new ConfigException(`Invalid value for configuration listeners: duplicate listener name ${l.name}`);
+      names.add(l.name);
+    }
+
+    const advertisedRaw = this.values.get('advertised.listeners') as string[] | null;
+    if (advertisedRaw !== null) {
+      this.advertisedListeners = advertisedRaw
+        .map((e) => parseListener(e, protocolMap, 'advertised.listeners'))
+        .filter((l) => !controllerNames.has(l.name))
+        .map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
+    } else {
+      // Kafka advertises the canonical host name for an empty host; we advertise localhost,
+      // which is what test harnesses expect (COMPAT trap 12).
+      this.advertisedListeners = this.listeners.map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
+    }
+
+    const logDirs = this.values.get('log.dirs') as string[] | null;
+    this.logDirs = logDirs !== null && logDirs.length > 0 ? logDirs : this.list('log.dir');
+    if (this.logDirs.length === 0) throw new ConfigException('Invalid value for configuration log.dirs: at least one log directory is required');
+
+    // Kafka's precedence: .ms over .minutes over .hours.
+    const retMs = this.values.get('log.retention.ms') as number | null;
+    const retMin = this.values.get('log.retention.minutes') as number | null;
+    this.logRetentionMs = retMs !== null ? retMs : retMin !== null ? retMin * 60_000 : this.int('log.retention.hours') * 3_600_000;
+    if (this.logRetentionMs < -1) throw new ConfigException(`Invalid value ${this.logRetentionMs} for configuration log.retention.ms: Value must be at least -1`);
+    if (this.logRetentionMs < 0) this.logRetentionMs = -1;
+    const rollMs = this.values.get('log.roll.ms') as number | null;
+    this.logRollMs = rollMs !== null ? rollMs : this.int('log.roll.hours') * 3_600_000;
+    if (this.logRollMs < 1) throw new ConfigException(`Invalid value ${this.logRollMs} for configuration log.roll.ms: Value must be at least 1`);
+    const jitterMs = this.values.get('log.roll.jitter.ms') as number | null;
+    this.logRollJitterMs = jitterMs !== null ? jitterMs : this.int('log.roll.jitter.hours') * 3_600_000;
+    const flushMs = this.values.get('log.flush.interval.ms') as number | null;
+    this.logFlushIntervalMs = flushMs !== null ? flushMs : this.long('log.flush.scheduler.interval.ms');
+  }
+
+  /** Raw typed value of a known key (null when unset with no default). */
+  get(name: string): ConfigValue {
+    if (!this.values.has(name)) throw new ConfigException(`Unknown configuration ${name}`);
+    return this.values.get(name)!;
+  }
+  int(name: string): number { return this.get(name) as number; }
+  long(name: string): number { return this.get(name) as number; }
+  double(name: string): number { return this.get(name) as number; }
+  bool(name: string): boolean { return this.get(name) as boolean; }
+  string(name: string): string { return this.get(name) as string; }
+  list(name: string): string[] { return (this.get(name) as string[] | null) ?? []; }
+
+  /** The value as text, as DescribeConfigs shows it (null for unset / no default). */
+  text(name: string): string | null {
+    const def = DEFS_BY_NAME.get(name);
+    if (def === undefined) return this.originals.get(name) ?? null;
+    return formatValue(def.type, this.values.get(name) ?? null);
+  }
+
+  /** STATIC_BROKER_CONFIG when supplied in server.properties/overrides, else DEFAULT_CONFIG. */
+  source(name: string): ConfigSource {
+    return this.originals.has(name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+  }
+
+  isExplicit(name: string): boolean {
+    return this.originals.has(name);
+  }
+
+  /** A copy with some keys replaced (tests, overrides). */
+  with(overrides: Record<string, string>): BrokerConfig {
+    const next = new Map(this.originals);
+    for (const [k, v] of Object.entries(overrides)) next.set(k, v);
+    return new BrokerConfig(next);
+  }
+}
+
+function advertisedHost(host: string): string {
+  return host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}

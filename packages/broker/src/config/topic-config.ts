@@ -1,0 +1,173 @@
+/**
+ * Topic-level configs: one table giving each config's type, validation and broker synonyms
+ * (the broker key whose value is the topic's default, e.g. log.retention.ms -> retention.ms).
+ * From it come validation for CreateTopics/AlterConfigs, the DescribeConfigs view and the
+ * LogConfig handed to storage.
+ */
+import type { LogConfig } from '../storage/partition-log.js';
+import type { BrokerConfig } from './broker-config.js';
+import { brokerConfigDef } from './broker-config.js';
+import {
+  atLeast, between, CONFIG_TYPE_CODE, ConfigException, ConfigSource, formatValue, oneOf, parseValue,
+  type ConfigType, type ConfigValue, type Validator,
+} from './config-def.js';
+
+export interface TopicConfigDef {
+  name: string;
+  type: ConfigType;
+  validator?: Validator;
+  /**
+   * Broker keys this topic config inherits from, in precedence order. The first one that is
+   * set supplies the default; `derive` computes the value when the synonyms need arithmetic
+   * (hours -> ms).
+   */
+  synonyms: readonly string[];
+  /** Topic default as text when the broker has no synonym. */
+  fallback?: string;
+  derive?: (broker: BrokerConfig) => string;
+}
+
+const t = (name: string, type: ConfigType, synonyms: string[], extra: Partial<TopicConfigDef> = {}): TopicConfigDef => ({ name, type, synonyms, ...extra });
+
+export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
+  t('cleanup.policy', 'list', ['log.cleanup.policy'], { validator: oneOf('compact', 'delete') }),
+  t('compression.type', 'string', ['compression.type'], { validator: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') }),
+  t('compression.gzip.level', 'int', ['compression.gzip.level']),
+  t('compression.lz4.level', 'int', ['compression.lz4.level'], { validator: between(1, 17) }),
+  t('compression.zstd.level', 'int', ['compression.zstd.level'], { validator: between(-131072, 22) }),
+  t('delete.retention.ms', 'long', ['log.cleaner.delete.retention.ms'], { validator: atLeast(0) }),
+  t('file.delete.delay.ms', 'long', ['log.segment.delete.delay.ms'], { validator: atLeast(0) }),
+  t('flush.messages', 'long', ['log.flush.interval.messages'], { validator: atLeast(1) }),
+  t('flush.ms', 'long', ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], { validator: atLeast(0), derive: (b) => fmtLong(b.logFlushIntervalMs) }),
+  t('follower.replication.throttled.replicas', 'list', [], { fallback: '' }),
+  t('index.interval.bytes', 'int', ['log.index.interval.bytes'], { validator: atLeast(0) }),
+  t('leader.replication.throttled.replicas', 'list', [], { fallback: '' }),
+  t('max.compaction.lag.ms', 'long', ['log.cleaner.max.compaction.lag.ms'], { validator: atLeast(1) }),
+  t('max.message.bytes', 'int', ['message.max.bytes'], { validator: atLeast(0) }),
+  t('message.timestamp.after.max.ms', 'long', ['log.message.timestamp.after.max.ms'], { validator: atLeast(0) }),
+  t('message.timestamp.before.max.ms', 'long', ['log.message.timestamp.before.max.ms'], { validator: atLeast(0) }),
+  t('message.timestamp.type', 'string', ['log.message.timestamp.type'], { validator: oneOf('CreateTime', 'LogAppendTime') }),
+  t('min.cleanable.dirty.ratio', 'double', ['log.cleaner.min.cleanable.ratio'], { validator: between(0, 1) }),
+  t('min.compaction.lag.ms', 'long', ['log.cleaner.min.compaction.lag.ms'], { validator: atLeast(0) }),
+  t('min.insync.replicas', 'int', ['min.insync.replicas'], { validator: atLeast(1) }),
+  t('preallocate', 'boolean', ['log.preallocate']),
+  t('retention.bytes', 'long', ['log.retention.bytes']),
+  t('retention.ms', 'long', ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], { validator: atLeast(-1), derive: (b) => fmtLong(b.logRetentionMs) }),
+  t('segment.bytes', 'int', ['log.segment.bytes'], { validator: atLeast(14) }),
+  t('segment.index.bytes', 'int', ['log.index.size.max.bytes'], { validator: atLeast(4) }),
+  t('segment.jitter.ms', 'long', ['log.roll.jitter.ms', 'log.roll.jitter.hours'], { validator: atLeast(0), derive: (b) => fmtLong(b.logRollJitterMs) }),
+  t('segment.ms', 'long', ['log.roll.ms', 'log.roll.hours'], { validator: atLeast(1), derive: (b) => fmtLong(b.logRollMs) }),
+  t('unclean.leader.election.enable', 'boolean', ['unclean.leader.election.enable']),
+];
+
+const TOPIC_DEFS_BY_NAME = new Map(TOPIC_CONFIG_DEFS.map((x) => [x.name, x]));
+
+export function topicConfigDef(name: string): TopicConfigDef | undefined {
+  return TOPIC_DEFS_BY_NAME.get(name);
+}
+
+function fmtLong(n: number): string {
+  return formatValue('long', n) ?? String(n);
+}
+
+/** The default text of a topic config for this broker (derived from its synonyms). */
+export function topicDefault(def: TopicConfigDef, broker: BrokerConfig): string {
+  if (def.derive !== undefined) return def.derive(broker);
+  const syn = def.synonyms[0];
+  if (syn !== undefined) return broker.text(syn) ?? '';
+  return def.fallback ?? '';
+}
+
+/**
+ * Validates topic config overrides (CreateTopics configs, AlterConfigs). Throws
+ * ConfigException with a message suitable for INVALID_CONFIG's error message.
+ */
+export function validateTopicConfigs(overrides: ReadonlyMap<string, string> | Record<string, string>): Map<string, string> {
+  const entries = overrides instanceof Map ? [...overrides] : Object.entries(overrides);
+  const out = new Map<string, string>();
+  for (const [name, raw] of entries) {
+    const def = TOPIC_DEFS_BY_NAME.get(name);
+    if (def === undefined) throw new ConfigException(`Unknown topic config name: ${name}`);
+    const v = parseValue(name, def.type, raw);
+    const err = v === null ? null : def.validator?.check(v);
+    if (err) throw new ConfigException(`Invalid value ${raw} for configuration ${name}: ${err}`);
+    out.set(name, raw);
+  }
+  return out;
+}
+
+/** One topic's effective configs: broker-derived defaults plus the topic's overrides. */
+export class TopicConfig {
+  private readonly values = new Map<string, ConfigValue>();
+
+  constructor(readonly broker: BrokerConfig, readonly overrides: ReadonlyMap<string, string> = new Map()) {
+    for (const def of TOPIC_CONFIG_DEFS) {
+      const raw = overrides.get(def.name) ?? topicDefault(def, broker);
+      this.values.set(def.name, parseValue(def.name, def.type, raw));
+    }
+  }
+
+  get(name: string): ConfigValue {
+    return this.values.get(name) ?? null;
+  }
+  num(name: string): number { return this.values.get(name) as number; }
+
+  /** The storage contract's view. */
+  toLogConfig(): LogConfig {
+    return {
+      segmentBytes: this.num('segment.bytes'),
+      segmentMs: this.num('segment.ms'),
+      retentionMs: this.num('retention.ms'),
+      retentionBytes: this.num('retention.bytes'),
+      segmentIndexBytes: this.num('segment.index.bytes'),
+      indexIntervalBytes: this.num('index.interval.bytes'),
+      flushMessages: this.num('flush.messages'),
+      flushMs: this.num('flush.ms'),
+      cleanupPolicy: (this.values.get('cleanup.policy') as string[]).join(','),
+      deleteRetentionMs: this.num('delete.retention.ms'),
+      minCompactionLagMs: this.num('min.compaction.lag.ms'),
+      minCleanableDirtyRatio: this.num('min.cleanable.dirty.ratio'),
+      fileDeleteDelayMs: this.num('file.delete.delay.ms'),
+      messageTimestampType: this.values.get('message.timestamp.type') as 'CreateTime' | 'LogAppendTime',
+      maxMessageBytes: this.num('max.message.bytes'),
+    };
+  }
+
+  /** DescribeConfigs entries for the topic, in table order (or only `names`). */
+  describe(names?: readonly string[] | null, includeSynonyms = false): DescribedConfig[] {
+    const defs = names === undefined || names === null ? TOPIC_CONFIG_DEFS : names.map((n) => TOPIC_DEFS_BY_NAME.get(n)).filter((x): x is TopicConfigDef => x !== undefined);
+    return defs.map((def) => describeTopicConfig(def, this.broker, this.overrides, includeSynonyms));
+  }
+}
+
+export interface ConfigSynonym {
+  name: string;
+  value: string | null;
+  source: ConfigSource;
+}
+
+export interface DescribedConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  source: ConfigSource;
+  isSensitive: boolean;
+  /** DescribeConfigs configType code. */
+  configType: number;
+  synonyms: ConfigSynonym[];
+}
+
+function describeTopicConfig(def: TopicConfigDef, broker: BrokerConfig, overrides: ReadonlyMap<string, string>, includeSynonyms: boolean): DescribedConfig {
+  const override = overrides.get(def.name);
+  const brokerSyn = def.synonyms.find((s) => broker.isExplicit(s));
+  const source = override !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSyn !== undefined ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+  const value = override !== undefined ? formatValue(def.type, parseValue(def.name, def.type, override)) : topicDefault(def, broker);
+  const synonyms: ConfigSynonym[] = [];
+  if (includeSynonyms) {
+    if (override !== undefined) synonyms.push({ name: def.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+    for (const s of def.synonyms) if (broker.isExplicit(s)) synonyms.push({ name: s, value: broker.text(s), source: ConfigSource.STATIC_BROKER_CONFIG });
+    const first = def.synonyms[0];
+    if (first !== undefined && brokerConfigDef(first)?.default != null) synonyms.push({ name: first, value: brokerConfigDef(first)!.default, source: ConfigSource.DEFAULT_CONFIG });
+  }
+  return { name: def.name, value, readOnly: false, source, isSensitive: false, configType: CONFIG_TYPE_CODE[def.type], synonyms };
+}

@@ -1,0 +1,20 @@
+/**
+ * Every API this broker serves. ApiVersions is computed from this list, so adding an API is
+ * one handler file plus one line here, and nothing is advertised that is not served.
+ */
+import { apiVersionsHandler } from './api-versions.js';
+import { fetchHandler } from './fetch.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+import type { ApiHandler } from './types.js';
+
+export const handlers: readonly ApiHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  apiVersionsHandler,
+];
+
+export * from './types.js';

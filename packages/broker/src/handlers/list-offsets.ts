@@ -1,0 +1,79 @@
+/**
+ * ListOffsets (2). v0-v10. Special timestamps: -1 latest (the high watermark, or the last
+ * stable offset for read_committed), -2 earliest, -3 max timestamp (v7+), -4 earliest local
+ * (v8+, = earliest without tiered storage), -5 earliest pending upload (v9+, none here).
+ * v0 answers with the old offsets array.
+ */
+import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } from '@samsa/protocol';
+import { mapError } from '../server/error-mapping.js';
+import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+
+type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
+
+export const LATEST_TIMESTAMP = -1n;
+export const EARLIEST_TIMESTAMP = -2n;
+export const MAX_TIMESTAMP = -3n;
+export const EARLIEST_LOCAL_TIMESTAMP = -4n;
+export const EARLIEST_PENDING_UPLOAD_TIMESTAMP = -5n;
+
+function error(partitionIndex: number, code: number, version: number): PartitionResult {
+  return version === 0
+    ? { partitionIndex, errorCode: code, oldStyleOffsets: [] }
+    : { partitionIndex, errorCode: code, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+}
+
+function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number): PartitionResult {
+  const hosted = broker.partitions.topic(topic);
+  const log = hosted?.logs[p.partitionIndex];
+  if (hosted === undefined || log === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
+  const epoch = hosted.image.partitions[p.partitionIndex]?.leaderEpoch ?? 0;
+  const current = p.currentLeaderEpoch ?? -1;
+  if (current >= 0 && current !== epoch) return error(p.partitionIndex, current > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH, version);
+  try {
+    const ts = p.timestamp;
+    if (version === 0) {
+      let offset: bigint;
+      if (ts === LATEST_TIMESTAMP) offset = log.highWatermark;
+      else if (ts === EARLIEST_TIMESTAMP) offset = log.logStartOffset;
+      else offset = log.offsetForTimestamp(ts)?.offset ?? log.logEndOffset;
+      const max = p.maxNumOffsets ?? 1;
+      return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: max > 0 ? [offset] : [] };
+    }
+    let result: { timestamp: bigint; offset: bigint; leaderEpoch: number };
+    if (ts === LATEST_TIMESTAMP) {
+      // read_committed: the last stable offset, which is the high watermark while no transaction is open.
+      void isolationLevel;
+      result = { timestamp: -1n, offset: log.highWatermark, leaderEpoch: epoch };
+    } else if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) {
+      result = { timestamp: -1n, offset: log.logStartOffset, leaderEpoch: epoch };
+    } else if (ts === MAX_TIMESTAMP) {
+      const m = log.offsetOfMaxTimestamp();
+      result = m === null ? { timestamp: -1n, offset: -1n, leaderEpoch: -1 } : { timestamp: m.timestamp, offset: m.offset, leaderEpoch: m.leaderEpoch };
+    } else if (ts === EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+      result = { timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+    } else if (ts < 0n) {
+      return error(p.partitionIndex, ErrorCode.INVALID_REQUEST, version);
+    } else {
+      const m = log.offsetForTimestamp(ts);
+      result = m === null ? { timestamp: -1n, offset: -1n, leaderEpoch: -1 } : { timestamp: m.timestamp, offset: m.offset, leaderEpoch: m.leaderEpoch };
+    }
+    return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, ...result };
+  } catch (e) {
+    return error(p.partitionIndex, mapError(e).code, version);
+  }
+}
+
+function handle(ctx: RequestContext, req: ListOffsetsRequest, version: number): ListOffsetsResponse {
+  const isolation = req.isolationLevel ?? 0;
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => listPartition(ctx.broker, t.name, p, isolation, version)) })),
+  };
+}
+
+export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsResponse> = {
+  apiKey: ApiKey.ListOffsets,
+  minVersion: 0,
+  maxVersion: 10,
+  handle,
+};

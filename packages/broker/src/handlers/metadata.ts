@@ -1,0 +1,101 @@
+/**
+ * Metadata (3). v0-v12. Topics by name, or by id from v10; null (v1+) or empty (v0) = all
+ * topics. Unknown topics are auto-created when auto.create.topics.enable and the request
+ * allows it (always before v4); like Kafka, the reply for a topic created by this request is
+ * LEADER_NOT_AVAILABLE and the client asks again.
+ */
+import { ApiKey, ErrorCode, type MetadataRequest, type MetadataResponse } from '@samsa/protocol';
+import type { TopicImage } from '../metadata/image.js';
+import { topicNameError } from '../metadata/topic-name.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+import type { ApiHandler, RequestContext } from './types.js';
+
+type TopicEntry = MetadataResponse['topics'][number];
+
+/** Kafka sends this when authorized operations were not requested. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** Without an authorizer every topic operation is allowed: READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS. */
+export const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+/** CREATE ALTER DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE. */
+export const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+
+function topicEntry(t: TopicImage, authorizedOps: number): TopicEntry {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.isInternal,
+    partitions: t.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: authorizedOps,
+  };
+}
+
+function errorEntry(name: string | null, topicId: string, errorCode: number, authorizedOps: number): TopicEntry {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOps };
+}
+
+async function handle(ctx: RequestContext, req: MetadataRequest, version: number): Promise<MetadataResponse> {
+  const broker = ctx.broker;
+  const topicOps = req.includeTopicAuthorizedOperations === true ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
+  const allowAutoCreate = broker.config.bool('auto.create.topics.enable') && (version < 4 || req.allowAutoTopicCreation !== false);
+  const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
+
+  const topics: TopicEntry[] = [];
+  if (allTopics) {
+    for (const t of broker.metadata.topicsByName.values()) topics.push(topicEntry(t, topicOps));
+  } else {
+    const toCreate: Array<{ index: number; name: string }> = [];
+    for (const rt of req.topics!) {
+      const image = broker.metadata;
+      if (rt.name === null || rt.name === undefined) {
+        const id = rt.topicId ?? ZERO_UUID;
+        const t = id === ZERO_UUID ? undefined : image.topicsById.get(id);
+        topics.push(t === undefined ? errorEntry(null, id, id === ZERO_UUID ? ErrorCode.INVALID_REQUEST : ErrorCode.UNKNOWN_TOPIC_ID, topicOps) : topicEntry(t, topicOps));
+        continue;
+      }
+      const t = image.topic(rt.name);
+      if (t !== undefined) {
+        topics.push(topicEntry(t, topicOps));
+      } else if (topicNameError(rt.name) !== null) {
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, topicOps));
+      } else if (allowAutoCreate) {
+        toCreate.push({ index: topics.length, name: rt.name });
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE, topicOps));
+      } else {
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps));
+      }
+    }
+    if (toCreate.length > 0) {
+      const results = await Promise.allSettled(toCreate.map((c) => broker.autoCreateTopic(c.name)));
+      results.forEach((r, i) => {
+        if (r.status === 'rejected') topics[toCreate[i]!.index]!.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      });
+    }
+  }
+
+  const advertised = broker.advertisedListener(ctx.listenerName);
+  const res: MetadataResponse = {
+    throttleTimeMs: 0,
+    brokers: broker.metadata.brokers.map((b) => ({ nodeId: b.nodeId, host: b.nodeId === broker.nodeId ? advertised.host : b.host, port: b.nodeId === broker.nodeId ? advertised.port : b.port, rack: b.rack })),
+    clusterId: broker.clusterId,
+    controllerId: broker.metadata.controllerId,
+    topics,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+  };
+  return res;
+}
+
+export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  handle,
+};

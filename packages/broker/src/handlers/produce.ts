@@ -1,0 +1,119 @@
+/**
+ * Produce (0). Advertised v0-v11 (librdkafka decides compression support from the advertised
+ * minimum, KAFKA-18659) but v0-v2 (magic 0/1 message sets) are refused like Kafka 4: the
+ * router closes the connection. Records are validated by their header only (size, magic,
+ * CRC32C, counts) and appended as they came: no decompression, no copy, offsets in place.
+ * acks=0 gets no response; an error with acks=0 closes the connection so the client notices.
+ */
+import { ApiKey, ErrorCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
+import {
+  ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_ATTRIBUTES, BATCH_BASE_TIMESTAMP, BATCH_CRC, BATCH_HEADER_SIZE, BATCH_LAST_OFFSET_DELTA,
+  BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, crc32c,
+} from '@samsa/protocol/records';
+import { isInternalTopic } from '../metadata/topic-name.js';
+import type { HostedTopic } from '../server/partition-registry.js';
+import { CloseConnection } from '../server/connection.js';
+import { mapError } from '../server/error-mapping.js';
+import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
+
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+/** Why a batch is refused, as (code, message); null when it is fine. */
+export function validateBatch(buf: Buffer | null, maxMessageBytes: number, nowMs: number, timestampAfterMaxMs: number, timestampBeforeMaxMs: number): { code: number; message: string } | null {
+  if (buf === null || buf.length === 0) return { code: ErrorCode.INVALID_RECORD, message: 'Produce request has no record batch' };
+  if (buf.length < BATCH_HEADER_SIZE) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch of ${buf.length} bytes is shorter than a batch header` };
+  const magic = buf.readInt8(BATCH_MAGIC);
+  if (magic !== 2) return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version 3+ are only allowed to contain record batches with magic version 2 (got ${magic})` };
+  const size = BATCH_LOG_OVERHEAD + buf.readInt32BE(BATCH_LENGTH);
+  if (size !== buf.length) {
+    if (size < BATCH_HEADER_SIZE || size > buf.length) return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch length ${size} does not match the ${buf.length} bytes sent` };
+    return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3+ are only allowed to contain exactly one record batch per partition' };
+  }
+  if (size > maxMessageBytes) return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch of ${size} bytes exceeds max.message.bytes (${maxMessageBytes})` };
+  const crc = buf.readUInt32BE(BATCH_CRC);
+  if (crc32c(buf.subarray(BATCH_ATTRIBUTES)) !== crc) return { code: ErrorCode.CORRUPT_MESSAGE, message: 'Record batch CRC does not match its contents' };
+  const count = buf.readInt32BE(BATCH_RECORD_COUNT);
+  const lastOffsetDelta = buf.readInt32BE(BATCH_LAST_OFFSET_DELTA);
+  if (count <= 0) return { code: ErrorCode.INVALID_RECORD, message: 'Record batch has no records' };
+  if (lastOffsetDelta < 0 || lastOffsetDelta < count - 1) return { code: ErrorCode.INVALID_RECORD, message: `Record batch lastOffsetDelta ${lastOffsetDelta} is inconsistent with its ${count} records` };
+  const attributes = buf.readInt16BE(BATCH_ATTRIBUTES);
+  if ((attributes & ATTR_CONTROL) !== 0) return { code: ErrorCode.INVALID_RECORD, message: 'Clients cannot produce control batches' };
+  // CreateTime bounds (message.timestamp.after/before.max.ms), checked on the batch's bounds.
+  const maxTs = Number(buf.readBigInt64BE(BATCH_MAX_TIMESTAMP));
+  if (maxTs > nowMs + timestampAfterMaxMs) return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${maxTs} is more than ${timestampAfterMaxMs} ms in the future (message.timestamp.after.max.ms)` };
+  if (timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER) {
+    const baseTs = Number(buf.readBigInt64BE(BATCH_BASE_TIMESTAMP));
+    if (baseTs >= 0 && baseTs < nowMs - timestampBeforeMaxMs) return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${baseTs} is more than ${timestampBeforeMaxMs} ms in the past (message.timestamp.before.max.ms)` };
+  }
+  return null;
+}
+
+function errorResponse(index: number, code: number, message: string | null): PartitionResponse {
+  return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+}
+
+function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number): PartitionResponse {
+  const log = hosted?.logs[index];
+  if (hosted === undefined || log === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  const cfg = hosted.config;
+  const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
+  if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);
+  const batch = records!;
+  const hook = broker.appendHook;
+  if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
+    return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');
+  }
+  try {
+    if (hook !== null) {
+      const dup = hook.beforeAppend(log, batch, { transactionalId });
+      if (dup !== null) return { index, errorCode: ErrorCode.NONE, baseOffset: dup.baseOffset, logAppendTimeMs: dup.logAppendTime, logStartOffset: dup.logStartOffset, recordErrors: [], errorMessage: null };
+    }
+    const leaderEpoch = hosted.image.partitions[index]?.leaderEpoch ?? 0;
+    const info = log.append(batch, { leaderEpoch, nowMs });
+    hook?.afterAppend?.(log, batch, info);
+    return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null };
+  } catch (e) {
+    const m = mapError(e);
+    if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error appending to ${log.topic}-${log.partition}`, e);
+    return errorResponse(index, m.code, m.message);
+  }
+}
+
+function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE {
+  const broker = ctx.broker;
+  const acks = req.acks;
+  const nowMs = broker.clock.now();
+  const transactionalId = req.transactionalId ?? null;
+  const validAcks = acks === 0 || acks === 1 || acks === -1;
+  let anyError = false;
+  const responses: ProduceResponse['responses'] = new Array(req.topicData.length);
+  for (let t = 0; t < req.topicData.length; t++) {
+    const td = req.topicData[t]!;
+    const hosted = broker.partitions.topic(td.name);
+    const internal = isInternalTopic(td.name);
+    const parts: PartitionResponse[] = new Array(td.partitionData.length);
+    for (let p = 0; p < td.partitionData.length; p++) {
+      const pd = td.partitionData[p]!;
+      let r: PartitionResponse;
+      if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
+      else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
+      else r = producePartition(broker, hosted, pd.index, pd.records, transactionalId, nowMs);
+      if (r.errorCode !== ErrorCode.NONE) anyError = true;
+      parts[p] = r;
+    }
+    responses[t] = { name: td.name, partitionResponses: parts };
+  }
+  if (acks === 0) {
+    if (anyError) throw new CloseConnection('acks=0 produce request failed; closing so the client refreshes metadata');
+    return NO_RESPONSE;
+  }
+  return { responses, throttleTimeMs: 0 };
+}
+
+export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
+  apiKey: ApiKey.Produce,
+  minVersion: 0,
+  minServedVersion: 3,
+  maxVersion: 11,
+  handle,
+};

@@ -1,0 +1,211 @@
+/**
+ * One client connection: frames in, responses out. Requests may complete out of order (async
+ * handlers, long polls), but responses are written strictly in request order, as Kafka
+ * clients require. Backpressure: reading pauses while too many requests are in flight or the
+ * socket holds too many unsent bytes, and resumes on drain.
+ */
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
+import type { Logger } from '../util/log.js';
+
+/** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
+export class CloseConnection extends Error {
+  override readonly name = 'CloseConnection';
+}
+
+/** What a dispatch produces: the framed response, or null when the request gets none (acks=0). */
+export type DispatchResult = Buffer[] | null;
+
+export interface Dispatcher {
+  dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult>;
+}
+
+export interface ConnectionOptions {
+  maxFrameBytes: number;
+  /** connections.max.idle.ms; <= 0 disables. */
+  idleMs: number;
+  /** Pause reading above this many unanswered requests (queued.max.requests-ish). */
+  maxInFlight: number;
+  /** Pause reading while the socket buffers more than this many bytes of responses. */
+  writeHighWater: number;
+}
+
+/** A request's place in the response order. */
+interface Slot {
+  done: boolean;
+  chunks: Buffer[] | null;
+}
+
+let nextConnectionId = 0;
+
+export class Connection {
+  readonly id: string;
+  readonly remote: string;
+  /** Set from the first request header; for logs and quotas. */
+  clientId: string | null = null;
+  clientSoftwareName: string | null = null;
+  clientSoftwareVersion: string | null = null;
+
+  private readonly decoder: FrameDecoder;
+  private readonly slots: Slot[] = [];
+  private paused = false;
+  private closed = false;
+  private readonly onDataBound = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onFrameBound = (frame: Buffer): void => this.onFrame(frame);
+
+  constructor(
+    readonly socket: Socket,
+    readonly listenerName: string,
+    private readonly dispatcher: Dispatcher,
+    private readonly opts: ConnectionOptions,
+    private readonly log: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.id = `${socket.localAddress ?? ''}:${socket.localPort ?? ''}-${this.remote}-${nextConnectionId++}`;
+    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', this.onDataBound);
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => this.log.debug(`Connection ${this.id} error: ${err.message}`));
+    socket.on('close', () => this.finish());
+    if (opts.idleMs > 0) {
+      socket.setTimeout(opts.idleMs, () => {
+        if (this.slots.length > 0) return; // a long poll or slow handler is not idleness
+        this.log.debug(`Closing idle connection ${this.id} after ${opts.idleMs} ms`);
+        this.close();
+      });
+    }
+  }
+
+  /** Requests received and not yet answered (including ones awaiting earlier responses). */
+  get inFlight(): number {
+    return this.slots.length;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  close(reason?: string): void {
+    if (this.closed) return;
+    if (reason !== undefined) this.log.info(`Closing connection ${this.id}${this.clientId !== null ? ` (client ${this.clientId})` : ''}: ${reason}`);
+    this.finish();
+    this.socket.destroy();
+  }
+
+  /** Closes after the responses already queued are written (shutdown). */
+  closeGracefully(): void {
+    if (this.closed) return;
+    this.socket.pause();
+    if (this.slots.length === 0) this.socket.end();
+    else this.endWhenIdle = true;
+  }
+  private endWhenIdle = false;
+  private backlog: Buffer[] = [];
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.slots.length = 0;
+    this.backlog = [];
+    this.onClose(this);
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, this.onFrameBound);
+    } catch (e) {
+      if (e instanceof FrameTooLargeError) {
+        this.close(`${e.message} (socket.request.max.bytes)`);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    // Frames that arrived in the same chunk as the one that tripped backpressure wait here
+    // (bounded by one socket read) until the connection resumes.
+    if (this.paused) {
+      this.backlog.push(frame);
+      return;
+    }
+    this.process(frame);
+  }
+
+  private process(frame: Buffer): void {
+    const slot: Slot = { done: false, chunks: null };
+    this.slots.push(slot);
+    let result: DispatchResult | Promise<DispatchResult>;
+    try {
+      result = this.dispatcher.dispatch(frame, this);
+    } catch (e) {
+      this.failed(e);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.complete(slot, r),
+        (e) => this.failed(e),
+      );
+      this.checkPressure();
+    } else {
+      this.complete(slot, result);
+    }
+  }
+
+  private failed(e: unknown): void {
+    if (e instanceof CloseConnection) this.close(e.message);
+    else {
+      this.log.error(`Unexpected error processing a request on ${this.id}; closing the connection`, e);
+      this.close();
+    }
+  }
+
+  private complete(slot: Slot, chunks: DispatchResult): void {
+    if (this.closed) return;
+    slot.done = true;
+    slot.chunks = chunks;
+    if (this.slots[0] !== slot) {
+      this.checkPressure();
+      return;
+    }
+    // Write every completed response at the head of the queue in one corked batch.
+    const socket = this.socket;
+    socket.cork();
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const s = this.slots.shift()!;
+      if (s.chunks !== null) for (const c of s.chunks) socket.write(c);
+    }
+    socket.uncork();
+    if (this.endWhenIdle && this.slots.length === 0) {
+      socket.end();
+      return;
+    }
+    this.checkPressure();
+  }
+
+  private checkPressure(): void {
+    const over = this.slots.length >= this.opts.maxInFlight || this.socket.writableLength > this.opts.writeHighWater;
+    if (over && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!over) {
+      this.maybeResume();
+    }
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.closed || this.endWhenIdle) return;
+    if (this.slots.length >= this.opts.maxInFlight || this.socket.writableLength > this.opts.writeHighWater) return;
+    this.paused = false;
+    while (this.backlog.length > 0 && !this.paused && !this.closed) this.process(this.backlog.shift()!);
+    if (!this.paused && !this.closed) this.socket.resume();
+  }
+}

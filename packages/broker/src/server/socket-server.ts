@@ -1,0 +1,72 @@
+/**
+ * One TCP listener: accepts connections and gives each a Connection bound to the listener's
+ * router. Stopping closes the listen socket, lets queued responses drain briefly, then
+ * destroys what is left.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Listener } from '../config/broker-config.js';
+import type { Logger } from '../util/log.js';
+import { Connection, type ConnectionOptions, type Dispatcher } from './connection.js';
+
+export class SocketServer {
+  private server: Server | null = null;
+  private readonly connections = new Set<Connection>();
+  private boundPort = -1;
+
+  constructor(
+    readonly listener: Listener,
+    private readonly dispatcher: Dispatcher,
+    private readonly opts: ConnectionOptions & { backlog?: number; maxConnections?: number },
+    private readonly log: Logger,
+  ) {}
+
+  /** The port actually bound (differs from the configured one when that was 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Open connections (for tests and metrics). */
+  allConnections(): ReadonlySet<Connection> {
+    return this.connections;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.accept(socket));
+    if (this.opts.maxConnections !== undefined && this.opts.maxConnections < 2147483647) server.maxConnections = this.opts.maxConnections;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const host = this.listener.host === '' ? undefined : this.listener.host;
+      server.listen({ port: this.listener.port, host, backlog: this.opts.backlog ?? 50 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.listener.port;
+    server.on('error', (e) => this.log.error(`Listener ${this.listener.name} error`, e));
+    this.log.info(`Awaiting socket connections on ${this.listener.host === '' ? '0.0.0.0' : this.listener.host}:${this.boundPort} (listener ${this.listener.name}).`);
+  }
+
+  private accept(socket: Socket): void {
+    const conn = new Connection(socket, this.listener.name, this.dispatcher, this.opts, this.log, (c) => this.connections.delete(c));
+    this.connections.add(conn);
+  }
+
+  /** Stops accepting; closes connections after up to graceMs for in-flight responses. */
+  async stop(graceMs = 1000): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.connections) c.closeGracefully();
+    const deadline = Date.now() + graceMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const c of [...this.connections]) c.close();
+    await closed;
+  }
+}

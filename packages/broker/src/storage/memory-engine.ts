@@ -1,0 +1,199 @@
+/**
+ * In-memory storage engine: the same segmented log as the file engine (shared SegmentedLog),
+ * with segments held as arrays of batch Buffers. For tests and embedding; nothing survives the
+ * process, but a closed log can be reopened from the same engine with its data.
+ */
+import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
+import { headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
+import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type SegmentState } from './segmented-log.js';
+
+interface MemoryBatch {
+  base: number;
+  last: number;
+  buf: Buffer;
+}
+
+const OFFSET_INDEX_ENTRY = 8;
+const TIME_INDEX_ENTRY = 12;
+
+class MemorySegment implements SegmentState {
+  nextOffset: number;
+  size = 0;
+  maxTimestamp = -1;
+  offsetOfMaxTimestamp = -1;
+  rollingBasedTimestamp = -1;
+  lastModifiedMs: number;
+  readonly batches: MemoryBatch[] = [];
+  // Index bookkeeping mirrors the file engine so both roll at the same points.
+  offsetIndexEntries = 0;
+  timeIndexEntries = 0;
+  lastTimeIndexTimestamp = -1;
+  bytesSinceLastIndexEntry = 0;
+
+  constructor(
+    readonly baseOffset: number,
+    readonly createdMs: number,
+  ) {
+    this.nextOffset = baseOffset;
+    this.lastModifiedMs = createdMs;
+  }
+
+  /** Index of the first batch whose last offset >= offset (batches.length if none). */
+  batchIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.batches.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.batches[mid]!.last < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+export interface MemoryEngineOptions {
+  /** Clock for segment creation times (segment.ms); defaults to Date.now. */
+  now?: () => number;
+  /** Decompresses a batch's records for exact ListOffsets-by-timestamp on compressed batches. */
+  decompress?: RecordsDecompressor;
+}
+
+export class MemoryLog extends SegmentedLog<MemorySegment> {
+  readonly dir = null;
+
+  constructor(topic: string, partition: number, config: LogConfig, options: { now: () => number; decompress?: RecordsDecompressor | undefined }) {
+    super(topic, partition, config, options);
+    this.segs.push(this.createSegment(0, this.now()));
+  }
+
+  /** Reopens a closed log (the data stays in the engine). */
+  reopen(config: LogConfig): void {
+    this.closed = false;
+    this.updateConfig(config);
+  }
+
+  protected createSegment(baseOffset: number, nowMs: number): MemorySegment {
+    return new MemorySegment(baseOffset, nowMs);
+  }
+
+  protected sealSegment(_segment: MemorySegment): void {}
+
+  protected destroySegment(segment: MemorySegment): void {
+    segment.batches.length = 0;
+  }
+
+  protected indexFull(seg: MemorySegment): boolean {
+    return (
+      seg.offsetIndexEntries >= Math.floor(this.config.segmentIndexBytes / OFFSET_INDEX_ENTRY) ||
+      seg.timeIndexEntries >= Math.floor(this.config.segmentIndexBytes / TIME_INDEX_ENTRY)
+    );
+  }
+
+  protected writeToActive(batches: Buffer, nowMs: number): void {
+    const seg = this.active;
+    // One copy per append: the caller's buffer (a request frame) is not ours to keep.
+    const copy = Buffer.from(batches);
+    let pos = 0;
+    while (pos < copy.length) {
+      const size = headerSize(copy, pos);
+      const base = headerBaseOffset(copy, pos);
+      const last = base + headerLastOffsetDelta(copy, pos);
+      trackBatchTimestamp(seg, headerMaxTimestamp(copy, pos), last);
+      if (seg.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
+        seg.offsetIndexEntries++;
+        if (seg.maxTimestamp > seg.lastTimeIndexTimestamp) {
+          seg.timeIndexEntries++;
+          seg.lastTimeIndexTimestamp = seg.maxTimestamp;
+        }
+        seg.bytesSinceLastIndexEntry = 0;
+      }
+      seg.bytesSinceLastIndexEntry += size;
+      seg.batches.push({ base, last, buf: copy.subarray(pos, pos + size) });
+      seg.size += size;
+      seg.nextOffset = last + 1;
+      pos += size;
+    }
+    seg.lastModifiedMs = nowMs;
+  }
+
+  protected readRecords(offset: number, maxBytes: number, minOneBatch: boolean, limit: number): Buffer {
+    const parts: Buffer[] = [];
+    let total = 0;
+    let bi = -1;
+    outer: for (let si = this.segmentIndexFor(offset); si < this.segs.length; si++) {
+      const seg = this.segs[si]!;
+      for (bi = bi < 0 ? seg.batchIndexFor(offset) : 0; bi < seg.batches.length; bi++) {
+        const b = seg.batches[bi]!;
+        if (b.base >= limit) break outer;
+        const size = b.buf.length;
+        if (total + size > maxBytes && !(total === 0 && minOneBatch)) break outer;
+        const prev = parts[parts.length - 1];
+        if (prev !== undefined && prev.buffer === b.buf.buffer && prev.byteOffset + prev.length === b.buf.byteOffset) {
+          // Batches of one append are contiguous in one copy: extend instead of concatenating.
+          parts[parts.length - 1] = Buffer.from(prev.buffer, prev.byteOffset, prev.length + size);
+        } else {
+          parts.push(b.buf);
+        }
+        total += size;
+      }
+      bi = 0;
+    }
+    if (parts.length === 0) return EMPTY_RECORDS;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  }
+
+  protected forEachBatch(seg: MemorySegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {
+    for (let i = seg.batchIndexFor(fromOffset); i < seg.batches.length; i++) if (visit(seg.batches[i]!.buf, 0)) return;
+  }
+
+  flush(): void {
+    this.ensureOpen();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.notifyClose();
+    this.closed = true;
+  }
+}
+
+export class MemoryStorageEngine implements StorageEngine {
+  readonly kind = 'memory' as const;
+  readonly logDirs: string[] = [];
+  private readonly logs = new Map<string, MemoryLog>();
+  private readonly now: () => number;
+  private readonly decompress: RecordsDecompressor | undefined;
+
+  constructor(options: MemoryEngineOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.decompress = options.decompress;
+  }
+
+  openLog(topic: string, partition: number, config: LogConfig): PartitionLog {
+    const key = logKey(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing !== undefined) {
+      existing.reopen(config);
+      return existing;
+    }
+    const log = new MemoryLog(topic, partition, config, { now: this.now, decompress: this.decompress });
+    this.logs.set(key, log);
+    return log;
+  }
+
+  existingLogs(): Array<{ topic: string; partition: number }> {
+    return [...this.logs.values()].map((l) => ({ topic: l.topic, partition: l.partition }));
+  }
+
+  deleteLog(topic: string, partition: number): void {
+    const key = logKey(topic, partition);
+    this.logs.get(key)?.close();
+    this.logs.delete(key);
+  }
+
+  close(): void {
+    for (const log of this.logs.values()) log.close();
+  }
+}
+
+const logKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;

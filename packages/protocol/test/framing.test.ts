@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { FrameDecoder, FrameTooLargeError, frameResponse, peekRequestHeader, frameRequest } from '../src/framing.js';
+
+function frame(payload: Buffer): Buffer {
+  return Buffer.concat(frameRequest([payload]));
+}
+
+function collect(dec: FrameDecoder, chunks: Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const c of chunks) dec.push(c, (f) => out.push(Buffer.from(f)));
+  return out;
+}
+
+test('frames inside one chunk are views into the chunk (no copy)', () => {
+  const a = Buffer.from('hello');
+  const b = Buffer.from('kafka!');
+  const chunk = Buffer.concat([frame(a), frame(b)]);
+  const seen: Buffer[] = [];
+  new FrameDecoder().push(chunk, (f) => seen.push(f));
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0]!.buffer, chunk.buffer);
+  assert.equal(seen[0]!.toString(), 'hello');
+  assert.equal(seen[1]!.toString(), 'kafka!');
+});
+
+test('frames split at every byte boundary are reassembled', () => {
+  const payloads = [Buffer.from('a'), Buffer.alloc(0), Buffer.from('0123456789abcdef'), Buffer.alloc(300, 7)];
+  const stream = Buffer.concat(payloads.map(frame));
+  for (let cut = 0; cut <= stream.length; cut++) {
+    const got = collect(new FrameDecoder(), [stream.subarray(0, cut), stream.subarray(cut)]);
+    assert.deepEqual(got, payloads, `cut at ${cut}`);
+  }
+  // one byte at a time
+  const bytes = [...stream].map((x) => Buffer.from([x]));
+  assert.deepEqual(collect(new FrameDecoder(), bytes), payloads);
+});
+
+test('property: any chunking of a frame stream yields the same frames', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      (payloads, cuts) => {
+        const frames = payloads.map((p) => Buffer.from(p));
+        const stream = Buffer.concat(frames.map(frame));
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((x, y) => x - y);
+        const chunks: Buffer[] = [];
+        let prev = 0;
+        for (const p of points) {
+          chunks.push(stream.subarray(prev, p));
+          prev = p;
+        }
+        chunks.push(stream.subarray(prev));
+        const dec = new FrameDecoder();
+        assert.deepEqual(collect(dec, chunks), frames);
+        assert.equal(dec.bufferedBytes, 0);
+      },
+    ),
+  );
+});
+
+test('an oversized or negative size prefix throws before buffering the body', () => {
+  const dec = new FrameDecoder(100);
+  const big = Buffer.alloc(4);
+  big.writeInt32BE(101);
+  assert.throws(() => dec.push(big, () => {}), FrameTooLargeError);
+  const neg = Buffer.alloc(4);
+  neg.writeInt32BE(-1);
+  assert.throws(() => new FrameDecoder(100).push(neg, () => {}), FrameTooLargeError);
+  // prefix split across chunks is still checked
+  const d2 = new FrameDecoder(100);
+  d2.push(big.subarray(0, 2), () => {});
+  assert.throws(() => d2.push(big.subarray(2), () => {}), /exceeds limit 100/);
+  // exactly at the limit is fine
+  const ok = frame(Buffer.alloc(100));
+  assert.equal(collect(new FrameDecoder(100), [ok]).length, 1);
+});
+
+test('peekRequestHeader reads the fixed-offset fields', () => {
+  const h = Buffer.alloc(10);
+  h.writeInt16BE(18, 0);
+  h.writeInt16BE(3, 2);
+  h.writeInt32BE(-5, 4);
+  assert.deepEqual(peekRequestHeader(h), { apiKey: 18, apiVersion: 3, correlationId: -5 });
+  assert.equal(peekRequestHeader(Buffer.alloc(7)), null);
+});
+
+test('frameResponse writes size, correlation id, tagged fields for header v1, body by reference', () => {
+  const body = Buffer.alloc(5000, 1);
+  const v0 = frameResponse(42, 0, [body]);
+  assert.equal(v0[1], body);
+  assert.equal(v0[0]!.readInt32BE(0), 4 + 5000);
+  assert.equal(v0[0]!.readInt32BE(4), 42);
+  const v1 = Buffer.concat(frameResponse(7, 1, [Buffer.from([9])]));
+  assert.deepEqual([...v1], [0, 0, 0, 6, 0, 0, 0, 7, 0, 9]);
+});
