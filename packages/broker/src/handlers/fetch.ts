@@ -252,7 +252,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
         currentLeaderEpoch: sp.currentLeaderEpoch, unknownTopicId, cached: sp,
       });
     }
-    broker.fetchSessions.advance(session);
+    if (params.incremental) broker.fetchSessions.advance(session);
   }
   const sessionId = session?.id ?? 0;
 

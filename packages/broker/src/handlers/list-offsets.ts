@@ -57,6 +57,7 @@ function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequ
       const m = log.offsetForTimestamp(ts);
       result = m === null ? { timestamp: -1n, offset: -1n, leaderEpoch: -1 } : { timestamp: m.timestamp, offset: m.offset, leaderEpoch: m.leaderEpoch };
     }
+    if (version < 4) result.leaderEpoch = -1; // not in the message before v4
     return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, ...result };
   } catch (e) {
     return error(p.partitionIndex, mapError(e).code, version);

@@ -9,7 +9,7 @@
  */
 import { batchBaseOffset, batchLastOffset, batchSize, BATCH_HEADER_SIZE } from '@samsa/protocol/records';
 import type { LogObserver, PartitionLog } from './partition-log.js';
-import { ProducerStateManager, type ProducerStateManagerOptions } from './producer-state.js';
+import { deleteSnapshotsAfter, ProducerStateManager, type ProducerStateManagerOptions } from './producer-state.js';
 
 const REPLAY_READ_BYTES = 1 << 20;
 
@@ -39,6 +39,9 @@ export function attachProducerState(log: PartitionLog, opts: ProducerStateManage
 /** Loads the newest usable snapshot and replays the log after it. */
 export function rebuildFromLog(state: ProducerStateManager, log: PartitionLog): void {
   const end = log.logEndOffset;
+  // Snapshots past the log end describe data lost to a truncation (torn tail, follower
+  // truncation): once the log grows past them again they would be wrong.
+  if (log.dir !== null) deleteSnapshotsAfter(log.dir, end);
   const snapshotOffset = log.dir === null ? null : state.loadLatestSnapshot(log.dir, end);
   // A snapshot older than the log start still holds producers whose data was deleted (Kafka keeps
   // them too); the log itself can only be replayed from its start.

@@ -4,12 +4,14 @@
  * duplicate detection), its last timestamp, coordinator epoch and the first offset of its open
  * transaction.
  *
- * How the storage engine uses it:
+ * How it is used (producer-state-log.ts does the log-following part through PartitionLog observers):
  * - append (produce, origin client): for the single batch of a v3+ produce request call
- *   `checkAndPrepare(header)`. `duplicate` -> do not append, answer with the original offsets.
- *   `append` -> assign offsets, write, then `onAppended(header, baseOffset, lastOffset)`. Errors are
- *   thrown before anything is written. Batches without a producer id (-1) need neither call.
- * - follower / coordinator appends (already validated): `onAppended` only.
+ *   `checkAndPrepare(producerBatchHeaderOf(batch))`. `duplicate` -> do not append, answer with
+ *   the original offsets. `append` -> append; the state then learns the batch from the log
+ *   (observer -> `replayBuffer`), or directly via `onAppended(header, baseOffset, lastOffset)`.
+ *   Errors are thrown before anything is written. Batches without a producer id (-1) skip all
+ *   checks.
+ * - follower / coordinator appends (already validated): no check, only the update.
  * - roll and close: `takeSnapshot(dir, nextOffset)` where nextOffset is the log end offset (the
  *   new segment's base offset at a roll). Writes `<20-digit offset>.snapshot`, keeps the newest 2.
  * - recovery: `loadLatestSnapshot(dir, recoveryPoint)` returns the snapshot's offset (or null, then
@@ -53,7 +55,7 @@ const NO_PRODUCER_EPOCH = -1;
 const NO_SEQUENCE = -1;
 
 // ---------------------------------------------------------------------------------------------
-// Errors (Kafka's names and codes)
+// Errors (named after Kafka's error codes)
 
 /**
  * Like the StorageError classes of errors.ts, these carry a `kind` (named after Kafka's error
@@ -320,7 +322,8 @@ export class ProducerStateManager {
     let marker: EndTxnMarker | undefined;
     if ((batchAttributes(buf, pos) & ATTR_CONTROL) !== 0) {
       marker = readEndTxnMarker(buf, pos);
-      // An empty control batch (left by the cleaner) only moves the end offset.
+      // An empty control batch (left by the cleaner) or another control record type only moves
+      // the end offset.
       if (marker === undefined) {
         if (last + 1n > this.mapEndOffset) this.mapEndOffset = last + 1n;
         return;
@@ -572,8 +575,13 @@ export function decodeSnapshot(buf: Buffer): ProducerStateEntry[] {
 
 function readEndTxnMarker(buf: Buffer, pos: number): EndTxnMarker | undefined {
   if (batchRecordCount(buf, pos) < 1) return undefined;
-  const batch = decodeRecordBatch(buf.subarray(pos, pos + batchSize(buf, pos)), 0, { verifyCrc: false });
-  const first = batch.records[0];
-  if (first === undefined) return undefined;
-  return decodeEndTxnMarker(first) ?? undefined;
+  try {
+    const batch = decodeRecordBatch(buf.subarray(pos, pos + batchSize(buf, pos)), 0, { verifyCrc: false });
+    const first = batch.records[0];
+    return first === undefined ? undefined : (decodeEndTxnMarker(first) ?? undefined);
+  } catch (err) {
+    // not a marker we can read (ProtocolDecodeError; checked by name to keep to @samsa/protocol/records)
+    if ((err as Error).name === 'ProtocolDecodeError') return undefined;
+    throw err;
+  }
 }

@@ -84,3 +84,38 @@ test('produce errors: unknown topic, bad CRC, too large, v2 refused', async () =
   assert.equal(ok.errorCode, 0);
   assert.equal(ok.baseOffset, 0n);
 });
+
+test('every advertised version of the data-path APIs is served', async () => {
+  await tb.broker.topics.createTopic({ name: 'sweep' });
+  const topicId = tb.broker.metadata.topic('sweep')!.id;
+  let expected = 0n;
+  for (let v = 3; v <= 11; v++) {
+    const r = await client.send(ApiKey.Produce, v, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'sweep', partitionData: [{ index: 0, records: batch([`v${v}`]) }] }] });
+    assert.equal(r.responses[0].partitionResponses[0].errorCode, 0, `produce v${v}`);
+    assert.equal(r.responses[0].partitionResponses[0].baseOffset, expected++);
+  }
+  for (let v = 4; v <= 17; v++) {
+    const r = await client.send(ApiKey.Fetch, v, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'sweep', topicId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    const p = r.responses[0].partitions[0];
+    assert.equal(p.errorCode, 0, `fetch v${v}`);
+    assert.equal(decodeRecordBatches(p.records).length, 9, `fetch v${v}`);
+  }
+  for (let v = 0; v <= 12; v++) {
+    const r = await client.send(ApiKey.Metadata, v, { topics: [{ name: 'sweep', topicId: '00000000-0000-0000-0000-000000000000' }], ...(v >= 4 ? { allowAutoTopicCreation: false } : {}) });
+    assert.equal(r.topics[0].errorCode, 0, `metadata v${v}`);
+  }
+  for (let v = 0; v <= 10; v++) {
+    const r = await client.send(ApiKey.ListOffsets, v, { replicaId: -1, topics: [{ name: 'sweep', partitions: [{ partitionIndex: 0, timestamp: -1n, maxNumOffsets: 1 }] }] });
+    const p = r.topics[0].partitions[0];
+    assert.equal(p.errorCode, 0, `list offsets v${v}`);
+    assert.equal(v === 0 ? p.oldStyleOffsets[0] : p.offset, 9n);
+  }
+  for (let v = 0; v <= 4; v++) {
+    const r = await client.send(ApiKey.ApiVersions, v, { clientSoftwareName: 'sweep', clientSoftwareVersion: '1' });
+    assert.equal(r.errorCode, 0, `api versions v${v}`);
+  }
+});

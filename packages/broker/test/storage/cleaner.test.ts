@@ -194,8 +194,6 @@ test('cleaning runs in bounded steps interleaved with other work', async () => {
   const groups: Put[][] = Array.from({ length: 200 }, (_, b) => Array.from({ length: 10 }, (_, i) => ({ key: `k${(b * 10 + i) % 97}`, value: `${b}` })));
   const log = buildLog(groups);
   const map = new OffsetMap();
-  let ticks = 0;
-  const ticker = setInterval(() => ticks++, 0);
   let interleaved = 0;
   const countInterleaving = () => { setImmediate(() => interleaved++); };
   await runInBackground(buildOffsetMap(map, log, { startOffset: 0n, endOffset: 2000n, batchesPerStep: 10 }), countInterleaving);
@@ -204,9 +202,7 @@ test('cleaning runs in bounded steps interleaved with other work', async () => {
     cleanBatches(log, { map, nowMs: NOW, deleteRetentionMs: DAY, producers: NO_PRODUCERS, batchesPerStep: 10 }),
     (chunk) => { out.push(...chunk); countInterleaving(); },
   );
-  clearInterval(ticker);
   assert.equal(stats.batchesRead, 200);
   assert.ok(interleaved >= 30, `other immediates ran between steps (${interleaved})`);
   assert.equal(readLog(out).length, 97);
-  assert.ok(ticks >= 0);
 });

@@ -15,6 +15,7 @@ import {
   ProducerStateManager,
   snapshotFileName,
 } from '../../src/storage/producer-state.js';
+import { ControlRecordType, encodeControlRecordKey, encodeRecordBatch } from '@samsa/protocol/records';
 import { header, headerBytes, markerBytes, withTempDir, type TestBatch } from './producer-state-helpers.js';
 
 const PID = 1000n;
@@ -173,6 +174,19 @@ test('transactions: first offset tracked, markers close them and set the coordin
   assert.equal(p.lastSequence, 3, 'a marker does not forget the data batches');
   assert.equal(log.produce({ producerId: PID, epoch: 0, seq: 4, count: 1, transactional: true }).kind, 'append');
   assert.equal(log.state.activeProducers()[0]!.currentTxnStartOffset, 5n);
+});
+
+test('replay: a control batch that is not a transaction marker only moves the end offset', () => {
+  const state = manager();
+  state.replay(headerBytes({ producerId: PID, epoch: 0, seq: 0, count: 2 }, 0n));
+  const leaderChange = encodeRecordBatch({
+    baseOffset: 2n, isControl: true, baseTimestamp: 1000n, producerId: PID, producerEpoch: 0, baseSequence: -1,
+    records: [{ attributes: 0, timestampDelta: 0, offsetDelta: 0, key: encodeControlRecordKey(ControlRecordType.LeaderChange), value: Buffer.alloc(8), headers: [] }],
+  });
+  state.replay(leaderChange);
+  assert.equal(state.endOffset, 3n);
+  assert.equal(state.lastEntry(PID)!.batches.length, 1);
+  assert.equal(state.checkAndPrepare(header({ producerId: PID, epoch: 0, seq: 2, count: 1 })).kind, 'append');
 });
 
 test('snapshot: Kafka layout, round trip, CRC checked', () => {

@@ -85,7 +85,7 @@ test('lz4: the pre-0.10 frame-descriptor checksum is accepted for legacy message
 
 test('zstd: frames without a content size and concatenated frames decode (streaming writers)', () => {
   const rawFrame = (content: Buffer): Buffer => {
-    const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58])]; // no content size, no checksum
+    const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58])]; // no content size, no checksum
     for (let i = 0; i < content.length; i += 1000) {
       const chunk = content.subarray(i, i + 1000);
       const h = (chunk.length << 3) | (i + 1000 >= content.length ? 1 : 0); // raw block

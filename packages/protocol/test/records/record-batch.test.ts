@@ -142,7 +142,7 @@ test('createRecordBatch computes deltas from absolute timestamps', () => {
 });
 
 test('end-transaction markers: control batch, Kafka key/value layout, decodable back', () => {
-  for (const type of [ControlRecordType.Commit, ControlRecordType.Abort]) {
+  for (const type of [ControlRecordType.Commit, ControlRecordType.Abort] as const) {
     const buf = encodeRecordBatch(createEndTxnMarkerBatch({ producerId: 77n, producerEpoch: 2, type, coordinatorEpoch: 5, timestamp: 123n, baseOffset: 40n }));
     const batch = decodeRecordBatch(buf);
     assert.equal(batch.isControl, true);
