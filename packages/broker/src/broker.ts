@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
 import type { ApiHandler, BrokerServices, PartitionAppendHook } from './handlers/types.js';
@@ -16,10 +17,12 @@ import { LocalMetadataStore, METADATA_DIR, type MetadataStore } from './metadata
 import { TopicManager } from './metadata/topic-manager.js';
 import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
+import { ProducerManager } from './producer/producer-manager.js';
 import { PartitionRegistry } from './server/partition-registry.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
+import type { RecordsDecompressor } from './storage/batch-util.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
 import type { StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
@@ -64,6 +67,7 @@ export class Broker implements BrokerServices {
   private store: MetadataStore | null = null;
   private servers: SocketServer[] = [];
   private retentionTimer: TimerHandle | null = null;
+  private producerManager: ProducerManager | null = null;
   private cluster = '';
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -146,7 +150,7 @@ export class Broker implements BrokerServices {
       this.cluster = useDisk
         ? ensureMetaProperties(this.config.logDirs, this.nodeId, () => this.opts.clusterId ?? randomClusterId()).clusterId
         : this.opts.clusterId ?? randomClusterId();
-      this.storageEngine = typeof storage === 'object' ? storage : storage === 'memory' ? new MemoryStorageEngine({ now: () => this.clock.now() }) : await openFileEngine(this.config, this.clock);
+      this.storageEngine = typeof storage === 'object' ? storage : storage === 'memory' ? new MemoryStorageEngine({ now: () => this.clock.now(), decompress: decompressRecords }) : await openFileEngine(this.config, this.clock);
       if (useDisk) for (const dir of this.config.logDirs) rmSync(join(dir, CLEAN_SHUTDOWN_FILE), { force: true });
 
       this.store = this.opts.metadataStore ?? new LocalMetadataStore(useDisk ? join(this.config.logDirs[0]!, METADATA_DIR) : null);
@@ -154,7 +158,22 @@ export class Broker implements BrokerServices {
       this.registry = new PartitionRegistry(this.storageEngine, this.config, this.purgatory, this.nodeId, this.log);
       const registry = this.registry;
       this.topicManager.onChange((image, delta) => registry.apply(image, delta));
+      if (this.opts.appendHook === undefined) {
+        // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
+        const producers = new ProducerManager({
+          store: this.store, brokerId: this.nodeId, clock: this.clock, log: this.log.child('kafka.log.ProducerStateManager'),
+          producerIdExpirationMs: this.config.int('producer.id.expiration.ms'),
+          expirationCheckIntervalMs: this.config.int('producer.id.expiration.check.interval.ms'),
+        });
+        this.producerManager = producers;
+        this.appendHook = producers;
+        this.topicManager.onChange(() => { for (const t of registry.all()) producers.attachAll(t.logs); });
+      }
       await this.topicManager.load();
+      if (this.producerManager !== null) {
+        for (const t of this.registry.all()) this.producerManager.attachAll(t.logs);
+        this.producerManager.start();
+      }
 
       const connOpts = {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
@@ -210,6 +229,7 @@ export class Broker implements BrokerServices {
   private async shutdownParts(): Promise<void> {
     if (this.retentionTimer !== null) this.clock.clearTimeout(this.retentionTimer);
     this.retentionTimer = null;
+    this.producerManager?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
@@ -231,10 +251,16 @@ export class Broker implements BrokerServices {
   }
 }
 
+/**
+ * Lets the logs look inside compressed batches off the hot path (ListOffsets by timestamp and
+ * max timestamp name the record, not the batch, as Kafka does). Produce and Fetch never call it.
+ */
+const decompressRecords: RecordsDecompressor = (codec, data) => decompressSync(codec as CompressionType, data);
+
 /** The file engine is loaded lazily so memory-only embedders never touch it. */
 async function openFileEngine(config: BrokerConfig, clock: Clock): Promise<StorageEngine> {
   const mod = (await import('./storage/index.js')) as Record<string, unknown>;
   const Ctor = mod['FileStorageEngine'] as (new (opts: Record<string, unknown>) => StorageEngine) | undefined;
   if (Ctor === undefined) throw new Error('the file storage engine is not available in this build; use storage=memory');
-  return new Ctor({ logDirs: [...config.logDirs], now: () => clock.now() });
+  return new Ctor({ logDirs: [...config.logDirs], now: () => clock.now(), decompress: decompressRecords });
 }

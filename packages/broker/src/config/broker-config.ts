@@ -281,7 +281,45 @@ export class BrokerConfig {
 
   /** STATIC_BROKER_CONFIG when supplied in server.properties/overrides, else DEFAULT_CONFIG. */
   source(name: string): ConfigSource {
+    if (this.dynamicBroker.has(name)) return ConfigSource.DYNAMIC_BROKER_CONFIG;
+    if (this.dynamicDefault.has(name)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
     return this.originals.has(name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+  }
+
+  // Dynamic layers (IncrementalAlterConfigs/AlterConfigs on BROKER resources). Kafka's
+  // precedence: this broker's dynamic value, then the cluster-wide dynamic default, then
+  // server.properties, then the default.
+  private dynamicDefault: ReadonlyMap<string, string> = new Map();
+  private dynamicBroker: ReadonlyMap<string, string> = new Map();
+
+  /** The dynamic overrides in force: cluster default ('default') or this broker's ('broker'). */
+  dynamicOverrides(scope: 'default' | 'broker'): ReadonlyMap<string, string> {
+    return scope === 'default' ? this.dynamicDefault : this.dynamicBroker;
+  }
+
+  /** The effective configuration the dynamic layers would give, built and validated (throws ConfigException). */
+  withDynamic(clusterDefault: ReadonlyMap<string, string>, perBroker: ReadonlyMap<string, string>): BrokerConfig {
+    const merged = new Map(this.originals);
+    for (const [k, v] of clusterDefault) merged.set(k, v);
+    for (const [k, v] of perBroker) merged.set(k, v);
+    return new BrokerConfig(merged);
+  }
+
+  /**
+   * Applies dynamic overrides in place, so every holder of this config (topic manager,
+   * partition registry, handlers) sees the new values. Throws ConfigException, changing
+   * nothing, when the result is invalid.
+   */
+  applyDynamic(clusterDefault: ReadonlyMap<string, string>, perBroker: ReadonlyMap<string, string>): void {
+    const next = this.withDynamic(clusterDefault, perBroker);
+    for (const [k, v] of next.values) this.values.set(k, v);
+    const derived = this as { -readonly [K in 'logRetentionMs' | 'logRollMs' | 'logRollJitterMs' | 'logFlushIntervalMs']: number };
+    derived.logRetentionMs = next.logRetentionMs;
+    derived.logRollMs = next.logRollMs;
+    derived.logRollJitterMs = next.logRollJitterMs;
+    derived.logFlushIntervalMs = next.logFlushIntervalMs;
+    this.dynamicDefault = new Map(clusterDefault);
+    this.dynamicBroker = new Map(perBroker);
   }
 
   isExplicit(name: string): boolean {

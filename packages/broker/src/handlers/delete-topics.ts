@@ -37,11 +37,17 @@ async function handle(ctx: RequestContext, req: DeleteTopicsRequest, version: nu
     return { throttleTimeMs: 0, responses: wanted.map((w) => result(w.name, w.topicId, code, 'Topic deletion is disabled.')) };
   }
 
+  // Like Kafka's controller, an entry with both or neither of name and id fails the whole request.
+  for (const w of wanted) {
+    const bad = w.name !== null && w.topicId !== ZERO_UUID ? 'You may not specify both topic name and topic id.'
+      : w.name === null && w.topicId === ZERO_UUID ? 'Neither topic name nor id were specified.' : null;
+    if (bad !== null) return { throttleTimeMs: 0, responses: wanted.map((x) => result(x.name, x.topicId, ErrorCode.INVALID_REQUEST, bad)) };
+  }
   const nameCounts = new Map<string, number>();
   const idCounts = new Map<string, number>();
   for (const w of wanted) {
     if (w.name !== null) nameCounts.set(w.name, (nameCounts.get(w.name) ?? 0) + 1);
-    if (w.topicId !== ZERO_UUID) idCounts.set(w.topicId, (idCounts.get(w.topicId) ?? 0) + 1);
+    else idCounts.set(w.topicId, (idCounts.get(w.topicId) ?? 0) + 1);
   }
   const responses: TopicResult[] = [];
   const reported = new Set<string>();
@@ -49,11 +55,7 @@ async function handle(ctx: RequestContext, req: DeleteTopicsRequest, version: nu
     const key = w.name !== null ? `n:${w.name}` : `i:${w.topicId}`;
     if (reported.has(key)) continue;
     reported.add(key);
-    if (w.name !== null && w.topicId !== ZERO_UUID) {
-      responses.push(result(w.name, w.topicId, ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.'));
-    } else if (w.name === null && w.topicId === ZERO_UUID) {
-      responses.push(result(null, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.'));
-    } else if (w.name !== null && nameCounts.get(w.name)! > 1) {
+    if (w.name !== null && nameCounts.get(w.name)! > 1) {
       responses.push(result(w.name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
     } else if (w.name === null && idCounts.get(w.topicId)! > 1) {
       responses.push(result(null, w.topicId, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'));

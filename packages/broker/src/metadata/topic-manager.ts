@@ -66,6 +66,7 @@ export class TopicManager {
 
   /** Loads the persisted topics and starts following store changes. */
   async load(): Promise<void> {
+    await this.loadBrokerConfigOverrides();
     const topics = new Map<string, TopicImage>();
     for (const e of await this.store.list(TOPIC_PREFIX)) {
       const t = toImage(e.key.slice(TOPIC_PREFIX.length), JSON.parse(e.value) as TopicRecord, this.nodeId);
@@ -226,6 +227,36 @@ export class TopicManager {
       return this.current.topic(name)!;
     });
   }
+
+  /**
+   * Dynamic broker config overrides as stored: `entity` is a node id, or '' for the
+   * cluster-wide default (Kafka's `<default>` entity).
+   */
+  async brokerConfigOverrides(entity: string): Promise<Map<string, string>> {
+    const e = await this.store.get(brokerConfigKey(entity));
+    return e === null ? new Map() : new Map(Object.entries(JSON.parse(e.value) as Record<string, string>));
+  }
+
+  /** Replaces an entity's dynamic broker config overrides (empty = none) and applies them to this broker's config. */
+  setBrokerConfigOverrides(entity: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    return this.serial(async () => {
+      if (configs.size === 0) await this.store.delete(brokerConfigKey(entity));
+      else await this.store.put(brokerConfigKey(entity), JSON.stringify(Object.fromEntries(configs)));
+      await this.loadBrokerConfigOverrides();
+    });
+  }
+
+  /** Applies the stored dynamic broker configs (this node's and the cluster default) to the broker config. */
+  async loadBrokerConfigOverrides(): Promise<void> {
+    const [defaults, own] = await Promise.all([this.brokerConfigOverrides(''), this.brokerConfigOverrides(String(this.nodeId))]);
+    this.config.applyDynamic(defaults, own);
+  }
+}
+
+const BROKER_CONFIG_PREFIX = 'configs/brokers/';
+
+function brokerConfigKey(entity: string): string {
+  return BROKER_CONFIG_PREFIX + (entity === '' ? '<default>' : entity);
 }
 
 function toImage(name: string, rec: TopicRecord, _nodeId: number): TopicImage {

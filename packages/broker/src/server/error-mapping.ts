@@ -7,6 +7,7 @@ import { ConfigException } from '../config/config-def.js';
 import { TopicOperationError, type TopicErrorName } from '../metadata/errors.js';
 import { StorageError, type StorageErrorKind } from '../storage/errors.js';
 import { ProducerStateError, type ProducerStateErrorKind } from '../storage/producer-state.js';
+import { ProducerIdUnavailableError } from '../producer/producer-id-manager.js';
 
 export interface MappedError {
   code: number;
@@ -47,6 +48,8 @@ export function mapError(e: unknown): MappedError {
   if (e instanceof KafkaError) return { code: e.code, message: e.message };
   if (e instanceof StorageError) return { code: STORAGE[e.kind], message: e.message };
   if (e instanceof ProducerStateError) return { code: PRODUCER_STATE[e.kind], message: e.message };
+  // The id block could not be reserved in the metadata store yet: retriable, as Kafka's RPCProducerIdManager.
+  if (e instanceof ProducerIdUnavailableError) return { code: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, message: e.message };
   if (e instanceof TopicOperationError) return { code: TOPIC[e.errorName], message: e.message };
   if (e instanceof ConfigException) return { code: ErrorCode.INVALID_CONFIG, message: e.message };
   return { code: ErrorCode.UNKNOWN_SERVER_ERROR, message: null };

@@ -20,7 +20,7 @@ import {
   BATCH_PARTITION_LEADER_EPOCH,
   BATCH_RECORD_COUNT,
   crc32c,
-} from './records.js';
+} from '@samsa/protocol/records';
 import { CorruptRecordError } from './errors.js';
 
 /** Smallest legal batchLength: a header with no records. */

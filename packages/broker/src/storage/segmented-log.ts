@@ -3,7 +3,7 @@
  * DeleteRecords, ListOffsets by timestamp, observers. Engines (file, memory) supply segment
  * storage, indexing and reads. Sharing this code is what makes both engines behave the same.
  */
-import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from './records.js';
+import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@samsa/protocol/records';
 import type { AppendInfo, AppendOptions, LogConfig, LogObserver, PartitionLog, ReadInfo, SegmentInfo, TimestampOffset } from './partition-log.js';
 import {
   headerBaseOffset,

@@ -43,9 +43,10 @@ import {
   producedRecords,
   TOPIC_IDS,
 } from '../support/golden-inputs.js';
+import { GOLDEN_FIXTURES_DIR } from '../support/golden-fixtures.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixturesDir = path.join(here, 'fixtures');
+const fixturesDir = GOLDEN_FIXTURES_DIR;
 const requireHere = createRequire(import.meta.url);
 const PYTHON = '/usr/bin/python3';
 
@@ -149,6 +150,7 @@ class FakeBroker {
         const copy = Buffer.from(frame);
         const peek = peekRequestHeader(copy);
         if (peek === null) return;
+        if (process.env['CAPTURE_VERBOSE']) console.log(`${current?.client} ${current?.scenario}: ${apis[peek.apiKey]?.name} v${peek.apiVersion}`);
         if (current !== null) captured.push({ ...current, apiKey: peek.apiKey, apiVersion: peek.apiVersion, frame: copy });
         // responses go out in request order, as a broker must
         chain = chain.then(async () => {
@@ -281,11 +283,12 @@ class FakeBroker {
       case ApiKey.Fetch: {
         let any = false;
         const responses = req.topics.map((t: any) => {
-          const name: string = t.topic ?? Object.keys(TOPIC_IDS).find((n) => TOPIC_IDS[n] === t.topicId) ?? '';
+          const name: string = v >= 13 ? (Object.keys(TOPIC_IDS).find((n) => TOPIC_IDS[n] === t.topicId) ?? '') : t.topic;
           return {
             ...(v >= 13 ? { topicId: t.topicId } : { topic: name }),
             partitions: t.partitions.map((p: any) => {
               const has = name === GOLDEN_TOPIC && p.partition === 0 && p.fetchOffset < FETCH_HIGH_WATERMARK;
+              if (process.env['CAPTURE_VERBOSE']) console.log(`  fetch ${name} ${t.topicId} ${p.partition} @${p.fetchOffset}`);
               if (has) any = true;
               return {
                 partitionIndex: p.partition,
@@ -488,7 +491,10 @@ async function runPlatformatic(broker: FakeBroker): Promise<string[]> {
       autocreateTopics: false,
       ...(codec === 'none' ? {} : { compression: codec }),
     });
+    // per-send options: platformatic's send() defaults acks to 1 whatever the constructor said
     await producer.send({
+      acks: -1,
+      ...(codec === 'none' ? {} : { compression: codec }),
       messages: producedRecords('platformatic', codec).map((r) => ({
         topic: GOLDEN_TOPIC,
         partition: 0,

@@ -162,7 +162,7 @@ export class ClassicGroup {
       member.awaitingJoin = awaitingJoin;
       this.numMembersAwaitingJoin++;
     }
-    this.updateSubscribedTopics();
+    this.refreshSubscribedTopics();
   }
 
   /** Removes a member (or pending member); elects another leader if it led. */
@@ -179,7 +179,7 @@ export class ClassicGroup {
       const next = [...this.members.values()].find((x) => x.isAwaitingJoin) ?? this.members.values().next().value;
       this.leaderId = next?.memberId ?? null;
     }
-    this.updateSubscribedTopics();
+    this.refreshSubscribedTopics();
   }
 
   /** Changes a member's protocols and timeouts and (re)parks its JoinGroup. */
@@ -190,7 +190,7 @@ export class ClassicGroup {
     if (awaitingJoin !== null && !member.isAwaitingJoin) this.numMembersAwaitingJoin++;
     else if (awaitingJoin === null && member.isAwaitingJoin) this.numMembersAwaitingJoin--;
     member.awaitingJoin = awaitingJoin;
-    this.updateSubscribedTopics();
+    this.refreshSubscribedTopics();
   }
 
   /** Static member rejoining with a new member id: the old id is fenced (its waiters get FENCED_INSTANCE_ID). */
@@ -251,10 +251,11 @@ export class ClassicGroup {
   candidateProtocols(): Set<string> {
     let out: Set<string> | null = null;
     for (const m of this.members.values()) {
-      const names = new Set(m.protocols.map((p) => p.name));
-      out = out === null ? names : new Set([...out].filter((n) => names.has(n)));
+      const names = new Set<string>(m.protocols.map((p) => p.name));
+      if (out === null) out = names;
+      else for (const n of [...out]) if (!names.has(n)) out.delete(n);
     }
-    return out ?? new Set();
+    return out ?? new Set<string>();
   }
 
   /** Whether a joining member's protocols are compatible with the group's. */
@@ -284,7 +285,7 @@ export class ClassicGroup {
     this.generationId++;
     if (this.members.size > 0) {
       this.protocolName = this.selectProtocol();
-      this.updateSubscribedTopics();
+      this.refreshSubscribedTopics();
       this.transitionTo('CompletingRebalance', nowMs);
     } else {
       this.protocolName = null;
@@ -337,7 +338,7 @@ export class ClassicGroup {
    * decoded from ConsumerProtocolSubscription; null when the group does not use that protocol
    * or a subscription cannot be read.
    */
-  private updateSubscribedTopics(): void {
+  refreshSubscribedTopics(): void {
     if (this.protocolType !== CONSUMER_PROTOCOL_TYPE || this.protocolName === null || this.members.size === 0) {
       this.subscribedTopics = this.members.size === 0 && this.protocolType === CONSUMER_PROTOCOL_TYPE ? new Set() : null;
       return;

@@ -1,0 +1,201 @@
+/**
+ * End-to-end broker benchmark. Starts `samsa server` as a separate process (file engine when
+ * the build has it, else memory), then from this process: the loopback TCP ceiling, pipelined
+ * produce (acks 1 and -1, 1 and 8 partitions), consume from a backlog, and end-to-end latency at
+ * a fixed rate. Prints the machine and a summary table.
+ *
+ *   node -C source --import tsx bench/broker.ts [--quick] [--storage auto|file|memory]
+ *        [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE]
+ *        [--connections 4] [--depth 16] [--seconds N] [--broker-build source|dist]
+ *   npm run bench        (compiles, then runs bench/dist/broker.js)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, arch, platform } from 'node:os';
+import { resolve } from 'node:path';
+import { BrokerProcess, type BrokerBuild, type StorageKind } from './broker-process.js';
+import { formatProfileSummary, readProfile, summarizeProfile } from './profile-summary.js';
+import { PipelinedConnection } from './wire.js';
+import {
+  makeBatch, runConsume, runLatency, runLoopback, runProduce, RECORDS_PER_BATCH,
+  type ConsumeResult, type LatencyResult, type LoopbackResult, type ProduceResult,
+} from './workloads.js';
+
+type Phase = 'loopback' | 'produce' | 'consume' | 'latency';
+const ALL_PHASES: Phase[] = ['loopback', 'produce', 'consume', 'latency'];
+
+interface Args {
+  quick: boolean;
+  storage: StorageKind | 'auto';
+  only: Set<Phase>;
+  profileDir: string | undefined;
+  json: string | undefined;
+  connections: number;
+  depth: number;
+  seconds: number | undefined;
+  build: BrokerBuild | undefined;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, seconds: undefined, build: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--quick': a.quick = true; break;
+      case '--storage': {
+        const v = value();
+        if (v !== 'auto' && v !== 'file' && v !== 'memory') throw new Error('--storage auto|file|memory');
+        a.storage = v;
+        break;
+      }
+      case '--only': {
+        const phases = value().split(',');
+        for (const p of phases) if (!ALL_PHASES.includes(p as Phase)) throw new Error(`unknown phase ${p} (${ALL_PHASES.join(', ')})`);
+        a.only = new Set(phases as Phase[]);
+        break;
+      }
+      case '--profile': a.profileDir = resolve(value()); break;
+      case '--json': a.json = resolve(value()); break;
+      case '--connections': a.connections = positive(flag, value()); break;
+      case '--depth': a.depth = positive(flag, value()); break;
+      case '--seconds': a.seconds = positive(flag, value()); break;
+      case '--broker-build': {
+        const v = value();
+        if (v !== 'source' && v !== 'dist') throw new Error('--broker-build source|dist');
+        a.build = v;
+        break;
+      }
+      case '-h':
+      case '--help':
+        process.stdout.write('usage: bench/broker.ts [--quick] [--storage auto|file|memory] [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE] [--connections N] [--depth N] [--seconds N] [--broker-build source|dist]\n');
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
+    }
+  }
+  return a;
+}
+
+function positive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new Error(`${flag} must be a positive number`);
+  return n;
+}
+
+function machine(): string {
+  const c = cpus();
+  return `${c[0]?.model.trim() ?? 'unknown CPU'}, ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${platform()} ${arch()} kernel ${release()}`;
+}
+
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-');
+
+interface Row {
+  benchmark: string;
+  mbPerSec: string;
+  recordsPerSec: string;
+  brokerCpu: string;
+  benchCpu: string;
+  notes: string;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const seconds = args.seconds ?? (args.quick ? 2 : 5);
+  const warmup = args.quick ? 0.5 : 1;
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = {};
+  console.log(`Machine: ${machine()}`);
+  console.log(`Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  if (args.only.has('loopback')) {
+    const r: LoopbackResult = await runLoopback(args.quick ? 1 : 3);
+    results['loopback'] = r;
+    rows.push({ benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: '', brokerCpu: '', benchCpu: '', notes: 'two node processes; the ceiling for one connection' });
+    console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s`);
+  }
+
+  if (args.profileDir !== undefined) mkdirSync(args.profileDir, { recursive: true });
+  const needsBroker = args.only.has('produce') || args.only.has('consume') || args.only.has('latency');
+  if (needsBroker) {
+    const broker = await BrokerProcess.start({
+      storage: args.storage,
+      ...(args.build !== undefined ? { build: args.build } : {}),
+      ...(args.profileDir !== undefined ? { profileDir: args.profileDir } : {}),
+    });
+    console.log(`Broker: pid ${broker.pid}, ${broker.storage} storage, ${broker.build} build, port ${broker.port}, data dir ${broker.dataDir}`);
+    let admin: PipelinedConnection | null = null;
+    try {
+      admin = await PipelinedConnection.open('127.0.0.1', broker.port);
+      // Bounded retention so the memory engine (or the disk) holds at most a few hundred MiB per partition.
+      const bounded = { 'segment.bytes': String(64 << 20), 'retention.bytes': String(256 << 20) };
+      const common = { connections: args.connections, depth: args.depth, seconds, warmupSeconds: warmup, topicConfigs: bounded, deleteAfter: true };
+      if (args.only.has('produce')) {
+        for (const [acks, partitions] of [[1, 1], [1, 8], [-1, 1], [-1, 8]] as const) {
+          const r: ProduceResult = await runProduce(broker, admin, { ...common, topic: `bench-produce-acks${acks < 0 ? 'all' : acks}-p${partitions}`, partitions, acks });
+          results[r.name] = r;
+          rows.push({
+            benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), benchCpu: fmt(r.benchCpu),
+            notes: `${args.connections} conns x ${args.depth} in flight, ${fmt(r.requestsPerSec)} req/s of ${partitions} x ${r.batchBytes} B`,
+          });
+          console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s, ${fmt(r.recordsPerSec)} records/s, ${fmt(r.requestsPerSec)} req/s, broker CPU ${fmt(r.brokerCpu)}%, bench CPU ${fmt(r.benchCpu)}%`);
+        }
+      }
+      if (args.only.has('consume')) {
+        const partitions = 8;
+        const backlogBytes = args.quick ? 256 << 20 : 1024 << 20;
+        const batchBytes = makeBatch(RECORDS_PER_BATCH).length;
+        const batchesPerPartition = Math.ceil(backlogBytes / partitions / batchBytes);
+        const topic = 'bench-backlog';
+        // Fill: 8 batches per request, so batchesPerPartition requests.
+        await runProduce(broker, admin, {
+          topic, partitions, acks: 1, connections: args.connections, depth: args.depth, seconds: 120, warmupSeconds: 0,
+          maxRequests: batchesPerPartition, topicConfigs: { 'segment.bytes': String(256 << 20) }, deleteAfter: false,
+        });
+        const r: ConsumeResult = await runConsume(broker, {
+          topic, partitions, batchesPerPartition, batchBytes, connections: args.connections, depth: 4,
+          partitionMaxBytes: 1 << 20, seconds, warmupSeconds: warmup,
+        });
+        results[r.name] = r;
+        rows.push({
+          benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), benchCpu: fmt(r.benchCpu),
+          notes: `${fmt(backlogBytes / 2 ** 20)} MiB backlog read ${r.passes.toFixed(1)}x; ${args.connections} conns x 4 fetches of ${partitions / args.connections} x 1 MiB`,
+        });
+        console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s, ${fmt(r.recordsPerSec)} records/s, ${fmt(r.requestsPerSec)} fetches/s, broker CPU ${fmt(r.brokerCpu)}%, bench CPU ${fmt(r.benchCpu)}%`);
+      }
+      if (args.only.has('latency')) {
+        const r: LatencyResult = await runLatency(broker, admin, { topic: 'bench-latency', recordsPerSec: 10_000, seconds: args.quick ? 3 : 10, warmupSeconds: warmup });
+        results[r.name] = r;
+        rows.push({
+          benchmark: r.name, mbPerSec: fmt((r.achievedRecordsPerSec * 1024) / 1e6, 1), recordsPerSec: fmt(r.achievedRecordsPerSec), brokerCpu: fmt(r.brokerCpu), benchCpu: fmt(r.benchCpu),
+          notes: `p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, p99.9 ${fmt(r.p999Ms, 2)} ms, max ${fmt(r.maxMs, 2)} ms (${fmt(r.records)} records in ${fmt(r.batches)} batches)`,
+        });
+        console.log(`${r.name}: p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, p99.9 ${fmt(r.p999Ms, 2)} ms, max ${fmt(r.maxMs, 2)} ms over ${fmt(r.records)} records`);
+      }
+    } catch (e) {
+      console.error(`benchmark failed: ${e instanceof Error ? e.stack : String(e)}\nbroker log tail:\n${broker.logTail()}`);
+      process.exitCode = 1;
+    } finally {
+      admin?.close();
+      await broker.stop();
+    }
+    for (const file of broker.profiles()) {
+      console.log(`\nBroker CPU profile ${file}:\n`);
+      console.log(formatProfileSummary(summarizeProfile(readProfile(file), 30)));
+    }
+  }
+
+  console.log(`\nLoad average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`\nMachine: ${machine()}\n`);
+  console.log('| benchmark | MB/s | records/s | broker CPU % | bench CPU % | notes |');
+  console.log('|---|---:|---:|---:|---:|---|');
+  for (const r of rows) console.log(`| ${r.benchmark} | ${r.mbPerSec} | ${r.recordsPerSec} | ${r.brokerCpu} | ${r.benchCpu} | ${r.notes} |`);
+  console.log('\nMB = 10^6 bytes of record batches; CPU % of one core (broker from /proc/<pid>/stat, bench = this load generator).');
+  if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ machine: machine(), args: { ...args, only: [...args.only] }, results }, null, 2));
+}
+
+await main();

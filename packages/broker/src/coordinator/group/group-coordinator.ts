@@ -1,0 +1,192 @@
+/**
+ * The group coordinator as the broker's handlers use it (Kafka's GroupCoordinatorService): routes
+ * each group to its `__consumer_offsets` partition, runs the operation on that shard through the
+ * coordinator runtime, and turns NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS / write failures
+ * into each API's error shape.
+ */
+import {
+  ErrorCode, KafkaError,
+  type DeleteGroupsResponse, type DescribeGroupsResponse, type HeartbeatRequest, type JoinGroupRequest, type JoinGroupResponse,
+  type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsResponse, type OffsetCommitRequest, type OffsetCommitResponse,
+  type OffsetDeleteRequest, type OffsetDeleteResponse, type SyncGroupRequest, type SyncGroupResponse,
+} from '@samsa/protocol';
+import { mapError } from '../../server/error-mapping.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import { partitionForGroup } from '../partitioner.js';
+import { CoordinatorRuntime, type CoordinatorPartitionWriter } from '../runtime.js';
+import { joinError, syncError } from './classic-group.js';
+import type { GroupCoordinatorConfig } from './group-config.js';
+import { GroupCoordinatorShard } from './group-coordinator-shard.js';
+import { appendErrorToResponseError, type RequestInfo } from './group-metadata-manager.js';
+import type { FetchedOffset } from './offset-metadata-manager.js';
+
+export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
+
+export interface GroupCoordinatorOptions {
+  clock: Clock;
+  config: GroupCoordinatorConfig;
+  writer: CoordinatorPartitionWriter;
+  log?: Logger;
+}
+
+export interface FetchOffsetsResult {
+  errorCode: number;
+  topics: Array<{ name: string; partitions: FetchedOffset[] }>;
+}
+
+/** The Kafka code for anything an operation threw, as Kafka reports coordinator write failures. */
+function codeOf(e: unknown): number {
+  if (e instanceof KafkaError) return e.code;
+  return appendErrorToResponseError(mapError(e).code);
+}
+
+export class GroupCoordinator {
+  readonly runtime: CoordinatorRuntime<GroupCoordinatorShard>;
+  readonly config: GroupCoordinatorConfig;
+
+  constructor(opts: GroupCoordinatorOptions) {
+    this.config = opts.config;
+    this.numPartitions = opts.config.numPartitions;
+    const runtimeOpts: ConstructorParameters<typeof CoordinatorRuntime<GroupCoordinatorShard>>[0] = {
+      clock: opts.clock,
+      writer: opts.writer,
+      newShard: (ctx) => new GroupCoordinatorShard(ctx, opts.config, (e) => mapError(e).code),
+    };
+    if (opts.log !== undefined) runtimeOpts.log = opts.log;
+    this.runtime = new CoordinatorRuntime(runtimeOpts);
+  }
+
+  /** Partitions of `__consumer_offsets`: the config, or the existing topic's count once known. */
+  numPartitions: number;
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.numPartitions);
+  }
+
+  /** Becomes coordinator of a partition (replays it). */
+  loadPartition(partition: number, epoch = 0): Promise<void> {
+    return this.runtime.load(partition, epoch);
+  }
+
+  unloadPartition(partition: number): void {
+    this.runtime.unload(partition);
+  }
+
+  close(): void {
+    this.runtime.close();
+  }
+
+  /** NONE when this broker serves the group now; else NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS. */
+  groupStatus(groupId: string): number {
+    const p = this.partitionFor(groupId);
+    if (this.runtime.isLoaded(p)) return ErrorCode.NONE;
+    return this.runtime.isHosted(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+  }
+
+  async joinGroup(info: RequestInfo, req: JoinGroupRequest): Promise<JoinGroupResponse> {
+    try {
+      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.join(info, req));
+    } catch (e) {
+      return joinError(codeOf(e), req.memberId);
+    }
+  }
+
+  async syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+    try {
+      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.sync(req));
+    } catch (e) {
+      return syncError(codeOf(e));
+    }
+  }
+
+  heartbeat(req: HeartbeatRequest): number {
+    try {
+      return this.runtime.write(this.partitionFor(req.groupId), (s) => ({ records: [], response: s.groups.heartbeat(req), replayRecords: false }));
+    } catch (e) {
+      return codeOf(e);
+    }
+  }
+
+  leaveGroup(req: LeaveGroupRequest, version: number): LeaveGroupResponse {
+    try {
+      return this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.leave(req, version));
+    } catch (e) {
+      return { errorCode: codeOf(e), members: [] };
+    }
+  }
+
+  commitOffsets(req: OffsetCommitRequest, version: number): OffsetCommitResponse {
+    try {
+      return this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commit(req, version));
+    } catch (e) {
+      const code = codeOf(e);
+      return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
+    }
+  }
+
+  /**
+   * Committed offsets of a group (null topics = all). requireStable only matters with pending
+   * transactional offsets, which this coordinator does not have yet.
+   */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, _requireStable = false): FetchOffsetsResult {
+    try {
+      return { errorCode: ErrorCode.NONE, topics: this.runtime.read(this.partitionFor(groupId), (s) => s.offsets.fetch(groupId, topics)) };
+    } catch (e) {
+      return { errorCode: codeOf(e), topics: [] };
+    }
+  }
+
+  deleteOffsets(req: OffsetDeleteRequest): OffsetDeleteResponse {
+    try {
+      const r = this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.deleteOffsets(req.groupId, req.topics));
+      return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+    } catch (e) {
+      return { errorCode: codeOf(e), throttleTimeMs: 0, topics: [] };
+    }
+  }
+
+  deleteGroups(groupIds: readonly string[]): DeleteGroupsResponse['results'] {
+    return groupIds.map((groupId) => {
+      try {
+        const errorCode = this.runtime.write(this.partitionFor(groupId), (s) => {
+          const r = s.deleteGroup(groupId);
+          return { records: r.records, response: r.errorCode };
+        });
+        return { groupId, errorCode };
+      } catch (e) {
+        return { groupId, errorCode: codeOf(e) };
+      }
+    });
+  }
+
+  describeGroups(groupIds: readonly string[]): DescribeGroupsResponse['groups'] {
+    return groupIds.map((groupId) => {
+      try {
+        return this.runtime.read(this.partitionFor(groupId), (s) => s.groups.describe(groupId));
+      } catch (e) {
+        return { errorCode: codeOf(e), groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
+      }
+    });
+  }
+
+  /** Groups of every loaded partition; COORDINATOR_LOAD_IN_PROGRESS while any partition loads (as Kafka). */
+  listGroups(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): { errorCode: number; groups: ListGroupsResponse['groups'] } {
+    const groups: ListGroupsResponse['groups'] = [];
+    let errorCode: number = ErrorCode.NONE;
+    for (let p = 0; p < this.numPartitions; p++) {
+      if (!this.runtime.isHosted(p)) continue;
+      if (!this.runtime.isLoaded(p)) {
+        errorCode = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+        continue;
+      }
+      groups.push(...this.runtime.read(p, (s) => s.groups.list(statesFilter, typesFilter)));
+    }
+    return { errorCode, groups };
+  }
+
+  /** Runs the offset/group expiry of every loaded partition now (tests, admin). */
+  expireNow(): void {
+    for (const p of this.runtime.activePartitions()) this.runtime.write(p, (s) => s.expireNow());
+  }
+}

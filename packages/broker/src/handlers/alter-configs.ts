@@ -1,0 +1,43 @@
+/**
+ * AlterConfigs (33). v0-v2. The legacy form: the given entries replace the resource's whole
+ * override set (anything not named returns to its default). TOPIC (2): validated as topic
+ * configs (INVALID_CONFIG), persisted and applied to the partitions' logs at once. BROKER (4):
+ * this node's id or '' (cluster default); only dynamic broker configs are accepted
+ * (INVALID_REQUEST otherwise, as Kafka). validate_only checks and changes nothing.
+ */
+import { ApiKey, ErrorCode, type AlterConfigsRequest, type AlterConfigsResponse } from '@samsa/protocol';
+import { brokerEntity, replaceBrokerConfigs, replaceTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, toResourceError } from './config-resources.js';
+import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+
+type Resource = AlterConfigsRequest['resources'][number];
+
+async function alter(broker: BrokerServices, r: Resource, validateOnly: boolean): Promise<void> {
+  const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
+  if (nulls.length > 0) throw new ResourceError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(',')}`);
+  const configs = new Map(r.configs.map((c) => [c.name, c.value!]));
+  if (r.resourceType === RESOURCE_TOPIC) return replaceTopicConfigs(broker, r.resourceName, configs, validateOnly);
+  if (r.resourceType === RESOURCE_BROKER) return replaceBrokerConfigs(broker, brokerEntity(r.resourceName, broker.nodeId), configs, validateOnly);
+  throw new ResourceError(ErrorCode.INVALID_REQUEST, `AlterConfigs is only supported for topics and brokers, but resource type is ${r.resourceType}`);
+}
+
+async function handle(ctx: RequestContext, req: AlterConfigsRequest, _version: number): Promise<AlterConfigsResponse> {
+  const responses: AlterConfigsResponse['responses'] = [];
+  for (const r of req.resources) {
+    try {
+      await alter(ctx.broker, r, req.validateOnly);
+      responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
+    } catch (e) {
+      const err = toResourceError(e);
+      if (err.code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log.error(`Error altering configs of resource ${r.resourceType}/${r.resourceName}`, e);
+      responses.push({ errorCode: err.code, errorMessage: err.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+  }
+  return { throttleTimeMs: 0, responses };
+}
+
+export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsResponse> = {
+  apiKey: ApiKey.AlterConfigs,
+  minVersion: 0,
+  maxVersion: 2,
+  handle,
+};

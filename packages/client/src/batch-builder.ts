@@ -1,0 +1,194 @@
+/**
+ * Builds one RecordBatch v2 incrementally: each record is encoded into the batch buffer as it
+ * is appended (so batch.size is exact and closing costs one CRC, plus compression if any).
+ * The header (61 bytes) is filled in by close().
+ */
+import {
+  BATCH_HEADER_SIZE,
+  CompressionType,
+  compress,
+  crc32c,
+  type RecordHeader,
+} from '@samsa/protocol/records';
+
+function uvarintSize(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/** Zigzag size for a safe integer (timestamp deltas can exceed int32). */
+function varlongSize(v: number): number {
+  let x = v >= 0 ? v * 2 : -v * 2 - 1;
+  let n = 1;
+  while (x >= 0x80) {
+    x = Math.floor(x / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarlong(buf: Buffer, pos: number, v: number): number {
+  let x = v >= 0 ? v * 2 : -v * 2 - 1;
+  while (x >= 0x80) {
+    buf[pos++] = (x % 128) | 0x80;
+    x = Math.floor(x / 128);
+  }
+  buf[pos++] = x;
+  return pos;
+}
+
+function writeVarint(buf: Buffer, pos: number, v: number): number {
+  let x = ((v << 1) ^ (v >> 31)) >>> 0;
+  while (x >= 0x80) {
+    buf[pos++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  buf[pos++] = x;
+  return pos;
+}
+
+const varintSize = (v: number): number => uvarintSize(((v << 1) ^ (v >> 31)) >>> 0);
+
+export interface HeaderInput {
+  key: string;
+  value: Buffer | null;
+}
+
+/** Encoded size of a record at the given deltas (length prefix included). */
+export function recordSize(offsetDelta: number, timestampDelta: number, key: Buffer | null, value: Buffer | null, headers: readonly HeaderInput[] | undefined): number {
+  let body = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta);
+  body += key === null ? 1 : varintSize(key.length) + key.length;
+  body += value === null ? 1 : varintSize(value.length) + value.length;
+  const hc = headers === undefined ? 0 : headers.length;
+  body += varintSize(hc);
+  for (let i = 0; i < hc; i++) {
+    const h = headers![i]!;
+    const kl = Buffer.byteLength(h.key, 'utf8');
+    body += varintSize(kl) + kl + (h.value === null ? 1 : varintSize(h.value.length) + h.value.length);
+  }
+  return varintSize(body) + body;
+}
+
+export class BatchBuilder {
+  private buf: Buffer;
+  private pos = BATCH_HEADER_SIZE;
+  count = 0;
+  baseTimestamp = 0;
+  maxTimestamp = 0;
+  readonly createdAt: number;
+
+  constructor(capacity: number, now: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, BATCH_HEADER_SIZE + 64));
+    this.createdAt = now;
+  }
+
+  /** Bytes used so far (header included). */
+  get size(): number {
+    return this.pos;
+  }
+
+  /**
+   * Appends a record; returns its encoded size, or -1 if it does not fit in the remaining
+   * capacity (a record that fits no batch gets a batch of its own: the buffer grows when empty).
+   */
+  append(timestamp: number, key: Buffer | null, value: Buffer | null, headers: readonly HeaderInput[] | undefined): number {
+    if (this.count === 0) {
+      this.baseTimestamp = timestamp;
+      this.maxTimestamp = timestamp;
+    }
+    const tsDelta = timestamp - this.baseTimestamp;
+    const offsetDelta = this.count;
+    const total = recordSize(offsetDelta, tsDelta, key, value, headers);
+    if (this.pos + total > this.buf.length) {
+      if (this.count > 0) return -1;
+      const bigger = Buffer.allocUnsafe(this.pos + total);
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    const buf = this.buf;
+    let p = writeVarint(buf, this.pos, bodySizeFromTotal(total));
+    buf[p++] = 0; // attributes
+    p = writeVarlong(buf, p, tsDelta);
+    p = writeVarint(buf, p, offsetDelta);
+    if (key === null) p = writeVarint(buf, p, -1);
+    else {
+      p = writeVarint(buf, p, key.length);
+      key.copy(buf, p);
+      p += key.length;
+    }
+    if (value === null) p = writeVarint(buf, p, -1);
+    else {
+      p = writeVarint(buf, p, value.length);
+      value.copy(buf, p);
+      p += value.length;
+    }
+    const hc = headers === undefined ? 0 : headers.length;
+    p = writeVarint(buf, p, hc);
+    for (let i = 0; i < hc; i++) {
+      const h = headers![i]!;
+      const kl = Buffer.byteLength(h.key, 'utf8');
+      p = writeVarint(buf, p, kl);
+      p += buf.write(h.key, p, 'utf8');
+      if (h.value === null) p = writeVarint(buf, p, -1);
+      else {
+        p = writeVarint(buf, p, h.value.length);
+        h.value.copy(buf, p);
+        p += h.value.length;
+      }
+    }
+    this.pos = p;
+    this.count++;
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    return total;
+  }
+
+  /** Whether one more record of about `bytes` would still fit. */
+  hasRoomFor(bytes: number): boolean {
+    return this.pos + bytes <= this.buf.length;
+  }
+
+  /** The finished batch (records section compressed if asked), CRC filled in. */
+  async close(compression: CompressionType, producerId: bigint, producerEpoch: number, baseSequence: number): Promise<Buffer> {
+    let out: Buffer;
+    if (compression === CompressionType.None) {
+      out = this.buf.subarray(0, this.pos);
+    } else {
+      const compressed = await compress(compression, this.buf.subarray(BATCH_HEADER_SIZE, this.pos));
+      out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
+      compressed.copy(out, BATCH_HEADER_SIZE);
+    }
+    out.writeBigInt64BE(0n, 0); // baseOffset
+    out.writeInt32BE(out.length - 12, 8); // batchLength
+    out.writeInt32BE(-1, 12); // partitionLeaderEpoch
+    out.writeInt8(2, 16); // magic
+    out.writeInt16BE(compression, 21); // attributes: codec, CreateTime, not transactional
+    out.writeInt32BE(this.count - 1, 23); // lastOffsetDelta
+    out.writeBigInt64BE(BigInt(this.baseTimestamp), 27);
+    out.writeBigInt64BE(BigInt(this.maxTimestamp), 35);
+    stampProducer(out, producerId, producerEpoch, baseSequence);
+    out.writeInt32BE(this.count, 57);
+    out.writeUInt32BE(crc32c(out.subarray(21)), 17);
+    return out;
+  }
+}
+
+/** Writes producer id, epoch and base sequence (no CRC update). */
+function stampProducer(buf: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  buf.writeBigInt64BE(producerId, 43);
+  buf.writeInt16BE(producerEpoch, 51);
+  buf.writeInt32BE(baseSequence, 53);
+}
+
+/** Re-stamps a closed batch with a new producer epoch / sequence (KIP-360 epoch bump) and its CRC. */
+export function restampBatch(buf: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  stampProducer(buf, producerId, producerEpoch, baseSequence);
+  buf.writeUInt32BE(crc32c(buf.subarray(21)), 17);
+}
+
+function bodySizeFromTotal(total: number): number {
+  // total = varintSize(body) + body; varint sizes are 1..5, try each.
+  for (let n = 1; n <= 5; n++) {
+    const body = total - n;
+    if (varintSize(body) === n) return body;
+  }
+  throw new Error(`bad record size ${total}`);
+}

@@ -1,0 +1,694 @@
+/**
+ * The producer: records are appended to a per-partition open batch (encoded as they come),
+ * batches ship when full (batch.size) or after linger.ms, one Produce request per leader with
+ * up to max.in.flight.requests.per.connection outstanding. Idempotence (default on, as Kafka
+ * 3+) stamps producer id, epoch and per-partition sequences; retries keep order by resending a
+ * partition's batches one at a time, in sequence order, until the first succeeds.
+ */
+import { apiByName, CompressionType, KafkaError } from '@samsa/protocol';
+import { BatchBuilder, recordSize, restampBatch, type HeaderInput } from './batch-builder.js';
+import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
+import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
+import { defaultPartition, StickyPartitioner } from './partitioner.js';
+
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+const CODECS: Record<CompressionName, CompressionType> = {
+  none: CompressionType.None,
+  gzip: CompressionType.Gzip,
+  snappy: CompressionType.Snappy,
+  lz4: CompressionType.Lz4,
+  zstd: CompressionType.Zstd,
+};
+
+export type Bytes = Buffer | string | null | undefined;
+
+export interface Message {
+  key?: Bytes;
+  value: Bytes;
+  headers?: Record<string, Bytes> | Array<{ key: string; value: Bytes }>;
+  partition?: number;
+  /** Milliseconds since the epoch (number or bigint); defaults to now. */
+  timestamp?: number | bigint;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** -1n with acks=0. */
+  offset: bigint;
+  timestamp: bigint;
+}
+
+export type Partitioner = (topic: string, key: Buffer | null, numPartitions: number) => number | undefined;
+
+export interface ProducerOptions extends ClusterOptions {
+  /** 0, 1 or -1/'all' (default -1). */
+  acks?: 0 | 1 | -1 | 'all';
+  /** linger.ms (default 5, as Kafka 4). */
+  lingerMs?: number;
+  /** batch.size in bytes (default 16384). */
+  batchSize?: number;
+  compression?: CompressionName;
+  /** enable.idempotence (default true; needs acks=all). */
+  idempotent?: boolean;
+  /** max.in.flight.requests.per.connection (default 5; at most 5 with idempotence). */
+  maxInFlight?: number;
+  /** retries (default effectively unbounded; delivery.timeout.ms is the limit). */
+  retries?: number;
+  /** delivery.timeout.ms (default 120000). */
+  deliveryTimeoutMs?: number;
+  /** max.request.size (default 1048576). */
+  maxRequestSize?: number;
+  /** max.block.ms: how long send waits for metadata (default 60000). */
+  maxBlockMs?: number;
+  /** Overrides the default (murmur2 / sticky) choice; return undefined to fall back. */
+  partitioner?: Partitioner;
+}
+
+interface Waiter {
+  resolve(r: { baseOffset: bigint; logAppendTime: bigint }): void;
+  reject(e: Error): void;
+}
+
+/** A closed batch on its way to the broker. */
+interface ProducerBatch {
+  topic: string;
+  partition: number;
+  buf: Buffer;
+  count: number;
+  baseSequence: number;
+  createdAt: number;
+  attempts: number;
+  waiters: Waiter[];
+  /** Set when the fast path had a record in it; errors go to onError. */
+  baseTimestamp: number;
+}
+
+interface OpenBatch {
+  builder: BatchBuilder;
+  waiters: Waiter[];
+  deadline: number;
+  closing: boolean;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  open: OpenBatch | null;
+  /** Closed batches, in sequence order, not yet in flight. */
+  ready: ProducerBatch[];
+  /** Closing (compressing) batches, kept in order with a counter. */
+  closing: number;
+  inFlight: number;
+  /** After a retriable failure: one request at a time until a success (keeps order). */
+  resendInOrder: boolean;
+  nextSequence: number;
+  /** Earliest time the next attempt may go (retry.backoff.ms). */
+  backoffUntil: number;
+}
+
+const INT32_MAX = 0x7fffffff;
+
+function toBuffer(b: Bytes): Buffer | null {
+  if (b === null || b === undefined) return null;
+  return typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+}
+
+function toHeaders(h: Message['headers']): HeaderInput[] | undefined {
+  if (h === undefined) return undefined;
+  if (Array.isArray(h)) return h.map((x) => ({ key: x.key, value: toBuffer(x.value) }));
+  return Object.entries(h).map(([key, value]) => ({ key, value: toBuffer(value) }));
+}
+
+export class Producer {
+  readonly cluster: Cluster;
+  readonly acks: number;
+  readonly lingerMs: number;
+  readonly batchSize: number;
+  readonly compression: CompressionType;
+  readonly maxInFlight: number;
+  readonly retries: number;
+  readonly deliveryTimeoutMs: number;
+  readonly maxRequestSize: number;
+  readonly maxBlockMs: number;
+  private idempotenceRequested: boolean | undefined;
+  /** Whether this producer writes idempotently (known after connect). */
+  idempotent = false;
+  producerId = -1n;
+  producerEpoch = -1;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly sticky: StickyPartitioner;
+  private readonly customPartitioner: Partitioner | undefined;
+  private readonly inFlightByNode = new Map<number, number>();
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private lingerAt = Infinity;
+  private drainScheduled = false;
+  private flushing = 0;
+  private bumpPending = false;
+  private connected: Promise<void> | null = null;
+  private closed = false;
+  private pendingRecords = 0;
+  private idleWaiters: Array<() => void> = [];
+  /** Errors of fast-path (produce) records, thrown by the next flush(). */
+  private fastPathErrors: Error[] = [];
+  /** Records waiting for topic metadata (fast path). */
+  private readonly awaitingMetadata = new Map<string, Array<() => void>>();
+  onError: ((err: Error) => void) | undefined;
+
+  constructor(opts: ProducerOptions) {
+    this.cluster = new Cluster(opts);
+    const acks = opts.acks === 'all' ? -1 : opts.acks ?? -1;
+    if (acks !== 0 && acks !== 1 && acks !== -1) throw new ClientError(ClientErrorCode.CONFIG, `acks must be 0, 1 or -1/all, got ${String(opts.acks)}`);
+    this.acks = acks;
+    this.lingerMs = opts.lingerMs ?? 5;
+    this.batchSize = opts.batchSize ?? 16384;
+    const codec = CODECS[opts.compression ?? 'none'];
+    if (codec === undefined) throw new ClientError(ClientErrorCode.CONFIG, `unknown compression ${String(opts.compression)}`);
+    this.compression = codec;
+    this.maxInFlight = opts.maxInFlight ?? 5;
+    this.retries = opts.retries ?? INT32_MAX;
+    this.deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 120000;
+    this.maxRequestSize = opts.maxRequestSize ?? 1048576;
+    this.maxBlockMs = opts.maxBlockMs ?? 60000;
+    this.customPartitioner = opts.partitioner;
+    this.idempotenceRequested = opts.idempotent;
+    if (opts.idempotent === true) {
+      if (acks !== -1) throw new ClientError(ClientErrorCode.CONFIG, 'enable.idempotence requires acks=all');
+      if (this.maxInFlight > 5) throw new ClientError(ClientErrorCode.CONFIG, 'enable.idempotence requires max.in.flight.requests.per.connection <= 5');
+    }
+    this.sticky = new StickyPartitioner(this.batchSize);
+  }
+
+  /** Connects, fetches metadata and (with idempotence) a producer id. */
+  connect(): Promise<void> {
+    if (this.connected === null) this.connected = this.doConnect();
+    return this.connected;
+  }
+
+  private async doConnect(): Promise<void> {
+    await this.cluster.connect();
+    // Kafka 3+: idempotence is on unless configured off or a conflicting setting (acks) was set.
+    const want = this.idempotenceRequested ?? (this.acks === -1 && this.maxInFlight <= 5);
+    if (!want) return;
+    const supported = await this.cluster.supports(apiByName.InitProducerId);
+    if (!supported) {
+      if (this.idempotenceRequested === true) {
+        throw new ClientError(ClientErrorCode.IDEMPOTENCE_UNAVAILABLE, 'enable.idempotence=true but the broker does not serve InitProducerId (API 22); set idempotent: false to produce without it');
+      }
+      return; // default-on idempotence falls back to plain produce on such brokers
+    }
+    await this.initProducerId();
+    this.idempotent = true;
+  }
+
+  /** InitProducerId; with an existing id and a v3+ broker this bumps the epoch (KIP-360). */
+  private async initProducerId(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { response } = await this.cluster.sendAny(apiByName.InitProducerId, (v) => ({
+          transactionalId: null,
+          transactionTimeoutMs: 60000,
+          ...(v >= 3 ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : {}),
+        }));
+        if (response.errorCode !== 0) throw KafkaError.from(response.errorCode);
+        this.producerId = response.producerId;
+        this.producerEpoch = response.producerEpoch;
+        return;
+      } catch (err) {
+        if (!isRetriable(err) || attempt >= 10) throw err;
+        await sleep(this.cluster.retryBackoffMs);
+      }
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClosedError('producer');
+  }
+
+  /**
+   * Sends records to one topic; resolves once all are acknowledged (per acks) with each
+   * record's partition and offset, in order.
+   */
+  async send(req: { topic: string; messages: Message[] }): Promise<RecordMetadata[]> {
+    this.ensureOpen();
+    await this.connect();
+    const { topic, messages } = req;
+    if (this.cluster.partitionCount(topic) === 0) await this.cluster.waitForTopics([topic], this.maxBlockMs);
+    const promises: Array<Promise<{ baseOffset: bigint; logAppendTime: bigint }>> = [];
+    const placed: Array<{ partition: number; index: number; timestamp: number; p: number }> = [];
+    const batchPromises = new Map<Waiter[], { promise: Promise<{ baseOffset: bigint; logAppendTime: bigint }>; idx: number }>();
+    for (const m of messages) {
+      const { state, index, timestamp } = this.appendRecord(topic, m);
+      const open = state.open!;
+      let bp = batchPromises.get(open.waiters);
+      if (bp === undefined) {
+        const promise = new Promise<{ baseOffset: bigint; logAppendTime: bigint }>((resolve, reject) => open.waiters.push({ resolve, reject }));
+        bp = { promise, idx: promises.length };
+        promises.push(promise);
+        batchPromises.set(open.waiters, bp);
+      }
+      placed.push({ partition: state.partition, index, timestamp, p: bp.idx });
+    }
+    const results = await Promise.all(promises);
+    return placed.map((x) => {
+      const r = results[x.p]!;
+      return {
+        topic,
+        partition: x.partition,
+        offset: r.baseOffset < 0n ? -1n : r.baseOffset + BigInt(x.index),
+        timestamp: r.logAppendTime >= 0n ? r.logAppendTime : BigInt(x.timestamp),
+      };
+    });
+  }
+
+  /** send() to several topics. */
+  async sendBatch(req: { topicMessages: Array<{ topic: string; messages: Message[] }> }): Promise<RecordMetadata[]> {
+    const all = await Promise.all(req.topicMessages.map((t) => this.send(t)));
+    return all.flat();
+  }
+
+  /**
+   * The fast path: appends one record without a promise per record. Errors are reported to
+   * `onError` and thrown by the next flush(). Call connect() first.
+   */
+  produce(topic: string, value: Bytes, key?: Bytes, partition?: number, headers?: Message['headers']): void {
+    this.ensureOpen();
+    const msg: Message = { value, key, headers };
+    if (partition !== undefined) msg.partition = partition;
+    if (this.cluster.partitionCount(topic) === 0 || this.connected === null) {
+      this.deferUntilMetadata(topic, () => this.appendFast(topic, msg));
+      return;
+    }
+    this.appendFast(topic, msg);
+  }
+
+  private appendFast(topic: string, msg: Message): void {
+    try {
+      const { state } = this.appendRecord(topic, msg);
+      const open = state.open!;
+      if (open.waiters.length === 0) open.waiters.push({ resolve: () => {}, reject: (e) => this.reportFastPathError(e) });
+    } catch (err) {
+      this.reportFastPathError(err as Error);
+    }
+  }
+
+  private reportFastPathError(err: Error): void {
+    if (this.fastPathErrors.length < 100) this.fastPathErrors.push(err);
+    this.onError?.(err);
+  }
+
+  private deferUntilMetadata(topic: string, fn: () => void): void {
+    let list = this.awaitingMetadata.get(topic);
+    if (list !== undefined) {
+      list.push(fn);
+      return;
+    }
+    list = [fn];
+    this.awaitingMetadata.set(topic, list);
+    this.pendingRecords++;
+    void (async () => {
+      try {
+        await this.connect();
+        await this.cluster.waitForTopics([topic], this.maxBlockMs);
+      } catch (err) {
+        this.reportFastPathError(err as Error);
+        this.awaitingMetadata.delete(topic);
+        this.recordsDone(1);
+        return;
+      }
+      const fns = this.awaitingMetadata.get(topic) ?? [];
+      this.awaitingMetadata.delete(topic);
+      for (const f of fns) f();
+      this.recordsDone(1);
+    })();
+  }
+
+  private choosePartition(topic: string, m: Message, key: Buffer | null, numPartitions: number): number {
+    if (m.partition !== undefined) {
+      if (!Number.isInteger(m.partition) || m.partition < 0 || m.partition >= numPartitions) {
+        throw new KafkaError(3, `partition ${m.partition} of ${topic} (${numPartitions} partitions)`);
+      }
+      return m.partition;
+    }
+    if (this.customPartitioner !== undefined) {
+      const p = this.customPartitioner(topic, key, numPartitions);
+      if (p !== undefined) return p;
+    }
+    if (key !== null) return defaultPartition(key, numPartitions);
+    return this.sticky.partition(topic, numPartitions, this.availablePartitions(topic));
+  }
+
+  private availablePartitions(topic: string): number[] {
+    const t = this.cluster.topic(topic);
+    return t === undefined ? [] : t.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+  }
+
+  private state(topic: string, partition: number): PartitionState {
+    const k = `${topic}\u0000${partition}`;
+    let s = this.partitions.get(k);
+    if (s === undefined) {
+      s = { topic, partition, open: null, ready: [], closing: 0, inFlight: 0, resendInOrder: false, nextSequence: 0, backoffUntil: 0 };
+      this.partitions.set(k, s);
+    }
+    return s;
+  }
+
+  private appendRecord(topic: string, m: Message): { state: PartitionState; index: number; timestamp: number } {
+    const key = toBuffer(m.key);
+    const value = toBuffer(m.value);
+    const headers = toHeaders(m.headers);
+    const numPartitions = this.cluster.partitionCount(topic);
+    if (numPartitions === 0) throw new KafkaError(3, `no metadata for topic ${topic}`);
+    const partition = this.choosePartition(topic, m, key, numPartitions);
+    const timestamp = m.timestamp === undefined ? Date.now() : Number(m.timestamp);
+    const s = this.state(topic, partition);
+    const now = Date.now();
+    let size = -1;
+    if (s.open !== null) size = s.open.builder.append(timestamp, key, value, headers);
+    if (size < 0) {
+      if (s.open !== null) this.closeOpen(s);
+      const est = recordSize(0, 0, key, value, headers);
+      if (est + 61 > this.maxRequestSize) throw new ClientError(ClientErrorCode.RECORD_TOO_LARGE, `record of ${est} bytes exceeds max.request.size ${this.maxRequestSize}`);
+      s.open = { builder: new BatchBuilder(this.batchSize, now), waiters: [], deadline: now + this.lingerMs, closing: false };
+      size = s.open.builder.append(timestamp, key, value, headers);
+      this.armLinger(s.open.deadline);
+    }
+    this.pendingRecords++;
+    const index = s.open!.builder.count - 1;
+    if (key === null && m.partition === undefined) this.sticky.onAppend(topic, partition, size, numPartitions, this.availablePartitions(topic));
+    // A full batch ships now rather than at linger expiry.
+    if (!s.open!.builder.hasRoomFor(64)) this.scheduleDrain();
+    return { state: s, index, timestamp };
+  }
+
+  private armLinger(deadline: number): void {
+    if (this.lingerMs <= 0) {
+      this.scheduleDrain();
+      return;
+    }
+    if (this.lingerTimer !== null && this.lingerAt <= deadline) return;
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerAt = deadline;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      this.lingerAt = Infinity;
+      this.drain();
+    }, Math.max(0, deadline - Date.now()));
+  }
+
+  /** Closes the open batch of a partition: sequence assigned now, encoding finishes async. */
+  private closeOpen(s: PartitionState): void {
+    const open = s.open;
+    if (open === null) return;
+    s.open = null;
+    const builder = open.builder;
+    const baseSequence = this.idempotent ? s.nextSequence : -1;
+    if (this.idempotent) s.nextSequence = (s.nextSequence + builder.count) % (INT32_MAX + 1);
+    const batch: ProducerBatch = {
+      topic: s.topic,
+      partition: s.partition,
+      buf: Buffer.alloc(0),
+      count: builder.count,
+      baseSequence,
+      createdAt: builder.createdAt,
+      attempts: 0,
+      waiters: open.waiters,
+      baseTimestamp: builder.baseTimestamp,
+    };
+    // Keep order: the batch takes its place in `ready` now; compression fills in buf.
+    s.ready.push(batch);
+    s.closing++;
+    const pid = this.idempotent ? this.producerId : -1n;
+    const epoch = this.idempotent ? this.producerEpoch : -1;
+    builder.close(this.compression, pid, epoch, baseSequence).then(
+      (buf) => {
+        batch.buf = buf;
+        s.closing--;
+        this.scheduleDrain();
+      },
+      (err: Error) => {
+        s.closing--;
+        s.ready.splice(s.ready.indexOf(batch), 1);
+        this.failBatch(batch, err);
+        this.scheduleDrain();
+      },
+    );
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Closes batches whose linger expired (or all, when flushing) and sends what can go. */
+  private drain(): void {
+    if (this.bumpPending) return;
+    const now = Date.now();
+    let nextDeadline = Infinity;
+    const byNode = new Map<number, PartitionState[]>();
+    let needMetadata = false;
+    for (const s of this.partitions.values()) {
+      if (s.open !== null) {
+        if (this.flushing > 0 || s.open.deadline <= now || !s.open.builder.hasRoomFor(64) || this.closed) this.closeOpen(s);
+        else nextDeadline = Math.min(nextDeadline, s.open.deadline);
+      }
+      if (s.ready.length === 0) continue;
+      const head = s.ready[0]!;
+      if (head.buf.length === 0) continue; // still compressing
+      if (now - head.createdAt > this.deliveryTimeoutMs) {
+        this.expire(s);
+        continue;
+      }
+      if (s.backoffUntil > now) {
+        nextDeadline = Math.min(nextDeadline, s.backoffUntil);
+        continue;
+      }
+      if (s.resendInOrder && s.inFlight > 0) continue;
+      if (this.idempotent && s.inFlight >= 5) continue;
+      const leader = this.cluster.leaderOf(s.topic, s.partition);
+      if (leader < 0) {
+        needMetadata = true;
+        s.backoffUntil = now + this.cluster.retryBackoffMs;
+        nextDeadline = Math.min(nextDeadline, s.backoffUntil);
+        continue;
+      }
+      let list = byNode.get(leader);
+      if (list === undefined) byNode.set(leader, (list = []));
+      list.push(s);
+    }
+    if (needMetadata) this.cluster.refreshMetadata().catch(() => {});
+    for (const [node, states] of byNode) this.sendToNode(node, states);
+    if (nextDeadline !== Infinity) this.armLinger(nextDeadline);
+  }
+
+  private expire(s: PartitionState): void {
+    const now = Date.now();
+    while (s.ready.length > 0 && s.ready[0]!.buf.length > 0 && now - s.ready[0]!.createdAt > this.deliveryTimeoutMs) {
+      const b = s.ready.shift()!;
+      this.failBatch(b, new ClientError(ClientErrorCode.DELIVERY_TIMEOUT, `${b.count} record(s) for ${b.topic}-${b.partition} not delivered within delivery.timeout.ms=${this.deliveryTimeoutMs}`));
+    }
+  }
+
+  private sendToNode(node: number, states: PartitionState[]): void {
+    let inFlight = this.inFlightByNode.get(node) ?? 0;
+    while (inFlight < this.maxInFlight) {
+      const batches: ProducerBatch[] = [];
+      let bytes = 0;
+      for (const s of states) {
+        if (s.ready.length === 0) continue;
+        const head = s.ready[0]!;
+        if (head.buf.length === 0 || (s.resendInOrder && s.inFlight > 0) || (this.idempotent && s.inFlight >= 5)) continue;
+        if (bytes > 0 && bytes + head.buf.length > this.maxRequestSize) continue;
+        s.ready.shift();
+        s.inFlight++;
+        batches.push(head);
+        bytes += head.buf.length;
+      }
+      if (batches.length === 0) return;
+      inFlight++;
+      this.inFlightByNode.set(node, inFlight);
+      void this.produceRequest(node, batches).finally(() => {
+        this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 1) - 1);
+        this.scheduleDrain();
+      });
+    }
+  }
+
+  private async produceRequest(node: number, batches: ProducerBatch[]): Promise<void> {
+    const byTopic = new Map<string, ProducerBatch[]>();
+    for (const b of batches) {
+      b.attempts++;
+      let l = byTopic.get(b.topic);
+      if (l === undefined) byTopic.set(b.topic, (l = []));
+      l.push(b);
+    }
+    const topicData = [...byTopic].map(([name, bs]) => ({ name, partitionData: bs.map((b) => ({ index: b.partition, records: b.buf })) }));
+    const noResponse = this.acks === 0;
+    let response;
+    try {
+      const conn = this.cluster.broker(node);
+      const res = await conn.send(apiByName.Produce, () => ({ transactionalId: null, acks: this.acks, timeoutMs: this.cluster.connectionOptions.requestTimeoutMs, topicData }), { noResponse });
+      response = res.response;
+    } catch (err) {
+      for (const b of batches) this.onBatchError(b, err as Error, true);
+      return;
+    }
+    if (noResponse) {
+      for (const b of batches) this.completeBatch(b, -1n, -1n);
+      return;
+    }
+    const results = new Map<string, { errorCode: number; baseOffset: bigint; logAppendTimeMs: bigint; errorMessage: string | null }>();
+    for (const t of response.responses) {
+      for (const p of t.partitionResponses) {
+        results.set(`${t.name}\u0000${p.index}`, { errorCode: p.errorCode, baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs ?? -1n, errorMessage: p.errorMessage ?? null });
+      }
+    }
+    for (const b of batches) {
+      const r = results.get(`${b.topic}\u0000${b.partition}`);
+      if (r === undefined) {
+        this.onBatchError(b, new KafkaError(-1, `no response for ${b.topic}-${b.partition}`), false);
+      } else if (r.errorCode === 0 || r.errorCode === 46 /* DUPLICATE_SEQUENCE_NUMBER: already written */) {
+        this.completeBatch(b, r.baseOffset, r.logAppendTimeMs);
+      } else {
+        this.onBatchError(b, KafkaError.from(r.errorCode, r.errorMessage), false);
+      }
+    }
+  }
+
+  private completeBatch(b: ProducerBatch, baseOffset: bigint, logAppendTime: bigint): void {
+    const s = this.state(b.topic, b.partition);
+    s.inFlight--;
+    s.resendInOrder = false;
+    for (const w of b.waiters) w.resolve({ baseOffset, logAppendTime });
+    this.recordsDone(b.count);
+  }
+
+  private failBatch(b: ProducerBatch, err: Error): void {
+    for (const w of b.waiters) w.reject(err);
+    this.recordsDone(b.count);
+  }
+
+  private onBatchError(b: ProducerBatch, err: Error, connectionLevel: boolean): void {
+    const s = this.state(b.topic, b.partition);
+    s.inFlight--;
+    const code = err instanceof KafkaError ? err.code : null;
+    const expired = Date.now() - b.createdAt > this.deliveryTimeoutMs;
+    // A later batch of a partition whose earlier batch is being retried gets OUT_OF_ORDER_SEQUENCE:
+    // that is not a real gap, it goes back in line behind the earlier one.
+    const earlierPending = s.ready.some((x) => this.idempotent && seqBefore(x.baseSequence, b.baseSequence));
+    const retriable = (isRetriable(err) || (code === 45 && earlierPending)) && b.attempts <= this.retries && !expired && !this.closed;
+    if (code !== null && METADATA_REFRESH_CODES.has(code)) this.cluster.refreshMetadata().catch(() => {});
+    if (connectionLevel) this.cluster.refreshMetadata().catch(() => {});
+    if (retriable) {
+      this.requeue(s, b);
+      return;
+    }
+    if (this.idempotent && (code === 45 || code === 59 /* UNKNOWN_PRODUCER_ID */ || code === 47 /* INVALID_PRODUCER_EPOCH */)) {
+      if (code === 59 && b.attempts <= this.retries && !expired) {
+        // The broker lost our producer state (e.g. retention): new epoch, resend (KIP-360).
+        this.requeue(s, b);
+        this.bumpEpoch();
+        return;
+      }
+      this.bumpEpoch();
+    }
+    this.failBatch(b, expired && !(err instanceof ClientError) ? new ClientError(ClientErrorCode.DELIVERY_TIMEOUT, `delivery.timeout.ms expired: ${err.message}`, false, { cause: err }) : err);
+  }
+
+  private requeue(s: PartitionState, b: ProducerBatch): void {
+    s.resendInOrder = true;
+    s.backoffUntil = Date.now() + this.cluster.retryBackoffMs;
+    // keep the ready list in sequence order (non-idempotent: retried batch goes first)
+    let i = 0;
+    if (this.idempotent) while (i < s.ready.length && s.ready[i]!.buf.length > 0 && seqBefore(s.ready[i]!.baseSequence, b.baseSequence)) i++;
+    s.ready.splice(i, 0, b);
+    this.armLinger(s.backoffUntil);
+  }
+
+  /**
+   * KIP-360: once nothing is in flight, get a bumped epoch (or a new id) and restamp every
+   * queued batch with sequences from 0.
+   */
+  private bumpEpoch(): void {
+    if (this.bumpPending) return;
+    this.bumpPending = true;
+    void (async () => {
+      while ([...this.partitions.values()].some((s) => s.inFlight > 0 || s.closing > 0)) await sleep(5);
+      try {
+        await this.initProducerId();
+      } catch (err) {
+        this.bumpPending = false;
+        for (const s of this.partitions.values()) for (const b of s.ready.splice(0)) this.failBatch(b, err as Error);
+        return;
+      }
+      for (const s of this.partitions.values()) {
+        let seq = 0;
+        for (const b of s.ready) {
+          b.baseSequence = seq;
+          restampBatch(b.buf, this.producerId, this.producerEpoch, seq);
+          seq += b.count;
+        }
+        s.nextSequence = seq;
+        s.resendInOrder = false;
+      }
+      this.bumpPending = false;
+      this.scheduleDrain();
+    })();
+  }
+
+  private recordsDone(n: number): void {
+    this.pendingRecords -= n;
+    if (this.pendingRecords <= 0) {
+      this.pendingRecords = 0;
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  /** Sends everything buffered now and waits until all records are acknowledged or failed. */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      while (this.pendingRecords > 0) {
+        const idle = new Promise<void>((r) => this.idleWaiters.push(r));
+        this.drain();
+        await idle;
+      }
+    } finally {
+      this.flushing--;
+    }
+    if (this.fastPathErrors.length > 0) {
+      const errs = this.fastPathErrors;
+      this.fastPathErrors = [];
+      throw errs.length === 1 ? errs[0]! : new AggregateError(errs, `${errs.length} record(s) failed`);
+    }
+  }
+
+  /** Flushes, then closes connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.connected !== null) await this.flush().catch(() => {});
+    } finally {
+      this.closed = true;
+      if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+      this.cluster.close();
+    }
+  }
+}
+
+/** Sequence order with int32 wrap-around. */
+function seqBefore(a: number, b: number): boolean {
+  if (a < 0 || b < 0) return false;
+  const d = (b - a + 0x80000000) % 0x80000000;
+  return d > 0 && d < 0x40000000;
+}
+
+export function createProducer(opts: ProducerOptions): Producer {
+  return new Producer(opts);
+}

@@ -1,0 +1,43 @@
+/**
+ * The newest version of each API this client speaks. The version used on a connection is
+ * min(this, the broker's max), and must be >= the broker's min (Kafka's client rule).
+ * Caps sit where a newer version changes a request's shape in a way the client does not use
+ * (Fetch v13+ and DeleteTopics v6 address topics by id).
+ */
+import { ApiKey } from '@samsa/protocol';
+
+export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
+  [ApiKey.Produce, 11],
+  [ApiKey.Fetch, 12],
+  [ApiKey.ListOffsets, 9],
+  [ApiKey.Metadata, 12],
+  [ApiKey.OffsetCommit, 9],
+  [ApiKey.OffsetFetch, 9],
+  [ApiKey.FindCoordinator, 6],
+  [ApiKey.JoinGroup, 9],
+  [ApiKey.Heartbeat, 4],
+  [ApiKey.LeaveGroup, 5],
+  [ApiKey.SyncGroup, 5],
+  [ApiKey.DescribeGroups, 5],
+  [ApiKey.ListGroups, 5],
+  [ApiKey.ApiVersions, 3],
+  [ApiKey.CreateTopics, 7],
+  [ApiKey.DeleteTopics, 5],
+  [ApiKey.DeleteRecords, 2],
+  [ApiKey.InitProducerId, 5],
+  [ApiKey.DescribeConfigs, 4],
+  [ApiKey.AlterConfigs, 2],
+  [ApiKey.CreatePartitions, 3],
+  [ApiKey.DeleteGroups, 2],
+  [ApiKey.IncrementalAlterConfigs, 1],
+  [ApiKey.OffsetDelete, 0],
+  [ApiKey.DescribeCluster, 1],
+  [ApiKey.DescribeLogDirs, 4],
+  [ApiKey.ConsumerGroupHeartbeat, 0],
+]);
+
+/** Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4). */
+export const CLIENT_MIN_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
+  [ApiKey.Produce, 3],
+  [ApiKey.Fetch, 4],
+]);
