@@ -9,7 +9,7 @@
  *        [--connections 4] [--depth 16] [--seconds N] [--broker-build source|dist]
  *   npm run bench        (compiles, then runs bench/dist/broker.js)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, arch, platform } from 'node:os';
 import { resolve } from 'node:path';
 import { BrokerProcess, type BrokerBuild, type StorageKind } from './broker-process.js';
@@ -92,6 +92,17 @@ function machine(): string {
   return `${c[0]?.model.trim() ?? 'unknown CPU'}, ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${platform()} ${arch()} kernel ${release()}`;
 }
 
+/** Linux PSI: the share of time some runnable task waited for a CPU (avg10/avg60). */
+function cpuPressure(): string {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0] ?? '';
+    const m = /avg10=([\d.]+) avg60=([\d.]+)/.exec(line);
+    return m === null ? 'unknown' : `some avg10=${m[1]}% avg60=${m[2]}%`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-');
 
 interface Row {
@@ -99,6 +110,8 @@ interface Row {
   mbPerSec: string;
   recordsPerSec: string;
   brokerCpu: string;
+  /** MB/s per broker core: throughput per unit of broker CPU, steadier than MB/s on a busy machine. */
+  perCore: string;
   benchCpu: string;
   notes: string;
 }
@@ -110,12 +123,12 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const results: Record<string, unknown> = {};
   console.log(`Machine: ${machine()}`);
-  console.log(`Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; CPU pressure ${cpuPressure()}`);
 
   if (args.only.has('loopback')) {
     const r: LoopbackResult = await runLoopback(args.quick ? 1 : 3);
     results['loopback'] = r;
-    rows.push({ benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: '', brokerCpu: '', benchCpu: '', notes: 'two node processes; the ceiling for one connection' });
+    rows.push({ benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: '', brokerCpu: '', perCore: '', benchCpu: '', notes: 'two node processes; the ceiling for one connection' });
     console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s`);
   }
 
@@ -139,7 +152,7 @@ async function main(): Promise<void> {
           const r: ProduceResult = await runProduce(broker, admin, { ...common, topic: `bench-produce-acks${acks < 0 ? 'all' : acks}-p${partitions}`, partitions, acks });
           results[r.name] = r;
           rows.push({
-            benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), benchCpu: fmt(r.benchCpu),
+            benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), perCore: fmt(r.mbPerSec / (r.brokerCpu / 100)), benchCpu: fmt(r.benchCpu),
             notes: `${args.connections} conns x ${args.depth} in flight, ${fmt(r.requestsPerSec)} req/s of ${partitions} x ${r.batchBytes} B`,
           });
           console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s, ${fmt(r.recordsPerSec)} records/s, ${fmt(r.requestsPerSec)} req/s, broker CPU ${fmt(r.brokerCpu)}%, bench CPU ${fmt(r.benchCpu)}%`);
@@ -162,7 +175,7 @@ async function main(): Promise<void> {
         });
         results[r.name] = r;
         rows.push({
-          benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), benchCpu: fmt(r.benchCpu),
+          benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), perCore: fmt(r.mbPerSec / (r.brokerCpu / 100)), benchCpu: fmt(r.benchCpu),
           notes: `${fmt(backlogBytes / 2 ** 20)} MiB backlog read ${r.passes.toFixed(1)}x; ${args.connections} conns x 4 fetches of ${partitions / args.connections} x 1 MiB`,
         });
         console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s, ${fmt(r.recordsPerSec)} records/s, ${fmt(r.requestsPerSec)} fetches/s, broker CPU ${fmt(r.brokerCpu)}%, bench CPU ${fmt(r.benchCpu)}%`);
@@ -171,7 +184,7 @@ async function main(): Promise<void> {
         const r: LatencyResult = await runLatency(broker, admin, { topic: 'bench-latency', recordsPerSec: 10_000, seconds: args.quick ? 3 : 10, warmupSeconds: warmup });
         results[r.name] = r;
         rows.push({
-          benchmark: r.name, mbPerSec: fmt((r.achievedRecordsPerSec * 1024) / 1e6, 1), recordsPerSec: fmt(r.achievedRecordsPerSec), brokerCpu: fmt(r.brokerCpu), benchCpu: fmt(r.benchCpu),
+          benchmark: r.name, mbPerSec: fmt((r.achievedRecordsPerSec * 1024) / 1e6, 1), recordsPerSec: fmt(r.achievedRecordsPerSec), brokerCpu: fmt(r.brokerCpu), perCore: '', benchCpu: fmt(r.benchCpu),
           notes: `p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, p99.9 ${fmt(r.p999Ms, 2)} ms, max ${fmt(r.maxMs, 2)} ms (${fmt(r.records)} records in ${fmt(r.batches)} batches)`,
         });
         console.log(`${r.name}: p50 ${fmt(r.p50Ms, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, p99.9 ${fmt(r.p999Ms, 2)} ms, max ${fmt(r.maxMs, 2)} ms over ${fmt(r.records)} records`);
@@ -191,10 +204,11 @@ async function main(): Promise<void> {
 
   console.log(`\nLoad average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`\nMachine: ${machine()}\n`);
-  console.log('| benchmark | MB/s | records/s | broker CPU % | bench CPU % | notes |');
-  console.log('|---|---:|---:|---:|---:|---|');
-  for (const r of rows) console.log(`| ${r.benchmark} | ${r.mbPerSec} | ${r.recordsPerSec} | ${r.brokerCpu} | ${r.benchCpu} | ${r.notes} |`);
+  console.log('| benchmark | MB/s | records/s | broker CPU % | MB/s per broker core | bench CPU % | notes |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  for (const r of rows) console.log(`| ${r.benchmark} | ${r.mbPerSec} | ${r.recordsPerSec} | ${r.brokerCpu} | ${r.perCore} | ${r.benchCpu} | ${r.notes} |`);
   console.log('\nMB = 10^6 bytes of record batches; CPU % of one core (broker from /proc/<pid>/stat, bench = this load generator).');
+  console.log(`CPU pressure (other processes competing for the cores): ${cpuPressure()}`);
   if (args.json !== undefined) writeFileSync(args.json, JSON.stringify({ machine: machine(), args: { ...args, only: [...args.only] }, results }, null, 2));
 }
 

@@ -9,7 +9,6 @@ import {
   ApiKey, Reader, Writer, apis, decodeResponseHeader, encodeRequestHeader, ErrorCode,
   type CreateTopicsResponse, type DeleteTopicsResponse, type ListOffsetsResponse,
 } from '@samsa/protocol';
-import { FrameDecoder } from '@samsa/protocol/framing';
 
 export const CLIENT_ID = 'samsa-bench';
 
@@ -37,12 +36,31 @@ export function decodeResponseFrame<T>(apiKey: ApiKey, version: number, frame: B
 }
 
 export class PipelinedConnection {
-  /** Called for every response frame, in request order. Load loops replace it. */
+  /** Called for every response frame (without its size prefix), in request order. Load loops replace it. */
   onFrame: (frame: Buffer) => void = (frame) => this.resolveNext(frame);
-  private readonly decoder = new FrameDecoder(1 << 30);
+  /**
+   * Called instead of onFrame for frames above `skipAbove` bytes that were not assembled (all
+   * but every `assembleEvery`-th): the load generator shares the machine with the broker, so
+   * it does not copy megabyte responses together just to count them.
+   */
+  onSkippedFrame: (size: number, correlationId: number) => void = () => {
+    throw new Error('a frame was skipped but nobody counts skipped frames');
+  };
+  skipAbove = Number.POSITIVE_INFINITY;
+  assembleEvery = 1;
+
   private readonly waiting: Array<{ resolve: (f: Buffer) => void; reject: (e: Error) => void }> = [];
   private nextCorrelationId = 1_000_000;
   private failure: Error | null = null;
+  // Frame decoding state: the size prefix being read, then the frame being filled (or skipped).
+  private readonly sizeBuf = Buffer.alloc(4);
+  private sizeFill = 0;
+  private need = -1;
+  private frameSize = 0;
+  private frame: Buffer | null = null;
+  private readonly headBuf = Buffer.alloc(4);
+  private headFill = 0;
+  private largeFrames = 0;
 
   private constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
@@ -50,7 +68,7 @@ export class PipelinedConnection {
     socket.on('data', (chunk: Buffer) => {
       socket.cork();
       try {
-        this.decoder.push(chunk, this.onFrameBound);
+        this.onChunk(chunk);
       } finally {
         socket.uncork();
       }
@@ -63,7 +81,48 @@ export class PipelinedConnection {
     socket.on('close', () => fail(new Error('connection closed by the broker')));
   }
 
-  private readonly onFrameBound = (frame: Buffer): void => this.onFrame(frame);
+  private onChunk(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len) {
+      if (this.need < 0) {
+        let size: number;
+        if (this.sizeFill === 0 && len - pos >= 4) {
+          size = chunk.readInt32BE(pos);
+          pos += 4;
+        } else {
+          while (this.sizeFill < 4 && pos < len) this.sizeBuf[this.sizeFill++] = chunk[pos++]!;
+          if (this.sizeFill < 4) return;
+          this.sizeFill = 0;
+          size = this.sizeBuf.readInt32BE(0);
+        }
+        if (size < 4) throw new Error(`bad response frame size ${size}`);
+        if (len - pos >= size) {
+          this.onFrame(chunk.subarray(pos, pos + size));
+          pos += size;
+          continue;
+        }
+        const assemble = size <= this.skipAbove || this.largeFrames++ % this.assembleEvery === 0;
+        this.frame = assemble ? Buffer.allocUnsafe(size) : null;
+        this.frameSize = size;
+        this.need = size;
+        this.headFill = 0;
+      }
+      const n = Math.min(this.need, len - pos);
+      const at = this.frameSize - this.need;
+      if (this.frame !== null) chunk.copy(this.frame, at, pos, pos + n);
+      else for (let i = 0; this.headFill < 4 && i < n; i++) this.headBuf[this.headFill++] = chunk[pos + i]!;
+      this.need -= n;
+      pos += n;
+      if (this.need === 0) {
+        this.need = -1;
+        const frame = this.frame;
+        this.frame = null;
+        if (frame !== null) this.onFrame(frame);
+        else this.onSkippedFrame(this.frameSize, this.headBuf.readInt32BE(0));
+      }
+    }
+  }
 
   static open(host: string, port: number, timeoutMs = 5000): Promise<PipelinedConnection> {
     return new Promise((resolve, reject) => {

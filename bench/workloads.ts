@@ -256,11 +256,20 @@ export async function runConsume(broker: BrokerProcess, o: ConsumeOptions): Prom
         topics: [{ topic: o.topic, partitions }], forgottenTopicsData: [], rackId: '',
       }));
     };
-    conn.onFrame = (frame) => {
+    let answered = 0;
+    const next = (): number[] => {
       const want = expected.shift()!;
+      answered++;
       totalAnswered++;
+      return want;
+    };
+    conn.onFrame = (frame) => {
+      const correlationId = answered;
+      const want = next();
       try {
-        const res = decodeResponseFrame<FetchResponse>(ApiKey.Fetch, FETCH_VERSION, frame).body;
+        const decoded = decodeResponseFrame<FetchResponse>(ApiKey.Fetch, FETCH_VERSION, frame);
+        if (decoded.correlationId !== correlationId) throw new Error(`fetch response ${decoded.correlationId}, expected ${correlationId}`);
+        const res = decoded.body;
         if ((res.errorCode ?? 0) !== ErrorCode.NONE) throw new Error(`fetch error ${res.errorCode}`);
         const parts = res.responses[0]?.partitions ?? [];
         for (let i = 0; i < want.length; i += 3) {
@@ -275,6 +284,19 @@ export async function runConsume(broker: BrokerProcess, o: ConsumeOptions): Prom
       } catch (e) {
         failure ??= e as Error;
       }
+      if (running && failure === null) send();
+    };
+    // Responses not assembled (see PipelinedConnection.skipAbove): order and size are checked.
+    conn.skipAbove = 64 << 10;
+    conn.assembleEvery = 16;
+    conn.onSkippedFrame = (size, correlationId) => {
+      const expectedId = answered;
+      const want = next();
+      let bytes = 0;
+      for (let i = 0; i < want.length; i += 3) bytes += want[i + 2]! * o.batchBytes;
+      if (correlationId !== expectedId) failure ??= new Error(`fetch response ${correlationId}, expected ${expectedId}`);
+      else if (size < bytes || size > bytes + 1024) failure ??= new Error(`fetch response of ${size} bytes, expected ${bytes} bytes of records`);
+      totalBytes += bytes;
       if (running && failure === null) send();
     };
     return { send };

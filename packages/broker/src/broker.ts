@@ -24,7 +24,7 @@ import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
 import type { RecordsDecompressor } from './storage/batch-util.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
-import type { StorageEngine } from './storage/partition-log.js';
+import type { PartitionLog, StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
 import { createLogger, type Logger } from './util/log.js';
 
@@ -167,11 +167,11 @@ export class Broker implements BrokerServices {
         });
         this.producerManager = producers;
         this.appendHook = producers;
-        this.topicManager.onChange(() => { for (const t of registry.all()) producers.attachAll(t.logs); });
+        this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
       if (this.producerManager !== null) {
-        for (const t of this.registry.all()) this.producerManager.attachAll(t.logs);
+        this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
 
@@ -256,6 +256,10 @@ export class Broker implements BrokerServices {
  * max timestamp name the record, not the batch, as Kafka does). Produce and Fetch never call it.
  */
 const decompressRecords: RecordsDecompressor = (codec, data) => decompressSync(codec as CompressionType, data);
+
+function* hostedLogs(registry: PartitionRegistry): Generator<PartitionLog | undefined> {
+  for (const t of registry.all()) yield* t.logs;
+}
 
 /** The file engine is loaded lazily so memory-only embedders never touch it. */
 async function openFileEngine(config: BrokerConfig, clock: Clock): Promise<StorageEngine> {

@@ -40,4 +40,5 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
 export const CLIENT_MIN_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
   [ApiKey.Produce, 3],
   [ApiKey.Fetch, 4],
+  [ApiKey.ListOffsets, 1],
 ]);

@@ -11,5 +11,5 @@ export function groupCoordinator(ctx: RequestContext): BrokerGroupCoordinator {
 }
 
 export function requestInfo(ctx: RequestContext): RequestInfo {
-  return { clientId: ctx.header.clientId ?? '', clientHost: `/${ctx.connection.remoteAddress ?? ''}`, apiVersion: ctx.apiVersion };
+  return { clientId: ctx.header.clientId ?? '', clientHost: `/${ctx.connection.socket.remoteAddress ?? ''}`, apiVersion: ctx.apiVersion };
 }

@@ -4,6 +4,7 @@
  */
 import type { ApiKey, RequestHeader } from '@samsa/protocol';
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { BrokerGroupCoordinator } from '../coordinator/group/broker-group-coordinator.js';
 import type { AdvertisedListener } from '../config/broker-config.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
@@ -40,6 +41,8 @@ export interface BrokerServices {
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
   /** Idempotence / transactions hook for the produce path (null until wired). */
   readonly appendHook: PartitionAppendHook | null;
+  /** Consumer groups and committed offsets (null/absent when the broker runs without one). */
+  readonly groupCoordinator?: BrokerGroupCoordinator | null;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */
   autoCreateTopic(name: string): Promise<void>;
 }

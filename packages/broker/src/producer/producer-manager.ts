@@ -74,15 +74,27 @@ export class ProducerManager implements PartitionAppendHook {
     return entry;
   }
 
-  /** Attaches state to every log hosted now (startup: recovery happens before the first request). */
-  attachAll(logs: Iterable<PartitionLog | undefined>): void {
+  /**
+   * Follows the set of hosted logs (startup and every metadata change): attaches state to new
+   * logs, so recovery happens before their first request, and forgets logs no longer hosted.
+   */
+  track(logs: Iterable<PartitionLog | undefined>): void {
+    const hosted = new Set<PartitionLog>();
     for (const log of logs) {
-      if (log === undefined || this.attached.has(log)) continue;
+      if (log === undefined) continue;
+      hosted.add(log);
+      if (this.attached.has(log)) continue;
       try {
         this.attach(log);
       } catch (e) {
         this.opts.log.error(`Failed to load producer state of ${log.topic}-${log.partition}`, e);
       }
+    }
+    for (const [log, a] of this.attached) {
+      if (hosted.has(log)) continue;
+      this.attached.delete(log);
+      a.detach();
+      log.removeObserver(a.closeWatcher);
     }
   }
 

@@ -20,6 +20,8 @@ import {
   BATCH_PARTITION_LEADER_EPOCH,
   BATCH_RECORD_COUNT,
   crc32c,
+  decompressSync,
+  type CompressionType,
 } from '@samsa/protocol/records';
 import { CorruptRecordError } from './errors.js';
 
@@ -109,6 +111,9 @@ export function headerLooksValid(buf: Buffer, pos: number): boolean {
 
 /** Decompresses a batch's records section: (codec id, compressed bytes) -> raw records bytes. */
 export type RecordsDecompressor = (codec: number, data: Buffer) => Buffer;
+
+/** The protocol package's codecs (throws for a codec whose package is not installed). */
+export const defaultDecompressor: RecordsDecompressor = (codec, data) => decompressSync(codec as CompressionType, data);
 
 /**
  * Calls `visit(offset, timestamp)` for each record of the batch at `pos`, in order, until it

@@ -12,3 +12,6 @@ export type {
 export * from './errors.js';
 export { MemoryStorageEngine, MemoryLog, type MemoryEngineOptions } from './memory-engine.js';
 export type { RecordsDecompressor } from './batch-util.js';
+export { FileStorageEngine, FileLog, type FileEngineOptions, type LogLoadState } from './file-engine.js';
+export { RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT, CLEAN_SHUTDOWN_FILE } from './checkpoint.js';
+export { segmentFileName } from './segment.js';

@@ -4,7 +4,7 @@
  * process, but a closed log can be reopened from the same engine with its data.
  */
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
-import { headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
+import { defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
 import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type SegmentState } from './segmented-log.js';
 
 interface MemoryBatch {
@@ -162,11 +162,11 @@ export class MemoryStorageEngine implements StorageEngine {
   readonly logDirs: string[] = [];
   private readonly logs = new Map<string, MemoryLog>();
   private readonly now: () => number;
-  private readonly decompress: RecordsDecompressor | undefined;
+  private readonly decompress: RecordsDecompressor;
 
   constructor(options: MemoryEngineOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.decompress = options.decompress;
+    this.decompress = options.decompress ?? defaultDecompressor;
   }
 
   openLog(topic: string, partition: number, config: LogConfig): PartitionLog {

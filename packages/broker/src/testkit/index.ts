@@ -10,6 +10,7 @@ import type { Clock } from '../util/clock.js';
 
 export { FakeClock, SystemClock, systemClock, type Clock } from '../util/clock.js';
 export { Broker } from '../broker.js';
+export { createLogger, Logger, type LogLevel, type LogSink } from '../util/log.js';
 export { requestChannel, type RequestEvent } from '../server/request-router.js';
 
 export interface StartBrokerOptions {
@@ -23,6 +24,8 @@ export interface StartBrokerOptions {
   clock?: Clock;
   handlers?: BrokerOptions['handlers'];
   appendHook?: BrokerOptions['appendHook'];
+  /** Where the broker logs (tests that assert on log lines pass a capturing logger). */
+  logger?: BrokerOptions['logger'];
 }
 
 export interface TestBroker {
@@ -57,6 +60,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBr
   if (opts.clock !== undefined) brokerOpts.clock = opts.clock;
   if (opts.handlers !== undefined) brokerOpts.handlers = opts.handlers;
   if (opts.appendHook !== undefined) brokerOpts.appendHook = opts.appendHook;
+  if (opts.logger !== undefined) brokerOpts.logger = opts.logger;
   const broker = new Broker(brokerOpts);
   await broker.start();
   const port = broker.boundListeners[0]!.port;

@@ -90,6 +90,7 @@ describe('offsets', () => {
 
   it('group commits are checked against the generation and member', async () => {
     const h = await harness();
+    assert.deepEqual(commit(h, '', [['t', 0, 1n]]), [ErrorCode.INVALID_GROUP_ID]);
     assert.deepEqual(commit(h, 'nogroup', [['t', 0, 1n]], { generationId: 1, memberId: 'm' }), [ErrorCode.ILLEGAL_GENERATION]);
     assert.deepEqual(commit(h, 'nogroup', [['t', 0, 1n]], { generationId: 1, memberId: 'm', version: 9 }), [ErrorCode.GROUP_ID_NOT_FOUND]);
     const a = await joinNew(h, 'g');
@@ -197,6 +198,15 @@ describe('offsets', () => {
     // load() replays synchronously up to its first yield; an empty log is done at once.
     await loading;
     assert.equal(h.coordinator.groupStatus('g'), ErrorCode.NONE);
+  });
+
+  it('offsets of deleted topics are deleted in every group', async () => {
+    const h = await harness();
+    commit(h, 'g1', [['gone', 0, 1n], ['kept', 0, 2n]]);
+    commit(h, 'g2', [['gone', 3, 4n]]);
+    h.coordinator.onTopicsDeleted(['gone']);
+    assert.deepEqual(fetched(h, 'g1', null).map((x) => x[0]), ['kept']);
+    assert.deepEqual(fetched(h, 'g2', null), []);
   });
 
   it('a failed write answers with a coordinator error and changes nothing', async () => {

@@ -36,7 +36,7 @@ export async function runPython(script: string, args: string[], input?: string, 
  * Creates one 3-partition topic per codec, has the script produce the sample set to each and
  * read it back with its consumer (assign + from the beginning), then checks both sides.
  */
-export async function produceConsumeEveryCodec(tb: TestBroker, script: string, label: string, codecs: readonly Codec[]): Promise<void> {
+export async function produceConsumeEveryCodec(tb: TestBroker, script: string, label: string, codecs: readonly Codec[], storedCodec: (c: Codec) => Codec = (c) => c, uncompressedFallback = false): Promise<void> {
   const topics: Array<{ topic: string; codec: Codec; records: SampleRecord[] }> = [];
   for (const codec of codecs) {
     const topic = `${label}-${codec}`;
@@ -52,7 +52,7 @@ export async function produceConsumeEveryCodec(tb: TestBroker, script: string, l
     const perPartition = new Map<number, number[]>();
     for (const [p, o] of res.offsets) perPartition.set(p, [...(perPartition.get(p) ?? []), o]);
     for (const [p, offs] of perPartition) assert.deepEqual([...offs].sort((a, b) => a - b), offs.map((_, k) => k), `${label} ${t.codec}: delivered offsets of partition ${p}`);
-    await assertStored(tb.port, t.topic, t.records, t.codec, `${label} ${t.codec}`);
+    await assertStored(tb.port, t.topic, t.records, storedCodec(t.codec), `${label} ${t.codec}`, { uncompressedFallback });
     assertSameRecords(res.seen, t.records, `${label} ${t.codec} (${label} consumer)`);
   }
 }

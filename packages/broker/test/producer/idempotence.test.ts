@@ -9,6 +9,7 @@ import { createRecordBatch, decodeRecordBatches, encodeRecordBatch } from '@sams
 import { FakeClock, startBroker, type TestBroker } from '../../src/testkit/index.js';
 import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
 import { PRODUCER_ID_BLOCK_KEY, ProducerIdManager, decodeBlock } from '../../src/producer/producer-id-manager.js';
+import { producerManagerOf } from '../../src/producer/producer-manager.js';
 import { WireClient } from '../testkit/wire-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -251,3 +252,19 @@ test('file storage: producer ids and producer state survive a restart', { skip: 
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('producer state follows the hosted logs: a deleted and recreated topic starts empty', () => withBroker(async (tb, c) => {
+  const pm = producerManagerOf(tb.broker)!;
+  assert.ok(pm !== null);
+  await tb.broker.topics.createTopic({ name: 'recreated', numPartitions: 3 });
+  assert.equal(pm.attachedLogCount, 3); // attached at open, before any request
+  assert.equal((await produce(c, 'recreated', idemBatch({ producerId: 99n, epoch: 0, seq: 0, values: ['a'] }))).errorCode, 0);
+  assert.equal((await produce(c, 'recreated', idemBatch({ producerId: 99n, epoch: 0, seq: 5, values: ['gap'] }))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+  await tb.broker.topics.deleteTopic('recreated');
+  assert.equal(pm.attachedLogCount, 0);
+  await tb.broker.topics.createTopic({ name: 'recreated', numPartitions: 1 });
+  assert.equal(pm.attachedLogCount, 1);
+  // no state left from the deleted topic: the producer is unknown, any sequence goes
+  assert.equal((await produce(c, 'recreated', idemBatch({ producerId: 99n, epoch: 0, seq: 5, values: ['b'] }))).errorCode, 0);
+  assert.deepEqual((await describeProducers(c, 'recreated', [0]))[0].activeProducers.map((p: any) => [p.producerId, p.lastSequence]), [[99n, 5]]);
+}));

@@ -5,7 +5,8 @@
  * - cut every live connection now (`cutAll`);
  * - let a request reach the broker and cut the connection when its response comes back, without
  *   forwarding that response (`cutAfterResponseTo`): the client must retry a request the broker
- *   already executed (for Produce: a batch that is already in the log).
+ *   already executed (for Produce: a batch that is already in the log);
+ * - swallow every response from now on (`dropResponses`), e.g. just before the broker is killed.
  * Listening starts before the target is known, so the broker can advertise the proxy's port.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -61,6 +62,8 @@ export class KafkaProxy {
   /** Responses dropped by cutAfterResponseTo. */
   droppedResponses = 0;
   connectionsAccepted = 0;
+  /** While true, responses are swallowed (requests still reach the broker): a client that never hears back. */
+  dropResponses = false;
 
   private constructor(private readonly server: Server, readonly host: string, readonly port: number) {}
 
@@ -119,6 +122,10 @@ export class KafkaProxy {
 
   private onResponseFrame(pair: Pair, frame: Buffer): void {
     if (pair.closed) return;
+    if (this.dropResponses) {
+      this.droppedResponses++;
+      return;
+    }
     const correlationId = frame.length >= 8 ? frame.readInt32BE(4) : -1;
     if (pair.cutOnResponse.has(correlationId)) {
       this.droppedResponses++;

@@ -3,6 +3,8 @@ import type { TaggedFields } from './tagged.js';
 
 /** Raw byte runs at least this long are referenced, not copied (record batches in Fetch). */
 const ZERO_COPY_THRESHOLD = 4096;
+/** 2^53 - 1: below this a bigint survives the trip through a double exactly. */
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function uuidBytes(uuid: string): Buffer {
   const hex = uuid.length === 36 ? uuid.replace(/-/g, '') : uuid;
@@ -62,7 +64,21 @@ export class Writer {
   uint16(v: number): this { this.ensure(2); this.buf.writeUInt16BE(v, this.pos); this.pos += 2; return this; }
   int32(v: number): this { this.ensure(4); this.buf.writeInt32BE(v, this.pos); this.pos += 4; return this; }
   uint32(v: number): this { this.ensure(4); this.buf.writeUInt32BE(v >>> 0, this.pos); this.pos += 4; return this; }
-  int64(v: bigint): this { this.ensure(8); this.buf.writeBigInt64BE(v, this.pos); this.pos += 8; return this; }
+  int64(v: bigint): this {
+    this.ensure(8);
+    // Offsets and timestamps are safe integers: two int32 halves are several times cheaper
+    // than Buffer#writeBigInt64BE, which works on bigints throughout.
+    const n = Number(v);
+    if (n >= -MAX_SAFE && n <= MAX_SAFE) {
+      const hi = Math.floor(n / 4294967296);
+      this.buf.writeInt32BE(hi, this.pos);
+      this.buf.writeUInt32BE(n - hi * 4294967296, this.pos + 4);
+    } else {
+      this.buf.writeBigInt64BE(v, this.pos);
+    }
+    this.pos += 8;
+    return this;
+  }
   float64(v: number): this { this.ensure(8); this.buf.writeDoubleBE(v, this.pos); this.pos += 8; return this; }
 
   uuid(v: string): this {

@@ -4,12 +4,14 @@
  *   cd /work/main && node -C source --import tsx packages/protocol/test/golden/capture.ts
  *
  * It starts a tiny fake broker on 127.0.0.1 (an ephemeral port) built with the generated codecs,
- * drives kafkajs and @platformatic/kafka (in-process), kcat (librdkafka) and kafka-python (/usr/bin/python3) against it
- * with the deterministic inputs of test/support/golden-inputs.ts, records every request frame,
- * and rewrites test/golden/fixtures/ (one .bin per distinct frame + manifest.json).
+ * drives kafkajs and @platformatic/kafka (in-process), kcat (librdkafka) and kafka-python
+ * (/usr/bin/python3) against it with the deterministic inputs of test/support/golden-inputs.ts,
+ * records every request frame, and rewrites test/golden/fixtures/ (one .bin per distinct frame
+ * + manifest.json).
  * Pass client names (kafkajs kcat kafka-python platformatic) to capture only some; the fixture
  * directory is rewritten from what this run captured either way.
- * Needs: kcat on PATH, /usr/bin/python3 with the `kafka` module. Codecs that a client cannot
+ * Needs: kcat on PATH, /usr/bin/python3 with the `kafka` module (and, for its snappy/lz4/zstd,
+ * apt packages python3-snappy python3-lz4 python3-zstandard). Codecs that a client cannot
  * use on this machine are skipped with a note (kafka-python without python-snappy/lz4/zstandard).
  * kafkajs ships only gzip: snappy comes from the kafkajs-snappy plugin; lz4 and zstd plugins on
  * npm need native builds that npm here does not run, so the plugins below wrap lz4js (pure JS

@@ -46,7 +46,10 @@ export class BrokerGroupCoordinator {
 
   /** Loads the partitions this broker leads and follows metadata changes. */
   start(): void {
-    this.unsubscribe = this.host.topics.onChange((image) => this.reconcile(image));
+    this.unsubscribe = this.host.topics.onChange((image, delta) => {
+      this.reconcile(image);
+      this.coordinator.onTopicsDeleted(delta.deletedTopics.map((t) => t.name).filter((n) => n !== GROUP_METADATA_TOPIC_NAME));
+    });
     this.reconcile(this.host.topics.image);
   }
 

@@ -93,6 +93,7 @@ export class GroupCoordinator {
   }
 
   async syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+    if (req.groupId === '') return syncError(ErrorCode.INVALID_GROUP_ID);
     try {
       return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.sync(req));
     } catch (e) {
@@ -101,6 +102,7 @@ export class GroupCoordinator {
   }
 
   heartbeat(req: HeartbeatRequest): number {
+    if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     try {
       return this.runtime.write(this.partitionFor(req.groupId), (s) => ({ records: [], response: s.groups.heartbeat(req), replayRecords: false }));
     } catch (e) {
@@ -109,6 +111,7 @@ export class GroupCoordinator {
   }
 
   leaveGroup(req: LeaveGroupRequest, version: number): LeaveGroupResponse {
+    if (req.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     try {
       return this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.leave(req, version));
     } catch (e) {
@@ -118,6 +121,7 @@ export class GroupCoordinator {
 
   commitOffsets(req: OffsetCommitRequest, version: number): OffsetCommitResponse {
     try {
+      if (req.groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID);
       return this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commit(req, version));
     } catch (e) {
       const code = codeOf(e);
@@ -183,6 +187,19 @@ export class GroupCoordinator {
       groups.push(...this.runtime.read(p, (s) => s.groups.list(statesFilter, typesFilter)));
     }
     return { errorCode, groups };
+  }
+
+  /** Deletes the committed offsets of deleted topics in every loaded partition. */
+  onTopicsDeleted(topics: readonly string[]): void {
+    if (topics.length === 0) return;
+    const names = new Set(topics);
+    for (const p of this.runtime.activePartitions()) {
+      try {
+        this.runtime.write(p, (s) => ({ records: s.offsets.tombstonesForTopics(names), response: undefined }));
+      } catch {
+        // Best effort, as in Kafka: offsets left behind expire with their group.
+      }
+    }
   }
 
   /** Runs the offset/group expiry of every loaded partition now (tests, admin). */

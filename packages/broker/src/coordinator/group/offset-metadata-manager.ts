@@ -135,6 +135,18 @@ export class OffsetMetadataManager {
     return out;
   }
 
+  /** Tombstones for every offset, of any group, of deleted topics (Kafka's onPartitionsDeleted). */
+  tombstonesForTopics(topics: ReadonlySet<string>): CoordinatorRecord[] {
+    const out: CoordinatorRecord[] = [];
+    for (const [groupId, byTopic] of this.offsets) {
+      for (const [topic, parts] of byTopic) {
+        if (!topics.has(topic)) continue;
+        for (const p of parts.keys()) out.push(offsetCommitTombstone(groupId, topic, p));
+      }
+    }
+    return out;
+  }
+
   /**
    * Expired offsets (Kafka's cleanupGroupMetadata): those of empty groups, counted from when the
    * group became empty (or from the commit, for groups that never had members); of consumer

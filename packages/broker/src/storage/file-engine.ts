@@ -1,0 +1,541 @@
+/**
+ * The file storage engine: Kafka's on-disk layout and lifecycle.
+ *
+ *   <log.dir>/<topic>-<partition>/<20-digit base offset>.log | .index | .timeindex
+ *   <log.dir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, .kafka_cleanshutdown
+ *
+ * Appends are one write() of the batches as received (offsets assigned in place); the page cache
+ * does the rest unless flush.messages / flush.ms ask for fsync. A rolled segment is fsynced in the
+ * background and the recovery point advances past it (as Kafka's async flush on roll). Startup
+ * after an unclean shutdown recovers every segment from the one holding the recovery point
+ * (always the active one): CRC check, truncate at the first torn batch, rebuild the indexes.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
+import {
+  CLEAN_SHUTDOWN_FILE,
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  partitionKey,
+  readCheckpoint,
+  writeCheckpoint,
+  type OffsetCheckpoint,
+} from './checkpoint.js';
+import { StorageIoError } from './errors.js';
+import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
+import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
+import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName } from './segment.js';
+import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
+
+/** How a log was left: decides how much of it startup must recover. */
+export interface LogLoadState {
+  /** the log dir had a clean-shutdown marker, or the log was closed cleanly in this process */
+  clean: boolean;
+  /** from recovery-point-offset-checkpoint (null: recover everything after an unclean shutdown) */
+  recoveryPoint: number | null;
+  /** from log-start-offset-checkpoint */
+  logStartOffset: number | null;
+}
+
+export class FileLog extends SegmentedLog<FileSegment> {
+  readonly dir: string;
+  /** Offsets below this are known to be on disk (fsynced). */
+  recoveryPoint = 0;
+  /** Segments recovered (CRC-scanned) when the log was opened, and bytes truncated then. */
+  readonly recovery = { segments: 0, truncatedBytes: 0 };
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private flushChain: Promise<void> = Promise.resolve();
+  private backgroundFlushFailed = false;
+
+  constructor(
+    dir: string,
+    topic: string,
+    partition: number,
+    config: LogConfig,
+    options: LogOptions,
+    load: LogLoadState,
+    private readonly onClosed: (log: FileLog) => void = () => {},
+  ) {
+    super(topic, partition, config, options);
+    this.dir = dir;
+    this.lastFlushMs = this.now();
+    try {
+      this.load(load);
+    } catch (e) {
+      for (const s of this.segs) s.close();
+      throw e instanceof StorageIoError ? e : new StorageIoError(`cannot load log ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private load(state: LogLoadState): void {
+    mkdirSync(this.dir, { recursive: true });
+    const names = readdirSync(this.dir);
+    const bases: number[] = [];
+    const present = new Set(names);
+    for (const name of names) {
+      // Leftovers of deletions and of an interrupted cleaning (Kafka's .deleted/.cleaned/.swap).
+      if (name.endsWith('.deleted') || name.endsWith('.cleaned') || name.endsWith('.swap') || name.endsWith('.tmp')) {
+        unlinkSync(join(this.dir, name));
+        continue;
+      }
+      const base = parseSegmentFileName(name);
+      if (base !== null) bases.push(base);
+      else if ((name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) && !present.has(name.replace(/\.(index|timeindex)$/, LOG_SUFFIX))) {
+        unlinkSync(join(this.dir, name)); // an index without its log
+      }
+    }
+    bases.sort((a, b) => a - b);
+    const indexBytes = this.config.segmentIndexBytes;
+    if (bases.length === 0) {
+      const start = state.logStartOffset ?? 0;
+      this.segs.push(FileSegment.create(this.dir, start, this.now(), indexBytes));
+      this.lso = start;
+      this.recoveryPoint = start;
+      return;
+    }
+    const valid: boolean[] = [];
+    for (const base of bases) {
+      const { segment, indexesValid } = FileSegment.open(this.dir, base, indexBytes);
+      this.segs.push(segment);
+      valid.push(indexesValid);
+    }
+    const recoverFrom = state.clean ? this.segs.length : state.recoveryPoint === null ? 0 : this.segmentIndexFor(state.recoveryPoint);
+    for (let i = 0; i < this.segs.length; i++) {
+      const seg = this.segs[i]!;
+      const active = i === this.segs.length - 1;
+      if (i < recoverFrom && valid[i] && loadSegmentState(seg, active, active ? null : this.segs[i + 1]!.baseOffset)) continue;
+      const minNext = i > 0 ? this.segs[i - 1]!.nextOffset : 0;
+      const result = recoverSegment(seg, this.config.indexIntervalBytes, Math.min(minNext, seg.baseOffset));
+      this.recovery.segments++;
+      this.recovery.truncatedBytes += result.truncatedBytes;
+      if (!active) seg.closeIndexes();
+      if (result.truncatedBytes > 0 && !active) {
+        // Everything after a corrupt batch is unreachable: drop the later segments (Kafka does too).
+        for (const later of this.segs.splice(i + 1)) later.delete();
+        break;
+      }
+    }
+    // Empty non-active segments (e.g. emptied by truncation) would break offset ordering: drop them.
+    for (let i = this.segs.length - 2; i >= 0; i--) {
+      if (this.segs[i]!.size === 0) this.segs.splice(i, 1)[0]!.delete();
+    }
+    for (const s of this.segs) this.totalSize += s.size;
+    this.lso = Math.max(state.logStartOffset ?? 0, this.segs[0]!.baseOffset);
+    if (this.lso > this.leo) {
+      // Recovery cut the log below its start: start over, empty, at the log start (Kafka's truncateFullyAndStartAt).
+      for (const s of this.segs) s.delete();
+      this.segs = [FileSegment.create(this.dir, this.lso, this.now(), indexBytes)];
+      this.totalSize = 0;
+    }
+    if (this.recovery.segments > 0) this.flush();
+    else this.recoveryPoint = state.clean ? this.leo : Math.min(state.recoveryPoint ?? 0, this.leo);
+  }
+
+  protected createSegment(baseOffset: number, nowMs: number): FileSegment {
+    try {
+      return FileSegment.create(this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
+    } catch (e) {
+      throw new StorageIoError(`cannot create segment ${baseOffset} in ${this.dir}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  protected indexFull(seg: FileSegment): boolean {
+    return seg.offsetIndex.isFull() || seg.timeIndex.isFull();
+  }
+
+  protected writeToActive(batches: Buffer, nowMs: number): void {
+    const seg = this.active;
+    const start = seg.size;
+    seg.write(batches);
+    const interval = this.config.indexIntervalBytes;
+    const base = seg.baseOffset;
+    let p = 0;
+    let last = seg.nextOffset - 1;
+    while (p < batches.length) {
+      const size = headerSize(batches, p);
+      last = headerBaseOffset(batches, p) + headerLastOffsetDelta(batches, p);
+      trackBatchTimestamp(seg, headerMaxTimestamp(batches, p), last);
+      if (seg.bytesSinceLastIndexEntry > interval) {
+        seg.offsetIndex.append(last - base, start + p);
+        seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - base);
+        seg.bytesSinceLastIndexEntry = 0;
+      }
+      seg.bytesSinceLastIndexEntry += size;
+      p += size;
+    }
+    seg.size += batches.length;
+    seg.nextOffset = last + 1;
+    seg.lastModifiedMs = nowMs;
+    seg.rememberPosition(seg.nextOffset, seg.size);
+  }
+
+  protected override afterAppend(offsetCount: number, nowMs: number): void {
+    this.unflushedMessages += offsetCount;
+    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
+  }
+
+  protected sealSegment(seg: FileSegment): void {
+    // Kafka closes a segment's time index with its max timestamp, even when the index is full.
+    seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
+    seg.closeIndexes();
+    seg.offsetIndex.unload();
+    seg.timeIndex.unload();
+    const paths = [seg.logPath, seg.indexPath, seg.timeIndexPath];
+    const upTo = seg.nextOffset;
+    // fsync in the background through separate descriptors (never racing a close of ours).
+    this.flushChain = this.flushChain
+      .then(() => syncFiles(paths))
+      .then(
+        () => {
+          if (!this.closed && !this.backgroundFlushFailed && upTo > this.recoveryPoint) this.recoveryPoint = upTo;
+        },
+        () => {
+          this.backgroundFlushFailed = true;
+        },
+      );
+  }
+
+  /** Resolves when background fsyncs of rolled segments are done (tests, shutdown). */
+  whenBackgroundFlushed(): Promise<void> {
+    return this.flushChain;
+  }
+
+  protected destroySegment(seg: FileSegment): void {
+    seg.delete();
+  }
+
+  protected readRecords(offset: number, maxBytes: number, minOneBatch: boolean, limit: number): Buffer {
+    let si = this.segmentIndexFor(offset);
+    let seg = this.segs[si]!;
+    let loc = seg.locate(offset);
+    while (loc === null && si + 1 < this.segs.length) {
+      seg = this.segs[++si]!;
+      loc = seg.locate(offset);
+    }
+    if (loc === null) return EMPTY_RECORDS;
+    const parts: Buffer[] = [];
+    let total = 0;
+    let position = loc.position;
+    for (;;) {
+      const remaining = seg.size - position;
+      let want = Math.min(remaining, maxBytes - total);
+      if (total === 0 && minOneBatch && loc.size > want) want = loc.size;
+      if (want < 12) break;
+      const buf = Buffer.allocUnsafe(want);
+      const got = seg.readInto(buf, 0, want, position);
+      let p = 0;
+      let next = -1;
+      let stopped = false;
+      while (p + 12 <= got) {
+        const size = headerSize(buf, p);
+        if (p + size > got) break;
+        const base = headerBaseOffset(buf, p);
+        if (base >= limit) {
+          stopped = true;
+          break;
+        }
+        next = base + headerLastOffsetDelta(buf, p) + 1;
+        p += size;
+      }
+      if (p > 0) {
+        parts.push(p === got ? buf : buf.subarray(0, p));
+        total += p;
+        seg.rememberPosition(next, position + p);
+      }
+      if (stopped || p < remaining || ++si >= this.segs.length) break;
+      seg = this.segs[si]!;
+      position = 0;
+    }
+    if (parts.length === 0) return EMPTY_RECORDS;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  }
+
+  protected forEachBatch(seg: FileSegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {
+    const loc = seg.locate(fromOffset);
+    if (loc !== null) scanBatches(seg, loc.position, (buf, pos) => visit(buf, pos));
+  }
+
+  protected override timestampSearchStart(seg: FileSegment, timestamp: number): number {
+    const rel = seg.timeIndex.lookup(timestamp);
+    return rel < 0 ? seg.baseOffset : seg.baseOffset + rel;
+  }
+
+  /** fsyncs everything past the recovery point and moves the recovery point to the log end. */
+  flush(): void {
+    this.ensureOpen();
+    const active = this.active;
+    for (const seg of this.segs) {
+      if (seg === active || seg.nextOffset > this.recoveryPoint) seg.sync();
+    }
+    active.persistIndexes();
+    this.recoveryPoint = this.leo;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.now();
+  }
+
+  /** Flushes if flush.ms has passed since the last flush (the engine's periodic task). */
+  flushIfDue(nowMs: number): void {
+    if (!this.closed && this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.notifyClose();
+      const active = this.active;
+      active.timeIndex.maybeAppend(active.maxTimestamp, active.offsetOfMaxTimestamp - active.baseOffset, true);
+      this.flush();
+    } finally {
+      this.closeFiles();
+      this.onClosed(this);
+    }
+  }
+
+  /** Closes without flushing (the log is about to be deleted). */
+  closeForDelete(): void {
+    if (this.closed) return;
+    this.closeFiles();
+  }
+
+  private closeFiles(): void {
+    this.closed = true;
+    let first: unknown;
+    for (const seg of this.segs) {
+      try {
+        seg.close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw new StorageIoError(`closing ${this.dir} failed: ${(first as Error).message}`, { cause: first });
+  }
+}
+
+async function syncFiles(paths: string[]): Promise<void> {
+  for (const p of paths) {
+    const handle = await openAsync(p, 'r');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+export interface FileEngineOptions {
+  /** log.dirs */
+  logDirs: string[];
+  /** Clock for segment.ms, flush.ms and retention (defaults to Date.now). */
+  now?: () => number;
+  /** Decompresses records for exact ListOffsets on compressed batches (default: @samsa/protocol codecs). */
+  decompress?: RecordsDecompressor;
+  /**
+   * Period of the checkpoint task (recovery points, log start offsets, flush.ms), like Kafka's
+   * log.flush.offset.checkpoint.interval.ms (60000). 0 = only at close and on checkpoint().
+   */
+  checkpointIntervalMs?: number;
+}
+
+interface KnownLog {
+  logDir: string;
+  topic: string;
+  partition: number;
+}
+
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+
+export class FileStorageEngine implements StorageEngine {
+  readonly kind = 'file' as const;
+  readonly logDirs: string[];
+  private readonly now: () => number;
+  private readonly decompress: RecordsDecompressor;
+  private readonly open = new Map<string, FileLog>();
+  private readonly known = new Map<string, KnownLog>();
+  /** Keys of logs known to be cleanly closed (clean startup or closed in this process). */
+  private readonly cleanLogs = new Set<string>();
+  private readonly recoveryPoints = new Map<string, OffsetCheckpoint>();
+  private readonly logStartOffsets = new Map<string, OffsetCheckpoint>();
+  private readonly timer: NodeJS.Timeout | null;
+  private closed = false;
+
+  constructor(options: FileEngineOptions) {
+    if (options.logDirs.length === 0) throw new Error('at least one log dir is required');
+    this.logDirs = [...options.logDirs];
+    this.now = options.now ?? Date.now;
+    this.decompress = options.decompress ?? defaultDecompressor;
+    for (const dir of this.logDirs) this.scanLogDir(dir);
+    const interval = options.checkpointIntervalMs ?? 60_000;
+    this.timer = interval > 0 ? setInterval(() => this.periodic(), interval) : null;
+    this.timer?.unref();
+  }
+
+  private scanLogDir(logDir: string): void {
+    mkdirSync(logDir, { recursive: true });
+    const marker = join(logDir, CLEAN_SHUTDOWN_FILE);
+    const clean = existsSync(marker);
+    // From here on a crash must look unclean.
+    if (clean) unlinkSync(marker);
+    this.recoveryPoints.set(logDir, safeReadCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT)));
+    this.logStartOffsets.set(logDir, safeReadCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT)));
+    for (const name of readdirSync(logDir)) {
+      const path = join(logDir, name);
+      if (name.endsWith('-delete')) {
+        rmSync(path, { recursive: true, force: true }); // a deletion interrupted by a crash
+        continue;
+      }
+      const m = PARTITION_DIR.exec(name);
+      if (m === null || name.startsWith('.') || name.endsWith('-future') || !statSync(path).isDirectory()) continue;
+      const topic = m[1]!;
+      const partition = Number(m[2]);
+      const key = partitionKey(topic, partition);
+      this.known.set(key, { logDir, topic, partition });
+      if (clean) this.cleanLogs.add(key);
+    }
+  }
+
+  openLog(topic: string, partition: number, config: LogConfig): PartitionLog {
+    this.ensureOpen();
+    checkTopicName(topic);
+    const key = partitionKey(topic, partition);
+    const existing = this.open.get(key);
+    if (existing !== undefined) {
+      existing.updateConfig(config);
+      return existing;
+    }
+    const logDir = this.known.get(key)?.logDir ?? this.chooseLogDir();
+    const load: LogLoadState = {
+      clean: this.cleanLogs.has(key),
+      recoveryPoint: this.recoveryPoints.get(logDir)!.get(key) ?? null,
+      logStartOffset: this.logStartOffsets.get(logDir)!.get(key) ?? null,
+    };
+    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress }, load, (l) =>
+      this.logClosed(logDir, key, l),
+    );
+    this.cleanLogs.delete(key);
+    this.open.set(key, log);
+    this.known.set(key, { logDir, topic, partition });
+    return log;
+  }
+
+  private logClosed(logDir: string, key: string, log: FileLog): void {
+    if (this.open.get(key) !== log) return;
+    this.open.delete(key);
+    this.cleanLogs.add(key);
+    this.recoveryPoints.get(logDir)!.set(key, log.recoveryPoint);
+    this.logStartOffsets.get(logDir)!.set(key, Number(log.logStartOffset));
+  }
+
+  /** Kafka places a new partition in the log dir holding the fewest partitions. */
+  private chooseLogDir(): string {
+    const counts = new Map(this.logDirs.map((d) => [d, 0]));
+    for (const k of this.known.values()) counts.set(k.logDir, (counts.get(k.logDir) ?? 0) + 1);
+    let best = this.logDirs[0]!;
+    for (const d of this.logDirs) if (counts.get(d)! < counts.get(best)!) best = d;
+    return best;
+  }
+
+  existingLogs(): Array<{ topic: string; partition: number }> {
+    return [...this.known.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** The open log of a topic-partition, if any. */
+  getLog(topic: string, partition: number): FileLog | undefined {
+    return this.open.get(partitionKey(topic, partition));
+  }
+
+  deleteLog(topic: string, partition: number): void {
+    const key = partitionKey(topic, partition);
+    const log = this.open.get(key);
+    if (log !== undefined) {
+      this.open.delete(key);
+      log.closeForDelete();
+    }
+    const known = this.known.get(key);
+    if (known === undefined) return;
+    const dir = join(known.logDir, `${topic}-${partition}`);
+    if (existsSync(dir)) {
+      // Kafka renames to <topic>-<partition>.<uuid>-delete so a crash mid-way can't resurrect it.
+      const doomed = join(known.logDir, `${topic}-${partition}.${randomUUID().replace(/-/g, '')}-delete`);
+      try {
+        renameSync(dir, doomed);
+        rmSync(doomed, { recursive: true, force: true });
+      } catch (e) {
+        throw new StorageIoError(`cannot delete ${dir}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    this.known.delete(key);
+    this.cleanLogs.delete(key);
+    this.recoveryPoints.get(known.logDir)!.delete(key);
+    this.logStartOffsets.get(known.logDir)!.delete(key);
+  }
+
+  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every log dir. */
+  checkpoint(): void {
+    for (const [key, log] of this.open) {
+      const logDir = this.known.get(key)!.logDir;
+      this.recoveryPoints.get(logDir)!.set(key, log.recoveryPoint);
+      this.logStartOffsets.get(logDir)!.set(key, Number(log.logStartOffset));
+    }
+    for (const logDir of this.logDirs) {
+      try {
+        writeCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT), this.recoveryPoints.get(logDir)!);
+        writeCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT), this.logStartOffsets.get(logDir)!);
+      } catch (e) {
+        throw new StorageIoError(`cannot write checkpoints in ${logDir}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+
+  private periodic(): void {
+    if (this.closed) return;
+    try {
+      const nowMs = this.now();
+      for (const log of this.open.values()) log.flushIfDue(nowMs);
+      this.checkpoint();
+    } catch {
+      // The next round retries; appends report their own I/O errors.
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    let failure: unknown;
+    for (const log of [...this.open.values()]) {
+      try {
+        log.close();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    this.checkpoint();
+    if (failure !== undefined) throw failure;
+    for (const logDir of this.logDirs) writeFileSync(join(logDir, CLEAN_SHUTDOWN_FILE), '{"version":0,"brokerEpoch":-1}');
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new StorageIoError('storage engine is closed');
+  }
+}
+
+function safeReadCheckpoint(path: string): OffsetCheckpoint {
+  try {
+    return readCheckpoint(path);
+  } catch {
+    return new Map(); // unreadable: recover everything rather than refuse to start
+  }
+}
+
+/** Topic names become directory names: refuse what could escape the log dir. */
+function checkTopicName(topic: string): void {
+  if (topic.length === 0 || topic === '.' || topic === '..' || /[/\\\0 ]/.test(topic)) throw new StorageIoError(`illegal topic name for a log directory: ${JSON.stringify(topic)}`);
+}

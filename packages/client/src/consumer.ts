@@ -1,0 +1,667 @@
+/**
+ * The consumer: manual assignment (assign/seek/pause/resume/position) or group subscription
+ * (classic protocol), a fetch loop with long polls per leader, record decoding (compressed
+ * batches on the thread pool), auto/manual commit, and two ways to read: `for await` over
+ * messages, or run({ eachMessage | eachBatch }).
+ */
+import { apiByName, KafkaError, type RecordHeader } from '@samsa/protocol';
+import {
+  BATCH_LENGTH,
+  BATCH_LOG_OVERHEAD,
+  BATCH_MAGIC,
+  CompressionType,
+  ControlRecordType,
+  decodeControlRecordKey,
+  decodeRecordBatchHeader,
+  decodeRecordSet,
+  decodeRecords,
+  decodeRecordsAsync,
+  type RecordBatch,
+  scanBatches,
+  toDecodedRecords,
+} from '@samsa/protocol/records';
+import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
+import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
+import { ASSIGNORS, type Assignor } from './group/assignors.js';
+import { ClassicMembership, type TopicPartitions } from './group/classic-membership.js';
+import { commitOffsets, COORDINATOR_ERRORS, fetchOffsets, type OffsetToCommit } from './group/coordinator.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
+
+export interface ConsumerOptions extends ClusterOptions {
+  groupId?: string;
+  /** group.instance.id (static membership). */
+  groupInstanceId?: string;
+  /** auto.offset.reset (default 'latest', as Kafka). */
+  autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  /** enable.auto.commit (default true when groupId is set). */
+  enableAutoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  maxPollIntervalMs?: number;
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
+  fetchMaxBytes?: number;
+  maxPartitionFetchBytes?: number;
+  isolationLevel?: 'read_uncommitted' | 'read_committed';
+  /** partition.assignment.strategy, by name (default ['range', 'cooperative-sticky'] as Kafka). */
+  assignors?: Array<string | Assignor>;
+  /** group.protocol: 'classic' (default) or 'consumer' (KIP-848, not implemented yet). */
+  groupProtocol?: 'classic' | 'consumer';
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+  timestamp: bigint;
+}
+
+export interface FetchedBatch {
+  topic: string;
+  partition: number;
+  highWatermark: bigint;
+  messages: ConsumedMessage[];
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Next offset to fetch; null until resolved (committed offset or reset policy). */
+  position: bigint | null;
+  paused: boolean;
+  /** A fetch for it is in flight or its data awaits hand-out. */
+  busy: boolean;
+  /** Bumped by seek/assign so stale fetch results are dropped. */
+  epoch: number;
+  highWatermark: bigint;
+  lastCommitted: bigint | null;
+  /** Offset-reset strategy forced for this partition (from seekToBeginning/End). */
+  resetTo: 'earliest' | 'latest' | null;
+}
+
+interface Completed {
+  state: PartitionState;
+  epoch: number;
+  fetchOffset: bigint;
+  nextOffset: bigint;
+  highWatermark: bigint;
+  messages: ConsumedMessage[];
+}
+
+const key = (t: string, p: number): string => `${t}\u0000${p}`;
+
+function toTopicPartitions(list: Array<{ topic: string; partition: number }>): TopicPartitions {
+  const out: TopicPartitions = new Map();
+  for (const { topic, partition } of list) {
+    let l = out.get(topic);
+    if (l === undefined) out.set(topic, (l = []));
+    l.push(partition);
+  }
+  return out;
+}
+
+export class Consumer implements AsyncIterable<ConsumedMessage> {
+  readonly cluster: Cluster;
+  readonly groupId: string | null;
+  private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
+  private readonly isolationLevel: number;
+  readonly autoCommit: boolean;
+  private readonly states = new Map<string, PartitionState>();
+  private readonly completed: Completed[] = [];
+  private readonly nodesInFlight = new Set<number>();
+  private wake: (() => void) | null = null;
+  private fetchError: Error | null = null;
+  private membership: ClassicMembership | null = null;
+  private subscribed: string[] = [];
+  private lastAutoCommit = Date.now();
+  private connectedP: Promise<void> | null = null;
+  private closed = false;
+  private running = false;
+
+  constructor(opts: ConsumerOptions) {
+    this.cluster = new Cluster(opts);
+    this.groupId = opts.groupId ?? null;
+    if (opts.groupProtocol === 'consumer') {
+      throw new ClientError(ClientErrorCode.CONFIG, "group.protocol=consumer (KIP-848) is not implemented by this client yet; use 'classic'");
+    }
+    this.opts = {
+      autoOffsetReset: opts.autoOffsetReset ?? 'latest',
+      autoCommitIntervalMs: opts.autoCommitIntervalMs ?? 5000,
+      fetchMinBytes: opts.fetchMinBytes ?? 1,
+      fetchMaxWaitMs: opts.fetchMaxWaitMs ?? 500,
+      fetchMaxBytes: opts.fetchMaxBytes ?? 52428800,
+      maxPartitionFetchBytes: opts.maxPartitionFetchBytes ?? 1048576,
+    };
+    this.isolationLevel = opts.isolationLevel === 'read_committed' ? 1 : 0;
+    this.autoCommit = this.groupId !== null && (opts.enableAutoCommit ?? true);
+    if (this.groupId !== null) {
+      const assignors = (opts.assignors ?? ['range', 'cooperative-sticky']).map((a) => {
+        if (typeof a !== 'string') return a;
+        const found = ASSIGNORS[a];
+        if (found === undefined) throw new ClientError(ClientErrorCode.CONFIG, `unknown assignor ${a} (known: ${Object.keys(ASSIGNORS).join(', ')})`);
+        return found;
+      });
+      this.membership = new ClassicMembership(
+        this.cluster,
+        {
+          groupId: this.groupId,
+          groupInstanceId: opts.groupInstanceId ?? null,
+          sessionTimeoutMs: opts.sessionTimeoutMs ?? 45000,
+          rebalanceTimeoutMs: opts.maxPollIntervalMs ?? 300000,
+          heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 3000,
+          assignors,
+        },
+        {
+          subscription: () => this.subscribed,
+          onAssigned: async (tps) => {
+            for (const [t, ps] of tps) for (const p of ps) this.addPartition(t, p);
+            this.onAssigned?.(tps);
+          },
+          onRevoked: async (tps) => {
+            if (this.autoCommit) await this.commitSync(this.positionsOf(tps)).catch(() => {});
+            for (const [t, ps] of tps) for (const p of ps) this.states.delete(key(t, p));
+            this.onRevoked?.(tps);
+          },
+          onLost: (tps) => {
+            for (const [t, ps] of tps) for (const p of ps) this.states.delete(key(t, p));
+            this.onRevoked?.(tps);
+          },
+        },
+      );
+    }
+  }
+
+  /** Called after partitions are assigned by the group. */
+  onAssigned: ((partitions: TopicPartitions) => void) | undefined;
+  /** Called after partitions are revoked or lost. */
+  onRevoked: ((partitions: TopicPartitions) => void) | undefined;
+
+  connect(): Promise<void> {
+    if (this.connectedP === null) this.connectedP = this.cluster.connect();
+    return this.connectedP;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClosedError('consumer');
+  }
+
+  // ---- assignment -------------------------------------------------------------------------
+
+  /** Manual assignment (replaces the current one). */
+  assign(partitions: Array<{ topic: string; partition: number }>): void {
+    this.ensureOpen();
+    if (this.membership !== null && this.subscribed.length > 0) throw new ClientError(ClientErrorCode.CONFIG, 'assign() and subscribe() cannot be mixed');
+    const keep = new Set(partitions.map((p) => key(p.topic, p.partition)));
+    for (const k of [...this.states.keys()]) if (!keep.has(k)) this.states.delete(k);
+    for (const p of partitions) this.addPartition(p.topic, p.partition);
+    this.cluster.track(partitions.map((p) => p.topic));
+  }
+
+  /** Group subscription to topics (needs groupId). */
+  subscribe(topics: string[] | { topics: string[] }): void {
+    this.ensureOpen();
+    if (this.membership === null) throw new ClientError(ClientErrorCode.CONFIG, 'subscribe() needs a groupId');
+    const list = Array.isArray(topics) ? topics : topics.topics;
+    this.subscribed = [...new Set([...this.subscribed, ...list])];
+    this.cluster.track(this.subscribed);
+    this.membership.requestRejoin();
+  }
+
+  assignment(): Array<{ topic: string; partition: number }> {
+    return [...this.states.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
+  private addPartition(topic: string, partition: number): void {
+    if (this.states.has(key(topic, partition))) return;
+    this.states.set(key(topic, partition), { topic, partition, position: null, paused: false, busy: false, epoch: 0, highWatermark: -1n, lastCommitted: null, resetTo: null });
+  }
+
+  private stateOf(topic: string, partition: number): PartitionState {
+    const s = this.states.get(key(topic, partition));
+    if (s === undefined) throw new ClientError(ClientErrorCode.CONFIG, `${topic}-${partition} is not assigned to this consumer`);
+    return s;
+  }
+
+  seek(tp: { topic: string; partition: number; offset: bigint | number | string }): void {
+    const s = this.stateOf(tp.topic, tp.partition);
+    s.position = BigInt(tp.offset);
+    s.resetTo = null;
+    s.epoch++;
+    s.busy = false;
+  }
+
+  seekToBeginning(tps: Array<{ topic: string; partition: number }>): void {
+    for (const tp of tps) {
+      const s = this.stateOf(tp.topic, tp.partition);
+      s.position = null;
+      s.resetTo = 'earliest';
+      s.epoch++;
+      s.busy = false;
+    }
+  }
+
+  seekToEnd(tps: Array<{ topic: string; partition: number }>): void {
+    for (const tp of tps) {
+      const s = this.stateOf(tp.topic, tp.partition);
+      s.position = null;
+      s.resetTo = 'latest';
+      s.epoch++;
+      s.busy = false;
+    }
+  }
+
+  pause(tps: Array<{ topic: string; partition: number }>): void {
+    for (const tp of tps) this.stateOf(tp.topic, tp.partition).paused = true;
+  }
+
+  resume(tps: Array<{ topic: string; partition: number }>): void {
+    for (const tp of tps) this.stateOf(tp.topic, tp.partition).paused = false;
+    this.wake?.();
+  }
+
+  paused(): Array<{ topic: string; partition: number }> {
+    return [...this.states.values()].filter((s) => s.paused).map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
+  /** The next offset that will be returned for a partition (resolving it if unknown). */
+  async position(tp: { topic: string; partition: number }): Promise<bigint> {
+    const s = this.stateOf(tp.topic, tp.partition);
+    if (s.position === null) await this.resolvePositions([s]);
+    return s.position!;
+  }
+
+  // ---- positions ----------------------------------------------------------------------------
+
+  private async resolvePositions(states: PartitionState[]): Promise<void> {
+    const pending = states.filter((s) => s.position === null);
+    if (pending.length === 0) return;
+    await this.connect();
+    // committed offsets first (group, no explicit reset requested)
+    if (this.groupId !== null) {
+      const ask = pending.filter((s) => s.resetTo === null);
+      if (ask.length > 0) {
+        const committed = await this.withCoordinator((conn) => fetchOffsets(conn, this.groupId!, [...toTopicPartitions(ask)].map(([topic, partitions]) => ({ topic, partitions })), this.isolationLevel === 1));
+        for (const c of committed) {
+          const s = this.states.get(key(c.topic, c.partition));
+          if (s !== undefined && s.position === null && c.offset >= 0n) {
+            s.position = c.offset;
+            s.lastCommitted = c.offset;
+          }
+        }
+      }
+    }
+    const reset = pending.filter((s) => s.position === null);
+    if (reset.length === 0) return;
+    const queries = reset.map((s) => {
+      const policy = s.resetTo ?? this.opts.autoOffsetReset;
+      if (policy === 'none') throw new ClientError(ClientErrorCode.NO_OFFSET, `no committed offset for ${s.topic}-${s.partition} and auto.offset.reset=none`);
+      return { topic: s.topic, partition: s.partition, timestamp: policy === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP };
+    });
+    const answers = await listOffsets(this.cluster, queries, this.isolationLevel);
+    for (const a of answers) {
+      const s = this.states.get(key(a.topic, a.partition));
+      if (s !== undefined && s.position === null) {
+        s.position = a.offset;
+        s.resetTo = null;
+      }
+    }
+  }
+
+  // ---- fetching -----------------------------------------------------------------------------
+
+  /**
+   * One poll, as Kafka's: joins/rebalances if needed, auto-commits, resolves positions and
+   * returns the batches that arrived within `timeoutMs` (advancing positions past them).
+   */
+  async poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
+    this.ensureOpen();
+    await this.connect();
+    if (this.membership !== null && this.subscribed.length > 0) await this.membership.ensureActive();
+    if (this.autoCommit && Date.now() - this.lastAutoCommit >= this.opts.autoCommitIntervalMs) {
+      this.lastAutoCommit = Date.now();
+      this.commitAsync();
+    }
+    await this.resolvePositions([...this.states.values()]);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.fetchError !== null) {
+        const e = this.fetchError;
+        this.fetchError = null;
+        throw e;
+      }
+      const out = this.handOut();
+      if (out.length > 0) return out;
+      this.sendFetches();
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed || (this.membership?.needsRejoin ?? false)) return [];
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.wake = null;
+          resolve();
+        }, left);
+        this.wake = () => {
+          clearTimeout(t);
+          this.wake = null;
+          resolve();
+        };
+      });
+      if (this.states.size > 0 && [...this.states.values()].some((s) => s.position === null)) await this.resolvePositions([...this.states.values()]);
+    }
+  }
+
+  private handOut(): FetchedBatch[] {
+    const out: FetchedBatch[] = [];
+    while (this.completed.length > 0) {
+      const c = this.completed.shift()!;
+      const s = c.state;
+      if (this.states.get(key(s.topic, s.partition)) !== s || s.epoch !== c.epoch || s.position !== c.fetchOffset) continue; // revoked or sought meanwhile
+      s.busy = false;
+      s.position = c.nextOffset;
+      s.highWatermark = c.highWatermark;
+      if (c.messages.length > 0) out.push({ topic: s.topic, partition: s.partition, highWatermark: c.highWatermark, messages: c.messages });
+    }
+    return out;
+  }
+
+  private sendFetches(): void {
+    const byNode = new Map<number, PartitionState[]>();
+    let needMetadata = false;
+    for (const s of this.states.values()) {
+      if (s.paused || s.busy || s.position === null) continue;
+      const leader = this.cluster.leaderOf(s.topic, s.partition);
+      if (leader < 0) {
+        needMetadata = true;
+        continue;
+      }
+      if (this.nodesInFlight.has(leader)) continue;
+      let l = byNode.get(leader);
+      if (l === undefined) byNode.set(leader, (l = []));
+      l.push(s);
+    }
+    if (needMetadata) this.cluster.refreshMetadata().catch(() => {});
+    for (const [node, states] of byNode) void this.fetchFrom(node, states);
+  }
+
+  private async fetchFrom(node: number, states: PartitionState[]): Promise<void> {
+    this.nodesInFlight.add(node);
+    const snapshot = states.map((s) => ({ s, epoch: s.epoch, offset: s.position! }));
+    for (const x of snapshot) x.s.busy = true;
+    try {
+      const byTopic = new Map<string, typeof snapshot>();
+      for (const x of snapshot) {
+        let l = byTopic.get(x.s.topic);
+        if (l === undefined) byTopic.set(x.s.topic, (l = []));
+        l.push(x);
+      }
+      const { response } = await this.cluster.broker(node).send(
+        apiByName.Fetch,
+        (v) => ({
+          replicaId: -1,
+          maxWaitMs: this.opts.fetchMaxWaitMs,
+          minBytes: this.opts.fetchMinBytes,
+          maxBytes: this.opts.fetchMaxBytes,
+          isolationLevel: this.isolationLevel,
+          topics: [...byTopic].map(([topic, xs]) => ({
+            topic,
+            partitions: xs.map((x) => ({
+              partition: x.s.partition,
+              ...(v >= 9 ? { currentLeaderEpoch: this.cluster.leaderEpochOf(topic, x.s.partition) } : {}),
+              fetchOffset: x.offset,
+              partitionMaxBytes: this.opts.maxPartitionFetchBytes,
+            })),
+          })),
+        }),
+        { extraTimeoutMs: this.opts.fetchMaxWaitMs },
+      );
+      if ((response.errorCode ?? 0) !== 0) throw KafkaError.from(response.errorCode!);
+      const seen = new Set<PartitionState>();
+      for (const t of response.responses) {
+        for (const p of t.partitions) {
+          const x = snapshot.find((y) => y.s.topic === t.topic && y.s.partition === p.partitionIndex);
+          if (x === undefined) continue;
+          seen.add(x.s);
+          await this.onPartitionData(x.s, x.epoch, x.offset, p);
+        }
+      }
+      for (const x of snapshot) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
+    } catch (err) {
+      for (const x of snapshot) if (x.s.epoch === x.epoch) x.s.busy = false;
+      if (!isRetriable(err) && !(err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.fetchError = err as Error;
+      else {
+        this.cluster.refreshMetadata().catch(() => {});
+        await sleep(this.cluster.retryBackoffMs);
+      }
+    } finally {
+      this.nodesInFlight.delete(node);
+      this.wake?.();
+    }
+  }
+
+  private async onPartitionData(
+    s: PartitionState,
+    epoch: number,
+    fetchOffset: bigint,
+    p: { errorCode: number; highWatermark: bigint; records: Buffer | null; abortedTransactions?: Array<{ producerId: bigint; firstOffset: bigint }> | null },
+  ): Promise<void> {
+    if (s.epoch !== epoch) return;
+    if (p.errorCode !== 0) {
+      s.busy = false;
+      if (p.errorCode === 1 /* OFFSET_OUT_OF_RANGE */) {
+        if (this.opts.autoOffsetReset === 'none') {
+          this.fetchError = new ClientError(ClientErrorCode.NO_OFFSET, `offset ${fetchOffset} out of range for ${s.topic}-${s.partition} and auto.offset.reset=none`);
+          return;
+        }
+        s.position = null;
+        s.epoch++;
+        return;
+      }
+      if (METADATA_REFRESH_CODES.has(p.errorCode) || KafkaError.from(p.errorCode).retriable) {
+        this.cluster.refreshMetadata().catch(() => {});
+        return;
+      }
+      this.fetchError = KafkaError.from(p.errorCode, `fetch ${s.topic}-${s.partition}`);
+      return;
+    }
+    const records = p.records ?? Buffer.alloc(0);
+    const { messages, nextOffset } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null);
+    if (messages.length === 0 && nextOffset === fetchOffset) {
+      s.busy = false;
+      s.highWatermark = p.highWatermark;
+      return;
+    }
+    this.completed.push({ state: s, epoch, fetchOffset, nextOffset, highWatermark: p.highWatermark, messages });
+  }
+
+  // ---- commits ------------------------------------------------------------------------------
+
+  private positionsOf(tps: TopicPartitions): OffsetToCommit[] {
+    const out: OffsetToCommit[] = [];
+    for (const [t, ps] of tps) for (const p of ps) {
+      const s = this.states.get(key(t, p));
+      if (s !== undefined && s.position !== null && s.position !== s.lastCommitted) out.push({ topic: t, partition: p, offset: s.position });
+    }
+    return out;
+  }
+
+  private async withCoordinator<T>(fn: (conn: import('./connection.js').Connection) => Promise<T>): Promise<T> {
+    if (this.groupId === null) throw new ClientError(ClientErrorCode.CONFIG, 'offsets need a groupId');
+    const m = this.membership!;
+    for (let attempt = 0; ; attempt++) {
+      const conn = await m.coordinatorConnection();
+      try {
+        return await fn(conn);
+      } catch (err) {
+        const code = err instanceof KafkaError ? err.code : null;
+        if (code !== null && COORDINATOR_ERRORS.has(code)) (m as unknown as { coordinator: null }).coordinator = null;
+        if (!isRetriable(err) || attempt >= 10) throw err;
+        await sleep(this.cluster.retryBackoffMs);
+      }
+    }
+  }
+
+  /** Commits offsets (default: the current positions of every assigned partition). */
+  async commitSync(offsets?: Array<{ topic: string; partition: number; offset: bigint | number | string; metadata?: string | null }>): Promise<void> {
+    const list: OffsetToCommit[] = offsets === undefined
+      ? [...this.states.values()].filter((s) => s.position !== null && s.position !== s.lastCommitted).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position! }))
+      : offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), metadata: o.metadata ?? null }));
+    if (list.length === 0) return;
+    const m = this.membership!;
+    const inGroup = this.subscribed.length > 0;
+    await this.withCoordinator((conn) => commitOffsets(conn, this.groupId!, list, inGroup ? m.generationId : -1, inGroup ? m.memberId : ''));
+    for (const o of list) {
+      const s = this.states.get(key(o.topic, o.partition));
+      if (s !== undefined) s.lastCommitted = o.offset;
+    }
+  }
+
+  /** As commitSync, without waiting; errors go to the callback. */
+  commitAsync(offsets?: Parameters<Consumer['commitSync']>[0], callback?: (err: Error | null) => void): void {
+    this.commitSync(offsets).then(
+      () => callback?.(null),
+      (err: Error) => {
+        if (err instanceof KafkaError && (err.code === 27 || err.code === 22 || err.code === 25)) this.membership?.requestRejoin();
+        callback?.(err);
+      },
+    );
+  }
+
+  /** Committed offsets of partitions (default: the assigned ones). */
+  async committed(tps?: Array<{ topic: string; partition: number }>): Promise<Array<{ topic: string; partition: number; offset: bigint }>> {
+    const list = tps ?? this.assignment();
+    const res = await this.withCoordinator((conn) => fetchOffsets(conn, this.groupId!, [...toTopicPartitions(list)].map(([topic, partitions]) => ({ topic, partitions }))));
+    return res.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset }));
+  }
+
+  // ---- reading APIs -------------------------------------------------------------------------
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
+    while (!this.closed) {
+      let batches: FetchedBatch[];
+      try {
+        batches = await this.poll(1000);
+      } catch (err) {
+        if (this.closed) return;
+        throw err;
+      }
+      for (const b of batches) for (const m of b.messages) yield m;
+    }
+  }
+
+  /**
+   * Calls eachBatch or eachMessage until stop()/close(). A handler error seeks the partition
+   * back to the first unprocessed message and rejects run() with that error.
+   */
+  async run(handlers: { eachMessage?: (m: ConsumedMessage) => Promise<void> | void; eachBatch?: (b: FetchedBatch) => Promise<void> | void }): Promise<void> {
+    if (this.running) throw new ClientError(ClientErrorCode.CONFIG, 'run() is already running');
+    this.running = true;
+    try {
+      while (!this.closed && this.running) {
+        const batches = await this.poll(1000);
+        for (let i = 0; i < batches.length; i++) {
+          const b = batches[i]!;
+          let next = b.messages[0]!.offset;
+          try {
+            if (handlers.eachBatch !== undefined) await handlers.eachBatch(b);
+            else if (handlers.eachMessage !== undefined) {
+              for (const m of b.messages) {
+                next = m.offset;
+                await handlers.eachMessage(m);
+              }
+            }
+          } catch (err) {
+            // redeliver from the failed message, and every later batch of this poll
+            this.seek({ topic: b.topic, partition: b.partition, offset: next });
+            for (const later of batches.slice(i + 1)) this.seek({ topic: later.topic, partition: later.partition, offset: later.messages[0]!.offset });
+            throw err;
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Stops run() after the current batch. */
+  stop(): void {
+    this.running = false;
+    this.wake?.();
+  }
+
+  /** Commits (auto commit), leaves the group and closes connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.running = false;
+    try {
+      if (this.autoCommit && this.connectedP !== null) await this.commitSync().catch(() => {});
+      if (this.membership !== null) await this.membership.leave();
+    } finally {
+      this.closed = true;
+      this.wake?.();
+      this.cluster.close();
+    }
+  }
+}
+
+/**
+ * Records of a partition's fetched bytes at or after `fetchOffset`, and the next offset to
+ * fetch (past control batches and records below fetchOffset, so the loop always advances).
+ * `aborted` (read_committed) lists aborted transactions whose data batches are skipped.
+ */
+export async function decodeFetched(
+  topic: string,
+  partition: number,
+  buf: Buffer,
+  fetchOffset: bigint,
+  aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
+): Promise<{ messages: ConsumedMessage[]; nextOffset: bigint }> {
+  const messages: ConsumedMessage[] = [];
+  let nextOffset = fetchOffset;
+  const { positions } = scanBatches(buf);
+  const abortedOpen = new Set<bigint>();
+  const pendingAborts = aborted === null ? [] : [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+  for (const pos of positions) {
+    const length = buf.readInt32BE(pos + BATCH_LENGTH);
+    if (length + BATCH_LOG_OVERHEAD < BATCH_MAGIC + 1) break;
+    const magic = buf.readInt8(pos + BATCH_MAGIC);
+    if (magic < 2) {
+      const end = pos + BATCH_LOG_OVERHEAD + length;
+      for (const r of decodeRecordSet(buf.subarray(pos, end))) {
+        if (r.offset >= fetchOffset) messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+        if (r.offset + 1n > nextOffset) nextOffset = r.offset + 1n;
+      }
+      continue;
+    }
+    const header = decodeRecordBatchHeader(buf, pos);
+    const last = header.baseOffset + BigInt(header.lastOffsetDelta);
+    if (last + 1n > nextOffset) nextOffset = last + 1n;
+    if (last < fetchOffset) continue;
+    if (aborted !== null) {
+      while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset <= last) abortedOpen.add(pendingAborts.shift()!.producerId);
+      if (header.isControl) {
+        if (header.isTransactional) {
+          const recs = decodeRecords(header);
+          const type = recs.length > 0 ? decodeControlRecordKey(recs[0]!.key).type : null;
+          if (type === ControlRecordType.Abort) abortedOpen.delete(header.producerId);
+        }
+        continue;
+      }
+      if (header.isTransactional && abortedOpen.has(header.producerId)) continue;
+    }
+    if (header.isControl) continue;
+    const batch = header as RecordBatch;
+    batch.records = header.compression === CompressionType.None ? decodeRecords(header) : await decodeRecordsAsync(header);
+    for (const r of toDecodedRecords(batch)) {
+      if (r.offset < fetchOffset) continue;
+      messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+    }
+  }
+  return { messages, nextOffset };
+}
+
+export function createConsumer(opts: ConsumerOptions): Consumer {
+  return new Consumer(opts);
+}
