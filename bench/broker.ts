@@ -6,7 +6,7 @@
  *
  *   node -C source --import tsx bench/broker.ts [--quick] [--storage auto|file|memory]
  *        [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE]
- *        [--connections 4] [--depth 16] [--seconds N] [--broker-build source|dist]
+ *        [--connections 4] [--depth 16] [--fetch-depth 4] [--seconds N] [--broker-build source|dist]
  *   npm run bench        (compiles, then runs bench/dist/broker.js)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,12 +31,13 @@ interface Args {
   json: string | undefined;
   connections: number;
   depth: number;
+  fetchDepth: number;
   seconds: number | undefined;
   build: BrokerBuild | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, seconds: undefined, build: undefined };
+  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => {
@@ -62,6 +63,7 @@ function parseArgs(argv: string[]): Args {
       case '--json': a.json = resolve(value()); break;
       case '--connections': a.connections = positive(flag, value()); break;
       case '--depth': a.depth = positive(flag, value()); break;
+      case '--fetch-depth': a.fetchDepth = positive(flag, value()); break;
       case '--seconds': a.seconds = positive(flag, value()); break;
       case '--broker-build': {
         const v = value();
@@ -71,7 +73,7 @@ function parseArgs(argv: string[]): Args {
       }
       case '-h':
       case '--help':
-        process.stdout.write('usage: bench/broker.ts [--quick] [--storage auto|file|memory] [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE] [--connections N] [--depth N] [--seconds N] [--broker-build source|dist]\n');
+        process.stdout.write('usage: bench/broker.ts [--quick] [--storage auto|file|memory] [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE] [--connections N] [--depth N] [--fetch-depth N] [--seconds N] [--broker-build source|dist]\n');
         process.exit(0);
         break;
       default:
@@ -170,13 +172,13 @@ async function main(): Promise<void> {
           maxRequests: batchesPerPartition, topicConfigs: { 'segment.bytes': String(256 << 20) }, deleteAfter: false,
         });
         const r: ConsumeResult = await runConsume(broker, {
-          topic, partitions, batchesPerPartition, batchBytes, connections: args.connections, depth: 4,
+          topic, partitions, batchesPerPartition, batchBytes, connections: args.connections, depth: args.fetchDepth,
           partitionMaxBytes: 1 << 20, seconds, warmupSeconds: warmup,
         });
         results[r.name] = r;
         rows.push({
           benchmark: r.name, mbPerSec: fmt(r.mbPerSec), recordsPerSec: fmt(r.recordsPerSec), brokerCpu: fmt(r.brokerCpu), perCore: fmt(r.mbPerSec / (r.brokerCpu / 100)), benchCpu: fmt(r.benchCpu),
-          notes: `${fmt(backlogBytes / 2 ** 20)} MiB backlog read ${r.passes.toFixed(1)}x; ${args.connections} conns x 4 fetches of ${partitions / args.connections} x 1 MiB`,
+          notes: `${fmt(backlogBytes / 2 ** 20)} MiB backlog read ${r.passes.toFixed(1)}x; ${args.connections} conns x ${args.fetchDepth} fetches of ${partitions / args.connections} x 1 MiB`,
         });
         console.log(`${r.name}: ${fmt(r.mbPerSec)} MB/s, ${fmt(r.recordsPerSec)} records/s, ${fmt(r.requestsPerSec)} fetches/s, broker CPU ${fmt(r.brokerCpu)}%, bench CPU ${fmt(r.benchCpu)}%`);
       }

@@ -5,7 +5,7 @@ import { ApiKey } from '@samsa/protocol';
 import { Admin } from '../src/admin.js';
 import { Consumer, type ConsumedMessage } from '../src/consumer.js';
 import { Producer } from '../src/producer.js';
-import { missingApis } from './support.js';
+import { coordinatorUnavailable, missingApis } from './support.js';
 
 let broker: TestBroker;
 let skip: string | false = false;
@@ -21,6 +21,7 @@ before(async () => {
     OffsetFetch: ApiKey.OffsetFetch,
   });
   if (missing.length > 0) skip = `broker does not serve ${missing.join(', ')} yet`;
+  else skip = (await coordinatorUnavailable(broker)) ?? false;
 });
 after(async () => {
   await broker.stop();

@@ -12,3 +12,17 @@ export async function missingApis(broker: TestBroker, apiKeys: Record<string, nu
     cluster.close();
   }
 }
+
+/** null if the broker finds a coordinator for a group within `timeoutMs`, else why not. */
+export async function coordinatorUnavailable(broker: TestBroker, timeoutMs = 3000): Promise<string | null> {
+  const { findCoordinator } = await import('../src/group/coordinator.js');
+  const cluster = new Cluster({ bootstrapServers: broker.bootstrap });
+  try {
+    await findCoordinator(cluster, 'probe-group', 0, timeoutMs);
+    return null;
+  } catch (err) {
+    return `broker's group coordinator is not available: ${(err as Error).message}`;
+  } finally {
+    cluster.close();
+  }
+}

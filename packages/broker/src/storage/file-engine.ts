@@ -116,7 +116,11 @@ export class FileLog extends SegmentedLog<FileSegment> {
       const result = recoverSegment(seg, this.config.indexIntervalBytes, Math.min(minNext, seg.baseOffset));
       this.recovery.segments++;
       this.recovery.truncatedBytes += result.truncatedBytes;
-      if (!active) seg.closeIndexes();
+      if (!active) {
+        // As at a roll: a closed segment's time index ends with its max timestamp.
+        seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
+        seg.closeIndexes();
+      }
       if (result.truncatedBytes > 0 && !active) {
         // Everything after a corrupt batch is unreachable: drop the later segments (Kafka does too).
         for (const later of this.segs.splice(i + 1)) later.delete();
@@ -179,7 +183,10 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   protected override afterAppend(offsetCount: number, nowMs: number): void {
     this.unflushedMessages += offsetCount;
-    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
+    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) {
+      this.flush();
+      this.lastFlushMs = nowMs;
+    }
   }
 
   protected sealSegment(seg: FileSegment): void {
@@ -206,6 +213,17 @@ export class FileLog extends SegmentedLog<FileSegment> {
   /** Resolves when background fsyncs of rolled segments are done (tests, shutdown). */
   whenBackgroundFlushed(): Promise<void> {
     return this.flushChain;
+  }
+
+  protected truncateSegment(seg: FileSegment, offset: number): void {
+    const loc = seg.locate(offset);
+    if (loc !== null) seg.truncateTo(loc.position);
+    // Rebuild indexes and timestamps of what is left (rare: follower truncation).
+    recoverSegment(seg, this.config.indexIntervalBytes, seg.baseOffset);
+  }
+
+  protected override truncated(): void {
+    if (this.recoveryPoint > this.leo) this.recoveryPoint = this.leo;
   }
 
   protected destroySegment(seg: FileSegment): void {
@@ -290,8 +308,8 @@ export class FileLog extends SegmentedLog<FileSegment> {
     if (this.closed) return;
     try {
       this.notifyClose();
-      const active = this.active;
-      active.timeIndex.maybeAppend(active.maxTimestamp, active.offsetOfMaxTimestamp - active.baseOffset, true);
+      // Unlike a rolled segment, the active one gets no closing time index entry: reopening
+      // recomputes its max timestamp from the index plus a scan of its tail.
       this.flush();
     } finally {
       this.closeFiles();

@@ -13,6 +13,7 @@ interface MemoryBatch {
   buf: Buffer;
 }
 
+const SLAB_BYTES = 1024 * 1024;
 const OFFSET_INDEX_ENTRY = 8;
 const TIME_INDEX_ENTRY = 12;
 
@@ -29,6 +30,10 @@ class MemorySegment implements SegmentState {
   timeIndexEntries = 0;
   lastTimeIndexTimestamp = -1;
   bytesSinceLastIndexEntry = 0;
+  // Appends are copied into slabs: one allocation per MiB instead of one per append, and
+  // consecutive batches stay contiguous so reads return one view instead of concatenating.
+  slab: Buffer | null = null;
+  slabUsed = 0;
 
   constructor(
     readonly baseOffset: number,
@@ -76,7 +81,9 @@ export class MemoryLog extends SegmentedLog<MemorySegment> {
     return new MemorySegment(baseOffset, nowMs);
   }
 
-  protected sealSegment(_segment: MemorySegment): void {}
+  protected sealSegment(segment: MemorySegment): void {
+    segment.slab = null;
+  }
 
   protected destroySegment(segment: MemorySegment): void {
     segment.batches.length = 0;
@@ -92,28 +99,56 @@ export class MemoryLog extends SegmentedLog<MemorySegment> {
   protected writeToActive(batches: Buffer, nowMs: number): void {
     const seg = this.active;
     // One copy per append: the caller's buffer (a request frame) is not ours to keep.
-    const copy = Buffer.from(batches);
+    const len = batches.length;
+    if (seg.slab === null || seg.slabUsed + len > seg.slab.length) {
+      seg.slab = Buffer.allocUnsafeSlow(Math.max(len, Math.min(SLAB_BYTES, this.config.segmentBytes)));
+      seg.slabUsed = 0;
+    }
+    batches.copy(seg.slab, seg.slabUsed);
+    const copy = seg.slab.subarray(seg.slabUsed, seg.slabUsed + len);
+    seg.slabUsed += len;
     let pos = 0;
     while (pos < copy.length) {
       const size = headerSize(copy, pos);
       const base = headerBaseOffset(copy, pos);
-      const last = base + headerLastOffsetDelta(copy, pos);
-      trackBatchTimestamp(seg, headerMaxTimestamp(copy, pos), last);
-      if (seg.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
-        seg.offsetIndexEntries++;
-        if (seg.maxTimestamp > seg.lastTimeIndexTimestamp) {
-          seg.timeIndexEntries++;
-          seg.lastTimeIndexTimestamp = seg.maxTimestamp;
-        }
-        seg.bytesSinceLastIndexEntry = 0;
-      }
-      seg.bytesSinceLastIndexEntry += size;
-      seg.batches.push({ base, last, buf: copy.subarray(pos, pos + size) });
-      seg.size += size;
-      seg.nextOffset = last + 1;
+      this.indexBatch(seg, { base, last: base + headerLastOffsetDelta(copy, pos), buf: copy.subarray(pos, pos + size) });
       pos += size;
     }
     seg.lastModifiedMs = nowMs;
+  }
+
+  /** Adds a batch to the segment with the file engine's index bookkeeping. */
+  private indexBatch(seg: MemorySegment, batch: MemoryBatch): void {
+    const size = batch.buf.length;
+    trackBatchTimestamp(seg, headerMaxTimestamp(batch.buf, 0), batch.last);
+    if (seg.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
+      seg.offsetIndexEntries++;
+      if (seg.maxTimestamp > seg.lastTimeIndexTimestamp && seg.timeIndexEntries < Math.floor(this.config.segmentIndexBytes / TIME_INDEX_ENTRY)) {
+        seg.timeIndexEntries++;
+        seg.lastTimeIndexTimestamp = seg.maxTimestamp;
+      }
+      seg.bytesSinceLastIndexEntry = 0;
+    }
+    seg.bytesSinceLastIndexEntry += size;
+    seg.batches.push(batch);
+    seg.size += size;
+    seg.nextOffset = batch.last + 1;
+  }
+
+  protected truncateSegment(seg: MemorySegment, offset: number): void {
+    const kept = seg.batches.splice(0, seg.batchIndexFor(offset));
+    seg.batches.length = 0;
+    seg.size = 0;
+    seg.nextOffset = seg.baseOffset;
+    seg.maxTimestamp = -1;
+    seg.offsetOfMaxTimestamp = -1;
+    seg.rollingBasedTimestamp = -1;
+    seg.offsetIndexEntries = 0;
+    seg.timeIndexEntries = 0;
+    seg.lastTimeIndexTimestamp = -1;
+    seg.bytesSinceLastIndexEntry = 0;
+    seg.slab = null;
+    for (const b of kept) this.indexBatch(seg, b);
   }
 
   protected readRecords(offset: number, maxBytes: number, minOneBatch: boolean, limit: number): Buffer {

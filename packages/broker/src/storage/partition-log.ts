@@ -116,6 +116,15 @@ export interface PartitionLog {
    */
   deleteRecordsBefore(offset: bigint): bigint;
 
+  /**
+   * Replication: removes every batch with lastOffset >= offset (a batch straddling `offset`
+   * goes whole, so the new log end may be below `offset`); segments past it are deleted.
+   * No-op when offset >= logEndOffset. (Kafka's UnifiedLog.truncateTo)
+   */
+  truncateTo(offset: bigint): void;
+  /** Replication: deletes everything and restarts the log, empty, at `offset` (log start = log end = offset). */
+  truncateFullyAndStartAt(offset: bigint): void;
+
   /** Applies retention (time and size) and deletes whole segments before the log start. */
   applyRetention(nowMs: number): void;
 
@@ -143,7 +152,9 @@ export interface LogObserver {
   onAppend?(batches: Buffer, info: AppendInfo): void;
   /** The active segment was rolled: a new segment starts at `newBaseOffset` (the log end offset). */
   onRoll?(newBaseOffset: bigint): void;
-  /** The log start offset moved forward (retention, DeleteRecords). */
+  /** The log was truncated (replication) and now ends at `logEndOffset`. */
+  onTruncate?(logEndOffset: bigint): void;
+  /** The log start offset moved (retention, DeleteRecords; backwards only by truncateFullyAndStartAt). */
   onLogStartOffsetChange?(logStartOffset: bigint): void;
   /** The log is about to be closed cleanly, with this log end offset. */
   onClose?(logEndOffset: bigint): void;

@@ -132,7 +132,10 @@ export function loadSegmentState(segment: FileSegment, active: boolean, nextSegm
     return true;
   }
   const lastIndex = segment.offsetIndex.lastEntry();
-  let end = lastIndex?.position ?? 0;
+  segment.bytesSinceLastIndexEntry = segment.size - (lastIndex?.position ?? 0);
+  // Scan what the time index does not cover: from the batch of its last entry (which can lag
+  // the offset index when the time index filled up).
+  let end = lastTime === null ? 0 : segment.offsetIndex.lookup(lastTime.relativeOffset);
   scanBatches(segment, end, (buf, pos, filePos) => {
     const last = headerBaseOffset(buf, pos) + headerLastOffsetDelta(buf, pos);
     const ts = headerMaxTimestamp(buf, pos);

@@ -19,6 +19,8 @@ import {
 import { CorruptRecordError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js';
 
 export const EMPTY_RECORDS: Buffer = Buffer.alloc(0);
+/** Upper bound of one read (a client may ask for 2 GiB; Kafka caps fetches with fetch.max.bytes, 55 MiB). */
+export const MAX_READ_BYTES = 64 * 1024 * 1024;
 /** Kafka rolls when an offset would not fit the index's int32 relative offset. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
 
@@ -86,6 +88,11 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
    * fromOffset (or the first after it), until visit returns true.
    */
   protected abstract forEachBatch(segment: S, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void;
+  /**
+   * Cuts `segment` (the last one kept) before the first batch whose lastOffset >= offset and
+   * recomputes its state and indexes; it becomes the active segment.
+   */
+  protected abstract truncateSegment(segment: S, offset: number): void;
   /** An offset at or before the first batch whose maxTimestamp >= ts (a time index lookup). */
   protected timestampSearchStart(segment: S, _timestamp: number): number {
     return segment.baseOffset;
@@ -205,7 +212,8 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
       throw new OffsetOutOfRangeError(this.topic, this.partition, offset, BigInt(this.lso), BigInt(leo));
     }
     const limit = opts.maxOffset === undefined ? leo : Math.min(Number(opts.maxOffset), leo);
-    const records = o >= limit || (maxBytes <= 0 && !opts.minOneBatch) ? EMPTY_RECORDS : this.readRecords(o, Math.max(0, maxBytes), opts.minOneBatch, limit);
+    const budget = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES);
+    const records = o >= limit || (budget <= 0 && !opts.minOneBatch) ? EMPTY_RECORDS : this.readRecords(o, budget, opts.minOneBatch, limit);
     return { records, logStartOffset: BigInt(this.lso), logEndOffset: BigInt(leo), highWatermark: BigInt(leo) };
   }
 
@@ -285,6 +293,46 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
     }
     return BigInt(this.lso);
   }
+
+  truncateTo(offset: bigint): void {
+    this.ensureOpen();
+    const o = Number(offset);
+    if (o < 0) throw new OffsetOutOfRangeError(this.topic, this.partition, offset, BigInt(this.lso), BigInt(this.leo));
+    if (o >= this.leo) return;
+    if (this.segs[0]!.baseOffset > o) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    let keep = this.segs.findIndex((s) => s.baseOffset >= o);
+    if (keep <= 0) keep = keep === 0 ? 1 : this.segs.length;
+    for (const seg of this.segs.splice(keep)) {
+      this.totalSize -= seg.size;
+      this.destroySegment(seg);
+    }
+    const last = this.active;
+    const before = last.size;
+    this.truncateSegment(last, o);
+    this.totalSize += last.size - before;
+    if (this.lso > this.leo) this.lso = this.leo;
+    this.truncated();
+    for (const obs of this.observers) obs.onTruncate?.(BigInt(this.leo));
+  }
+
+  truncateFullyAndStartAt(offset: bigint): void {
+    this.ensureOpen();
+    const o = Number(offset);
+    if (o < 0) throw new OffsetOutOfRangeError(this.topic, this.partition, offset, BigInt(this.lso), BigInt(this.leo));
+    for (const seg of this.segs.splice(0)) this.destroySegment(seg);
+    this.totalSize = 0;
+    this.segs.push(this.createSegment(o, this.now()));
+    this.lso = o;
+    this.truncated();
+    for (const obs of this.observers) obs.onTruncate?.(BigInt(o));
+    this.logStartChanged();
+  }
+
+  /** Engine bookkeeping after a truncation (recovery point). */
+  protected truncated(): void {}
 
   applyRetention(nowMs: number): void {
     this.ensureOpen();

@@ -41,3 +41,32 @@ test('confluent-kafka AdminClient creates, lists, grows and deletes a topic', { 
     await tb.stop();
   }
 });
+
+test('confluent-kafka edge cases: mid-batch start, offset reset, tiny fetch limits, LogAppendTime, offsets for times, oversized batch', { skip: missing ?? false }, async () => {
+  const tb = await startBroker();
+  try {
+    const res = await runPython(SCRIPT, [tb.bootstrap, 'edge']);
+    const offsets = (rows: Array<[number, ...unknown[]]>) => rows.map((r) => r[0]);
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    assert.deepEqual(offsets(res.from_middle), range(7, 21));
+    // The tombstone: null value, its own key and CreateTime.
+    assert.deepEqual(res.from_middle.at(-1), [20, 'tombstone', null, 1, 1700000001000]);
+    assert.deepEqual(offsets(res.out_of_range), range(0, 21));
+    assert.deepEqual(offsets(res.tiny_fetches), range(0, 21));
+    assert.deepEqual(res.tiny_fetches[3], [3, 'k3', 503, 1, 1700000000030]);
+    // LogAppendTime (type 2): the broker's clock, not the producer's 1000.
+    assert.equal(res.log_append_time.length, 3);
+    for (const [offset, , size, type, ts] of res.log_append_time) {
+      assert.equal(type, 2, `offset ${offset} timestamp type`);
+      assert.ok(Math.abs(ts - Date.now()) < 60_000, `offset ${offset} log append time ${ts}`);
+      assert.equal(size, 4);
+    }
+    assert.deepEqual(res.by_time, [6, null]);
+    assert.deepEqual(res.after_all, [-1, null]);
+    assert.deepEqual(res.watermarks, [0, 21]);
+    assert.deepEqual(res.produce_errors, ['MSG_SIZE_TOO_LARGE', null]);
+    assert.deepEqual(res.small_topic.map((r: unknown[]) => [r[0], r[2]]), [[0, 4]]);
+  } finally {
+    await tb.stop();
+  }
+});

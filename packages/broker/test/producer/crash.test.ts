@@ -168,14 +168,19 @@ test('SIGKILL under pipelined acks=1 load: acknowledged records survive in order
       if (failed) return;
       if (Date.now() >= killAt) {
         failed = true;
-        // From now on the broker still appends what arrives but its answers are lost.
+        // From now on the broker still appends what arrives but its answers are lost: a last
+        // window of batches is appended and never acknowledged.
+        // (No more than MAX_IN_FLIGHT unanswered: responses already received settle first.)
         proxy.dropResponses = true;
-        setTimeout(() => {
-          killedServer.child.kill('SIGKILL');
-          // and a few batches that will not reach the broker at all
-          for (let i = 0; i < 3; i++) send();
-          resolveLoad();
-        }, 50);
+        setImmediate(() => {
+          while (inFlight < MAX_IN_FLIGHT) send();
+          setTimeout(() => {
+            killedServer.child.kill('SIGKILL');
+            // and a few batches that will not reach the broker at all
+            for (let i = 0; i < 3; i++) send();
+            resolveLoad();
+          }, 50);
+        });
         return;
       }
       while (inFlight < MAX_IN_FLIGHT) send();

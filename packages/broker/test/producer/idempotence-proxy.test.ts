@@ -99,6 +99,7 @@ test('kafkajs idempotent producer: connections cut mid-stream, every record once
     assert.ok(proxy.connectionsAccepted > 1 + done.lostResponses, 'the client reconnected after each cut');
     proxy.onRequest = null;
     await assertExactlyOnceInOrder(tb, topic, 'kafkajs');
+    process.stderr.write(`# kafkajs: ${RECORDS} records in ${Date.now() - started} ms, ${done.lostResponses} responses lost + ${done.cutBefore} cuts before a request, ${proxy.connectionsAccepted} connections\n`);
   } finally {
     await producer.disconnect().catch(() => {});
     await proxy.close();
@@ -123,6 +124,7 @@ test('confluent-kafka (librdkafka) idempotent producer: connections cut mid-stre
     assert.ok(done.lostResponses >= 2, `only ${done.lostResponses} responses were lost (produce requests were too few?)`);
     proxy.onRequest = null;
     await assertExactlyOnceInOrder(tb, topic, 'librdkafka');
+    process.stderr.write(`# librdkafka: ${RECORDS} records, ${done.lostResponses} responses lost + ${done.cutBefore} cuts before a request, ${proxy.connectionsAccepted} connections\n`);
   } finally {
     await proxy.close();
     await tb.stop();

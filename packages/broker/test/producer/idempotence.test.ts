@@ -9,6 +9,7 @@ import { createRecordBatch, decodeRecordBatches, encodeRecordBatch } from '@sams
 import { FakeClock, startBroker, type TestBroker } from '../../src/testkit/index.js';
 import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
 import { PRODUCER_ID_BLOCK_KEY, ProducerIdManager, decodeBlock } from '../../src/producer/producer-id-manager.js';
+import { listSnapshots } from '../../src/storage/producer-state.js';
 import { producerManagerOf } from '../../src/producer/producer-manager.js';
 import { WireClient } from '../testkit/wire-client.js';
 
@@ -235,6 +236,9 @@ test('file storage: producer ids and producer state survive a restart', { skip: 
         assert.equal((await produce(c, 'durable', Buffer.from(last))).errorCode, 0);
       }
     }, { storage: 'file', dataDir });
+    // snapshots from the rolls and from the clean close, in Kafka's file naming
+    const snapshots = listSnapshots(join(dataDir, 'durable-0'));
+    assert.ok(snapshots.length >= 1 && snapshots.at(-1)!.offset === 40n, JSON.stringify(snapshots.map((x) => x.file)));
     await withBroker(async (tb, c) => {
       for (let i = 0; i < 5; i++) {
         const id = (await initProducerId(c, 4)).producerId;

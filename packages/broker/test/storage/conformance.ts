@@ -319,6 +319,34 @@ export function runConformance(harness: EngineHarness): void {
       assert.equal(append(log, batchOf(1)).baseOffset, 6n);
     });
 
+    it('truncates for replication: whole batches from the one holding the offset, later segments dropped', () => {
+      const log = open({ segmentBytes: 200 });
+      const truncations: bigint[] = [];
+      log.addObserver({ onTruncate: (leo) => truncations.push(leo) });
+      for (let i = 0; i < 10; i++) append(log, batchOf(3, T0 + i));
+      const segs = log.segments();
+      assert.ok(segs.length >= 4);
+      log.truncateTo(100n); // past the end: nothing
+      assert.equal(log.logEndOffset, 30n);
+      log.truncateTo(14n); // inside batch [12, 14]: that batch goes too
+      assert.equal(log.logEndOffset, 12n);
+      assert.ok(log.segments().every((s) => s.baseOffset <= 12n));
+      assert.deepEqual(parseBatches(log.read(0n, 1 << 20, { minOneBatch: true }).records).map((b) => b.baseOffset), [0, 3, 6, 9]);
+      assert.equal(log.sizeBytes, log.segments().reduce((a, s) => a + s.sizeBytes, 0));
+      assert.deepEqual(log.offsetOfMaxTimestamp(), { offset: 11n, timestamp: BigInt(T0 + 5), leaderEpoch: 0 });
+      assert.equal(append(log, batchOf(2, T0 + 50)).baseOffset, 12n);
+      assert.deepEqual(log.offsetForTimestamp(BigInt(T0 + 6)), { offset: 12n, timestamp: BigInt(T0 + 50), leaderEpoch: 0 });
+      log.truncateTo(6n); // exactly at a batch (and segment) boundary
+      assert.equal(log.logEndOffset, 6n);
+      log.truncateFullyAndStartAt(1000n);
+      assert.equal(log.logStartOffset, 1000n);
+      assert.equal(log.logEndOffset, 1000n);
+      assert.deepEqual(log.segments().map((s) => [s.baseOffset, s.sizeBytes]), [[1000n, 0]]);
+      assert.equal(append(log, batchOf(1)).baseOffset, 1000n);
+      assert.throws(() => log.read(999n, 10, { minOneBatch: true }), OffsetOutOfRangeError);
+      assert.deepEqual(truncations, [12n, 6n, 1000n]);
+    });
+
     it('manages logs per topic-partition, including names with dots and underscores', () => {
       const names = ['a.b', 'a_b', 'a-b', '__consumer_offsets'];
       for (const t of names) for (const p of [0, 1]) append(open({}, t, p), batchOf(p + 1));

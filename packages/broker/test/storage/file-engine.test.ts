@@ -280,6 +280,31 @@ describe('file engine on disk', () => {
     assert.equal(l.recoveryPoint, 6);
   });
 
+  it('flushes by flush.ms with the injected clock, and checkpoints periodically', async () => {
+    const engine = new FileStorageEngine({ logDirs: [join(root, 'data')], now, checkpointIntervalMs: 20 });
+    engines.push(engine);
+    const log = engine.openLog('timed', 0, cfg({ flushMs: 1000 })) as FileLog;
+    log.append(batchOf(2), { leaderEpoch: 0, nowMs: T0 + 999 });
+    assert.equal(log.recoveryPoint, 0);
+    log.append(batchOf(2), { leaderEpoch: 0, nowMs: T0 + 1000 });
+    assert.equal(log.recoveryPoint, 4);
+    log.append(batchOf(2), { leaderEpoch: 0, nowMs: T0 + 1000 });
+    assert.equal(log.recoveryPoint, 4);
+    // The periodic task flushes once flush.ms has passed on the injected clock, then checkpoints.
+    clock = T0 + 5000;
+    const deadline = Date.now() + 2000;
+    const file = join(root, 'data', 'recovery-point-offset-checkpoint');
+    while (Date.now() < deadline && !(existsSync(file) && readFileSync(file, 'utf8').includes('timed 0 6'))) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(readFileSync(file, 'utf8'), '0\n1\ntimed 0 6\n');
+    assert.equal(log.recoveryPoint, 6);
+    assert.equal(readFileSync(join(root, 'data', 'log-start-offset-checkpoint'), 'utf8'), '0\n1\ntimed 0 0\n');
+  });
+
+  it('refuses topic names that would escape the log dir', () => {
+    const engine = newEngine();
+    for (const bad of ['../evil', 'a/b', '..', '']) assert.throws(() => engine.openLog(bad, 0, cfg()), /illegal topic name/);
+  });
+
   it('closes every file descriptor', async () => {
     const before = openFds();
     const engine = newEngine();

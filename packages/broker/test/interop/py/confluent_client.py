@@ -3,9 +3,11 @@ interop tests.
 
 usage: confluent_client.py BOOTSTRAP produce-consume   (job JSON on stdin)
        confluent_client.py BOOTSTRAP admin TOPIC
+       confluent_client.py BOOTSTRAP edge
 Prints one JSON document on stdout; diagnostics go to stderr. Every wait is bounded.
 """
 import json
+import os
 import sys
 import time
 
@@ -113,12 +115,78 @@ def admin(bootstrap, topic):
     return res
 
 
+def consume_from(bootstrap, topic, start, count, conf=None):
+    consumer = Consumer(dict({
+        'bootstrap.servers': bootstrap, 'client.id': 'interop-confluent-edge', 'group.id': 'interop-unused',
+        'enable.auto.commit': False, 'fetch.wait.max.ms': 50,
+    }, **(conf or {})))
+    consumer.assign([TopicPartition(topic, 0, start)])
+    seen = []
+    deadline = time.time() + TIMEOUT_S
+    while len(seen) < count and time.time() < deadline:
+        m = consumer.poll(0.2)
+        if m is None:
+            continue
+        if m.error():
+            raise KafkaException(m.error())
+        seen.append([m.offset(), None if m.key() is None else m.key().decode(), None if m.value() is None else len(m.value()), m.timestamp()[0], m.timestamp()[1]])
+    consumer.close()
+    return seen
+
+
+def edge(bootstrap):
+    """Fetch and produce edge cases a consumer meets in practice."""
+    a = AdminClient({'bootstrap.servers': bootstrap, 'client.id': 'interop-confluent-edge'})
+    topics = [
+        NewTopic('edge', 1, 1),
+        NewTopic('edge-lat', 1, 1, config={'message.timestamp.type': 'LogAppendTime'}),
+        NewTopic('edge-small', 1, 1, config={'max.message.bytes': '2000'}),
+    ]
+    for _, f in a.create_topics(topics, operation_timeout=10).items():
+        f.result(timeout=TIMEOUT_S)
+    errors = []
+    p = Producer({'bootstrap.servers': bootstrap, 'compression.type': 'gzip', 'linger.ms': 50, 'enable.idempotence': False})
+    for i in range(20):
+        p.produce('edge', key=b'k%d' % i, value=(b'v%d-' % i) + b'x' * 500, timestamp=1700000000000 + i * 10)
+    p.produce('edge', key=b'tombstone', value=None, timestamp=1700000001000)
+    for i in range(3):
+        p.produce('edge-lat', value=b'lat%d' % i, timestamp=1000)
+    if p.flush(TIMEOUT_S) != 0:
+        raise SystemExit('flush failed')
+    # A batch over the topic's max.message.bytes (incompressible) is refused as a whole.
+    p.produce('edge-small', value=os.urandom(5000), on_delivery=lambda e, m: errors.append(None if e is None else e.name()))
+    p.flush(TIMEOUT_S)
+    p.produce('edge-small', value=b'fits', on_delivery=lambda e, m: errors.append(None if e is None else e.name()))
+    p.flush(TIMEOUT_S)
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'interop-unused'})
+    by_time = c.offsets_for_times([TopicPartition('edge', 0, 1700000000055)], timeout=TIMEOUT_S)[0]
+    after_all = c.offsets_for_times([TopicPartition('edge', 0, 1800000000000)], timeout=TIMEOUT_S)[0]
+    watermarks = c.get_watermark_offsets(TopicPartition('edge', 0), timeout=TIMEOUT_S)
+    c.close()
+    return {
+        'produce_errors': errors,
+        # Starting inside a compressed batch: the broker sends the whole batch, the client skips.
+        'from_middle': consume_from(bootstrap, 'edge', 7, 14),
+        # Past the end: OFFSET_OUT_OF_RANGE, then auto.offset.reset=earliest starts over.
+        'out_of_range': consume_from(bootstrap, 'edge', 1000, 21, {'auto.offset.reset': 'earliest'}),
+        # Partition and fetch limits below one batch: KIP-74 still returns a batch each time.
+        'tiny_fetches': consume_from(bootstrap, 'edge', 0, 21, {'fetch.max.bytes': 1000, 'max.partition.fetch.bytes': 600, 'message.max.bytes': 1000}),
+        'log_append_time': consume_from(bootstrap, 'edge-lat', 0, 3),
+        'by_time': [by_time.offset, None if by_time.error is None else by_time.error.name()],
+        'after_all': [after_all.offset, None if after_all.error is None else after_all.error.name()],
+        'watermarks': list(watermarks),
+        'small_topic': consume_from(bootstrap, 'edge-small', 0, 1),
+    }
+
+
 def main():
     bootstrap, cmd = sys.argv[1], sys.argv[2]
     if cmd == 'produce-consume':
         result = produce_consume(bootstrap)
     elif cmd == 'admin':
         result = admin(bootstrap, sys.argv[3])
+    elif cmd == 'edge':
+        result = edge(bootstrap)
     else:
         raise SystemExit('unknown command ' + cmd)
     json.dump(result, sys.stdout, default=str)
