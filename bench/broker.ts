@@ -34,12 +34,16 @@ interface Args {
   fetchDepth: number;
   seconds: number | undefined;
   build: BrokerBuild | undefined;
+  brokerNodeArgs: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined };
+  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined, brokerNodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const arg = argv[i]!;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -65,6 +69,7 @@ function parseArgs(argv: string[]): Args {
       case '--depth': a.depth = positive(flag, value()); break;
       case '--fetch-depth': a.fetchDepth = positive(flag, value()); break;
       case '--seconds': a.seconds = positive(flag, value()); break;
+      case '--broker-node-args': a.brokerNodeArgs = value().split(' ').filter((x) => x !== ''); break;
       case '--broker-build': {
         const v = value();
         if (v !== 'source' && v !== 'dist') throw new Error('--broker-build source|dist');
@@ -73,7 +78,7 @@ function parseArgs(argv: string[]): Args {
       }
       case '-h':
       case '--help':
-        process.stdout.write('usage: bench/broker.ts [--quick] [--storage auto|file|memory] [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE] [--connections N] [--depth N] [--fetch-depth N] [--seconds N] [--broker-build source|dist]\n');
+        process.stdout.write('usage: bench/broker.ts [--quick] [--storage auto|file|memory] [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE] [--connections N] [--depth N] [--fetch-depth N] [--seconds N] [--broker-build source|dist] [--broker-node-args "--flag ..."]\n');
         process.exit(0);
         break;
       default:
@@ -140,6 +145,7 @@ async function main(): Promise<void> {
     const broker = await BrokerProcess.start({
       storage: args.storage,
       ...(args.build !== undefined ? { build: args.build } : {}),
+      nodeArgs: args.brokerNodeArgs,
       ...(args.profileDir !== undefined ? { profileDir: args.profileDir } : {}),
     });
     console.log(`Broker: pid ${broker.pid}, ${broker.storage} storage, ${broker.build} build, port ${broker.port}, data dir ${broker.dataDir}`);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
+import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
 import type { ApiHandler, BrokerServices, PartitionAppendHook } from './handlers/types.js';
 import { TopicOperationError } from './metadata/errors.js';
@@ -68,6 +69,7 @@ export class Broker implements BrokerServices {
   private servers: SocketServer[] = [];
   private retentionTimer: TimerHandle | null = null;
   private producerManager: ProducerManager | null = null;
+  private groups: BrokerGroupCoordinator | null = null;
   private cluster = '';
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -99,6 +101,10 @@ export class Broker implements BrokerServices {
   get storage(): StorageEngine {
     if (this.storageEngine === null) throw new Error('broker not started');
     return this.storageEngine;
+  }
+  /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
+  get groupCoordinator(): BrokerGroupCoordinator | null {
+    return this.groups;
   }
   get isRunning(): boolean {
     return this.state === 'running';
@@ -174,6 +180,9 @@ export class Broker implements BrokerServices {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
+      // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
+      this.groups = new BrokerGroupCoordinator(this);
+      this.groups.start();
 
       const connOpts = {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
@@ -230,6 +239,7 @@ export class Broker implements BrokerServices {
     if (this.retentionTimer !== null) this.clock.clearTimeout(this.retentionTimer);
     this.retentionTimer = null;
     this.producerManager?.stop();
+    this.groups?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));

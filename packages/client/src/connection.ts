@@ -216,17 +216,7 @@ export class Connection {
     if (socket === null || this.closed) return Promise.reject(new ConnectionError(`not connected to ${this.address}`));
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0;
-    const w = new Writer(256);
-    w.int32(0); // size, patched below
-    encodeRequestHeader(w, api.requestHeaderVersion(version), {
-      requestApiKey: api.apiKey,
-      requestApiVersion: version,
-      correlationId,
-      clientId: this.opts.clientId,
-    });
-    api.encodeRequest(w, version, body);
-    w.patchInt32(0, w.length - 4);
-    const chunks = w.chunks();
+    const chunks = encodeRequestFrame(api, version, correlationId, this.opts.clientId, body);
     if (opts.noResponse === true) {
       writeChunks(socket, chunks);
       return Promise.resolve(undefined as Res);
@@ -292,6 +282,16 @@ export class Connection {
     this.closed = true;
     this.teardown(new ClosedError(`connection to ${this.address}`));
   }
+}
+
+/** A whole request frame (size, header, body) as chunks for a vectored write. */
+export function encodeRequestFrame<Req>(api: ApiDescriptor<Req, unknown>, version: number, correlationId: number, clientId: string | null, body: Req): Buffer[] {
+  const w = new Writer(256);
+  w.int32(0); // size, patched below
+  encodeRequestHeader(w, api.requestHeaderVersion(version), { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId });
+  api.encodeRequest(w, version, body);
+  w.patchInt32(0, w.length - 4);
+  return w.chunks();
 }
 
 function writeChunks(socket: Socket, chunks: Buffer[]): void {

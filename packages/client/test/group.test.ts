@@ -53,6 +53,8 @@ for (const assignor of ['range', 'roundrobin', 'cooperative-sticky'] as const) {
       const b = new Consumer(opts);
       const sink = new Map<Consumer, ConsumedMessage[]>([[a, []], [b, []]]);
       try {
+        a.onAssigned = (x) => process.env.DBG && console.log('A+', [...x]); a.onRevoked = (x) => process.env.DBG && console.log('A-', [...x]);
+        b.onAssigned = (x) => process.env.DBG && console.log('B+', [...x]); b.onRevoked = (x) => process.env.DBG && console.log('B-', [...x]);
         a.subscribe([topic]);
         b.subscribe([topic]);
         const disjointAndComplete = () => {

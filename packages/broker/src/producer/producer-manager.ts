@@ -3,8 +3,9 @@
  * per-partition producer state (storage/producer-state.ts, attached to each log with
  * attachProducerState) and the produce-path hook that checks sequences and answers duplicates.
  *
- * State is attached to a log the first time it is needed (or eagerly by `attach`, which the
- * broker calls for every hosted log at startup and for logs opened later), and follows the log
+ * State is attached to every hosted log by `track` (at startup and on each metadata change, so
+ * recovery happens before a log's first request; `stateOf` attaches any other log on first use)
+ * and follows the log
  * through its observers: appends update it, rolls and clean closes write snapshots, and a
  * reopened log rebuilds from its newest snapshot plus the batches after it.
  *

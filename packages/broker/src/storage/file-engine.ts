@@ -11,10 +11,27 @@
  * (always the active one): CRC check, truncate at the first torn batch, rebuild the indexes.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
+import { BATCH_LOCATE_BYTES, defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
 import {
   CLEAN_SHUTDOWN_FILE,
   LOG_START_OFFSET_CHECKPOINT,
@@ -27,7 +44,7 @@ import {
 import { StorageIoError } from './errors.js';
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
-import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName } from './segment.js';
+import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.js';
 import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
 
 /** How a log was left: decides how much of it startup must recover. */
@@ -77,6 +94,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   private load(state: LogLoadState): void {
     mkdirSync(this.dir, { recursive: true });
+    completeSwaps(this.dir);
     const names = readdirSync(this.dir);
     const bases: number[] = [];
     const present = new Set(names);
@@ -126,10 +144,6 @@ export class FileLog extends SegmentedLog<FileSegment> {
         for (const later of this.segs.splice(i + 1)) later.delete();
         break;
       }
-    }
-    // Empty non-active segments (e.g. emptied by truncation) would break offset ordering: drop them.
-    for (let i = this.segs.length - 2; i >= 0; i--) {
-      if (this.segs[i]!.size === 0) this.segs.splice(i, 1)[0]!.delete();
     }
     for (const s of this.segs) this.totalSize += s.size;
     this.lso = Math.max(state.logStartOffset ?? 0, this.segs[0]!.baseOffset);
@@ -215,6 +229,49 @@ export class FileLog extends SegmentedLog<FileSegment> {
     return this.flushChain;
   }
 
+  protected swapIn(old: FileSegment[], batches: readonly Buffer[]): FileSegment {
+    const base = old[0]!.baseOffset;
+    const logName = segmentFileName(base, LOG_SUFFIX);
+    const cleaned = join(this.dir, logName + CLEANED_SUFFIX);
+    const swap = join(this.dir, logName + SWAP_SUFFIX);
+    try {
+      // 1. the new data, durable, under a name that startup discards
+      const fd = openSync(cleaned, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+      try {
+        let position = 0;
+        for (const buf of batches) {
+          for (let done = 0; done < buf.length; ) done += writeSync(fd, buf, done, buf.length - done, position + done);
+          position += buf.length;
+        }
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      // 2. .swap: from now on startup completes the replacement
+      renameSync(cleaned, swap);
+      // 3. the old segments go (Kafka renames them .deleted first; we unlink right away)
+      for (const seg of old) seg.delete();
+      // 4. the swap becomes the segment; its indexes are rebuilt from it
+      renameSync(swap, join(this.dir, logName));
+    } catch (e) {
+      throw new StorageIoError(`replacing segments from ${base} in ${this.dir} failed: ${(e as Error).message}`, { cause: e });
+    }
+    const { segment } = FileSegment.open(this.dir, base, this.config.segmentIndexBytes);
+    recoverSegment(segment, this.config.indexIntervalBytes, base, false);
+    segment.timeIndex.maybeAppend(segment.maxTimestamp, segment.offsetOfMaxTimestamp - base, true);
+    segment.closeIndexes();
+    segment.offsetIndex.unload();
+    segment.timeIndex.unload();
+    // Keep time-based retention of timestamp-less data where it was (Kafka copies lastModified too).
+    segment.lastModifiedMs = Math.max(...old.map((s) => s.lastModifiedMs));
+    try {
+      utimesSync(segment.logPath, segment.lastModifiedMs / 1000, segment.lastModifiedMs / 1000);
+    } catch {
+      /* only affects the age of timestamp-less data after a restart */
+    }
+    return segment;
+  }
+
   protected truncateSegment(seg: FileSegment, offset: number): void {
     const loc = seg.locate(offset);
     if (loc !== null) seg.truncateTo(loc.position);
@@ -244,31 +301,35 @@ export class FileLog extends SegmentedLog<FileSegment> {
     let position = loc.position;
     for (;;) {
       const remaining = seg.size - position;
-      let want = Math.min(remaining, maxBytes - total);
-      if (total === 0 && minOneBatch && loc.size > want) want = loc.size;
-      if (want < 12) break;
-      const buf = Buffer.allocUnsafe(want);
-      const got = seg.readInto(buf, 0, want, position);
-      let p = 0;
-      let next = -1;
-      let stopped = false;
-      while (p + 12 <= got) {
-        const size = headerSize(buf, p);
-        if (p + size > got) break;
-        const base = headerBaseOffset(buf, p);
-        if (base >= limit) {
-          stopped = true;
-          break;
+      if (remaining > 0) {
+        let want = Math.min(remaining, maxBytes - total);
+        if (total === 0 && minOneBatch && loc.size > want) want = loc.size;
+        if (want < 12) break;
+        const buf = Buffer.allocUnsafe(want);
+        const got = seg.readInto(buf, 0, want, position);
+        let p = 0;
+        let next = -1;
+        let stopped = false;
+        while (p + 12 <= got) {
+          const size = headerSize(buf, p);
+          if (p + size > got) break;
+          const base = headerBaseOffset(buf, p);
+          if (base >= limit) {
+            stopped = true;
+            break;
+          }
+          next = base + headerLastOffsetDelta(buf, p) + 1;
+          p += size;
         }
-        next = base + headerLastOffsetDelta(buf, p) + 1;
-        p += size;
+        if (p > 0) {
+          parts.push(p === got ? buf : buf.subarray(0, p));
+          total += p;
+          seg.rememberPosition(next, position + p);
+        }
+        if (stopped || p < remaining) break;
       }
-      if (p > 0) {
-        parts.push(p === got ? buf : buf.subarray(0, p));
-        total += p;
-        seg.rememberPosition(next, position + p);
-      }
-      if (stopped || p < remaining || ++si >= this.segs.length) break;
+      // The rest of this segment was taken (or it is empty, after compaction): go on to the next.
+      if (++si >= this.segs.length) break;
       seg = this.segs[si]!;
       position = 0;
     }
@@ -337,9 +398,58 @@ export class FileLog extends SegmentedLog<FileSegment> {
   }
 }
 
+const CLEANED_SUFFIX = '.cleaned';
+const SWAP_SUFFIX = '.swap';
+
+/**
+ * Finishes a segment replacement interrupted by a crash (Kafka's swap-file recovery): a
+ * `<base>.log.swap` holds the complete new data, so the segments it covers are deleted and it
+ * takes their place (its indexes are rebuilt, as missing).
+ */
+function completeSwaps(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith(LOG_SUFFIX + SWAP_SUFFIX)) continue;
+    const base = parseSegmentFileName(name.slice(0, -SWAP_SUFFIX.length));
+    if (base === null) continue;
+    const swapPath = join(dir, name);
+    const next = nextOffsetOfFile(swapPath, base);
+    for (const other of readdirSync(dir)) {
+      const m = /^(\d{20})\.(log|index|timeindex)$/.exec(other);
+      if (m !== null && Number(m[1]) >= base && Number(m[1]) < Math.max(next, base + 1)) unlinkSync(join(dir, other));
+    }
+    renameSync(swapPath, join(dir, segmentFileName(base, LOG_SUFFIX)));
+  }
+}
+
+/** Offset after the last whole batch of a .log file (header reads only). */
+function nextOffsetOfFile(path: string, base: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(BATCH_LOCATE_BYTES);
+    let next = base;
+    for (let pos = 0; pos + BATCH_LOCATE_BYTES <= size; ) {
+      if (readSync(fd, header, 0, BATCH_LOCATE_BYTES, pos) < BATCH_LOCATE_BYTES) break;
+      const len = headerSize(header, 0);
+      if (len < 61 || pos + len > size) break;
+      next = Math.max(next, headerBaseOffset(header, 0) + headerLastOffsetDelta(header, 0) + 1);
+      pos += len;
+    }
+    return next;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function syncFiles(paths: string[]): Promise<void> {
   for (const p of paths) {
-    const handle = await openAsync(p, 'r');
+    let handle;
+    try {
+      handle = await openAsync(p, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile (retention, compaction)
+      throw e;
+    }
     try {
       await handle.datasync();
     } finally {

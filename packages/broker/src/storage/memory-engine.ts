@@ -135,6 +135,19 @@ export class MemoryLog extends SegmentedLog<MemorySegment> {
     seg.nextOffset = batch.last + 1;
   }
 
+  protected swapIn(old: MemorySegment[], batches: readonly Buffer[]): MemorySegment {
+    const seg = new MemorySegment(old[0]!.baseOffset, old[0]!.createdMs);
+    const copy = Buffer.concat(batches as Buffer[]);
+    for (let pos = 0; pos < copy.length; ) {
+      const size = headerSize(copy, pos);
+      const base = headerBaseOffset(copy, pos);
+      this.indexBatch(seg, { base, last: base + headerLastOffsetDelta(copy, pos), buf: copy.subarray(pos, pos + size) });
+      pos += size;
+    }
+    seg.lastModifiedMs = Math.max(...old.map((s) => s.lastModifiedMs));
+    return seg;
+  }
+
   protected truncateSegment(seg: MemorySegment, offset: number): void {
     const kept = seg.batches.splice(0, seg.batchIndexFor(offset));
     seg.batches.length = 0;

@@ -125,6 +125,15 @@ export interface PartitionLog {
   /** Replication: deletes everything and restarts the log, empty, at `offset` (log start = log end = offset). */
   truncateFullyAndStartAt(offset: bigint): void;
 
+  /**
+   * Log compaction: replaces consecutive non-active segments (given by base offset) with one
+   * segment holding `batches` (whole v2 batches keeping their offsets, increasing, inside the
+   * replaced range; possibly none). The new segment keeps the first base offset. The file engine
+   * follows Kafka's .cleaned -> .swap -> rename sequence, so a crash leaves the old segments or
+   * the new one, never a mix.
+   */
+  replaceSegments(baseOffsets: bigint[], batches: readonly Buffer[]): void;
+
   /** Applies retention (time and size) and deletes whole segments before the log start. */
   applyRetention(nowMs: number): void;
 

@@ -61,7 +61,7 @@ export interface RecoveryResult {
  * Rebuilds a segment's state and indexes from its .log, validating every batch (structure,
  * CRC32C, increasing offsets), and truncates the file at the first invalid one.
  */
-export function recoverSegment(segment: FileSegment, indexIntervalBytes: number, minNextOffset: number): RecoveryResult {
+export function recoverSegment(segment: FileSegment, indexIntervalBytes: number, minNextOffset: number, verifyCrc = true): RecoveryResult {
   const base = segment.baseOffset;
   const fileSize = segment.size;
   segment.offsetIndex.reset();
@@ -88,7 +88,7 @@ export function recoverSegment(segment: FileSegment, indexIntervalBytes: number,
     at = reader.ensure(validBytes, size);
     if (at < 0) break;
     buf = reader.buffer;
-    if (!batchCrcValid(buf, at, size)) break;
+    if (verifyCrc && !batchCrcValid(buf, at, size)) break;
     const maxTimestamp = headerMaxTimestamp(buf, at);
     if (batches === 0) segment.rollingBasedTimestamp = maxTimestamp;
     if (maxTimestamp > segment.maxTimestamp) {

@@ -331,6 +331,41 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
     this.logStartChanged();
   }
 
+  /**
+   * Builds the segment that replaces `old` (consecutive, non-active) from cleaned batches and
+   * swaps it in on the storage side; the caller updates the segment list.
+   */
+  protected abstract swapIn(old: S[], batches: readonly Buffer[]): S;
+
+  replaceSegments(baseOffsets: bigint[], batches: readonly Buffer[]): void {
+    this.ensureOpen();
+    if (baseOffsets.length === 0) return;
+    const first = this.segs.findIndex((s) => s.baseOffset === Number(baseOffsets[0]));
+    if (first < 0) throw new Error(`no segment with base offset ${baseOffsets[0]}`);
+    const n = baseOffsets.length;
+    if (first + n >= this.segs.length) throw new Error('the active segment cannot be replaced');
+    for (let i = 0; i < n; i++) {
+      if (this.segs[first + i]!.baseOffset !== Number(baseOffsets[i])) throw new Error(`segments to replace must be consecutive: ${baseOffsets.join(', ')}`);
+    }
+    const base = this.segs[first]!.baseOffset;
+    const end = this.segs[first + n]!.baseOffset;
+    let expected = base;
+    for (const buf of batches) {
+      scanAppend(buf);
+      for (let pos = 0; pos < buf.length; pos += headerSize(buf, pos)) {
+        const b = headerBaseOffset(buf, pos);
+        const last = b + headerLastOffsetDelta(buf, pos);
+        if (b < expected || last >= end) throw new CorruptRecordError(`cleaned batch [${b}, ${last}] is out of order or outside [${base}, ${end})`);
+        expected = last + 1;
+      }
+    }
+    const old = this.segs.slice(first, first + n);
+    const replacement = this.swapIn(old, batches);
+    this.segs.splice(first, n, replacement);
+    for (const s of old) this.totalSize -= s.size;
+    this.totalSize += replacement.size;
+  }
+
   /** Engine bookkeeping after a truncation (recovery point). */
   protected truncated(): void {}
 

@@ -205,6 +205,15 @@ describe('classic group state machine', () => {
     assert.equal(c.value!.protocolName, 'range');
   });
 
+  it('unloading the partition answers parked joins with NOT_COORDINATOR', async () => {
+    const h = await harness({ initialRebalanceDelayMs: 1000 });
+    const a = await joinNew(h, 'g');
+    h.coordinator.unloadPartition(h.coordinator.partitionFor('g'));
+    await flush();
+    assert.equal(a.value!.errorCode, ErrorCode.NOT_COORDINATOR);
+    assert.equal(h.coordinator.heartbeat({ groupId: 'g', generationId: 0, memberId: a.value!.memberId }), ErrorCode.NOT_COORDINATOR);
+  });
+
   it('v0-v3 joins need no member id round trip', async () => {
     const h = await harness();
     const j = join(h, 'g', { version: 3 });

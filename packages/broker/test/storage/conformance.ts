@@ -347,6 +347,35 @@ export function runConformance(harness: EngineHarness): void {
       assert.deepEqual(truncations, [12n, 6n, 1000n]);
     });
 
+    it('replaces segments with compacted batches, keeping offsets', () => {
+      const log = open({ segmentBytes: 200 });
+      for (let i = 0; i < 10; i++) append(log, batchOf(3, T0 + 10 * i, `k${i}`));
+      const segs = log.segments();
+      assert.ok(segs.length >= 4);
+      const all = parseBatches(log.read(0n, 1 << 20, { minOneBatch: true }).records);
+      // Keep only the second batch of each of the first two segments (offsets 3-5 and 9-11).
+      const kept = all.filter((b) => b.baseOffset === 3 || b.baseOffset === 9).map((b) => Buffer.from(b.bytes));
+      const sizeBefore = log.sizeBytes;
+      log.replaceSegments([segs[0]!.baseOffset, segs[1]!.baseOffset], kept);
+      const after = log.segments();
+      assert.deepEqual(after.map((s) => s.baseOffset), [0n, ...segs.slice(2).map((s) => s.baseOffset)]);
+      assert.equal(after[0]!.sizeBytes, kept[0]!.length + kept[1]!.length);
+      assert.equal(log.sizeBytes, sizeBefore - segs[0]!.sizeBytes - segs[1]!.sizeBytes + after[0]!.sizeBytes);
+      assert.deepEqual(parseBatches(log.read(0n, 1 << 20, { minOneBatch: true }).records).map((b) => b.baseOffset), [3, 9, 12, 15, 18, 21, 24, 27]);
+      // an offset inside a compacted-away range reads from the next batch
+      assert.deepEqual(parseBatches(log.read(6n, 1, { minOneBatch: true }).records).map((b) => b.baseOffset), [9]);
+      assert.deepEqual(log.offsetForTimestamp(BigInt(T0)), { offset: 3n, timestamp: BigInt(T0 + 10), leaderEpoch: 0 });
+      assert.equal(Number(after[0]!.maxTimestamp), T0 + 32);
+      // everything compacted away: an empty segment remains
+      log.replaceSegments([after[1]!.baseOffset], []);
+      assert.equal(log.segments()[1]!.sizeBytes, 0);
+      assert.deepEqual(parseBatches(log.read(10n, 1 << 20, { minOneBatch: true }).records).map((b) => b.baseOffset).slice(0, 2), [9, Number(after[2]!.baseOffset)]);
+      assert.throws(() => log.replaceSegments([log.segments().at(-1)!.baseOffset], []), /active/);
+      assert.throws(() => log.replaceSegments([0n, after[2]!.baseOffset], []), /consecutive/);
+      assert.throws(() => log.replaceSegments([0n], [Buffer.from(all[9]!.bytes)]), CorruptRecordError);
+      assert.equal(append(log, batchOf(1)).baseOffset, 30n);
+    });
+
     it('manages logs per topic-partition, including names with dots and underscores', () => {
       const names = ['a.b', 'a_b', 'a-b', '__consumer_offsets'];
       for (const t of names) for (const p of [0, 1]) append(open({}, t, p), batchOf(p + 1));

@@ -300,6 +300,33 @@ describe('file engine on disk', () => {
     assert.equal(readFileSync(join(root, 'data', 'log-start-offset-checkpoint'), 'utf8'), '0\n1\ntimed 0 0\n');
   });
 
+  it('completes a segment replacement interrupted after the .swap was written, discards a .cleaned', () => {
+    const config = cfg({ segmentBytes: 200 });
+    let engine = newEngine();
+    let log = engine.openLog('compacted', 0, config) as FileLog;
+    for (let i = 0; i < 10; i++) log.append(batchOf(3, T0 + i), { leaderEpoch: 0, nowMs: T0 });
+    const all = parseBatches(log.read(0n, 1 << 20, { minOneBatch: true }).records);
+    const segs = log.segments().map((s) => Number(s.baseOffset));
+    assert.deepEqual(segs.slice(0, 3), [0, 6, 12]);
+    const dir = log.dir;
+    engine.close();
+    engines.splice(0);
+    // a finished cleaning of segments 0 and 6 (crash before the old segments were deleted) ...
+    writeFileSync(join(dir, pad(0) + '.log.swap'), Buffer.concat([all[1]!.bytes, all[3]!.bytes]));
+    // ... and an unfinished one of segment 12 (crash while writing .cleaned)
+    writeFileSync(join(dir, pad(12) + '.log.cleaned'), all[4]!.bytes.subarray(0, 20));
+    engine = newEngine();
+    log = engine.openLog('compacted', 0, config) as FileLog;
+    assert.deepEqual(log.segments().map((s) => Number(s.baseOffset)), [0, ...segs.slice(2)]);
+    assert.deepEqual(parseBatches(log.read(0n, 1 << 20, { minOneBatch: true }).records).map((b) => b.baseOffset), [3, 9, 12, 15, 18, 21, 24, 27]);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.swap') || f.includes('.cleaned') || f.startsWith(pad(6))), []);
+    assert.ok(existsSync(join(dir, pad(0) + '.index')));
+    // and through the API, the files follow
+    log.replaceSegments([12n], [Buffer.from(all[5]!.bytes)]);
+    assert.equal(statSync(join(dir, pad(12) + '.log')).size, all[5]!.size);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.swap') || f.includes('.cleaned') || f.includes('.deleted')), []);
+  });
+
   it('refuses topic names that would escape the log dir', () => {
     const engine = newEngine();
     for (const bad of ['../evil', 'a/b', '..', '']) assert.throws(() => engine.openLog(bad, 0, cfg()), /illegal topic name/);

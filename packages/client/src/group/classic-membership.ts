@@ -101,6 +101,8 @@ export class ClassicMembership {
   private coordinator: Connection | null = null;
   private rejoinNeeded = true;
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Bumped when heartbeats stop or restart, so an in-flight beat does not start a second chain. */
+  private heartbeatChain = 0;
   private joining: Promise<void> | null = null;
   private closed = false;
   /** Set when the heartbeat finds the member fenced: partitions must be dropped. */
@@ -140,6 +142,7 @@ export class ClassicMembership {
   }
 
   private async joinLoop(): Promise<void> {
+    this.stopHeartbeat();
     if (this.lostPending) {
       this.lostPending = false;
       const lost = this.assigned;
@@ -270,8 +273,10 @@ export class ClassicMembership {
 
   private startHeartbeat(): void {
     this.stopHeartbeat();
+    const chain = ++this.heartbeatChain;
     const beat = async (): Promise<void> => {
-      if (this.closed || this.needsRejoin) return;
+      if (this.closed || this.needsRejoin || this.joining !== null) return;
+      const generation = this.generationId;
       try {
         const conn = await this.coordinatorConnection();
         const { response } = await conn.send(apiByName.Heartbeat, (v) => ({
@@ -281,7 +286,11 @@ export class ClassicMembership {
           ...(v >= 3 ? { groupInstanceId: this.opts.groupInstanceId } : {}),
         }));
         const code = response.errorCode;
-        if (code === 27) this.rejoinNeeded = true;
+        // An answer for a generation we already left (a rebalance ran meanwhile) says nothing.
+        const stale = generation !== this.generationId || this.joining !== null;
+        if (stale) {
+          // no-op: the group moved on while this heartbeat was in flight
+        } else if (code === 27) this.rejoinNeeded = true;
         else if (code === 25 || code === 22 || code === 82) {
           if (code === 25) this.memberId = '';
           this.generationId = -1;
@@ -292,12 +301,13 @@ export class ClassicMembership {
       } catch {
         this.markCoordinatorDead();
       }
-      if (!this.closed && this.heartbeatTimer !== null) this.heartbeatTimer = setTimeout(() => void beat(), this.opts.heartbeatIntervalMs);
+      if (!this.closed && chain === this.heartbeatChain) this.heartbeatTimer = setTimeout(() => void beat(), this.opts.heartbeatIntervalMs);
     };
     this.heartbeatTimer = setTimeout(() => void beat(), this.opts.heartbeatIntervalMs);
   }
 
   private stopHeartbeat(): void {
+    this.heartbeatChain++;
     if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
   }

@@ -35,6 +35,10 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     this.scheduleExpiration();
   }
 
+  onUnloaded(): void {
+    this.groups.onUnloaded();
+  }
+
   private scheduleExpiration(): void {
     this.ctx.timer.schedule(EXPIRATION_KEY, this.config.offsetsRetentionCheckIntervalMs, () => this.expireNow());
   }

@@ -569,6 +569,16 @@ export class GroupMetadataManager {
     for (const g of this.groups.values()) for (const m of g.members.values()) this.rescheduleHeartbeat(g, m.memberId, m.sessionTimeoutMs);
   }
 
+  /** The shard is unloaded (shutdown, resignation): parked requests go look for the coordinator again. */
+  onUnloaded(): void {
+    for (const g of this.groups.values()) {
+      for (const m of g.members.values()) {
+        g.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        g.completeSync(m, syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    }
+  }
+
   /** Drops a group (deleted, or all its offsets expired): parked requests are told to find the coordinator again. */
   removeGroup(groupId: string): void {
     const group = this.groups.get(groupId);
