@@ -3,7 +3,7 @@
  * CPU never mixes with the broker's, and reads that process's CPU time from /proc.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,14 +154,18 @@ export class BrokerProcess {
     }
   }
 
-  /** SIGTERM (clean shutdown: the CPU profile is written), SIGKILL after 15 s; removes the data dir. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM (clean shutdown: the CPU profile is written), SIGKILL after 15 s; removes the data
+   * dir, after copying the broker's output to keepLogAs when given.
+   */
+  async stop(keepLogAs?: string): Promise<void> {
     if (this.exitCode === undefined) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
       await this.exited;
       clearTimeout(timer);
     }
+    if (keepLogAs !== undefined && existsSync(this.logFile)) copyFileSync(this.logFile, keepLogAs);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 

@@ -35,10 +35,11 @@ interface Args {
   seconds: number | undefined;
   build: BrokerBuild | undefined;
   brokerNodeArgs: string[];
+  brokerLog: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined, brokerNodeArgs: [] };
+  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined, brokerNodeArgs: [], brokerLog: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -69,6 +70,7 @@ function parseArgs(argv: string[]): Args {
       case '--depth': a.depth = positive(flag, value()); break;
       case '--fetch-depth': a.fetchDepth = positive(flag, value()); break;
       case '--seconds': a.seconds = positive(flag, value()); break;
+      case '--broker-log': a.brokerLog = resolve(value()); break;
       case '--broker-node-args': a.brokerNodeArgs = value().split(' ').filter((x) => x !== ''); break;
       case '--broker-build': {
         const v = value();
@@ -202,11 +204,18 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     } finally {
       admin?.close();
-      await broker.stop();
+      await broker.stop(args.brokerLog);
     }
     for (const file of broker.profiles()) {
-      console.log(`\nBroker CPU profile ${file}:\n`);
-      console.log(formatProfileSummary(summarizeProfile(readProfile(file), 30)));
+      const profile = readProfile(file);
+      console.log(`\nBroker CPU profile ${file}, whole run:\n`);
+      console.log(formatProfileSummary(summarizeProfile(profile, 30)));
+      for (const [name, r] of Object.entries(results)) {
+        const w = (r as { monotonicUs?: [number, number] }).monotonicUs;
+        if (w === undefined) continue;
+        console.log(`\nBroker CPU profile, measured window of "${name}":\n`);
+        console.log(formatProfileSummary(summarizeProfile(profile, 15, w)));
+      }
     }
   }
 

@@ -39,14 +39,18 @@ export interface ProfileSummary {
 }
 
 /** Self time per function (aggregated over call sites), from the sample timeline. */
-export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, top = 25, windowUs?: readonly [number, number]): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   for (const n of profile.nodes) byId.set(n.id, n);
   const selfUs = new Map<number, number>();
   // timeDeltas[i] is the time since the previous sample; it is attributed to sample i.
+  // Sample times are on CLOCK_MONOTONIC (microseconds), so a window from process.hrtime selects them.
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i]!;
     const dt = Math.max(0, profile.timeDeltas[i] ?? 0);
+    t += profile.timeDeltas[i] ?? 0;
+    if (windowUs !== undefined && (t < windowUs[0] || t > windowUs[1])) continue;
     selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
   }
   const byFunction = new Map<string, { name: string; location: string; us: number }>();

@@ -29,20 +29,26 @@ export function makeBatch(count: number): Buffer {
 
 export interface CpuWindow {
   seconds: number;
+  /** The window on CLOCK_MONOTONIC in microseconds (the clock of V8's CPU profiles). */
+  monotonicUs: [number, number];
   /** Broker CPU time over the window as a percentage of one core. */
   brokerCpu: number;
   /** This process (load generator) CPU, percentage of one core. */
   benchCpu: number;
 }
 
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /** Measures wall time and both processes' CPU between start() and stop(). */
 class Window {
   private t0 = 0;
   private broker0 = 0;
   private bench0 = 0;
+  private mono0 = 0;
   constructor(private readonly broker: BrokerProcess) {}
   start(): void {
     this.t0 = performance.now();
+    this.mono0 = monotonicUs();
     this.broker0 = this.broker.cpuSeconds();
     const u = process.cpuUsage();
     this.bench0 = (u.user + u.system) / 1e6;
@@ -52,6 +58,7 @@ class Window {
     const u = process.cpuUsage();
     return {
       seconds,
+      monotonicUs: [this.mono0, monotonicUs()],
       brokerCpu: (100 * (this.broker.cpuSeconds() - this.broker0)) / seconds,
       benchCpu: (100 * ((u.user + u.system) / 1e6 - this.bench0)) / seconds,
     };

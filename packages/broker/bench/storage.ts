@@ -121,6 +121,18 @@ function readRun(log: PartitionLog, fetchBytes: number): { mbps: number; seconds
   return { mbps: bytes / 2 ** 20 / seconds, seconds, bytes };
 }
 
+/** A consumer at the tail: each append of a small batch is fetched right away from where the last fetch ended. */
+function tailLatency(log: PartitionLog, batch: Buffer, count: number): number {
+  let next = log.logEndOffset;
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    log.append(batch, { leaderEpoch: 0, nowMs: Date.now() });
+    const { records } = log.read(next, 1024 * 1024, { minOneBatch: true });
+    next += BigInt(records.readInt32BE(23) + 1);
+  }
+  return ((performance.now() - t0) * 1000) / count;
+}
+
 function fsyncLatency(engine: StorageEngine, batches: Buffer[], count: number): number {
   const log = engine.openLog('bench-fsync', 0, config({ flushMessages: 1 }));
   const t0 = performance.now();
@@ -145,6 +157,8 @@ try {
   console.log(`file   read (1 MiB fetches, page cache): ${r.mbps.toFixed(0)} MiB/s (${(r.bytes / 2 ** 20).toFixed(0)} MiB in ${r.seconds.toFixed(2)} s)`);
   const r64 = readRun(log, 64 * 1024);
   console.log(`file   read (64 KiB fetches): ${r64.mbps.toFixed(0)} MiB/s`);
+  const small = makeBatch(1024, 1);
+  console.log(`file   tail append+fetch of 1 KiB batches: ${tailLatency(file.openLog('bench-tail', 0, config()), small, 20_000).toFixed(1)} us/op`);
   const lat = fsyncLatency(file, batches, 200);
   console.log(`file   append with fsync per append (flush.messages=1): ${lat.toFixed(2)} ms/append`);
   file.close();
@@ -156,6 +170,7 @@ try {
   console.log(`memory append: ${ma.mbps.toFixed(0)} MiB/s (${(ma.appends / ma.seconds).toFixed(0)} appends/s)`);
   const mr = readRun(mlog, 1024 * 1024);
   console.log(`memory read (1 MiB fetches): ${mr.mbps.toFixed(0)} MiB/s`);
+  console.log(`memory tail append+fetch of 1 KiB batches: ${tailLatency(mem.openLog('bench-tail', 0, config()), makeBatch(1024, 1), 20_000).toFixed(1)} us/op`);
   mem.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

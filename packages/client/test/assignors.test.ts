@@ -4,7 +4,7 @@ import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Memb
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../src/group/classic-membership.js';
 
 const member = (memberId: string, topics: string[], owned: Array<{ topic: string; partitions: number[] }> = [], generationId = -1): MemberSubscription => ({ memberId, groupInstanceId: null, topics, ownedPartitions: owned, generationId });
-const flat = (a: Map<string, number[]> | undefined) => [...(a ?? new Map())].flatMap(([t, ps]) => ps.map((p) => `${t}-${p}`)).sort();
+const flat = (a: Map<string, number[]> | undefined) => [...(a ?? new Map<string, number[]>())].flatMap(([t, ps]) => ps.map((p) => `${t}-${p}`)).sort();
 
 describe('assignors', () => {
   it('range: Kafka RangeAssignorTest layouts', () => {

@@ -3,11 +3,25 @@
  * schema's version) + the key struct; value = int16 value version + the value struct; a null
  * value is a tombstone. Kafka writes OffsetCommitKey as type 1 and GroupMetadataKey as type 2;
  * OffsetCommitValue as v3 (v1 when it carries an expire timestamp), GroupMetadataValue as v3.
- * Types 3+ (KIP-848 consumer-group records) are decoded as `other` and skipped by the classic
- * coordinator.
+ * Types 3-8 are the KIP-848 consumer-group records (value version 0); later types (share
+ * groups) are decoded as `other` and skipped.
  */
 import {
   Reader, Writer,
+  decodeConsumerGroupCurrentMemberAssignmentKey, decodeConsumerGroupCurrentMemberAssignmentValue,
+  decodeConsumerGroupMemberMetadataKey, decodeConsumerGroupMemberMetadataValue,
+  decodeConsumerGroupMetadataKey, decodeConsumerGroupMetadataValue,
+  decodeConsumerGroupPartitionMetadataKey, decodeConsumerGroupPartitionMetadataValue,
+  decodeConsumerGroupTargetAssignmentMemberKey, decodeConsumerGroupTargetAssignmentMemberValue,
+  decodeConsumerGroupTargetAssignmentMetadataKey, decodeConsumerGroupTargetAssignmentMetadataValue,
+  encodeConsumerGroupCurrentMemberAssignmentKey, encodeConsumerGroupCurrentMemberAssignmentValue,
+  encodeConsumerGroupMemberMetadataKey, encodeConsumerGroupMemberMetadataValue,
+  encodeConsumerGroupMetadataKey, encodeConsumerGroupMetadataValue,
+  encodeConsumerGroupPartitionMetadataKey, encodeConsumerGroupPartitionMetadataValue,
+  encodeConsumerGroupTargetAssignmentMemberKey, encodeConsumerGroupTargetAssignmentMemberValue,
+  encodeConsumerGroupTargetAssignmentMetadataKey, encodeConsumerGroupTargetAssignmentMetadataValue,
+  type ConsumerGroupCurrentMemberAssignmentValue, type ConsumerGroupMemberMetadataValue, type ConsumerGroupMetadataValue,
+  type ConsumerGroupPartitionMetadataValue, type ConsumerGroupTargetAssignmentMemberValue, type ConsumerGroupTargetAssignmentMetadataValue,
   decodeGroupMetadataKey, decodeGroupMetadataValue, decodeOffsetCommitKey, decodeOffsetCommitValue,
   encodeGroupMetadataKey, encodeGroupMetadataValue, encodeOffsetCommitKey, encodeOffsetCommitValue,
   type GroupMetadataValue, type OffsetCommitValue,
@@ -26,7 +40,70 @@ export interface CoordinatorRecord {
 export type DecodedCoordinatorRecord =
   | { type: 'offset'; group: string; topic: string; partition: number; value: OffsetCommitValue | null }
   | { type: 'group'; group: string; value: GroupMetadataValue | null }
+  | ConsumerGroupRecord
   | { type: 'other'; keyType: number };
+
+/** KIP-848 consumer group records (key types 3-8, value version 0). */
+export type ConsumerGroupRecord =
+  | { type: 'cg-metadata'; groupId: string; value: ConsumerGroupMetadataValue | null }
+  | { type: 'cg-partition-metadata'; groupId: string; value: ConsumerGroupPartitionMetadataValue | null }
+  | { type: 'cg-member-metadata'; groupId: string; memberId: string; value: ConsumerGroupMemberMetadataValue | null }
+  | { type: 'cg-target-metadata'; groupId: string; value: ConsumerGroupTargetAssignmentMetadataValue | null }
+  | { type: 'cg-target-member'; groupId: string; memberId: string; value: ConsumerGroupTargetAssignmentMemberValue | null }
+  | { type: 'cg-current-member'; groupId: string; memberId: string; value: ConsumerGroupCurrentMemberAssignmentValue | null };
+
+type CgType = ConsumerGroupRecord['type'];
+const CG_KEY_TYPE: Record<CgType, number> = {
+  'cg-metadata': 3, 'cg-partition-metadata': 4, 'cg-member-metadata': 5, 'cg-target-metadata': 6, 'cg-target-member': 7, 'cg-current-member': 8,
+};
+
+/** Encodes a KIP-848 record (value null = tombstone). */
+export function consumerGroupRecord(r: ConsumerGroupRecord): CoordinatorRecord {
+  const t = CG_KEY_TYPE[r.type];
+  const k = new Writer(64).int16(t);
+  const v = r.value === null ? null : new Writer(128).int16(0);
+  switch (r.type) {
+    case 'cg-metadata':
+      encodeConsumerGroupMetadataKey(k, t, { groupId: r.groupId });
+      if (v !== null) encodeConsumerGroupMetadataValue(v, 0, r.value!);
+      break;
+    case 'cg-partition-metadata':
+      encodeConsumerGroupPartitionMetadataKey(k, t, { groupId: r.groupId });
+      if (v !== null) encodeConsumerGroupPartitionMetadataValue(v, 0, r.value!);
+      break;
+    case 'cg-member-metadata':
+      encodeConsumerGroupMemberMetadataKey(k, t, { groupId: r.groupId, memberId: r.memberId });
+      if (v !== null) encodeConsumerGroupMemberMetadataValue(v, 0, r.value!);
+      break;
+    case 'cg-target-metadata':
+      encodeConsumerGroupTargetAssignmentMetadataKey(k, t, { groupId: r.groupId });
+      if (v !== null) encodeConsumerGroupTargetAssignmentMetadataValue(v, 0, r.value!);
+      break;
+    case 'cg-target-member':
+      encodeConsumerGroupTargetAssignmentMemberKey(k, t, { groupId: r.groupId, memberId: r.memberId });
+      if (v !== null) encodeConsumerGroupTargetAssignmentMemberValue(v, 0, r.value!);
+      break;
+    case 'cg-current-member':
+      encodeConsumerGroupCurrentMemberAssignmentKey(k, t, { groupId: r.groupId, memberId: r.memberId });
+      if (v !== null) encodeConsumerGroupCurrentMemberAssignmentValue(v, 0, r.value!);
+      break;
+  }
+  return { key: k.toBuffer(), value: v === null ? null : v.toBuffer() };
+}
+
+function decodeConsumerGroupRecord(keyType: number, kr: Reader, value: Buffer | null): ConsumerGroupRecord | null {
+  const vr = value === null ? null : new Reader(value);
+  if (vr !== null) vr.int16(); // value version: 0 is the only one
+  switch (keyType) {
+    case 3: return { type: 'cg-metadata', groupId: decodeConsumerGroupMetadataKey(kr, 3).groupId, value: vr && decodeConsumerGroupMetadataValue(vr, 0) };
+    case 4: return { type: 'cg-partition-metadata', groupId: decodeConsumerGroupPartitionMetadataKey(kr, 4).groupId, value: vr && decodeConsumerGroupPartitionMetadataValue(vr, 0) };
+    case 5: { const k = decodeConsumerGroupMemberMetadataKey(kr, 5); return { type: 'cg-member-metadata', groupId: k.groupId, memberId: k.memberId, value: vr && decodeConsumerGroupMemberMetadataValue(vr, 0) }; }
+    case 6: return { type: 'cg-target-metadata', groupId: decodeConsumerGroupTargetAssignmentMetadataKey(kr, 6).groupId, value: vr && decodeConsumerGroupTargetAssignmentMetadataValue(vr, 0) };
+    case 7: { const k = decodeConsumerGroupTargetAssignmentMemberKey(kr, 7); return { type: 'cg-target-member', groupId: k.groupId, memberId: k.memberId, value: vr && decodeConsumerGroupTargetAssignmentMemberValue(vr, 0) }; }
+    case 8: { const k = decodeConsumerGroupCurrentMemberAssignmentKey(kr, 8); return { type: 'cg-current-member', groupId: k.groupId, memberId: k.memberId, value: vr && decodeConsumerGroupCurrentMemberAssignmentValue(vr, 0) }; }
+    default: return null;
+  }
+}
 
 export function offsetCommitRecord(group: string, topic: string, partition: number, value: OffsetCommitValue): CoordinatorRecord {
   const version = value.expireTimestamp !== undefined && value.expireTimestamp >= 0n ? 1 : 3;
@@ -80,5 +157,5 @@ export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): Deco
     const version = vr.int16();
     return { type: 'group', group: k.group, value: decodeGroupMetadataValue(vr, Math.min(version, 4)) };
   }
-  return { type: 'other', keyType };
+  return decodeConsumerGroupRecord(keyType, kr, value) ?? { type: 'other', keyType };
 }

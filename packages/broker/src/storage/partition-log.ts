@@ -5,6 +5,10 @@
  *
  * Data is kept as Kafka RecordBatch v2 bytes exactly as produced, with offsets assigned in
  * place; the log never decodes records on the append or read path.
+ *
+ * Buffers returned by read() are views the caller must not modify (the memory engine returns
+ * its stored bytes). Failures are the typed errors of errors.ts, mapped to Kafka codes by the
+ * server. Offsets and timestamps are exact up to 2^53 inside the engines.
  */
 
 export interface LogConfig {
@@ -171,7 +175,10 @@ export interface LogObserver {
 
 export interface StorageEngine {
   readonly kind: 'file' | 'memory';
-  /** Opens (creating if needed, recovering if present) the log of a topic-partition. */
+  /**
+   * Opens (creating if needed, recovering if present) the log of a topic-partition. Opening a
+   * log that is already open returns the same instance with `config` applied.
+   */
   openLog(topic: string, partition: number, config: LogConfig): PartitionLog;
   /** Logs found at startup (file engine: the log.dirs contents). */
   existingLogs(): Array<{ topic: string; partition: number }>;

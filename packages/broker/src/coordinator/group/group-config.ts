@@ -19,6 +19,12 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms */
   offsetsRetentionCheckIntervalMs: number;
+  /** group.consumer.session.timeout.ms (KIP-848 groups) */
+  consumerSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms */
+  consumerHeartbeatIntervalMs: number;
+  /** group.consumer.assignors: names, the first is the default */
+  consumerAssignors: readonly string[];
 }
 
 export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
@@ -31,7 +37,20 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   offsetMetadataMaxBytes: 4096,
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5000,
+  consumerAssignors: ['uniform', 'range'],
 };
+
+/** A config value when the broker config defines it, else the default (KIP-848 settings are not all declared yet). */
+function optional<T>(config: BrokerConfig, name: string, fallback: T): T {
+  try {
+    const v = config.get(name) as unknown;
+    return v === undefined || v === null ? fallback : (v as T);
+  } catch {
+    return fallback;
+  }
+}
 
 export function groupConfigFrom(config: BrokerConfig): GroupCoordinatorConfig {
   return {
@@ -44,5 +63,8 @@ export function groupConfigFrom(config: BrokerConfig): GroupCoordinatorConfig {
     offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: Number(config.long('offsets.retention.check.interval.ms')),
+    consumerSessionTimeoutMs: optional(config, 'group.consumer.session.timeout.ms', DEFAULT_GROUP_CONFIG.consumerSessionTimeoutMs),
+    consumerHeartbeatIntervalMs: optional(config, 'group.consumer.heartbeat.interval.ms', DEFAULT_GROUP_CONFIG.consumerHeartbeatIntervalMs),
+    consumerAssignors: DEFAULT_GROUP_CONFIG.consumerAssignors,
   };
 }

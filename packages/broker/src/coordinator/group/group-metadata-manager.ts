@@ -69,6 +69,8 @@ export function appendErrorToResponseError(code: number): number {
 
 export class GroupMetadataManager {
   readonly groups = new Map<string, ClassicGroup>();
+  /** Set by the shard: whether a KIP-848 consumer group has this id. */
+  isConsumerGroup: (groupId: string) => boolean = () => false;
 
   constructor(
     private readonly ctx: ShardContext,
@@ -98,6 +100,11 @@ export class GroupMetadataManager {
     }
     if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, memberId));
+      return EMPTY;
+    }
+    if (this.isConsumerGroup(req.groupId)) {
+      // Classic members cannot join a KIP-848 group here (no online migration).
+      resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
       return EMPTY;
     }
     const isUnknown = memberId === UNKNOWN_MEMBER_ID;

@@ -9,6 +9,7 @@ import { groupMetadataTombstone, offsetCommitRecord, offsetCommitTombstone, type
 import type { CoordinatorResult, ShardContext } from '../runtime.js';
 import { CONSUMER_PROTOCOL_TYPE, type ClassicGroup } from './classic-group.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
+import type { ConsumerGroupManager } from './consumer-group-manager.js';
 import type { GroupMetadataManager } from './group-metadata-manager.js';
 
 export interface OffsetAndMetadata {
@@ -38,6 +39,7 @@ export class OffsetMetadataManager {
     private readonly ctx: ShardContext,
     private readonly config: GroupCoordinatorConfig,
     private readonly groups: GroupMetadataManager,
+    private readonly consumerGroups: ConsumerGroupManager,
   ) {}
 
   commit(req: OffsetCommitRequest, version: number): CoordinatorResult<OffsetCommitResponse> {
@@ -48,14 +50,18 @@ export class OffsetMetadataManager {
     const generationId = req.generationIdOrMemberEpoch ?? -1;
     const memberId = req.memberId ?? '';
     const instanceId = req.groupInstanceId ?? null;
+    const cg = this.consumerGroups.groups.get(req.groupId);
     let group = this.groups.groups.get(req.groupId);
-    if (group === undefined) {
+    if (cg !== undefined) {
+      const code = this.consumerGroups.validateOffsetCommit(cg, memberId, generationId, version);
+      if (code !== ErrorCode.NONE) return errorAll(code);
+    } else if (group === undefined) {
       if (generationId >= 0) return errorAll(version >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       // Admin clients and consumers without group management commit into a "simple" group.
       group = this.groups.getOrCreateSimpleGroup(req.groupId);
     }
     try {
-      validateOffsetCommit(group, memberId, instanceId, generationId);
+      if (group !== undefined && cg === undefined) validateOffsetCommit(group, memberId, instanceId, generationId);
     } catch (e) {
       if (e instanceof KafkaError) return errorAll(e.code);
       throw e;
@@ -109,8 +115,10 @@ export class OffsetMetadataManager {
 
   /** OffsetDelete: tombstones for the partitions the group does not consume from. */
   deleteOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number }> }>): CoordinatorResult<{ errorCode: number; topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> }> {
-    const group = this.groups.groups.get(groupId);
-    if (group === undefined || group.is('Dead')) return { records: [], response: { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] } };
+    const cg = this.consumerGroups.groups.get(groupId);
+    const classic = this.groups.groups.get(groupId);
+    if (cg === undefined && (classic === undefined || classic.is('Dead'))) return { records: [], response: { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] } };
+    const group = cg === undefined ? classic! : { is: (s: string) => s === 'Empty' && cg.members.size === 0, protocolType: CONSUMER_PROTOCOL_TYPE, isSubscribedTo: (t: string) => cg.members.size > 0 && cg.subscribedTopics().has(t) };
     if (!group.is('Empty') && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { records: [], response: { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] } };
     const records: CoordinatorRecord[] = [];
     const offsets = this.offsets.get(groupId);
@@ -194,7 +202,7 @@ export class OffsetMetadataManager {
       return;
     }
     // An offset of a group with no group record belongs to a simple group.
-    this.groups.getOrCreateSimpleGroup(groupId);
+    if (!this.consumerGroups.groups.has(groupId)) this.groups.getOrCreateSimpleGroup(groupId);
     let g = this.offsets.get(groupId);
     if (g === undefined) this.offsets.set(groupId, (g = new Map()));
     let t = g.get(topic);
