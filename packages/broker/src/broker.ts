@@ -24,6 +24,7 @@ import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
 import type { RecordsDecompressor } from './storage/batch-util.js';
+import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
 import type { PartitionLog, StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
@@ -69,6 +70,7 @@ export class Broker implements BrokerServices {
   private servers: SocketServer[] = [];
   private retentionTimer: TimerHandle | null = null;
   private producerManager: ProducerManager | null = null;
+  private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
   private cluster = '';
 
@@ -105,6 +107,10 @@ export class Broker implements BrokerServices {
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
+  }
+  /** Log compaction (null when log.cleaner.enable=false or not started). */
+  get logCleaner(): LogCleaner | null {
+    return this.cleaner;
   }
   get isRunning(): boolean {
     return this.state === 'running';
@@ -180,6 +186,7 @@ export class Broker implements BrokerServices {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
+      if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
       this.groups.start();
@@ -221,6 +228,21 @@ export class Broker implements BrokerServices {
     }, interval);
   }
 
+  private startLogCleaner(registry: PartitionRegistry): void {
+    const producers = this.producerManager;
+    this.cleaner = new LogCleaner({
+      clock: this.clock,
+      logs: () => compactableLogs(registry),
+      ...(producers !== null ? { producerLastBatches: (log: PartitionLog) => producers.stateOf(log).lastDataOffsets() } : {}),
+      logger: this.log.child('kafka.log.LogCleaner'),
+      backoffMs: this.config.long('log.cleaner.backoff.ms'),
+      dedupeBufferSize: this.config.long('log.cleaner.dedupe.buffer.size'),
+      ioBufferSize: this.config.int('log.cleaner.io.buffer.size'),
+    });
+    this.cleaner.loadCheckpoints(this.storage.logDirs);
+    this.cleaner.start();
+  }
+
   /** Runs a retention pass now (tests, admin). */
   applyRetention(): void {
     this.registry?.applyRetention(this.clock.now());
@@ -239,6 +261,7 @@ export class Broker implements BrokerServices {
     if (this.retentionTimer !== null) this.clock.clearTimeout(this.retentionTimer);
     this.retentionTimer = null;
     this.producerManager?.stop();
+    await this.cleaner?.stop();
     this.groups?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
@@ -269,6 +292,14 @@ const decompressRecords: RecordsDecompressor = (codec, data) => decompressSync(c
 
 function* hostedLogs(registry: PartitionRegistry): Generator<PartitionLog | undefined> {
   for (const t of registry.all()) yield* t.logs;
+}
+
+function* compactableLogs(registry: PartitionRegistry): Generator<CleanableLog> {
+  for (const t of registry.all()) {
+    const config = t.config.toLogConfig();
+    const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
+    for (const log of t.logs) if (log !== undefined) yield { log, config, maxCompactionLagMs };
+  }
 }
 
 /** The file engine is loaded lazily so memory-only embedders never touch it. */

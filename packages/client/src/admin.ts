@@ -32,6 +32,8 @@ export interface ConfigEntry {
   isDefault: boolean;
   source: number;
   isSensitive: boolean;
+  /** With includeSynonyms: where the value could come from, highest precedence first. */
+  synonyms?: Array<{ name: string; value: string | null; source: number }>;
 }
 
 export interface TopicDescription {
@@ -138,11 +140,11 @@ export class Admin {
 
   // ---- configs ------------------------------------------------------------------------------
 
-  async describeConfigs(opts: { resources: Array<{ type: number; name: string; configNames?: string[] }> }): Promise<Array<{ type: number; name: string; configs: ConfigEntry[] }>> {
+  async describeConfigs(opts: { resources: Array<{ type: number; name: string; configNames?: string[] }>; includeSynonyms?: boolean }): Promise<Array<{ type: number; name: string; configs: ConfigEntry[] }>> {
     await this.connect();
     const { version, response } = await this.cluster.sendAny(apiByName.DescribeConfigs, (v) => ({
       resources: opts.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames ?? null })),
-      ...(v >= 1 ? { includeSynonyms: false } : {}),
+      ...(v >= 1 ? { includeSynonyms: opts.includeSynonyms ?? false } : {}),
     }));
     checkAll(response.results, (i) => `resource ${response.results[i]!.resourceName}`);
     return response.results.map((r) => ({
@@ -156,6 +158,7 @@ export class Admin {
         isDefault: version === 0 ? c.isDefault ?? false : c.configSource === 5,
         source: c.configSource ?? -1,
         isSensitive: c.isSensitive,
+        ...(opts.includeSynonyms === true ? { synonyms: (c.synonyms ?? []).map((x) => ({ name: x.name, value: x.value, source: x.source })) } : {}),
       })),
     }));
   }
@@ -192,6 +195,13 @@ export class Admin {
       for (const g of response.groups) out.push({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? null });
     }
     return out;
+  }
+
+  /** The broker coordinating a group (FindCoordinator). */
+  async findGroupCoordinator(groupId: string): Promise<{ nodeId: number; host: string; port: number }> {
+    await this.connect();
+    const conn = await findCoordinator(this.cluster, groupId);
+    return { nodeId: conn.nodeId, host: conn.host, port: conn.port };
   }
 
   async describeGroups(groupIds: string[]): Promise<GroupDescription[]> {

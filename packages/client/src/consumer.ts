@@ -58,6 +58,8 @@ export interface ConsumedMessage {
   value: Buffer | null;
   headers: RecordHeader[];
   timestamp: bigint;
+  /** 0 = CreateTime, 1 = LogAppendTime (Kafka's TimestampType ids); absent for v0 messages. */
+  timestampType?: number;
 }
 
 export interface FetchedBatch {
@@ -630,7 +632,7 @@ export async function decodeFetched(
     if (magic < 2) {
       const end = pos + BATCH_LOG_OVERHEAD + length;
       for (const r of decodeRecordSet(buf.subarray(pos, end))) {
-        if (r.offset >= fetchOffset) messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+        if (r.offset >= fetchOffset) messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, ...(magic === 1 ? { timestampType: (buf.readInt8(pos + BATCH_MAGIC + 1) & 0x08) !== 0 ? 1 : 0 } : {}) });
         if (r.offset + 1n > nextOffset) nextOffset = r.offset + 1n;
       }
       continue;
@@ -656,7 +658,7 @@ export async function decodeFetched(
     batch.records = header.compression === CompressionType.None ? decodeRecords(header) : await decodeRecordsAsync(header);
     for (const r of toDecodedRecords(batch)) {
       if (r.offset < fetchOffset) continue;
-      messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+      messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, timestampType: header.timestampType });
     }
   }
   return { messages, nextOffset };

@@ -29,6 +29,8 @@ import { offsetDeleteHandler } from './offset-delete.js';
 import { listGroupsHandler } from './list-groups.js';
 import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
 import type { ApiHandler } from './types.js';
 
 export const handlers: readonly ApiHandler[] = [
@@ -59,6 +61,8 @@ export const handlers: readonly ApiHandler[] = [
   listGroupsHandler,
   describeGroupsHandler,
   deleteGroupsHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
 
 export * from './types.js';

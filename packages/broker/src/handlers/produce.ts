@@ -8,7 +8,7 @@
 import { ApiKey, ErrorCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
 import {
   ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_ATTRIBUTES, BATCH_BASE_TIMESTAMP, BATCH_CRC, BATCH_HEADER_SIZE, BATCH_LAST_OFFSET_DELTA,
-  BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, crc32c,
+  BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, CodecUnavailableError, crc32c, decodeRecordBatch,
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import type { HostedTopic } from '../server/partition-registry.js';
@@ -48,6 +48,35 @@ export function validateBatch(buf: Buffer | null, maxMessageBytes: number, nowMs
   return null;
 }
 
+/** Kafka shows at most this many record errors in the partition's error message. */
+const MAX_RECORD_ERRORS_IN_MESSAGE = 3;
+
+/**
+ * Compacted topics need a key on every record (Kafka's LogValidator). Only batches for compacted
+ * topics come here: their records are decoded (decompressed if needed), as Kafka does too.
+ * Returns the partition's INVALID_RECORD response, or null when every record has a key.
+ */
+export function rejectKeylessRecords(batch: Buffer, index: number, topic: string): PartitionResponse | null {
+  let records;
+  try {
+    records = decodeRecordBatch(batch, 0, { verifyCrc: false }).records;
+  } catch (e) {
+    const code = e instanceof CodecUnavailableError ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
+    return errorResponse(index, code, `Record batch of ${topic}-${index} cannot be decoded: ${(e as Error).message}`);
+  }
+  const recordErrors: PartitionResponse['recordErrors'] = [];
+  const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${index}.`;
+  for (let i = 0; i < records.length; i++) {
+    if (records[i]!.key === null) recordErrors.push({ batchIndex: i, batchIndexErrorMessage: message });
+  }
+  if (recordErrors.length === 0) return null;
+  const shown = recordErrors.slice(0, MAX_RECORD_ERRORS_IN_MESSAGE).map((r) => `RecordError(batchIndex=${r.batchIndex}, message='${message}')`);
+  return {
+    ...errorResponse(index, ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${recordErrors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`),
+    recordErrors,
+  };
+}
+
 function errorResponse(index: number, code: number, message: string | null): PartitionResponse {
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
@@ -59,6 +88,10 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
   if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);
   const batch = records!;
+  if ((cfg.get('cleanup.policy') as string[]).includes('compact')) {
+    const keyless = rejectKeylessRecords(batch, index, log.topic);
+    if (keyless !== null) return keyless;
+  }
   const hook = broker.appendHook;
   if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
     return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');

@@ -13,6 +13,7 @@ import type { PartitionRegistry } from '../../server/partition-registry.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { PartitionLogWriter } from '../runtime.js';
+import type { TopicView } from './consumer-group-manager.js';
 import { groupConfigFrom } from './group-config.js';
 import { GROUP_METADATA_TOPIC_NAME, GroupCoordinator } from './group-coordinator.js';
 
@@ -41,7 +42,14 @@ export class BrokerGroupCoordinator {
       if (hosted === undefined || log === undefined) return undefined;
       return { log, leaderEpoch: hosted.image.partitions[p]?.leaderEpoch ?? 0 };
     }, host.clock);
-    this.coordinator = new GroupCoordinator({ clock: host.clock, config: groupConfigFrom(host.config), writer, log: this.log });
+    const topics: TopicView = {
+      byName: (name) => {
+        const t = host.topics.image.topic(name);
+        return t === undefined ? undefined : { id: t.id, numPartitions: t.partitions.length };
+      },
+      nameOf: (id) => host.topics.image.topicsById.get(id)?.name,
+    };
+    this.coordinator = new GroupCoordinator({ clock: host.clock, config: groupConfigFrom(host.config), writer, log: this.log, topics: () => topics });
   }
 
   /** Loads the partitions this broker leads and follows metadata changes. */

@@ -7,6 +7,7 @@
 import {
   ErrorCode, KafkaError,
   type DeleteGroupsResponse, type DescribeGroupsResponse, type HeartbeatRequest, type JoinGroupRequest, type JoinGroupResponse,
+  type ConsumerGroupDescribeResponse, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse,
   type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsResponse, type OffsetCommitRequest, type OffsetCommitResponse,
   type OffsetDeleteRequest, type OffsetDeleteResponse, type SyncGroupRequest, type SyncGroupResponse,
 } from '@samsa/protocol';
@@ -16,6 +17,7 @@ import type { Logger } from '../../util/log.js';
 import { partitionForGroup } from '../partitioner.js';
 import { CoordinatorRuntime, type CoordinatorPartitionWriter } from '../runtime.js';
 import { joinError, syncError } from './classic-group.js';
+import type { TopicView } from './consumer-group-manager.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 import { GroupCoordinatorShard } from './group-coordinator-shard.js';
 import { appendErrorToResponseError, type RequestInfo } from './group-metadata-manager.js';
@@ -28,6 +30,8 @@ export interface GroupCoordinatorOptions {
   config: GroupCoordinatorConfig;
   writer: CoordinatorPartitionWriter;
   log?: Logger;
+  /** Topic names, ids and partition counts (KIP-848 assignments); none by default. */
+  topics?: () => TopicView;
 }
 
 export interface FetchOffsetsResult {
@@ -51,7 +55,7 @@ export class GroupCoordinator {
     const runtimeOpts: ConstructorParameters<typeof CoordinatorRuntime<GroupCoordinatorShard>>[0] = {
       clock: opts.clock,
       writer: opts.writer,
-      newShard: (ctx) => new GroupCoordinatorShard(ctx, opts.config, (e) => mapError(e).code),
+      newShard: (ctx) => new GroupCoordinatorShard(ctx, opts.config, (e) => mapError(e).code, opts.topics),
     };
     if (opts.log !== undefined) runtimeOpts.log = opts.log;
     this.runtime = new CoordinatorRuntime(runtimeOpts);
@@ -167,7 +171,7 @@ export class GroupCoordinator {
   describeGroups(groupIds: readonly string[]): DescribeGroupsResponse['groups'] {
     return groupIds.map((groupId) => {
       try {
-        return this.runtime.read(this.partitionFor(groupId), (s) => s.groups.describe(groupId));
+        return this.runtime.read(this.partitionFor(groupId), (s) => s.describeGroup(groupId));
       } catch (e) {
         return { errorCode: codeOf(e), groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
       }
@@ -184,9 +188,28 @@ export class GroupCoordinator {
         errorCode = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
         continue;
       }
-      groups.push(...this.runtime.read(p, (s) => s.groups.list(statesFilter, typesFilter)));
+      groups.push(...this.runtime.read(p, (s) => s.listGroups(statesFilter, typesFilter)));
     }
     return { errorCode, groups };
+  }
+
+  /** KIP-848 heartbeat: join, reconcile, leave. */
+  consumerGroupHeartbeat(info: RequestInfo, req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResponse {
+    try {
+      return this.runtime.write(this.partitionFor(req.groupId), (s) => s.consumerGroups.heartbeat(info, req));
+    } catch (e) {
+      return { throttleTimeMs: 0, errorCode: codeOf(e), errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+    }
+  }
+
+  consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescribeResponse['groups'] {
+    return groupIds.map((groupId) => {
+      try {
+        return this.runtime.read(this.partitionFor(groupId), (s) => s.consumerGroups.describe(groupId));
+      } catch (e) {
+        return { errorCode: codeOf(e), errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 };
+      }
+    });
   }
 
   /** Deletes the committed offsets of deleted topics in every loaded partition. */

@@ -173,7 +173,12 @@ export class OffsetMetadataManager {
       for (const [topic, parts] of offsets ?? []) {
         for (const [partition, o] of parts) {
           let expired: boolean;
+          const cg = this.consumerGroups.groups.get(groupId);
           if (o.expireTimestampMs >= 0) expired = now >= o.expireTimestampMs;
+          else if (cg !== undefined) {
+            // KIP-848 groups: offsets of topics nobody subscribes to (or of an empty group) age from their commit.
+            expired = (cg.members.size === 0 || !cg.subscribedTopics().has(topic)) && now - o.commitTimestampMs >= retention;
+          }
           else if (group === undefined || group.is('Empty')) {
             const base = group !== undefined && group.protocolType !== null && group.currentStateTimestamp !== null ? group.currentStateTimestamp : o.commitTimestampMs;
             expired = now - base >= retention;
