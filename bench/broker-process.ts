@@ -48,6 +48,18 @@ export function processCpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / ticksPerSecond();
 }
 
+/**
+ * Seconds the process's main thread has spent runnable but waiting for a CPU (schedstat field
+ * 2): how much other processes delayed it. NaN where schedstats are not available.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -85,6 +97,10 @@ export class BrokerProcess {
 
   cpuSeconds(): number {
     return processCpuSeconds(this.pid);
+  }
+
+  runQueueWaitSeconds(): number {
+    return runQueueWaitSeconds(this.pid);
   }
 
   /** The broker's own log output (for errors). */

@@ -35,6 +35,8 @@ export interface CpuWindow {
   brokerCpu: number;
   /** This process (load generator) CPU, percentage of one core. */
   benchCpu: number;
+  /** Milliseconds per second the broker's main thread waited for a CPU (other processes had it). */
+  brokerWaitMsPerSec: number;
 }
 
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
@@ -45,10 +47,12 @@ class Window {
   private broker0 = 0;
   private bench0 = 0;
   private mono0 = 0;
+  private wait0 = 0;
   constructor(private readonly broker: BrokerProcess) {}
   start(): void {
     this.t0 = performance.now();
     this.mono0 = monotonicUs();
+    this.wait0 = this.broker.runQueueWaitSeconds();
     this.broker0 = this.broker.cpuSeconds();
     const u = process.cpuUsage();
     this.bench0 = (u.user + u.system) / 1e6;
@@ -61,6 +65,7 @@ class Window {
       monotonicUs: [this.mono0, monotonicUs()],
       brokerCpu: (100 * (this.broker.cpuSeconds() - this.broker0)) / seconds,
       benchCpu: (100 * ((u.user + u.system) / 1e6 - this.bench0)) / seconds,
+      brokerWaitMsPerSec: (1000 * (this.broker.runQueueWaitSeconds() - this.wait0)) / seconds,
     };
   }
 }

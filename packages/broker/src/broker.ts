@@ -235,9 +235,9 @@ export class Broker implements BrokerServices {
       logs: () => compactableLogs(registry),
       ...(producers !== null ? { producerLastBatches: (log: PartitionLog) => producers.stateOf(log).lastDataOffsets() } : {}),
       logger: this.log.child('kafka.log.LogCleaner'),
-      backoffMs: this.config.long('log.cleaner.backoff.ms'),
-      dedupeBufferSize: this.config.long('log.cleaner.dedupe.buffer.size'),
-      ioBufferSize: this.config.int('log.cleaner.io.buffer.size'),
+      backoffMs: () => this.config.long('log.cleaner.backoff.ms'),
+      dedupeBufferSize: () => this.config.long('log.cleaner.dedupe.buffer.size'),
+      ioBufferSize: () => this.config.int('log.cleaner.io.buffer.size'),
     });
     this.cleaner.loadCheckpoints(this.storage.logDirs);
     this.cleaner.start();

@@ -249,7 +249,7 @@ export function consumerOptions(bootstrap: string[], props: Map<string, string>,
   ];
   for (const [k, f] of nums) {
     const v = intProp(props, k);
-    if (v !== undefined) (o as Record<string, unknown>)[f] = v;
+    if (v !== undefined) (o as unknown as Record<string, unknown>)[f] = v;
   }
   const il = props.get('isolation.level')?.trim();
   if (il !== undefined) {
@@ -267,4 +267,19 @@ export function consumerOptions(bootstrap: string[], props: Map<string, string>,
   const gp = props.get('group.protocol')?.trim().toLowerCase();
   if (gp !== undefined) o.groupProtocol = gp as 'classic' | 'consumer';
   return o;
+}
+
+/** Runs a tool as a process: exits with its code once stdout/stderr have drained. */
+export async function runAsProcess(run: () => Promise<number>): Promise<void> {
+  let code: number;
+  try {
+    code = await run();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    code = 1;
+  }
+  // lingering sockets or timers must not keep a finished tool alive
+  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  await new Promise<void>((r) => process.stderr.write('', () => r()));
+  process.exit(code);
 }

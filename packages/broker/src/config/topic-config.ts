@@ -159,13 +159,29 @@ export interface DescribedConfig {
 
 function describeTopicConfig(def: TopicConfigDef, broker: BrokerConfig, overrides: ReadonlyMap<string, string>, includeSynonyms: boolean): DescribedConfig {
   const override = overrides.get(def.name);
-  const brokerSyn = def.synonyms.find((s) => broker.isExplicit(s));
-  const source = override !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSyn !== undefined ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+  // Kafka's ConfigHelper: broker synonyms layer by layer (this broker's dynamic values, the
+  // cluster-wide dynamic default, server.properties); the first one found names the source.
+  const dynamicBroker = broker.dynamicOverrides('broker');
+  const dynamicDefault = broker.dynamicOverrides('default');
+  const brokerSynonyms: ConfigSynonym[] = [];
+  for (const s of def.synonyms) {
+    const v = dynamicBroker.get(s);
+    if (v !== undefined) brokerSynonyms.push({ name: s, value: v, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+  }
+  for (const s of def.synonyms) {
+    const v = dynamicDefault.get(s);
+    if (v !== undefined) brokerSynonyms.push({ name: s, value: v, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+  }
+  for (const s of def.synonyms) {
+    const v = broker.originals.get(s);
+    if (v !== undefined) brokerSynonyms.push({ name: s, value: v, source: ConfigSource.STATIC_BROKER_CONFIG });
+  }
+  const source = override !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : brokerSynonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
   const value = override !== undefined ? formatValue(def.type, parseValue(def.name, def.type, override)) : topicDefault(def, broker);
   const synonyms: ConfigSynonym[] = [];
   if (includeSynonyms) {
     if (override !== undefined) synonyms.push({ name: def.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
-    for (const s of def.synonyms) if (broker.isExplicit(s)) synonyms.push({ name: s, value: broker.text(s), source: ConfigSource.STATIC_BROKER_CONFIG });
+    synonyms.push(...brokerSynonyms);
     const first = def.synonyms[0];
     if (first !== undefined && brokerConfigDef(first)?.default != null) synonyms.push({ name: first, value: brokerConfigDef(first)!.default, source: ConfigSource.DEFAULT_CONFIG });
   }

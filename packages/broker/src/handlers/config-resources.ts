@@ -133,10 +133,7 @@ export async function replaceBrokerConfigs(broker: BrokerServices, entity: strin
   applyBrokerDefaultsToLogs(broker);
 }
 
-/** Topic defaults derive from broker configs: push the new effective LogConfig to every hosted log. */
+/** Topic defaults derive from broker configs: refresh every hosted topic's config and its logs'. */
 function applyBrokerDefaultsToLogs(broker: BrokerServices): void {
-  for (const hosted of broker.partitions.all()) {
-    const logConfig = new TopicConfig(broker.config, hosted.image.configs).toLogConfig();
-    for (const log of hosted.logs) log?.updateConfig(logConfig);
-  }
+  broker.partitions.refreshConfigs();
 }

@@ -94,6 +94,8 @@ export class Connection {
   close(reason?: string): void {
     if (this.closed) return;
     if (reason !== undefined) this.log.info(`Closing connection ${this.id}${this.clientId !== null ? ` (client ${this.clientId})` : ''}: ${reason}`);
+    // Responses of earlier requests of this turn are still corked: send them before closing.
+    if (this.corkedForTurn) this.uncorkBound();
     this.finish();
     this.socket.destroy();
   }

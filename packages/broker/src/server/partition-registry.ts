@@ -105,6 +105,20 @@ export class PartitionRegistry {
     }
   }
 
+  /**
+   * Topic defaults derive from broker configs: after a dynamic broker config change, rebuilds
+   * each hosted topic's effective config (Produce reads it for max.message.bytes and the
+   * timestamp bounds) and hands its logs the new LogConfig.
+   */
+  refreshConfigs(): void {
+    for (const [name, cur] of this.topics) {
+      const config = new TopicConfig(this.brokerConfig, cur.image.configs);
+      const logConfig = config.toLogConfig();
+      for (const log of cur.logs) log?.updateConfig(logConfig);
+      this.topics.set(name, { image: cur.image, config, logs: cur.logs });
+    }
+  }
+
   /** Retention pass over every log (log.retention.check.interval.ms). */
   applyRetention(nowMs: number): void {
     for (const t of this.topics.values()) {

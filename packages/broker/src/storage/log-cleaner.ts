@@ -56,6 +56,10 @@ export interface CleanableLog {
   maxCompactionLagMs?: number;
 }
 
+/** A number, or a function giving the current value (dynamic broker configs). */
+export type Setting = number | (() => number);
+const valueOf = (s: Setting): number => (typeof s === 'function' ? s() : s);
+
 export interface LogCleanerOptions {
   clock: Clock;
   /** The hosted logs, asked for at every round. */
@@ -63,12 +67,12 @@ export interface LogCleanerOptions {
   /** The last data batch of each active producer of a log (ProducerStateManager.lastDataOffsets). */
   producerLastBatches?: (log: PartitionLog) => ReadonlyMap<bigint, ProducerLastBatch>;
   logger: Logger;
-  /** log.cleaner.backoff.ms */
-  backoffMs: number;
+  /** log.cleaner.backoff.ms (a function: read at each use, so dynamic broker configs apply) */
+  backoffMs: Setting;
   /** log.cleaner.dedupe.buffer.size: bounds the offset map (24 bytes an entry). */
-  dedupeBufferSize: number;
+  dedupeBufferSize: Setting;
   /** log.cleaner.io.buffer.size: bytes per read of the log. */
-  ioBufferSize: number;
+  ioBufferSize: Setting;
   /** Upper bound of a group's input bytes (and of the synchronous swap step); default 16 MiB. */
   maxGroupBytes?: number;
   /** Per step: batches (default 64) and time (default 5 ms) budgets. */
@@ -88,6 +92,8 @@ export interface LogCleanerStats {
   maxStepMs: number;
   /** longest swap (replaceSegments: write, fsync, reindex) */
   maxSwapMs: number;
+  /** most CPU time (user + system) of one step, ms: the step's own work, without I/O waits */
+  maxStepCpuMs: number;
   totalStepMs: number;
   bytesRead: number;
   bytesWritten: number;
@@ -117,7 +123,7 @@ export function isCompacted(config: LogConfig): boolean {
 
 export class LogCleaner {
   readonly stats: LogCleanerStats = {
-    cleanings: 0, aborted: 0, steps: 0, maxStepMs: 0, maxSwapMs: 0, totalStepMs: 0, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRetained: 0,
+    cleanings: 0, aborted: 0, steps: 0, maxStepMs: 0, maxSwapMs: 0, maxStepCpuMs: 0, totalStepMs: 0, bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRetained: 0,
   };
   /** log dir (or NO_DIR) -> topic-partition -> first dirty offset */
   private readonly checkpoints = new Map<string, OffsetCheckpoint>();
@@ -204,7 +210,7 @@ export class LogCleaner {
         else this.timer = this.opts.clock.setTimeout(() => {
           this.timer = null;
           this.loop();
-        }, this.opts.backoffMs);
+        }, valueOf(this.opts.backoffMs));
       },
       (e: unknown) => {
         if (!this.running) return;
@@ -212,7 +218,7 @@ export class LogCleaner {
         this.timer = this.opts.clock.setTimeout(() => {
           this.timer = null;
           this.loop();
-        }, this.opts.backoffMs);
+        }, valueOf(this.opts.backoffMs));
       },
     );
   }
@@ -292,7 +298,7 @@ export class LogCleaner {
       ...(this.opts.stepBudgetMs !== undefined ? { stepBudgetMs: this.opts.stepBudgetMs } : {}),
     };
     // 1. key -> latest offset over the dirty section
-    const map = new OffsetMap(Math.max(1, Math.floor(this.opts.dedupeBufferSize / BYTES_PER_MAP_ENTRY)));
+    const map = new OffsetMap(Math.max(1, Math.floor(valueOf(this.opts.dedupeBufferSize) / BYTES_PER_MAP_ENTRY)));
     const { cleanUpTo } = await this.drive(
       buildOffsetMap(map, this.readRange(log, plan.firstDirtyOffset, plan.firstUncleanableOffset), {
         startOffset: plan.firstDirtyOffset, endOffset: plan.firstUncleanableOffset, ...stepOpts,
@@ -318,8 +324,9 @@ export class LogCleaner {
       );
       if (this.stopping) throw new CleanerStoppedError('the log cleaner is stopping');
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       log.replaceSegments(group.map((s) => s.baseOffset), out);
-      this.recordStep(performance.now() - t0, true);
+      this.recordStep(performance.now() - t0, process.cpuUsage(cpu0), true);
       for (const b of out) {
         // A horizon already passed marks no tombstone any more: this cleaning dropped them.
         if ((batchAttributes(b) & ATTR_DELETE_HORIZON) === 0) continue;
@@ -347,9 +354,10 @@ export class LogCleaner {
 
   /** Whole batches of [from, to) in chunks of log.cleaner.io.buffer.size, read when asked for. */
   private *readRange(log: PartitionLog, from: bigint, to: bigint): Generator<Buffer> {
+    const chunkBytes = Math.max(1, valueOf(this.opts.ioBufferSize));
     let offset = from < log.logStartOffset ? log.logStartOffset : from;
     while (offset < to) {
-      const { records } = log.read(offset, this.opts.ioBufferSize, { minOneBatch: true, maxOffset: to });
+      const { records } = log.read(offset, chunkBytes, { minOneBatch: true, maxOffset: to });
       if (records.length === 0) return;
       let next = offset;
       for (const b of splitBatches(records)) {
@@ -372,6 +380,7 @@ export class LogCleaner {
           return;
         }
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         let r: IteratorResult<Y, R>;
         try {
           r = job.next();
@@ -380,7 +389,7 @@ export class LogCleaner {
           reject(e);
           return;
         }
-        this.recordStep(performance.now() - t0, false);
+        this.recordStep(performance.now() - t0, process.cpuUsage(cpu0), false);
         if (r.done) resolve(r.value);
         else this.schedule(step);
       };
@@ -388,7 +397,9 @@ export class LogCleaner {
     });
   }
 
-  private recordStep(ms: number, swap: boolean): void {
+  private recordStep(ms: number, cpu: NodeJS.CpuUsage, swap: boolean): void {
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    if (cpuMs > this.stats.maxStepCpuMs) this.stats.maxStepCpuMs = cpuMs;
     this.stats.steps++;
     this.stats.totalStepMs += ms;
     if (ms > this.stats.maxStepMs) this.stats.maxStepMs = ms;

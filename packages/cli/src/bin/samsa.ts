@@ -1,4 +1,11 @@
 #!/usr/bin/env node
-import { main } from '../main.js';
+import { isServerCommand, main } from '../dispatch.js';
+import { runAsProcess } from '../tool.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (isServerCommand(argv[0])) {
+  // the broker runs until a signal; its shutdown sets the exit code
+  process.exitCode = await main(argv);
+} else {
+  await runAsProcess(() => main(argv));
+}

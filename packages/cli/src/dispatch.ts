@@ -1,0 +1,39 @@
+/** `samsa <command>`: the broker (`server`) or one of the Kafka-named tools. */
+import { processIo, runTool } from './tool.js';
+import { findTool, TOOLS } from './tools.js';
+
+const SERVER_COMMANDS = new Set(['server', 'kafka-server-start', 'kafka-server-start.sh']);
+
+const USAGE = `USAGE: samsa <command> [options]
+
+Commands:
+  server [server.properties] [--override property=value]*   run a broker (also: kafka-server-start)
+${[...TOOLS.keys()].map((n) => `  ${n.padEnd(58)}as kafka-${n}.sh`).join('\n')}
+
+Every tool also answers to kafka-<name> and kafka-<name>.sh; --help prints its options.
+`;
+
+export const isServerCommand = (command: string | undefined): boolean => command !== undefined && SERVER_COMMANDS.has(command);
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (isServerCommand(command)) {
+    // loaded on demand: the tools never need the broker's code
+    const { runServer } = await import('./commands/server.js');
+    return runServer(rest);
+  }
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+  }
+  const tool = findTool(command);
+  if (tool === undefined) {
+    process.stderr.write(`Unknown command ${command}\n${USAGE}`);
+    return 1;
+  }
+  return runTool(tool, rest, processIo());
+}
