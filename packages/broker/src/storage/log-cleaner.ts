@@ -23,7 +23,7 @@
  * - Concurrent changes to the log (retention, DeleteRecords, truncation, deletion) make the swap
  *   or a read fail: the round is dropped and the next one starts over.
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ATTR_DELETE_HORIZON, batchAttributes, batchBaseTimestamp, batchLastOffset } from '@samsa/protocol/records';
 import { partitionKey, readCheckpoint, writeCheckpoint, type OffsetCheckpoint } from './checkpoint.js';
@@ -144,7 +144,8 @@ export class LogCleaner {
 
   /** Loads the checkpoints of `logDirs` (Kafka's format; an unreadable file counts as empty). */
   loadCheckpoints(logDirs: readonly string[]): void {
-    for (const dir of logDirs) {
+    for (const configured of logDirs) {
+      const dir = resolve(configured);
       let cp: OffsetCheckpoint;
       try {
         cp = readCheckpoint(join(dir, CLEANER_OFFSET_CHECKPOINT));
@@ -432,7 +433,7 @@ export class LogCleaner {
 
 /** The log dir holding a log (its partition directory's parent); NO_DIR for the memory engine. */
 function dirOf(log: PartitionLog): string {
-  return log.dir === null ? NO_DIR : dirname(log.dir);
+  return log.dir === null ? NO_DIR : resolve(dirname(log.dir));
 }
 
 function addStats(into: CleanStats, s: CleanStats): void {
