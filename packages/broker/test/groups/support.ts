@@ -83,6 +83,8 @@ export class Member {
   readonly records: ProcessedRecord[] = [];
   readonly commits: Array<{ p: number; o: number; metadata: string | null }> = [];
   readonly commitErrors: string[] = [];
+  /** Records processed whose commit failed: the group may deliver them again (at-least-once). */
+  readonly uncommitted = new Set<string>();
   memberId: string | null = null;
   stderr = '';
   readonly exited: Promise<void>;
@@ -166,7 +168,9 @@ export class Member {
         this.commits.push({ p: e.p, o: e.o, metadata: e.metadata ?? null });
         break;
       case 'commit_error':
+        // The members commit each record right after printing it: the failed commit is the last record's.
         this.commitErrors.push(e.error!);
+        if (this.records.length > 0) this.uncommitted.add(this.records.at(-1)!.v);
         break;
     }
   }
