@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
+import { flushPendingWrites } from '../storage/segment.js';
 import type { Logger } from '../util/log.js';
 
 /** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
@@ -141,6 +142,8 @@ export class Connection {
   private corkedForTurn = false;
   private readonly uncorkBound = (): void => {
     this.corkedForTurn = false;
+    // Appends acknowledged by these responses must be in the page cache before they leave.
+    flushPendingWrites();
     this.socket.uncork();
   };
 
@@ -193,6 +196,8 @@ export class Connection {
       return;
     }
     // Write every completed response at the head of the queue in one corked batch.
+    // Outside the turn's cork they leave at once: staged appends first (see uncorkBound).
+    if (!this.corkedForTurn) flushPendingWrites();
     const socket = this.socket;
     socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {

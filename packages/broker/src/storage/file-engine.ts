@@ -204,6 +204,8 @@ export class FileLog extends SegmentedLog<FileSegment> {
   }
 
   protected sealSegment(seg: FileSegment): void {
+    // Its staged appends must be in the file before the background fsync below opens it.
+    seg.flushPending();
     // Kafka closes a segment's time index with its max timestamp, even when the index is full.
     seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
     seg.closeIndexes();
@@ -284,7 +286,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
   }
 
   protected destroySegment(seg: FileSegment): void {
-    seg.delete();
+    seg.deleteAsync();
   }
 
   protected readRecords(offset: number, maxBytes: number, minOneBatch: boolean, limit: number): Buffer {

@@ -2,7 +2,8 @@
  * One log segment on disk: `<20-digit base offset>.log` plus its `.index` and `.timeindex`
  * (Kafka's LogSegment). The .log holds v2 batches back to back, exactly as appended.
  */
-import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writevSync, writeSync } from 'node:fs';
+import { unlink as unlinkAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_LOCATE_BYTES, MIN_BATCH_LENGTH, headerBaseOffset, headerLastOffsetDelta, headerSize } from './batch-util.js';
 import { StorageIoError } from './errors.js';
@@ -24,6 +25,64 @@ export const parseSegmentFileName = (name: string): number | null => {
 };
 
 const POSITION_CACHE = 8;
+/** Suffix of a segment file scheduled for deletion (Kafka's LogFileUtils.DELETED_FILE_SUFFIX). */
+export const DELETED_SUFFIX = '.deleted';
+
+// ---- Coalesced appends ----------------------------------------------------------------------
+// A write syscall costs ~11 µs on top of the copy, so one 16 KiB write per produced batch halves
+// what the disk path could do. Appends are therefore staged (copied into a shared slab) and
+// written with one writev per segment per event-loop turn. The staged bytes must reach the page
+// cache before any response acknowledging them leaves the process (acks=1 survives a SIGKILL):
+// the connection calls flushPendingWrites() before its end-of-turn uncork and before writing
+// outside the turn's cork; a setImmediate flush covers appends made without a connection. Reads,
+// fsyncs, truncation, rolls and close of a segment write its staged bytes first.
+
+/** Appends at least this large are written directly (no gain in coalescing them). */
+const DIRECT_WRITE_BYTES = 128 * 1024;
+/** A segment writes its staged bytes once they reach this much. */
+const MAX_PENDING_BYTES = 1024 * 1024;
+const SLAB_BYTES = 2 * 1024 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
+const segmentsWithPending = new Set<FileSegment>();
+let flushScheduled = false;
+
+function stage(data: Buffer): Buffer {
+  if (slabUsed + data.length > slab.length) {
+    // Views into the old slab stay valid until written; the old slab is then garbage.
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + data.length);
+  data.copy(view);
+  slabUsed += (data.length + 7) & ~7;
+  return view;
+}
+
+/**
+ * Writes every staged append to its segment file (page cache). Never throws: a segment whose
+ * write fails is marked failed (its later operations throw StorageIoError) and returned.
+ */
+export function flushPendingWrites(): Error | null {
+  if (segmentsWithPending.size === 0) return null;
+  let failure: Error | null = null;
+  for (const seg of segmentsWithPending) {
+    try {
+      seg.flushPending();
+    } catch (e) {
+      failure ??= e as Error;
+    }
+  }
+  segmentsWithPending.clear();
+  slabUsed = 0;
+  return failure;
+}
+
+const flushAtEndOfTurn = (): void => {
+  flushScheduled = false;
+  flushPendingWrites();
+};
+
 /** Scan buffer for locating batches (one per process: the engine is synchronous). */
 const scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
@@ -38,6 +97,11 @@ export class FileSegment implements SegmentState {
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
   fd: number;
+  /** Appended bytes not yet written; the file holds size - pendingBytes bytes. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Set when a deferred write failed: the in-memory state is ahead of the file. */
+  private failure: Error | null = null;
   // Where the batch starting at a given offset sits: filled by appends and reads, so a consumer
   // fetching from where its last fetch ended finds its position without an index lookup.
   private readonly cacheOffsets = new Array<number>(POSITION_CACHE).fill(-1);
@@ -110,15 +174,71 @@ export class FileSegment implements SegmentState {
     }
   }
 
-  /** Writes all of `data` at the end of the .log (one write syscall in the common case). */
+  /**
+   * Appends `data` at the end of the .log: staged and written with the other appends of this
+   * event-loop turn (see flushPendingWrites), or at once when large. The caller then adds
+   * data.length to `size`.
+   */
   write(data: Buffer): void {
+    if (this.failure !== null) throw this.failedError();
+    if (data.length >= DIRECT_WRITE_BYTES || this.pendingBytes + data.length > MAX_PENDING_BYTES) {
+      this.flushPending();
+      if (data.length >= DIRECT_WRITE_BYTES) {
+        this.writeNow([data], this.size, data.length);
+        return;
+      }
+    }
+    this.pending.push(stage(data));
+    this.pendingBytes += data.length;
+    if (this.pending.length === 1) {
+      segmentsWithPending.add(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushAtEndOfTurn);
+      }
+    }
+  }
+
+  /** Writes the staged appends (one writev). Throws StorageIoError if that fails. */
+  flushPending(): void {
+    if (this.pendingBytes === 0) {
+      if (this.failure !== null) throw this.failedError();
+      return;
+    }
+    const bufs = this.pending;
+    const bytes = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      this.writeNow(bufs, this.size - bytes, bytes);
+    } catch (e) {
+      this.failure = e as Error;
+      throw e;
+    }
+  }
+
+  private failedError(): StorageIoError {
+    return new StorageIoError(`an earlier write to ${this.logPath} failed: ${this.failure!.message}`, { cause: this.failure });
+  }
+
+  private writeNow(bufs: Buffer[], position: number, bytes: number): void {
     let done = 0;
     try {
-      while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.size + done);
+      if (bufs.length === 1) {
+        const data = bufs[0]!;
+        while (done < bytes) done += writeSync(this.fd, data, done, bytes - done, position + done);
+      } else {
+        let rest = bufs;
+        while (done < bytes) {
+          const n = writevSync(this.fd, rest, position + done);
+          done += n;
+          if (done < bytes) rest = dropBytes(rest, n);
+        }
+      }
     } catch (e) {
       // Leave no partial batch behind (best effort; recovery would truncate it anyway).
       try {
-        ftruncateSync(this.fd, this.size);
+        ftruncateSync(this.fd, position);
       } catch {
         /* the original error matters more */
       }
@@ -128,6 +248,7 @@ export class FileSegment implements SegmentState {
 
   /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of file). */
   readInto(buf: Buffer, offset: number, length: number, position: number): number {
+    if (this.pendingBytes > 0 || this.failure !== null) this.flushPending();
     let done = 0;
     try {
       while (done < length) {
@@ -177,12 +298,14 @@ export class FileSegment implements SegmentState {
 
   /** Moves the end of the .log back to `size` bytes. */
   truncateTo(size: number): void {
+    this.flushPending();
     ftruncateSync(this.fd, size);
     this.size = size;
     this.cacheOffsets.fill(-1);
   }
 
   sync(): void {
+    this.flushPending();
     try {
       fdatasyncSync(this.fd);
     } catch (e) {
@@ -203,20 +326,40 @@ export class FileSegment implements SegmentState {
   }
 
   close(): void {
+    let failure: unknown;
+    try {
+      this.flushPending();
+    } catch (e) {
+      failure = e;
+    }
+    segmentsWithPending.delete(this);
     this.closeIndexes();
     if (this.fd >= 0) {
       closeSync(this.fd);
       this.fd = -1;
     }
+    if (failure !== undefined) throw failure;
   }
 
-  /** Closes and unlinks the segment's files. */
-  delete(): void {
+  /** Drops staged appends that will never be read (the segment is being deleted). */
+  private discardPending(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    segmentsWithPending.delete(this);
+  }
+
+  private closeForDelete(): void {
+    this.discardPending();
     try {
       this.close();
     } catch {
       /* deleting anyway */
     }
+  }
+
+  /** Closes and unlinks the segment's files. */
+  delete(): void {
+    this.closeForDelete();
     for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) {
       try {
         unlinkSync(p);
@@ -225,4 +368,34 @@ export class FileSegment implements SegmentState {
       }
     }
   }
+
+  /**
+   * Closes the segment, renames its files to `.deleted` and unlinks them off the event loop
+   * (Kafka's asyncDeleteSegment): freeing 64 MiB of page cache takes milliseconds of kernel time.
+   * Startup removes `.deleted` files a crash left behind.
+   */
+  deleteAsync(): void {
+    this.closeForDelete();
+    for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) {
+      const doomed = p + DELETED_SUFFIX;
+      try {
+        renameSync(p, doomed);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new StorageIoError(`cannot delete ${p}`, { cause: e });
+      }
+      unlinkAsync(doomed).catch(() => {
+        /* gone already, or removed at the next startup */
+      });
+    }
+  }
+}
+
+/** The iovecs left after the first `n` bytes of `bufs` were written. */
+function dropBytes(bufs: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (n >= bufs[i]!.length) n -= bufs[i++]!.length;
+  const rest = bufs.slice(i);
+  if (n > 0) rest[0] = rest[0]!.subarray(n);
+  return rest;
 }
