@@ -6,7 +6,7 @@
  * (INVALID_REQUEST otherwise, as Kafka). validate_only checks and changes nothing.
  */
 import { ApiKey, ErrorCode, type AlterConfigsRequest, type AlterConfigsResponse } from '@samsa/protocol';
-import { brokerEntity, replaceBrokerConfigs, replaceTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, toResourceError } from './config-resources.js';
+import { brokerEntity, replaceBrokerConfigs, replaceTopicConfigs, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, alterEachResource } from './config-resources.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type Resource = AlterConfigsRequest['resources'][number];
@@ -21,18 +21,7 @@ async function alter(broker: BrokerServices, r: Resource, validateOnly: boolean)
 }
 
 async function handle(ctx: RequestContext, req: AlterConfigsRequest, _version: number): Promise<AlterConfigsResponse> {
-  const responses: AlterConfigsResponse['responses'] = [];
-  for (const r of req.resources) {
-    try {
-      await alter(ctx.broker, r, req.validateOnly);
-      responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
-    } catch (e) {
-      const err = toResourceError(e);
-      if (err.code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log.error(`Error altering configs of resource ${r.resourceType}/${r.resourceName}`, e);
-      responses.push({ errorCode: err.code, errorMessage: err.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
-    }
-  }
-  return { throttleTimeMs: 0, responses };
+  return { throttleTimeMs: 0, responses: await alterEachResource(ctx, req.resources, req.validateOnly, alter) };
 }
 
 export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsResponse> = {

@@ -9,7 +9,7 @@ import { CONFIG_TYPE_CODE, ConfigException, ConfigSource, parseValue } from '../
 import { TopicConfig, type DescribedConfig } from '../config/topic-config.js';
 import { topicNameError } from '../metadata/topic-name.js';
 import { mapError } from '../server/error-mapping.js';
-import type { BrokerServices } from './types.js';
+import type { BrokerServices, RequestContext } from './types.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
@@ -136,4 +136,35 @@ export async function replaceBrokerConfigs(broker: BrokerServices, entity: strin
 /** Topic defaults derive from broker configs: refresh every hosted topic's config and its logs'. */
 function applyBrokerDefaultsToLogs(broker: BrokerServices): void {
   broker.partitions.refreshConfigs();
+}
+
+export interface AlterResourceResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+}
+
+/**
+ * Runs `alter` for each resource of an (Incremental)AlterConfigs request; a failure answers
+ * that resource alone with its Kafka code, as Kafka does.
+ */
+export async function alterEachResource<R extends { resourceType: number; resourceName: string }>(
+  ctx: RequestContext,
+  resources: readonly R[],
+  validateOnly: boolean,
+  alter: (broker: BrokerServices, r: R, validateOnly: boolean) => Promise<void>,
+): Promise<AlterResourceResult[]> {
+  const responses: AlterResourceResult[] = [];
+  for (const r of resources) {
+    try {
+      await alter(ctx.broker, r, validateOnly);
+      responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
+    } catch (e) {
+      const err = toResourceError(e);
+      if (err.code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log.error(`Error altering configs of resource ${r.resourceType}/${r.resourceName}`, e);
+      responses.push({ errorCode: err.code, errorMessage: err.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+  }
+  return responses;
 }

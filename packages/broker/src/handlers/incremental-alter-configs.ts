@@ -10,7 +10,7 @@ import { ApiKey, ErrorCode, type IncrementalAlterConfigsRequest, type Incrementa
 import { brokerConfigDef } from '../config/broker-config.js';
 import { topicConfigDef } from '../config/topic-config.js';
 import {
-  brokerEntity, replaceBrokerConfigs, replaceTopicConfigs, requireTopic, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, toResourceError, topicConfigValue,
+  brokerEntity, replaceBrokerConfigs, replaceTopicConfigs, requireTopic, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, alterEachResource, topicConfigValue,
 } from './config-resources.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
@@ -77,18 +77,7 @@ async function alter(broker: BrokerServices, r: Resource, validateOnly: boolean)
 }
 
 async function handle(ctx: RequestContext, req: IncrementalAlterConfigsRequest, _version: number): Promise<IncrementalAlterConfigsResponse> {
-  const responses: IncrementalAlterConfigsResponse['responses'] = [];
-  for (const r of req.resources) {
-    try {
-      await alter(ctx.broker, r, req.validateOnly);
-      responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
-    } catch (e) {
-      const err = toResourceError(e);
-      if (err.code === ErrorCode.UNKNOWN_SERVER_ERROR) ctx.broker.log.error(`Error altering configs of resource ${r.resourceType}/${r.resourceName}`, e);
-      responses.push({ errorCode: err.code, errorMessage: err.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName });
-    }
-  }
-  return { throttleTimeMs: 0, responses };
+  return { throttleTimeMs: 0, responses: await alterEachResource(ctx, req.resources, req.validateOnly, alter) };
 }
 
 export const incrementalAlterConfigsHandler: ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {

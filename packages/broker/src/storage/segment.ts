@@ -45,6 +45,8 @@ const SLAB_BYTES = 2 * 1024 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabUsed = 0;
 const segmentsWithPending = new Set<FileSegment>();
+const DBG = { calls: 0, bufs: 0, bytes: 0 };
+if (process.env.NDBG) setInterval(() => { console.error('NDBG', JSON.stringify(DBG)); }, 1000).unref();
 let flushScheduled = false;
 
 function stage(data: Buffer): Buffer {
@@ -223,6 +225,7 @@ export class FileSegment implements SegmentState {
 
   private writeNow(bufs: Buffer[], position: number, bytes: number): void {
     let done = 0;
+    DBG.calls++; DBG.bufs += bufs.length; DBG.bytes += bytes;
     try {
       if (bufs.length === 1) {
         const data = bufs[0]!;

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKey, ErrorCode, Reader, decodeConsumerProtocolAssignment } from '@samsa/protocol';
@@ -35,34 +34,7 @@ export const brokerRoot = compiled ? resolve(here, '..', '..', '..') : resolve(h
 export const repoRoot = resolve(brokerRoot, '..', '..');
 const sourceDir = join(brokerRoot, 'test', 'groups');
 
-/** A free port on 127.0.0.1 (for a broker child process). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-export interface Server { child: ChildProcess; stderr: () => string; exited: Promise<unknown> }
-
-/** Runs `samsa server PROPS` as a child process; resolves once it logs that it started. */
-export async function startServer(props: string): Promise<Server> {
-  const entry = compiled ? [join(brokerRoot, '..', 'cli', 'dist', 'src', 'bin', 'samsa.js')] : ['-C', 'source', '--import', 'tsx', join(brokerRoot, '..', 'cli', 'src', 'bin', 'samsa.ts')];
-  const child = spawn(process.execPath, [...entry, 'server', props], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise((r) => child.on('exit', r));
-  const deadline = Date.now() + 20_000;
-  while (!stderr.includes('started (cluster')) {
-    if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      throw new Error(`broker did not start:\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, stderr: () => stderr, exited };
-}
+export { freePort, startServer, type ServerProcess as Server } from '../support/server-process.js';
 
 /** Why a client cannot run here, or false. */
 export function clientMissing(kind: ClientKind): string | false {

@@ -11,57 +11,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { batchBaseOffset, batchLastOffsetDelta, batchSize, createRecordBatch, decodeRecordBatch, encodeRecordBatch, verifyBatchCrc, BATCH_HEADER_SIZE } from '@samsa/protocol/records';
 import { KafkaProxy } from '../support/proxy.js';
+import { freePort, startServer, type ServerProcess } from '../support/server-process.js';
 import { WireClient } from '../testkit/wire-client.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const compiled = here.includes(join('dist', 'test'));
-const brokerRoot = compiled ? resolve(here, '..', '..', '..') : resolve(here, '..', '..');
-const cliRoot = resolve(brokerRoot, '..', 'cli');
 const TOPIC = 'crash';
 const RECORDS_PER_BATCH = 20;
 const MAX_IN_FLIGHT = 5; // the producer state keeps 5 batches per producer for duplicate detection
 const LOAD_MS = 1500;
-
-function fileEngineAvailable(): boolean {
-  const p = join(brokerRoot, 'src', 'storage', 'index.ts');
-  return existsSync(p) && readFileSync(p, 'utf8').includes('FileStorageEngine');
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-interface Server { child: ChildProcess; stderr: () => string; exited: Promise<number | null> }
-
-async function startServer(props: string): Promise<Server> {
-  const entry = compiled ? [join(cliRoot, 'dist', 'src', 'bin', 'samsa.js')] : ['-C', 'source', '--import', 'tsx', join(cliRoot, 'src', 'bin', 'samsa.ts')];
-  const child = spawn(process.execPath, [...entry, 'server', props], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 20_000;
-  while (!stderr.includes('started (cluster')) {
-    if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      throw new Error(`broker did not start:\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { child, stderr: () => stderr, exited };
-}
 
 interface SentBatch { seq: number; values: string[]; bytes: Buffer; ackedOffset: bigint | null }
 
@@ -113,7 +75,7 @@ async function readAll(port: number): Promise<Array<{ offset: bigint; value: str
   }
 }
 
-test('SIGKILL under pipelined acks=1 load: acknowledged records survive in order, nothing corrupt, retries deduplicated after recovery', { skip: !fileEngineAvailable() && 'file engine not available yet', timeout: 90_000 }, async () => {
+test('SIGKILL under pipelined acks=1 load: acknowledged records survive in order, nothing corrupt, retries deduplicated after recovery', { timeout: 90_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-crash-'));
   const port = await freePort();
   const props = join(dir, 'server.properties');
@@ -127,7 +89,7 @@ test('SIGKILL under pipelined acks=1 load: acknowledged records survive in order
     'log.segment.bytes=262144',
     '',
   ].join('\n'));
-  let server: Server | null = await startServer(props);
+  let server: ServerProcess | null = await startServer(props);
   try {
     // The producer talks through a proxy so the test can make sure some batches reach the broker
     // and are appended, but their acknowledgements are lost in the crash.
