@@ -33,16 +33,29 @@ export class ToolError extends Error {
 }
 
 export function processIo(): Io {
-  const stopSignal = new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  // `tool | head`: a closed pipe ends the tool quietly, as it ends Kafka's
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+  let stopSignal: Promise<void> | null = null;
   return {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
-    stdin: process.stdin,
-    stopSignal,
+    get stdin() {
+      return process.stdin;
+    },
+    // handlers are installed only for tools that wait for the signal; the others die by it
+    get stopSignal() {
+      stopSignal ??= new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      return stopSignal;
+    },
   };
 }
 

@@ -143,9 +143,24 @@ export class Connection {
   private readonly uncorkBound = (): void => {
     this.corkedForTurn = false;
     // Appends acknowledged by these responses must be in the page cache before they leave.
-    flushPendingWrites();
+    const failure = flushPendingWrites();
+    if (failure !== null) {
+      this.abortUnwritten(failure);
+      return;
+    }
     this.socket.uncork();
   };
+
+  /**
+   * A staged append could not be written: the corked responses may acknowledge it, so they are
+   * dropped with the connection (the client retries; the failed segment answers
+   * KAFKA_STORAGE_ERROR from then on) rather than sent as a false acknowledgement.
+   */
+  private abortUnwritten(failure: Error): void {
+    this.log.error(`Appends could not be written (${failure.message}); closing ${this.id} without sending its pending responses`);
+    this.finish();
+    this.socket.destroy();
+  }
 
   private onFrame(frame: Buffer): void {
     if (this.closed) return;
@@ -197,7 +212,13 @@ export class Connection {
     }
     // Write every completed response at the head of the queue in one corked batch.
     // Outside the turn's cork they leave at once: staged appends first (see uncorkBound).
-    if (!this.corkedForTurn) flushPendingWrites();
+    if (!this.corkedForTurn) {
+      const failure = flushPendingWrites();
+      if (failure !== null) {
+        this.abortUnwritten(failure);
+        return;
+      }
+    }
     const socket = this.socket;
     socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {

@@ -155,12 +155,14 @@ export const consoleProducerTool: Tool = {
       void p.finally(() => pending.delete(p));
       return p;
     };
-    const rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
     const prompt = (io.stdin as { isTTY?: boolean }).isTTY === true;
     let lineNumber = 0;
+    let rl: ReturnType<typeof createInterface> | null = null;
     try {
       await producer.connect();
       if (prompt) io.out('>');
+      // created only now: readline drops lines emitted before its iterator exists
+      rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
       for await (const line of rl) {
         lineNumber++;
         const m = parseLine(reader, line, lineNumber);
@@ -170,9 +172,13 @@ export const consoleProducerTool: Tool = {
         if (pending.size >= 10000) await Promise.race(pending);
         if (prompt) io.out('>');
       }
+      // end of input: send what lingers now, as KafkaProducer.close() does (after a tick, so
+      // every send() has appended its record)
+      await new Promise((r) => setImmediate(r));
+      await producer.flush().catch(() => {});
       await Promise.all(pending);
     } finally {
-      rl.close();
+      rl?.close();
       await producer.close();
     }
     return failed > 0 ? 1 : 0;

@@ -193,7 +193,8 @@ class GroupService {
   }
 
   printMembers(group: string, d: GroupDescription): void {
-    if (!this.printState(group, d.state, d.members.length)) return;
+    // as Kafka: the note for the state, then the header even when there are no members
+    this.printState(group, d.state, d.members.length);
     const verbose = this.a.has('verbose');
     const assignmentOf = (m: GroupDescription['members'][number]): string => {
       if (m.assignment === null || [...m.assignment].every(([, ps]) => ps.length === 0)) return MISSING;

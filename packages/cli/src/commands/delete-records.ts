@@ -64,7 +64,12 @@ export const deleteRecordsTool: Tool = {
     const admin = new Admin(clusterOptions(bootstrapList(a.required('bootstrap-server')), props, 'adminclient-1'));
     try {
       io.out('Executing records delete operation\n');
+      const known = await admin.listTopics({ includeInternal: true });
+      const topics = [...new Set(records.map((r) => r.topic))].filter((t) => known.includes(t));
+      const described = topics.length === 0 ? [] : await admin.describeTopics({ topics });
+      const exists = (r: { topic: string; partition: number }): boolean => described.some((d) => d.name === r.topic && d.partitions.some((p) => p.partition === r.partition));
       const results = await Promise.all(records.map(async (r) => {
+        if (!exists(r)) return `partition: ${tp(r.topic, r.partition)}\terror: UNKNOWN_TOPIC_OR_PARTITION (3): This server does not host this topic-partition.\n`;
         try {
           const [res] = await admin.deleteRecords([r]);
           return `partition: ${tp(r.topic, r.partition)}\tlow_watermark: ${res!.lowWatermark}\n`;
