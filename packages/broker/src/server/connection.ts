@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
+import { readBuffers } from '../storage/read-buffers.js';
 import { flushPendingWrites } from '../storage/segment.js';
 import type { Logger } from '../util/log.js';
 
@@ -223,7 +224,13 @@ export class Connection {
     socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
-      if (s.chunks !== null) for (const c of s.chunks) socket.write(c);
+      if (s.chunks !== null) {
+        for (const c of s.chunks) {
+          // A pooled log read goes back to its pool once the kernel has copied it (not on error).
+          if (readBuffers.isLeased(c)) socket.write(c, (err) => err == null && readBuffers.release(c));
+          else socket.write(c);
+        }
+      }
     }
     socket.uncork();
     if (this.endWhenIdle && this.slots.length === 0) {

@@ -44,6 +44,7 @@ import {
 import { StorageIoError } from './errors.js';
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
+import { readBuffers } from './read-buffers.js';
 import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.js';
 import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
 
@@ -298,45 +299,57 @@ export class FileLog extends SegmentedLog<FileSegment> {
       loc = seg.locate(offset);
     }
     if (loc === null) return EMPTY_RECORDS;
-    const parts: Buffer[] = [];
+    // Room for what can be returned: maxBytes (or the first batch), no more than the segments
+    // hold from here. Every segment's share is read into it back to back (no concatenation);
+    // only the whole batches found are kept (committed) out of the pooled region.
+    let available = seg.size - loc.position;
+    for (let j = si + 1; j < this.segs.length && available < maxBytes; j++) available += this.segs[j]!.size;
+    let room = Math.min(maxBytes, available);
+    if (minOneBatch && loc.size > room) room = loc.size;
+    if (room < 12) return EMPTY_RECORDS;
+    const out = readBuffers.reserve(room);
     let total = 0;
-    let position = loc.position;
-    for (;;) {
-      const remaining = seg.size - position;
-      if (remaining > 0) {
-        let want = Math.min(remaining, maxBytes - total);
-        if (total === 0 && minOneBatch && loc.size > want) want = loc.size;
-        if (want < 12) break;
-        const buf = Buffer.allocUnsafe(want);
-        const got = seg.readInto(buf, 0, want, position);
-        let p = 0;
-        let next = -1;
-        let stopped = false;
-        while (p + 12 <= got) {
-          const size = headerSize(buf, p);
-          if (p + size > got) break;
-          const base = headerBaseOffset(buf, p);
-          if (base >= limit) {
-            stopped = true;
-            break;
+    try {
+      let position = loc.position;
+      for (;;) {
+        const remaining = seg.size - position;
+        if (remaining > 0) {
+          const want = Math.min(remaining, room - total);
+          if (want < 12) break;
+          const got = seg.readInto(out, total, want, position);
+          const end = total + got;
+          let p = total;
+          let next = -1;
+          let stopped = false;
+          while (p + 12 <= end) {
+            const size = headerSize(out, p);
+            if (p + size > end) break;
+            const base = headerBaseOffset(out, p);
+            if (base >= limit) {
+              stopped = true;
+              break;
+            }
+            next = base + headerLastOffsetDelta(out, p) + 1;
+            p += size;
           }
-          next = base + headerLastOffsetDelta(buf, p) + 1;
-          p += size;
+          const taken = p - total;
+          if (taken > 0) {
+            total = p;
+            seg.rememberPosition(next, position + taken);
+          }
+          if (stopped || taken < remaining) break;
         }
-        if (p > 0) {
-          parts.push(p === got ? buf : buf.subarray(0, p));
-          total += p;
-          seg.rememberPosition(next, position + p);
-        }
-        if (stopped || p < remaining) break;
+        // The rest of this segment was taken (or it is empty, after compaction): go on to the next.
+        if (++si >= this.segs.length) break;
+        seg = this.segs[si]!;
+        position = 0;
       }
-      // The rest of this segment was taken (or it is empty, after compaction): go on to the next.
-      if (++si >= this.segs.length) break;
-      seg = this.segs[si]!;
-      position = 0;
+    } catch (e) {
+      readBuffers.commit(0); // the region goes back unused
+      throw e;
     }
-    if (parts.length === 0) return EMPTY_RECORDS;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+    const records = readBuffers.commit(total);
+    return records.length === 0 ? EMPTY_RECORDS : records;
   }
 
   protected forEachBatch(seg: FileSegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {

@@ -6,6 +6,7 @@
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
 import { defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
 import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type SegmentState } from './segmented-log.js';
+import { readBuffers } from './read-buffers.js';
 
 interface MemoryBatch {
   base: number;
@@ -187,7 +188,12 @@ export class MemoryLog extends SegmentedLog<MemorySegment> {
       bi = 0;
     }
     if (parts.length === 0) return EMPTY_RECORDS;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+    if (parts.length === 1) return parts[0]!;
+    // Batches of separate appends: joined in a pooled buffer (released after the socket write).
+    const out = readBuffers.reserve(total);
+    let at = 0;
+    for (const part of parts) at += part.copy(out, at);
+    return readBuffers.commit(total);
   }
 
   protected forEachBatch(seg: MemorySegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {
