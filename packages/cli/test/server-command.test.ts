@@ -21,11 +21,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function fileEngineAvailable(): Promise<boolean> {
-  const src = join(pkgRoot, '..', 'broker', 'src', 'storage', 'index.ts');
-  return existsSync(src) && readFileSync(src, 'utf8').includes('FileStorageEngine');
-}
-
 test('argument parsing: properties file, --override (both forms), -daemon ignored', () => {
   const a = parseServerArgs(['config/server.properties', '--override', 'num.partitions=3', '--override=log.dirs=/x=y', '-daemon']);
   assert.equal(a.propertiesFile, 'config/server.properties');
@@ -37,7 +32,6 @@ test('argument parsing: properties file, --override (both forms), -daemon ignore
 test('samsa server starts from server.properties, serves kafkajs, exits 0 on SIGTERM with a clean-shutdown marker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
   const port = await freePort();
-  const useFile = await fileEngineAvailable();
   const props = join(dir, 'server.properties');
   writeFileSync(props, [
     '# a Kafka-style server.properties',
@@ -51,7 +45,7 @@ test('samsa server starts from server.properties, serves kafkajs, exits 0 on SIG
     '',
   ].join('\n'));
   const entry = compiled ? [join(pkgRoot, 'dist', 'src', 'bin', 'samsa.js')] : ['-C', 'source', '--import', 'tsx', join(pkgRoot, 'src', 'bin', 'samsa.ts')];
-  const args = [...entry, 'server', props, '--override', 'auto.create.topics.enable=true', ...(useFile ? [] : ['--storage', 'memory'])];
+  const args = [...entry, 'server', props, '--override', 'auto.create.topics.enable=true'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -78,12 +72,29 @@ test('samsa server starts from server.properties, serves kafkajs, exits 0 on SIG
     const code = await exited;
     assert.equal(code, 0, stderr);
     assert.match(stderr, /shut down completed/);
-    if (useFile) {
-      assert.ok(existsSync(join(dir, 'logs', '.kafka_cleanshutdown')), 'clean shutdown marker');
-      assert.match(readFileSync(join(dir, 'logs', 'meta.properties'), 'utf8'), /node\.id=1/);
-    }
+    assert.ok(existsSync(join(dir, 'logs', '.kafka_cleanshutdown')), 'clean shutdown marker');
+    assert.match(readFileSync(join(dir, 'logs', 'meta.properties'), 'utf8'), /node\.id=1/);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with no properties file, the internal topics get one replica so a single node serves groups; the shipped config/server.properties says the same', async () => {
+  const { loadServerConfig } = await import('../src/commands/server.js');
+  const bare = loadServerConfig(parseServerArgs([]));
+  assert.equal(bare.int('offsets.topic.replication.factor'), 1);
+  assert.equal(bare.int('transaction.state.log.replication.factor'), 1);
+  const shipped = loadServerConfig(parseServerArgs([join(pkgRoot, '..', '..', 'config', 'server.properties')]));
+  assert.equal(shipped.int('offsets.topic.replication.factor'), 1);
+  assert.equal(shipped.text('log.dirs'), '/tmp/kafka-logs');
+  assert.equal(shipped.int('group.initial.rebalance.delay.ms'), 0);
+  // A properties file without the key keeps Kafka's default, as Kafka does.
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-props-'));
+  try {
+    writeFileSync(join(dir, 'p.properties'), 'num.partitions=2\n');
+    assert.equal(loadServerConfig(parseServerArgs([join(dir, 'p.properties')])).int('offsets.topic.replication.factor'), 3);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -48,8 +48,19 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
   return { propertiesFile, overrides, storage };
 }
 
+/**
+ * With no properties file, a single-node broker must serve consumer groups at once: these are
+ * the values Kafka's own quick-start config/server.properties sets (Kafka's built-in default
+ * of 3 replicas for the internal topics cannot be met by one broker).
+ */
+export const SINGLE_NODE_DEFAULTS: ReadonlyMap<string, string> = new Map([
+  ['offsets.topic.replication.factor', '1'],
+  ['transaction.state.log.replication.factor', '1'],
+  ['transaction.state.log.min.isr', '1'],
+]);
+
 export function loadServerConfig(args: ServerArgs): BrokerConfig {
-  const props = args.propertiesFile === null ? new Map<string, string>() : parseProperties(readFileSync(args.propertiesFile, 'utf8'));
+  const props = args.propertiesFile === null ? new Map(SINGLE_NODE_DEFAULTS) : parseProperties(readFileSync(args.propertiesFile, 'utf8'));
   for (const [k, v] of args.overrides) props.set(k, v);
   return new BrokerConfig(props);
 }
