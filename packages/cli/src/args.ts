@@ -198,6 +198,9 @@ export function parseArgs(spec: ToolSpec, argv: readonly string[]): ParsedArgs {
           v = next;
           i++;
         }
+        // Tutorials write comma lists with a space after the comma (`--bootstrap-server a:9092,
+        // b:9092`), which the shell splits: a value ending in ',' continues into the next word.
+        while (v.endsWith(',') && argv[i + 1] !== undefined && !isOptionToken(argv[i + 1]!)) v += argv[++i]!;
         add(d, v);
         break;
       }

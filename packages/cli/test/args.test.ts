@@ -169,3 +169,11 @@ test('producer perf stats: window and total lines in Kafka\'s format', () => {
   for (const l of out.slice(0, 4)) assert.match(l, /^1 records sent, (\d+\.\d|Infinity) records\/sec \((\d+\.\d\d|Infinity) MB\/sec\), \d\.0 ms avg latency, \d\.0 ms max latency\.$/);
   assert.match(out[4]!, /^4 records sent, (\d+\.\d{6}|Infinity) records\/sec \((\d+\.\d{2}|Infinity) MB\/sec\), 2\.50 ms avg latency, 4\.00 ms max latency, 3 ms 50th, 4 ms 95th, 4 ms 99th, 4 ms 99\.9th\.$/);
 });
+
+test('parser: a comma list split by the shell after its commas (as tutorials write it) is joined back', () => {
+  const a = parseArgs(spec, ['--bootstrap-server', 'localhost:9092,', 'localhost:9093,', 'localhost:9094', '--topic', 't']);
+  assert.equal(a.value('bootstrap-server'), 'localhost:9092,localhost:9093,localhost:9094');
+  assert.equal(a.value('topic'), 't');
+  // A value not ending in a comma takes no further words.
+  assert.throws(() => parseArgs(spec, ['--bootstrap-server', 'localhost:9092', 'localhost:9093']), UsageError);
+});
