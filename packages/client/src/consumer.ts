@@ -24,6 +24,7 @@ import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './c
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
 import { ASSIGNORS, type Assignor } from './group/assignors.js';
 import { ClassicMembership, type TopicPartitions } from './group/classic-membership.js';
+import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js';
 import { commitOffsets, COORDINATOR_ERRORS, fetchOffsets, type OffsetToCommit } from './group/coordinator.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
 
@@ -46,8 +47,10 @@ export interface ConsumerOptions extends ClusterOptions {
   isolationLevel?: 'read_uncommitted' | 'read_committed';
   /** partition.assignment.strategy, by name (default ['range', 'cooperative-sticky'] as Kafka). */
   assignors?: Array<string | Assignor>;
-  /** group.protocol: 'classic' (default) or 'consumer' (KIP-848, not implemented yet). */
+  /** group.protocol: 'classic' (default) or 'consumer' (KIP-848: the coordinator assigns). */
   groupProtocol?: 'classic' | 'consumer';
+  /** group.remote.assignor (group.protocol=consumer): 'uniform' or 'range'; default: the broker's choice. */
+  groupRemoteAssignor?: string;
 }
 
 export interface ConsumedMessage {
@@ -117,7 +120,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private readonly nodesInFlight = new Set<number>();
   private wake: (() => void) | null = null;
   private fetchError: Error | null = null;
-  private membership: ClassicMembership | null = null;
+  private membership: ClassicMembership | ConsumerProtocolMembership | null = null;
   private subscribed: string[] = [];
   private lastAutoCommit = Date.now();
   private connectedP: Promise<void> | null = null;
@@ -127,9 +130,6 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   constructor(opts: ConsumerOptions) {
     this.cluster = new Cluster(opts);
     this.groupId = opts.groupId ?? null;
-    if (opts.groupProtocol === 'consumer') {
-      throw new ClientError(ClientErrorCode.CONFIG, "group.protocol=consumer (KIP-848) is not implemented by this client yet; use 'classic'");
-    }
     this.opts = {
       autoOffsetReset: opts.autoOffsetReset ?? 'latest',
       autoCommitIntervalMs: opts.autoCommitIntervalMs ?? 5000,
@@ -147,7 +147,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         if (found === undefined) throw new ClientError(ClientErrorCode.CONFIG, `unknown assignor ${a} (known: ${Object.keys(ASSIGNORS).join(', ')})`);
         return found;
       });
-      this.membership = new ClassicMembership(
+      this.membership = new (opts.groupProtocol === 'consumer' ? ConsumerProtocolMembership : ClassicMembership)(
         this.cluster,
         {
           groupId: this.groupId,
@@ -156,6 +156,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           rebalanceTimeoutMs: opts.maxPollIntervalMs ?? 300000,
           heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 3000,
           assignors,
+          remoteAssignor: opts.groupRemoteAssignor ?? null,
         },
         {
           subscription: () => this.subscribed,
@@ -322,13 +323,14 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   async poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
     this.ensureOpen();
     await this.connect();
-    if (this.membership !== null && this.subscribed.length > 0) await this.membership.ensureActive();
+    const deadline = Date.now() + timeoutMs;
+    // The rebalance goes on in the background past the timeout; until it ends there is nothing to hand out.
+    if (this.membership !== null && this.subscribed.length > 0 && !(await this.membership.ensureActiveWithin(timeoutMs))) return [];
     if (this.autoCommit && Date.now() - this.lastAutoCommit >= this.opts.autoCommitIntervalMs) {
       this.lastAutoCommit = Date.now();
       this.commitAsync();
     }
     await this.resolvePositions([...this.states.values()]);
-    const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.fetchError !== null) {
         const e = this.fetchError;

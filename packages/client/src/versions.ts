@@ -33,7 +33,7 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.OffsetDelete, 0],
   [ApiKey.DescribeCluster, 1],
   [ApiKey.DescribeLogDirs, 4],
-  [ApiKey.ConsumerGroupHeartbeat, 0],
+  [ApiKey.ConsumerGroupHeartbeat, 1],
 ]);
 
 /** Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4). */

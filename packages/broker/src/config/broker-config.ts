@@ -106,6 +106,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('group.max.session.timeout.ms', 'int', '1800000'),
   d('group.max.size', 'int', '2147483647', { validator: atLeast(1) }),
   d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer'),
+  d('group.consumer.session.timeout.ms', 'int', '45000', { validator: atLeast(1) }),
+  d('group.consumer.heartbeat.interval.ms', 'int', '5000', { validator: atLeast(1) }),
   d('offsets.topic.num.partitions', 'int', '50', { validator: atLeast(1) }),
   d('offsets.topic.replication.factor', 'short', '3', { validator: atLeast(1) }),
   d('offsets.topic.segment.bytes', 'int', '104857600', { validator: atLeast(1) }),

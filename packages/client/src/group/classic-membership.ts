@@ -107,6 +107,8 @@ export class ClassicMembership {
   private closed = false;
   /** Set when the heartbeat finds the member fenced: partitions must be dropped. */
   private lostPending = false;
+  /** A join that failed after ensureActiveWithin stopped waiting for it: thrown by the next call. */
+  private joinFailure: unknown = null;
   readonly cooperative: boolean;
 
   constructor(private readonly cluster: Cluster, private readonly opts: MembershipOptions, private readonly listener: MembershipListener) {
@@ -141,14 +143,53 @@ export class ClassicMembership {
     return this.joining;
   }
 
+  /**
+   * As ensureActive, waiting at most `timeoutMs` (Kafka's poll(timeout) semantics): the join
+   * goes on in the background. A consumer whose poll waited for the whole rebalance would not
+   * poll again meanwhile, and in a loop polling several consumers in turn a parked JoinGroup
+   * would keep the others from ever rejoining. True once the member has its assignment.
+   */
+  async ensureActiveWithin(timeoutMs: number): Promise<boolean> {
+    if (this.joinFailure !== null) {
+      const err = this.joinFailure;
+      this.joinFailure = null;
+      throw err;
+    }
+    if (!this.needsRejoin) return true;
+    const joining = this.ensureActive();
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve(false);
+      }, Math.max(0, timeoutMs));
+    });
+    joining.catch((err: unknown) => {
+      if (timedOut && !(err instanceof ClosedError)) this.joinFailure = err;
+    });
+    try {
+      return await Promise.race([joining.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The member is no longer in the group (expired, fenced, generation gone): another member
+   * may own its partitions already, so they are lost, not revoked (no commit), and are not
+   * claimed in ownedPartitions of the next JoinGroup (KIP-429).
+   */
+  private dropLost(): void {
+    this.lostPending = false;
+    const lost = this.assigned;
+    this.assigned = new Map();
+    if (size(lost) > 0) this.listener.onLost(lost);
+  }
+
   private async joinLoop(): Promise<void> {
     this.stopHeartbeat();
-    if (this.lostPending) {
-      this.lostPending = false;
-      const lost = this.assigned;
-      this.assigned = new Map();
-      if (size(lost) > 0) this.listener.onLost(lost);
-    }
+    if (this.lostPending) this.dropLost();
     if (!this.cooperative && size(this.assigned) > 0) {
       const revoked = this.assigned;
       this.assigned = new Map();
@@ -164,9 +205,11 @@ export class ClassicMembership {
         this.rejoinNeeded = true;
         const code = err instanceof KafkaError ? err.code : null;
         if (code !== null && COORDINATOR_ERRORS.has(code)) this.markCoordinatorDead();
-        if (code === 25 /* UNKNOWN_MEMBER_ID */ || code === 22 /* ILLEGAL_GENERATION */) {
+        if (code === 25 /* UNKNOWN_MEMBER_ID */ || code === 22 /* ILLEGAL_GENERATION */ || code === 82 /* FENCED_INSTANCE_ID */) {
           this.memberId = code === 25 ? '' : this.memberId;
           this.generationId = -1;
+          this.dropLost();
+          if (code === 82) throw err; // another instance took this static member's place: fatal, as Kafka
           continue;
         }
         if (code === 27 /* REBALANCE_IN_PROGRESS */ || code === 79 /* MEMBER_ID_REQUIRED */) continue;
@@ -256,14 +299,25 @@ export class ClassicMembership {
     const result = assignor.assign(subs, counts);
     if (assignor.cooperative) {
       // A partition moving from one member to another is withheld this round: its owner
-      // revokes it first (the owner is whoever listed it in ownedPartitions).
-      const ownerOf = new Map<string, string>();
-      for (const s of subs) for (const tp of s.ownedPartitions) for (const p of tp.partitions) ownerOf.set(`${tp.topic}\u0000${p}`, s.memberId);
+      // revokes it first. Every member listing it in ownedPartitions counts as an owner (even
+      // with a stale generation), so a partition is never handed to one member while another
+      // may still hold it.
+      const ownersOf = new Map<string, Set<string>>();
+      for (const s of subs) {
+        for (const tp of s.ownedPartitions) {
+          for (const p of tp.partitions) {
+            const k = `${tp.topic}\u0000${p}`;
+            let owners = ownersOf.get(k);
+            if (owners === undefined) ownersOf.set(k, (owners = new Set()));
+            owners.add(s.memberId);
+          }
+        }
+      }
       for (const [member, byTopic] of result) {
         for (const [t, ps] of byTopic) {
           byTopic.set(t, ps.filter((p) => {
-            const o = ownerOf.get(`${t}\u0000${p}`);
-            return o === undefined || o === member;
+            const owners = ownersOf.get(`${t}\u0000${p}`);
+            return owners === undefined || (owners.size === 1 && owners.has(member));
           }));
         }
       }
@@ -275,7 +329,9 @@ export class ClassicMembership {
     this.stopHeartbeat();
     const chain = ++this.heartbeatChain;
     const beat = async (): Promise<void> => {
-      if (this.closed || this.needsRejoin || this.joining !== null) return;
+      // Beats go on while a rejoin is pending but not yet sent (as Kafka's heartbeat thread):
+      // the coordinator waits for the JoinGroup and must not expire the member meanwhile.
+      if (this.closed || this.lostPending || this.joining !== null) return;
       const generation = this.generationId;
       try {
         const conn = await this.coordinatorConnection();
