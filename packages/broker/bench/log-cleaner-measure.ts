@@ -1,4 +1,4 @@
-// Measurements, not a test: `node -C source --import tsx packages/broker/test/storage/log-cleaner-measure.ts`
+// Measurements, not a test: `node -C source --import tsx packages/broker/bench/log-cleaner-measure.ts`
 // The broker-side cleaner over a real file log: time per background step (map/clean steps and
 // the synchronous swap), event-loop delay while it runs, throughput.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { CompressionType } from '@samsa/protocol/records';
-import { FileStorageEngine } from '../../src/storage/file-engine.js';
-import { LogCleaner } from '../../src/storage/log-cleaner.js';
-import { FakeClock } from '../../src/util/clock.js';
-import { createLogger } from '../../src/util/log.js';
-import { buildLog, type Put } from './cleaner-helpers.js';
-import { defaultLogConfig } from './conformance.js';
+import { FileStorageEngine } from '../src/storage/file-engine.js';
+import { LogCleaner } from '../src/storage/log-cleaner.js';
+import { FakeClock } from '../src/util/clock.js';
+import { createLogger } from '../src/util/log.js';
+import { buildLog, type Put } from '../test/storage/cleaner-helpers.js';
+import { defaultLogConfig } from '../test/storage/conformance.js';
 
 const BATCHES = 2000;
 const PER_BATCH = 50;

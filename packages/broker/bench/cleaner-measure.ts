@@ -1,10 +1,10 @@
-// Measurements, not a test: `node -C source --import tsx packages/broker/test/storage/cleaner-measure.ts`
+// Measurements, not a test: `node -C source --import tsx packages/broker/bench/cleaner-measure.ts`
 // (producer-state hot path cost per batch; cleaner throughput and longest background step).
 import { performance } from 'node:perf_hooks';
 import { CompressionType } from '@samsa/protocol/records';
-import { ProducerStateManager } from '../../src/storage/producer-state.js';
-import { buildOffsetMap, cleanBatches, OffsetMap, runInBackground } from '../../src/storage/cleaner.js';
-import { buildLog, type Put } from './cleaner-helpers.js';
+import { ProducerStateManager } from '../src/storage/producer-state.js';
+import { buildOffsetMap, cleanBatches, OffsetMap, runInBackground } from '../src/storage/cleaner.js';
+import { buildLog, type Put } from '../test/storage/cleaner-helpers.js';
 
 // 1. hot path: checkAndPrepare + onAppended per batch
 {
