@@ -81,7 +81,8 @@ export function decodeAssignment(buf: Buffer): TopicPartitions {
   return out;
 }
 
-function diff(a: TopicPartitions, b: TopicPartitions): TopicPartitions {
+/** The partitions of `a` that are not in `b` (what a new assignment revokes or adds). */
+export function diff(a: TopicPartitions, b: TopicPartitions): TopicPartitions {
   const out: TopicPartitions = new Map();
   for (const [t, ps] of a) {
     const other = new Set(b.get(t) ?? []);

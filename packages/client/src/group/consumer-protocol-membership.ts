@@ -14,7 +14,7 @@ import { apiByName, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartb
 import type { Cluster } from '../cluster.js';
 import type { Connection } from '../connection.js';
 import { ClientError, ClosedError, isRetriable } from '../errors.js';
-import type { MembershipListener, MembershipOptions, TopicPartitions } from './classic-membership.js';
+import { diff, type MembershipListener, type MembershipOptions, type TopicPartitions } from './classic-membership.js';
 import { COORDINATOR_ERRORS, findCoordinator } from './coordinator.js';
 
 export interface ConsumerProtocolOptions extends MembershipOptions {
@@ -36,16 +36,6 @@ function newMemberId(): string {
 }
 
 type ById = Map<string, number[]>;
-
-function diff(a: TopicPartitions, b: TopicPartitions): TopicPartitions {
-  const out: TopicPartitions = new Map();
-  for (const [t, ps] of a) {
-    const other = new Set(b.get(t) ?? []);
-    const rest = ps.filter((p) => !other.has(p));
-    if (rest.length > 0) out.set(t, rest);
-  }
-  return out;
-}
 
 const size = (a: TopicPartitions | ById): number => [...a.values()].reduce((n, ps) => n + ps.length, 0);
 
