@@ -241,7 +241,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
       } else {
         parts.set(key, {
           topic: r.topic, topicId: r.topicId, partition: r.partition, fetchOffset: r.fetchOffset, partitionMaxBytes: r.partitionMaxBytes,
-          logStartOffset: -1n, currentLeaderEpoch: r.currentLeaderEpoch, lastHighWatermark: -2n, lastLastStableOffset: -2n, lastLogStartOffset: -2n,
+          currentLeaderEpoch: r.currentLeaderEpoch, lastHighWatermark: -2n, lastLastStableOffset: -2n, lastLogStartOffset: -2n,
         });
       }
     }

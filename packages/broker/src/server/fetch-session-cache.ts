@@ -16,7 +16,6 @@ export interface SessionPartition {
   partition: number;
   fetchOffset: bigint;
   partitionMaxBytes: number;
-  logStartOffset: bigint;
   currentLeaderEpoch: number;
   /** What the last response told the client, to decide whether this one must mention it. */
   lastHighWatermark: bigint;

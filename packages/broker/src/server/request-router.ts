@@ -87,9 +87,8 @@ export class RequestRouter implements Dispatcher {
     if (res !== NO_RESPONSE) {
       const w = new Writer(256);
       api.encodeResponse(w, version, res);
-      // The ApiVersions response header is always v0, whatever the body version (COMPAT trap 1).
-      const headerVersion = api.apiKey === ApiKey.ApiVersions ? 0 : api.responseHeaderVersion(version);
-      out = frameResponse(correlationId, headerVersion, w.chunks());
+      // The api table already answers v0 for ApiVersions whatever the body version (COMPAT trap 1).
+      out = frameResponse(correlationId, api.responseHeaderVersion(version), w.chunks());
     }
     if (requestChannel.hasSubscribers) {
       const ev: RequestEvent = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reader } from '../src/primitives/reader.js';
-import { Writer } from '../src/primitives/writer.js';
+import { Reader } from '../../src/primitives/reader.js';
+import { Writer } from '../../src/primitives/writer.js';
 test('varint round trip', () => {
   const w = new Writer();
   w.varint(-300).uvarint(2 ** 32 - 1).varlong(-(2n ** 63n)).varlongNumber(-123456789012);
