@@ -13,7 +13,7 @@
  * that records the batch run without yielding, so two retries of one batch cannot both pass.
  */
 import { ErrorCode, KafkaError } from '@samsa/protocol';
-import { batchBaseSequence, batchProducerId } from '@samsa/protocol/records';
+import { batchProducerId } from '@samsa/protocol/records';
 import type { BrokerServices, PartitionAppendHook } from '../handlers/types.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { AppendInfo, LogObserver, PartitionLog } from '../storage/partition-log.js';
@@ -108,12 +108,11 @@ export class ProducerManager implements PartitionAppendHook {
   beforeAppend(log: PartitionLog, batch: Buffer, _ctx: { transactionalId: string | null }): AppendInfo | null {
     const producerId = batchProducerId(batch);
     if (producerId < 0n) return null; // not an idempotent producer
-    const baseSequence = batchBaseSequence(batch);
-    if (baseSequence < 0) {
-      // Kafka's LogValidator: an idempotent batch must carry a sequence.
-      throw new KafkaError(ErrorCode.INVALID_RECORD, `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
-    }
     const h = producerBatchHeaderOf(batch);
+    if (h.baseSequence < 0) {
+      // Kafka's LogValidator: an idempotent batch must carry a sequence.
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `Invalid sequence number ${h.baseSequence} in record batch with producerId ${producerId}`);
+    }
     const result = this.stateOf(log).checkAndPrepare(h);
     if (result.kind === 'append') return null; // the log observer records the batch once appended
     // A retry of a batch already in the log: the original offsets, nothing written (as

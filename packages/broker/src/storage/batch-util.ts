@@ -17,8 +17,10 @@ import {
   BATCH_LOG_OVERHEAD,
   BATCH_MAGIC,
   BATCH_MAX_TIMESTAMP,
-  BATCH_PARTITION_LEADER_EPOCH,
   BATCH_RECORD_COUNT,
+  batchLastOffsetDelta,
+  batchPartitionLeaderEpoch,
+  batchSize,
   crc32c,
   decompressSync,
   type CompressionType,
@@ -42,10 +44,11 @@ export function writeInt64(buf: Buffer, value: number, pos: number): void {
 }
 
 export const headerBaseOffset = (buf: Buffer, pos: number): number => readInt64(buf, pos + BATCH_BASE_OFFSET);
-export const headerSize = (buf: Buffer, pos: number): number => BATCH_LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH);
-export const headerLastOffsetDelta = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + BATCH_LAST_OFFSET_DELTA);
 export const headerMaxTimestamp = (buf: Buffer, pos: number): number => readInt64(buf, pos + BATCH_MAX_TIMESTAMP);
-export const headerLeaderEpoch = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + BATCH_PARTITION_LEADER_EPOCH);
+// int32 fields: the protocol's accessors already return numbers.
+export const headerSize = batchSize;
+export const headerLastOffsetDelta = batchLastOffsetDelta;
+export const headerLeaderEpoch = batchPartitionLeaderEpoch;
 
 /** Summary of the batches of one append, from a single pass over their headers. */
 export interface AppendScan {

@@ -48,7 +48,6 @@ import {
 } from '@samsa/protocol/records';
 
 export const NUM_BATCHES_TO_RETAIN = 5;
-export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 const INT32_MAX = 0x7fffffff;
 const NO_PRODUCER_ID = -1n;
 const NO_PRODUCER_EPOCH = -1;
@@ -496,11 +495,6 @@ export function listSnapshots(dir: string): Array<{ offset: bigint; file: string
 /** Deletes snapshots with offset > `offset` (after a log truncation). */
 export function deleteSnapshotsAfter(dir: string, offset: bigint): void {
   for (const s of listSnapshots(dir)) if (s.offset > offset) rmSync(join(dir, s.file), { force: true });
-}
-
-/** Deletes snapshots with offset < `offset` (their segments were deleted). */
-export function deleteSnapshotsBefore(dir: string, offset: bigint): void {
-  for (const s of listSnapshots(dir)) if (s.offset < offset) rmSync(join(dir, s.file), { force: true });
 }
 
 export function encodeSnapshot(entries: ProducerStateEntry[]): Buffer {

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, decodeRecordBatches, encodeRecordBatch } from '@samsa/protocol/records';
 import { FakeClock, startBroker, type TestBroker } from '../../src/testkit/index.js';
@@ -12,16 +11,6 @@ import { PRODUCER_ID_BLOCK_KEY, ProducerIdManager, decodeBlock } from '../../src
 import { listSnapshots } from '../../src/storage/producer-state.js';
 import { producerManagerOf } from '../../src/producer/producer-manager.js';
 import { WireClient } from '../testkit/wire-client.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The file engine is being written in parallel; its tests skip until it is exported. */
-function fileEngineAvailable(): boolean {
-  for (const p of [join(here, '..', '..', 'src', 'storage', 'index.ts'), join(here, '..', '..', 'src', 'storage', 'index.js')]) {
-    if (existsSync(p) && readFileSync(p, 'utf8').includes('FileStorageEngine')) return true;
-  }
-  return false;
-}
 
 interface IdemBatch { producerId: bigint; epoch: number; seq: number; values: string[]; now?: number }
 
@@ -219,7 +208,7 @@ test('DescribeProducers lists the active producers per partition; expiry runs on
   }, { clock, config: { 'producer.id.expiration.ms': '60000', 'producer.id.expiration.check.interval.ms': '10000' } });
 });
 
-test('file storage: producer ids and producer state survive a restart', { skip: !fileEngineAvailable() && 'file engine not available yet' }, async () => {
+test('file storage: producer ids and producer state survive a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-idem-restart-'));
   try {
     const ids = new Set<bigint>();
