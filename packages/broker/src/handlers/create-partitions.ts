@@ -9,6 +9,7 @@ import { ApiKey, ErrorCode, type CreatePartitionsRequest, type CreatePartitionsR
 import { TopicOperationError } from '../metadata/errors.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { mapError } from '../server/error-mapping.js';
+import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type TopicResult = CreatePartitionsResponse['results'][number];
@@ -59,16 +60,11 @@ async function createFor(broker: BrokerServices, topic: PartitionsTopic, validat
 }
 
 async function handle(ctx: RequestContext, req: CreatePartitionsRequest, _version: number): Promise<CreatePartitionsResponse> {
-  const counts = new Map<string, number>();
-  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-  const results: TopicResult[] = [];
-  const seen = new Set<string>();
-  for (const t of req.topics) {
-    if (seen.has(t.name)) continue;
-    seen.add(t.name);
-    if (counts.get(t.name)! > 1) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
-    else results.push(await createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0));
-  }
+  const results = await perDistinctName(
+    req.topics,
+    (name): TopicResult => ({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' }),
+    (t) => createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0),
+  );
   return { throttleTimeMs: 0, results };
 }
 

@@ -11,6 +11,7 @@ import { TopicConfig } from '../config/topic-config.js';
 import type { TopicImage } from '../metadata/image.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import { mapError } from '../server/error-mapping.js';
+import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type TopicResult = CreateTopicsResponse['topics'][number];
@@ -62,17 +63,12 @@ async function handle(ctx: RequestContext, req: CreateTopicsRequest, version: nu
   const broker = ctx.broker;
   const validateOnly = version >= 1 && req.validateOnly === true;
   const timedOut = req.timeoutMs <= 0;
-  const counts = new Map<string, number>();
-  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-  const results: TopicResult[] = [];
-  const seen = new Set<string>();
   // Sequential: a later topic in the same request sees the earlier ones (collision checks).
-  for (const t of req.topics) {
-    if (seen.has(t.name)) continue;
-    seen.add(t.name);
-    if (counts.get(t.name)! > 1) results.push(errorResult(t.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
-    else results.push(await createOne(broker, t, validateOnly, timedOut));
-  }
+  const results = await perDistinctName(
+    req.topics,
+    (name) => errorResult(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'),
+    (t) => createOne(broker, t, validateOnly, timedOut),
+  );
   if (version < 5) for (const r of results) r.configs = null;
   return { throttleTimeMs: 0, topics: results };
 }

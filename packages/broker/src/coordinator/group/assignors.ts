@@ -36,12 +36,6 @@ function add(a: MemberAssignment, topic: string, p: number): void {
   s.add(p);
 }
 
-function count(a: MemberAssignment): number {
-  let n = 0;
-  for (const s of a.values()) n += s.size;
-  return n;
-}
-
 function sortedTopicPartitions(topics: ReadonlyMap<string, number>, wanted: (t: string) => boolean): TP[] {
   const out: TP[] = [];
   for (const t of [...topics.keys()].sort()) if (wanted(t)) for (let p = 0; p < topics.get(t)!; p++) out.push([t, p]);
@@ -142,7 +136,3 @@ export const rangeAssignor: ServerAssignor = {
 };
 
 export const ASSIGNORS: ReadonlyMap<string, ServerAssignor> = new Map([uniformAssignor, rangeAssignor].map((a) => [a.name, a]));
-
-export function assignmentSize(a: MemberAssignment): number {
-  return count(a);
-}

@@ -9,13 +9,14 @@ import type { BrokerConfig } from '../../config/broker-config.js';
 import { TopicOperationError } from '../../metadata/errors.js';
 import type { MetadataImage } from '../../metadata/image.js';
 import type { TopicManager } from '../../metadata/topic-manager.js';
+import { GROUP_METADATA_TOPIC } from '../../metadata/topic-name.js';
 import type { PartitionRegistry } from '../../server/partition-registry.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { PartitionLogWriter } from '../runtime.js';
 import type { TopicView } from './consumer-group-manager.js';
 import { groupConfigFrom } from './group-config.js';
-import { GROUP_METADATA_TOPIC_NAME, GroupCoordinator } from './group-coordinator.js';
+import { GroupCoordinator } from './group-coordinator.js';
 
 export interface GroupCoordinatorHost {
   readonly config: BrokerConfig;
@@ -37,7 +38,7 @@ export class BrokerGroupCoordinator {
   constructor(private readonly host: GroupCoordinatorHost) {
     this.log = host.log.child('org.apache.kafka.coordinator.group.GroupCoordinatorService');
     const writer = new PartitionLogWriter((p) => {
-      const hosted = host.partitions.topic(GROUP_METADATA_TOPIC_NAME);
+      const hosted = host.partitions.topic(GROUP_METADATA_TOPIC);
       const log = hosted?.logs[p];
       if (hosted === undefined || log === undefined) return undefined;
       return { log, leaderEpoch: hosted.image.partitions[p]?.leaderEpoch ?? 0 };
@@ -56,7 +57,7 @@ export class BrokerGroupCoordinator {
   start(): void {
     this.unsubscribe = this.host.topics.onChange((image, delta) => {
       this.reconcile(image);
-      this.coordinator.onTopicsDeleted(delta.deletedTopics.map((t) => t.name).filter((n) => n !== GROUP_METADATA_TOPIC_NAME));
+      this.coordinator.onTopicsDeleted(delta.deletedTopics.map((t) => t.name).filter((n) => n !== GROUP_METADATA_TOPIC));
     });
     this.reconcile(this.host.topics.image);
   }
@@ -69,13 +70,13 @@ export class BrokerGroupCoordinator {
   }
 
   private reconcile(image: MetadataImage): void {
-    const topic = image.topic(GROUP_METADATA_TOPIC_NAME);
+    const topic = image.topic(GROUP_METADATA_TOPIC);
     const led = new Map<number, number>();
     if (topic !== undefined) {
       // An existing topic decides the partition count (it may predate a config change), as in Kafka.
       this.coordinator.numPartitions = topic.partitions.length;
       for (const p of topic.partitions) {
-        if (p.leader === this.host.nodeId && this.host.partitions.get(GROUP_METADATA_TOPIC_NAME, p.partition) !== undefined) led.set(p.partition, p.leaderEpoch);
+        if (p.leader === this.host.nodeId && this.host.partitions.get(GROUP_METADATA_TOPIC, p.partition) !== undefined) led.set(p.partition, p.leaderEpoch);
       }
     }
     for (const p of [...this.loadedEpochs.keys()]) {
@@ -87,7 +88,7 @@ export class BrokerGroupCoordinator {
     for (const [p, epoch] of led) {
       if (this.loadedEpochs.get(p) === epoch) continue;
       this.loadedEpochs.set(p, epoch);
-      this.coordinator.loadPartition(p, epoch).catch((e: unknown) => this.log.error(`Failed to load ${GROUP_METADATA_TOPIC_NAME}-${p}`, e));
+      this.coordinator.loadPartition(p, epoch).catch((e: unknown) => this.log.error(`Failed to load ${GROUP_METADATA_TOPIC}-${p}`, e));
     }
   }
 
@@ -97,11 +98,11 @@ export class BrokerGroupCoordinator {
    * (e.g. offsets.topic.replication.factor larger than the number of brokers, as in Kafka).
    */
   ensureTopic(): Promise<number> {
-    if (this.host.topics.image.topic(GROUP_METADATA_TOPIC_NAME) !== undefined) return Promise.resolve(ErrorCode.NONE);
+    if (this.host.topics.image.topic(GROUP_METADATA_TOPIC) !== undefined) return Promise.resolve(ErrorCode.NONE);
     if (this.creating !== null) return this.creating;
     const config = this.host.config;
     this.creating = this.host.topics.createTopic({
-      name: GROUP_METADATA_TOPIC_NAME,
+      name: GROUP_METADATA_TOPIC,
       numPartitions: config.int('offsets.topic.num.partitions'),
       replicationFactor: config.int('offsets.topic.replication.factor'),
       configs: {
@@ -111,12 +112,12 @@ export class BrokerGroupCoordinator {
       },
     }).then(
       (t) => {
-        this.log.info(`Created internal topic ${GROUP_METADATA_TOPIC_NAME} with ${t.partitions.length} partitions`);
+        this.log.info(`Created internal topic ${GROUP_METADATA_TOPIC} with ${t.partitions.length} partitions`);
         return ErrorCode.NONE;
       },
       (e: unknown) => {
         if (e instanceof TopicOperationError && e.errorName === 'TOPIC_ALREADY_EXISTS') return ErrorCode.NONE;
-        this.log.warn(`Cannot create ${GROUP_METADATA_TOPIC_NAME}: ${(e as Error).message}`);
+        this.log.warn(`Cannot create ${GROUP_METADATA_TOPIC}: ${(e as Error).message}`);
         return ErrorCode.COORDINATOR_NOT_AVAILABLE;
       },
     ).finally(() => {
@@ -127,7 +128,7 @@ export class BrokerGroupCoordinator {
 
   /** The node leading a group's partition, or null when the topic or partition is not there yet. */
   coordinatorNodeFor(groupId: string): number | null {
-    const topic = this.host.topics.image.topic(GROUP_METADATA_TOPIC_NAME);
+    const topic = this.host.topics.image.topic(GROUP_METADATA_TOPIC);
     const p = topic?.partitions[this.coordinator.partitionFor(groupId)];
     return p === undefined || p.leader < 0 ? null : p.leader;
   }

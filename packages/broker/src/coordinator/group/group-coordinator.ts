@@ -23,8 +23,6 @@ import { GroupCoordinatorShard } from './group-coordinator-shard.js';
 import { appendErrorToResponseError, type RequestInfo } from './group-metadata-manager.js';
 import type { FetchedOffset } from './offset-metadata-manager.js';
 
-export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
-
 export interface GroupCoordinatorOptions {
   clock: Clock;
   config: GroupCoordinatorConfig;

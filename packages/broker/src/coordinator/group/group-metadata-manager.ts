@@ -445,13 +445,8 @@ export class GroupMetadataManager {
   }
 
   private validateSync(group: ClassicGroup, req: SyncGroupRequest): number {
-    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    try {
-      group.validateMember(req.memberId, req.groupInstanceId);
-    } catch (e) {
-      return (e as KafkaError).code;
-    }
-    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    const code = validateGenerationMember(group, req.memberId, req.groupInstanceId, req.generationId);
+    if (code !== ErrorCode.NONE) return code;
     if (inconsistent(req.protocolType, group.protocolType) || inconsistent(req.protocolName, group.protocolName)) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     return ErrorCode.NONE;
   }
@@ -467,13 +462,8 @@ export class GroupMetadataManager {
   heartbeat(req: HeartbeatRequest): number {
     const group = this.groups.get(req.groupId);
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    try {
-      group.validateMember(req.memberId, req.groupInstanceId);
-    } catch (e) {
-      return (e as KafkaError).code;
-    }
-    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    const code = validateGenerationMember(group, req.memberId, req.groupInstanceId, req.generationId);
+    if (code !== ErrorCode.NONE) return code;
     switch (group.state) {
       case 'Empty':
         return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -702,6 +692,17 @@ export class GroupMetadataManager {
     }
     return out;
   }
+}
+
+/** The checks SyncGroup and Heartbeat share: a live group, a known member, the current generation. */
+function validateGenerationMember(group: ClassicGroup, memberId: string, instanceId: string | null | undefined, generationId: number): number {
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  try {
+    group.validateMember(memberId, instanceId);
+  } catch (e) {
+    return (e as KafkaError).code;
+  }
+  return generationId !== group.generationId ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.NONE;
 }
 
 function inconsistent(requested: string | null | undefined, current: string | null): boolean {
