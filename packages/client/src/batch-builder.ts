@@ -1,19 +1,32 @@
 /**
  * Builds one RecordBatch v2 incrementally: each record is encoded into the batch buffer as it
  * is appended (so batch.size is exact and closing costs one CRC, plus compression if any).
- * The header (61 bytes) is filled in by close().
+ * The header (61 bytes) is filled in by close(). Not encodeRecordBatch: that sizes and writes
+ * a finished record list in one go, so the producer would learn batch.size only at the end.
  */
+import { varintSize } from '@samsa/protocol';
 import {
+  BATCH_ATTRIBUTES,
+  BATCH_BASE_OFFSET,
+  BATCH_BASE_SEQUENCE,
+  BATCH_BASE_TIMESTAMP,
+  BATCH_CRC,
   BATCH_HEADER_SIZE,
+  BATCH_LAST_OFFSET_DELTA,
+  BATCH_LENGTH,
+  BATCH_LOG_OVERHEAD,
+  BATCH_MAGIC,
+  BATCH_MAX_TIMESTAMP,
+  BATCH_PARTITION_LEADER_EPOCH,
+  BATCH_PRODUCER_EPOCH,
+  BATCH_PRODUCER_ID,
+  BATCH_RECORD_COUNT,
   CompressionType,
+  NO_PARTITION_LEADER_EPOCH,
+  RECORD_BATCH_MAGIC,
   compress,
   crc32c,
-  type RecordHeader,
 } from '@samsa/protocol/records';
-
-function uvarintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
-}
 
 /** Zigzag size for a safe integer (timestamp deltas can exceed int32). */
 function varlongSize(v: number): number {
@@ -46,8 +59,6 @@ function writeVarint(buf: Buffer, pos: number, v: number): number {
   return pos;
 }
 
-const varintSize = (v: number): number => uvarintSize(((v << 1) ^ (v >> 31)) >>> 0);
-
 export interface HeaderInput {
   key: string;
   value: Buffer | null;
@@ -55,6 +66,12 @@ export interface HeaderInput {
 
 /** Encoded size of a record at the given deltas (length prefix included). */
 export function recordSize(offsetDelta: number, timestampDelta: number, key: Buffer | null, value: Buffer | null, headers: readonly HeaderInput[] | undefined): number {
+  const body = recordBodySize(offsetDelta, timestampDelta, key, value, headers);
+  return varintSize(body) + body;
+}
+
+/** Size of a record's body (after its length prefix). */
+function recordBodySize(offsetDelta: number, timestampDelta: number, key: Buffer | null, value: Buffer | null, headers: readonly HeaderInput[] | undefined): number {
   let body = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta);
   body += key === null ? 1 : varintSize(key.length) + key.length;
   body += value === null ? 1 : varintSize(value.length) + value.length;
@@ -65,7 +82,7 @@ export function recordSize(offsetDelta: number, timestampDelta: number, key: Buf
     const kl = Buffer.byteLength(h.key, 'utf8');
     body += varintSize(kl) + kl + (h.value === null ? 1 : varintSize(h.value.length) + h.value.length);
   }
-  return varintSize(body) + body;
+  return body;
 }
 
 export class BatchBuilder {
@@ -97,7 +114,8 @@ export class BatchBuilder {
     }
     const tsDelta = timestamp - this.baseTimestamp;
     const offsetDelta = this.count;
-    const total = recordSize(offsetDelta, tsDelta, key, value, headers);
+    const body = recordBodySize(offsetDelta, tsDelta, key, value, headers);
+    const total = varintSize(body) + body;
     if (this.pos + total > this.buf.length) {
       if (this.count > 0) return -1;
       const bigger = Buffer.allocUnsafe(this.pos + total);
@@ -105,7 +123,7 @@ export class BatchBuilder {
       this.buf = bigger;
     }
     const buf = this.buf;
-    let p = writeVarint(buf, this.pos, bodySizeFromTotal(total));
+    let p = writeVarint(buf, this.pos, body);
     buf[p++] = 0; // attributes
     p = writeVarlong(buf, p, tsDelta);
     p = writeVarint(buf, p, offsetDelta);
@@ -156,39 +174,30 @@ export class BatchBuilder {
       out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + compressed.length);
       compressed.copy(out, BATCH_HEADER_SIZE);
     }
-    out.writeBigInt64BE(0n, 0); // baseOffset
-    out.writeInt32BE(out.length - 12, 8); // batchLength
-    out.writeInt32BE(-1, 12); // partitionLeaderEpoch
-    out.writeInt8(2, 16); // magic
-    out.writeInt16BE(compression, 21); // attributes: codec, CreateTime, not transactional
-    out.writeInt32BE(this.count - 1, 23); // lastOffsetDelta
-    out.writeBigInt64BE(BigInt(this.baseTimestamp), 27);
-    out.writeBigInt64BE(BigInt(this.maxTimestamp), 35);
+    out.writeBigInt64BE(0n, BATCH_BASE_OFFSET);
+    out.writeInt32BE(out.length - BATCH_LOG_OVERHEAD, BATCH_LENGTH);
+    out.writeInt32BE(NO_PARTITION_LEADER_EPOCH, BATCH_PARTITION_LEADER_EPOCH);
+    out.writeInt8(RECORD_BATCH_MAGIC, BATCH_MAGIC);
+    out.writeInt16BE(compression, BATCH_ATTRIBUTES); // codec, CreateTime, not transactional
+    out.writeInt32BE(this.count - 1, BATCH_LAST_OFFSET_DELTA);
+    out.writeBigInt64BE(BigInt(this.baseTimestamp), BATCH_BASE_TIMESTAMP);
+    out.writeBigInt64BE(BigInt(this.maxTimestamp), BATCH_MAX_TIMESTAMP);
     stampProducer(out, producerId, producerEpoch, baseSequence);
-    out.writeInt32BE(this.count, 57);
-    out.writeUInt32BE(crc32c(out.subarray(21)), 17);
+    out.writeInt32BE(this.count, BATCH_RECORD_COUNT);
+    out.writeUInt32BE(crc32c(out.subarray(BATCH_ATTRIBUTES)), BATCH_CRC);
     return out;
   }
 }
 
 /** Writes producer id, epoch and base sequence (no CRC update). */
 function stampProducer(buf: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
-  buf.writeBigInt64BE(producerId, 43);
-  buf.writeInt16BE(producerEpoch, 51);
-  buf.writeInt32BE(baseSequence, 53);
+  buf.writeBigInt64BE(producerId, BATCH_PRODUCER_ID);
+  buf.writeInt16BE(producerEpoch, BATCH_PRODUCER_EPOCH);
+  buf.writeInt32BE(baseSequence, BATCH_BASE_SEQUENCE);
 }
 
 /** Re-stamps a closed batch with a new producer epoch / sequence (KIP-360 epoch bump) and its CRC. */
 export function restampBatch(buf: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
   stampProducer(buf, producerId, producerEpoch, baseSequence);
-  buf.writeUInt32BE(crc32c(buf.subarray(21)), 17);
-}
-
-function bodySizeFromTotal(total: number): number {
-  // total = varintSize(body) + body; varint sizes are 1..5, try each.
-  for (let n = 1; n <= 5; n++) {
-    const body = total - n;
-    if (varintSize(body) === n) return body;
-  }
-  throw new Error(`bad record size ${total}`);
+  buf.writeUInt32BE(crc32c(buf.subarray(BATCH_ATTRIBUTES)), BATCH_CRC);
 }

@@ -238,20 +238,18 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   }
 
   seekToBeginning(tps: Array<{ topic: string; partition: number }>): void {
-    for (const tp of tps) {
-      const s = this.stateOf(tp.topic, tp.partition);
-      s.position = null;
-      s.resetTo = 'earliest';
-      s.epoch++;
-      s.busy = false;
-    }
+    this.resetPositions(tps, 'earliest');
   }
 
   seekToEnd(tps: Array<{ topic: string; partition: number }>): void {
+    this.resetPositions(tps, 'latest');
+  }
+
+  private resetPositions(tps: Array<{ topic: string; partition: number }>, to: 'earliest' | 'latest'): void {
     for (const tp of tps) {
       const s = this.stateOf(tp.topic, tp.partition);
       s.position = null;
-      s.resetTo = 'latest';
+      s.resetTo = to;
       s.epoch++;
       s.busy = false;
     }

@@ -5,7 +5,7 @@
  * 3+) stamps producer id, epoch and per-partition sequences; retries keep order by resending a
  * partition's batches one at a time, in sequence order, until the first succeeds.
  */
-import { apiByName, CompressionType, KafkaError } from '@samsa/protocol';
+import { apiByName, BATCH_HEADER_SIZE, CompressionType, KafkaError } from '@samsa/protocol';
 import { BatchBuilder, recordSize, restampBatch, type HeaderInput } from './batch-builder.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
@@ -368,7 +368,7 @@ export class Producer {
     if (size < 0) {
       if (s.open !== null) this.closeOpen(s);
       const est = recordSize(0, 0, key, value, headers);
-      if (est + 61 > this.maxRequestSize) throw new ClientError(ClientErrorCode.RECORD_TOO_LARGE, `record of ${est} bytes exceeds max.request.size ${this.maxRequestSize}`);
+      if (est + BATCH_HEADER_SIZE > this.maxRequestSize) throw new ClientError(ClientErrorCode.RECORD_TOO_LARGE, `record of ${est} bytes exceeds max.request.size ${this.maxRequestSize}`);
       s.open = { builder: new BatchBuilder(this.batchSize, now), waiters: [], deadline: now + this.lingerMs, closing: false };
       size = s.open.builder.append(timestamp, key, value, headers);
       this.armLinger(s.open.deadline);

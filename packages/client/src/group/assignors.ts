@@ -41,6 +41,16 @@ function memberOrder(a: MemberSubscription, b: MemberSubscription): number {
   return a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0;
 }
 
+/** Every partition of the topics any member subscribes to, in (topic, partition) order. */
+function subscribedPartitions(members: MemberSubscription[], partitionsPerTopic: ReadonlyMap<string, number>): Array<[string, number]> {
+  const all: Array<[string, number]> = [];
+  for (const t of [...new Set(members.flatMap((m) => m.topics))].sort()) {
+    const n = partitionsPerTopic.get(t);
+    if (n !== undefined) for (let p = 0; p < n; p++) all.push([t, p]);
+  }
+  return all;
+}
+
 /** RangeAssignor: per topic, consecutive ranges; the first P % C members get one extra. */
 export const rangeAssignor: Assignor = {
   name: 'range',
@@ -71,18 +81,15 @@ export const roundRobinAssignor: Assignor = {
   assign(members, partitionsPerTopic) {
     const out = emptyAssignment(members);
     const sorted = [...members].sort(memberOrder);
-    const topics = [...new Set(members.flatMap((m) => m.topics))].filter((t) => partitionsPerTopic.has(t)).sort();
     let i = 0;
-    for (const topic of topics) {
-      for (let p = 0; p < partitionsPerTopic.get(topic)!; p++) {
-        // the next member (cyclically) subscribed to this topic
-        for (let tries = 0; tries < sorted.length; tries++) {
-          const m = sorted[i % sorted.length]!;
-          i++;
-          if (m.topics.includes(topic)) {
-            add(out, m.memberId, topic, p);
-            break;
-          }
+    for (const [topic, p] of subscribedPartitions(members, partitionsPerTopic)) {
+      // the next member (cyclically) subscribed to this topic
+      for (let tries = 0; tries < sorted.length; tries++) {
+        const m = sorted[i % sorted.length]!;
+        i++;
+        if (m.topics.includes(topic)) {
+          add(out, m.memberId, topic, p);
+          break;
         }
       }
     }
@@ -103,11 +110,7 @@ export const cooperativeStickyAssignor: Assignor = {
   assign(members, partitionsPerTopic) {
     const out = emptyAssignment(members);
     const sorted = [...members].sort(memberOrder);
-    const all: Array<[string, number]> = [];
-    for (const t of [...new Set(members.flatMap((m) => m.topics))].sort()) {
-      const n = partitionsPerTopic.get(t);
-      if (n !== undefined) for (let p = 0; p < n; p++) all.push([t, p]);
-    }
+    const all = subscribedPartitions(members, partitionsPerTopic);
     const key = (t: string, p: number): string => `${t}\u0000${p}`;
     // previous owner of each partition (highest generation wins)
     const owner = new Map<string, { member: string; gen: number }>();
@@ -191,9 +194,7 @@ export const cooperativeStickyAssignor: Assignor = {
     }
     for (let moved = true, guard = 0; moved && guard < all.length * 2; guard++) {
       moved = false;
-      for (const [t, ps] of [...out].flatMap(([m, byT]) => [...byT].map(([tt, pp]) => [tt, pp, m] as const)).map((x) => [x[0], x] as const)) {
-        void t;
-        const [topic, parts, from] = ps;
+      for (const [topic, parts, from] of [...out].flatMap(([m, byT]) => [...byT].map(([t, ps]) => [t, ps, m] as const))) {
         const cands = sorted.filter((m) => eligible(m, topic) && m.memberId !== from);
         const target = cands.find((m) => count.get(m.memberId)! + 1 < count.get(from)!);
         if (target !== undefined && parts.length > 0) {
