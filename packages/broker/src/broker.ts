@@ -20,6 +20,8 @@ import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
 import { PartitionRegistry } from './server/partition-registry.js';
+import { TopicRecordIsrWriter } from './replication/isr-writer.js';
+import { ReplicaManager } from './replication/replica-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
@@ -72,6 +74,7 @@ export class Broker implements BrokerServices {
   private producerManager: ProducerManager | null = null;
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
+  private replicas: ReplicaManager | null = null;
   private cluster = '';
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -107,6 +110,10 @@ export class Broker implements BrokerServices {
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
+  }
+  /** Leadership, ISR, high watermarks and follower fetchers (null until started). */
+  get replicaManager(): ReplicaManager | null {
+    return this.replicas;
   }
   /** Log compaction (null when log.cleaner.enable=false or not started). */
   get logCleaner(): LogCleaner | null {
@@ -170,6 +177,13 @@ export class Broker implements BrokerServices {
       this.registry = new PartitionRegistry(this.storageEngine, this.config, this.purgatory, this.nodeId, this.log);
       const registry = this.registry;
       this.topicManager.onChange((image, delta) => registry.apply(image, delta));
+      const topics = this.topicManager;
+      const replicas = new ReplicaManager({
+        nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, registry, fetchPurgatory: this.purgatory,
+        isrWriter: new TopicRecordIsrWriter(this.store), image: () => topics.image,
+      });
+      this.replicas = replicas;
+      this.topicManager.onChange((image, delta) => replicas.apply(image, delta));
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -186,6 +200,7 @@ export class Broker implements BrokerServices {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
+      replicas.start();
       if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
@@ -263,6 +278,7 @@ export class Broker implements BrokerServices {
     this.producerManager?.stop();
     await this.cleaner?.stop();
     this.groups?.stop();
+    this.replicas?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));

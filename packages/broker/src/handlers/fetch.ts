@@ -13,6 +13,7 @@ import { partitionKey } from '../server/purgatory.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import { releaseReadBuffer } from '../storage/read-buffers.js';
+import { leaderError } from '../replication/leader-checks.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -36,6 +37,8 @@ interface FetchTarget {
 
 interface FetchParams {
   version: number;
+  /** The fetching follower's broker id, or -1 for a consumer. */
+  replicaId: number;
   maxBytes: number;
   minBytes: number;
   isolationLevel: number;
@@ -71,27 +74,28 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       errors = true;
       continue;
     }
-    const leaderEpoch = hosted.image.partitions[t.partition]?.leaderEpoch ?? 0;
-    if (t.currentLeaderEpoch >= 0 && t.currentLeaderEpoch !== leaderEpoch) {
-      data[i] = errorPartition(t.partition, t.currentLeaderEpoch > leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+    const notLeader = leaderError(broker, t.topic, t.partition, t.currentLeaderEpoch);
+    if (notLeader !== ErrorCode.NONE) {
+      data[i] = errorPartition(t.partition, notLeader);
       errors = true;
       continue;
     }
     try {
-      const hw = log.highWatermark;
-      // Single node, no transactions yet: the last stable offset is the high watermark.
+      const hw = broker.replicaManager?.highWatermark(t.topic, t.partition) ?? log.highWatermark;
+      // No transactions yet: the last stable offset is the high watermark.
       const lso = hw;
-      const maxOffset = p.isolationLevel === READ_COMMITTED ? lso : hw;
+      // Followers read to the log end; consumers see only what the ISR has.
+      const maxOffset = p.replicaId >= 0 ? undefined : p.isolationLevel === READ_COMMITTED ? lso : hw;
       const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
       let records = EMPTY;
       let logStartOffset = log.logStartOffset;
       if (limit > 0 || minOneBatch) {
-        const info = log.read(t.fetchOffset, limit, { minOneBatch, maxOffset });
+        const info = log.read(t.fetchOffset, limit, maxOffset === undefined ? { minOneBatch } : { minOneBatch, maxOffset });
         records = info.records;
         logStartOffset = info.logStartOffset;
       } else if (t.fetchOffset < log.logStartOffset || t.fetchOffset > log.logEndOffset) {
         // Out of range is reported even when this partition gets no bytes.
-        log.read(t.fetchOffset, 0, { minOneBatch: false, maxOffset });
+        log.read(t.fetchOffset, 0, { minOneBatch: false });
       }
       if (records.length > 0) {
         minOneBatch = false;
@@ -168,6 +172,16 @@ class DelayedFetch implements DelayedOperation {
   }
 }
 
+/**
+ * A follower's fetch offset is its log end: the leader learns it here, before reading, so the
+ * response carries the high watermark it lets through (Kafka's updateFollowerFetchState).
+ */
+function recordFollowerFetches(broker: BrokerServices, targets: readonly FetchTarget[], replicaId: number): void {
+  const rm = broker.replicaManager;
+  if (rm === undefined || rm === null) return;
+  for (const t of targets) if (!t.unknownTopicId) rm.recordFollowerFetch(t.topic, t.partition, replicaId, t.fetchOffset);
+}
+
 function sessionError(code: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode: code, sessionId: 0, responses: [] };
 }
@@ -179,6 +193,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   const fetchMaxBytes = broker.config.int('fetch.max.bytes');
   const params: FetchParams = {
     version,
+    replicaId: version >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId ?? -1,
     maxBytes: Math.min(req.maxBytes ?? 0x7fffffff, fetchMaxBytes),
     minBytes: req.minBytes,
     isolationLevel: req.isolationLevel ?? 0,
@@ -257,6 +272,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   }
   const sessionId = session?.id ?? 0;
 
+  if (params.replicaId >= 0) recordFollowerFetches(broker, targets, params.replicaId);
   const first = readAll(broker, targets, params);
   if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {
     return buildResponse(targets, first.data, params, sessionId);

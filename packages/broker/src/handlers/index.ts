@@ -31,6 +31,7 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import type { ApiHandler } from './types.js';
 
 export const handlers: readonly ApiHandler[] = [
@@ -63,6 +64,7 @@ export const handlers: readonly ApiHandler[] = [
   deleteGroupsHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  offsetForLeaderEpochHandler,
 ];
 
 export * from './types.js';

@@ -6,6 +6,7 @@
  */
 import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
+import { leaderError } from '../replication/leader-checks.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
@@ -22,18 +23,21 @@ function error(partitionIndex: number, code: number, version: number): Partition
     : { partitionIndex, errorCode: code, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
 }
 
-function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number): PartitionResult {
+function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number, replicaId: number): PartitionResult {
   const hosted = broker.partitions.topic(topic);
   const log = hosted?.logs[p.partitionIndex];
   if (hosted === undefined || log === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
-  const epoch = hosted.image.partitions[p.partitionIndex]?.leaderEpoch ?? 0;
-  const current = p.currentLeaderEpoch ?? -1;
-  if (current >= 0 && current !== epoch) return error(p.partitionIndex, current > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH, version);
+  const notLeader = leaderError(broker, topic, p.partitionIndex, p.currentLeaderEpoch ?? -1);
+  if (notLeader !== ErrorCode.NONE) return error(p.partitionIndex, notLeader, version);
+  const replica = broker.replicaManager?.get(topic, p.partitionIndex);
+  const epoch = replica?.leaderEpoch ?? hosted.image.partitions[p.partitionIndex]?.leaderEpoch ?? 0;
+  // Followers (replica id >= 0) ask for the leader's log end; everyone else sees the high watermark.
+  const latest = replicaId >= 0 ? log.logEndOffset : replica?.highWatermark ?? log.highWatermark;
   try {
     const ts = p.timestamp;
     if (version === 0) {
       let offset: bigint;
-      if (ts === LATEST_TIMESTAMP) offset = log.highWatermark;
+      if (ts === LATEST_TIMESTAMP) offset = latest;
       else if (ts === EARLIEST_TIMESTAMP) offset = log.logStartOffset;
       else offset = log.offsetForTimestamp(ts)?.offset ?? log.logEndOffset;
       const max = p.maxNumOffsets ?? 1;
@@ -43,7 +47,7 @@ function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequ
     if (ts === LATEST_TIMESTAMP) {
       // read_committed: the last stable offset, which is the high watermark while no transaction is open.
       void isolationLevel;
-      result = { timestamp: -1n, offset: log.highWatermark, leaderEpoch: epoch };
+      result = { timestamp: -1n, offset: latest, leaderEpoch: epoch };
     } else if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) {
       result = { timestamp: -1n, offset: log.logStartOffset, leaderEpoch: epoch };
     } else if (ts === MAX_TIMESTAMP) {
@@ -68,7 +72,7 @@ function handle(ctx: RequestContext, req: ListOffsetsRequest, version: number): 
   const isolation = req.isolationLevel ?? 0;
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => listPartition(ctx.broker, t.name, p, isolation, version)) })),
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => listPartition(ctx.broker, t.name, p, isolation, version, req.replicaId)) })),
   };
 }
 

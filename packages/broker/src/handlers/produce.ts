@@ -14,6 +14,8 @@ import { isInternalTopic } from '../metadata/topic-name.js';
 import type { HostedTopic } from '../server/partition-registry.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
+import type { PendingAck } from '../replication/delayed-produce.js';
+import { leaderError } from '../replication/leader-checks.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -81,10 +83,22 @@ function errorResponse(index: number, code: number, message: string | null): Par
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number): PartitionResponse {
+function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number, acks: number, pending: Array<{ ack: PendingAck; response: PartitionResponse }>): PartitionResponse {
   const log = hosted?.logs[index];
   if (hosted === undefined || log === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  const notLeader = leaderError(broker, log.topic, index, -1);
+  if (notLeader !== ErrorCode.NONE) return errorResponse(index, notLeader, null);
   const cfg = hosted.config;
+  const replica = broker.replicaManager?.get(log.topic, index);
+  const minIsr = cfg.num('min.insync.replicas');
+  if (acks === -1 && replica !== undefined && replica.isr.length < minIsr) {
+    return errorResponse(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${replica.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${log.topic}-${index}`);
+  }
+  const respond = (r: PartitionResponse, lastOffset: bigint): PartitionResponse => {
+    // acks=all: answered once the ISR has it (high watermark past lastOffset).
+    if (acks === -1 && replica !== undefined) pending.push({ ack: { replica, requiredOffset: lastOffset + 1n, leaderEpoch: replica.leaderEpoch, minInsyncReplicas: minIsr, errorCode: null }, response: r });
+    return r;
+  };
   const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
   if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);
   const batch = records!;
@@ -99,12 +113,12 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   try {
     if (hook !== null) {
       const dup = hook.beforeAppend(log, batch, { transactionalId });
-      if (dup !== null) return { index, errorCode: ErrorCode.NONE, baseOffset: dup.baseOffset, logAppendTimeMs: dup.logAppendTime, logStartOffset: dup.logStartOffset, recordErrors: [], errorMessage: null };
+      if (dup !== null) return respond({ index, errorCode: ErrorCode.NONE, baseOffset: dup.baseOffset, logAppendTimeMs: dup.logAppendTime, logStartOffset: dup.logStartOffset, recordErrors: [], errorMessage: null }, dup.lastOffset);
     }
-    const leaderEpoch = hosted.image.partitions[index]?.leaderEpoch ?? 0;
+    const leaderEpoch = replica?.leaderEpoch ?? hosted.image.partitions[index]?.leaderEpoch ?? 0;
     const info = log.append(batch, { leaderEpoch, nowMs });
     hook?.afterAppend?.(log, batch, info);
-    return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null };
+    return respond({ index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null }, info.lastOffset);
   } catch (e) {
     const m = mapError(e);
     if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error appending to ${log.topic}-${log.partition}`, e);
@@ -112,13 +126,14 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   }
 }
 
-function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE {
+function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
   const broker = ctx.broker;
   const acks = req.acks;
   const nowMs = broker.clock.now();
   const transactionalId = req.transactionalId ?? null;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   let anyError = false;
+  const pending: Array<{ ack: PendingAck; response: PartitionResponse }> = [];
   const responses: ProduceResponse['responses'] = new Array(req.topicData.length);
   for (let t = 0; t < req.topicData.length; t++) {
     const td = req.topicData[t]!;
@@ -130,7 +145,7 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
       let r: PartitionResponse;
       if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
       else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-      else r = producePartition(broker, hosted, pd.index, pd.records, transactionalId, nowMs);
+      else r = producePartition(broker, hosted, pd.index, pd.records, transactionalId, nowMs, acks, pending);
       if (r.errorCode !== ErrorCode.NONE) anyError = true;
       parts[p] = r;
     }
@@ -140,7 +155,19 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
     if (anyError) throw new CloseConnection('acks=0 produce request failed; closing so the client refreshes metadata');
     return NO_RESPONSE;
   }
-  return { responses, throttleTimeMs: 0 };
+  const response: ProduceResponse = { responses, throttleTimeMs: 0 };
+  const rm = broker.replicaManager;
+  if (pending.length === 0 || rm === undefined || rm === null) return response;
+  const acked = () => {
+    for (const { ack, response: r } of pending) {
+      if (ack.errorCode === null || ack.errorCode === ErrorCode.NONE) continue;
+      r.errorCode = ack.errorCode;
+      r.errorMessage = ack.errorCode === ErrorCode.REQUEST_TIMED_OUT ? `The ISR did not acknowledge the batch within ${req.timeoutMs} ms` : null;
+    }
+    return response;
+  };
+  const waiting = rm.waitForAcks(pending.map((p) => p.ack), req.timeoutMs);
+  return waiting === null ? acked() : waiting.then(acked);
 }
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {

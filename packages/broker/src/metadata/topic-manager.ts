@@ -19,8 +19,8 @@ const TOPIC_PREFIX = 'topics/';
 interface TopicRecord {
   id: string;
   replicationFactor: number;
-  /** Per partition: replicas (leader first) and leader epoch. */
-  partitions: Array<{ replicas: number[]; leaderEpoch: number }>;
+  /** Per partition: replicas (leader first), leader epoch, and the ISR once a leader changed it. */
+  partitions: Array<{ replicas: number[]; leaderEpoch: number; isr?: number[] }>;
   configs: Record<string, string>;
 }
 
@@ -265,7 +265,7 @@ function toImage(name: string, rec: TopicRecord, _nodeId: number): TopicImage {
     leader: p.replicas[0] ?? -1,
     leaderEpoch: p.leaderEpoch,
     replicas: p.replicas,
-    isr: p.replicas,
+    isr: p.isr ?? p.replicas,
   }));
   return {
     name,

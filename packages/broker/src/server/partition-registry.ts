@@ -1,12 +1,12 @@
 /**
  * The partition logs this broker hosts, kept in step with the metadata image: logs are opened
  * for created topics and partitions, reconfigured when topic configs change and deleted with
- * their topic. Appends notify the purgatory so long polls wake up.
+ * their topic. Long polls are woken by the replica manager (appends and high-watermark moves).
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { TopicConfig } from '../config/topic-config.js';
 import type { MetadataDelta, MetadataImage, TopicImage } from '../metadata/image.js';
-import type { AppendInfo, LogObserver, PartitionLog, StorageEngine } from '../storage/partition-log.js';
+import type { PartitionLog, StorageEngine } from '../storage/partition-log.js';
 import type { Logger } from '../util/log.js';
 import { partitionKey, type Purgatory } from './purgatory.js';
 
@@ -46,21 +46,13 @@ export class PartitionRegistry {
     for (const { after } of delta.changedTopics) this.updateTopic(after);
   }
 
-  private observerFor(topic: string, partition: number): LogObserver {
-    const key = partitionKey(topic, partition);
-    const purgatory = this.purgatory;
-    return { onAppend: (batches: Buffer, _info: AppendInfo) => purgatory.notify(key, batches.length) };
-  }
-
   private openTopic(t: TopicImage): void {
     const config = new TopicConfig(this.brokerConfig, t.configs);
     const logConfig = config.toLogConfig();
     const logs: PartitionLog[] = [];
     for (const p of t.partitions) {
       if (!p.replicas.includes(this.nodeId)) continue;
-      const log = this.storage.openLog(t.name, p.partition, logConfig);
-      log.addObserver(this.observerFor(t.name, p.partition));
-      logs[p.partition] = log;
+      logs[p.partition] = this.storage.openLog(t.name, p.partition, logConfig);
     }
     this.topics.set(t.name, { image: t, config, logs });
   }
@@ -79,9 +71,7 @@ export class PartitionRegistry {
       if (!p.replicas.includes(this.nodeId)) continue;
       const existing = logs[p.partition];
       if (existing === undefined) {
-        const log = this.storage.openLog(t.name, p.partition, logConfig);
-        log.addObserver(this.observerFor(t.name, p.partition));
-        logs[p.partition] = log;
+        logs[p.partition] = this.storage.openLog(t.name, p.partition, logConfig);
       } else if (configChanged) {
         existing.updateConfig(logConfig);
       }
