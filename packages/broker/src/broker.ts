@@ -20,7 +20,7 @@ import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
 import { PartitionRegistry } from './server/partition-registry.js';
-import { TopicRecordIsrWriter } from './replication/isr-writer.js';
+import { TopicRecordStateWriter } from './replication/partition-state-writer.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
@@ -180,7 +180,7 @@ export class Broker implements BrokerServices {
       const topics = this.topicManager;
       const replicas = new ReplicaManager({
         nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, registry, fetchPurgatory: this.purgatory,
-        isrWriter: new TopicRecordIsrWriter(this.store), image: () => topics.image,
+        stateWriter: new TopicRecordStateWriter(this.store), image: () => topics.image,
       });
       this.replicas = replicas;
       this.topicManager.onChange((image, delta) => replicas.apply(image, delta));
@@ -263,10 +263,24 @@ export class Broker implements BrokerServices {
     this.registry?.applyRetention(this.clock.now());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the broker. A running broker first hands its leaderships over when
+   * controlled.shutdown.enable is true (`controlledShutdown` overrides it: tests use false to
+   * stop like a crash would, without telling anyone).
+   */
+  async stop(opts: { controlledShutdown?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.log.info(`[KafkaServer id=${this.nodeId}] shutting down`);
+    if (wasRunning && this.replicas !== null && (opts.controlledShutdown ?? this.config.bool('controlled.shutdown.enable'))) {
+      const left = await this.replicas.controlledShutdown().catch((e: unknown) => {
+        this.log.warn(`[KafkaServer id=${this.nodeId}] Controlled shutdown failed`, e);
+        return -1;
+      });
+      if (left === 0) this.log.info(`[KafkaServer id=${this.nodeId}] Controlled shutdown succeeded`);
+      else this.log.warn(`[KafkaServer id=${this.nodeId}] Proceeding to do an unclean shutdown: ${left} partition(s) still led here`);
+    }
     await this.shutdownParts();
     this.state = 'stopped';
     this.log.info(`[KafkaServer id=${this.nodeId}] shut down completed`);

@@ -86,7 +86,7 @@ function errorResponse(index: number, code: number, message: string | null): Par
 function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number, acks: number, pending: Array<{ ack: PendingAck; response: PartitionResponse }>): PartitionResponse {
   const log = hosted?.logs[index];
   if (hosted === undefined || log === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-  const notLeader = leaderError(broker, log.topic, index, -1);
+  const notLeader = leaderError(broker, log.topic, index, -1, true);
   if (notLeader !== ErrorCode.NONE) return errorResponse(index, notLeader, null);
   const cfg = hosted.config;
   const replica = broker.replicaManager?.get(log.topic, index);

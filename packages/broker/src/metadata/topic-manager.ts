@@ -19,8 +19,8 @@ const TOPIC_PREFIX = 'topics/';
 interface TopicRecord {
   id: string;
   replicationFactor: number;
-  /** Per partition: replicas (leader first), leader epoch, and the ISR once a leader changed it. */
-  partitions: Array<{ replicas: number[]; leaderEpoch: number; isr?: number[] }>;
+  /** Per partition: replicas (preferred leader first), leader epoch, and leader and ISR once they changed. */
+  partitions: Array<{ replicas: number[]; leaderEpoch: number; isr?: number[]; leader?: number }>;
   configs: Record<string, string>;
 }
 
@@ -262,7 +262,7 @@ function brokerConfigKey(entity: string): string {
 function toImage(name: string, rec: TopicRecord, _nodeId: number): TopicImage {
   const partitions: PartitionImage[] = rec.partitions.map((p, i) => ({
     partition: i,
-    leader: p.replicas[0] ?? -1,
+    leader: p.leader ?? p.replicas[0] ?? -1,
     leaderEpoch: p.leaderEpoch,
     replicas: p.replicas,
     isr: p.isr ?? p.replicas,

@@ -18,7 +18,7 @@ export function leaderEpochError(requested: number, current: number): number {
  * code to answer. Partitions without replication state (brokers built without a replica
  * manager) only get the epoch check against the metadata.
  */
-export function leaderError(broker: BrokerServices, topic: string, partition: number, requestedEpoch: number): number {
+export function leaderError(broker: BrokerServices, topic: string, partition: number, requestedEpoch: number, forWrite = false): number {
   const replica = broker.replicaManager?.get(topic, partition);
   if (replica === undefined) {
     const epoch = broker.partitions.topic(topic)?.image.partitions[partition]?.leaderEpoch ?? 0;
@@ -28,5 +28,7 @@ export function leaderError(broker: BrokerServices, topic: string, partition: nu
     // A caller that already knows a newer epoch than ours should wait for our metadata.
     return requestedEpoch > replica.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.NOT_LEADER_OR_FOLLOWER;
   }
+  // A leader handing over (controlled shutdown) still serves reads but no new writes.
+  if (forWrite && replica.handingOver) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   return leaderEpochError(requestedEpoch, replica.leaderEpoch);
 }

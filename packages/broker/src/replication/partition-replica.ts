@@ -35,6 +35,8 @@ export class PartitionReplica {
   readonly epochs: LeaderEpochCache;
   /** An ISR change written to the metadata store and not yet seen back (one at a time, as Kafka's AlterPartition). */
   isrChangeInFlight = false;
+  /** Leadership is being handed over (controlled shutdown): produce is refused, retriably. */
+  handingOver = false;
 
   /** Appends wake long polls; a leader's may commit at once when the ISR is just the leader. */
   private readonly appendObserver: LogObserver;
@@ -71,6 +73,7 @@ export class PartitionReplica {
     this.isr = isr;
     this.replicas = replicas;
     this.isrChangeInFlight = false;
+    this.handingOver = false;
     this.epochs.assign(epoch, this.log.logEndOffset);
     this.remotes.clear();
     const leo = this.log.logEndOffset;
@@ -89,6 +92,7 @@ export class PartitionReplica {
     this.isr = isr;
     this.replicas = replicas;
     this.isrChangeInFlight = false;
+    this.handingOver = false;
     this.remotes.clear();
   }
 
@@ -131,6 +135,16 @@ export class PartitionReplica {
     if (hw === this.highWatermark) return false;
     this.highWatermark = hw;
     return true;
+  }
+
+  /** The other ISR member with the longest log: the successor in a controlled shutdown. */
+  mostCaughtUpFollower(): RemoteReplica | undefined {
+    let best: RemoteReplica | undefined;
+    for (const id of this.isr) {
+      const r = this.remotes.get(id);
+      if (r !== undefined && (best === undefined || r.logEndOffset > best.logEndOffset)) best = r;
+    }
+    return best;
   }
 
   /** Followers that should join the ISR: caught up to the high watermark in this epoch (Kafka's isFollowerInSync). */

@@ -16,7 +16,7 @@ import { partitionKey, Purgatory } from '../server/purgatory.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { DelayedProduce, checkPendingAck, type PendingAck } from './delayed-produce.js';
-import type { IsrWriter } from './isr-writer.js';
+import type { PartitionStateWriter } from './partition-state-writer.js';
 import { PartitionReplica } from './partition-replica.js';
 import { ReplicaFetcherManager, type FollowRequest } from './replica-fetcher.js';
 
@@ -28,7 +28,7 @@ export interface ReplicaManagerOptions {
   registry: PartitionRegistry;
   /** The purgatory of long-poll fetches (woken on high-watermark moves). */
   fetchPurgatory: Purgatory;
-  isrWriter: IsrWriter;
+  stateWriter: PartitionStateWriter;
   /** The current metadata image (broker endpoints, topic ids). */
   image(): MetadataImage;
 }
@@ -41,6 +41,8 @@ export class ReplicaManager {
   private readonly log: Logger;
   private isrTimer: TimerHandle | null = null;
   private stopped = false;
+  /** Controlled shutdown in progress: no new followers, no ISR growth. */
+  private shuttingDown = false;
 
   constructor(private readonly opts: ReplicaManagerOptions) {
     this.log = opts.log.child('kafka.server.ReplicaManager');
@@ -137,7 +139,7 @@ export class ReplicaManager {
       }
     }
     if (unfollow.length > 0) this.fetchers.removePartitions(unfollow);
-    if (follow.length > 0) this.fetchers.addPartitions(follow);
+    if (follow.length > 0 && !this.shuttingDown) this.fetchers.addPartitions(follow);
     void image;
     this.fetchers.brokersChanged();
   }
@@ -216,7 +218,7 @@ export class ReplicaManager {
   }
 
   private maybeExpandIsr(r: PartitionReplica): void {
-    if (r.isrChangeInFlight) return;
+    if (r.isrChangeInFlight || r.handingOver) return;
     const add = r.followersToAdd();
     if (add.length === 0) return;
     const isr = [...r.isr, ...add].sort((a, b) => a - b);
@@ -225,7 +227,7 @@ export class ReplicaManager {
   }
 
   private maybeShrinkIsr(r: PartitionReplica, nowMs: number): void {
-    if (r.isrChangeInFlight || !r.isLeader) return;
+    if (r.isrChangeInFlight || !r.isLeader || r.handingOver) return;
     const lagging = r.laggingFollowers(nowMs, this.opts.config.long('replica.lag.time.max.ms'));
     if (lagging.length === 0) return;
     const isr = r.isr.filter((id) => !lagging.includes(id));
@@ -241,7 +243,7 @@ export class ReplicaManager {
   private writeIsr(r: PartitionReplica, isr: number[]): void {
     r.isrChangeInFlight = true;
     const epoch = r.leaderEpoch;
-    this.opts.isrWriter.alterIsr(r.topic, r.partition, { leader: this.opts.nodeId, leaderEpoch: epoch }, isr).then(
+    this.opts.stateWriter.alterIsr(r.topic, r.partition, { leader: this.opts.nodeId, leaderEpoch: epoch }, isr).then(
       (ok) => {
         if (!r.isLeader || r.leaderEpoch !== epoch) return;
         r.isrChangeInFlight = false;
@@ -276,6 +278,74 @@ export class ReplicaManager {
   checkIsr(): void {
     const now = this.opts.clock.now();
     for (const r of this.replicas.values()) if (r.isLeader) this.maybeShrinkIsr(r, now);
+  }
+
+  /**
+   * Controlled shutdown (controlled.shutdown.enable), before the broker stops serving: every
+   * partition led here stops taking writes (NOT_LEADER_OR_FOLLOWER, retriable), lets its most
+   * caught-up ISR follower fetch the tail, and hands it leadership in the next epoch; this
+   * broker also leaves the ISR of the partitions it follows, so acks=all never waits for a
+   * replica that is going away. Retries controlled.shutdown.max.retries times. Returns the
+   * partitions still led here that others could have taken (0 = a clean handover).
+   */
+  async controlledShutdown(): Promise<number> {
+    this.shuttingDown = true;
+    const c = this.opts.config;
+    const retries = c.int('controlled.shutdown.max.retries');
+    const backoffMs = Math.min(c.long('controlled.shutdown.retry.backoff.ms'), 1000);
+    const catchUpMs = c.int('replica.fetch.wait.max.ms') + 1000;
+    let remaining = 0;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      const writes: Array<Promise<unknown>> = [];
+      const handed: PartitionReplica[] = [];
+      for (const r of this.replicas.values()) {
+        if (r.isLeader) {
+          if (r.isr.every((id) => id === this.opts.nodeId)) continue; // nobody to take over
+          r.handingOver = true;
+          handed.push(r);
+        } else if (r.role === 'follower' && r.isr.includes(this.opts.nodeId)) {
+          const isr = r.isr.filter((id) => id !== this.opts.nodeId);
+          writes.push(this.opts.stateWriter.alterIsr(r.topic, r.partition, { leader: r.leaderId, leaderEpoch: r.leaderEpoch }, isr).catch(() => false));
+        }
+      }
+      await Promise.all(handed.map((r) => this.waitForSuccessor(r, catchUpMs)));
+      for (const r of handed) {
+        if (!r.isLeader) continue;
+        const successor = r.mostCaughtUpFollower();
+        if (successor === undefined) continue;
+        const isr = r.isr.filter((id) => id !== this.opts.nodeId);
+        this.log.info(`[Broker id=${this.opts.nodeId}] Controlled shutdown: moving leadership of ${r.topic}-${r.partition} to ${successor.brokerId} (its log end ${successor.logEndOffset}, ours ${r.logEndOffset}), ISR [${isr.join(',')}]`);
+        writes.push(this.opts.stateWriter.transferLeadership(r.topic, r.partition, { leader: this.opts.nodeId, leaderEpoch: r.leaderEpoch }, successor.brokerId, isr).catch(() => false));
+      }
+      await Promise.all(writes);
+      // The new state comes back through the metadata store: wait until it has been applied here.
+      const deadline = this.opts.clock.now() + backoffMs + 2000;
+      remaining = this.ledWithOthersInIsr();
+      while (remaining > 0 && this.opts.clock.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+        remaining = this.ledWithOthersInIsr();
+      }
+      if (remaining === 0) break;
+      this.log.warn(`[Broker id=${this.opts.nodeId}] Controlled shutdown: ${remaining} partition(s) still led here; retrying`);
+      await new Promise((r) => setTimeout(r, backoffMs));
+    }
+    return remaining;
+  }
+
+  private ledWithOthersInIsr(): number {
+    let n = 0;
+    for (const r of this.replicas.values()) if (r.isLeader && r.isr.some((id) => id !== this.opts.nodeId)) n++;
+    return n;
+  }
+
+  /** Waits (bounded) until the best follower has fetched everything this leader has. */
+  private async waitForSuccessor(r: PartitionReplica, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (r.isLeader && Date.now() < deadline) {
+      const best = r.mostCaughtUpFollower();
+      if (best !== undefined && best.logEndOffset >= r.logEndOffset) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   stop(): void {

@@ -27,7 +27,10 @@ export interface InProcessCluster {
   broker(id: number): Broker;
   /** Starts (or restarts, on its data dir) broker `id`. */
   start(id: number): Promise<Broker>;
+  /** Stops broker `id` without a controlled shutdown (as a crash would, minus the torn writes). */
   stop(id: number): Promise<void>;
+  /** Stops broker `id` the way SIGTERM does: leadership moves away first. */
+  shutdown(id: number): Promise<void>;
   /** Controller stand-in: makes `leader` the leader with a new leader epoch and the given ISR. */
   elect(topic: string, partition: number, leader: number, isr?: number[]): Promise<void>;
   close(): Promise<void>;
@@ -72,14 +75,19 @@ export async function startInProcessCluster(ids: number[], config: Record<string
     async stop(id) {
       const b = brokers.get(id);
       brokers.delete(id);
-      await b?.stop();
+      await b?.stop({ controlledShutdown: false });
+    },
+    async shutdown(id) {
+      const b = brokers.get(id);
+      await b?.stop({ controlledShutdown: true });
+      brokers.delete(id);
     },
     async elect(topic, partition, leader, isr) {
       const key = `topics/${topic}`;
       const cur = (await store.get(key))!;
-      const rec = JSON.parse(cur.value) as { partitions: Array<{ replicas: number[]; leaderEpoch: number; isr?: number[] }> };
+      const rec = JSON.parse(cur.value) as { partitions: Array<{ replicas: number[]; leaderEpoch: number; isr?: number[]; leader?: number }> };
       const p = rec.partitions[partition]!;
-      p.replicas = [leader, ...p.replicas.filter((r) => r !== leader)];
+      p.leader = leader;
       p.leaderEpoch += 1;
       p.isr = isr ?? p.isr ?? p.replicas;
       await store.put(key, JSON.stringify(rec), { expectedRevision: cur.revision });
