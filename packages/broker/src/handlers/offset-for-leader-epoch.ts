@@ -19,8 +19,8 @@ function answer(broker: BrokerServices, topic: string, p: OffsetForLeaderEpochRe
   if (!replica.isLeader) return error(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   const fenced = leaderEpochError(p.currentLeaderEpoch ?? -1, replica.leaderEpoch);
   if (fenced !== ErrorCode.NONE) return error(fenced);
-  const { leaderEpoch, endOffset } = replica.epochs.endOffsetFor(p.leaderEpoch, replica.logEndOffset);
-  return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch, endOffset };
+  const { epoch, endOffset } = replica.epochCache.endOffsetFor(p.leaderEpoch, replica.logEndOffset);
+  return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch, endOffset };
 }
 
 function handle(ctx: RequestContext, req: OffsetForLeaderEpochRequest): OffsetForLeaderEpochResponse {

@@ -47,7 +47,7 @@ export class LeaderEpochCache implements LogObserver {
     return this.entries.length === 0 ? UNDEFINED_EPOCH : this.entries[this.entries.length - 1]!.epoch;
   }
 
-  epochEntries(): readonly EpochEntry[] {
+  get epochEntries(): readonly EpochEntry[] {
     return this.entries;
   }
 
@@ -65,15 +65,15 @@ export class LeaderEpochCache implements LogObserver {
    * largest epoch <= `requested` and the start of the epoch after it (an epoch older than all
    * we have answers with the first start offset; a newer one, or none at all, is UNDEFINED).
    */
-  endOffsetFor(requested: number, logEndOffset: bigint): { leaderEpoch: number; endOffset: bigint } {
+  endOffsetFor(requested: number, logEndOffset: bigint): { epoch: number; endOffset: bigint } {
     const n = this.entries.length;
-    if (requested === UNDEFINED_EPOCH || n === 0) return { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
-    if (this.entries[n - 1]!.epoch === requested) return { leaderEpoch: requested, endOffset: logEndOffset };
+    if (requested === UNDEFINED_EPOCH || n === 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (this.entries[n - 1]!.epoch === requested) return { epoch: requested, endOffset: logEndOffset };
     let higher = 0;
     while (higher < n && this.entries[higher]!.epoch <= requested) higher++;
-    if (higher === n) return { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (higher === n) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     const start = this.entries[higher]!.startOffset;
-    return { leaderEpoch: higher === 0 ? requested : this.entries[higher - 1]!.epoch, endOffset: start };
+    return { epoch: higher === 0 ? requested : this.entries[higher - 1]!.epoch, endOffset: start };
   }
 
   // ---- LogObserver -----------------------------------------------------------------------

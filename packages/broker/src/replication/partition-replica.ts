@@ -31,8 +31,8 @@ export class PartitionReplica {
   isr: readonly number[] = [];
   replicas: readonly number[] = [];
   highWatermark: bigint;
-  readonly remotes = new Map<number, RemoteReplica>();
-  readonly epochs: LeaderEpochCache;
+  private readonly remotes = new Map<number, RemoteReplica>();
+  readonly epochCache: LeaderEpochCache;
   /** An ISR change written to the metadata store and not yet seen back (one at a time, as Kafka's AlterPartition). */
   isrChangeInFlight = false;
   /** Leadership is being handed over (controlled shutdown): produce is refused, retriably. */
@@ -49,7 +49,7 @@ export class PartitionReplica {
     replicationFactor: number,
     onAppend: (r: PartitionReplica, bytes: number, highWatermarkMoved: boolean) => void,
   ) {
-    this.epochs = new LeaderEpochCache(log);
+    this.epochCache = new LeaderEpochCache(log);
     this.appendObserver = { onAppend: (batches) => onAppend(this, batches.length, this.maybeIncrementHighWatermark()) };
     log.addObserver(this.appendObserver);
     // Without a high-watermark checkpoint, a replicated partition starts at 0 and learns its
@@ -59,6 +59,10 @@ export class PartitionReplica {
 
   get isLeader(): boolean {
     return this.role === 'leader';
+  }
+
+  get logStartOffset(): bigint {
+    return this.log.logStartOffset;
   }
 
   get logEndOffset(): bigint {
@@ -74,7 +78,7 @@ export class PartitionReplica {
     this.replicas = replicas;
     this.isrChangeInFlight = false;
     this.handingOver = false;
-    this.epochs.assign(epoch, this.log.logEndOffset);
+    this.epochCache.assign(epoch, this.log.logEndOffset);
     this.remotes.clear();
     const leo = this.log.logEndOffset;
     for (const r of replicas) {
@@ -129,7 +133,7 @@ export class PartitionReplica {
   }
 
   /** Follower: the leader's high watermark, capped at what this replica has. */
-  updateFollowerHighWatermark(leaderHighWatermark: bigint): boolean {
+  updateHighWatermarkAsFollower(leaderHighWatermark: bigint): boolean {
     const leo = this.log.logEndOffset;
     const hw = leaderHighWatermark < leo ? leaderHighWatermark : leo;
     if (hw === this.highWatermark) return false;
@@ -147,12 +151,35 @@ export class PartitionReplica {
     return best;
   }
 
+  /** The leader's view of a remote replica (undefined when not a replica or not leader). */
+  remoteReplica(brokerId: number): RemoteReplica | undefined {
+    return this.remotes.get(brokerId);
+  }
+
+  /** A follower's append of what it fetched: offsets and leader epochs kept byte for byte. */
+  appendRecordsAsFollower(batches: Buffer, nowMs: number): void {
+    if (batches.length === 0) return;
+    this.log.append(batches, { leaderEpoch: this.leaderEpoch, nowMs, origin: 'replication' });
+  }
+
+  /** Removes everything from `offset` on (a follower diverging from its leader); epochs follow the log. */
+  truncateTo(offset: bigint): void {
+    this.log.truncateTo(offset);
+    if (this.highWatermark > this.log.logEndOffset) this.highWatermark = this.log.logEndOffset;
+  }
+
+  /** Empties the log and restarts it at `offset` (a follower behind the leader's log start). */
+  truncateFullyAndStartAt(offset: bigint): void {
+    this.log.truncateFullyAndStartAt(offset);
+    this.highWatermark = offset;
+  }
+
   /** Followers that should join the ISR: caught up to the high watermark in this epoch (Kafka's isFollowerInSync). */
   followersToAdd(): number[] {
     const out: number[] = [];
     for (const r of this.remotes.values()) {
       if (this.isr.includes(r.brokerId)) continue;
-      const epochStart = this.epochs.epochEntries().at(-1)?.startOffset ?? 0n;
+      const epochStart = this.epochCache.epochEntries.at(-1)?.startOffset ?? 0n;
       if (r.logEndOffset >= this.highWatermark && r.logEndOffset >= epochStart) out.push(r.brokerId);
     }
     return out;
@@ -171,6 +198,6 @@ export class PartitionReplica {
 
   close(): void {
     this.log.removeObserver(this.appendObserver);
-    this.epochs.detach();
+    this.epochCache.detach();
   }
 }

@@ -289,7 +289,7 @@ class ReplicaFetcher {
   private async truncate(conn: Connection, entries: Array<[string, FetchState]>): Promise<void> {
     const ask: Array<[string, FetchState]> = [];
     for (const [key, s] of entries) {
-      const latest = s.replica.epochs.latestEpoch;
+      const latest = s.replica.epochCache.latestEpoch;
       if (latest === UNDEFINED_EPOCH) {
         // Nothing with an epoch here: only the committed prefix is known to be good.
         if (s.replica.logEndOffset > 0n) this.truncateTo(s, s.replica.highWatermark);
@@ -303,7 +303,7 @@ class ReplicaFetcher {
     for (const [, s] of ask) {
       let list = byTopic.get(s.replica.topic);
       if (list === undefined) byTopic.set(s.replica.topic, (list = []));
-      list.push({ partition: s.replica.partition, currentLeaderEpoch: s.leaderEpoch, leaderEpoch: s.replica.epochs.latestEpoch });
+      list.push({ partition: s.replica.partition, currentLeaderEpoch: s.leaderEpoch, leaderEpoch: s.replica.epochCache.latestEpoch });
     }
     const { response } = await conn.send(apiByName.OffsetForLeaderEpoch, () => ({
       replicaId: this.env.nodeId,
@@ -336,8 +336,8 @@ class ReplicaFetcher {
       s.phase = 'fetching';
       return;
     }
-    const own = r.epochs.endOffsetFor(leaderEpoch, leo);
-    if (own.leaderEpoch === leaderEpoch || own.endOffset === UNDEFINED_EPOCH_OFFSET) {
+    const own = r.epochCache.endOffsetFor(leaderEpoch, leo);
+    if (own.epoch === leaderEpoch || own.endOffset === UNDEFINED_EPOCH_OFFSET) {
       const ownEnd = own.endOffset === UNDEFINED_EPOCH_OFFSET ? leo : own.endOffset;
       const to = leaderEndOffset < ownEnd ? leaderEndOffset : ownEnd;
       this.truncateTo(s, to < leo ? to : leo);
@@ -347,15 +347,14 @@ class ReplicaFetcher {
     // Our largest epoch <= the leader's is an older one: cut to where it ends and ask again
     // (dropping the newer epochs, even empty ones, so the next question is about an older epoch).
     this.truncateTo(s, own.endOffset < leo ? own.endOffset : leo);
-    r.epochs.truncateFromEnd(own.endOffset);
+    r.epochCache.truncateFromEnd(own.endOffset);
   }
 
   private truncateTo(s: FetchState, offset: bigint): void {
     const r = s.replica;
     if (offset >= r.logEndOffset) return;
     this.log.info(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}, fetcherId=${this.fetcherId}] Truncating partition ${r.topic}-${r.partition} with TruncationState(offset=${offset}, completed=true) due to leader epoch and offset EpochEndOffset (leader epoch ${s.leaderEpoch}); log end was ${r.logEndOffset}`);
-    r.log.truncateTo(offset);
-    if (r.highWatermark > r.logEndOffset) r.highWatermark = r.logEndOffset;
+    r.truncateTo(offset);
   }
 
   private park(s: FetchState, code: number, what: string): void {
@@ -383,7 +382,7 @@ class ReplicaFetcher {
         sent.set(key, { state: s, fetchOffset });
         t.partitions.push({
           partition: r.partition, currentLeaderEpoch: s.leaderEpoch, fetchOffset, lastFetchedEpoch: -1,
-          logStartOffset: r.log.logStartOffset, partitionMaxBytes,
+          logStartOffset: r.logStartOffset, partitionMaxBytes,
         });
       }
       const req: FetchRequest = {
@@ -415,10 +414,10 @@ class ReplicaFetcher {
       case ErrorCode.NONE: {
         if (r.logEndOffset !== fetchOffset) return; // truncated meanwhile
         const records = wholeBatchesFrom(pd.records, fetchOffset);
-        if (records !== null && records.length > 0) r.log.append(records, { leaderEpoch: s.leaderEpoch, nowMs: this.env.clock.now(), origin: 'replication' });
-        r.updateFollowerHighWatermark(pd.highWatermark);
+        if (records !== null) r.appendRecordsAsFollower(records, this.env.clock.now());
+        r.updateHighWatermarkAsFollower(pd.highWatermark);
         const leaderStart = pd.logStartOffset ?? -1n;
-        if (leaderStart > r.log.logStartOffset && leaderStart <= r.highWatermark) r.log.deleteRecordsBefore(leaderStart);
+        if (leaderStart > r.logStartOffset && leaderStart <= r.highWatermark) r.log.deleteRecordsBefore(leaderStart);
         this.env.onFollowerProgress?.(r);
         return;
       }
@@ -455,8 +454,7 @@ class ReplicaFetcher {
     if (leaderStart === null || this.partitions.get(partitionKeyOf(r.topic, r.partition)) !== s) return;
     if (r.logEndOffset < leaderStart) {
       this.log.info(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}] Reset fetch offset of ${r.topic}-${r.partition} from ${r.logEndOffset} to the leader's log start offset ${leaderStart}`);
-      r.log.truncateFullyAndStartAt(leaderStart);
-      r.highWatermark = leaderStart;
+      r.truncateFullyAndStartAt(leaderStart);
     }
   }
 }

@@ -120,7 +120,7 @@ describe('replication in process (3 brokers, RF 3)', () => {
     await until(() => allBytes(cluster, 1, 'diverge').equals(allBytes(cluster, 2, 'diverge')), 'old leader truncated and caught up');
     const values = decodeRecordBatches(allBytes(cluster, 1, 'diverge')).flatMap((b) => b.records.map((r) => r.value!.toString()));
     assert.deepEqual(values, ['committed-0', 'committed-1', 'committed-2', 'new-epoch-0', 'new-epoch-1']);
-    const epochs = cluster.broker(1).replicaManager!.get('diverge', 0)!.epochs.epochEntries();
+    const epochs = cluster.broker(1).replicaManager!.get('diverge', 0)!.epochCache.epochEntries;
     assert.deepEqual(epochs.map((e) => [e.epoch, e.startOffset]), [[0, 0n], [1, 3n]]);
     c1.close();
     c2.close();
