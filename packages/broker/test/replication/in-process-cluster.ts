@@ -41,7 +41,11 @@ export async function startInProcessCluster(ids: number[], config: Record<string
   const dirs = new Map<number, string>();
   const ports = new Map<number, number>();
   const brokers = new Map<number, Broker>();
-  const endpoints = () => ids.filter((id) => ports.has(id)).map((id) => ({ nodeId: id, host: '127.0.0.1', port: ports.get(id)!, rack: null }));
+  // Live brokers only, as broker registrations would say (a stopped broker's goes away).
+  const endpoints = () => ids.filter((id) => brokers.has(id)).map((id) => ({ nodeId: id, host: '127.0.0.1', port: ports.get(id)!, rack: null }));
+  const publishBrokers = () => {
+    for (const b of brokers.values()) b.topics.setBrokers(endpoints());
+  };
   const cluster: InProcessCluster = {
     brokers,
     store,
@@ -69,18 +73,20 @@ export async function startInProcessCluster(ids: number[], config: Record<string
       await b.start();
       ports.set(id, b.boundListeners[0]!.port);
       brokers.set(id, b);
-      for (const other of brokers.values()) other.topics.setBrokers(endpoints());
+      publishBrokers();
       return b;
     },
     async stop(id) {
       const b = brokers.get(id);
       brokers.delete(id);
+      publishBrokers();
       await b?.stop({ controlledShutdown: false });
     },
     async shutdown(id) {
       const b = brokers.get(id);
       await b?.stop({ controlledShutdown: true });
       brokers.delete(id);
+      publishBrokers();
     },
     async elect(topic, partition, leader, isr) {
       const key = `topics/${topic}`;
