@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
+import { ReplicaManager } from './cluster/replica-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
@@ -19,7 +20,6 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
-import { PartitionRegistry } from './server/partition-registry.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
@@ -56,16 +56,17 @@ export class Broker implements BrokerServices {
   readonly clock: Clock;
   readonly log: Logger;
   readonly nodeId: number;
+  /** Long-poll fetches. */
   readonly purgatory: Purgatory;
+  /** acks=all produces waiting for the high watermark. */
+  readonly producePurgatory: Purgatory;
   readonly fetchSessions: FetchSessionCache;
   readonly handlers: readonly ApiHandler[];
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
-  appendHook: PartitionAppendHook | null;
-
   private state: State = 'new';
   private storageEngine: StorageEngine | null = null;
   private topicManager: TopicManager | null = null;
-  private registry: PartitionRegistry | null = null;
+  private registry: ReplicaManager | null = null;
   private store: MetadataStore | null = null;
   private servers: SocketServer[] = [];
   private retentionTimer: TimerHandle | null = null;
@@ -80,10 +81,10 @@ export class Broker implements BrokerServices {
     this.log = opts.logger ?? createLogger('kafka.server.KafkaServer');
     this.nodeId = this.config.nodeId;
     this.purgatory = new Purgatory(this.clock);
+    this.producePurgatory = new Purgatory(this.clock);
     this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
     this.handlers = opts.handlers ?? defaultHandlers;
     this.apiVersions = apiVersionsList(this.handlers);
-    this.appendHook = opts.appendHook ?? null;
   }
 
   get clusterId(): string {
@@ -96,13 +97,17 @@ export class Broker implements BrokerServices {
     if (this.topicManager === null) throw new Error('broker not started');
     return this.topicManager;
   }
-  get partitions(): PartitionRegistry {
+  get partitions(): ReplicaManager {
     if (this.registry === null) throw new Error('broker not started');
     return this.registry;
   }
   get storage(): StorageEngine {
     if (this.storageEngine === null) throw new Error('broker not started');
     return this.storageEngine;
+  }
+  /** Producer ids and idempotent producer state (null when an appendHook replaced it, or not started). */
+  get producers(): ProducerManager | null {
+    return this.producerManager;
   }
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
@@ -167,9 +172,13 @@ export class Broker implements BrokerServices {
 
       this.store = this.opts.metadataStore ?? new LocalMetadataStore(useDisk ? join(this.config.logDirs[0]!, METADATA_DIR) : null);
       this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId, []);
-      this.registry = new PartitionRegistry(this.storageEngine, this.config, this.purgatory, this.nodeId, this.log);
+      this.registry = new ReplicaManager({
+        storage: this.storageEngine, brokerConfig: this.config, fetchPurgatory: this.purgatory, producePurgatory: this.producePurgatory,
+        nodeId: this.nodeId, clock: this.clock, log: this.log.child('kafka.server.ReplicaManager'),
+      });
       const registry = this.registry;
-      this.topicManager.onChange((image, delta) => registry.apply(image, delta));
+      registry.appendHook = this.opts.appendHook ?? null;
+      this.topicManager.onChange((image, delta) => registry.applyDelta(image, delta));
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -178,7 +187,7 @@ export class Broker implements BrokerServices {
           expirationCheckIntervalMs: this.config.int('producer.id.expiration.check.interval.ms'),
         });
         this.producerManager = producers;
-        this.appendHook = producers;
+        registry.appendHook = producers;
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
@@ -186,6 +195,7 @@ export class Broker implements BrokerServices {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
+      registry.start();
       if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
@@ -228,7 +238,7 @@ export class Broker implements BrokerServices {
     }, interval);
   }
 
-  private startLogCleaner(registry: PartitionRegistry): void {
+  private startLogCleaner(registry: ReplicaManager): void {
     const producers = this.producerManager;
     this.cleaner = new LogCleaner({
       clock: this.clock,
@@ -265,6 +275,7 @@ export class Broker implements BrokerServices {
     this.groups?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
+    this.producePurgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
     this.servers = [];
     this.topicManager?.close();
@@ -272,6 +283,7 @@ export class Broker implements BrokerServices {
     if (engine !== null) {
       try {
         this.registry?.flushAll();
+        this.registry?.stop();
         engine.close();
         if (engine.kind === 'file') {
           for (const dir of engine.logDirs) if (existsSync(dir) && !existsSync(join(dir, CLEAN_SHUTDOWN_FILE))) writeFileSync(join(dir, CLEAN_SHUTDOWN_FILE), '');
@@ -290,15 +302,15 @@ export class Broker implements BrokerServices {
  */
 const decompressRecords: RecordsDecompressor = (codec, data) => decompressSync(codec as CompressionType, data);
 
-function* hostedLogs(registry: PartitionRegistry): Generator<PartitionLog | undefined> {
-  for (const t of registry.all()) yield* t.logs;
+function* hostedLogs(registry: ReplicaManager): Generator<PartitionLog> {
+  for (const p of registry.allPartitions()) yield p.log;
 }
 
-function* compactableLogs(registry: PartitionRegistry): Generator<CleanableLog> {
+function* compactableLogs(registry: ReplicaManager): Generator<CleanableLog> {
   for (const t of registry.all()) {
     const config = t.config.toLogConfig();
     const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
-    for (const log of t.logs) if (log !== undefined) yield { log, config, maxCompactionLagMs };
+    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs };
   }
 }
 

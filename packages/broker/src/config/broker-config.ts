@@ -100,6 +100,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
   d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
   d('replica.fetch.max.bytes', 'int', '1048576'),
+  d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', { validator: atLeast(1) }),
+  d('replica.lag.time.max.ms', 'long', '30000', { validator: atLeast(1) }),
   // groups, offsets, transactions, producers
   d('group.initial.rebalance.delay.ms', 'int', '3000'),
   d('group.min.session.timeout.ms', 'int', '6000'),

@@ -4,7 +4,7 @@
  * storage, indexing and reads. Sharing this code is what makes both engines behave the same.
  */
 import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@samsa/protocol/records';
-import type { AppendInfo, AppendOptions, LogConfig, LogObserver, PartitionLog, ReadInfo, SegmentInfo, TimestampOffset } from './partition-log.js';
+import type { AppendInfo, AppendOptions, LogConfig, LogObserver, LogOffsetMetadata, PartitionLog, ReadInfo, SegmentInfo, TimestampOffset } from './partition-log.js';
 import {
   headerBaseOffset,
   headerLastOffsetDelta,
@@ -108,8 +108,9 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
   get logEndOffset(): bigint {
     return BigInt(this.leo);
   }
-  get highWatermark(): bigint {
-    return BigInt(this.leo);
+  get logEndOffsetMetadata(): LogOffsetMetadata {
+    const active = this.active;
+    return { messageOffset: BigInt(active.nextOffset), segmentBaseOffset: BigInt(active.baseOffset), relativePositionInSegment: active.size };
   }
   get sizeBytes(): number {
     return this.totalSize;
@@ -214,7 +215,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
     const limit = opts.maxOffset === undefined ? leo : Math.min(Number(opts.maxOffset), leo);
     const budget = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES);
     const records = o >= limit || (budget <= 0 && !opts.minOneBatch) ? EMPTY_RECORDS : this.readRecords(o, budget, opts.minOneBatch, limit);
-    return { records, logStartOffset: BigInt(this.lso), logEndOffset: BigInt(leo), highWatermark: BigInt(leo) };
+    return { records, logStartOffset: BigInt(this.lso), logEndOffset: BigInt(leo) };
   }
 
   /** Index of the segment holding `offset`: the last one whose baseOffset <= offset (0 if none). */
