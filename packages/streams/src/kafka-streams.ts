@@ -205,7 +205,7 @@ export class KafkaStreams {
     }
   }
 
-  /** The "stream" assignor: tasks dealt round-robin over members, each with its partitions of every source topic. */
+  /** The "stream" assignor: each sub-topology's tasks dealt round-robin over members, each with its partitions of every source topic. */
   private assignor(): Assignor {
     return {
       name: 'stream',
@@ -214,8 +214,8 @@ export class KafkaStreams {
         const out: Assignment = new Map(members.map((m) => [m.memberId, new Map<string, number[]>()]));
         const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
         const tasks: Array<{ st: Subtopology; p: number }> = [];
-        const maxTasks = Math.max(0, ...this.plan.taskCount.values());
-        for (let p = 0; p < maxTasks; p++) for (const st of this.subtopologies) if (p < (this.plan.taskCount.get(st.id) ?? 0)) tasks.push({ st, p });
+        // sub-topology by sub-topology, so every member gets a share of each (and equal partitions line up)
+        for (const st of this.subtopologies) for (let p = 0; p < (this.plan.taskCount.get(st.id) ?? 0); p++) tasks.push({ st, p });
         tasks.forEach(({ st, p }, i) => {
           const byTopic = out.get(sorted[i % sorted.length]!.memberId)!;
           for (const t of st.sourceTopics.map((x) => this.topicName(x))) {
