@@ -201,6 +201,7 @@ export class Broker implements BrokerServices {
       this.groups = new BrokerGroupCoordinator(this);
       this.groups.start();
 
+      const storageEngine = this.storageEngine;
       const connOpts = {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
         idleMs: this.config.long('connections.max.idle.ms'),
@@ -208,6 +209,8 @@ export class Broker implements BrokerServices {
         writeHighWater: 4 * 1024 * 1024,
         backlog: this.config.int('socket.listen.backlog.size'),
         maxConnections: this.config.int('max.connections'),
+        durabilityBarrier: () => storageEngine.durabilityBarrier(),
+        readBuffers: storageEngine.readBuffers,
       };
       for (const l of this.config.listeners) {
         if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);

@@ -12,7 +12,6 @@ import type { DelayedOperation } from '../server/purgatory.js';
 import { partitionKey } from '../server/purgatory.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
-import { releaseReadBuffer } from '../storage/read-buffers.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -248,7 +247,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   }
   // Long poll: wait for appends on the partitions read here. These reads are read again when
   // it completes, so their pooled buffers go back now.
-  for (const d of first.data) if (d.records !== null && d.records !== undefined) releaseReadBuffer(d.records);
+  for (const d of first.data) if (d.records !== null && d.records !== undefined) broker.storage.readBuffers.release(d.records);
   const delayed = new DelayedFetch(broker, targets, params, sessionId, first.bytes);
   const keys = targets.map((t) => partitionKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {

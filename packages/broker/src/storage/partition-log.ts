@@ -11,6 +11,8 @@
  * server. Offsets and timestamps are exact up to 2^53 inside the engines.
  */
 
+import type { ReadBufferPool } from './read-buffers.js';
+
 export interface LogConfig {
   /** segment.bytes */
   segmentBytes: number;
@@ -202,5 +204,12 @@ export interface StorageEngine {
   deleteLog(topic: string, partition: number): void;
   /** log.dirs for DescribeLogDirs. */
   readonly logDirs: string[];
+  /** This engine's pooled read buffers (reads return leases of them; release after the socket write). */
+  readonly readBuffers: ReadBufferPool;
+  /**
+   * Makes every append made so far readable after a crash of this process (page cache), before a
+   * response acknowledging it leaves: null when done, the Error when a staged write failed.
+   */
+  durabilityBarrier(): Error | null;
   close(): void;
 }

@@ -16,6 +16,7 @@ import {
   visitRecordTimestamps,
   type RecordsDecompressor,
 } from './batch-util.js';
+import type { ReadBufferPool } from './read-buffers.js';
 import { CorruptRecordError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js';
 
 export const EMPTY_RECORDS: Buffer = Buffer.alloc(0);
@@ -44,6 +45,8 @@ export interface SegmentState {
 export interface LogOptions {
   now: () => number;
   decompress?: RecordsDecompressor | undefined;
+  /** The engine instance's read slabs. */
+  readBuffers: ReadBufferPool;
 }
 
 export abstract class SegmentedLog<S extends SegmentState> implements PartitionLog {
@@ -54,6 +57,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
   protected config: LogConfig;
   protected readonly now: () => number;
   protected readonly decompress: RecordsDecompressor | undefined;
+  protected readonly readBuffers: ReadBufferPool;
   private observers: LogObserver[] = [];
 
   constructor(
@@ -65,6 +69,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
     this.config = { ...config };
     this.now = options.now;
     this.decompress = options.decompress;
+    this.readBuffers = options.readBuffers;
   }
 
   abstract readonly dir: string | null;
