@@ -7,6 +7,9 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
+import { ReplicaManager } from './cluster/replica-manager.js';
+import { TopicRecordStateWriter } from './replication/partition-state-writer.js';
+import { ReplicationManager } from './replication/replication-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
@@ -19,9 +22,6 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
-import { PartitionRegistry } from './server/partition-registry.js';
-import { TopicRecordStateWriter } from './replication/partition-state-writer.js';
-import { ReplicaManager } from './replication/replica-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
@@ -58,23 +58,24 @@ export class Broker implements BrokerServices {
   readonly clock: Clock;
   readonly log: Logger;
   readonly nodeId: number;
+  /** Long-poll fetches. */
   readonly purgatory: Purgatory;
+  /** acks=all produces waiting for the high watermark. */
+  readonly producePurgatory: Purgatory;
   readonly fetchSessions: FetchSessionCache;
   readonly handlers: readonly ApiHandler[];
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
-  appendHook: PartitionAppendHook | null;
-
   private state: State = 'new';
   private storageEngine: StorageEngine | null = null;
   private topicManager: TopicManager | null = null;
-  private registry: PartitionRegistry | null = null;
+  private registry: ReplicaManager | null = null;
   private store: MetadataStore | null = null;
   private servers: SocketServer[] = [];
   private retentionTimer: TimerHandle | null = null;
   private producerManager: ProducerManager | null = null;
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
-  private replicas: ReplicaManager | null = null;
+  private replicationManager: ReplicationManager | null = null;
   private cluster = '';
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -83,10 +84,10 @@ export class Broker implements BrokerServices {
     this.log = opts.logger ?? createLogger('kafka.server.KafkaServer');
     this.nodeId = this.config.nodeId;
     this.purgatory = new Purgatory(this.clock);
+    this.producePurgatory = new Purgatory(this.clock);
     this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
     this.handlers = opts.handlers ?? defaultHandlers;
     this.apiVersions = apiVersionsList(this.handlers);
-    this.appendHook = opts.appendHook ?? null;
   }
 
   get clusterId(): string {
@@ -99,7 +100,7 @@ export class Broker implements BrokerServices {
     if (this.topicManager === null) throw new Error('broker not started');
     return this.topicManager;
   }
-  get partitions(): PartitionRegistry {
+  get partitions(): ReplicaManager {
     if (this.registry === null) throw new Error('broker not started');
     return this.registry;
   }
@@ -107,13 +108,17 @@ export class Broker implements BrokerServices {
     if (this.storageEngine === null) throw new Error('broker not started');
     return this.storageEngine;
   }
+  /** Producer ids and idempotent producer state (null when an appendHook replaced it, or not started). */
+  get producers(): ProducerManager | null {
+    return this.producerManager;
+  }
+  /** Follower fetchers, ISR changes and controlled shutdown (null until started). */
+  get replication(): ReplicationManager | null {
+    return this.replicationManager;
+  }
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
-  }
-  /** Leadership, ISR, high watermarks and follower fetchers (null until started). */
-  get replicaManager(): ReplicaManager | null {
-    return this.replicas;
   }
   /** Log compaction (null when log.cleaner.enable=false or not started). */
   get logCleaner(): LogCleaner | null {
@@ -174,16 +179,20 @@ export class Broker implements BrokerServices {
 
       this.store = this.opts.metadataStore ?? new LocalMetadataStore(useDisk ? join(this.config.logDirs[0]!, METADATA_DIR) : null);
       this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId, []);
-      this.registry = new PartitionRegistry(this.storageEngine, this.config, this.purgatory, this.nodeId, this.log);
+      this.registry = new ReplicaManager({
+        storage: this.storageEngine, brokerConfig: this.config, fetchPurgatory: this.purgatory, producePurgatory: this.producePurgatory,
+        nodeId: this.nodeId, clock: this.clock, log: this.log.child('kafka.server.ReplicaManager'),
+      });
       const registry = this.registry;
-      this.topicManager.onChange((image, delta) => registry.apply(image, delta));
+      registry.appendHook = this.opts.appendHook ?? null;
+      this.topicManager.onChange((image, delta) => registry.applyDelta(image, delta));
       const topics = this.topicManager;
-      const replicas = new ReplicaManager({
-        nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, registry, fetchPurgatory: this.purgatory,
+      const replication = new ReplicationManager({
+        nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, replicas: registry,
         stateWriter: new TopicRecordStateWriter(this.store), image: () => topics.image,
       });
-      this.replicas = replicas;
-      this.topicManager.onChange((image, delta) => replicas.apply(image, delta));
+      this.replicationManager = replication;
+      this.topicManager.onChange((image, delta) => replication.apply(image, delta));
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -192,7 +201,7 @@ export class Broker implements BrokerServices {
           expirationCheckIntervalMs: this.config.int('producer.id.expiration.check.interval.ms'),
         });
         this.producerManager = producers;
-        this.appendHook = producers;
+        registry.appendHook = producers;
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
@@ -200,12 +209,14 @@ export class Broker implements BrokerServices {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
-      replicas.start();
+      registry.start();
+      replication.start();
       if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
       this.groups.start();
 
+      const storageEngine = this.storageEngine;
       const connOpts = {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
         idleMs: this.config.long('connections.max.idle.ms'),
@@ -213,6 +224,8 @@ export class Broker implements BrokerServices {
         writeHighWater: 4 * 1024 * 1024,
         backlog: this.config.int('socket.listen.backlog.size'),
         maxConnections: this.config.int('max.connections'),
+        durabilityBarrier: () => storageEngine.durabilityBarrier(),
+        readBuffers: storageEngine.readBuffers,
       };
       for (const l of this.config.listeners) {
         if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
@@ -243,7 +256,7 @@ export class Broker implements BrokerServices {
     }, interval);
   }
 
-  private startLogCleaner(registry: PartitionRegistry): void {
+  private startLogCleaner(registry: ReplicaManager): void {
     const producers = this.producerManager;
     this.cleaner = new LogCleaner({
       clock: this.clock,
@@ -266,15 +279,16 @@ export class Broker implements BrokerServices {
   /**
    * Stops the broker. A running broker first hands its leaderships over when
    * controlled.shutdown.enable is true (`controlledShutdown` overrides it: tests use false to
-   * stop like a crash would, without telling anyone).
+   * stop the way a crash would, without telling anyone).
    */
   async stop(opts: { controlledShutdown?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.log.info(`[KafkaServer id=${this.nodeId}] shutting down`);
-    if (wasRunning && this.replicas !== null && (opts.controlledShutdown ?? this.config.bool('controlled.shutdown.enable'))) {
-      const left = await this.replicas.controlledShutdown().catch((e: unknown) => {
+    const replication = this.replicationManager;
+    if (wasRunning && replication !== null && (opts.controlledShutdown ?? this.config.bool('controlled.shutdown.enable'))) {
+      const left = await replication.controlledShutdown().catch((e: unknown) => {
         this.log.warn(`[KafkaServer id=${this.nodeId}] Controlled shutdown failed`, e);
         return -1;
       });
@@ -292,9 +306,10 @@ export class Broker implements BrokerServices {
     this.producerManager?.stop();
     await this.cleaner?.stop();
     this.groups?.stop();
-    this.replicas?.stop();
+    this.replicationManager?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
+    this.producePurgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
     this.servers = [];
     this.topicManager?.close();
@@ -302,6 +317,7 @@ export class Broker implements BrokerServices {
     if (engine !== null) {
       try {
         this.registry?.flushAll();
+        this.registry?.stop();
         engine.close();
         if (engine.kind === 'file') {
           for (const dir of engine.logDirs) if (existsSync(dir) && !existsSync(join(dir, CLEAN_SHUTDOWN_FILE))) writeFileSync(join(dir, CLEAN_SHUTDOWN_FILE), '');
@@ -320,15 +336,15 @@ export class Broker implements BrokerServices {
  */
 const decompressRecords: RecordsDecompressor = (codec, data) => decompressSync(codec as CompressionType, data);
 
-function* hostedLogs(registry: PartitionRegistry): Generator<PartitionLog | undefined> {
-  for (const t of registry.all()) yield* t.logs;
+function* hostedLogs(registry: ReplicaManager): Generator<PartitionLog> {
+  for (const p of registry.allPartitions()) yield p.log;
 }
 
-function* compactableLogs(registry: PartitionRegistry): Generator<CleanableLog> {
+function* compactableLogs(registry: ReplicaManager): Generator<CleanableLog> {
   for (const t of registry.all()) {
     const config = t.config.toLogConfig();
     const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
-    for (const log of t.logs) if (log !== undefined) yield { log, config, maxCompactionLagMs };
+    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs };
   }
 }
 

@@ -10,10 +10,9 @@ import { ApiKey, ErrorCode, type FetchRequest, type FetchResponse } from '@samsa
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { DelayedOperation } from '../server/purgatory.js';
 import { partitionKey } from '../server/purgatory.js';
+import { logEndKey } from '../cluster/replica-manager.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
-import { releaseReadBuffer } from '../storage/read-buffers.js';
-import { leaderError } from '../replication/leader-checks.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -37,7 +36,7 @@ interface FetchTarget {
 
 interface FetchParams {
   version: number;
-  /** The fetching follower's broker id, or -1 for a consumer. */
+  /** The fetching follower's broker id (ReplicaState, or replica_id before v15), -1 for a consumer. */
   replicaId: number;
   maxBytes: number;
   minBytes: number;
@@ -68,42 +67,27 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       continue;
     }
     const hosted = broker.partitions.topic(t.topic);
-    const log = hosted?.logs[t.partition];
-    if (hosted === undefined || log === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
+    const partition = hosted?.partitions[t.partition];
+    if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
       data[i] = errorPartition(t.partition, p.usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       errors = true;
       continue;
     }
-    const notLeader = leaderError(broker, t.topic, t.partition, t.currentLeaderEpoch);
-    if (notLeader !== ErrorCode.NONE) {
-      data[i] = errorPartition(t.partition, notLeader);
-      errors = true;
-      continue;
-    }
     try {
-      const hw = broker.replicaManager?.highWatermark(t.topic, t.partition) ?? log.highWatermark;
-      // No transactions yet: the last stable offset is the high watermark.
-      const lso = hw;
-      // Followers read to the log end; consumers see only what the ISR has.
-      const maxOffset = p.replicaId >= 0 ? undefined : p.isolationLevel === READ_COMMITTED ? lso : hw;
       const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
-      let records = EMPTY;
-      let logStartOffset = log.logStartOffset;
-      if (limit > 0 || minOneBatch) {
-        const info = log.read(t.fetchOffset, limit, maxOffset === undefined ? { minOneBatch } : { minOneBatch, maxOffset });
-        records = info.records;
-        logStartOffset = info.logStartOffset;
-      } else if (t.fetchOffset < log.logStartOffset || t.fetchOffset > log.logEndOffset) {
-        // Out of range is reported even when this partition gets no bytes.
-        log.read(t.fetchOffset, 0, { minOneBatch: false });
-      }
+      // Followers read to the log end; consumers see only what the ISR has.
+      const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
+      const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
+      // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
+      const info = partition.readRecords(t.fetchOffset, limit, readOpts);
+      const records = info.records;
       if (records.length > 0) {
         minOneBatch = false;
         remaining -= records.length;
         bytes += records.length;
       }
       data[i] = {
-        partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: hw, lastStableOffset: lso, logStartOffset,
+        partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: info.highWatermark, lastStableOffset: info.lastStableOffset, logStartOffset: info.logStartOffset,
         abortedTransactions: p.isolationLevel === READ_COMMITTED ? [] : null, preferredReadReplica: -1, records,
       };
     } catch (e) {
@@ -173,13 +157,17 @@ class DelayedFetch implements DelayedOperation {
 }
 
 /**
- * A follower's fetch offset is its log end: the leader learns it here, before reading, so the
+ * A follower's fetch offset is its log end: the leader learns it before reading, so the
  * response carries the high watermark it lets through (Kafka's updateFollowerFetchState).
  */
 function recordFollowerFetches(broker: BrokerServices, targets: readonly FetchTarget[], replicaId: number): void {
-  const rm = broker.replicaManager;
-  if (rm === undefined || rm === null) return;
-  for (const t of targets) if (!t.unknownTopicId) rm.recordFollowerFetch(t.topic, t.partition, replicaId, t.fetchOffset);
+  const replication = broker.replication;
+  if (replication === undefined || replication === null) return;
+  for (const t of targets) {
+    if (t.unknownTopicId) continue;
+    const partition = broker.partitions.getPartition(t.topic, t.partition);
+    if (partition !== undefined) replication.recordFollowerFetch(partition, replicaId, t.fetchOffset, -1n);
+  }
 }
 
 function sessionError(code: number): FetchResponse {
@@ -279,9 +267,11 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   }
   // Long poll: wait for appends on the partitions read here. These reads are read again when
   // it completes, so their pooled buffers go back now.
-  for (const d of first.data) if (d.records !== null && d.records !== undefined) releaseReadBuffer(d.records);
+  for (const d of first.data) if (d.records !== null && d.records !== undefined) broker.storage.readBuffers.release(d.records);
   const delayed = new DelayedFetch(broker, targets, params, sessionId, first.bytes);
+  // Consumers wait for the high watermark; followers for the log end (and learn HW moves too).
   const keys = targets.map((t) => partitionKey(t.topic, t.partition));
+  if (params.replicaId >= 0) for (const t of targets) keys.push(logEndKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {
     delayed.resolve = resolve;
     broker.purgatory.watch(delayed, keys, req.maxWaitMs);

@@ -3,30 +3,35 @@
  * in this leader's log (KIP-101): the largest epoch <= the requested one and the offset the
  * next epoch starts at (the log end for the current epoch). Followers truncate with it after a
  * leader change (KIP-279); consumers validate their position after one (KIP-320). Only the
- * leader answers; current_leader_epoch (v2+) fences stale callers.
+ * leader answers, except to the debugging replica id -2; current_leader_epoch (v2+) fences
+ * stale callers.
  */
 import { ApiKey, ErrorCode, type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '@samsa/protocol';
-import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../replication/leader-epoch-cache.js';
-import { leaderEpochError } from '../replication/leader-checks.js';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../cluster/leader-epoch-cache.js';
+import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type PartitionResult = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
-function answer(broker: BrokerServices, topic: string, p: OffsetForLeaderEpochRequest['topics'][number]['partitions'][number]): PartitionResult {
-  const error = (code: number): PartitionResult => ({ errorCode: code, partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
-  const replica = broker.replicaManager?.get(topic, p.partition);
-  if (replica === undefined) return error(broker.partitions.get(topic, p.partition) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  if (!replica.isLeader) return error(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  const fenced = leaderEpochError(p.currentLeaderEpoch ?? -1, replica.leaderEpoch);
-  if (fenced !== ErrorCode.NONE) return error(fenced);
-  const { epoch, endOffset } = replica.epochCache.endOffsetFor(p.leaderEpoch, replica.logEndOffset);
-  return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: epoch, endOffset };
+/** Kafka's DEBUGGING_REPLICA_ID: may ask a follower. */
+const DEBUGGING_REPLICA_ID = -2;
+
+function answer(broker: BrokerServices, topic: string, p: OffsetForLeaderEpochRequest['topics'][number]['partitions'][number], replicaId: number): PartitionResult {
+  const partition = broker.partitions.getPartition(topic, p.partition);
+  if (partition === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+  try {
+    const { leaderEpoch, endOffset } = partition.lastOffsetForLeaderEpoch(p.currentLeaderEpoch ?? -1, p.leaderEpoch, replicaId !== DEBUGGING_REPLICA_ID);
+    return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch, endOffset };
+  } catch (e) {
+    return { errorCode: mapError(e).code, partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+  }
 }
 
 function handle(ctx: RequestContext, req: OffsetForLeaderEpochRequest): OffsetForLeaderEpochResponse {
+  const replicaId = req.replicaId ?? -1;
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => answer(ctx.broker, t.topic, p)) })),
+    topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => answer(ctx.broker, t.topic, p, replicaId)) })),
   };
 }
 

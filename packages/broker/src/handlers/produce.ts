@@ -4,6 +4,8 @@
  * router closes the connection. Records are validated by their header only (size, magic,
  * CRC32C, counts) and appended as they came: no decompression, no copy, offsets in place.
  * acks=0 gets no response; an error with acks=0 closes the connection so the client notices.
+ * acks=all checks min.insync.replicas before appending (NOT_ENOUGH_REPLICAS) and answers once the
+ * high watermark passes the batch (at once on a single replica; REQUEST_TIMED_OUT after timeoutMs).
  */
 import { ApiKey, ErrorCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
 import {
@@ -11,11 +13,9 @@ import {
   BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, CodecUnavailableError, crc32c, decodeRecordBatch,
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
-import type { HostedTopic } from '../server/partition-registry.js';
+import type { HostedTopic, ProduceWait } from '../cluster/replica-manager.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
-import type { PendingAck } from '../replication/delayed-produce.js';
-import { leaderError } from '../replication/leader-checks.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -83,45 +83,31 @@ function errorResponse(index: number, code: number, message: string | null): Par
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number, acks: number, pending: Array<{ ack: PendingAck; response: PartitionResponse }>): PartitionResponse {
-  const log = hosted?.logs[index];
-  if (hosted === undefined || log === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-  const notLeader = leaderError(broker, log.topic, index, -1, true);
-  if (notLeader !== ErrorCode.NONE) return errorResponse(index, notLeader, null);
+function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number): PartitionResponse {
+  const partition = hosted?.partitions[index];
+  if (hosted === undefined || partition === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  // A leader handing over (controlled shutdown) takes no new writes; the client retries at the next leader.
+  if (broker.replication?.isHandingOver(partition.topic, index) === true) return errorResponse(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
   const cfg = hosted.config;
-  const replica = broker.replicaManager?.get(log.topic, index);
-  const minIsr = cfg.num('min.insync.replicas');
-  if (acks === -1 && replica !== undefined && replica.isr.length < minIsr) {
-    return errorResponse(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR [${replica.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${log.topic}-${index}`);
-  }
-  const respond = (r: PartitionResponse, lastOffset: bigint): PartitionResponse => {
-    // acks=all: answered once the ISR has it (high watermark past lastOffset).
-    if (acks === -1 && replica !== undefined) pending.push({ ack: { replica, requiredOffset: lastOffset + 1n, leaderEpoch: replica.leaderEpoch, minInsyncReplicas: minIsr, errorCode: null }, response: r });
-    return r;
-  };
   const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
   if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);
   const batch = records!;
   if ((cfg.get('cleanup.policy') as string[]).includes('compact')) {
-    const keyless = rejectKeylessRecords(batch, index, log.topic);
+    const keyless = rejectKeylessRecords(batch, index, partition.topic);
     if (keyless !== null) return keyless;
   }
-  const hook = broker.appendHook;
+  const hook = broker.partitions.appendHook;
   if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
     return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');
   }
   try {
-    if (hook !== null) {
-      const dup = hook.beforeAppend(log, batch, { transactionalId });
-      if (dup !== null) return respond({ index, errorCode: ErrorCode.NONE, baseOffset: dup.baseOffset, logAppendTimeMs: dup.logAppendTime, logStartOffset: dup.logStartOffset, recordErrors: [], errorMessage: null }, dup.lastOffset);
-    }
-    const leaderEpoch = replica?.leaderEpoch ?? hosted.image.partitions[index]?.leaderEpoch ?? 0;
-    const info = log.append(batch, { leaderEpoch, nowMs });
-    hook?.afterAppend?.(log, batch, info);
-    return respond({ index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null }, info.lastOffset);
+    const info = partition.appendRecordsAsLeader(batch, {
+      requiredAcks: req.acks, minInsyncReplicas: cfg.num('min.insync.replicas'), nowMs, transactionalId: req.transactionalId ?? null, hook,
+    });
+    return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null };
   } catch (e) {
     const m = mapError(e);
-    if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error appending to ${log.topic}-${log.partition}`, e);
+    if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error appending to ${partition.name}`, e);
     return errorResponse(index, m.code, m.message);
   }
 }
@@ -130,11 +116,12 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
   const broker = ctx.broker;
   const acks = req.acks;
   const nowMs = broker.clock.now();
-  const transactionalId = req.transactionalId ?? null;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   let anyError = false;
-  const pending: Array<{ ack: PendingAck; response: PartitionResponse }> = [];
   const responses: ProduceResponse['responses'] = new Array(req.topicData.length);
+  // acks=all: the appended partitions whose high watermark has to pass the batch.
+  let waits: ProduceWait[] | null = null;
+  let waiting: PartitionResponse[] | null = null;
   for (let t = 0; t < req.topicData.length; t++) {
     const td = req.topicData[t]!;
     const hosted = broker.partitions.topic(td.name);
@@ -145,8 +132,16 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
       let r: PartitionResponse;
       if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
       else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-      else r = producePartition(broker, hosted, pd.index, pd.records, transactionalId, nowMs, acks, pending);
+      else r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs);
       if (r.errorCode !== ErrorCode.NONE) anyError = true;
+      else if (acks === -1) {
+        const partition = hosted!.partitions[pd.index]!;
+        const requiredOffset = lastOffsetOf(r, pd.records!);
+        if (partition.highWatermark < requiredOffset) {
+          (waits ??= []).push({ topic: td.name, partition: pd.index, requiredOffset, minInsyncReplicas: hosted!.config.num('min.insync.replicas') });
+          (waiting ??= []).push(r);
+        }
+      }
       parts[p] = r;
     }
     responses[t] = { name: td.name, partitionResponses: parts };
@@ -155,19 +150,24 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
     if (anyError) throw new CloseConnection('acks=0 produce request failed; closing so the client refreshes metadata');
     return NO_RESPONSE;
   }
-  const response: ProduceResponse = { responses, throttleTimeMs: 0 };
-  const rm = broker.replicaManager;
-  if (pending.length === 0 || rm === undefined || rm === null) return response;
-  const acked = () => {
-    for (const { ack, response: r } of pending) {
-      if (ack.errorCode === null || ack.errorCode === ErrorCode.NONE) continue;
-      r.errorCode = ack.errorCode;
-      r.errorMessage = ack.errorCode === ErrorCode.REQUEST_TIMED_OUT ? `The ISR did not acknowledge the batch within ${req.timeoutMs} ms` : null;
+  if (waits === null) return { responses, throttleTimeMs: 0 };
+  const pending = waiting!;
+  return broker.partitions.awaitHighWatermarks(waits, req.timeoutMs).then((codes) => {
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i] === ErrorCode.NONE) continue;
+      const r = pending[i]!;
+      r.errorCode = codes[i]!;
+      r.baseOffset = -1n;
+      r.logAppendTimeMs = -1n;
+      r.logStartOffset = -1n;
     }
-    return response;
-  };
-  const waiting = rm.waitForAcks(pending.map((p) => p.ack), req.timeoutMs);
-  return waiting === null ? acked() : waiting.then(acked);
+    return { responses, throttleTimeMs: 0 };
+  });
+}
+
+/** The offset after the appended batch (the HW an acks=all produce waits for). */
+function lastOffsetOf(r: PartitionResponse, batch: Buffer): bigint {
+  return r.baseOffset + BigInt(batch.readInt32BE(BATCH_LAST_OFFSET_DELTA)) + 1n;
 }
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {

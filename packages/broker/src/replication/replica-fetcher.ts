@@ -17,8 +17,8 @@ import { Connection } from '@samsa/network';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
-import type { PartitionReplica } from './partition-replica.js';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../cluster/leader-epoch-cache.js';
+import type { Partition } from '../cluster/partition.js';
 
 /** Versions a fetcher speaks; a request goes at min(this, the leader's max). */
 const FETCHER_MAX_VERSIONS: ReadonlyMap<number, number> = new Map([
@@ -43,12 +43,12 @@ export interface FetcherHost {
   /** Where a broker listens for other brokers (undefined while it is not registered). */
   brokerEndpoint(brokerId: number): { host: string; port: number } | undefined;
   /** Called after follower appends and high-watermark moves. */
-  onFollowerProgress?(replica: PartitionReplica): void;
+  onFollowerProgress?(replica: Partition): void;
 }
 
 /** A partition a fetcher follows in one leader epoch. */
 interface FetchState {
-  readonly replica: PartitionReplica;
+  readonly replica: Partition;
   readonly topicId: string;
   readonly leaderId: number;
   readonly leaderEpoch: number;
@@ -69,7 +69,7 @@ export function fetcherIdFor(topic: string, partition: number, numFetchers: numb
 }
 
 export interface FollowRequest {
-  replica: PartitionReplica;
+  replica: Partition;
   topicId: string;
   leaderId: number;
   leaderEpoch: number;

@@ -50,7 +50,7 @@ describe('group coordinator failover (in process)', () => {
     const coordinator = cluster.broker(1).metadata.topic('__consumer_offsets')!.partitions[0]!.leader;
     const successor = [1, 2, 3].find((id) => id !== coordinator)!;
     const others = [1, 2, 3].filter((id) => id !== coordinator);
-    await until(() => others.every((id) => cluster.broker(id).partitions.get('__consumer_offsets', 0)!.logEndOffset === cluster.broker(coordinator).partitions.get('__consumer_offsets', 0)!.logEndOffset), 'offsets replicated');
+    await until(() => others.every((id) => cluster.broker(id).partitions.getPartition('__consumer_offsets', 0)!.logEndOffset === cluster.broker(coordinator).partitions.getPartition('__consumer_offsets', 0)!.logEndOffset), 'offsets replicated');
     await cluster.stop(coordinator);
     for (const topic of ['__consumer_offsets', 'events']) {
       if (cluster.broker(successor).metadata.topic(topic)!.partitions[0]!.leader === coordinator) await cluster.elect(topic, 0, successor, others);

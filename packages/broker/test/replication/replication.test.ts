@@ -19,7 +19,7 @@ async function produce(c: WireClient, topic: string, acks: number, records: Buff
 }
 
 function allBytes(cluster: InProcessCluster, id: number, topic: string): Buffer {
-  const log = cluster.broker(id).partitions.get(topic, 0)!;
+  const log = cluster.broker(id).partitions.getPartition(topic, 0)!.log;
   return log.read(log.logStartOffset, 1 << 24, { minOneBatch: true }).records;
 }
 
@@ -35,16 +35,16 @@ describe('replication in process (3 brokers, RF 3)', () => {
   it('acks=all answers once the ISR has the batch; followers hold the same bytes and high watermark', async () => {
     await cluster.broker(1).topics.createTopic({ name: 'copy', numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
     const leader = cluster.broker(1);
-    await until(() => cluster.broker(2).replicaManager?.fetchers.followed().get('copy\u00000') === 'fetching' && cluster.broker(3).replicaManager?.fetchers.followed().get('copy\u00000') === 'fetching', 'followers fetching');
+    await until(() => cluster.broker(2).replication?.fetchers.followed().get('copy\u00000') === 'fetching' && cluster.broker(3).replication?.fetchers.followed().get('copy\u00000') === 'fetching', 'followers fetching');
     const c = await WireClient.connect(leader.boundListeners[0]!.port);
     for (let i = 0; i < 5; i++) {
       const r = await produce(c, 'copy', -1, batch(`a${i}`, `b${i}`));
       assert.equal(r.errorCode, ErrorCode.NONE);
       assert.equal(r.baseOffset, BigInt(i * 2));
       // Acknowledged means committed: the high watermark passed it before the answer.
-      assert.ok(leader.replicaManager!.highWatermark('copy', 0)! >= BigInt(i * 2 + 2));
+      assert.ok(leader.partitions.getPartition('copy', 0)!.highWatermark! >= BigInt(i * 2 + 2));
     }
-    await until(() => [2, 3].every((id) => cluster.broker(id).replicaManager!.highWatermark('copy', 0) === 10n), 'follower high watermarks');
+    await until(() => [2, 3].every((id) => cluster.broker(id).partitions.getPartition('copy', 0)!.highWatermark === 10n), 'follower high watermarks');
     const leaderBytes = allBytes(cluster, 1, 'copy');
     assert.ok(allBytes(cluster, 2, 'copy').equals(leaderBytes), 'broker 2 has the leader bytes');
     assert.ok(allBytes(cluster, 3, 'copy').equals(leaderBytes), 'broker 3 has the leader bytes');
@@ -80,19 +80,19 @@ describe('replication in process (3 brokers, RF 3)', () => {
     const leader = cluster.broker(1);
     const c = await WireClient.connect(leader.boundListeners[0]!.port);
     await cluster.stop(3);
-    await until(() => leader.replicaManager!.get('copy', 0)!.isr.join(',') === '1,2', 'ISR shrink to 1,2', 20_000);
+    await until(() => leader.partitions.getPartition('copy', 0)!.isr.join(',') === '1,2', 'ISR shrink to 1,2', 20_000);
     assert.equal((await produce(c, 'copy', -1, batch('two-of-three'))).errorCode, ErrorCode.NONE);
     await cluster.stop(2);
-    await until(() => leader.replicaManager!.get('copy', 0)!.isr.join(',') === '1', 'ISR shrink to 1', 20_000);
+    await until(() => leader.partitions.getPartition('copy', 0)!.isr.join(',') === '1', 'ISR shrink to 1', 20_000);
     const refused = await produce(c, 'copy', -1, batch('refused'));
     assert.equal(refused.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
     // acks=1 still goes to the leader alone (not committed until the ISR grows).
     assert.equal((await produce(c, 'copy', 1, batch('acks-one'))).errorCode, ErrorCode.NONE);
     await cluster.start(2);
-    await until(() => leader.replicaManager!.get('copy', 0)!.isr.join(',') === '1,2', 'ISR expand to 1,2', 20_000);
+    await until(() => leader.partitions.getPartition('copy', 0)!.isr.join(',') === '1,2', 'ISR expand to 1,2', 20_000);
     assert.equal((await produce(c, 'copy', -1, batch('resumed'))).errorCode, ErrorCode.NONE);
     await cluster.start(3);
-    await until(() => leader.replicaManager!.get('copy', 0)!.isr.join(',') === '1,2,3', 'ISR expand to 1,2,3', 20_000);
+    await until(() => leader.partitions.getPartition('copy', 0)!.isr.join(',') === '1,2,3', 'ISR expand to 1,2,3', 20_000);
     const stored = JSON.parse((await cluster.store.get('topics/copy'))!.value);
     assert.deepEqual(stored.partitions[0].isr, [1, 2, 3]);
     await until(() => allBytes(cluster, 3, 'copy').equals(allBytes(cluster, 1, 'copy')), 'broker 3 caught up');
@@ -103,24 +103,24 @@ describe('replication in process (3 brokers, RF 3)', () => {
     await cluster.broker(1).topics.createTopic({ name: 'diverge', numPartitions: 1, replicationFactor: 3 });
     const c1 = await WireClient.connect(cluster.broker(1).boundListeners[0]!.port);
     for (let i = 0; i < 3; i++) assert.equal((await produce(c1, 'diverge', -1, batch(`committed-${i}`))).errorCode, ErrorCode.NONE);
-    await until(() => [2, 3].every((id) => cluster.broker(id).partitions.get('diverge', 0)!.logEndOffset === 3n), 'followers at 3');
+    await until(() => [2, 3].every((id) => cluster.broker(id).partitions.getPartition('diverge', 0)!.logEndOffset === 3n), 'followers at 3');
     // Cut the followers off, then write to the old leader only (acks=1): a tail nobody else has.
     await cluster.stop(2);
     await cluster.stop(3);
     for (let i = 0; i < 4; i++) assert.equal((await produce(c1, 'diverge', 1, batch(`lost-${i}`))).errorCode, ErrorCode.NONE);
-    assert.equal(cluster.broker(1).partitions.get('diverge', 0)!.logEndOffset, 7n);
+    assert.equal(cluster.broker(1).partitions.getPartition('diverge', 0)!.logEndOffset, 7n);
     await cluster.stop(1);
     await cluster.start(2);
     await cluster.start(3);
     await cluster.elect('diverge', 0, 2, [2, 3]);
-    await until(() => cluster.broker(2).replicaManager!.get('diverge', 0)!.isLeader, 'broker 2 leads');
+    await until(() => cluster.broker(2).partitions.getPartition('diverge', 0)!.isLeader, 'broker 2 leads');
     const c2 = await WireClient.connect(cluster.broker(2).boundListeners[0]!.port);
     assert.equal((await produce(c2, 'diverge', -1, batch('new-epoch-0', 'new-epoch-1'))).errorCode, ErrorCode.NONE);
     await cluster.start(1);
     await until(() => allBytes(cluster, 1, 'diverge').equals(allBytes(cluster, 2, 'diverge')), 'old leader truncated and caught up');
     const values = decodeRecordBatches(allBytes(cluster, 1, 'diverge')).flatMap((b) => b.records.map((r) => r.value!.toString()));
     assert.deepEqual(values, ['committed-0', 'committed-1', 'committed-2', 'new-epoch-0', 'new-epoch-1']);
-    const epochs = cluster.broker(1).replicaManager!.get('diverge', 0)!.epochCache.epochEntries;
+    const epochs = cluster.broker(1).partitions.getPartition('diverge', 0)!.epochCache.epochEntries;
     assert.deepEqual(epochs.map((e) => [e.epoch, e.startOffset]), [[0, 0n], [1, 3n]]);
     c1.close();
     c2.close();

@@ -27,7 +27,7 @@ describe('rolling restart with controlled shutdown (in process)', () => {
       for (let p = 0; p < PARTITIONS; p++) {
         const t = b.metadata.topic('rolling')!.partitions[p]!;
         const leader = cluster.brokers.get(t.leader);
-        if (leader === undefined || leader.replicaManager!.get('rolling', p)!.isr.length !== 3) return false;
+        if (leader === undefined || leader.partitions.getPartition('rolling', p)!.isr.length !== 3) return false;
       }
       return true;
     });
@@ -77,7 +77,7 @@ describe('rolling restart with controlled shutdown (in process)', () => {
     const seen = new Map<number, number>();
     for (let p = 0; p < PARTITIONS; p++) {
       const leader = cluster.broker(cluster.broker(1).metadata.topic('rolling')!.partitions[p]!.leader);
-      const log = leader.partitions.get('rolling', p)!;
+      const log = leader.partitions.getPartition('rolling', p)!.log;
       for (const b of decodeRecordBatches(log.read(0n, 1 << 26, { minOneBatch: true }).records)) for (const r of b.records) {
         const v = Number(r.value!.toString());
         seen.set(v, (seen.get(v) ?? 0) + 1);
