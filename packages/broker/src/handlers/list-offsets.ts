@@ -7,6 +7,7 @@
 import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { notLeaderError } from '../server/leadership.js';
 
 type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
 
@@ -23,6 +24,8 @@ function error(partitionIndex: number, code: number, version: number): Partition
 }
 
 function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number): PartitionResult {
+  const notLeader = notLeaderError(broker.metadata, broker.nodeId, topic, p.partitionIndex);
+  if (notLeader !== null) return error(p.partitionIndex, notLeader, version);
   const hosted = broker.partitions.topic(topic);
   const log = hosted?.logs[p.partitionIndex];
   if (hosted === undefined || log === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);

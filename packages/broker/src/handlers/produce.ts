@@ -12,6 +12,7 @@ import {
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import type { HostedTopic } from '../server/partition-registry.js';
+import { notLeaderError } from '../server/leadership.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
@@ -82,6 +83,8 @@ function errorResponse(index: number, code: number, message: string | null): Par
 }
 
 function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number): PartitionResponse {
+  const notLeader = notLeaderError(broker.metadata, broker.nodeId, hosted?.image.name ?? '', index);
+  if (notLeader !== null) return errorResponse(index, notLeader, null);
   const log = hosted?.logs[index];
   if (hosted === undefined || log === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   const cfg = hosted.config;
