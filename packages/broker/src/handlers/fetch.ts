@@ -14,6 +14,7 @@ import { logEndKey } from '../cluster/replica-manager.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { notLeaderError } from '../server/leadership.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -63,6 +64,12 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     const t = targets[i]!;
     if (t.unknownTopicId) {
       data[i] = errorPartition(t.partition, ErrorCode.UNKNOWN_TOPIC_ID);
+      errors = true;
+      continue;
+    }
+    const notLeader = notLeaderError(broker.metadata, broker.nodeId, t.topic, t.partition);
+    if (notLeader !== null) {
+      data[i] = errorPartition(t.partition, notLeader);
       errors = true;
       continue;
     }

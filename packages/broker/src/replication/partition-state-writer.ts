@@ -1,9 +1,12 @@
 /**
- * How a leader records partition-state changes in the metadata store: compare-and-swap writes
- * that succeed only while the partition still has this leader in this leader epoch (as Kafka's
- * leaders did with a conditional update on the znode version in ZooKeeper mode), so a deposed
- * leader can never change an ISR or a leadership it no longer owns.
+ * How a leader records partition-state changes in the metadata store: a compare-and-swap on
+ * the partition's state key (`/brokers/topics/T/partitions/P/state`, on its revision) that
+ * succeeds only while the partition still has this leader in this leader epoch, as Kafka's
+ * leaders did with a conditional update on the znode version in ZooKeeper mode. A deposed
+ * leader can never change an ISR or a leadership it no longer owns, and a concurrent
+ * controller decision makes the CAS fail instead of being overwritten.
  */
+import { decodePartitionState, encodePartitionState, Paths, type PartitionState } from '../metadata/kafka-layout.js';
 import { RevisionMismatchError, type MetadataStore } from '../metadata/metadata-store.js';
 
 export interface ExpectedLeader {
@@ -21,50 +24,32 @@ export interface PartitionStateWriter {
   transferLeadership(topic: string, partition: number, expected: ExpectedLeader, leader: number, isr: readonly number[]): Promise<boolean>;
 }
 
-const TOPIC_PREFIX = 'topics/';
 const MAX_ATTEMPTS = 5;
 
-interface StoredPartition {
-  replicas: number[];
-  leaderEpoch: number;
-  isr?: number[];
-  leader?: number;
-}
-
-/** Partition state on the topic record (`topics/<name>`) of the metadata store. */
-export class TopicRecordStateWriter implements PartitionStateWriter {
+/** Partition states in Kafka's ZooKeeper layout (every store engine uses it). */
+export class StorePartitionStateWriter implements PartitionStateWriter {
   constructor(private readonly store: MetadataStore) {}
 
   alterIsr(topic: string, partition: number, expected: ExpectedLeader, isr: readonly number[]): Promise<boolean> {
-    return this.update(topic, partition, expected, (p) => {
-      p.isr = [...isr];
-    });
+    return this.update(topic, partition, expected, (s) => ({ ...s, isr: [...isr] }));
   }
 
   transferLeadership(topic: string, partition: number, expected: ExpectedLeader, leader: number, isr: readonly number[]): Promise<boolean> {
-    return this.update(topic, partition, expected, (p) => {
-      p.leader = leader;
-      p.leaderEpoch += 1;
-      p.isr = [...isr];
-    });
+    return this.update(topic, partition, expected, (s) => ({ ...s, leader, leaderEpoch: s.leaderEpoch + 1, isr: [...isr] }));
   }
 
-  private async update(topic: string, partition: number, expected: ExpectedLeader, change: (p: StoredPartition) => void): Promise<boolean> {
-    const key = TOPIC_PREFIX + topic;
+  private async update(topic: string, partition: number, expected: ExpectedLeader, change: (s: PartitionState) => PartitionState): Promise<boolean> {
+    const key = Paths.partitionState(topic, partition);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const cur = await this.store.get(key);
       if (cur === null) return false;
-      const rec = JSON.parse(cur.value) as { partitions: StoredPartition[] };
-      const p = rec.partitions[partition];
-      if (p === undefined) return false;
-      const leader = p.leader ?? p.replicas[0] ?? -1;
-      if (leader !== expected.leader || p.leaderEpoch !== expected.leaderEpoch) return false;
-      change(p);
+      const state = decodePartitionState(cur.value);
+      if (state.leader !== expected.leader || state.leaderEpoch !== expected.leaderEpoch) return false;
       try {
-        await this.store.put(key, JSON.stringify(rec), { expectedRevision: cur.revision });
+        await this.store.put(key, encodePartitionState(change(state)), { expectedRevision: cur.revision });
         return true;
       } catch (e) {
-        // Another partition of the topic changed meanwhile: re-read and try again.
+        // The state changed between the read and the write: read it again and re-check.
         if (!(e instanceof RevisionMismatchError)) throw e;
       }
     }

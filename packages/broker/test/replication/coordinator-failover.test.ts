@@ -48,14 +48,10 @@ describe('group coordinator failover (in process)', () => {
     assert.equal(before, 100, 'offsets committed before the coordinator goes away');
 
     const coordinator = cluster.broker(1).metadata.topic('__consumer_offsets')!.partitions[0]!.leader;
-    const successor = [1, 2, 3].find((id) => id !== coordinator)!;
     const others = [1, 2, 3].filter((id) => id !== coordinator);
     await until(() => others.every((id) => cluster.broker(id).partitions.getPartition('__consumer_offsets', 0)!.logEndOffset === cluster.broker(coordinator).partitions.getPartition('__consumer_offsets', 0)!.logEndOffset), 'offsets replicated');
     await cluster.stop(coordinator);
-    for (const topic of ['__consumer_offsets', 'events']) {
-      if (cluster.broker(successor).metadata.topic(topic)!.partitions[0]!.leader === coordinator) await cluster.elect(topic, 0, successor, others);
-    }
-    await until(() => cluster.broker(successor).groupCoordinator !== null && cluster.broker(successor).metadata.topic('__consumer_offsets')!.partitions[0]!.leader === successor, 'new coordinator');
+    await until(() => others.includes(cluster.broker(others[0]!).metadata.topic('__consumer_offsets')!.partitions[0]!.leader), 'a new coordinator elected');
     assert.equal(await committed(), 100, 'the new coordinator serves the committed offset');
     await send(100, 100);
     await until(() => seen.length >= 200 && new Set(seen).size === 200, 'all 200 records consumed', 30_000);

@@ -1,29 +1,20 @@
 /**
- * Several brokers in one process over one shared metadata store, for replication tests that
- * drive leadership by hand (the controller is not part of these tests): `elect` writes a new
- * leader and leader epoch the way a controller does, and every broker applies the delta.
+ * Several brokers in one process, each with its own session on one shared in-memory metadata
+ * store: they register (ephemeral keys), one of them is the controller, and leadership moves
+ * the way it does between processes. Stopping a broker ends its session, as a crash would
+ * (minus torn writes); `shutdown` is SIGTERM's controlled shutdown.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker.js';
-import { LocalMetadataStore, type MetadataStore } from '../../src/metadata/metadata-store.js';
-
-/** The brokers share the store; stopping one must not close it for the others. */
-function sharedView(store: MetadataStore): MetadataStore {
-  return {
-    get: (k) => store.get(k),
-    put: (k, v, o) => store.put(k, v, o),
-    delete: (k, o) => store.delete(k, o),
-    list: (p) => store.list(p),
-    watch: (p, l) => store.watch(p, l),
-    close: async () => {},
-  };
-}
+import { LocalMetadataBackend, LocalMetadataStore } from '../../src/metadata/metadata-store.js';
+import { decodePartitionState, Paths } from '../../src/metadata/kafka-layout.js';
 
 export interface InProcessCluster {
   brokers: Map<number, Broker>;
-  store: MetadataStore;
+  /** A session of its own on the shared store (for reading states in tests). */
+  store: LocalMetadataStore;
   broker(id: number): Broker;
   /** Starts (or restarts, on its data dir) broker `id`. */
   start(id: number): Promise<Broker>;
@@ -31,21 +22,17 @@ export interface InProcessCluster {
   stop(id: number): Promise<void>;
   /** Stops broker `id` the way SIGTERM does: leadership moves away first. */
   shutdown(id: number): Promise<void>;
-  /** Controller stand-in: makes `leader` the leader with a new leader epoch and the given ISR. */
-  elect(topic: string, partition: number, leader: number, isr?: number[]): Promise<void>;
+  /** The stored partition state (leader, leader epoch, ISR). */
+  partitionState(topic: string, partition: number): Promise<{ leader: number; leaderEpoch: number; isr: number[] }>;
   close(): Promise<void>;
 }
 
 export async function startInProcessCluster(ids: number[], config: Record<string, string> = {}, storage: 'memory' | 'file' = 'file'): Promise<InProcessCluster> {
-  const store = new LocalMetadataStore(null);
+  const backend = new LocalMetadataBackend(null);
+  const store = new LocalMetadataStore(backend);
   const dirs = new Map<number, string>();
   const ports = new Map<number, number>();
   const brokers = new Map<number, Broker>();
-  // Live brokers only, as broker registrations would say (a stopped broker's goes away).
-  const endpoints = () => ids.filter((id) => brokers.has(id)).map((id) => ({ nodeId: id, host: '127.0.0.1', port: ports.get(id)!, rack: null }));
-  const publishBrokers = () => {
-    for (const b of brokers.values()) b.topics.setBrokers(endpoints());
-  };
   const cluster: InProcessCluster = {
     brokers,
     store,
@@ -55,7 +42,7 @@ export async function startInProcessCluster(ids: number[], config: Record<string
       const port = ports.get(id) ?? 0;
       const b = new Broker({
         storage,
-        metadataStore: sharedView(store),
+        metadataStore: new LocalMetadataStore(backend),
         clusterId: 'replication-test-cluster',
         shutdownGraceMs: 100,
         config: {
@@ -73,30 +60,22 @@ export async function startInProcessCluster(ids: number[], config: Record<string
       await b.start();
       ports.set(id, b.boundListeners[0]!.port);
       brokers.set(id, b);
-      publishBrokers();
       return b;
     },
     async stop(id) {
       const b = brokers.get(id);
       brokers.delete(id);
-      publishBrokers();
       await b?.stop({ controlledShutdown: false });
     },
     async shutdown(id) {
       const b = brokers.get(id);
       await b?.stop({ controlledShutdown: true });
       brokers.delete(id);
-      publishBrokers();
     },
-    async elect(topic, partition, leader, isr) {
-      const key = `topics/${topic}`;
-      const cur = (await store.get(key))!;
-      const rec = JSON.parse(cur.value) as { partitions: Array<{ replicas: number[]; leaderEpoch: number; isr?: number[]; leader?: number }> };
-      const p = rec.partitions[partition]!;
-      p.leader = leader;
-      p.leaderEpoch += 1;
-      p.isr = isr ?? p.isr ?? p.replicas;
-      await store.put(key, JSON.stringify(rec), { expectedRevision: cur.revision });
+    async partitionState(topic, partition) {
+      const v = await store.get(Paths.partitionState(topic, partition));
+      if (v === null) throw new Error(`no state for ${topic}-${partition}`);
+      return decodePartitionState(v.value);
     },
     async close() {
       for (const id of [...brokers.keys()]) await cluster.stop(id);
