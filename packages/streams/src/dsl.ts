@@ -60,16 +60,17 @@ interface ValueGetterSupplier<K, V> {
 
 const ONE_DAY = 86_400_000;
 
-/** A processor from a function, for the many one-method nodes. */
-function fn<KIn, VIn>(process: (ctx: ProcessorContext, r: StreamRecord<KIn, VIn>) => void, init?: (ctx: ProcessorContext) => void): () => Processor<KIn, VIn> {
+/** A processor from a function; `init` builds per-task state (each task has its own processor). */
+function fn<KIn, VIn, S = undefined>(process: (ctx: ProcessorContext, r: StreamRecord<KIn, VIn>, state: S) => void, init?: (ctx: ProcessorContext) => S): () => Processor<KIn, VIn> {
   return () => {
     let ctx!: ProcessorContext;
+    let state!: S;
     return {
       init(c) {
         ctx = c;
-        init?.(c);
+        if (init !== undefined) state = init(c);
       },
-      process: (r) => process(ctx, r),
+      process: (r) => process(ctx, r, state),
     };
   };
 }
@@ -334,13 +335,12 @@ export class KStream<K, V> {
   private tableJoin<VT, VR>(table: KTable<K, VT>, joiner: (v: V, t: VT) => VR, left: boolean): KStream<K, VR> {
     const input = this.copartitioned(table);
     const name = this.builder.newName(left ? 'KSTREAM-LEFTJOIN' : 'KSTREAM-JOIN');
-    let get!: ValueGetter<K, VT>;
-    this.topology.addProcessor(name, fn<K, V>((ctx, r) => {
+    this.topology.addProcessor(name, fn<K, V, ValueGetter<K, VT>>((ctx, r, get) => {
       if (r.key === null || r.key === undefined || r.value === null) return;
       const tv = get(r.key);
       if (tv === null && !left) return;
       ctx.forward(withKV(r, r.key, joiner(r.value, tv as VT)));
-    }, (ctx) => void (get = table.valueGetter.get(ctx))), input.name);
+    }, (ctx) => table.valueGetter.get(ctx)), input.name);
     this.topology.connectProcessorAndStateStores([name], ...table.valueGetter.storeNames);
     return new KStream<K, VR>(this.builder, name, this.keySerde, undefined, false, input.sourceTopics);
   }
@@ -785,15 +785,14 @@ export class KTable<K, V> {
     const otherName = b.newName('KTABLE-JOINOTHER');
     const mergeName = b.newName('KTABLE-MERGE');
     const side = <A, B>(getter: ValueGetterSupplier<K, B>, combine: (a: A | null, b: B | null) => VR | null) => {
-      let get!: ValueGetter<K, B>;
-      return fn<K, Change<A>>((ctx, r) => {
+      return fn<K, Change<A>, ValueGetter<K, B>>((ctx, r, get) => {
         if (r.key === null || r.key === undefined) return;
         const o = get(r.key);
         const newValue = combine(r.value.newValue, o);
         const oldValue = combine(r.value.oldValue, o);
         if (newValue === null && oldValue === null) return;
         ctx.forward(withKV(r, r.key, { newValue, oldValue }));
-      }, (ctx) => void (get = getter.get(ctx)));
+      }, (ctx) => getter.get(ctx));
     };
     b.topology.addProcessor(thisName, side<V, VO>(other.valueGetter, compute), this.name);
     b.topology.addProcessor(otherName, side<VO, V>(this.valueGetter, (o, l) => compute(l, o)), other.name);

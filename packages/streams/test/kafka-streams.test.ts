@@ -1,0 +1,106 @@
+// KafkaStreams against a real (in-process) broker: a windowed count with suppression and a
+// stream-table join fed out-of-order events, checked against hand-computed results; the
+// runtime's errors for exactly_once_v2 and for topics that are not co-partitioned.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startBroker, type TestBroker } from '@samsa/broker/testkit';
+import { type Admin, createAdmin, createConsumer, createProducer } from '@samsa/client';
+import { KafkaStreams, type KeyValueStore, Serdes, StreamsBuilder, StreamsConfigError, Suppressed, timeWindowedSerde, TimeWindows, TopologyException } from '../src/index.js';
+
+const S = Serdes.String();
+const L = Serdes.Long();
+let broker: TestBroker;
+let admin: Admin;
+let stateDir: string;
+
+before(async () => {
+  broker = await startBroker();
+  admin = createAdmin({ bootstrapServers: broker.bootstrap });
+  stateDir = mkdtempSync(join(tmpdir(), 'samsa-streams-'));
+});
+
+after(async () => {
+  await admin.close();
+  await broker.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const props = (app: string): Record<string, string> => ({ 'application.id': app, 'bootstrap.servers': broker.bootstrap, 'state.dir': stateDir, 'commit.interval.ms': '100' });
+
+async function readAll(topic: string, count: number): Promise<Array<{ key: Buffer; value: Buffer; timestamp: bigint }>> {
+  const c = createConsumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
+  const parts = (await admin.describeTopics({ topics: [topic] }))[0]!.partitions.map((p) => ({ topic, partition: p.partition }));
+  c.assign(parts);
+  const out: Array<{ key: Buffer; value: Buffer; timestamp: bigint }> = [];
+  const end = Date.now() + 30_000;
+  while (out.length < count && Date.now() < end) for (const b of await c.poll(200)) for (const m of b.messages) out.push({ key: m.key!, value: m.value!, timestamp: m.timestamp });
+  await c.close();
+  return out;
+}
+
+test('windowed count with suppress and a stream-table join, out-of-order events, on a broker', { timeout: 60_000 }, async () => {
+  await admin.createTopics({ topics: [{ topic: 'clicks', numPartitions: 2 }, { topic: 'users', numPartitions: 2 }, { topic: 'windowed-counts', numPartitions: 1 }, { topic: 'enriched', numPartitions: 1 }] });
+  const b = new StreamsBuilder();
+  const ws = timeWindowedSerde(S, 10_000);
+  const clicks = b.stream<string, string>('clicks', { keySerde: S, valueSerde: S });
+  clicks.groupByKey().windowedBy(TimeWindows.ofSizeAndGrace(10_000, 5_000)).count({ storeName: 'click-counts' })
+    .suppress(Suppressed.untilWindowCloses()).toStream().to('windowed-counts', { keySerde: ws, valueSerde: L });
+  const users = b.table<string, string>('users', { keySerde: S, valueSerde: S }, { storeName: 'users', storeType: 'in_memory' });
+  clicks.join(users, (c, u) => `${u}:${c}`).to('enriched', { keySerde: S, valueSerde: S });
+  const streams = new KafkaStreams(b.build(), props('windowed-app'));
+  await streams.start();
+  try {
+    const producer = createProducer({ bootstrapServers: broker.bootstrap });
+    const t0 = 1_000_000;
+    // everything on partition 0 (co-partitioned: both topics' partition 0 are one task), so one stream time
+    await producer.send({ topic: 'users', messages: [{ key: 'u1', value: 'ann', timestamp: t0, partition: 0 }, { key: 'u2', value: 'bob', timestamp: t0, partition: 0 }] });
+    await new Promise<void>((resolve, reject) => {
+      const end = Date.now() + 20_000;
+      const check = (): void => {
+        const loaded = streams.state === 'RUNNING' && streams.store<KeyValueStore<string, string>>('users').some((s) => s.get('u1') !== null && s.get('u2') !== null);
+        if (loaded) resolve();
+        else if (Date.now() > end) reject(new Error('users table not loaded'));
+        else setTimeout(check, 50);
+      };
+      check();
+    });
+    // u1@1s, u1@12s, u1@8s (out of order; [0,10s) open until stream time 15s), u2@2s, u1@16s
+    // (closes [0,10s)), u1@3s (late: dropped), u2@40s (closes [10s,20s))
+    const at = (s: number): number => t0 + s * 1000;
+    for (const [k, s] of [['u1', 1], ['u1', 12], ['u1', 8], ['u2', 2], ['u1', 16], ['u1', 3], ['u2', 40]] as const) {
+      await producer.send({ topic: 'clicks', messages: [{ key: k, value: `c${s}`, timestamp: at(s), partition: 0 }] });
+    }
+    await producer.close();
+    const counts = await readAll('windowed-counts', 3);
+    const got = counts.map((r) => {
+      const k = ws.deserialize('', r.key)!;
+      return `${k.key}@${(k.window.start - t0) / 1000}=${L.deserialize('', r.value)}`;
+    });
+    // by hand: u1 [0,10s) = {1, 8} (3 was late), u2 [0,10s) = {2}, u1 [10s,20s) = {12, 16}; u2 [40s,50s) still open
+    assert.deepEqual(got.sort(), ['u1@0=2', 'u1@10=2', 'u2@0=1']);
+    const enriched = await readAll('enriched', 7);
+    // every click joins its user; the late click still joins (joins have no window)
+    assert.deepEqual(enriched.map((r) => r.value.toString()).sort(), ['ann:c1', 'ann:c12', 'ann:c16', 'ann:c3', 'ann:c8', 'bob:c2', 'bob:c40'].sort());
+  } finally {
+    await streams.close();
+  }
+});
+
+test('exactly_once_v2 is refused with a clear error until the client has transactions', () => {
+  const b = new StreamsBuilder();
+  b.stream('x').to('y');
+  assert.throws(() => new KafkaStreams(b.build(), { ...props('eos'), 'processing.guarantee': 'exactly_once_v2' }), (e: Error) => e instanceof StreamsConfigError && /transactions/.test(e.message));
+  assert.throws(() => new KafkaStreams(b.build(), { 'bootstrap.servers': 'localhost:1' }), /application\.id/);
+});
+
+test('a join of topics with different partition counts fails the co-partitioning check', { timeout: 30_000 }, async () => {
+  await admin.createTopics({ topics: [{ topic: 'left-3', numPartitions: 3 }, { topic: 'right-2', numPartitions: 2 }] });
+  const b = new StreamsBuilder();
+  b.stream<string, string>('left-3', { keySerde: S, valueSerde: S }).join(b.table<string, string>('right-2', { keySerde: S, valueSerde: S }), (l, r) => l + r).to('out');
+  const streams = new KafkaStreams(b.build(), props('copart'));
+  await assert.rejects(streams.start(), (e: Error) => e instanceof TopologyException && /not co-partitioned/.test(e.message));
+  await streams.close();
+});
