@@ -3,7 +3,7 @@ export { StreamsBuilder, KStream, KTable, KGroupedStream, TimeWindowedKStream, S
 export { Topology, TopologyException, type Subtopology, type StreamPartitioner } from './topology.js';
 export { PunctuationType, type Processor, type ProcessorContext, type ProcessorSupplier, type StreamRecord, type Cancellable } from './processor.js';
 export { Serdes, serdeByClassName, timeWindowedSerde, sessionWindowedSerde, SerializationError, type Serde, type Windowed } from './serdes.js';
-export { Stores, KeyValueStore, WindowStore, SessionStore, type StateStore, type StoreBuilder, type StoreType } from './state/stores.js';
+export { Stores, KeyValueStore, WindowStore, SessionStore, ReadOnlyStore, type StateStore, type StoreBuilder, type StoreType } from './state/stores.js';
 export { TimeWindows, SlidingWindows, SessionWindows, JoinWindows } from './windows.js';
 export { KafkaStreams, MissingSourceTopicException, type StreamsState } from './kafka-streams.js';
 export { streamsConfig, StreamsConfigError, type StreamsConfig, type StreamsProperties } from './config.js';

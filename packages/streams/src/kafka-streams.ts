@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, KafkaError, type Message, type Producer } from '@samsa/client';
 import { type StreamsConfig, streamsConfig, type StreamsProperties } from './config.js';
-import type { StateStore } from './state/stores.js';
+import { ReadOnlyStore, type StateStore } from './state/stores.js';
 import { changelogTopic, StreamTask, type TaskIo } from './task.js';
 import { type Subtopology, type Topology, TopologyException } from './topology.js';
 
@@ -46,6 +46,8 @@ export class KafkaStreams {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private dirty = false;
+  /** The first rebalance has completed (RUNNING is only reached after it). */
+  private joined = false;
   private lastCommit = Date.now();
   private readonly io: TaskIo;
   private stateListener: ((next: StreamsState, prev: StreamsState) => void) | null = null;
@@ -128,6 +130,7 @@ export class KafkaStreams {
         }
         this.setState('REBALANCING');
       };
+      this.consumer.onAssigned = () => void (this.joined = true);
       this.consumer.subscribe([...this.plan.subtopologyOf.keys()]);
     } catch (err) {
       this.setState('ERROR');
@@ -310,7 +313,7 @@ export class KafkaStreams {
       task.initProcessors();
       this.tasks.set(id, task);
     }
-    if (!this.stopping && this.state === 'REBALANCING' && wanted.size === this.tasks.size) this.setState('RUNNING');
+    if (!this.stopping && this.joined && this.state === 'REBALANCING') this.setState('RUNNING');
   }
 
   /** Replays each logged store's changelog partition (from its checkpoint, for persistent stores). */
@@ -363,13 +366,13 @@ export class KafkaStreams {
   }
 
   /**
-   * Interactive queries: read access to a store across this instance's tasks. Each method is
-   * the store's own (get/all for key-value, fetch/fetchRange/fetchAll for window stores).
+   * Interactive queries: read access to a store across this instance's tasks (get/all/range for
+   * key-value stores, fetch/fetchRange/fetchAll for window stores, findSessions for sessions).
    */
-  store<S extends StateStore = StateStore>(name: string): S[] {
+  store<K = unknown, V = unknown>(name: string): ReadOnlyStore<K, V> {
     if (!this.topology.storeBuilders.has(name)) throw new Error(`Cannot get state store ${name} because no such store is registered in the topology.`);
     if (this.state !== 'RUNNING' && this.state !== 'REBALANCING') throw new Error(`KafkaStreams is not running. State is ${this.state}.`);
-    return [...this.tasks.values()].flatMap((t) => (t.stores.has(name) ? [t.stores.get(name) as S] : []));
+    return new ReadOnlyStore<K, V>(name, [...this.tasks.values()].flatMap((t) => (t.stores.has(name) ? [t.stores.get(name)!] : [])));
   }
 
   private async closeClients(): Promise<void> {

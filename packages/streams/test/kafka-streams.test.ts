@@ -2,13 +2,13 @@
 // stream-table join fed out-of-order events, checked against hand-computed results; the
 // runtime's errors for exactly_once_v2 and for topics that are not co-partitioned.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { type Admin, createAdmin, createConsumer, createProducer } from '@samsa/client';
-import { KafkaStreams, type KeyValueStore, Serdes, StreamsBuilder, StreamsConfigError, Suppressed, timeWindowedSerde, TimeWindows, TopologyException } from '../src/index.js';
+import { KafkaStreams, Serdes, StreamsBuilder, StreamsConfigError, Suppressed, timeWindowedSerde, TimeWindows, TopologyException } from '../src/index.js';
 
 const S = Serdes.String();
 const L = Serdes.Long();
@@ -60,7 +60,8 @@ test('windowed count with suppress and a stream-table join, out-of-order events,
     await new Promise<void>((resolve, reject) => {
       const end = Date.now() + 20_000;
       const check = (): void => {
-        const loaded = streams.state === 'RUNNING' && streams.store<KeyValueStore<string, string>>('users').some((s) => s.get('u1') !== null && s.get('u2') !== null);
+        const users = streams.state === 'RUNNING' ? streams.store<string, string>('users') : null;
+        const loaded = users !== null && users.get('u1') === 'ann' && users.get('u2') === 'bob';
         if (loaded) resolve();
         else if (Date.now() > end) reject(new Error('users table not loaded'));
         else setTimeout(check, 50);
@@ -81,6 +82,8 @@ test('windowed count with suppress and a stream-table join, out-of-order events,
     });
     // by hand: u1 [0,10s) = {1, 8} (3 was late), u2 [0,10s) = {2}, u1 [10s,20s) = {12, 16}; u2 [40s,50s) still open
     assert.deepEqual(got.sort(), ['u1@0=2', 'u1@10=2', 'u2@0=1']);
+    // interactive query of the window store: u2's [40s,50s) window is open and holds 1
+    assert.equal(streams.store<string, number>('click-counts').fetch('u2', at(40)), 1);
     const enriched = await readAll('enriched', 7);
     // every click joins its user; the late click still joins (joins have no window)
     assert.deepEqual(enriched.map((r) => r.value.toString()).sort(), ['ann:c1', 'ann:c12', 'ann:c16', 'ann:c3', 'ann:c8', 'bob:c2', 'bob:c40'].sort());
@@ -103,4 +106,48 @@ test('a join of topics with different partition counts fails the co-partitioning
   const streams = new KafkaStreams(b.build(), props('copart'));
   await assert.rejects(streams.start(), (e: Error) => e instanceof TopologyException && /not co-partitioned/.test(e.message));
   await streams.close();
+});
+
+async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a persistent store restarts from its checkpoint plus the changelog written since', { timeout: 60_000 }, async () => {
+  await admin.createTopics({ topics: [{ topic: 'pc-in', numPartitions: 1 }, { topic: 'pc-out', numPartitions: 1 }] });
+  const topology = (): ReturnType<StreamsBuilder['build']> => {
+    const b = new StreamsBuilder();
+    b.stream<string, string>('pc-in', { keySerde: S, valueSerde: S }).groupByKey().count({ storeName: 'pc-counts' }).toStream().to('pc-out', { keySerde: S, valueSerde: L });
+    return b.build();
+  };
+  const producer = createProducer({ bootstrapServers: broker.bootstrap });
+  const send = (...keys: string[]): Promise<unknown> => producer.send({ topic: 'pc-in', messages: keys.map((key) => ({ key, value: 'x' })) });
+  const count = (app: KafkaStreams, key: string): number | null => (app.state === 'RUNNING' ? app.store<string, number>('pc-counts').get(key) : null);
+  const first = new KafkaStreams(topology(), props('pc-app'));
+  await first.start();
+  await send('a', 'a', 'b', 'a');
+  await waitFor(() => count(first, 'a') === 3 && count(first, 'b') === 1, 'first counts');
+  await first.close();
+  // a clean close leaves the LMDB files and a checkpoint at the changelog's end
+  const taskDir = join(stateDir, 'pc-app', '0_0');
+  assert.ok(existsSync(join(taskDir, 'pc-counts')));
+  const checkpoint = JSON.parse(readFileSync(join(taskDir, '.checkpoint'), 'utf8')) as Record<string, string>;
+  const [end] = await admin.listOffsets([{ topic: 'pc-app-pc-counts-changelog', partition: 0, spec: 'latest' }]);
+  assert.equal(checkpoint['pc-counts'], String(end!.offset));
+  assert.equal(end!.offset, 4n);
+  await send('a', 'c');
+  const second = new KafkaStreams(topology(), props('pc-app'));
+  await second.start();
+  try {
+    await waitFor(() => count(second, 'a') === 4 && count(second, 'c') === 1, 'counts after restart');
+    assert.equal(count(second, 'b'), 1);
+    const out = await readAll('pc-out', 6);
+    assert.deepEqual(out.map((r) => `${r.key.toString()}=${L.deserialize('', r.value)}`), ['a=1', 'a=2', 'b=1', 'a=3', 'a=4', 'c=1']);
+  } finally {
+    await second.close();
+    await producer.close();
+  }
 });
