@@ -109,17 +109,21 @@ test('WordCount tutorial: counts, kill -9 and restart from the changelog, two in
   assert.equal(latest.get('kafka'), 3);
   assert.equal(latest.get('streams'), 2);
 
-  // the tutorial's console-consumer command reads the Long counts
-  const cc = spawn(process.execPath, [...cliBin('kafka-console-consumer'), '--bootstrap-server', broker.bootstrap, '--topic', OUTPUT, '--from-beginning',
-    '--formatter', 'kafka.tools.DefaultMessageFormatter', '--property', 'print.key=true', '--property', 'print.value=true',
-    '--property', 'key.deserializer=org.apache.kafka.common.serialization.StringDeserializer',
-    '--property', 'value.deserializer=org.apache.kafka.common.serialization.LongDeserializer', '--timeout-ms', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let printed = '';
-  cc.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
-  await new Promise((r) => cc.on('exit', r));
-  const lines = printed.trim().split('\n');
-  assert.ok(lines.includes('kafka\t3'), printed);
-  assert.ok(lines.includes('hello\t1'), printed);
+  // the tutorial's console-consumer command reads the Long counts, with the old and the Kafka 4 formatter names
+  // (11 words so far: one count update each)
+  for (const formatter of ['kafka.tools.DefaultMessageFormatter', 'org.apache.kafka.tools.consumer.DefaultMessageFormatter']) {
+    const cc = spawn(process.execPath, [...cliBin('kafka-console-consumer'), '--bootstrap-server', broker.bootstrap, '--topic', OUTPUT, '--from-beginning',
+      '--formatter', formatter, '--property', 'print.key=true', '--property', 'print.value=true',
+      '--property', 'key.deserializer=org.apache.kafka.common.serialization.StringDeserializer',
+      '--property', 'value.deserializer=org.apache.kafka.common.serialization.LongDeserializer', '--max-messages', '11', '--timeout-ms', '20000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    cc.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+    await new Promise((r) => cc.on('exit', r));
+    const lines = printed.trim().split('\n');
+    assert.equal(lines.length, 11, printed);
+    assert.ok(lines.includes('kafka\t3'), printed);
+    assert.ok(lines.includes('hello\t1'), printed);
+  }
 
   // kill -9 once everything is committed; restart on an EMPTY state dir: the counts come back from the changelog
   await waitFor(allCommitted, 'commit of all input');
