@@ -315,15 +315,26 @@ export class KStream<K, V> {
   /** Stream-table join (inner), or with `{ left: true }` a left join. Stream records look the table up. */
   join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, opts?: { left?: boolean }): KStream<K, VR>;
   /** Windowed stream-stream inner join. */
-  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, opts?: { thisValueSerde?: Serde<V>; otherValueSerde?: Serde<VO>; storeType?: StoreType }): KStream<K, VR>;
-  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: (value: V, o: VO) => VR, windowsOrOpts?: JoinWindows | { left?: boolean }, streamOpts: { thisValueSerde?: Serde<V>; otherValueSerde?: Serde<VO>; storeType?: StoreType } = {}): KStream<K, VR> {
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, opts?: StreamJoinOptions<V, VO>): KStream<K, VR>;
+  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: (value: V, o: VO) => VR, windowsOrOpts?: JoinWindows | { left?: boolean }, streamOpts: StreamJoinOptions<V, VO> = {}): KStream<K, VR> {
     if (other instanceof KTable) return this.tableJoin(other, joiner, (windowsOrOpts as { left?: boolean } | undefined)?.left === true);
     if (!(windowsOrOpts instanceof JoinWindows)) throw new TopologyException('a stream-stream join needs JoinWindows');
-    return this.streamJoin(other, joiner, windowsOrOpts, streamOpts);
+    return this.streamJoin(other, joiner as (v: V | null, o: VO | null) => VR, windowsOrOpts, streamOpts, 'inner');
   }
 
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR> {
-    return this.tableJoin(table, joiner as (v: V, t: VT) => VR, true);
+  /** Stream-table left join: every stream record comes out, with null when the table has no value. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR>;
+  /** Windowed stream-stream left join: a record without a partner comes out with null once its window closes. */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | null) => VR, windows: JoinWindows, opts?: StreamJoinOptions<V, VO>): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: (value: V, o: VO | null) => VR, windows?: JoinWindows, opts: StreamJoinOptions<V, VO> = {}): KStream<K, VR> {
+    if (other instanceof KTable) return this.tableJoin(other, joiner as (v: V, t: VO) => VR, true);
+    if (windows === undefined) throw new TopologyException('a stream-stream join needs JoinWindows');
+    return this.streamJoin(other, joiner as (v: V | null, o: VO | null) => VR, windows, opts, 'left');
+  }
+
+  /** Windowed stream-stream outer join: records of either side without a partner come out once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | null, otherValue: VO | null) => VR, windows: JoinWindows, opts: StreamJoinOptions<V, VO> = {}): KStream<K, VR> {
+    return this.streamJoin(other, joiner, windows, opts, 'outer');
   }
 
   private copartitioned(other: { sourceTopics: string[] }): KStream<K, V> {
@@ -345,34 +356,98 @@ export class KStream<K, V> {
     return new KStream<K, VR>(this.builder, name, this.keySerde, undefined, false, input.sourceTopics);
   }
 
-  private streamJoin<VO, VR>(other: KStream<K, VO>, joiner: (v: V, o: VO) => VR, windows: JoinWindows, opts: { thisValueSerde?: Serde<V>; otherValueSerde?: Serde<VO>; storeType?: StoreType }): KStream<K, VR> {
+  private streamJoin<VO, VR>(other: KStream<K, VO>, joiner: (v: V | null, o: VO | null) => VR, windows: JoinWindows, opts: StreamJoinOptions<V, VO>, kind: 'inner' | 'left' | 'outer'): KStream<K, VR> {
     const left = this.copartitioned(other);
     const right = other.repartitionRequired ? other.repartitionAs(this.builder.newName('KSTREAM-JOINOTHER'), other.keySerde, other.valueSerde) : other;
     const thisStore = this.builder.newName('KSTREAM-JOINTHIS') + '-store';
     const otherStore = this.builder.newName('KSTREAM-JOINOTHER') + '-store';
     const retentionMs = windows.beforeMs + windows.afterMs + windows.graceMs + 1;
-    const storeOpt = { retentionMs, windowSizeMs: 0, retainDuplicates: true, ...(opts.storeType !== undefined ? { type: opts.storeType } : {}) };
-    this.topology.addStateStore(Stores.windowStoreBuilder(thisStore, this.keySerde, opts.thisValueSerde ?? this.valueSerde, storeOpt));
-    this.topology.addStateStore(Stores.windowStoreBuilder(otherStore, other.keySerde ?? this.keySerde, opts.otherValueSerde ?? other.valueSerde, storeOpt));
-    const side = <A, B>(own: string, opposite: string, before: number, after: number, combine: (a: A, b: B) => VR) =>
-      fn<K, A>((ctx, r) => {
+    const typeOpt = opts.storeType !== undefined ? { type: opts.storeType } : {};
+    const storeOpt = { retentionMs, windowSizeMs: 0, retainDuplicates: true, ...typeOpt };
+    const thisKeySerde = this.keySerde;
+    const thisValueSerde = opts.thisValueSerde ?? this.valueSerde;
+    const otherValueSerde = opts.otherValueSerde ?? other.valueSerde;
+    this.topology.addStateStore(Stores.windowStoreBuilder(thisStore, thisKeySerde, thisValueSerde, storeOpt));
+    this.topology.addStateStore(Stores.windowStoreBuilder(otherStore, other.keySerde ?? thisKeySerde, otherValueSerde, storeOpt));
+    // left/outer joins (Kafka 3.1+): a record without a partner is held in a shared store and
+    // emitted with a null partner once its window has closed, never eagerly
+    const outerStore = kind === 'inner' ? null : this.builder.newName('KSTREAM-OUTERSHARED') + '-store';
+    if (outerStore !== null) this.topology.addStateStore(Stores.keyValueStoreBuilder(outerStore, Serdes.ByteArray(), Serdes.ByteArray(), typeOpt));
+    const LEFT = 0;
+    const RIGHT = 1;
+    const closesAfter = [windows.afterMs + windows.graceMs, windows.beforeMs + windows.graceMs];
+    const side = <A, B>(sideId: number, own: string, opposite: string, before: number, after: number, combine: (a: A | null, b: B | null) => VR, keepUnjoined: boolean) =>
+      fn<K, A, { seq: number; keySerde: Serde<K>; serdes: [Serde<unknown>, Serde<unknown>] }>((ctx, r, st) => {
         if (r.key === null || r.key === undefined || r.value === null) return;
         // late: every window this record could join has closed
-        if (r.timestamp + Math.max(windows.afterMs, windows.beforeMs) + windows.graceMs < ctx.currentStreamTimeMs()) return;
+        if (r.timestamp + after + windows.graceMs < ctx.currentStreamTimeMs()) return;
         ctx.getStateStore<WindowStore<K, A>>(own).put(r.key, r.value, r.timestamp);
+        let joined = false;
         for (const o of ctx.getStateStore<WindowStore<K, B>>(opposite).fetchRange(r.key, r.timestamp - before, r.timestamp + after)) {
+          joined = true;
           ctx.forward({ key: r.key, value: combine(r.value, o.value), timestamp: Math.max(r.timestamp, o.windowStart) });
         }
-      });
+        if (outerStore === null) return;
+        const outer = ctx.getStateStore<KeyValueStore<Buffer, Buffer>>(outerStore);
+        const kb = st.keySerde.serialize('', r.key) ?? Buffer.alloc(0);
+        if (joined) {
+          // partners waiting in the shared store are joined now: they must not come out unjoined
+          for (const { key: ek, value: ev } of outer.range(heldKey(r.timestamp - before, 0, 0), heldKey(r.timestamp + after, 1, 0xffffffff))) {
+            if (ek[8] !== 1 - sideId) continue;
+            const len = ev.readUInt32BE(0);
+            if (ev.subarray(4, 4 + len).equals(kb)) outer.delete(ek);
+          }
+        } else if (keepUnjoined) {
+          const vb = (st.serdes[sideId] as Serde<A>).serialize('', r.value) ?? Buffer.alloc(0);
+          const entry = Buffer.allocUnsafe(4 + kb.length + vb.length);
+          entry.writeUInt32BE(kb.length, 0);
+          kb.copy(entry, 4);
+          vb.copy(entry, 4 + kb.length);
+          outer.put(heldKey(r.timestamp, sideId, (st.seq = (st.seq + 1) >>> 0)), entry);
+        }
+        const now = ctx.currentStreamTimeMs();
+        const horizon = now - Math.min(...closesAfter);
+        for (const { key: ek, value: ev } of outer.range(heldKey(0, 0, 0), heldKey(Math.max(0, horizon), 0, 0))) {
+          const ts = Number(ek.readBigInt64BE(0));
+          const held = ek[8]!;
+          if (ts + closesAfter[held]! >= now) continue;
+          outer.delete(ek);
+          const len = ev.readUInt32BE(0);
+          const key = st.keySerde.deserialize('', ev.subarray(4, 4 + len)) as K;
+          const value = st.serdes[held]!.deserialize('', ev.subarray(4 + len));
+          const out = held === LEFT ? joiner(value as V, null) : joiner(null, value as VO);
+          ctx.forward({ key, value: out, timestamp: ts });
+        }
+      }, (ctx) => ({
+        seq: Math.floor(Math.random() * 0xffffffff),
+        keySerde: thisKeySerde ?? (ctx.keySerde() as Serde<K>),
+        serdes: [(thisValueSerde ?? ctx.valueSerde()) as Serde<unknown>, (otherValueSerde ?? ctx.valueSerde()) as Serde<unknown>],
+      }));
     const thisName = this.builder.newName('KSTREAM-JOINTHIS');
     const otherName = this.builder.newName('KSTREAM-JOINOTHER');
     const mergeName = this.builder.newName('KSTREAM-MERGE');
-    this.topology.addProcessor(thisName, side<V, VO>(thisStore, otherStore, windows.beforeMs, windows.afterMs, (a, b) => joiner(a, b)), left.name);
-    this.topology.addProcessor(otherName, side<VO, V>(otherStore, thisStore, windows.afterMs, windows.beforeMs, (b, a) => joiner(a, b)), right.name);
-    this.topology.connectProcessorAndStateStores([thisName, otherName], thisStore, otherStore);
+    this.topology.addProcessor(thisName, side<V, VO>(LEFT, thisStore, otherStore, windows.beforeMs, windows.afterMs, (a, b) => joiner(a, b), kind !== 'inner'), left.name);
+    this.topology.addProcessor(otherName, side<VO, V>(RIGHT, otherStore, thisStore, windows.afterMs, windows.beforeMs, (b, a) => joiner(a, b), kind === 'outer'), right.name);
+    const stores = outerStore === null ? [thisStore, otherStore] : [thisStore, otherStore, outerStore];
+    this.topology.connectProcessorAndStateStores([thisName, otherName], ...stores);
     this.topology.addProcessor(mergeName, fn((ctx, r) => ctx.forward(r)), thisName, otherName);
     return new KStream<K, VR>(this.builder, mergeName, this.keySerde, undefined, false, [...left.sourceTopics, ...right.sourceTopics]);
   }
+}
+
+/** Shared-store key of a record waiting for a join partner: [8-byte timestamp][side][4-byte sequence]. */
+function heldKey(timestamp: number, side: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(13);
+  b.writeBigInt64BE(BigInt(Math.max(0, timestamp)), 0);
+  b[8] = side;
+  b.writeUInt32BE(seq, 9);
+  return b;
+}
+
+interface StreamJoinOptions<V, VO> {
+  thisValueSerde?: Serde<V>;
+  otherValueSerde?: Serde<VO>;
+  storeType?: StoreType;
 }
 
 export class BranchedKStream<K, V> {

@@ -197,3 +197,29 @@ test('stream-table, table-table and windowed stream-stream joins, with out-of-or
   assert.deepEqual(joined, ['c0+v2@2', 'c1+v2@3', 'c7+v2@7', 'c7+v9@9', 'c0+v-late@1', 'c1+v-late@3']);
   await d.close();
 });
+
+test('stream-stream left and outer joins emit unmatched records once their window closes', async () => {
+  const b = new StreamsBuilder();
+  const l = b.stream<string, string>('l', { keySerde: S, valueSerde: S });
+  const r = b.stream<string, string>('r', { keySerde: S, valueSerde: S });
+  const windows = JoinWindows.ofTimeDifferenceAndGrace(5, 0);
+  l.leftJoin(r, (a, x) => `${a}+${x}`, windows).to('left-out', { keySerde: S, valueSerde: S });
+  l.outerJoin(r, (a, x) => `${a}+${x}`, windows).to('outer-out', { keySerde: S, valueSerde: S });
+  const d = new TopologyTestDriver(b.build());
+  const li = d.createInputTopic('l', S, S);
+  const ri = d.createInputTopic('r', S, S);
+  li.pipeInput('k1', 'A', 0);
+  ri.pipeInput('k1', 'a', 3); // joins A
+  li.pipeInput('k1', 'B', 10); // no partner in [5,15]: held
+  ri.pipeInput('k2', 'b', 20); // held (outer join only)
+  li.pipeInput('k2', 'late', 12); // out of order and late: its window closed at 12+5 < stream time 20
+  li.pipeInput('k6', 'C', 16); // out of order, window still open: held
+  li.pipeInput('k3', 'D', 30); // stream time 30 closes B (10+5), C (16+5) and b (20+5)
+  li.pipeInput('k4', 'E', 31);
+  ri.pipeInput('k4', 'e', 33); // E found a partner before its window closed: never emitted alone
+  li.pipeInput('k5', 'F', 50); // closes D
+  const read = (t: string): string[] => d.createOutputTopic(t, S, S).readRecordsToList().map((x) => `${x.value}@${x.timestamp}`);
+  assert.deepEqual(read('left-out'), ['A+a@3', 'B+null@10', 'C+null@16', 'E+e@33', 'D+null@30']);
+  assert.deepEqual(read('outer-out'), ['A+a@3', 'B+null@10', 'C+null@16', 'null+b@20', 'E+e@33', 'D+null@30']);
+  await d.close();
+});
