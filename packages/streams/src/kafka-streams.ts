@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, KafkaError, type Message, type Producer } from '@samsa/client';
+import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, type FetchedBatch, KafkaError, type Message, type Producer } from '@samsa/client';
 import { type StreamsConfig, streamsConfig, type StreamsProperties } from './config.js';
 import { ReadOnlyStore, type StateStore } from './state/stores.js';
 import { changelogTopic, StreamTask, type TaskIo } from './task.js';
@@ -66,6 +66,7 @@ export class KafkaStreams {
       defaultKeySerde: cfg.defaultKeySerde,
       defaultValueSerde: cfg.defaultValueSerde,
       defaultStoreType: cfg.defaultStoreType,
+      skipOnDeserializationError: cfg.skipOnDeserializationError,
       send: (topic, key, value, timestamp, partition, headers) => {
         let list = this.pending.get(topic);
         if (list === undefined) this.pending.set(topic, (list = []));
@@ -239,13 +240,17 @@ export class KafkaStreams {
       if (this.stopping) break;
       await this.syncTasks();
       let processed = 0;
+      const byTask = new Map<StreamTask, FetchedBatch[]>();
       for (const b of batches) {
         const st = this.plan.subtopologyOf.get(b.topic);
         const task = st === undefined ? undefined : this.tasks.get(`${st}_${b.partition}`);
         if (task === undefined) throw new Error(`no task for ${b.topic}-${b.partition}`);
-        for (const m of b.messages) task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
+        const list = byTask.get(task);
+        if (list === undefined) byTask.set(task, [b]);
+        else list.push(b);
         processed += b.messages.length;
       }
+      for (const [task, list] of byTask) processInTimestampOrder(task, list);
       const now = Date.now();
       let punctuated = false;
       for (const t of this.tasks.values()) punctuated = t.punctuate('WALL_CLOCK_TIME', now) || punctuated;
@@ -360,6 +365,12 @@ export class KafkaStreams {
     for (const s of stores) s.flush();
   }
 
+  /** Deletes this application's local state (state.dir/<application.id>); only before start or after close. */
+  cleanUp(): void {
+    if (this.state !== 'CREATED' && this.state !== 'NOT_RUNNING' && this.state !== 'ERROR') throw new Error('Cannot clean up while running.');
+    rmSync(join(this.config.stateDir, this.config.applicationId), { recursive: true, force: true });
+  }
+
   /** The tasks this instance runs now ("<subtopology>_<partition>"). */
   localTasks(): string[] {
     return [...this.tasks.keys()].sort();
@@ -396,5 +407,27 @@ export class KafkaStreams {
     }
     await this.closeClients();
     this.setState('NOT_RUNNING');
+  }
+}
+
+/**
+ * A task with several source partitions takes, among what was fetched, the record with the
+ * lowest timestamp next (as Kafka's partition group does), so a join sees both sides in time order.
+ */
+function processInTimestampOrder(task: StreamTask, batches: FetchedBatch[]): void {
+  if (batches.length === 1) {
+    for (const m of batches[0]!.messages) task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
+    return;
+  }
+  const next = batches.map(() => 0);
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < batches.length; i++) {
+      const m = batches[i]!.messages[next[i]!];
+      if (m !== undefined && (pick < 0 || m.timestamp < batches[pick]!.messages[next[pick]!]!.timestamp)) pick = i;
+    }
+    if (pick < 0) return;
+    const m = batches[pick]!.messages[next[pick]!++]!;
+    task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
   }
 }

@@ -20,6 +20,8 @@ export interface TaskIo {
   /** The task's state directory (null: no persistent stores possible). */
   taskDir(taskId: string): string | null;
   wallClockMs(): number;
+  /** default.deserialization.exception.handler: true = log and skip the record (LogAndContinue). */
+  skipOnDeserializationError: boolean;
 }
 
 export const changelogTopic = (applicationId: string, store: string): string => `${applicationId}-${store}-changelog`;
@@ -167,7 +169,16 @@ export class StreamTask {
     const src = this.sourceByTopic.get(topic);
     if (src === undefined) throw new Error(`task ${this.id} has no source for topic ${topic}`);
     this.current = { topic, partition: this.partition, offset };
-    const record: StreamRecord<unknown, unknown> = { key: src.keySerde.deserialize(topic, key), value: src.valueSerde.deserialize(topic, value), timestamp };
+    let record: StreamRecord<unknown, unknown>;
+    try {
+      record = { key: src.keySerde.deserialize(topic, key), value: src.valueSerde.deserialize(topic, value), timestamp };
+    } catch (e) {
+      const why = `Deserialization exception for ${topic}-${this.partition} at offset ${offset}: ${(e as Error).message}`;
+      this.current = null;
+      if (!this.io.skipOnDeserializationError) throw new Error(`${why} (default.deserialization.exception.handler=LogAndFailExceptionHandler)`);
+      process.stderr.write(`WARN ${why}; skipped (LogAndContinueExceptionHandler)\n`);
+      return;
+    }
     if (headers !== undefined && headers.length > 0) record.headers = headers;
     if (timestamp > this.streamTime) this.streamTime = timestamp;
     try {

@@ -223,3 +223,21 @@ test('stream-stream left and outer joins emit unmatched records once their windo
   assert.deepEqual(read('outer-out'), ['A+a@3', 'B+null@10', 'C+null@16', 'null+b@20', 'E+e@33', 'D+null@30']);
   await d.close();
 });
+
+test('deserialization errors fail the task, or skip the record with LogAndContinueExceptionHandler', async () => {
+  const build = (): Topology => {
+    const b = new StreamsBuilder();
+    b.stream<string, number>('nums', { keySerde: S, valueSerde: L }).mapValues((v) => v * 2).to('doubled', { keySerde: S, valueSerde: L });
+    return b.build();
+  };
+  const raw = Serdes.ByteArray();
+  const failing = new TopologyTestDriver(build());
+  assert.throws(() => failing.createInputTopic('nums', S, raw).pipeInput('k', Buffer.from([1, 2, 3])), /Size of data received by LongDeserializer is not 8.*LogAndFailExceptionHandler/);
+  await failing.close();
+  const skipping = new TopologyTestDriver(build(), { 'default.deserialization.exception.handler': 'org.apache.kafka.streams.errors.LogAndContinueExceptionHandler' });
+  const input = skipping.createInputTopic('nums', S, raw);
+  input.pipeInput('bad', Buffer.from([1, 2, 3]));
+  input.pipeInput('good', L.serialize('', 21));
+  assert.deepEqual(skipping.createOutputTopic('doubled', S, L).readKeyValuesToList(), [['good', 42]]);
+  await skipping.close();
+});
