@@ -834,6 +834,31 @@ export class KTable<K, V> {
     return t;
   }
 
+  /**
+   * Re-keys the table for an aggregation: each update becomes a "subtract" of the old value
+   * from its old group and an "add" of the new value to its new group (through a repartition topic).
+   */
+  groupBy<K2, V2>(selector: (key: K, value: V) => [K2, V2], grouped: Grouped<K2, V2> = {}): KGroupedTable<K2, V2> {
+    const b = this.builder;
+    const name = b.newName('KTABLE-SELECT');
+    const valueSerde = grouped.valueSerde;
+    // the flag travels with the value: [0 add | 1 subtract][value bytes]
+    b.topology.addProcessor(name, fn<K, Change<V>, Serde<V2>>((ctx, r, serde) => {
+      const emit = (v: V, subtract: number): void => {
+        const [k2, v2] = selector(r.key, v);
+        const vb = serde.serialize('', v2) ?? Buffer.alloc(0);
+        const out = Buffer.allocUnsafe(1 + vb.length);
+        out[0] = subtract;
+        vb.copy(out, 1);
+        ctx.forward(withKV(r, k2, out));
+      };
+      if (r.value.oldValue !== null) emit(r.value.oldValue, 1);
+      if (r.value.newValue !== null) emit(r.value.newValue, 0);
+    }, (ctx) => valueSerde ?? (ctx.valueSerde() as Serde<V2>)), this.name);
+    const selected = new KStream<K2, Buffer>(b, name, grouped.keySerde, Serdes.ByteArray(), true, this.sourceTopics);
+    return new KGroupedTable<K2, V2>(selected, grouped.keySerde, valueSerde, grouped.name);
+  }
+
   join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR): KTable<K, VR> {
     return this.tableJoin(other, joiner, false, false);
   }
@@ -883,5 +908,46 @@ export class KTable<K, V> {
         return (k) => compute(gl(k), gr(k));
       },
     }, [...this.sourceTopics, ...other.sourceTopics], null);
+  }
+}
+
+export class KGroupedTable<K, V> {
+  constructor(
+    private readonly selected: KStream<K, Buffer>,
+    private readonly keySerde: Serde<K> | undefined,
+    private readonly valueSerde: Serde<V> | undefined,
+    private readonly repartitionName: string | undefined,
+  ) {}
+
+  count(materialized: Materialized<K, number> = {}): KTable<K, number> {
+    return this.aggregate(() => 0, (_k, _v, n) => n + 1, (_k, _v, n) => n - 1, { ...materialized, valueSerde: materialized.valueSerde ?? Serdes.Long() });
+  }
+
+  reduce(adder: (agg: V, value: V) => V, subtractor: (agg: V, value: V) => V, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    return this.build<V>(null, (_k, v, agg) => (agg === null ? v : adder(agg, v)), (_k, v, agg) => (agg === null ? null : subtractor(agg, v)), { ...materialized, valueSerde: materialized.valueSerde ?? this.valueSerde });
+  }
+
+  aggregate<VA>(initializer: () => VA, adder: (key: K, value: V, agg: VA) => VA, subtractor: (key: K, value: V, agg: VA) => VA, materialized: Materialized<K, VA> = {}): KTable<K, VA> {
+    return this.build<VA>(initializer, (k, v, agg) => adder(k, v, agg ?? initializer()), (k, v, agg) => subtractor(k, v, agg ?? initializer()), materialized);
+  }
+
+  private build<VA>(initializer: (() => VA) | null, add: (key: K, value: V, agg: VA | null) => VA, subtract: (key: K, value: V, agg: VA | null) => VA | null, materialized: Materialized<K, VA>): KTable<K, VA> {
+    const b = this.selected.builder;
+    const storeName = materialized.storeName ?? b.newName('KTABLE-AGGREGATE-STATE-STORE');
+    const input = this.selected.repartitionAs(this.repartitionName ?? storeName, this.keySerde, Serdes.ByteArray());
+    const name = b.newName('KTABLE-AGGREGATE');
+    const valueSerde = this.valueSerde;
+    b.topology.addProcessor(name, fn<K, Buffer, Serde<V>>((ctx, r, serde) => {
+      if (r.key === null || r.key === undefined || r.value === null) return;
+      const value = serde.deserialize('', r.value.subarray(1)) as V;
+      const store = ctx.getStateStore<KeyValueStore<K, VA>>(storeName);
+      const old = store.get(r.key);
+      const next = r.value[0] === 1 ? subtract(r.key, value, old ?? (initializer === null ? null : initializer())) : add(r.key, value, old);
+      store.put(r.key, next);
+      ctx.forward(withKV(r, r.key, { newValue: next, oldValue: old }));
+    }, (ctx) => valueSerde ?? (ctx.valueSerde() as Serde<V>)), input.name);
+    const keySerde = materialized.keySerde ?? this.keySerde;
+    b.topology.addStateStore(Stores.keyValueStoreBuilder(storeName, keySerde, materialized.valueSerde, storeOpts(materialized)), name);
+    return new KTable<K, VA>(b, name, keySerde, materialized.valueSerde, kvGetter<K, VA>(storeName), input.sourceTopics, storeName);
   }
 }

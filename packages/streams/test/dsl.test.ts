@@ -241,3 +241,26 @@ test('deserialization errors fail the task, or skip the record with LogAndContin
   assert.deepEqual(skipping.createOutputTopic('doubled', S, L).readKeyValuesToList(), [['good', 42]]);
   await skipping.close();
 });
+
+test('KTable.groupBy: count and reduce subtract the old value and add the new one', async () => {
+  const b = new StreamsBuilder();
+  const regions = b.table<string, string>('user-regions', { keySerde: S, valueSerde: S });
+  regions.groupBy((user, region) => [region, user], { keySerde: S, valueSerde: S }).count({ storeName: 'users-per-region' }).toStream().to('region-counts', { keySerde: S, valueSerde: L });
+  const scores = b.table<string, number>('scores', { keySerde: S, valueSerde: L });
+  scores.groupBy((_u, score) => ['all', score], { keySerde: S, valueSerde: L }).reduce((a, v) => a + v, (a, v) => a - v).toStream().to('total', { keySerde: S, valueSerde: L });
+  const d = new TopologyTestDriver(b.build());
+  const r = d.createInputTopic('user-regions', S, S);
+  r.pipeInput('u1', 'eu');
+  r.pipeInput('u2', 'eu');
+  r.pipeInput('u3', 'us');
+  r.pipeInput('u1', 'us'); // moves: eu loses one, us gains one
+  r.pipeInput('u2', null); // deleted: eu loses one
+  assert.deepEqual(d.createOutputTopic('region-counts', S, L).readKeyValuesToList(), [['eu', 1], ['eu', 2], ['us', 1], ['eu', 1], ['us', 2], ['eu', 0]]);
+  assert.equal(d.getKeyValueStore<string, number>('users-per-region')!.get('us'), 2);
+  const sc = d.createInputTopic('scores', S, L);
+  sc.pipeInput('u1', 10);
+  sc.pipeInput('u2', 5);
+  sc.pipeInput('u1', 7);
+  assert.deepEqual(d.createOutputTopic('total', S, L).readKeyValuesToList().map(([, v]) => v), [10, 15, 5, 12]);
+  await d.close();
+});
