@@ -147,6 +147,18 @@ test('WordCount tutorial: counts, kill -9 and restart from the changelog, two in
   await waitFor(countsCorrect, `counts after failover (survivor log: ${b.log()})`);
   assert.equal(latest.get('kafka'), 9);
   assert.equal(latest.get('streams'), 5);
+  // SIGTERM: a clean close (commit, leave the group), exit code 0
+  const exited = new Promise<number | null>((r) => b.child.once('exit', (code) => r(code)));
   b.child.kill('SIGTERM');
-  await new Promise((r) => b.child.once('exit', r));
+  assert.equal(await exited, 0, b.log());
+});
+
+test('kafka-run-class names the classes it has', async () => {
+  const child = spawn(process.execPath, [...cliBin('kafka-run-class'), 'org.example.Nope'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.equal(code, 1);
+  assert.match(err, /Could not find or load main class org\.example\.Nope/);
+  assert.match(err, /org\.apache\.kafka\.streams\.examples\.wordcount\.WordCountDemo/);
 });
