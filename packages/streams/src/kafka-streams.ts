@@ -36,7 +36,8 @@ export class KafkaStreams {
   state: StreamsState = 'CREATED';
   private readonly subtopologies: Subtopology[];
   private readonly tasks = new Map<string, StreamTask>();
-  private readonly revokedCount = new Map<string, number>();
+  /** Tasks whose partitions were revoked or lost since the last syncTasks. */
+  private readonly revoked = new Set<string>();
   private plan: TopicPlan = { subtopologyOf: new Map(), taskCount: new Map() };
   private admin!: Admin;
   private producer!: Producer;
@@ -127,7 +128,7 @@ export class KafkaStreams {
       this.consumer.onRevoked = (tps) => {
         for (const [topic, ps] of tps) for (const p of ps) {
           const st = this.plan.subtopologyOf.get(topic);
-          if (st !== undefined) this.revokedCount.set(`${st}_${p}`, (this.revokedCount.get(`${st}_${p}`) ?? 0) + 1);
+          if (st !== undefined) this.revoked.add(`${st}_${p}`);
         }
         this.setState('REBALANCING');
       };
@@ -303,13 +304,11 @@ export class KafkaStreams {
       if (st !== undefined) wanted.set(`${st}_${tp.partition}`, { st, p: tp.partition });
     }
     for (const [id, task] of this.tasks) {
-      // revoked twice since the last look: another member may have owned it meanwhile
-      if (!wanted.has(id) || (this.revokedCount.get(id) ?? 0) > 1) {
-        this.tasks.delete(id);
-        await task.close();
-      }
+      if (wanted.has(id) && (!this.revoked.has(id) || (await this.resumesWhereItStopped(task)))) continue;
+      this.tasks.delete(id);
+      await task.close();
     }
-    this.revokedCount.clear();
+    this.revoked.clear();
     for (const [id, { st, p }] of wanted) {
       if (this.tasks.has(id)) continue;
       const task = new StreamTask(this.subtopologies[st]!, p, this.topology, this.io);
@@ -319,6 +318,18 @@ export class KafkaStreams {
       this.tasks.set(id, task);
     }
     if (!this.stopping && this.joined && this.state === 'REBALANCING') this.setState('RUNNING');
+  }
+
+  /**
+   * A task revoked and assigned back is kept only if the group's committed offsets are where
+   * it stopped; otherwise (lost, a failed commit, another owner meanwhile) its state is ahead
+   * of or behind the input, and it is rebuilt from the changelog.
+   */
+  private async resumesWhereItStopped(task: StreamTask): Promise<boolean> {
+    for (const [topic, next] of task.nextOffsets) {
+      if ((await this.consumer.position({ topic, partition: task.partition })) !== next) return false;
+    }
+    return true;
   }
 
   /** Replays each logged store's changelog partition (from its checkpoint, for persistent stores). */

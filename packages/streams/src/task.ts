@@ -49,6 +49,8 @@ export class StreamTask {
   readonly stores = new Map<string, StateStore>();
   streamTime = -Infinity;
   commitRequested = false;
+  /** Per source topic, the offset after the last record processed. */
+  readonly nextOffsets = new Map<string, bigint>();
   private readonly instances = new Map<string, Instance>();
   private readonly sourceByTopic = new Map<string, { inst: Instance; keySerde: Serde<unknown>; valueSerde: Serde<unknown> }>();
   private readonly punctuations: Punctuation[] = [];
@@ -169,6 +171,7 @@ export class StreamTask {
     const src = this.sourceByTopic.get(topic);
     if (src === undefined) throw new Error(`task ${this.id} has no source for topic ${topic}`);
     this.current = { topic, partition: this.partition, offset };
+    this.nextOffsets.set(topic, offset + 1n);
     let record: StreamRecord<unknown, unknown>;
     try {
       record = { key: src.keySerde.deserialize(topic, key), value: src.valueSerde.deserialize(topic, value), timestamp };
