@@ -583,6 +583,7 @@ export class TimeWindowedKStream<K, V> {
           ctx = c;
           store = c.getStateStore(storeName);
           if (!(w instanceof TimeWindows)) raw = c.getStateStore(`${storeName}-raw`);
+          observed = c.currentStreamTimeMs(); // restored with the state, so closed windows stay closed
         },
         process(r: StreamRecord<K, V>) {
           if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;
@@ -675,6 +676,7 @@ export class SessionWindowedKStream<K, V> {
         init(c) {
           ctx = c;
           store = c.getStateStore(storeName);
+          observed = c.currentStreamTimeMs();
         },
         process(r: StreamRecord<K, V>) {
           if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;
@@ -795,6 +797,7 @@ export class KTable<K, V> {
         init(c) {
           ctx = c;
           buffer = c.getStateStore(bufferStore);
+          observed = c.currentStreamTimeMs();
           keySerde = (tableKeySerde as Serde<Windowed<unknown>> | undefined) ?? (session ? sessionWindowedSerde(c.keySerde()) : timeWindowedSerde(c.keySerde(), 0));
           valueSerde = tableValueSerde ?? (c.valueSerde() as Serde<V>);
         },

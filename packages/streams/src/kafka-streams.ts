@@ -22,6 +22,12 @@ export class MissingSourceTopicException extends Error {
 }
 
 const TOPIC_ALREADY_EXISTS = 36;
+
+/** A task's `.checkpoint` file: changelog offsets of its persistent stores, and its stream time. */
+interface Checkpoint {
+  offsets: Record<string, string>;
+  streamTime: number | null;
+}
 const INT32_MAX = 2147483647;
 
 interface TopicPlan {
@@ -282,18 +288,21 @@ export class KafkaStreams {
     await this.writeCheckpoints([...this.tasks.values()]);
   }
 
-  /** Persistent stores record the changelog offset they hold, so a restart replays only the rest. */
+  /**
+   * Persistent stores record the changelog offset they hold (and the task its stream time), so
+   * a restart replays only the rest.
+   */
   private async writeCheckpoints(tasks: StreamTask[]): Promise<void> {
     const wanted = tasks.flatMap((t) => [...t.stores.values()].filter((s) => s.persistent && s.loggingEnabled).map((s) => ({ t, s })));
     if (wanted.length === 0) return;
     const ends = await this.admin.listOffsets(wanted.map(({ t, s }) => ({ topic: changelogTopic(this.config.applicationId, s.name), partition: t.partition, spec: 'latest' as const })));
-    const byTask = new Map<StreamTask, Record<string, string>>();
+    const byTask = new Map<StreamTask, Checkpoint>();
     wanted.forEach(({ t, s }, i) => {
-      let m = byTask.get(t);
-      if (m === undefined) byTask.set(t, (m = {}));
-      m[s.name] = String(ends[i]!.offset);
+      let c = byTask.get(t);
+      if (c === undefined) byTask.set(t, (c = { offsets: {}, streamTime: Number.isFinite(t.streamTime) ? t.streamTime : null }));
+      c.offsets[s.name] = String(ends[i]!.offset);
     });
-    for (const [t, m] of byTask) writeFileSync(join(this.io.taskDir(t.id)!, '.checkpoint'), JSON.stringify(m));
+    for (const [t, c] of byTask) writeFileSync(join(this.io.taskDir(t.id)!, '.checkpoint'), JSON.stringify(c));
   }
 
   /** Closes tasks whose partitions left, creates (and restores) tasks for new ones. */
@@ -338,12 +347,13 @@ export class KafkaStreams {
     if (stores.length === 0) return;
     const dir = this.io.taskDir(task.id)!;
     mkdirSync(dir, { recursive: true });
-    let checkpoint: Record<string, string> = {};
+    let saved: Checkpoint = { offsets: {}, streamTime: null };
     try {
-      checkpoint = JSON.parse(readFileSync(join(dir, '.checkpoint'), 'utf8')) as Record<string, string>;
+      saved = JSON.parse(readFileSync(join(dir, '.checkpoint'), 'utf8')) as Checkpoint;
     } catch {
       // none yet, or torn: restore from the beginning
     }
+    const checkpoint = saved.offsets;
     rmSync(join(dir, '.checkpoint'), { force: true }); // valid again only after the next commit
     const topicOf = (s: StateStore): string => changelogTopic(this.config.applicationId, s.name);
     const ends = await this.admin.listOffsets(stores.map((s) => ({ topic: topicOf(s), partition: task.partition, spec: 'latest' as const })));
@@ -357,6 +367,8 @@ export class KafkaStreams {
       work.push({ store: s, topic: topicOf(s), end });
       assignment.push({ topic: topicOf(s), partition: task.partition });
     });
+    // stream time comes back with the state: the checkpoint's, and the changelog's record times
+    if (saved.streamTime !== null && saved.streamTime > task.streamTime) task.streamTime = saved.streamTime;
     if (work.length === 0) return;
     this.restoreConsumer.assign(assignment);
     for (const w of work) {
@@ -370,7 +382,11 @@ export class KafkaStreams {
       if (left.size === 0 || this.stopping) break;
       for (const b of await this.restoreConsumer.poll(500)) {
         const w = work.find((x) => x.topic === b.topic)!;
-        for (const m of b.messages) if (m.offset < w.end && m.key !== null) w.store.restore(m.key, m.value);
+        for (const m of b.messages) {
+          if (m.offset >= w.end || m.key === null) continue;
+          w.store.restore(m.key, m.value);
+          if (Number(m.timestamp) > task.streamTime) task.streamTime = Number(m.timestamp);
+        }
       }
     }
     for (const s of stores) s.flush();

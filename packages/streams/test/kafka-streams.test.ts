@@ -134,9 +134,10 @@ test('a persistent store restarts from its checkpoint plus the changelog written
   // a clean close leaves the LMDB files and a checkpoint at the changelog's end
   const taskDir = join(stateDir, 'pc-app', '0_0');
   assert.ok(existsSync(join(taskDir, 'pc-counts')));
-  const checkpoint = JSON.parse(readFileSync(join(taskDir, '.checkpoint'), 'utf8')) as Record<string, string>;
+  const checkpoint = JSON.parse(readFileSync(join(taskDir, '.checkpoint'), 'utf8')) as { offsets: Record<string, string>; streamTime: number };
   const [end] = await admin.listOffsets([{ topic: 'pc-app-pc-counts-changelog', partition: 0, spec: 'latest' }]);
-  assert.equal(checkpoint['pc-counts'], String(end!.offset));
+  assert.equal(checkpoint.offsets['pc-counts'], String(end!.offset));
+  assert.ok(checkpoint.streamTime > 0);
   assert.equal(end!.offset, 4n);
   await send('a', 'c');
   const second = new KafkaStreams(topology(), props('pc-app'));
@@ -146,6 +147,40 @@ test('a persistent store restarts from its checkpoint plus the changelog written
     assert.equal(count(second, 'b'), 1);
     const out = await readAll('pc-out', 6);
     assert.deepEqual(out.map((r) => `${r.key.toString()}=${L.deserialize('', r.value)}`), ['a=1', 'a=2', 'b=1', 'a=3', 'a=4', 'c=1']);
+  } finally {
+    await second.close();
+    await producer.close();
+  }
+});
+
+test('stream time comes back with the state: a late record after a restart does not reopen a closed window', { timeout: 60_000 }, async () => {
+  await admin.createTopics({ topics: [{ topic: 'late-in', numPartitions: 1 }, { topic: 'late-out', numPartitions: 1 }] });
+  const ws = timeWindowedSerde(S, 10_000);
+  const topology = (): ReturnType<StreamsBuilder['build']> => {
+    const b = new StreamsBuilder();
+    b.stream<string, string>('late-in', { keySerde: S, valueSerde: S }).groupByKey()
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(10_000)).count({ storeType: 'in_memory' })
+      .suppress(Suppressed.untilWindowCloses()).toStream().to('late-out', { keySerde: ws, valueSerde: L });
+    return b.build();
+  };
+  const producer = createProducer({ bootstrapServers: broker.bootstrap });
+  const send = (...secs: number[]): Promise<unknown> => producer.send({ topic: 'late-in', messages: secs.map((s) => ({ key: 'a', value: 'x', timestamp: s * 1000 + 1_000_000 })) });
+  const windows = async (n: number): Promise<string[]> => (await readAll('late-out', n)).map((r) => {
+    const k = ws.deserialize('', r.key)!;
+    return `${(k.window.start - 1_000_000) / 1000}=${L.deserialize('', r.value)}`;
+  });
+  const first = new KafkaStreams(topology(), props('late-app'));
+  await first.start();
+  await send(1, 12, 30); // 30s closes [0,10s) and [10s,20s)
+  assert.deepEqual(await windows(2), ['0=1', '10=1']);
+  await first.close();
+  // restored from the changelog (in memory), stream time 30s included
+  const second = new KafkaStreams(topology(), props('late-app'));
+  await second.start();
+  try {
+    await send(5, 41); // 5s is late for the closed [0,10s); 41s closes [30s,40s)
+    assert.deepEqual(await windows(3), ['0=1', '10=1', '30=1']);
+    assert.equal((await admin.fetchTopicOffsets('late-out'))[0]!.high, 3n);
   } finally {
     await second.close();
     await producer.close();
