@@ -607,14 +607,15 @@ export class TimeWindowedKStream<K, V> {
           if (t + d < closeTime) return; // late: every window holding it has closed
           raw.put(r.key, r.value, t);
           const times = [...raw.fetchRange(r.key, t - 2 * d - 1, t + 2 * d + 1)].map((e) => e.windowStart);
-          const starts = new Set<number>([t - d]);
+          // windows of records earlier than d start at 0 ([0, d]), as Kafka's
+          const starts = new Set<number>([Math.max(0, t - d)]);
           for (const x of times) {
-            if (x >= t && x <= t + d) starts.add(x - d); // later records' windows now hold t
+            if (x >= t && x <= t + d) starts.add(Math.max(0, x - d)); // later records' windows now hold t
             if (x < t && x >= t - d - 1) starts.add(x + 1); // earlier records' right windows
             if (x > t && x <= t + d + 1) starts.add(t + 1); // this record's right window
           }
           for (const s of [...starts].sort((p, q) => p - q)) {
-            if (s < 0 || s + d < closeTime) continue;
+            if (s + d < closeTime) continue;
             let agg: VA | null = initializer === null ? null : initializer();
             let any = false;
             for (const e of raw.fetchRange(r.key, s, s + d)) {

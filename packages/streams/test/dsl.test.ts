@@ -153,12 +153,14 @@ test('sliding windows: one window per record end, plus right windows, computed b
   input.pipeInput('k', 1, 10);
   input.pipeInput('k', 2, 15);
   input.pipeInput('k', 4, 8); // out of order
-  // windows [t-10, t] for each t: [0,10]={8,10}=5, [5,15]={8,10,15}=7, [-2..]->[0,8]... start clipped: [-2,8] -> only 8 = 4
-  // right windows just after a record with later records within 10: [9,19]={10,15}=3, [11,21]={15}=2
+  // windows [t-10, t] for each t: [0,10]={8,10}=5, [5,15]={8,10,15}=7; 8 is earlier than 10, so
+  // its window is [0,10] too; right windows just after a record with later records within 10:
+  // [9,19]={10,15}=3, [11,21]={15}=2
   assert.equal(latest.get('0-10'), 5);
   assert.equal(latest.get('5-15'), 7);
   assert.equal(latest.get('9-19'), 3);
   assert.equal(latest.get('11-21'), 2);
+  assert.deepEqual([...latest.keys()].sort(), ['0-10', '11-21', '5-15', '9-19']);
   await d.close();
 });
 
