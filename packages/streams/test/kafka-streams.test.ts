@@ -186,3 +186,37 @@ test('stream time comes back with the state: a late record after a restart does 
     await producer.close();
   }
 });
+
+test('internal topics: repartition with a partition count, changelogs compacted, named after application.id', { timeout: 60_000 }, async () => {
+  await admin.createTopics({ topics: [{ topic: 'rp-in', numPartitions: 1 }, { topic: 'rp-out', numPartitions: 1 }] });
+  const b = new StreamsBuilder();
+  b.stream<string, string>('rp-in', { keySerde: S, valueSerde: S })
+    .selectKey((_k, v) => v.split(' ')[0]!)
+    .repartition({ name: 'by-first-word', numberOfPartitions: 3 })
+    .groupByKey()
+    .windowedBy(TimeWindows.ofSizeWithNoGrace(60_000))
+    .count({ storeName: 'word-windows' })
+    .toStream()
+    .map((w, n) => [w.key, n ?? 0])
+    .to('rp-out', { keySerde: S, valueSerde: L });
+  const streams = new KafkaStreams(b.build(), props('rp-app'));
+  await streams.start();
+  try {
+    const producer = createProducer({ bootstrapServers: broker.bootstrap });
+    await producer.send({ topic: 'rp-in', messages: ['x a', 'y b', 'x c', 'z d', 'x e'].map((value) => ({ value, timestamp: 5_000 })) });
+    await producer.close();
+    const out = await readAll('rp-out', 5);
+    const latest = new Map(out.map((r) => [r.key.toString(), L.deserialize('', r.value)]));
+    assert.deepEqual([...latest].sort(), [['x', 3], ['y', 1], ['z', 1]]);
+    const [rp] = await admin.describeTopics({ topics: ['rp-app-by-first-word-repartition'] });
+    assert.equal(rp!.partitions.length, 3);
+    // the windowed count runs as 3 tasks (sub-topology 1 over the repartition topic's partitions)
+    assert.deepEqual(streams.localTasks(), ['0_0', '1_0', '1_1', '1_2']);
+    const [changelog] = await admin.describeTopics({ topics: ['rp-app-word-windows-changelog'] });
+    assert.equal(changelog!.partitions.length, 3);
+    const [cfg] = await admin.describeConfigs({ resources: [{ type: 2, name: 'rp-app-word-windows-changelog', configNames: ['cleanup.policy'] }] });
+    assert.equal(cfg!.configs.find((c) => c.name === 'cleanup.policy')?.value, 'compact,delete');
+  } finally {
+    await streams.close();
+  }
+});
