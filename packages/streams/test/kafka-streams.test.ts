@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { type Admin, createAdmin, createConsumer, createProducer } from '@samsa/client';
-import { KafkaStreams, Serdes, StreamsBuilder, StreamsConfigError, Suppressed, timeWindowedSerde, TimeWindows, TopologyException } from '../src/index.js';
+import { KafkaStreams, MissingSourceTopicException, Serdes, StreamsBuilder, StreamsConfigError, Suppressed, timeWindowedSerde, TimeWindows, TopologyException } from '../src/index.js';
 
 const S = Serdes.String();
 const L = Serdes.Long();
@@ -219,4 +219,14 @@ test('internal topics: repartition with a partition count, changelogs compacted,
   } finally {
     await streams.close();
   }
+});
+
+test('a missing source topic fails start() with MissingSourceTopicException', { timeout: 30_000 }, async () => {
+  const b = new StreamsBuilder();
+  b.stream('no-such-topic').to('out');
+  const streams = new KafkaStreams(b.build(), props('missing-app'));
+  await assert.rejects(streams.start(), (e: Error) => e instanceof MissingSourceTopicException && /no-such-topic/.test(e.message));
+  assert.equal(streams.state, 'ERROR');
+  await streams.close();
+  assert.equal(streams.state, 'NOT_RUNNING');
 });
