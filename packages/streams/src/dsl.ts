@@ -7,7 +7,7 @@
 import type { Processor, ProcessorContext, StreamRecord } from './processor.js';
 import { type Serde, Serdes, sessionWindowedSerde, timeWindowedSerde, type Windowed } from './serdes.js';
 import { type KeyValueStore, type SessionStore, type StoreType, Stores, type WindowStore } from './state/stores.js';
-import { type StreamPartitioner, Topology, TopologyException } from './topology.js';
+import { type StreamPartitioner, type TopicNameExtractor, Topology, TopologyException } from './topology.js';
 import { JoinWindows, SessionWindows, SlidingWindows, TimeWindows } from './windows.js';
 
 export interface Change<V> {
@@ -51,6 +51,22 @@ export interface Branched<K, V> {
   /** Transforms the branch's stream; its result is what the branch map holds. */
   withFunction?: (s: KStream<K, V>) => KStream<K, V> | null;
 }
+
+/** Kafka's static helpers: Consumed.with(keySerde, valueSerde), Materialized.as(name), ... */
+export const Consumed = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Consumed<K, V> => ({ keySerde, valueSerde }),
+};
+export const Produced = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>, partitioner?: StreamPartitioner): Produced<K, V> => (partitioner === undefined ? { keySerde, valueSerde } : { keySerde, valueSerde, partitioner }),
+};
+export const Grouped = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Grouped<K, V> => ({ keySerde, valueSerde }),
+  as: <K, V>(name: string): Grouped<K, V> => ({ name }),
+};
+export const Materialized = {
+  as: <K, V>(storeName: string): Materialized<K, V> => ({ storeName }),
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Materialized<K, V> => ({ keySerde, valueSerde }),
+};
 
 type ValueGetter<K, V> = (key: K) => V | null;
 interface ValueGetterSupplier<K, V> {
@@ -256,9 +272,10 @@ export class KStream<K, V> {
     return new KStream<K, V>(this.builder, name, this.keySerde, this.valueSerde, this.repartitionRequired, this.sourceTopics);
   }
 
-  to(topic: string, produced: Produced<K, V> = {}): void {
+  /** Writes to a topic, or to the topic an extractor picks per record. */
+  to(topic: string | ((key: K, value: V, context: { topic: string | null; partition: number; offset: bigint | null }) => string), produced: Produced<K, V> = {}): void {
     const name = produced.name ?? this.builder.newName('KSTREAM-SINK');
-    this.topology.addSink(name, topic, { keySerde: produced.keySerde ?? this.keySerde, valueSerde: produced.valueSerde ?? this.valueSerde, ...(produced.partitioner !== undefined ? { partitioner: produced.partitioner } : {}) }, this.name);
+    this.topology.addSink(name, topic as string | TopicNameExtractor, { keySerde: produced.keySerde ?? this.keySerde, valueSerde: produced.valueSerde ?? this.valueSerde, ...(produced.partitioner !== undefined ? { partitioner: produced.partitioner } : {}) }, this.name);
   }
 
   /** Writes to a topic and reads it back (Kafka's deprecated through()). */

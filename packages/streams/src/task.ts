@@ -157,7 +157,7 @@ export class StreamTask {
   }
 
   private sinkSend(sink: SinkNode, record: StreamRecord<unknown, unknown>): void {
-    const topic = this.io.topicName(sink.topic);
+    const topic = typeof sink.topic === 'string' ? this.io.topicName(sink.topic) : sink.topic(record.key, record.value, { topic: this.current?.topic ?? null, partition: this.partition, offset: this.current?.offset ?? null });
     const key = (sink.keySerde ?? this.io.defaultKeySerde).serialize(topic, record.key);
     const value = (sink.valueSerde ?? this.io.defaultValueSerde).serialize(topic, record.value);
     let partition: number | undefined;

@@ -2,7 +2,7 @@
 // computed by hand, with out-of-order and late records.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JoinWindows, type Processor, type ProcessorContext, type KeyValueStore, Serdes, SessionWindows, SlidingWindows, Stores, StreamsBuilder, Suppressed, TimeWindows, Topology, TopologyTestDriver, timeWindowedSerde, type Windowed, wordCountTopology } from '../src/index.js';
+import { Consumed, Grouped, JoinWindows, Materialized, Produced, type Processor, type ProcessorContext, type KeyValueStore, Serdes, SessionWindows, SlidingWindows, Stores, StreamsBuilder, Suppressed, TimeWindows, Topology, TopologyTestDriver, timeWindowedSerde, type Windowed, wordCountTopology } from '../src/index.js';
 
 const S = Serdes.String();
 const L = Serdes.Long();
@@ -264,5 +264,21 @@ test('KTable.groupBy: count and reduce subtract the old value and add the new on
   sc.pipeInput('u2', 5);
   sc.pipeInput('u1', 7);
   assert.deepEqual(d.createOutputTopic('total', S, L).readKeyValuesToList().map(([, v]) => v), [10, 15, 5, 12]);
+  await d.close();
+});
+
+test('to() with a topic extractor, and the Consumed/Produced/Grouped/Materialized helpers', async () => {
+  const b = new StreamsBuilder();
+  const events = b.stream('events', Consumed.with(S, S));
+  events.to((_k, v) => `events-${v.split(':')[0]}`, Produced.with(S, S));
+  events.groupBy((_k, v) => v.split(':')[0]!, Grouped.with(S, S)).count(Materialized.as('per-kind'));
+  const d = new TopologyTestDriver(b.build());
+  const input = d.createInputTopic('events', S, S);
+  input.pipeInput('1', 'click:a');
+  input.pipeInput('2', 'view:b');
+  input.pipeInput('3', 'click:c');
+  assert.deepEqual(d.createOutputTopic('events-click', S, S).readKeyValuesToList(), [['1', 'click:a'], ['3', 'click:c']]);
+  assert.deepEqual(d.createOutputTopic('events-view', S, S).readKeyValuesToList(), [['2', 'view:b']]);
+  assert.equal(d.getKeyValueStore<string, number>('per-kind')!.get('click'), 2);
   await d.close();
 });
