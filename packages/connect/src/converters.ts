@@ -27,7 +27,7 @@ export interface HeaderConverter {
 export class StringConverter implements Converter {
   private encoding: BufferEncoding = 'utf8';
 
-  configure(configs: Record<string, string>): void {
+  configure(configs: Record<string, string>, _isKey = false): void {
     const enc = (configs['converter.encoding'] ?? 'UTF-8').toLowerCase().replace(/[-_]/g, '');
     const known: Record<string, BufferEncoding> = { utf8: 'utf8', utf16le: 'utf16le', isolatin1: 'latin1', iso88591: 'latin1', latin1: 'latin1', usascii: 'ascii', ascii: 'ascii' };
     const e = known[enc];
@@ -70,7 +70,7 @@ export class JsonConverter implements Converter {
   private decimalNumeric = false;
   private replaceNullWithDefault = true;
 
-  configure(configs: Record<string, string>): void {
+  configure(configs: Record<string, string>, _isKey = false): void {
     this.schemasEnabled = (configs['schemas.enable'] ?? 'true').trim().toLowerCase() !== 'false';
     this.decimalNumeric = (configs['decimal.format'] ?? 'BASE64').toUpperCase() === 'NUMERIC';
     this.replaceNullWithDefault = (configs['replace.null.with.default'] ?? 'true').trim().toLowerCase() !== 'false';

@@ -272,7 +272,7 @@ export class MaskField extends BaseTransformation {
     const schema = operatingSchema(r, this.side);
     if (schema === null) {
       const out = { ...requireMap(value, 'masking fields') };
-      for (const f of this.fields) if (f in out) out[f] = maskedValue(out[f], this.replacement, null);
+      for (const f of this.fields) out[f] = maskedValue(out[f], this.replacement, null);
       return withSide(r, this.side, null, out);
     }
     const struct = requireStruct(value, 'masking fields');
