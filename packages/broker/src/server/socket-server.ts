@@ -12,13 +12,20 @@ export class SocketServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
   private boundPort = -1;
+  /**
+   * What connections log (closes for malformed requests, their reasons) any client can
+   * trigger at will: at most 10 lines a second after a burst of 100, the rest counted.
+   */
+  private readonly connectionLog: Logger;
 
   constructor(
     readonly listener: Listener,
     private readonly dispatcher: Dispatcher,
     private readonly opts: ConnectionOptions & { backlog?: number; maxConnections?: number },
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.connectionLog = log.rateLimited(10, 100);
+  }
 
   /** The port actually bound (differs from the configured one when that was 0). */
   get port(): number {
@@ -53,7 +60,7 @@ export class SocketServer {
   }
 
   private accept(socket: Socket): void {
-    const conn = new Connection(socket, this.listener.name, this.dispatcher, this.opts, this.log, (c) => this.connections.delete(c));
+    const conn = new Connection(socket, this.listener.name, this.dispatcher, this.opts, this.connectionLog, (c) => this.connections.delete(c));
     this.connections.add(conn);
   }
 
