@@ -28,6 +28,7 @@ import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
 import type { PartitionLog, StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
+import { DirLock } from './util/dir-lock.js';
 import { createLogger, type Logger } from './util/log.js';
 
 /** Kafka's marker of a clean shutdown in each log dir (skips recovery on the next start). */
@@ -73,6 +74,7 @@ export class Broker implements BrokerServices {
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
   private cluster = '';
+  private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
@@ -158,7 +160,11 @@ export class Broker implements BrokerServices {
       for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
       const storage = this.opts.storage ?? 'file';
       const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
-      if (useDisk) for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+      if (useDisk) {
+        for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+        // Before anything reads or writes the directories: a second broker on them refuses.
+        for (const dir of this.config.logDirs) this.dirLocks.push(DirLock.acquire(dir));
+      }
       this.cluster = useDisk
         ? ensureMetaProperties(this.config.logDirs, this.nodeId, () => this.opts.clusterId ?? randomClusterId()).clusterId
         : this.opts.clusterId ?? randomClusterId();
@@ -281,6 +287,8 @@ export class Broker implements BrokerServices {
       }
     }
     await this.store?.close();
+    for (const lock of this.dirLocks) lock.release();
+    this.dirLocks = [];
   }
 }
 
