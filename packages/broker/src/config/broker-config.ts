@@ -3,6 +3,7 @@
  * from a properties file plus overrides; unknown keys are kept and reported once (Kafka warns
  * "The configuration 'x' was supplied but isn't a known config").
  */
+import { hostname } from 'node:os';
 import {
   atLeast, between, ConfigException, ConfigSource, formatValue, LONG_MAX, oneOf, parseValue,
   type ConfigType, type ConfigValue, type Validator,
@@ -29,7 +30,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('node.id', 'int', '0', { validator: atLeast(0) }),
   d('broker.id', 'int', null),
   d('process.roles', 'list', 'broker,controller'),
-  d('listeners', 'list', 'PLAINTEXT://localhost:9092'),
+  // Kafka's default: every interface (a container is reachable from outside).
+  d('listeners', 'list', 'PLAINTEXT://:9092'),
   d('advertised.listeners', 'list', null),
   d('listener.security.protocol.map', 'list', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT'),
   d('inter.broker.listener.name', 'string', null),
@@ -238,9 +240,10 @@ export class BrokerConfig {
         .filter((l) => !controllerNames.has(l.name))
         .map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
     } else {
-      // Kafka advertises the canonical host name for an empty host; we advertise localhost,
-      // which is what test harnesses expect (COMPAT trap 12).
       this.advertisedListeners = this.listeners.map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
+    }
+    if (this.advertisedListeners.some((l) => l.host === '0.0.0.0')) {
+      throw new ConfigException('advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
     }
 
     const logDirs = this.values.get('log.dirs') as string[] | null;
@@ -336,6 +339,12 @@ export class BrokerConfig {
   }
 }
 
+/**
+ * Like Kafka, a listener without a host (`PLAINTEXT://:9092`, every interface) is advertised
+ * under this machine's host name (Kafka: InetAddress.getLocalHost.getCanonicalHostName; the
+ * config is built synchronously, so no reverse lookup here). Clients that need another name
+ * get it from advertised.listeners.
+ */
 function advertisedHost(host: string): string {
-  return host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return host === '' ? hostname() : host;
 }
