@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
@@ -83,7 +84,7 @@ export class Broker implements BrokerServices {
     this.nodeId = this.config.nodeId;
     this.purgatory = new Purgatory(this.clock);
     this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
-    this.handlers = opts.handlers ?? defaultHandlers;
+    this.handlers = enabledHandlers(opts.handlers ?? defaultHandlers, this.config);
     this.apiVersions = apiVersionsList(this.handlers);
     this.appendHook = opts.appendHook ?? null;
   }
@@ -158,6 +159,7 @@ export class Broker implements BrokerServices {
     const started = Date.now();
     try {
       for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
+      for (const warning of this.config.inertSettingWarnings()) this.log.warn(warning);
       const storage = this.opts.storage ?? 'file';
       const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
       if (useDisk) {
@@ -204,6 +206,7 @@ export class Broker implements BrokerServices {
         writeHighWater: 4 * 1024 * 1024,
         backlog: this.config.int('socket.listen.backlog.size'),
         maxConnections: this.config.int('max.connections'),
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {
         if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
@@ -290,6 +293,12 @@ export class Broker implements BrokerServices {
     for (const lock of this.dirLocks) lock.release();
     this.dirLocks = [];
   }
+}
+
+/** Without the 'consumer' rebalance protocol, KIP-848's APIs are neither served nor advertised (as Kafka). */
+function enabledHandlers(handlers: readonly ApiHandler[], config: BrokerConfig): readonly ApiHandler[] {
+  if (config.list('group.coordinator.rebalance.protocols').includes('consumer')) return handlers;
+  return handlers.filter((h) => h.apiKey !== ApiKey.ConsumerGroupHeartbeat && h.apiKey !== ApiKey.ConsumerGroupDescribe);
 }
 
 /**

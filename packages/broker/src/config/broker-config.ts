@@ -8,6 +8,7 @@ import {
   atLeast, between, ConfigException, ConfigSource, formatValue, LONG_MAX, oneOf, parseValue,
   type ConfigType, type ConfigValue, type Validator,
 } from './config-def.js';
+import { CONFIG_SUPPORT, inertMessage, refusedMessage } from './config-support.js';
 
 export interface BrokerConfigDef {
   name: string;
@@ -107,7 +108,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('group.min.session.timeout.ms', 'int', '6000'),
   d('group.max.session.timeout.ms', 'int', '1800000'),
   d('group.max.size', 'int', '2147483647', { validator: atLeast(1) }),
-  d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer'),
+  d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer', { validator: oneOf('classic', 'consumer') }),
   d('group.consumer.session.timeout.ms', 'int', '45000', { validator: atLeast(1) }),
   d('group.consumer.heartbeat.interval.ms', 'int', '5000', { validator: atLeast(1) }),
   d('offsets.topic.num.partitions', 'int', '50', { validator: atLeast(1) }),
@@ -246,6 +247,15 @@ export class BrokerConfig {
       throw new ConfigException('advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
     }
 
+    // A value Samsa cannot honour is refused, never silently ignored (config-support.ts).
+    for (const [name, support] of CONFIG_SUPPORT) {
+      if (support.kind !== 'refused' || !this.differsFromDefault(name)) continue;
+      throw new ConfigException(refusedMessage(name, originals.get(name)!, support.reason));
+    }
+    if (!this.list('group.coordinator.rebalance.protocols').includes('classic')) {
+      throw new ConfigException("Invalid value for configuration group.coordinator.rebalance.protocols: Disabling the 'classic' protocol is not supported.");
+    }
+
     const logDirs = this.values.get('log.dirs') as string[] | null;
     this.logDirs = logDirs !== null && logDirs.length > 0 ? logDirs : this.list('log.dir');
     if (this.logDirs.length === 0) throw new ConfigException('Invalid value for configuration log.dirs: at least one log directory is required');
@@ -263,6 +273,22 @@ export class BrokerConfig {
     this.logRollJitterMs = jitterMs !== null ? jitterMs : this.int('log.roll.jitter.hours') * 3_600_000;
     const flushMs = this.values.get('log.flush.interval.ms') as number | null;
     this.logFlushIntervalMs = flushMs !== null ? flushMs : this.long('log.flush.scheduler.interval.ms');
+  }
+
+  /** Whether a supplied value means something else than Kafka's default. */
+  private differsFromDefault(name: string): boolean {
+    const def = DEFS_BY_NAME.get(name);
+    if (def === undefined || !this.originals.has(name)) return false;
+    return formatValue(def.type, this.values.get(name) ?? null) !== formatValue(def.type, parseValue(name, def.type, def.default));
+  }
+
+  /** Startup warnings for supplied settings that have no effect in Samsa. */
+  inertSettingWarnings(): string[] {
+    const out: string[] = [];
+    for (const [name, support] of CONFIG_SUPPORT) {
+      if (support.kind === 'inert' && support.quiet !== true && this.differsFromDefault(name)) out.push(inertMessage(name, this.originals.get(name)!, support.reason));
+    }
+    return out;
   }
 
   /** Raw typed value of a known key (null when unset with no default). */
