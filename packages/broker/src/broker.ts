@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
@@ -28,6 +29,7 @@ import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
 import type { PartitionLog, StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
+import { DirLock } from './util/dir-lock.js';
 import { createLogger, type Logger } from './util/log.js';
 
 /** Kafka's marker of a clean shutdown in each log dir (skips recovery on the next start). */
@@ -74,6 +76,7 @@ export class Broker implements BrokerServices {
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
   private cluster = '';
+  private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
@@ -83,7 +86,7 @@ export class Broker implements BrokerServices {
     this.purgatory = new Purgatory(this.clock);
     this.producePurgatory = new Purgatory(this.clock);
     this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
-    this.handlers = opts.handlers ?? defaultHandlers;
+    this.handlers = enabledHandlers(opts.handlers ?? defaultHandlers, this.config);
     this.apiVersions = apiVersionsList(this.handlers);
   }
 
@@ -161,9 +164,14 @@ export class Broker implements BrokerServices {
     const started = Date.now();
     try {
       for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
+      for (const warning of this.config.inertSettingWarnings()) this.log.warn(warning);
       const storage = this.opts.storage ?? 'file';
       const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
-      if (useDisk) for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+      if (useDisk) {
+        for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+        // Before anything reads or writes the directories: a second broker on them refuses.
+        for (const dir of this.config.logDirs) this.dirLocks.push(DirLock.acquire(dir));
+      }
       this.cluster = useDisk
         ? ensureMetaProperties(this.config.logDirs, this.nodeId, () => this.opts.clusterId ?? randomClusterId()).clusterId
         : this.opts.clusterId ?? randomClusterId();
@@ -211,6 +219,7 @@ export class Broker implements BrokerServices {
         maxConnections: this.config.int('max.connections'),
         durabilityBarrier: () => storageEngine.durabilityBarrier(),
         readBuffers: storageEngine.readBuffers,
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {
         if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
@@ -296,7 +305,15 @@ export class Broker implements BrokerServices {
       }
     }
     await this.store?.close();
+    for (const lock of this.dirLocks) lock.release();
+    this.dirLocks = [];
   }
+}
+
+/** Without the 'consumer' rebalance protocol, KIP-848's APIs are neither served nor advertised (as Kafka). */
+function enabledHandlers(handlers: readonly ApiHandler[], config: BrokerConfig): readonly ApiHandler[] {
+  if (config.list('group.coordinator.rebalance.protocols').includes('consumer')) return handlers;
+  return handlers.filter((h) => h.apiKey !== ApiKey.ConsumerGroupHeartbeat && h.apiKey !== ApiKey.ConsumerGroupDescribe);
 }
 
 /**
