@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { StorePartitionStateWriter } from './replication/partition-state-writer.js';
@@ -33,6 +34,7 @@ import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
 import type { PartitionLog, StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
+import { DirLock } from './util/dir-lock.js';
 import { createLogger, type Logger } from './util/log.js';
 
 /** Kafka's marker of a clean shutdown in each log dir (skips recovery on the next start). */
@@ -82,6 +84,7 @@ export class Broker implements BrokerServices {
   private controllerRole: Controller | null = null;
   private unsubscribeSession: (() => void) | null = null;
   private cluster = '';
+  private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
@@ -91,7 +94,7 @@ export class Broker implements BrokerServices {
     this.purgatory = new Purgatory(this.clock);
     this.producePurgatory = new Purgatory(this.clock);
     this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
-    this.handlers = opts.handlers ?? defaultHandlers;
+    this.handlers = enabledHandlers(opts.handlers ?? defaultHandlers, this.config);
     this.apiVersions = apiVersionsList(this.handlers);
   }
 
@@ -182,9 +185,14 @@ export class Broker implements BrokerServices {
     const started = Date.now();
     try {
       for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
+      for (const warning of this.config.inertSettingWarnings()) this.log.warn(warning);
       const storage = this.opts.storage ?? 'file';
       const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
-      if (useDisk) for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+      if (useDisk) {
+        for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+        // Before anything reads or writes the directories: a second broker on them refuses.
+        for (const dir of this.config.logDirs) this.dirLocks.push(DirLock.acquire(dir));
+      }
       this.store = this.opts.metadataStore ?? (await openMetadataStore(this.config, useDisk ? this.config.logDirs[0]! : null));
       this.cluster = await this.resolveClusterId(useDisk);
       this.storageEngine = typeof storage === 'object' ? storage : storage === 'memory' ? new MemoryStorageEngine({ now: () => this.clock.now(), decompress: decompressRecords }) : await openFileEngine(this.config, this.clock);
@@ -238,6 +246,7 @@ export class Broker implements BrokerServices {
         maxConnections: this.config.int('max.connections'),
         durabilityBarrier: () => storageEngine.durabilityBarrier(),
         readBuffers: storageEngine.readBuffers,
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {
         if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
@@ -421,6 +430,8 @@ export class Broker implements BrokerServices {
       }
     }
     await this.store?.close();
+    for (const lock of this.dirLocks) lock.release();
+    this.dirLocks = [];
   }
 }
 
@@ -430,6 +441,12 @@ function readClusterIdFromDirs(dirs: readonly string[]): string | null {
     if (mp !== null) return mp.clusterId;
   }
   return null;
+}
+
+/** Without the 'consumer' rebalance protocol, KIP-848's APIs are neither served nor advertised (as Kafka). */
+function enabledHandlers(handlers: readonly ApiHandler[], config: BrokerConfig): readonly ApiHandler[] {
+  if (config.list('group.coordinator.rebalance.protocols').includes('consumer')) return handlers;
+  return handlers.filter((h) => h.apiKey !== ApiKey.ConsumerGroupHeartbeat && h.apiKey !== ApiKey.ConsumerGroupDescribe);
 }
 
 /**
