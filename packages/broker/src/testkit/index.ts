@@ -77,3 +77,4 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBr
     },
   };
 }
+export { startEtcd, startZooKeeper, type CoordinationService } from './coordination-services.js';
