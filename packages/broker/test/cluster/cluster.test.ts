@@ -174,7 +174,10 @@ print(len(md.brokers), len(md.topics['spread'].partitions))
       const off = victim.topics.onChange((i) => {
         fencedSeen.push(i.fenced);
         // Fenced, it leads nothing (Produce/Fetch answer NOT_LEADER_OR_FOLLOWER).
-        if (i.fenced) for (const p of i.topic('spread')!.partitions) if (i.isLeader(victimId, 'spread', p.partition)) ledWhileFenced.push(p.partition);
+        if (!i.fenced) return;
+        for (const p of i.topic('spread')!.partitions) {
+          if (i.isLeader(victimId, 'spread', p.partition) || victim.partitions.getPartition('spread', p.partition)?.isLeader === true) ledWhileFenced.push(p.partition);
+        }
       });
       await victim.metadataStore.expireSession();
       const deadline = Date.now() + 20000;
