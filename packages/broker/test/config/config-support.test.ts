@@ -31,7 +31,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     'message.max.bytes', 'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms',
     'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols', 'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms',
     'offsets.topic.num.partitions', 'offsets.topic.replication.factor', 'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms',
-    'offset.metadata.max.bytes', 'producer.id.expiration.ms', 'producer.id.expiration.check.interval.ms', 'max.connections', 'max.connections.per.ip',
+    'offset.metadata.max.bytes', 'producer.id.expiration.ms', 'producer.id.expiration.check.interval.ms', 'max.connections', 'max.connections.per.ip', 'replica.lag.time.max.ms', 'replica.high.watermark.checkpoint.interval.ms',
   ],
 };
 
