@@ -809,6 +809,8 @@ export class KTable<K, V> {
       let ctx!: ProcessorContext;
       let buffer!: KeyValueStore<Buffer, Buffer>;
       let observed = -Infinity;
+      /** No buffered window ends before this (so most records need no scan of the buffer). */
+      let earliestEnd = -Infinity;
       let keySerde!: Serde<Windowed<unknown>>;
       let valueSerde!: Serde<V>;
       return {
@@ -830,12 +832,16 @@ export class KTable<K, V> {
             entry.writeBigInt64BE(BigInt(r.timestamp), 8);
             vb.copy(entry, 16);
             buffer.put(kb, entry);
+            earliestEnd = Math.min(earliestEnd, r.key.window.end);
           }
           const closeTime = observed - grace;
+          if (closeTime < earliestEnd) return;
           const due: Array<{ end: number; k: Buffer; e: Buffer }> = [];
+          earliestEnd = Infinity;
           for (const { key, value } of buffer.all()) {
             const end = Number(value.readBigInt64BE(0));
             if (end <= closeTime) due.push({ end, k: key, e: value });
+            else earliestEnd = Math.min(earliestEnd, end);
           }
           due.sort((a, b) => a.end - b.end);
           for (const d of due) {

@@ -55,12 +55,14 @@ export class MemoryBytesStore implements BytesStore {
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
     const end = to === undefined ? null : str(to);
-    // a snapshot of the keys, so callers may write while iterating
-    const keys = this.keys.slice(from === undefined ? 0 : this.indexOf(str(from)));
-    for (const k of keys) {
+    let i = from === undefined ? 0 : this.indexOf(str(from));
+    while (i < this.keys.length) {
+      const k = this.keys[i]!;
       if (end !== null && k >= end) return;
-      const v = this.map.get(k);
-      if (v !== undefined) yield [Buffer.from(k, 'latin1'), v];
+      yield [Buffer.from(k, 'latin1'), this.map.get(k)!];
+      // the caller may have written meanwhile: continue after k wherever it now is
+      i = this.indexOf(k);
+      if (this.keys[i] === k) i++;
     }
   }
 
