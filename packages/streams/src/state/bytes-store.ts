@@ -80,10 +80,15 @@ export class MemoryBytesStore implements BytesStore {
   async close(): Promise<void> {}
 }
 
+/**
+ * LMDB under a write buffer: writes collect in memory (reads and ranges see them merged over
+ * the database) and go to LMDB in one synchronous transaction at flush (each commit), as Kafka
+ * Streams batches RocksDB writes between commits; the changelog is what makes them durable first.
+ */
 export class LmdbBytesStore implements BytesStore {
   private readonly db: RootDatabase<Buffer, Buffer>;
-  /** Writes since the last flush (null = delete), applied in one transaction. */
-  private readonly pending = new Map<string, Buffer | null>();
+  private readonly pendingPuts = new MemoryBytesStore();
+  private readonly pendingDeletes = new Set<string>();
 
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
@@ -91,26 +96,51 @@ export class LmdbBytesStore implements BytesStore {
   }
 
   get(key: Buffer): Buffer | undefined {
-    const p = this.pending.get(str(key));
-    if (p !== undefined) return p ?? undefined;
+    const p = this.pendingPuts.get(key);
+    if (p !== undefined) return p;
+    if (this.pendingDeletes.has(str(key))) return undefined;
     const v = this.db.get(key);
     return v === undefined ? undefined : Buffer.from(v);
   }
 
   put(key: Buffer, value: Buffer): void {
-    this.pending.set(str(key), value);
+    this.pendingPuts.put(key, value);
+    this.pendingDeletes.delete(str(key));
   }
 
   delete(key: Buffer): void {
-    this.pending.set(str(key), null);
+    this.pendingPuts.delete(key);
+    this.pendingDeletes.add(str(key));
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
-    this.flush();
     const opts: { start?: Buffer; end?: Buffer } = {};
     if (from !== undefined) opts.start = from;
     if (to !== undefined) opts.end = to;
-    for (const { key, value } of this.db.getRange(opts)) yield [Buffer.from(key), Buffer.from(value)];
+    // LMDB does not change until the next flush, so its iterator is stable; the buffer's copes with writes
+    const stored = this.db.getRange(opts)[Symbol.iterator]();
+    const buffered = this.pendingPuts.range(from, to)[Symbol.iterator]();
+    const nextStored = (): [Buffer, Buffer] | null => {
+      for (let n = stored.next(); !n.done; n = stored.next()) {
+        const k = Buffer.from(n.value.key);
+        if (!this.pendingDeletes.has(str(k))) return [k, Buffer.from(n.value.value)];
+      }
+      return null;
+    };
+    let s = nextStored();
+    let b = buffered.next();
+    while (s !== null || !b.done) {
+      const cmp = s === null ? 1 : b.done ? -1 : Buffer.compare(s[0], b.value[0]);
+      if (cmp < 0) {
+        yield s!;
+        s = nextStored();
+      } else {
+        const entry = b.value as [Buffer, Buffer];
+        b = buffered.next();
+        if (cmp === 0) s = nextStored(); // the buffered write replaces the stored value
+        yield entry;
+      }
+    }
   }
 
   size(): number {
@@ -119,20 +149,20 @@ export class LmdbBytesStore implements BytesStore {
   }
 
   clear(): void {
-    this.pending.clear();
+    this.pendingPuts.clear();
+    this.pendingDeletes.clear();
     this.db.clearSync();
   }
 
   flush(): void {
-    if (this.pending.size === 0) return;
-    const writes = [...this.pending];
-    this.pending.clear();
+    if (this.pendingPuts.size() === 0 && this.pendingDeletes.size === 0) return;
+    const puts = [...this.pendingPuts.range()];
+    const deletes = [...this.pendingDeletes];
+    this.pendingPuts.clear();
+    this.pendingDeletes.clear();
     this.db.transactionSync(() => {
-      for (const [k, v] of writes) {
-        const key = Buffer.from(k, 'latin1');
-        if (v === null) this.db.removeSync(key);
-        else this.db.putSync(key, v);
-      }
+      for (const k of deletes) this.db.removeSync(Buffer.from(k, 'latin1'));
+      for (const [k, v] of puts) this.db.putSync(k, v);
     });
   }
 
