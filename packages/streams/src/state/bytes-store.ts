@@ -22,20 +22,90 @@ export interface BytesStore {
 // latin1 maps each byte to one UTF-16 code unit, so string order is unsigned byte order
 const str = (b: Buffer): string => b.toString('latin1');
 
-export class MemoryBytesStore implements BytesStore {
-  private readonly map = new Map<string, Buffer>();
-  private readonly keys: string[] = [];
+/**
+ * Sorted strings in chunks of at most CHUNK (a one-level B-tree): inserting or deleting moves at
+ * most a chunk, not the whole list, so stores with millions of keys stay cheap to write.
+ */
+const CHUNK = 1024;
 
-  private indexOf(k: string): number {
+export class SortedKeys {
+  private chunks: string[][] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Index of the first chunk whose last key is >= k (chunks.length if none). */
+  private chunkFor(k: string): number {
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = this.chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.keys[mid]! < k) lo = mid + 1;
+      const c = this.chunks[mid]!;
+      if (c[c.length - 1]! < k) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
+
+  private static lowerBound(c: string[], k: string): number {
+    let lo = 0;
+    let hi = c.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (c[mid]! < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Adds k (not present). */
+  insert(k: string): void {
+    this.count++;
+    if (this.chunks.length === 0) {
+      this.chunks.push([k]);
+      return;
+    }
+    const ci = Math.min(this.chunkFor(k), this.chunks.length - 1);
+    const c = this.chunks[ci]!;
+    c.splice(SortedKeys.lowerBound(c, k), 0, k);
+    if (c.length > 2 * CHUNK) this.chunks.splice(ci + 1, 0, c.splice(CHUNK));
+  }
+
+  /** Removes k (present). */
+  remove(k: string): void {
+    const ci = this.chunkFor(k);
+    const c = this.chunks[ci];
+    if (c === undefined) return;
+    const i = SortedKeys.lowerBound(c, k);
+    if (c[i] !== k) return;
+    c.splice(i, 1);
+    this.count--;
+    if (c.length === 0) this.chunks.splice(ci, 1);
+  }
+
+  /** The first key >= k (or > k when `strict`), undefined past the end. */
+  ceiling(k: string | undefined, strict = false): string | undefined {
+    if (k === undefined) return this.chunks[0]?.[0];
+    for (let ci = this.chunkFor(k); ci < this.chunks.length; ci++) {
+      const c = this.chunks[ci]!;
+      let i = SortedKeys.lowerBound(c, k);
+      if (strict && c[i] === k) i++;
+      if (i < c.length) return c[i];
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.count = 0;
+  }
+}
+
+export class MemoryBytesStore implements BytesStore {
+  private readonly map = new Map<string, Buffer>();
+  private readonly keys = new SortedKeys();
 
   get(key: Buffer): Buffer | undefined {
     return this.map.get(str(key));
@@ -43,26 +113,22 @@ export class MemoryBytesStore implements BytesStore {
 
   put(key: Buffer, value: Buffer): void {
     const k = str(key);
-    if (!this.map.has(k)) this.keys.splice(this.indexOf(k), 0, k);
+    if (!this.map.has(k)) this.keys.insert(k);
     this.map.set(k, value);
   }
 
   delete(key: Buffer): void {
     const k = str(key);
     if (!this.map.delete(k)) return;
-    this.keys.splice(this.indexOf(k), 1);
+    this.keys.remove(k);
   }
 
   *range(from?: Buffer, to?: Buffer): Iterable<[Buffer, Buffer]> {
     const end = to === undefined ? null : str(to);
-    let i = from === undefined ? 0 : this.indexOf(str(from));
-    while (i < this.keys.length) {
-      const k = this.keys[i]!;
+    // each step looks up the next key after the last one, so callers may write while iterating
+    for (let k = this.keys.ceiling(from === undefined ? undefined : str(from)); k !== undefined; k = this.keys.ceiling(k, true)) {
       if (end !== null && k >= end) return;
       yield [Buffer.from(k, 'latin1'), this.map.get(k)!];
-      // the caller may have written meanwhile: continue after k wherever it now is
-      i = this.indexOf(k);
-      if (this.keys[i] === k) i++;
     }
   }
 
@@ -72,7 +138,7 @@ export class MemoryBytesStore implements BytesStore {
 
   clear(): void {
     this.map.clear();
-    this.keys.length = 0;
+    this.keys.clear();
   }
 
   flush(): void {}
