@@ -530,10 +530,15 @@ export class Producer {
     };
     // Keep order: the batch takes its place in `ready` now; compression fills in buf.
     s.ready.push(batch);
+    this.encodeInPlace(s, batch, builder, this.compression);
+  }
+
+  /** Closes (compresses, stamps) a builder into a batch already in `s.ready`; drains when done. */
+  private encodeInPlace(s: PartitionState, batch: ProducerBatch, builder: BatchBuilder, compression: CompressionType): void {
     s.closing++;
     const pid = this.idempotent ? this.producerId : -1n;
     const epoch = this.idempotent ? this.producerEpoch : -1;
-    builder.close(this.compression, pid, epoch, baseSequence).then(
+    builder.close(compression, pid, epoch, batch.baseSequence).then(
       (buf) => {
         batch.buf = buf;
         s.closing--;
@@ -755,25 +760,10 @@ export class Producer {
     const later = s.ready.findIndex((x) => !seqBefore(x.baseSequence, b.baseSequence));
     const at = later < 0 ? s.ready.length : later;
     s.ready.splice(at, 0, ...halves);
-    s.closing += 2;
-    const pid = this.idempotent ? this.producerId : -1n;
-    const epoch = this.idempotent ? this.producerEpoch : -1;
     halves.forEach((h, i) => {
       const builder = new BatchBuilder(this.batchSize, b.createdAt);
       for (const r of parts[i]!) builder.append(base + r.timestampDelta, r.key, r.value, r.headers);
-      builder.close(header.compression, pid, epoch, h.baseSequence).then(
-        (buf) => {
-          h.buf = buf;
-          s.closing--;
-          this.scheduleDrain();
-        },
-        (err: Error) => {
-          s.closing--;
-          s.ready.splice(s.ready.indexOf(h), 1);
-          this.failBatch(h, err);
-          this.scheduleDrain();
-        },
-      );
+      this.encodeInPlace(s, h, builder, header.compression);
     });
   }
 
