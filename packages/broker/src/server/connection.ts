@@ -103,10 +103,26 @@ export class Connection {
   close(reason?: string): void {
     if (this.closed) return;
     if (reason !== undefined) this.log.info(`Closing connection ${this.id}${this.clientId !== null ? ` (client ${this.clientId})` : ''}: ${reason}`);
-    // Responses of earlier requests still queued go out first if nothing they acknowledge is unwritten.
-    if (this.outQueue.length > 0 && !this.barrierPending && this.opts.durabilityBarrier() === null) this.writeBatch(this.takeOutQueue());
+    // Responses of earlier requests go out first, once what they acknowledge is written.
+    const pending = this.pendingBatch === null ? [] : this.pendingBatch;
+    const batch = [...pending, ...this.takeOutQueue()];
     this.finish();
-    this.socket.destroy();
+    if (batch.length === 0) {
+      this.socket.destroy();
+      return;
+    }
+    const barrier = this.opts.durabilityBarrier();
+    const send = (failure: Error | null): void => {
+      if (failure === null) {
+        this.writeChunks(batch);
+        this.socket.end();
+        this.socket.destroySoon();
+      } else {
+        this.socket.destroy();
+      }
+    };
+    if (barrier instanceof Promise) barrier.then(send, (e: unknown) => send(e as Error));
+    else send(barrier);
   }
 
   /** Closes after the responses already queued are written (shutdown). */
@@ -125,6 +141,7 @@ export class Connection {
     this.slots.length = 0;
     this.backlog = [];
     this.outQueue = [];
+    this.pendingBatch = null;
     this.outBytes = 0;
     this.onClose(this);
   }
@@ -148,6 +165,8 @@ export class Connection {
   // (the writes run on the thread pool; responses queued meanwhile wait for the next barrier).
 
   private outQueue: Buffer[][] = [];
+  /** The batch waiting for a barrier (sent by close() if the connection closes meanwhile). */
+  private pendingBatch: Buffer[][] | null = null;
   private outBytes = 0;
   private drainScheduled = false;
   private barrierPending = false;
@@ -183,8 +202,10 @@ export class Connection {
       return;
     }
     this.barrierPending = true;
+    this.pendingBatch = batch;
     barrier.then((failure) => {
       this.barrierPending = false;
+      this.pendingBatch = null;
       if (this.closed) return;
       if (failure !== null) {
         this.abortUnwritten(failure);
@@ -196,6 +217,11 @@ export class Connection {
   }
 
   private writeBatch(batch: Buffer[][]): void {
+    this.writeChunks(batch);
+    if (!this.maybeEnd()) this.checkPressure();
+  }
+
+  private writeChunks(batch: Buffer[][]): void {
     const socket = this.socket;
     const readBuffers = this.opts.readBuffers;
     socket.cork();
@@ -207,7 +233,6 @@ export class Connection {
       }
     }
     socket.uncork();
-    if (!this.maybeEnd()) this.checkPressure();
   }
 
   /** Ends the socket of a gracefully closing connection once nothing is left to answer. */

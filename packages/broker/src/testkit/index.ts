@@ -14,6 +14,7 @@ export { createLogger, Logger, type LogLevel, type LogSink } from '../util/log.j
 export { requestChannel, type RequestEvent } from '../server/request-router.js';
 
 export interface StartBrokerOptions {
+  /** Default: memory (or file when SAMSA_TESTKIT_STORAGE=file). */
   storage?: 'memory' | 'file';
   /** Data directory for the file engine (a fresh temp dir when omitted; removed on stop). */
   dataDir?: string;
@@ -38,8 +39,16 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+/**
+ * The storage of brokers that do not choose one: memory, or `SAMSA_TESTKIT_STORAGE=file` (the
+ * test runner passes the broker-level suites once more on the file engine that way).
+ */
+function defaultStorage(): 'memory' | 'file' {
+  return process.env['SAMSA_TESTKIT_STORAGE'] === 'file' ? 'file' : 'memory';
+}
+
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBroker> {
-  const storage = opts.storage ?? 'memory';
+  const storage = opts.storage ?? defaultStorage();
   let dataDir: string | null = null;
   let ownsDir = false;
   if (storage === 'file') {
