@@ -89,6 +89,8 @@ class ErrorHandler {
 }
 
 const SKIP = Symbol('skip');
+/** Poll batches a source task may have unacknowledged before it waits. */
+const MAX_POLLS_IN_FLIGHT = 8;
 
 abstract class WorkerTask {
   state: State = 'UNASSIGNED';
@@ -176,6 +178,10 @@ class WorkerSourceTask extends WorkerTask {
   /** Acknowledged but not yet committed offsets, by source partition key. */
   private readonly pendingOffsets = new Map<string, { partition: Record<string, unknown>; offset: Record<string, unknown> }>();
   private className = '';
+  /** Settles once every record sent so far is acknowledged (and its offset recorded). */
+  private acked: Promise<void> = Promise.resolve();
+  private readonly inFlight: Array<Promise<void>> = [];
+  private sendFailure: Error | null = null;
 
   constructor(id: TaskId, worker: Worker, connectorProps: Record<string, string>, taskProps: Record<string, string>, initial: TargetState, private readonly TaskClass: new () => SourceTask) {
     super(id, worker, connectorProps, taskProps, initial);
@@ -198,7 +204,9 @@ class WorkerSourceTask extends WorkerTask {
     const task = this.task!;
     const flushMs = this.worker.config.offsetFlushIntervalMs;
     while (!this.stopping) {
+      if (this.sendFailure !== null) throw this.sendFailure;
       if (this.paused) {
+        await this.drainSends();
         await this.commitOffsets();
         await this.waitWhilePaused();
         continue;
@@ -208,8 +216,15 @@ class WorkerSourceTask extends WorkerTask {
       if (records !== null && records.length > 0) await this.sendRecords(records);
       if (Date.now() - this.lastCommit >= flushMs) await this.commitOffsets();
     }
+    await this.drainSends();
     await this.commitOffsets();
     await this.closeResources();
+  }
+
+  private async drainSends(): Promise<void> {
+    await this.acked;
+    this.inFlight.length = 0;
+    if (this.sendFailure !== null) throw this.sendFailure;
   }
 
   private async sendRecords(records: SourceRecord[]): Promise<void> {
@@ -237,11 +252,23 @@ class WorkerSourceTask extends WorkerTask {
       g.messages.push(msg);
       g.sources.push(r);
     }
-    const sent = await Promise.all([...byTopic].map(async ([topic, g]) => ({ topic, g, meta: await this.worker.producer.send({ topic, messages: g.messages }) })));
-    // every record of the poll is acknowledged (or dropped): its offset may be committed
-    for (const r of records) this.pendingOffsets.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
-    for (const r of dropped) this.task!.commitRecord(r, null);
-    for (const { g, meta } of sent) g.sources.forEach((r, i) => this.task!.commitRecord(r, { topic: meta[i]!.topic, partition: meta[i]!.partition, offset: Number(meta[i]!.offset) }));
+    // The next poll goes on while this one's records are in flight (as Kafka's WorkerSourceTask);
+    // acknowledgements are applied in poll order, so an offset is recorded only once every
+    // record before it is in Kafka too.
+    const sending = Promise.all([...byTopic].map(async ([topic, g]) => ({ g, meta: await this.worker.producer.send({ topic, messages: g.messages }) })));
+    const previous = this.acked;
+    this.acked = (async () => {
+      const sent = await sending;
+      await previous;
+      for (const r of records) this.pendingOffsets.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+      for (const r of dropped) this.task!.commitRecord(r, null);
+      for (const { g, meta } of sent) g.sources.forEach((r, i) => this.task!.commitRecord(r, { topic: meta[i]!.topic, partition: meta[i]!.partition, offset: Number(meta[i]!.offset) }));
+    })();
+    this.acked.catch((err: Error) => {
+      this.sendFailure ??= err;
+    });
+    this.inFlight.push(this.acked);
+    if (this.inFlight.length > MAX_POLLS_IN_FLIGHT) await this.inFlight.shift()!.catch(() => {});
   }
 
   private async commitOffsets(): Promise<void> {
