@@ -84,7 +84,7 @@ async function run(label: string, converter: string, schemas: boolean): Promise<
     const brokerCpu = (b.user + b.system) / 1e6;
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
-    console.log(`${label.padEnd(28)} ${lines} lines x ${size} B: ${secs.toFixed(2)} s, ${Math.round(lines / secs).toLocaleString('en-US')} lines/s, ${(total / secs / 1e6).toFixed(1)} MB/s, worker CPU ${((cpu / secs) * 100).toFixed(0)}%, broker CPU ${((brokerCpu / secs) * 100).toFixed(0)}% of one core`);
+    console.log(`${label.padEnd(28)} ${lines} lines x ${size} B: ${secs.toFixed(2)} s, ${Math.round(lines / secs).toLocaleString('en-US')} lines/s, ${(total / secs / 1e6).toFixed(1)} MB/s, worker CPU ${((cpu / secs) * 100).toFixed(0)}% (${Math.round(lines / cpu).toLocaleString('en-US')} lines per worker CPU second), broker CPU ${((brokerCpu / secs) * 100).toFixed(0)}% of one core`);
   } finally {
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -386,7 +386,7 @@ class WorkerSinkTask extends WorkerTask {
           if (r !== null) records.push(r);
         }
       }
-      if (records.length > 0) await this.task!.put(records);
+      if (records.length > 0) await this.putWithRetries(records);
       for (const b of batches) {
         const last = b.messages[b.messages.length - 1];
         if (last !== undefined) this.current.set(`${b.topic}\u0000${b.partition}`, { topic: b.topic, partition: b.partition, offset: Number(last.offset) + 1 });
@@ -395,6 +395,20 @@ class WorkerSinkTask extends WorkerTask {
     }
     await this.commitOffsets().catch(() => {});
     await this.closeResources();
+  }
+
+  /** put(); a RetriableException hands the same records to put() again after a backoff, as Kafka does. */
+  private async putWithRetries(records: SinkRecord[]): Promise<void> {
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 10000)) {
+      try {
+        await this.task!.put(records);
+        return;
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'RetriableException') || this.stopping) throw err;
+        console.error(`WorkerSinkTask{id=${taskKey(this.id)}} RetriableException from SinkTask: ${err.message}; retrying in ${backoff} ms`);
+        await new Promise((r) => setTimeout(r, backoff));
+      }
+    }
   }
 
   private async toSinkRecord(m: ConsumedMessage): Promise<SinkRecord | null> {
