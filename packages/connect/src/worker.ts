@@ -260,7 +260,19 @@ class WorkerSourceTask extends WorkerTask {
     this.acked = (async () => {
       const sent = await sending;
       await previous;
-      for (const r of records) this.pendingOffsets.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+      const seen = new Set<string>();
+      // the last record of each source partition carries its offset (records usually share one partition object)
+      let lastPartition: Record<string, unknown> | null = null;
+      for (let i = records.length - 1; i >= 0; i--) {
+        const r = records[i]!;
+        if (r.sourcePartition === lastPartition) continue;
+        lastPartition = r.sourcePartition;
+        const key = JSON.stringify(r.sourcePartition);
+        if (!seen.has(key)) {
+          seen.add(key);
+          this.pendingOffsets.set(key, { partition: r.sourcePartition, offset: r.sourceOffset });
+        }
+      }
       for (const r of dropped) this.task!.commitRecord(r, null);
       for (const { g, meta } of sent) g.sources.forEach((r, i) => this.task!.commitRecord(r, { topic: meta[i]!.topic, partition: meta[i]!.partition, offset: Number(meta[i]!.offset) }));
     })();
