@@ -386,6 +386,8 @@ export class Broker implements BrokerServices {
     this.topicManager?.close();
     const engine = this.storageEngine;
     if (engine !== null) {
+      // Appends still being written land before the logs close (close then fsyncs synchronously).
+      await engine.whenWritesDone();
       try {
         this.registry?.flushAll();
         this.registry?.stop();

@@ -16,6 +16,7 @@ export { startZooKeeper, startEtcd, freePort, zooKeeperJavaArgs, ZOOKEEPER_JAR, 
 export { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 
 export interface StartBrokerOptions {
+  /** Default: memory (or file when SAMSA_TESTKIT_STORAGE=file). */
   storage?: 'memory' | 'file';
   /** Data directory for the file engine (a fresh temp dir when omitted; removed on stop). */
   dataDir?: string;
@@ -42,8 +43,16 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+/**
+ * The storage of brokers that do not choose one: memory, or `SAMSA_TESTKIT_STORAGE=file` (the
+ * test runner passes the broker-level suites once more on the file engine that way).
+ */
+function defaultStorage(): 'memory' | 'file' {
+  return process.env['SAMSA_TESTKIT_STORAGE'] === 'file' ? 'file' : 'memory';
+}
+
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBroker> {
-  const storage = opts.storage ?? 'memory';
+  const storage = opts.storage ?? defaultStorage();
   let dataDir: string | null = null;
   let ownsDir = false;
   if (storage === 'file') {
