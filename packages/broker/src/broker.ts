@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
-import { ReplicaManager } from './cluster/replica-manager.js';
+import { ReplicaManager, type TopicPartitionState } from './cluster/replica-manager.js';
 import { StorePartitionStateWriter } from './replication/partition-state-writer.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
@@ -205,7 +205,11 @@ export class Broker implements BrokerServices {
       });
       const registry = this.registry;
       registry.appendHook = this.opts.appendHook ?? null;
-      this.topicManager.onChange((image, delta) => registry.applyDelta(image, delta));
+      this.topicManager.onChange((image, delta) => {
+        registry.applyDelta(image, delta);
+        // Fenced (store session lost): lead nothing, whatever the last image said; unfenced: the image's states again.
+        if (image.fenced || delta.clusterChanged === true) registry.becomeLeaderOrFollower(partitionStates(image));
+      });
       const topics = this.topicManager;
       const replication = new ReplicationManager({
         nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, replicas: registry,
@@ -418,6 +422,8 @@ export class Broker implements BrokerServices {
     this.topicManager?.close();
     const engine = this.storageEngine;
     if (engine !== null) {
+      // Appends still being written land before the logs close (close then fsyncs synchronously).
+      await engine.whenWritesDone();
       try {
         this.registry?.flushAll();
         this.registry?.stop();
@@ -432,6 +438,15 @@ export class Broker implements BrokerServices {
     await this.store?.close();
     for (const lock of this.dirLocks) lock.release();
     this.dirLocks = [];
+  }
+}
+
+/** Every partition's leadership as the image says, or with no leader while this broker is fenced. */
+function* partitionStates(image: MetadataImage): Generator<TopicPartitionState> {
+  for (const t of image.topicsByName.values()) {
+    for (const p of t.partitions) {
+      yield { topic: t.name, partition: p.partition, leader: image.fenced ? -1 : p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr };
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import { logEndKey } from '../cluster/replica-manager.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
-import { notLeaderError } from '../server/leadership.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -67,16 +67,11 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       errors = true;
       continue;
     }
-    const notLeader = notLeaderError(broker.metadata, broker.nodeId, t.topic, t.partition);
-    if (notLeader !== null) {
-      data[i] = errorPartition(t.partition, notLeader);
-      errors = true;
-      continue;
-    }
     const hosted = broker.partitions.topic(t.topic);
     const partition = hosted?.partitions[t.partition];
     if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
-      data[i] = errorPartition(t.partition, p.usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const known = hosted !== undefined && (!p.usesTopicIds || hosted.image.id === t.topicId);
+      data[i] = errorPartition(t.partition, known || !p.usesTopicIds ? unhostedPartitionError(broker.metadata, t.topic, t.partition) : ErrorCode.UNKNOWN_TOPIC_ID);
       errors = true;
       continue;
     }

@@ -8,7 +8,7 @@ import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } 
 import { mapError } from '../server/error-mapping.js';
 import { READ_COMMITTED } from './fetch.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
-import { notLeaderError } from '../server/leadership.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
 
@@ -25,10 +25,8 @@ function error(partitionIndex: number, code: number, version: number): Partition
 }
 
 function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number, replicaId: number): PartitionResult {
-  const notLeader = notLeaderError(broker.metadata, broker.nodeId, topic, p.partitionIndex);
-  if (notLeader !== null) return error(p.partitionIndex, notLeader, version);
   const partition = broker.partitions.getPartition(topic, p.partitionIndex);
-  if (partition === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
+  if (partition === undefined) return error(p.partitionIndex, unhostedPartitionError(broker.metadata, topic, p.partitionIndex), version);
   try {
     partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1, true);
     const epoch = partition.leaderEpoch;

@@ -14,7 +14,7 @@ import {
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import type { HostedTopic, ProduceWait } from '../cluster/replica-manager.js';
-import { notLeaderError } from '../server/leadership.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
@@ -86,9 +86,7 @@ function errorResponse(index: number, code: number, message: string | null): Par
 
 function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number): PartitionResponse {
   const partition = hosted?.partitions[index];
-  if (hosted === undefined || partition === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-  const notLeader = notLeaderError(broker.metadata, broker.nodeId, partition.topic, index);
-  if (notLeader !== null) return errorResponse(index, notLeader, null);
+  if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
   // A leader handing over (controlled shutdown) takes no new writes; the client retries at the next leader.
   if (broker.replication?.isHandingOver(partition.topic, index) === true) return errorResponse(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
   const cfg = hosted.config;

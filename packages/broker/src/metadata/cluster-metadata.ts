@@ -88,7 +88,9 @@ export class ClusterMetadata {
   async rejoin(): Promise<void> {
     const entries = await this.store.list('/');
     const seen = new Set(entries.map((e) => e.key));
-    for (const key of [...this.raw.keys()]) if (!seen.has(key)) this.record(key, null);
+    // A key the watch delivered after this listing was taken is newer than the listing: keep it.
+    const listedUpTo = entries.reduce((m, e) => Math.max(m, e.revision), 0);
+    for (const [key, v] of [...this.raw]) if (!seen.has(key) && v.revision <= listedUpTo) this.record(key, null);
     for (const e of entries) this.record(e.key, e);
     const c = this.current;
     this.current = new MetadataImage(c.clusterId, c.controllerId, c.brokers, c.topicsByName, false);
@@ -110,7 +112,8 @@ export class ClusterMetadata {
       if (prev === undefined) return;
       this.raw.delete(key);
     } else {
-      if (prev !== undefined && prev.revision >= v.revision && prev.value === v.value) return;
+      // Never go back: a listing can be older than what a watch event already brought.
+      if (prev !== undefined && prev.revision >= v.revision) return;
       this.raw.set(key, v);
     }
     const k = parseKey(key);

@@ -70,7 +70,7 @@ export class ReplicationManager {
   }
 
   /** After the ReplicaManager applied a delta: starts, moves or stops following partitions. */
-  apply(_image: MetadataImage, delta: MetadataDelta): void {
+  apply(image: MetadataImage, delta: MetadataDelta): void {
     if (this.stopped) return;
     const follow: FollowRequest[] = [];
     const unfollow: string[] = [];
@@ -80,27 +80,29 @@ export class ReplicationManager {
         if (this.applied.delete(key)) unfollow.push(key);
       }
     }
-    const topics: TopicImage[] = [...delta.createdTopics, ...delta.changedTopics.map((c) => c.after)];
+    // Fencing (store session lost) and its end change every partition's leadership at once.
+    const everything = image.fenced || delta.clusterChanged === true;
+    const topics: TopicImage[] = everything ? [...image.topicsByName.values()] : [...delta.createdTopics, ...delta.changedTopics.map((c) => c.after)];
     for (const t of topics) {
       for (const p of t.partitions) {
         const key = partitionKey(t.name, p.partition);
         this.isrChangeInFlight.delete(key);
         const partition = this.opts.replicas.getPartition(t.name, p.partition);
         const before = this.applied.get(key);
-        if (partition === undefined || partition.role === 'none' || (partition.role === 'follower' && p.leader < 0)) {
+        if (partition === undefined || partition.role === 'none' || (partition.role === 'follower' && partition.leaderId < 0)) {
           if (before !== undefined) unfollow.push(key);
           this.applied.delete(key);
           continue;
         }
-        if (before !== undefined && before.leader === p.leader && before.leaderEpoch === p.leaderEpoch) continue;
-        this.applied.set(key, { leader: p.leader, leaderEpoch: p.leaderEpoch });
+        if (before !== undefined && before.leader === partition.leaderId && before.leaderEpoch === partition.leaderEpoch) continue;
+        this.applied.set(key, { leader: partition.leaderId, leaderEpoch: partition.leaderEpoch });
         if (partition.isLeader) {
           this.handingOver.delete(key);
           unfollow.push(key);
-          this.log.info(`[Broker id=${this.opts.nodeId}] Leader ${partition.name} with topic id ${t.id} starts at leader epoch ${p.leaderEpoch} from offset ${partition.logEndOffset} with high watermark ${partition.highWatermark}, ISR [${p.isr.join(',')}], replicas [${p.replicas.join(',')}]`);
+          this.log.info(`[Broker id=${this.opts.nodeId}] Leader ${partition.name} with topic id ${t.id} starts at leader epoch ${partition.leaderEpoch} from offset ${partition.logEndOffset} with high watermark ${partition.highWatermark}, ISR [${p.isr.join(',')}], replicas [${p.replicas.join(',')}]`);
         } else {
-          this.log.info(`[Broker id=${this.opts.nodeId}] Follower ${partition.name} starts at leader epoch ${p.leaderEpoch} from offset ${partition.logEndOffset} with high watermark ${partition.highWatermark}; following leader ${p.leader}`);
-          follow.push({ replica: partition, topicId: t.id, leaderId: p.leader, leaderEpoch: p.leaderEpoch });
+          this.log.info(`[Broker id=${this.opts.nodeId}] Follower ${partition.name} starts at leader epoch ${partition.leaderEpoch} from offset ${partition.logEndOffset} with high watermark ${partition.highWatermark}; following leader ${partition.leaderId}`);
+          follow.push({ replica: partition, topicId: t.id, leaderId: partition.leaderId, leaderEpoch: partition.leaderEpoch });
         }
       }
     }

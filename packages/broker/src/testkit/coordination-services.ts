@@ -81,6 +81,12 @@ function capture(child: ChildProcess): () => string {
   return () => out;
 }
 
+/** java arguments that run ZooKeeper's standalone server with `args` (a zoo.cfg, or port and data dir). */
+export function zooKeeperJavaArgs(args: readonly string[]): string[] {
+  const cp = existsSync(SLF4J_NOP) ? `${ZOOKEEPER_JAR}:${SLF4J_NOP}` : ZOOKEEPER_JAR;
+  return ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dzookeeper.admin.enableServer=false', '-Dzookeeper.4lw.commands.whitelist=*', '-cp', cp, 'org.apache.zookeeper.server.ZooKeeperServerMain', ...args];
+}
+
 /**
  * Starts a standalone ZooKeeper. tickTime 500 ms allows session timeouts from 1 s to 10 s,
  * so tests of session expiry stay short; the admin HTTP server is off (it would take port 8080).
@@ -89,8 +95,7 @@ export async function startZooKeeper(opts: { tickTimeMs?: number } = {}): Promis
   if (!existsSync(ZOOKEEPER_JAR)) throw new Error(`ZooKeeper is not installed (${ZOOKEEPER_JAR} is missing): apt-get install zookeeper`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-zk-'));
-  const cp = existsSync(SLF4J_NOP) ? `${ZOOKEEPER_JAR}:${SLF4J_NOP}` : ZOOKEEPER_JAR;
-  const child = spawn('java', ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dzookeeper.admin.enableServer=false', '-Dzookeeper.4lw.commands.whitelist=*', '-cp', cp, 'org.apache.zookeeper.server.ZooKeeperServerMain', String(port), dataDir, String(opts.tickTimeMs ?? 500)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('java', zooKeeperJavaArgs([String(port), dataDir, String(opts.tickTimeMs ?? 500)]), { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
   await waitUntil('ZooKeeper', child, () => tcpAnswers(port), 30000, output);
   return { connect: `127.0.0.1:${port}`, port, pid: child.pid!, dataDir, stop: stopper(child, dataDir) };

@@ -76,6 +76,7 @@ export class ZkClient {
   private hostIndex = 0;
   private closed = false;
   private connected = false;
+  private holding = false;
   /** The session expired and a new one is not up yet. */
   private expired = false;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -274,9 +275,22 @@ export class ZkClient {
     this.failPending(new ZkError(ZkCode.CONNECTION_LOSS, null));
   }
 
-  /** Drops the connection without closing the session (tests: a network blip). */
-  dropConnection(): void {
+  /**
+   * Runs fn with this client disconnected and not reconnecting (tests: expire the session from
+   * another connection without this client taking it back meanwhile), then reconnects.
+   */
+  async whileDisconnected(fn: () => Promise<void>): Promise<void> {
+    this.holding = true;
+    const closed = this.socket === null ? Promise.resolve() : new Promise<void>((r) => this.socket!.once('close', () => r()));
     this.socket?.destroy();
+    await closed;
+    try {
+      await fn();
+    } finally {
+      this.holding = false;
+      if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+      if (!this.closed && this.socket === null) this.dial();
+    }
   }
 
   // ---- connection machinery ----
@@ -357,6 +371,7 @@ export class ZkClient {
       this.pingTimer = null;
       this.failPending(new ZkError(ZkCode.CONNECTION_LOSS, null));
       if (this.closed) return;
+      if (this.holding) return;
       if (wasConnected) {
         this.emitSession('disconnected');
         this.startExpiryTimer();

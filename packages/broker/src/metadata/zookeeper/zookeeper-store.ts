@@ -201,7 +201,9 @@ export class ZooKeeperMetadataStore implements MetadataStore {
 
   async expireSession(): Promise<void> {
     const { host, port } = this.client.hosts[0]!;
-    await expireZkSession(`${host}:${port}`, this.client.session, this.client.sessionPassword);
+    const session = this.client.session;
+    const passwd = this.client.sessionPassword;
+    await this.client.whileDisconnected(() => expireZkSession(`${host}:${port}`, session, passwd));
   }
 
   async close(): Promise<void> {
