@@ -12,6 +12,8 @@ export { FakeClock, SystemClock, systemClock, type Clock } from '../util/clock.j
 export { Broker } from '../broker.js';
 export { createLogger, Logger, type LogLevel, type LogSink } from '../util/log.js';
 export { requestChannel, type RequestEvent } from '../server/request-router.js';
+export { startZooKeeper, startEtcd, freePort, zooKeeperJavaArgs, ZOOKEEPER_JAR, type CoordinationService } from './coordination-services.js';
+export { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 
 export interface StartBrokerOptions {
   /** Default: memory (or file when SAMSA_TESTKIT_STORAGE=file). */
@@ -27,6 +29,8 @@ export interface StartBrokerOptions {
   appendHook?: BrokerOptions['appendHook'];
   /** Where the broker logs (tests that assert on log lines pass a capturing logger). */
   logger?: BrokerOptions['logger'];
+  /** A metadata store session of its own (clusters); otherwise the config picks one. */
+  metadataStore?: BrokerOptions['metadataStore'];
 }
 
 export interface TestBroker {
@@ -70,6 +74,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBr
   if (opts.handlers !== undefined) brokerOpts.handlers = opts.handlers;
   if (opts.appendHook !== undefined) brokerOpts.appendHook = opts.appendHook;
   if (opts.logger !== undefined) brokerOpts.logger = opts.logger;
+  if (opts.metadataStore !== undefined) brokerOpts.metadataStore = opts.metadataStore;
   const broker = new Broker(brokerOpts);
   await broker.start();
   const port = broker.boundListeners[0]!.port;
