@@ -4,8 +4,9 @@
  * batches on the thread pool), auto/manual commit, and two ways to read: `for await` over
  * messages, or run({ eachMessage | eachBatch }).
  */
-import { apiByName, KafkaError, type RecordHeader } from '@samsa/protocol';
+import { apiByName, KafkaError } from '@samsa/protocol';
 import {
+  BATCH_HEADER_SIZE,
   BATCH_LENGTH,
   BATCH_LOG_OVERHEAD,
   BATCH_MAGIC,
@@ -15,12 +16,12 @@ import {
   decodeRecordBatchHeader,
   decodeRecordSet,
   decodeRecords,
-  decodeRecordsAsync,
-  type RecordBatch,
+  decompress,
   scanBatches,
-  toDecodedRecords,
 } from '@samsa/protocol/records';
+import { batchContext, type ConsumedMessage, readRecords } from './fetched-record.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
+import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
 import { ASSIGNORS, type Assignor } from './group/assignors.js';
 import { ClassicMembership, type TopicPartitions } from './group/classic-membership.js';
@@ -53,17 +54,7 @@ export interface ConsumerOptions extends ClusterOptions {
   groupRemoteAssignor?: string;
 }
 
-export interface ConsumedMessage {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: RecordHeader[];
-  timestamp: bigint;
-  /** 0 = CreateTime, 1 = LogAppendTime (Kafka's TimestampType ids); absent for v0 messages. */
-  timestampType?: number;
-}
+export type { ConsumedMessage };
 
 export interface FetchedBatch {
   topic: string;
@@ -97,6 +88,19 @@ interface Completed {
   messages: ConsumedMessage[];
 }
 
+const FETCH_SESSION_ID_NOT_FOUND = 70;
+const INVALID_FETCH_SESSION_EPOCH = 71;
+
+/** A fetch session with one broker (KIP-227): its id, the epoch to send next, and the partitions and offsets it holds. */
+interface FetchSession {
+  id: number;
+  epoch: number;
+  sent: Map<string, bigint>;
+  partitions: Map<string, { topic: string; partition: number }>;
+}
+
+const JAVA_ASSIGNOR_NAMES: Record<string, string> = { RangeAssignor: 'range', RoundRobinAssignor: 'roundrobin', CooperativeStickyAssignor: 'cooperative-sticky' };
+
 const key = (t: string, p: number): string => `${t}\u0000${p}`;
 
 function toTopicPartitions(list: Array<{ topic: string; partition: number }>): TopicPartitions {
@@ -118,16 +122,21 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private readonly states = new Map<string, PartitionState>();
   private readonly completed: Completed[] = [];
   private readonly nodesInFlight = new Set<number>();
+  private readonly fetchSessions = new Map<number, FetchSession>();
   private wake: (() => void) | null = null;
   private fetchError: Error | null = null;
   private membership: ClassicMembership | ConsumerProtocolMembership | null = null;
   private subscribed: string[] = [];
   private lastAutoCommit = Date.now();
-  private connectedP: Promise<void> | null = null;
+  private connectStarted = false;
   private closed = false;
   private running = false;
+  private runDone: Promise<void> | null = null;
+  /** Bumped by stop(): iterators started before it end. */
+  stopRequested = 0;
 
-  constructor(opts: ConsumerOptions) {
+  constructor(options: ConsumerOptions) {
+    const opts = resolveOptions(options);
     this.cluster = new Cluster(opts);
     this.groupId = opts.groupId ?? null;
     this.opts = {
@@ -143,7 +152,9 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     if (this.groupId !== null) {
       const assignors = (opts.assignors ?? ['range', 'cooperative-sticky']).map((a) => {
         if (typeof a !== 'string') return a;
-        const found = ASSIGNORS[a];
+        // Java's class names too (partition.assignment.strategy pasted from a Java config)
+        const short = a.replace(/^org\.apache\.kafka\.clients\.consumer\./, '');
+        const found = ASSIGNORS[a] ?? ASSIGNORS[JAVA_ASSIGNOR_NAMES[short] ?? ''];
         if (found === undefined) throw new ClientError(ClientErrorCode.CONFIG, `unknown assignor ${a} (known: ${Object.keys(ASSIGNORS).join(', ')})`);
         return found;
       });
@@ -184,12 +195,16 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   onRevoked: ((partitions: TopicPartitions) => void) | undefined;
 
   connect(): Promise<void> {
-    if (this.connectedP === null) this.connectedP = this.cluster.connect();
-    return this.connectedP;
+    this.connectStarted = true;
+    return this.cluster.ready();
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new ClosedError('consumer');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   // ---- assignment -------------------------------------------------------------------------
@@ -318,7 +333,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
    * One poll, as Kafka's: joins/rebalances if needed, auto-commits, resolves positions and
    * returns the batches that arrived within `timeoutMs` (advancing positions past them).
    */
-  async poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
+  poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
+    return this.pollUntil(timeoutMs, () => false);
+  }
+
+  /** poll() that also returns (empty-handed) once `stopped()` turns true. */
+  private async pollUntil(timeoutMs: number, stopped: () => boolean): Promise<FetchedBatch[]> {
     this.ensureOpen();
     await this.connect();
     const deadline = Date.now() + timeoutMs;
@@ -336,10 +356,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         throw e;
       }
       const out = this.handOut();
-      if (out.length > 0) return out;
+      // Prefetch: the next fetches go out before the records are processed.
       this.sendFetches();
+      if (out.length > 0) return out;
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed || (this.membership?.needsRejoin ?? false)) return [];
+      if (left <= 0 || this.closed || stopped() || (this.membership?.needsRejoin ?? false)) return [];
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.wake = null;
@@ -357,15 +378,21 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   private handOut(): FetchedBatch[] {
     const out: FetchedBatch[] = [];
+    const heldBack: Completed[] = [];
     while (this.completed.length > 0) {
       const c = this.completed.shift()!;
       const s = c.state;
       if (this.states.get(key(s.topic, s.partition)) !== s || s.epoch !== c.epoch || s.position !== c.fetchOffset) continue; // revoked or sought meanwhile
+      if (s.paused) {
+        heldBack.push(c); // prefetched before pause(): handed out after resume()
+        continue;
+      }
       s.busy = false;
       s.position = c.nextOffset;
       s.highWatermark = c.highWatermark;
       if (c.messages.length > 0) out.push({ topic: s.topic, partition: s.partition, highWatermark: c.highWatermark, messages: c.messages });
     }
+    this.completed.push(...heldBack);
     return out;
   }
 
@@ -388,18 +415,37 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     for (const [node, states] of byNode) void this.fetchFrom(node, states);
   }
 
+  /**
+   * One Fetch to a leader for its fetchable partitions. With a fetch session (KIP-227, Fetch
+   * v7+) only partitions whose fetch offset changed are sent, partitions no longer fetched here
+   * are forgotten, and the broker answers only for partitions with news.
+   */
   private async fetchFrom(node: number, states: PartitionState[]): Promise<void> {
     this.nodesInFlight.add(node);
-    const snapshot = states.map((s) => ({ s, epoch: s.epoch, offset: s.position! }));
-    for (const x of snapshot) x.s.busy = true;
+    const snapshot = new Map<string, { s: PartitionState; epoch: number; offset: bigint }>();
+    for (const s of states) {
+      snapshot.set(key(s.topic, s.partition), { s, epoch: s.epoch, offset: s.position! });
+      s.busy = true;
+    }
+    const session = this.fetchSessions.get(node) ?? null;
     try {
-      const byTopic = new Map<string, typeof snapshot>();
-      for (const x of snapshot) {
+      const byTopic = new Map<string, Array<{ s: PartitionState; offset: bigint }>>();
+      for (const [k, x] of snapshot) {
+        if (session !== null && session.sent.get(k) === x.offset) continue; // the session has it
         let l = byTopic.get(x.s.topic);
         if (l === undefined) byTopic.set(x.s.topic, (l = []));
         l.push(x);
       }
-      const { response } = await this.cluster.broker(node).send(
+      const forgotten = new Map<string, number[]>();
+      if (session !== null) {
+        for (const [k, tp] of session.partitions) {
+          if (snapshot.has(k)) continue;
+          let l = forgotten.get(tp.topic);
+          if (l === undefined) forgotten.set(tp.topic, (l = []));
+          l.push(tp.partition);
+        }
+      }
+      const { version, response } = await this.cluster.broker(node).send(
         apiByName.Fetch,
         (v) => ({
           replicaId: -1,
@@ -407,6 +453,13 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           minBytes: this.opts.fetchMinBytes,
           maxBytes: this.opts.fetchMaxBytes,
           isolationLevel: this.isolationLevel,
+          ...(v >= 7
+            ? {
+                sessionId: session?.id ?? 0,
+                sessionEpoch: session?.epoch ?? 0, // 0: full fetch that opens a session
+                forgottenTopicsData: [...forgotten].map(([topic, partitions]) => ({ topic, partitions })),
+              }
+            : {}),
           topics: [...byTopic].map(([topic, xs]) => ({
             topic,
             partitions: xs.map((x) => ({
@@ -419,19 +472,27 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         }),
         { extraTimeoutMs: this.opts.fetchMaxWaitMs },
       );
-      if ((response.errorCode ?? 0) !== 0) throw KafkaError.from(response.errorCode!);
+      const code = response.errorCode ?? 0;
+      if (code === FETCH_SESSION_ID_NOT_FOUND || code === INVALID_FETCH_SESSION_EPOCH) {
+        this.fetchSessions.delete(node); // the next fetch is a full one
+        for (const x of snapshot.values()) if (x.s.epoch === x.epoch) x.s.busy = false;
+        return;
+      }
+      if (code !== 0) throw KafkaError.from(code);
+      this.recordSession(node, session, version >= 7 ? response.sessionId ?? 0 : 0, snapshot);
       const seen = new Set<PartitionState>();
       for (const t of response.responses) {
         for (const p of t.partitions) {
-          const x = snapshot.find((y) => y.s.topic === t.topic && y.s.partition === p.partitionIndex);
+          const x = snapshot.get(key(t.topic ?? '', p.partitionIndex));
           if (x === undefined) continue;
           seen.add(x.s);
           await this.onPartitionData(x.s, x.epoch, x.offset, p);
         }
       }
-      for (const x of snapshot) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
+      for (const x of snapshot.values()) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
     } catch (err) {
-      for (const x of snapshot) if (x.s.epoch === x.epoch) x.s.busy = false;
+      this.fetchSessions.delete(node);
+      for (const x of snapshot.values()) if (x.s.epoch === x.epoch) x.s.busy = false;
       if (!isRetriable(err) && !(err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.fetchError = err as Error;
       else {
         this.cluster.refreshMetadata().catch(() => {});
@@ -441,6 +502,22 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       this.nodesInFlight.delete(node);
       this.wake?.();
     }
+  }
+
+  /** After a successful fetch: what the broker's session now holds, and the next epoch. */
+  private recordSession(node: number, session: FetchSession | null, responseSessionId: number, snapshot: Map<string, { s: PartitionState; offset: bigint }>): void {
+    if (responseSessionId === 0 || (session !== null && session.id !== responseSessionId)) {
+      this.fetchSessions.delete(node);
+      return;
+    }
+    const sent = new Map<string, bigint>();
+    const partitions = new Map<string, { topic: string; partition: number }>();
+    for (const [k, x] of snapshot) {
+      sent.set(k, x.offset);
+      partitions.set(k, { topic: x.s.topic, partition: x.s.partition });
+    }
+    const epoch = session === null ? 1 : session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
+    this.fetchSessions.set(node, { id: responseSessionId, epoch, sent, partitions });
   }
 
   private async onPartitionData(
@@ -540,17 +617,14 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   // ---- reading APIs -------------------------------------------------------------------------
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
-    while (!this.closed) {
-      let batches: FetchedBatch[];
-      try {
-        batches = await this.poll(1000);
-      } catch (err) {
-        if (this.closed) return;
-        throw err;
-      }
-      for (const b of batches) for (const m of b.messages) yield m;
-    }
+  /**
+   * `for await (const m of consumer)`: records one at a time, fetched a batch at a time (the
+   * next fetches are in flight while a batch is iterated). Leaving the loop (break, throw) or
+   * stop() rewinds the partitions to the first record not yet handed to the loop, so commits
+   * never cover records the loop did not see.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
+    return new MessageIterator(this, (ms, stopped) => this.pollUntil(ms, stopped));
   }
 
   /**
@@ -560,37 +634,62 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   async run(handlers: { eachMessage?: (m: ConsumedMessage) => Promise<void> | void; eachBatch?: (b: FetchedBatch) => Promise<void> | void }): Promise<void> {
     if (this.running) throw new ClientError(ClientErrorCode.CONFIG, 'run() is already running');
     this.running = true;
+    const stopped = (): boolean => !this.running || this.closed;
+    let done!: () => void;
+    this.runDone = new Promise<void>((r) => (done = r));
     try {
-      while (!this.closed && this.running) {
-        const batches = await this.poll(1000);
+      while (!stopped()) {
+        const batches = await this.pollUntil(1000, stopped);
         for (let i = 0; i < batches.length; i++) {
+          if (stopped()) {
+            // stop() during the previous batch: the rest of this poll is fetched again later
+            this.rewind(batches.slice(i).map((b) => ({ batch: b, from: 0 })));
+            break;
+          }
           const b = batches[i]!;
-          let next = b.messages[0]!.offset;
+          let index = 0;
           try {
             if (handlers.eachBatch !== undefined) await handlers.eachBatch(b);
             else if (handlers.eachMessage !== undefined) {
-              for (const m of b.messages) {
-                next = m.offset;
-                await handlers.eachMessage(m);
-              }
+              for (; index < b.messages.length; index++) await handlers.eachMessage(b.messages[index]!);
             }
           } catch (err) {
             // redeliver from the failed message, and every later batch of this poll
-            this.seek({ topic: b.topic, partition: b.partition, offset: next });
-            for (const later of batches.slice(i + 1)) this.seek({ topic: later.topic, partition: later.partition, offset: later.messages[0]!.offset });
+            this.rewind([{ batch: b, from: handlers.eachBatch !== undefined ? 0 : index }, ...batches.slice(i + 1).map((x) => ({ batch: x, from: 0 }))]);
             throw err;
           }
         }
       }
     } finally {
       this.running = false;
+      this.runDone = null;
+      done();
     }
   }
 
-  /** Stops run() after the current batch. */
-  stop(): void {
+  /** Seeks each partition back to the first record of `from` onwards that was not processed. */
+  rewind(pending: Array<{ batch: FetchedBatch; from: number }>): void {
+    const done = new Set<string>();
+    for (const { batch, from } of pending) {
+      const k = key(batch.topic, batch.partition);
+      const m = batch.messages[from];
+      if (done.has(k) || m === undefined || !this.states.has(k)) continue;
+      done.add(k);
+      this.seek({ topic: batch.topic, partition: batch.partition, offset: m.offset });
+    }
+  }
+
+  /**
+   * Stops run() after the batch its handler is processing (eachBatch) or after the batch's
+   * messages (eachMessage), and ends `for await` loops after the current record; records
+   * fetched but not processed are fetched again by the next run()/poll(). Resolves when run()
+   * has returned.
+   */
+  stop(): Promise<void> {
     this.running = false;
+    this.stopRequested++;
     this.wake?.();
+    return this.runDone ?? Promise.resolve();
   }
 
   /** Commits (auto commit), leaves the group and closes connections. */
@@ -598,7 +697,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     if (this.closed) return;
     this.running = false;
     try {
-      if (this.autoCommit && this.connectedP !== null) await this.commitSync().catch(() => {});
+      if (this.autoCommit && this.connectStarted) await this.commitSync().catch(() => {});
       if (this.membership !== null) await this.membership.leave();
     } finally {
       this.closed = true;
@@ -654,14 +753,86 @@ export async function decodeFetched(
       if (header.isTransactional && abortedOpen.has(header.producerId)) continue;
     }
     if (header.isControl) continue;
-    const batch = header as RecordBatch;
-    batch.records = header.compression === CompressionType.None ? decodeRecords(header) : await decodeRecordsAsync(header);
-    for (const r of toDecodedRecords(batch)) {
-      if (r.offset < fetchOffset) continue;
-      messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, timestampType: header.timestampType });
+    const minDelta = fetchOffset > header.baseOffset ? Number(fetchOffset - header.baseOffset) : 0;
+    if (header.compression === CompressionType.None) {
+      const ctx = batchContext(topic, partition, buf, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType);
+      readRecords(ctx, pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes, header.recordCount, minDelta, messages);
+    } else {
+      const data = await decompress(header.compression, header.recordsData);
+      const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType);
+      readRecords(ctx, 0, data.length, header.recordCount, minDelta, messages);
     }
   }
   return { messages, nextOffset };
+}
+
+/** The `for await` iterator: hands out the records of polled batches one by one. */
+class MessageIterator implements AsyncIterator<ConsumedMessage> {
+  private batches: FetchedBatch[] = [];
+  private batchIndex = 0;
+  private messageIndex = 0;
+  private readonly stopMark: number;
+  private finished = false;
+
+  constructor(private readonly consumer: Consumer, private readonly pollUntil: (ms: number, stopped: () => boolean) => Promise<FetchedBatch[]>) {
+    this.stopMark = consumer.stopRequested;
+  }
+
+  private get stopped(): boolean {
+    return this.finished || this.consumer.isClosed || this.consumer.stopRequested !== this.stopMark;
+  }
+
+  next(): Promise<IteratorResult<ConsumedMessage>> {
+    if (!this.stopped) {
+      const b = this.batches[this.batchIndex];
+      if (b !== undefined && this.messageIndex < b.messages.length) {
+        // A plain result, not a promise: `for await` awaits it all the same, one allocation less.
+        return { done: false, value: b.messages[this.messageIndex++]! } as unknown as Promise<IteratorResult<ConsumedMessage>>;
+      }
+      if (b !== undefined) {
+        this.batchIndex++;
+        this.messageIndex = 0;
+        return this.next();
+      }
+      return this.fill();
+    }
+    return Promise.resolve(this.finish());
+  }
+
+  private async fill(): Promise<IteratorResult<ConsumedMessage>> {
+    this.batches = [];
+    this.batchIndex = 0;
+    this.messageIndex = 0;
+    while (!this.stopped) {
+      try {
+        const got = await this.pollUntil(1000, () => this.stopped);
+        if (got.length > 0) {
+          this.batches = got;
+          return this.next();
+        }
+      } catch (err) {
+        if (this.consumer.isClosed) break;
+        throw err;
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(): IteratorResult<ConsumedMessage> {
+    if (!this.finished) {
+      this.finished = true;
+      if (!this.consumer.isClosed) {
+        this.consumer.rewind(this.batches.slice(this.batchIndex).map((batch, i) => ({ batch, from: i === 0 ? this.messageIndex : 0 })));
+      }
+      this.batches = [];
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** break / throw out of the loop. */
+  return(): Promise<IteratorResult<ConsumedMessage>> {
+    return Promise.resolve(this.finish());
+  }
 }
 
 export function createConsumer(opts: ConsumerOptions): Consumer {

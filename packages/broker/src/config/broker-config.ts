@@ -40,6 +40,11 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('controller.quorum.voters', 'list', ''),
   d('controller.quorum.bootstrap.servers', 'list', ''),
   d('broker.rack', 'string', null),
+  // cluster metadata: ZooKeeper (Kafka's keys) or etcd (Samsa's metadata.store); neither = local store
+  d('zookeeper.connect', 'string', null),
+  d('zookeeper.session.timeout.ms', 'int', '18000', { validator: atLeast(1) }),
+  d('zookeeper.connection.timeout.ms', 'int', null),
+  d('metadata.store', 'string', null),
   d('socket.send.buffer.bytes', 'int', '102400'),
   d('socket.receive.buffer.bytes', 'int', '102400'),
   d('socket.request.max.bytes', 'int', '104857600', { validator: atLeast(1) }),
@@ -103,6 +108,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
   d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
   d('replica.fetch.max.bytes', 'int', '1048576'),
+  d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', { validator: atLeast(1) }),
+  d('replica.lag.time.max.ms', 'long', '30000', { validator: atLeast(1) }),
   // groups, offsets, transactions, producers
   d('group.initial.rebalance.delay.ms', 'int', '3000'),
   d('group.min.session.timeout.ms', 'int', '6000'),

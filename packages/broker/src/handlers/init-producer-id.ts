@@ -13,7 +13,6 @@
  * clients print for this code).
  */
 import { ApiKey, ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '@samsa/protocol';
-import { producerManagerOf } from '../producer/producer-manager.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
@@ -33,7 +32,7 @@ async function handle(ctx: RequestContext, req: InitProducerIdRequest, version: 
     }
     return failed(ErrorCode.INVALID_REQUEST); // an empty transactional id is INVALID_REQUEST in Kafka too
   }
-  const producers = producerManagerOf(ctx.broker);
+  const producers = ctx.broker.producers;
   if (producers === null) {
     ctx.broker.log.error('InitProducerId: this broker runs without the producer manager (custom append hook)');
     return failed(ErrorCode.UNKNOWN_SERVER_ERROR);

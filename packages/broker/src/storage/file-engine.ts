@@ -44,8 +44,8 @@ import {
 import { StorageIoError } from './errors.js';
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
-import { readBuffers } from './read-buffers.js';
-import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.js';
+import { ReadBufferPool } from './read-buffers.js';
+import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName } from './segment.js';
 import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
 
 /** How a log was left: decides how much of it startup must recover. */
@@ -68,18 +68,20 @@ export class FileLog extends SegmentedLog<FileSegment> {
   private lastFlushMs: number;
   private flushChain: Promise<void> = Promise.resolve();
   private backgroundFlushFailed = false;
+  private readonly stager: WriteStager;
 
   constructor(
     dir: string,
     topic: string,
     partition: number,
     config: LogConfig,
-    options: LogOptions,
+    options: LogOptions & { stager: WriteStager },
     load: LogLoadState,
     private readonly onClosed: (log: FileLog) => void = () => {},
   ) {
     super(topic, partition, config, options);
     this.dir = dir;
+    this.stager = options.stager;
     this.lastFlushMs = this.now();
     try {
       this.load(load);
@@ -115,14 +117,14 @@ export class FileLog extends SegmentedLog<FileSegment> {
     const indexBytes = this.config.segmentIndexBytes;
     if (bases.length === 0) {
       const start = state.logStartOffset ?? 0;
-      this.segs.push(FileSegment.create(this.dir, start, this.now(), indexBytes));
+      this.segs.push(FileSegment.create(this.stager, this.dir, start, this.now(), indexBytes));
       this.lso = start;
       this.recoveryPoint = start;
       return;
     }
     const valid: boolean[] = [];
     for (const base of bases) {
-      const { segment, indexesValid } = FileSegment.open(this.dir, base, indexBytes);
+      const { segment, indexesValid } = FileSegment.open(this.stager, this.dir, base, indexBytes);
       this.segs.push(segment);
       valid.push(indexesValid);
     }
@@ -151,7 +153,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     if (this.lso > this.leo) {
       // Recovery cut the log below its start: start over, empty, at the log start (Kafka's truncateFullyAndStartAt).
       for (const s of this.segs) s.delete();
-      this.segs = [FileSegment.create(this.dir, this.lso, this.now(), indexBytes)];
+      this.segs = [FileSegment.create(this.stager, this.dir, this.lso, this.now(), indexBytes)];
       this.totalSize = 0;
     }
     if (this.recovery.segments > 0) this.flush();
@@ -160,7 +162,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   protected createSegment(baseOffset: number, nowMs: number): FileSegment {
     try {
-      return FileSegment.create(this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
+      return FileSegment.create(this.stager, this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
     } catch (e) {
       throw new StorageIoError(`cannot create segment ${baseOffset} in ${this.dir}: ${(e as Error).message}`, { cause: e });
     }
@@ -198,15 +200,32 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   protected override afterAppend(offsetCount: number, nowMs: number): void {
     this.unflushedMessages += offsetCount;
-    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) {
-      this.flush();
-      this.lastFlushMs = nowMs;
+    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) this.requestFlush(nowMs);
+  }
+
+  /**
+   * flush.messages / flush.ms: asks for an fdatasync after the segments' next write round
+   * (group commit: one fsync covers every append of the round; responses wait for it through
+   * the durability barrier). The recovery point moves when it is done.
+   */
+  private requestFlush(nowMs: number): void {
+    const upTo = this.leo;
+    const active = this.active;
+    const waits: Array<Promise<Error | null>> = [];
+    for (const seg of this.segs) {
+      if (seg !== active && seg.nextOffset <= this.recoveryPoint) continue;
+      seg.requestFsync();
+      const w = seg.whenWritten();
+      if (w !== null) waits.push(w);
     }
+    this.unflushedMessages = 0;
+    this.lastFlushMs = nowMs;
+    void Promise.all(waits).then((errors) => {
+      if (errors.every((e) => e === null) && !this.closed && upTo > this.recoveryPoint) this.recoveryPoint = upTo;
+    });
   }
 
   protected sealSegment(seg: FileSegment): void {
-    // Its staged appends must be in the file before the background fsync below opens it.
-    seg.flushPending();
     // Kafka closes a segment's time index with its max timestamp, even when the index is full.
     seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
     seg.closeIndexes();
@@ -214,9 +233,14 @@ export class FileLog extends SegmentedLog<FileSegment> {
     seg.timeIndex.unload();
     const paths = [seg.logPath, seg.indexPath, seg.timeIndexPath];
     const upTo = seg.nextOffset;
-    // fsync in the background through separate descriptors (never racing a close of ours).
+    // fsync in the background through separate descriptors (never racing a close of ours),
+    // once its staged appends are in the file.
     this.flushChain = this.flushChain
-      .then(() => syncFiles(paths))
+      .then(() => seg.whenWritten())
+      .then((failure) => {
+        if (failure !== null) throw failure;
+        return syncFiles(paths);
+      })
       .then(
         () => {
           if (!this.closed && !this.backgroundFlushFailed && upTo > this.recoveryPoint) this.recoveryPoint = upTo;
@@ -259,7 +283,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     } catch (e) {
       throw new StorageIoError(`replacing segments from ${base} in ${this.dir} failed: ${(e as Error).message}`, { cause: e });
     }
-    const { segment } = FileSegment.open(this.dir, base, this.config.segmentIndexBytes);
+    const { segment } = FileSegment.open(this.stager, this.dir, base, this.config.segmentIndexBytes);
     recoverSegment(segment, this.config.indexIntervalBytes, base, false);
     segment.timeIndex.maybeAppend(segment.maxTimestamp, segment.offsetOfMaxTimestamp - base, true);
     segment.closeIndexes();
@@ -307,7 +331,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     let room = Math.min(maxBytes, available);
     if (minOneBatch && loc.size > room) room = loc.size;
     if (room < 12) return EMPTY_RECORDS;
-    const out = readBuffers.reserve(room);
+    const out = this.readBuffers.reserve(room);
     let total = 0;
     try {
       let position = loc.position;
@@ -345,10 +369,10 @@ export class FileLog extends SegmentedLog<FileSegment> {
         position = 0;
       }
     } catch (e) {
-      readBuffers.commit(0); // the region goes back unused
+      this.readBuffers.commit(0); // the region goes back unused
       throw e;
     }
-    const records = readBuffers.commit(total);
+    const records = this.readBuffers.commit(total);
     return records.length === 0 ? EMPTY_RECORDS : records;
   }
 
@@ -362,10 +386,17 @@ export class FileLog extends SegmentedLog<FileSegment> {
     return rel < 0 ? seg.baseOffset : seg.baseOffset + rel;
   }
 
-  /** fsyncs everything past the recovery point and moves the recovery point to the log end. */
+  /**
+   * fsyncs everything past the recovery point and moves the recovery point to the log end
+   * (synchronously when no write is in flight: startup, shutdown; otherwise after it).
+   */
   flush(): void {
     this.ensureOpen();
     const active = this.active;
+    if (this.segs.some((s) => s.ioInFlight)) {
+      this.requestFlush(this.now());
+      return;
+    }
     for (const seg of this.segs) {
       if (seg === active || seg.nextOffset > this.recoveryPoint) seg.sync();
     }
@@ -377,7 +408,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   /** Flushes if flush.ms has passed since the last flush (the engine's periodic task). */
   flushIfDue(nowMs: number): void {
-    if (!this.closed && this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
+    if (!this.closed && this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.requestFlush(nowMs);
   }
 
   close(): void {
@@ -498,6 +529,9 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 export class FileStorageEngine implements StorageEngine {
   readonly kind = 'file' as const;
   readonly logDirs: string[];
+  /** This engine's read slabs and write staging (per instance: several engines may share a process). */
+  readonly readBuffers = new ReadBufferPool();
+  readonly stager = new WriteStager();
   private readonly now: () => number;
   private readonly decompress: RecordsDecompressor;
   private readonly open = new Map<string, FileLog>();
@@ -559,7 +593,7 @@ export class FileStorageEngine implements StorageEngine {
       recoveryPoint: this.recoveryPoints.get(logDir)!.get(key) ?? null,
       logStartOffset: this.logStartOffsets.get(logDir)!.get(key) ?? null,
     };
-    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress }, load, (l) =>
+    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager }, load, (l) =>
       this.logClosed(logDir, key, l),
     );
     this.cleanLogs.delete(key);
@@ -618,6 +652,16 @@ export class FileStorageEngine implements StorageEngine {
     this.cleanLogs.delete(key);
     this.recoveryPoints.get(known.logDir)!.delete(key);
     this.logStartOffsets.get(known.logDir)!.delete(key);
+  }
+
+  /** The connections' durability barrier: staged appends written to the page cache (see WriteStager). */
+  durabilityBarrier(): Error | null | Promise<Error | null> {
+    return this.stager.durabilityBarrier();
+  }
+
+  /** Resolves when no append is staged or being written. */
+  whenWritesDone(): Promise<void> {
+    return this.stager.whenIdle();
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every log dir. */
