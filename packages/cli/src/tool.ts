@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ClusterOptions, ConsumerOptions, ProducerOptions } from '@samsa/client';
+import { KafkaError } from '@samsa/client';
+import { kafkaExceptionText } from './kafka-exceptions.js';
 import { formatUsage, HelpRequested, parseArgs, type ParsedArgs, type ToolSpec, UsageError, VersionRequested } from './args.js';
 
 export const SAMSA_VERSION = '0.1.0';
@@ -102,6 +104,7 @@ function reportUsage(tool: Tool, e: unknown, io: Io, noArgs: boolean): number {
 /** An error's message, with AggregateError's parts and the cause of connection failures. */
 export function describeError(e: unknown): string {
   if (e instanceof AggregateError) return e.errors.map((x) => describeError(x)).join('; ');
+  if (e instanceof KafkaError) return kafkaExceptionText(e);
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
     const head = e.message;
