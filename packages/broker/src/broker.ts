@@ -23,6 +23,9 @@ import { PartitionRegistry } from './server/partition-registry.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
+import { BrokerSecurity } from './security/broker-security.js';
+import { ListenerConfig } from './security/listener-config.js';
+import { tlsServerOptions } from './security/tls.js';
 import type { RecordsDecompressor } from './storage/batch-util.js';
 import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
@@ -73,6 +76,7 @@ export class Broker implements BrokerServices {
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
   private cluster = '';
+  private securityParts: BrokerSecurity | null = null;
 
   constructor(private readonly opts: BrokerOptions = {}) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
@@ -107,6 +111,10 @@ export class Broker implements BrokerServices {
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
+  }
+  /** Authentication, ACLs and quotas (null until started). */
+  get security(): BrokerSecurity | null {
+    return this.securityParts;
   }
   /** Log compaction (null when log.cleaner.enable=false or not started). */
   get logCleaner(): LogCleaner | null {
@@ -182,6 +190,8 @@ export class Broker implements BrokerServices {
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
+      this.securityParts = new BrokerSecurity(this.config, this.store, this.clock, this.log.child('kafka.security'));
+      await this.securityParts.load();
       if (this.producerManager !== null) {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
@@ -200,9 +210,11 @@ export class Broker implements BrokerServices {
         maxConnections: this.config.int('max.connections'),
       };
       for (const l of this.config.listeners) {
-        if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
-        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'));
-        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'));
+        if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(l.securityProtocol)) throw new Error(`listener ${l.name}: unknown security protocol ${l.securityProtocol}`);
+        const authenticator = this.securityParts.authenticator(l);
+        const tls = l.securityProtocol.endsWith('SSL') ? tlsServerOptions(new ListenerConfig(this.config, l.name)) : null;
+        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'), authenticator.sasl ? authenticator : undefined);
+        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'), tls);
         await server.start();
         this.servers.push(server);
       }
@@ -268,6 +280,7 @@ export class Broker implements BrokerServices {
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
     this.servers = [];
     this.topicManager?.close();
+    this.securityParts?.close();
     const engine = this.storageEngine;
     if (engine !== null) {
       try {

@@ -31,6 +31,10 @@ import { describeGroupsHandler } from './describe-groups.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.js';
 import { consumerGroupDescribeHandler } from './consumer-group-describe.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.js';
 import type { ApiHandler } from './types.js';
 
 export const handlers: readonly ApiHandler[] = [
@@ -63,6 +67,10 @@ export const handlers: readonly ApiHandler[] = [
   deleteGroupsHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];
 
 export * from './types.js';

@@ -14,6 +14,7 @@ import {
 } from '@samsa/protocol';
 import { frameResponse } from '@samsa/protocol/framing';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type NoResponse, type RequestContext } from '../handlers/types.js';
+import type { ListenerAuthenticator } from '../security/authenticator.js';
 import type { Logger } from '../util/log.js';
 import { CloseConnection, type Connection, type Dispatcher, type DispatchResult } from './connection.js';
 
@@ -41,6 +42,8 @@ export class RequestRouter implements Dispatcher {
     private readonly services: BrokerServices,
     private readonly listenerName: string,
     private readonly log: Logger,
+    /** SASL gate and legacy tokens of a SASL listener (absent: no authentication step). */
+    private readonly authenticator?: ListenerAuthenticator,
   ) {
     for (const h of handlers) {
       if (this.byKey[h.apiKey] !== undefined) throw new Error(`two handlers for api key ${h.apiKey}`);
@@ -53,6 +56,10 @@ export class RequestRouter implements Dispatcher {
     const apiKey = frame.readInt16BE(0);
     const version = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
+    if (this.authenticator !== undefined) {
+      const intercepted = this.authenticator.intercept(frame, apiKey, conn);
+      if (intercepted !== undefined) return intercepted;
+    }
     const handler = apiKey >= 0 ? this.byKey[apiKey] : undefined;
     const api = apiKey >= 0 ? (apis[apiKey] as ApiDescriptor | undefined) : undefined;
     if (handler === undefined || api === undefined) {

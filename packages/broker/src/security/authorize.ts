@@ -1,0 +1,39 @@
+/**
+ * The one authorization helper handlers use: `authorize(ctx, op, resourceType, name)`.
+ * Without an authorizer (authorizer.class.name unset) everything is allowed, as in Kafka.
+ * Denials are logged on kafka.authorizer.logger's terms at INFO, allowed requests not at all.
+ */
+import type { RequestContext } from '../handlers/types.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, OPERATION_NAMES, RESOURCE_TYPE_NAMES, ResourceType } from './acl.js';
+import { ANONYMOUS, principalToString, type KafkaPrincipal } from './principal.js';
+
+export { AclOperation, ResourceType } from './acl.js';
+
+export function principalOf(ctx: RequestContext): KafkaPrincipal {
+  return ctx.broker.security?.session(ctx.connection).principal ?? ANONYMOUS;
+}
+
+export function authorize(ctx: RequestContext, op: AclOperation, type: ResourceType, name: string): boolean {
+  const authorizer = ctx.broker.security?.authorizer ?? null;
+  if (authorizer === null) return true;
+  const session = ctx.broker.security!.session(ctx.connection);
+  const allowed = authorizer.authorize(session.principal, session.host, op, type, name);
+  if (!allowed) {
+    ctx.broker.log.debug(`Principal = ${principalToString(session.principal)} is Denied operation = ${OPERATION_NAMES[op]} from host = ${session.host} on resource = ${RESOURCE_TYPE_NAMES[type]}:LITERAL:${name} for request = ${ctx.header.requestApiKey}`);
+  }
+  return allowed;
+}
+
+export const authorizeCluster = (ctx: RequestContext, op: AclOperation): boolean => authorize(ctx, op, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+
+/** Whether the principal may do `op` on some resource of the type (idempotent producers, KIP-679). */
+export function authorizeAny(ctx: RequestContext, op: AclOperation, type: ResourceType): boolean {
+  const authorizer = ctx.broker.security?.authorizer ?? null;
+  if (authorizer === null) return true;
+  const session = ctx.broker.security!.session(ctx.connection);
+  return authorizer.authorizeAny(session.principal, session.host, op, type);
+}
+
+/** Topic creation: CREATE on the cluster or on the topic. */
+export const authorizeTopicCreate = (ctx: RequestContext, topic: string): boolean =>
+  authorizeCluster(ctx, AclOperation.CREATE) || authorize(ctx, AclOperation.CREATE, ResourceType.TOPIC, topic);
