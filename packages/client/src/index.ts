@@ -3,7 +3,7 @@ export { Producer, createProducer, type ProducerOptions, type Message, type Reco
 export { Consumer, createConsumer, decodeFetched, type ConsumerOptions, type ConsumedMessage, type FetchedBatch } from './consumer.js';
 export { Admin, createAdmin, ConfigResourceType, AlterConfigOp, type NewTopic, type TopicDescription, type GroupDescription, type ConfigEntry } from './admin.js';
 export { Cluster, type ClusterOptions, type TopicInfo, type PartitionInfo, type BrokerInfo } from './cluster.js';
-export { Connection, type ConnectionOptions } from './connection.js';
+export { Connection, defaultConnectionOptions, type ConnectionOptions } from './connection.js';
 export { type SaslOptions, type SaslMechanism } from './sasl.js';
 export * from './security-admin.js';
 export { murmur2, toPositive, defaultPartition, StickyPartitioner } from './partitioner.js';

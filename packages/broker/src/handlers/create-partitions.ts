@@ -11,6 +11,7 @@ import type { MetadataImage } from '../metadata/image.js';
 import { mapError } from '../server/error-mapping.js';
 import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 type TopicResult = CreatePartitionsResponse['results'][number];
 type PartitionsTopic = CreatePartitionsRequest['topics'][number];
@@ -63,7 +64,7 @@ async function handle(ctx: RequestContext, req: CreatePartitionsRequest, _versio
   const results = await perDistinctName(
     req.topics,
     (name): TopicResult => ({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' }),
-    (t) => createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0),
+    (t) => (authorize(ctx, AclOperation.ALTER, ResourceType.TOPIC, t.name) ? createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0) : Promise.resolve<TopicResult>({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' })),
   );
   return { throttleTimeMs: 0, results };
 }

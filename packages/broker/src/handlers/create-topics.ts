@@ -13,6 +13,7 @@ import { ZERO_UUID } from '../metadata/uuid.js';
 import { mapError } from '../server/error-mapping.js';
 import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { authorizeTopicCreate } from '../security/authorize.js';
 
 type TopicResult = CreateTopicsResponse['topics'][number];
 type CreatableTopic = CreateTopicsRequest['topics'][number];
@@ -67,7 +68,7 @@ async function handle(ctx: RequestContext, req: CreateTopicsRequest, version: nu
   const results = await perDistinctName(
     req.topics,
     (name) => errorResult(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'),
-    (t) => createOne(broker, t, validateOnly, timedOut),
+    (t) => (authorizeTopicCreate(ctx, t.name) ? createOne(broker, t, validateOnly, timedOut) : Promise.resolve(errorResult(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'))),
   );
   if (version < 5) for (const r of results) r.configs = null;
   return { throttleTimeMs: 0, topics: results };

@@ -8,6 +8,7 @@ import { ApiKey, ErrorCode, type DeleteTopicsRequest, type DeleteTopicsResponse 
 import { ZERO_UUID } from '../metadata/uuid.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 type TopicResult = DeleteTopicsResponse['responses'][number];
 
@@ -60,10 +61,14 @@ async function handle(ctx: RequestContext, req: DeleteTopicsRequest, version: nu
     } else if (w.name === null && idCounts.get(w.topicId)! > 1) {
       responses.push(result(null, w.topicId, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'));
     } else if (w.name !== null) {
-      responses.push(await deleteByName(broker, w.name, ZERO_UUID));
+      // Unauthorized names answer TOPIC_AUTHORIZATION_FAILED whether or not the topic exists.
+      if (!authorize(ctx, AclOperation.DELETE, ResourceType.TOPIC, w.name)) responses.push(result(w.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
+      else responses.push(await deleteByName(broker, w.name, ZERO_UUID));
     } else {
       const t = broker.metadata.topicsById.get(w.topicId);
-      if (t === undefined) responses.push(result(null, w.topicId, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
+      // An id the principal may not describe looks unknown, so ids do not reveal topics.
+      if (t === undefined || !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) responses.push(result(null, w.topicId, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
+      else if (!authorize(ctx, AclOperation.DELETE, ResourceType.TOPIC, t.name)) responses.push(result(null, w.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
       else responses.push(await deleteByName(broker, t.name, w.topicId));
     }
   }

@@ -3,15 +3,19 @@
  * assignment only for Stable groups (as Kafka). v3+ authorized operations (not computed:
  * INT32_MIN, "not requested"), v4+ group.instance.id.
  */
-import { ApiKey, type DescribeGroupsRequest, type DescribeGroupsResponse } from '@samsa/protocol';
+import { ApiKey, ErrorCode, type DescribeGroupsRequest, type DescribeGroupsResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 function handle(ctx: RequestContext, req: DescribeGroupsRequest, version: number): DescribeGroupsResponse {
   let groups: DescribeGroupsResponse['groups'];
   try {
-    groups = groupCoordinator(ctx).coordinator.describeGroups(req.groups);
+    const allowed = req.groups.filter((g) => authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g));
+    const described = groupCoordinator(ctx).coordinator.describeGroups(allowed);
+    groups = req.groups.map((groupId) => described.find((g) => g.groupId === groupId)
+      ?? { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] });
   } catch (e) {
     const code = mapError(e).code;
     groups = req.groups.map((groupId) => ({ errorCode: code, groupId, groupState: '', protocolType: '', protocolData: '', members: [] }));

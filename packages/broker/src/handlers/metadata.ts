@@ -9,6 +9,7 @@ import type { TopicImage } from '../metadata/image.js';
 import { topicNameError } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, authorizeTopicCreate, ResourceType } from '../security/authorize.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
 
@@ -49,8 +50,10 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
   const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
 
   const topics: TopicEntry[] = [];
+  const describable = (name: string): boolean => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
   if (allTopics) {
-    for (const t of broker.metadata.topicsByName.values()) topics.push(topicEntry(t, topicOps));
+    // Topics the principal may not describe are left out, as if they did not exist.
+    for (const t of broker.metadata.topicsByName.values()) if (describable(t.name)) topics.push(topicEntry(t, topicOps));
   } else {
     const toCreate: Array<{ index: number; name: string }> = [];
     for (const rt of req.topics!) {
@@ -58,14 +61,19 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
       if (rt.name === null || rt.name === undefined) {
         const id = rt.topicId ?? ZERO_UUID;
         const t = id === ZERO_UUID ? undefined : image.topicsById.get(id);
-        topics.push(t === undefined ? errorEntry(null, id, id === ZERO_UUID ? ErrorCode.INVALID_REQUEST : ErrorCode.UNKNOWN_TOPIC_ID, topicOps) : topicEntry(t, topicOps));
+        if (t !== undefined && !describable(t.name)) topics.push(errorEntry(null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicOps));
+        else topics.push(t === undefined ? errorEntry(null, id, id === ZERO_UUID ? ErrorCode.INVALID_REQUEST : ErrorCode.UNKNOWN_TOPIC_ID, topicOps) : topicEntry(t, topicOps));
         continue;
       }
       const t = image.topic(rt.name);
-      if (t !== undefined) {
+      if (!describable(rt.name)) {
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicOps));
+      } else if (t !== undefined) {
         topics.push(topicEntry(t, topicOps));
       } else if (topicNameError(rt.name) !== null) {
         topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, topicOps));
+      } else if (allowAutoCreate && !authorizeTopicCreate(ctx, rt.name)) {
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicOps));
       } else if (allowAutoCreate) {
         toCreate.push({ index: topics.length, name: rt.name });
         topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE, topicOps));

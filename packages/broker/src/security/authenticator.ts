@@ -9,13 +9,13 @@
  */
 import { TLSSocket } from 'node:tls';
 import { ApiKey, ErrorCode, type SaslAuthenticateResponse, type SaslHandshakeResponse } from '@samsa/protocol';
+import { parseJaasConfig } from '@samsa/protocol/sasl';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { ConfigException } from '../config/config-def.js';
 import { CloseConnection, type Connection, type DispatchResult } from '../server/connection.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { EntityConfigStore } from './entity-configs.js';
-import { parseJaasConfig } from './jaas.js';
 import { ListenerConfig } from './listener-config.js';
 import { SaslAuthenticationError, SCRAM_MECHANISMS, SUPPORTED_MECHANISMS, type SaslServer, type ScramMechanism } from './sasl/mechanism.js';
 import { JwksKeys, OAuthBearerSaslServer } from './sasl/oauthbearer.js';

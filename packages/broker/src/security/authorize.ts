@@ -3,6 +3,7 @@
  * Without an authorizer (authorizer.class.name unset) everything is allowed, as in Kafka.
  * Denials are logged on kafka.authorizer.logger's terms at INFO, allowed requests not at all.
  */
+import { ErrorCode, KafkaError } from '@samsa/protocol';
 import type { RequestContext } from '../handlers/types.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, OPERATION_NAMES, RESOURCE_TYPE_NAMES, ResourceType } from './acl.js';
 import { ANONYMOUS, principalToString, type KafkaPrincipal } from './principal.js';
@@ -37,3 +38,19 @@ export function authorizeAny(ctx: RequestContext, op: AclOperation, type: Resour
 /** Topic creation: CREATE on the cluster or on the topic. */
 export const authorizeTopicCreate = (ctx: RequestContext, topic: string): boolean =>
   authorizeCluster(ctx, AclOperation.CREATE) || authorize(ctx, AclOperation.CREATE, ResourceType.TOPIC, topic);
+
+/** Kafka's error for a denied operation on each resource type. */
+export function authorizationErrorCode(type: ResourceType): number {
+  switch (type) {
+    case ResourceType.TOPIC: return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    case ResourceType.GROUP: return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    case ResourceType.TRANSACTIONAL_ID: return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    case ResourceType.DELEGATION_TOKEN: return ErrorCode.DELEGATION_TOKEN_AUTHORIZATION_FAILED;
+    default: return ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+  }
+}
+
+/** Throws the resource type's *_AUTHORIZATION_FAILED KafkaError unless allowed (handlers map it like any error). */
+export function requireAuthorized(ctx: RequestContext, op: AclOperation, type: ResourceType, name: string): void {
+  if (!authorize(ctx, op, type, name)) throw KafkaError.from(authorizationErrorCode(type), null);
+}

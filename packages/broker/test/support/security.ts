@@ -7,7 +7,7 @@ import { Cluster, alterUserScramCredentials, type SaslOptions } from '@samsa/cli
 import { startBroker, type TestBroker } from '../../src/testkit/index.js';
 import type { TestCerts } from './tls-certs.js';
 
-export const PLAIN_USERS: Record<string, string> = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' };
+export const PLAIN_USERS: Record<string, string> = { admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret', carol: 'carol-secret' };
 
 export function plainJaas(users: Record<string, string> = PLAIN_USERS): string {
   const entries = Object.entries(users).map(([u, p]) => `user_${u}="${p}"`).join(' ');
