@@ -8,6 +8,7 @@ const USAGE = `USAGE: samsa <command> [options]
 
 Commands:
   server [server.properties] [--override property=value]*   run a broker (also: kafka-server-start)
+  streams wordcount [streams.properties]                      Kafka's WordCountDemo (also: kafka-run-class ${'org.apache.kafka.streams.examples.wordcount.WordCountDemo'})
 ${[...TOOLS.keys()].map((n) => `  ${n.padEnd(58)}as kafka-${n}.sh`).join('\n')}
 
 Every tool also answers to kafka-<name> and kafka-<name>.sh; --help prints its options.
@@ -29,6 +30,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'help':
       process.stdout.write(USAGE);
       return command === undefined ? 1 : 0;
+  }
+  if (command === 'streams' || command === 'kafka-run-class' || command === 'kafka-run-class.sh') {
+    const { runClass, runStreams } = await import('./commands/streams.js');
+    return (command === 'streams' ? runStreams : runClass)(rest, processIo());
   }
   const tool = findTool(command);
   if (tool === undefined) {

@@ -17,6 +17,7 @@ import { NO_RESPONSE, type ApiHandler, type BrokerServices, type NoResponse, typ
 import type { ListenerAuthenticator } from '../security/authenticator.js';
 import type { Logger } from '../util/log.js';
 import { CloseConnection, type Connection, type Dispatcher, type DispatchResult } from './connection.js';
+import { MAX_REQUEST_ELEMENTS, refuseOverLimit } from './request-limits.js';
 
 /** Published once per completed request when someone subscribes (cheap otherwise). */
 export const requestChannel = channel('samsa:request');
@@ -74,6 +75,7 @@ export class RequestRouter implements Dispatcher {
     let request: unknown;
     try {
       const r = new Reader(frame);
+      r.elementBudget = MAX_REQUEST_ELEMENTS;
       header = decodeRequestHeader(r, api.requestHeaderVersion(version));
       request = api.decodeRequest(r, version);
     } catch (e) {
@@ -81,6 +83,8 @@ export class RequestRouter implements Dispatcher {
       throw e;
     }
     if (conn.clientId === null && header.clientId !== undefined) conn.clientId = header.clientId;
+    const refused = refuseOverLimit(apiKey, request, version, this.services);
+    if (refused !== null) return this.respond(api, version, correlationId, refused, conn, start);
     const ctx: RequestContext = { broker: this.services, connection: conn, header, apiVersion: version, listenerName: this.listenerName };
     const result = handler.handle(ctx, request, version);
     if (result instanceof Promise) {

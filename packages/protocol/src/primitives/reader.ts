@@ -10,6 +10,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 export class Reader {
   pos: number;
   readonly end: number;
+  /**
+   * Array elements this reader may still decode (shared with the readers of its tagged
+   * fields). A server sets it so a request's counts cannot make decoding allocate far more
+   * than the frame's bytes: a 2-byte struct decodes into an object of ~60 bytes.
+   */
+  elementBudget = Infinity;
 
   constructor(readonly buf: Buffer, start = 0, end = buf.length) {
     this.pos = start;
@@ -179,6 +185,7 @@ export class Reader {
     const n = this.int32();
     if (n < -1) throw new ProtocolDecodeError(`negative array length ${n}`, this.pos - 4);
     if (n > 0 && n * minElementSize > this.remaining) throw new ProtocolDecodeError(`array length ${n} exceeds frame`, this.pos - 4);
+    if (n > 0) this.spend(n, this.pos - 4);
     return n;
   }
 
@@ -186,7 +193,13 @@ export class Reader {
   compactArrayLength(minElementSize = 1): number {
     const n = this.uvarint() - 1;
     if (n > 0 && n * minElementSize > this.remaining) throw new ProtocolDecodeError(`array length ${n} exceeds frame`, this.pos);
+    if (n > 0) this.spend(n, this.pos);
     return n;
+  }
+
+  private spend(n: number, at: number): void {
+    if (n > this.elementBudget) throw new ProtocolDecodeError(`array of ${n} elements exceeds the request's remaining element budget of ${this.elementBudget}`, at);
+    this.elementBudget -= n;
   }
 
   array<T>(read: (r: Reader) => T, minElementSize = 1): T[] {
@@ -240,7 +253,10 @@ export class Reader {
       if (fieldEnd > this.end) throw new ProtocolDecodeError(`tagged field ${tag} of ${size} bytes exceeds frame`, start);
       if (onKnown !== undefined) {
         const sub = new Reader(this.buf, start, fieldEnd);
-        if (onKnown(tag, sub, size)) {
+        sub.elementBudget = this.elementBudget;
+        const known = onKnown(tag, sub, size);
+        this.elementBudget = sub.elementBudget;
+        if (known) {
           this.pos = fieldEnd;
           continue;
         }

@@ -1,0 +1,83 @@
+/**
+ * Bounds on what one client request may make the broker do, in one place. A count or size a
+ * client sends (array lengths, partition counts, record counts) is checked here before any
+ * work or allocation proportional to it: a 45-byte CreateTopics asking for 16,580,609
+ * partitions must be answered at once, not computed.
+ *
+ * Two layers, both consulted by the request router:
+ * - decoding: every array length in a request draws on one element budget, so decoding
+ *   allocates in proportion to the frame at most, whatever counts the frame claims;
+ * - before the handler: per-API checks on counts that the decoder cannot see (a partition
+ *   count is one int32). A violation gets the API's own error response, as Kafka answers.
+ *
+ * Kafka's KRaft controller refuses a single operation that would write more than 10,000
+ * metadata records (QuorumController MAX_RECORDS_PER_USER_OP) with POLICY_VIOLATION "Unable
+ * to perform excessively large batch operation."; Samsa applies the same bound, counted the
+ * same way (a topic record, a record per partition and per config).
+ */
+import {
+  ApiKey, ErrorCode,
+  type CreatePartitionsRequest, type CreatePartitionsResponse, type CreateTopicsRequest, type CreateTopicsResponse,
+} from '@samsa/protocol';
+import type { BrokerServices } from '../handlers/types.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+
+/** Kafka's QuorumController.MAX_RECORDS_PER_USER_OP. */
+export const MAX_RECORDS_PER_USER_OP = 10_000;
+export const EXCESSIVELY_LARGE_BATCH = 'Unable to perform excessively large batch operation.';
+
+/**
+ * Array elements one request may decode, across all its arrays. Far above what clients send
+ * (a Metadata request naming 100,000 topics, a Fetch of 50,000 partitions), and low enough
+ * that the decoded objects of one request stay within ~100 MB and tens of milliseconds.
+ */
+export const MAX_REQUEST_ELEMENTS = 1_000_000;
+
+/** A check returns the response that refuses the request, or null to let the handler run. */
+type LimitCheck<Req> = (req: Req, version: number, broker: BrokerServices) => unknown;
+
+function distinctNames(items: ReadonlyArray<{ name: string }>): string[] {
+  return [...new Set(items.map((t) => t.name))];
+}
+
+const createTopics: LimitCheck<CreateTopicsRequest> = (req, _version, broker) => {
+  let records = 0;
+  for (const t of req.topics) {
+    const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.config.int('num.partitions') : Math.max(0, t.numPartitions);
+    records += 1 + partitions + t.configs.length;
+  }
+  if (records <= MAX_RECORDS_PER_USER_OP) return null;
+  const response: CreateTopicsResponse = {
+    throttleTimeMs: 0,
+    topics: distinctNames(req.topics).map((name) => ({
+      name, topicId: ZERO_UUID, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVELY_LARGE_BATCH,
+      numPartitions: -1, replicationFactor: -1, configs: null,
+    })),
+  };
+  return response;
+};
+
+const createPartitions: LimitCheck<CreatePartitionsRequest> = (req, _version, broker) => {
+  let records = 0;
+  for (const t of req.topics) {
+    const current = broker.metadata.topicsByName.get(t.name)?.partitions.length ?? 0;
+    records += Math.max(0, t.count - current);
+  }
+  if (records <= MAX_RECORDS_PER_USER_OP) return null;
+  const response: CreatePartitionsResponse = {
+    throttleTimeMs: 0,
+    results: distinctNames(req.topics).map((name) => ({ name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVELY_LARGE_BATCH })),
+  };
+  return response;
+};
+
+const checks: ReadonlyMap<number, LimitCheck<any>> = new Map<number, LimitCheck<any>>([
+  [ApiKey.CreateTopics, createTopics],
+  [ApiKey.CreatePartitions, createPartitions],
+]);
+
+/** The response refusing a decoded request that exceeds a limit, or null when it is within them. */
+export function refuseOverLimit(apiKey: number, request: unknown, version: number, broker: BrokerServices): unknown {
+  const check = checks.get(apiKey);
+  return check === undefined ? null : check(request, version, broker);
+}

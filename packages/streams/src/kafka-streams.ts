@@ -1,0 +1,397 @@
+/**
+ * KafkaStreams: runs a Topology against a Kafka-compatible cluster with @samsa/client.
+ * application.id is the consumer group; the group leader's "stream" assignor deals out tasks
+ * (sub-topology x partition) and each member consumes its tasks' source partitions. Internal
+ * topics (repartition, changelog) are created on start. Each loop: poll, process, flush the
+ * producer; offsets are committed after the flush (at-least-once) every commit.interval.ms and
+ * whenever the input goes idle. Positions are also committed when a rebalance revokes
+ * partitions, and since output is flushed before every poll those positions are safe to commit.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, KafkaError, type Message, type Producer } from '@samsa/client';
+import { type StreamsConfig, streamsConfig, type StreamsProperties } from './config.js';
+import type { StateStore } from './state/stores.js';
+import { changelogTopic, StreamTask, type TaskIo } from './task.js';
+import { type Subtopology, type Topology, TopologyException } from './topology.js';
+
+export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+export class MissingSourceTopicException extends Error {
+  override readonly name = 'MissingSourceTopicException';
+}
+
+const TOPIC_ALREADY_EXISTS = 36;
+const INT32_MAX = 2147483647;
+
+interface TopicPlan {
+  /** subtopology id by resolved source topic */
+  subtopologyOf: Map<string, number>;
+  /** task count by subtopology id */
+  taskCount: Map<number, number>;
+}
+
+export class KafkaStreams {
+  readonly config: StreamsConfig;
+  state: StreamsState = 'CREATED';
+  private readonly subtopologies: Subtopology[];
+  private readonly tasks = new Map<string, StreamTask>();
+  private readonly revokedCount = new Map<string, number>();
+  private plan: TopicPlan = { subtopologyOf: new Map(), taskCount: new Map() };
+  private admin!: Admin;
+  private producer!: Producer;
+  private consumer!: Consumer;
+  private restoreConsumer!: Consumer;
+  private pending = new Map<string, Message[]>();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private dirty = false;
+  private lastCommit = Date.now();
+  private readonly io: TaskIo;
+  private stateListener: ((next: StreamsState, prev: StreamsState) => void) | null = null;
+  private errorHandler: ((err: Error) => void) | null = null;
+
+  constructor(
+    private readonly topology: Topology,
+    props: StreamsProperties,
+  ) {
+    this.config = streamsConfig(props);
+    this.subtopologies = topology.subtopologies();
+    const cfg = this.config;
+    this.io = {
+      applicationId: cfg.applicationId,
+      topicName: (t) => this.topicName(t),
+      defaultKeySerde: cfg.defaultKeySerde,
+      defaultValueSerde: cfg.defaultValueSerde,
+      defaultStoreType: cfg.defaultStoreType,
+      send: (topic, key, value, timestamp, partition, headers) => {
+        let list = this.pending.get(topic);
+        if (list === undefined) this.pending.set(topic, (list = []));
+        const m: Message = { key, value, timestamp };
+        if (partition !== undefined) m.partition = partition;
+        if (headers !== undefined) m.headers = headers.map((h) => ({ key: h.key, value: h.value }));
+        list.push(m);
+      },
+      partitionCount: (t) => this.producer.cluster.partitionCount(t),
+      taskDir: (id) => join(cfg.stateDir, cfg.applicationId, id),
+      wallClockMs: () => Date.now(),
+    };
+  }
+
+  private topicName(t: string): string {
+    return this.topology.internalTopics.has(t) ? `${this.config.applicationId}-${t}` : t;
+  }
+
+  setStateListener(fn: (next: StreamsState, prev: StreamsState) => void): void {
+    this.stateListener = fn;
+  }
+
+  /** Called when the processing loop dies; the instance is then in state ERROR. */
+  setUncaughtExceptionHandler(fn: (err: Error) => void): void {
+    this.errorHandler = fn;
+  }
+
+  private setState(next: StreamsState): void {
+    const prev = this.state;
+    if (prev === next) return;
+    this.state = next;
+    this.stateListener?.(next, prev);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'CREATED') throw new Error(`KafkaStreams cannot start in state ${this.state}`);
+    this.setState('REBALANCING');
+    const cfg = this.config;
+    const common = { bootstrapServers: cfg.bootstrapServers, clientId: cfg.clientId };
+    this.admin = createAdmin(common);
+    try {
+      await this.planTopics();
+      this.producer = createProducer({ ...common, acks: 'all' });
+      await this.producer.connect();
+      this.restoreConsumer = createConsumer({ ...common, clientId: `${cfg.clientId}-restore`, autoOffsetReset: 'earliest' });
+      this.consumer = createConsumer({
+        ...common,
+        groupId: cfg.applicationId,
+        autoOffsetReset: cfg.autoOffsetReset,
+        // auto commit only at revocation (the consumer commits revoked positions); the loop commits itself
+        enableAutoCommit: true,
+        autoCommitIntervalMs: INT32_MAX,
+        sessionTimeoutMs: cfg.sessionTimeoutMs,
+        heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+        maxPollIntervalMs: cfg.maxPollIntervalMs,
+        assignors: [this.assignor()],
+      });
+      this.consumer.onRevoked = (tps) => {
+        for (const [topic, ps] of tps) for (const p of ps) {
+          const st = this.plan.subtopologyOf.get(topic);
+          if (st !== undefined) this.revokedCount.set(`${st}_${p}`, (this.revokedCount.get(`${st}_${p}`) ?? 0) + 1);
+        }
+        this.setState('REBALANCING');
+      };
+      this.consumer.subscribe([...this.plan.subtopologyOf.keys()]);
+    } catch (err) {
+      this.setState('ERROR');
+      await this.closeClients();
+      throw err;
+    }
+    this.loop = this.runLoop().catch(async (err: Error) => {
+      this.setState('ERROR');
+      await this.closeClients().catch(() => {});
+      if (this.errorHandler !== null) this.errorHandler(err);
+      else process.stderr.write(`stream thread died: ${err.stack ?? err.message}\n`);
+    });
+  }
+
+  /** Checks source topics, sizes and creates the internal topics. */
+  private async planTopics(): Promise<void> {
+    const cfg = this.config;
+    const external = [...new Set(this.subtopologies.flatMap((s) => s.sourceTopics).filter((t) => !this.topology.internalTopics.has(t)))];
+    const counts = new Map<string, number>();
+    if (external.length > 0) {
+      let described;
+      try {
+        described = await this.admin.describeTopics({ topics: external });
+      } catch (err) {
+        if (err instanceof KafkaError && err.code === 3) throw new MissingSourceTopicException(`One or more source topics were missing: ${external.join(', ')} (${err.message})`);
+        throw err;
+      }
+      for (const d of described) counts.set(d.name, d.partitions.length);
+      const missing = external.filter((t) => !(counts.get(t)! > 0));
+      if (missing.length > 0) throw new MissingSourceTopicException(`One or more source topics were missing during rebalance: [${missing.join(', ')}]`);
+    }
+    // a repartition topic has as many partitions as the sub-topology writing it reads
+    for (let round = 0; round <= this.topology.internalTopics.size; round++) {
+      for (const [t, fixed] of this.topology.internalTopics) {
+        if (counts.has(t)) continue;
+        if (fixed !== undefined) {
+          counts.set(t, fixed);
+          continue;
+        }
+        const writer = this.subtopologies.find((s) => s.sinkTopics.includes(t));
+        if (writer === undefined) throw new TopologyException(`internal topic ${t} has no writer`);
+        const upstream = writer.sourceTopics.map((s) => counts.get(s));
+        if (upstream.some((n) => n === undefined)) continue;
+        counts.set(t, Math.max(...(upstream as number[])));
+      }
+    }
+    for (const group of this.topology.copartitionGroups) {
+      const sizes = new Set(group.map((t) => counts.get(t)));
+      if (sizes.size > 1) throw new TopologyException(`Topics not co-partitioned: [${group.map((t) => `${this.topicName(t)}=${counts.get(t)}`).join(', ')}]`);
+    }
+    const plan: TopicPlan = { subtopologyOf: new Map(), taskCount: new Map() };
+    for (const st of this.subtopologies) {
+      plan.taskCount.set(st.id, Math.max(...st.sourceTopics.map((t) => counts.get(t) ?? 0)));
+      for (const t of st.sourceTopics) plan.subtopologyOf.set(this.topicName(t), st.id);
+    }
+    this.plan = plan;
+    const create: Array<{ topic: string; numPartitions: number; replicationFactor: number; configs: Record<string, string> }> = [];
+    for (const [t] of this.topology.internalTopics) {
+      create.push({ topic: this.topicName(t), numPartitions: counts.get(t)!, replicationFactor: cfg.replicationFactor, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } });
+    }
+    for (const st of this.subtopologies) {
+      for (const name of st.stores) {
+        const probe = this.topology.storeBuilders.get(name)!.build({ storeType: 'in_memory', keySerde: cfg.defaultKeySerde, valueSerde: cfg.defaultValueSerde });
+        if (!probe.loggingEnabled) continue;
+        create.push({ topic: changelogTopic(cfg.applicationId, name), numPartitions: plan.taskCount.get(st.id)!, replicationFactor: cfg.replicationFactor, configs: probe.changelogConfig });
+      }
+    }
+    if (create.length === 0) return;
+    try {
+      await this.admin.createTopics({ topics: create });
+    } catch (err) {
+      const errors = err instanceof AggregateError ? err.errors : [err];
+      const real = errors.filter((e) => !(e instanceof KafkaError && e.code === TOPIC_ALREADY_EXISTS));
+      if (real.length > 0) throw real[0];
+    }
+  }
+
+  /** The "stream" assignor: each sub-topology's tasks dealt round-robin over members, each with its partitions of every source topic. */
+  private assignor(): Assignor {
+    return {
+      name: 'stream',
+      cooperative: false,
+      assign: (members, partitionsPerTopic): Assignment => {
+        const out: Assignment = new Map(members.map((m) => [m.memberId, new Map<string, number[]>()]));
+        const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+        const tasks: Array<{ st: Subtopology; p: number }> = [];
+        // sub-topology by sub-topology, so every member gets a share of each (and equal partitions line up)
+        for (const st of this.subtopologies) for (let p = 0; p < (this.plan.taskCount.get(st.id) ?? 0); p++) tasks.push({ st, p });
+        tasks.forEach(({ st, p }, i) => {
+          const byTopic = out.get(sorted[i % sorted.length]!.memberId)!;
+          for (const t of st.sourceTopics.map((x) => this.topicName(x))) {
+            if (p >= (partitionsPerTopic.get(t) ?? 0)) continue;
+            let l = byTopic.get(t);
+            if (l === undefined) byTopic.set(t, (l = []));
+            l.push(p);
+          }
+        });
+        return out;
+      },
+    };
+  }
+
+  private async runLoop(): Promise<void> {
+    while (!this.stopping) {
+      const batches = await this.consumer.poll(this.config.pollMs);
+      if (this.stopping) break;
+      await this.syncTasks();
+      let processed = 0;
+      for (const b of batches) {
+        const st = this.plan.subtopologyOf.get(b.topic);
+        const task = st === undefined ? undefined : this.tasks.get(`${st}_${b.partition}`);
+        if (task === undefined) throw new Error(`no task for ${b.topic}-${b.partition}`);
+        for (const m of b.messages) task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
+        processed += b.messages.length;
+      }
+      const now = Date.now();
+      let punctuated = false;
+      for (const t of this.tasks.values()) punctuated = t.punctuate('WALL_CLOCK_TIME', now) || punctuated;
+      if (processed > 0 || punctuated) {
+        this.dirty = true;
+        await this.flushOutput();
+      }
+      const requested = [...this.tasks.values()].some((t) => t.commitRequested);
+      if (this.dirty && (requested || processed === 0 || now - this.lastCommit >= this.config.commitIntervalMs)) await this.commit();
+    }
+  }
+
+  private async flushOutput(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batches = [...this.pending];
+    this.pending = new Map();
+    await Promise.all(batches.map(([topic, messages]) => this.producer.send({ topic, messages })));
+  }
+
+  /** Output is flushed; commit input positions, then checkpoint persistent stores. */
+  private async commit(): Promise<void> {
+    await this.flushOutput();
+    for (const t of this.tasks.values()) t.flushStores();
+    await this.consumer.commitSync();
+    this.dirty = false;
+    this.lastCommit = Date.now();
+    for (const t of this.tasks.values()) t.commitRequested = false;
+    await this.writeCheckpoints([...this.tasks.values()]);
+  }
+
+  /** Persistent stores record the changelog offset they hold, so a restart replays only the rest. */
+  private async writeCheckpoints(tasks: StreamTask[]): Promise<void> {
+    const wanted = tasks.flatMap((t) => [...t.stores.values()].filter((s) => s.persistent && s.loggingEnabled).map((s) => ({ t, s })));
+    if (wanted.length === 0) return;
+    const ends = await this.admin.listOffsets(wanted.map(({ t, s }) => ({ topic: changelogTopic(this.config.applicationId, s.name), partition: t.partition, spec: 'latest' as const })));
+    const byTask = new Map<StreamTask, Record<string, string>>();
+    wanted.forEach(({ t, s }, i) => {
+      let m = byTask.get(t);
+      if (m === undefined) byTask.set(t, (m = {}));
+      m[s.name] = String(ends[i]!.offset);
+    });
+    for (const [t, m] of byTask) writeFileSync(join(this.io.taskDir(t.id)!, '.checkpoint'), JSON.stringify(m));
+  }
+
+  /** Closes tasks whose partitions left, creates (and restores) tasks for new ones. */
+  private async syncTasks(): Promise<void> {
+    const wanted = new Map<string, { st: number; p: number }>();
+    for (const tp of this.consumer.assignment()) {
+      const st = this.plan.subtopologyOf.get(tp.topic);
+      if (st !== undefined) wanted.set(`${st}_${tp.partition}`, { st, p: tp.partition });
+    }
+    for (const [id, task] of this.tasks) {
+      // revoked twice since the last look: another member may have owned it meanwhile
+      if (!wanted.has(id) || (this.revokedCount.get(id) ?? 0) > 1) {
+        this.tasks.delete(id);
+        await task.close();
+      }
+    }
+    this.revokedCount.clear();
+    for (const [id, { st, p }] of wanted) {
+      if (this.tasks.has(id)) continue;
+      const task = new StreamTask(this.subtopologies[st]!, p, this.topology, this.io);
+      task.createStores();
+      await this.restore(task);
+      task.initProcessors();
+      this.tasks.set(id, task);
+    }
+    if (!this.stopping && this.state === 'REBALANCING' && wanted.size === this.tasks.size) this.setState('RUNNING');
+  }
+
+  /** Replays each logged store's changelog partition (from its checkpoint, for persistent stores). */
+  private async restore(task: StreamTask): Promise<void> {
+    const stores = [...task.stores.values()].filter((s) => s.loggingEnabled);
+    if (stores.length === 0) return;
+    const dir = this.io.taskDir(task.id)!;
+    mkdirSync(dir, { recursive: true });
+    let checkpoint: Record<string, string> = {};
+    try {
+      checkpoint = JSON.parse(readFileSync(join(dir, '.checkpoint'), 'utf8')) as Record<string, string>;
+    } catch {
+      // none yet, or torn: restore from the beginning
+    }
+    rmSync(join(dir, '.checkpoint'), { force: true }); // valid again only after the next commit
+    const topicOf = (s: StateStore): string => changelogTopic(this.config.applicationId, s.name);
+    const ends = await this.admin.listOffsets(stores.map((s) => ({ topic: topicOf(s), partition: task.partition, spec: 'latest' as const })));
+    const work: Array<{ store: StateStore; topic: string; end: bigint }> = [];
+    const assignment: Array<{ topic: string; partition: number }> = [];
+    stores.forEach((s, i) => {
+      const end = ends[i]!.offset;
+      const from = s.persistent && checkpoint[s.name] !== undefined ? BigInt(checkpoint[s.name]!) : null;
+      if (from === null) s.wipe();
+      if (from !== null && from >= end) return;
+      work.push({ store: s, topic: topicOf(s), end });
+      assignment.push({ topic: topicOf(s), partition: task.partition });
+    });
+    if (work.length === 0) return;
+    this.restoreConsumer.assign(assignment);
+    for (const w of work) {
+      const from = w.store.persistent ? checkpoint[w.store.name] : undefined;
+      if (from !== undefined) this.restoreConsumer.seek({ topic: w.topic, partition: task.partition, offset: BigInt(from) });
+      else this.restoreConsumer.seekToBeginning([{ topic: w.topic, partition: task.partition }]);
+    }
+    const left = new Set(work);
+    while (left.size > 0) {
+      for (const w of [...left]) if ((await this.restoreConsumer.position({ topic: w.topic, partition: task.partition })) >= w.end) left.delete(w);
+      if (left.size === 0 || this.stopping) break;
+      for (const b of await this.restoreConsumer.poll(500)) {
+        const w = work.find((x) => x.topic === b.topic)!;
+        for (const m of b.messages) if (m.offset < w.end && m.key !== null) w.store.restore(m.key, m.value);
+      }
+    }
+    for (const s of stores) s.flush();
+  }
+
+  /** The tasks this instance runs now ("<subtopology>_<partition>"). */
+  localTasks(): string[] {
+    return [...this.tasks.keys()].sort();
+  }
+
+  /**
+   * Interactive queries: read access to a store across this instance's tasks. Each method is
+   * the store's own (get/all for key-value, fetch/fetchRange/fetchAll for window stores).
+   */
+  store<S extends StateStore = StateStore>(name: string): S[] {
+    if (!this.topology.storeBuilders.has(name)) throw new Error(`Cannot get state store ${name} because no such store is registered in the topology.`);
+    if (this.state !== 'RUNNING' && this.state !== 'REBALANCING') throw new Error(`KafkaStreams is not running. State is ${this.state}.`);
+    return [...this.tasks.values()].flatMap((t) => (t.stores.has(name) ? [t.stores.get(name) as S] : []));
+  }
+
+  private async closeClients(): Promise<void> {
+    await Promise.allSettled([this.consumer?.close(), this.restoreConsumer?.close(), this.producer?.close(), this.admin?.close()]);
+  }
+
+  /** Stops processing, commits, closes tasks and leaves the group. */
+  async close(): Promise<void> {
+    if (this.state === 'NOT_RUNNING') return;
+    const failed = this.state === 'ERROR';
+    this.setState('PENDING_SHUTDOWN');
+    this.stopping = true;
+    if (this.loop !== null) await this.loop;
+    if (!failed && this.consumer !== undefined) {
+      try {
+        await this.commit();
+      } finally {
+        for (const t of this.tasks.values()) await t.close();
+        this.tasks.clear();
+      }
+    }
+    await this.closeClients();
+    this.setState('NOT_RUNNING');
+  }
+}
