@@ -25,6 +25,7 @@ import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { ListenerConfig } from './security/listener-config.js';
+import { RequestGate } from './security/request-gate.js';
 import { tlsServerOptions } from './security/tls.js';
 import type { RecordsDecompressor } from './storage/batch-util.js';
 import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
@@ -213,7 +214,8 @@ export class Broker implements BrokerServices {
         if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(l.securityProtocol)) throw new Error(`listener ${l.name}: unknown security protocol ${l.securityProtocol}`);
         const authenticator = this.securityParts.authenticator(l);
         const tls = l.securityProtocol.endsWith('SSL') ? tlsServerOptions(new ListenerConfig(this.config, l.name)) : null;
-        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'), authenticator.sasl ? authenticator : undefined);
+        const gate = new RequestGate(authenticator, this.securityParts.quotas, this.clock);
+        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'), gate);
         const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'), tls);
         await server.start();
         this.servers.push(server);

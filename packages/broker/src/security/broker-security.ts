@@ -35,6 +35,7 @@ export class BrokerSecurity {
 
   async load(): Promise<void> {
     await this.entities.load();
+    this.quotas.refresh();
     await this.authorizer?.load();
   }
 

@@ -53,6 +53,8 @@ class Rate {
 export class QuotaManager {
   private readonly rates = new Map<string, Rate>();
   private resolved = new Map<string, number | null>();
+  /** Whether any quota is configured at all (no accounting otherwise). */
+  active = false;
 
   constructor(
     private readonly entities: EntityConfigStore,
@@ -60,9 +62,16 @@ export class QuotaManager {
     private readonly windowMs: number,
     private readonly numWindows: number,
   ) {
-    entities.onChange(() => {
-      this.resolved = new Map();
-    });
+    entities.onChange(() => this.refresh());
+  }
+
+  /** Forgets resolved quotas (the entity configs changed). */
+  refresh(): void {
+    this.resolved = new Map();
+    this.active = false;
+    for (const [, configs] of this.entities.entries()) {
+      for (const k of configs.keys()) if ((CLIENT_QUOTA_KEYS as readonly string[]).includes(k)) this.active = true;
+    }
   }
 
   /** Kafka's precedence: user+client, user+default client, user, default user+client, ..., client, default client. */
