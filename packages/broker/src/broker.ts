@@ -6,7 +6,9 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
+import { ReplicaManager } from './cluster/replica-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
@@ -19,7 +21,6 @@ import { TopicManager } from './metadata/topic-manager.js';
 import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
-import { PartitionRegistry } from './server/partition-registry.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
@@ -32,6 +33,7 @@ import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
 import type { PartitionLog, StorageEngine } from './storage/partition-log.js';
 import { systemClock, type Clock, type TimerHandle } from './util/clock.js';
+import { DirLock } from './util/dir-lock.js';
 import { createLogger, type Logger } from './util/log.js';
 
 /** Kafka's marker of a clean shutdown in each log dir (skips recovery on the next start). */
@@ -60,16 +62,17 @@ export class Broker implements BrokerServices {
   readonly clock: Clock;
   readonly log: Logger;
   readonly nodeId: number;
+  /** Long-poll fetches. */
   readonly purgatory: Purgatory;
+  /** acks=all produces waiting for the high watermark. */
+  readonly producePurgatory: Purgatory;
   readonly fetchSessions: FetchSessionCache;
   readonly handlers: readonly ApiHandler[];
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
-  appendHook: PartitionAppendHook | null;
-
   private state: State = 'new';
   private storageEngine: StorageEngine | null = null;
   private topicManager: TopicManager | null = null;
-  private registry: PartitionRegistry | null = null;
+  private registry: ReplicaManager | null = null;
   private store: MetadataStore | null = null;
   private servers: SocketServer[] = [];
   private retentionTimer: TimerHandle | null = null;
@@ -78,6 +81,7 @@ export class Broker implements BrokerServices {
   private groups: BrokerGroupCoordinator | null = null;
   private cluster = '';
   private securityParts: BrokerSecurity | null = null;
+  private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
@@ -85,10 +89,10 @@ export class Broker implements BrokerServices {
     this.log = opts.logger ?? createLogger('kafka.server.KafkaServer');
     this.nodeId = this.config.nodeId;
     this.purgatory = new Purgatory(this.clock);
+    this.producePurgatory = new Purgatory(this.clock);
     this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
-    this.handlers = opts.handlers ?? defaultHandlers;
+    this.handlers = enabledHandlers(opts.handlers ?? defaultHandlers, this.config);
     this.apiVersions = apiVersionsList(this.handlers);
-    this.appendHook = opts.appendHook ?? null;
   }
 
   get clusterId(): string {
@@ -101,13 +105,17 @@ export class Broker implements BrokerServices {
     if (this.topicManager === null) throw new Error('broker not started');
     return this.topicManager;
   }
-  get partitions(): PartitionRegistry {
+  get partitions(): ReplicaManager {
     if (this.registry === null) throw new Error('broker not started');
     return this.registry;
   }
   get storage(): StorageEngine {
     if (this.storageEngine === null) throw new Error('broker not started');
     return this.storageEngine;
+  }
+  /** Producer ids and idempotent producer state (null when an appendHook replaced it, or not started). */
+  get producers(): ProducerManager | null {
+    return this.producerManager;
   }
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
@@ -165,9 +173,14 @@ export class Broker implements BrokerServices {
     const started = Date.now();
     try {
       for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
+      for (const warning of this.config.inertSettingWarnings()) this.log.warn(warning);
       const storage = this.opts.storage ?? 'file';
       const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
-      if (useDisk) for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+      if (useDisk) {
+        for (const dir of this.config.logDirs) mkdirSync(dir, { recursive: true });
+        // Before anything reads or writes the directories: a second broker on them refuses.
+        for (const dir of this.config.logDirs) this.dirLocks.push(DirLock.acquire(dir));
+      }
       this.cluster = useDisk
         ? ensureMetaProperties(this.config.logDirs, this.nodeId, () => this.opts.clusterId ?? randomClusterId()).clusterId
         : this.opts.clusterId ?? randomClusterId();
@@ -176,9 +189,13 @@ export class Broker implements BrokerServices {
 
       this.store = this.opts.metadataStore ?? new LocalMetadataStore(useDisk ? join(this.config.logDirs[0]!, METADATA_DIR) : null);
       this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId, []);
-      this.registry = new PartitionRegistry(this.storageEngine, this.config, this.purgatory, this.nodeId, this.log);
+      this.registry = new ReplicaManager({
+        storage: this.storageEngine, brokerConfig: this.config, fetchPurgatory: this.purgatory, producePurgatory: this.producePurgatory,
+        nodeId: this.nodeId, clock: this.clock, log: this.log.child('kafka.server.ReplicaManager'),
+      });
       const registry = this.registry;
-      this.topicManager.onChange((image, delta) => registry.apply(image, delta));
+      registry.appendHook = this.opts.appendHook ?? null;
+      this.topicManager.onChange((image, delta) => registry.applyDelta(image, delta));
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -187,7 +204,7 @@ export class Broker implements BrokerServices {
           expirationCheckIntervalMs: this.config.int('producer.id.expiration.check.interval.ms'),
         });
         this.producerManager = producers;
-        this.appendHook = producers;
+        registry.appendHook = producers;
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
@@ -197,11 +214,13 @@ export class Broker implements BrokerServices {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
+      registry.start();
       if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
       this.groups.start();
 
+      const storageEngine = this.storageEngine;
       const connOpts = {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
         idleMs: this.config.long('connections.max.idle.ms'),
@@ -209,6 +228,9 @@ export class Broker implements BrokerServices {
         writeHighWater: 4 * 1024 * 1024,
         backlog: this.config.int('socket.listen.backlog.size'),
         maxConnections: this.config.int('max.connections'),
+        durabilityBarrier: () => storageEngine.durabilityBarrier(),
+        readBuffers: storageEngine.readBuffers,
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {
         if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(l.securityProtocol)) throw new Error(`listener ${l.name}: unknown security protocol ${l.securityProtocol}`);
@@ -242,7 +264,7 @@ export class Broker implements BrokerServices {
     }, interval);
   }
 
-  private startLogCleaner(registry: PartitionRegistry): void {
+  private startLogCleaner(registry: ReplicaManager): void {
     const producers = this.producerManager;
     this.cleaner = new LogCleaner({
       clock: this.clock,
@@ -279,6 +301,7 @@ export class Broker implements BrokerServices {
     this.groups?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
+    this.producePurgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
     this.servers = [];
     this.topicManager?.close();
@@ -287,6 +310,7 @@ export class Broker implements BrokerServices {
     if (engine !== null) {
       try {
         this.registry?.flushAll();
+        this.registry?.stop();
         engine.close();
         if (engine.kind === 'file') {
           for (const dir of engine.logDirs) if (existsSync(dir) && !existsSync(join(dir, CLEAN_SHUTDOWN_FILE))) writeFileSync(join(dir, CLEAN_SHUTDOWN_FILE), '');
@@ -296,7 +320,15 @@ export class Broker implements BrokerServices {
       }
     }
     await this.store?.close();
+    for (const lock of this.dirLocks) lock.release();
+    this.dirLocks = [];
   }
+}
+
+/** Without the 'consumer' rebalance protocol, KIP-848's APIs are neither served nor advertised (as Kafka). */
+function enabledHandlers(handlers: readonly ApiHandler[], config: BrokerConfig): readonly ApiHandler[] {
+  if (config.list('group.coordinator.rebalance.protocols').includes('consumer')) return handlers;
+  return handlers.filter((h) => h.apiKey !== ApiKey.ConsumerGroupHeartbeat && h.apiKey !== ApiKey.ConsumerGroupDescribe);
 }
 
 /**
@@ -305,15 +337,15 @@ export class Broker implements BrokerServices {
  */
 const decompressRecords: RecordsDecompressor = (codec, data) => decompressSync(codec as CompressionType, data);
 
-function* hostedLogs(registry: PartitionRegistry): Generator<PartitionLog | undefined> {
-  for (const t of registry.all()) yield* t.logs;
+function* hostedLogs(registry: ReplicaManager): Generator<PartitionLog> {
+  for (const p of registry.allPartitions()) yield p.log;
 }
 
-function* compactableLogs(registry: PartitionRegistry): Generator<CleanableLog> {
+function* compactableLogs(registry: ReplicaManager): Generator<CleanableLog> {
   for (const t of registry.all()) {
     const config = t.config.toLogConfig();
     const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
-    for (const log of t.logs) if (log !== undefined) yield { log, config, maxCompactionLagMs };
+    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs };
   }
 }
 

@@ -113,7 +113,7 @@ test('compaction end to end: latest value per key, offsets kept, tombstones expi
     for (let i = 0; i < 100; i++) await put(`k${i % 5}`, `v${i}`);
     await put('k4', null); // tombstone at offset 100
     for (let i = 0; i < 20; i++) await put(`k${i % 4}`, `w${i}`);
-    const log = tb.broker.partitions.get('kv', 0)!;
+    const log = tb.broker.partitions.getPartition('kv', 0)!.log;
     const segmentsBefore = log.segments().length;
     assert.ok(segmentsBefore > 5, `small segments: ${segmentsBefore}`);
     const activeBase = log.segments().at(-1)!.baseOffset;
@@ -177,7 +177,7 @@ test('compaction end to end: latest value per key, offsets kept, tombstones expi
     tb = await startBroker({ storage: 'file', dataDir, clock, config, logger: quiet });
     c = await WireClient.connect(tb.port);
     assert.deepEqual(await fetchAll(c, 'kv', 0n), expectedLog);
-    const relog = tb.broker.partitions.get('kv', 0)!;
+    const relog = tb.broker.partitions.getPartition('kv', 0)!.log;
     assert.equal(tb.broker.logCleaner!.checkpointOf(relog), cleanedTo);
     const retry = await produce(c, 'kv', Buffer.from(next));
     assert.equal(retry.errorCode, ErrorCode.NONE);
@@ -208,7 +208,7 @@ test('cleanup.policy=compact,delete: compaction and time retention both apply', 
       produced.push({ offset: r.baseOffset, key, value });
     };
     for (let i = 0; i < 60; i++) await put(`k${i % 3}`, `old${i}`);
-    const log = tb.broker.partitions.get('cd', 0)!;
+    const log = tb.broker.partitions.getPartition('cd', 0)!.log;
     const activeBase = log.segments().at(-1)!.baseOffset;
     await tb.broker.logCleaner!.cleanAll();
     assert.deepEqual(await fetchAll(c, 'cd', 0n), expectedAfterCleaning(produced, activeBase));
@@ -240,7 +240,7 @@ test('retention.ms on the broker clock: old segments go, the log start moves, a 
     clock.advance(61_000); // also fires the retention timer: nothing is new yet, but only the active segment may stay
     for (let i = 0; i < 20; i++) assert.equal((await produce(c, 'ret', batch([{ key: null, value: `new${i}` }], { timestamp: clock.now() }))).errorCode, ErrorCode.NONE);
     clock.advance(1000); // the retention check runs
-    const log = tb.broker.partitions.get('ret', 0)!;
+    const log = tb.broker.partitions.getPartition('ret', 0)!.log;
     const start = await earliestOffset(c, 'ret');
     assert.equal(start, log.logStartOffset);
     assert.ok(start > 0n && start <= 50n, `log start ${start}`);
@@ -267,8 +267,8 @@ test('retention.bytes keeps the log within one segment of the limit and never de
       assert.equal((await produce(c, 'rb', batch([{ key: null, value: `value-${i}` }], { timestamp: clock.now() }))).errorCode, ErrorCode.NONE);
       assert.equal((await produce(c, 'rb0', batch([{ key: null, value: `value-${i}` }], { timestamp: clock.now() }))).errorCode, ErrorCode.NONE);
     }
-    const log = tb.broker.partitions.get('rb', 0)!;
-    const log0 = tb.broker.partitions.get('rb0', 0)!;
+    const log = tb.broker.partitions.getPartition('rb', 0)!.log;
+    const log0 = tb.broker.partitions.getPartition('rb0', 0)!.log;
     assert.ok(log.sizeBytes > 6000);
     tb.broker.applyRetention();
     const largest = Math.max(...log.segments().map((s) => s.sizeBytes));
@@ -311,8 +311,8 @@ test('a compacted topic refuses records without a key (INVALID_RECORD with recor
     assert.match(ck[0].errorMessage, /2 record errors/);
     assert.equal(ck[1].errorCode, ErrorCode.NONE);
     assert.equal(r.responses[1].partitionResponses[0].errorCode, ErrorCode.NONE);
-    assert.equal(tb.broker.partitions.get('ck', 0)!.logEndOffset, 0n, 'nothing of the refused batch was written');
-    assert.equal(tb.broker.partitions.get('ck', 1)!.logEndOffset, 2n);
+    assert.equal(tb.broker.partitions.getPartition('ck', 0)!.log.logEndOffset, 0n, 'nothing of the refused batch was written');
+    assert.equal(tb.broker.partitions.getPartition('ck', 1)!.log.logEndOffset, 2n);
 
     // Compressed batches are looked into too.
     const gz = await produce(c, 'ck', batch([{ key: 'a', value: '1' }, { key: null, value: '2' }], { timestamp: now, compression: CompressionType.Gzip }));
@@ -357,7 +357,7 @@ test('kafkajs consumes a compacted log (offset gaps, an empty producer header) t
       produced.push({ offset: r.baseOffset, key: `k${i % 4}`, value: `v${i}` });
     }
     await tb.broker.logCleaner!.cleanAll();
-    const log = tb.broker.partitions.get('kjs', 0)!;
+    const log = tb.broker.partitions.getPartition('kjs', 0)!.log;
     const expected = expectedAfterCleaning(produced, tb.broker.logCleaner!.checkpointOf(log)!);
     assert.ok(expected.length < produced.length);
     const seen: Rec[] = [];

@@ -59,15 +59,13 @@ function checkAll(results: Array<{ errorCode: number; errorMessage?: string | nu
 
 export class Admin {
   readonly cluster: Cluster;
-  private connected: Promise<void> | null = null;
 
   constructor(opts: ClusterOptions) {
     this.cluster = new Cluster({ ...opts, allowAutoTopicCreation: false });
   }
 
   connect(): Promise<void> {
-    if (this.connected === null) this.connected = this.cluster.connect();
-    return this.connected;
+    return this.cluster.ready();
   }
 
   async close(): Promise<void> {

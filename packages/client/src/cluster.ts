@@ -88,6 +88,19 @@ export class Cluster {
     });
   }
 
+  private readyP: Promise<void> | null = null;
+
+  /** connect() once: later calls share the first success; a failure is retried by the next call. */
+  ready(): Promise<void> {
+    if (this.readyP === null) {
+      this.readyP = this.connect();
+      this.readyP.catch(() => {
+        this.readyP = null;
+      });
+    }
+    return this.readyP;
+  }
+
   /** Starts the periodic metadata refresh and fetches metadata once. */
   async connect(): Promise<void> {
     await this.refreshMetadata();

@@ -4,8 +4,9 @@
  * batches on the thread pool), auto/manual commit, and two ways to read: `for await` over
  * messages, or run({ eachMessage | eachBatch }).
  */
-import { apiByName, KafkaError, type RecordHeader } from '@samsa/protocol';
+import { apiByName, KafkaError } from '@samsa/protocol';
 import {
+  BATCH_HEADER_SIZE,
   BATCH_LENGTH,
   BATCH_LOG_OVERHEAD,
   BATCH_MAGIC,
@@ -15,11 +16,10 @@ import {
   decodeRecordBatchHeader,
   decodeRecordSet,
   decodeRecords,
-  decodeRecordsAsync,
-  type RecordBatch,
+  decompress,
   scanBatches,
-  toDecodedRecords,
 } from '@samsa/protocol/records';
+import { batchContext, type ConsumedMessage, readRecords } from './fetched-record.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
 import { ASSIGNORS, type Assignor } from './group/assignors.js';
@@ -53,17 +53,7 @@ export interface ConsumerOptions extends ClusterOptions {
   groupRemoteAssignor?: string;
 }
 
-export interface ConsumedMessage {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: RecordHeader[];
-  timestamp: bigint;
-  /** 0 = CreateTime, 1 = LogAppendTime (Kafka's TimestampType ids); absent for v0 messages. */
-  timestampType?: number;
-}
+export type { ConsumedMessage };
 
 export interface FetchedBatch {
   topic: string;
@@ -123,9 +113,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private membership: ClassicMembership | ConsumerProtocolMembership | null = null;
   private subscribed: string[] = [];
   private lastAutoCommit = Date.now();
-  private connectedP: Promise<void> | null = null;
+  private connectStarted = false;
   private closed = false;
   private running = false;
+  private runDone: Promise<void> | null = null;
+  /** Bumped by stop(): iterators started before it end. */
+  stopRequested = 0;
 
   constructor(opts: ConsumerOptions) {
     this.cluster = new Cluster(opts);
@@ -184,12 +177,16 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   onRevoked: ((partitions: TopicPartitions) => void) | undefined;
 
   connect(): Promise<void> {
-    if (this.connectedP === null) this.connectedP = this.cluster.connect();
-    return this.connectedP;
+    this.connectStarted = true;
+    return this.cluster.ready();
   }
 
   private ensureOpen(): void {
     if (this.closed) throw new ClosedError('consumer');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   // ---- assignment -------------------------------------------------------------------------
@@ -318,7 +315,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
    * One poll, as Kafka's: joins/rebalances if needed, auto-commits, resolves positions and
    * returns the batches that arrived within `timeoutMs` (advancing positions past them).
    */
-  async poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
+  poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
+    return this.pollUntil(timeoutMs, () => false);
+  }
+
+  /** poll() that also returns (empty-handed) once `stopped()` turns true. */
+  private async pollUntil(timeoutMs: number, stopped: () => boolean): Promise<FetchedBatch[]> {
     this.ensureOpen();
     await this.connect();
     const deadline = Date.now() + timeoutMs;
@@ -336,10 +338,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         throw e;
       }
       const out = this.handOut();
-      if (out.length > 0) return out;
+      // Prefetch: the next fetches go out before the records are processed.
       this.sendFetches();
+      if (out.length > 0) return out;
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed || (this.membership?.needsRejoin ?? false)) return [];
+      if (left <= 0 || this.closed || stopped() || (this.membership?.needsRejoin ?? false)) return [];
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.wake = null;
@@ -357,15 +360,21 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   private handOut(): FetchedBatch[] {
     const out: FetchedBatch[] = [];
+    const heldBack: Completed[] = [];
     while (this.completed.length > 0) {
       const c = this.completed.shift()!;
       const s = c.state;
       if (this.states.get(key(s.topic, s.partition)) !== s || s.epoch !== c.epoch || s.position !== c.fetchOffset) continue; // revoked or sought meanwhile
+      if (s.paused) {
+        heldBack.push(c); // prefetched before pause(): handed out after resume()
+        continue;
+      }
       s.busy = false;
       s.position = c.nextOffset;
       s.highWatermark = c.highWatermark;
       if (c.messages.length > 0) out.push({ topic: s.topic, partition: s.partition, highWatermark: c.highWatermark, messages: c.messages });
     }
+    this.completed.push(...heldBack);
     return out;
   }
 
@@ -540,17 +549,14 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   // ---- reading APIs -------------------------------------------------------------------------
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
-    while (!this.closed) {
-      let batches: FetchedBatch[];
-      try {
-        batches = await this.poll(1000);
-      } catch (err) {
-        if (this.closed) return;
-        throw err;
-      }
-      for (const b of batches) for (const m of b.messages) yield m;
-    }
+  /**
+   * `for await (const m of consumer)`: records one at a time, fetched a batch at a time (the
+   * next fetches are in flight while a batch is iterated). Leaving the loop (break, throw) or
+   * stop() rewinds the partitions to the first record not yet handed to the loop, so commits
+   * never cover records the loop did not see.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
+    return new MessageIterator(this, (ms, stopped) => this.pollUntil(ms, stopped));
   }
 
   /**
@@ -560,37 +566,62 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   async run(handlers: { eachMessage?: (m: ConsumedMessage) => Promise<void> | void; eachBatch?: (b: FetchedBatch) => Promise<void> | void }): Promise<void> {
     if (this.running) throw new ClientError(ClientErrorCode.CONFIG, 'run() is already running');
     this.running = true;
+    const stopped = (): boolean => !this.running || this.closed;
+    let done!: () => void;
+    this.runDone = new Promise<void>((r) => (done = r));
     try {
-      while (!this.closed && this.running) {
-        const batches = await this.poll(1000);
+      while (!stopped()) {
+        const batches = await this.pollUntil(1000, stopped);
         for (let i = 0; i < batches.length; i++) {
+          if (stopped()) {
+            // stop() during the previous batch: the rest of this poll is fetched again later
+            this.rewind(batches.slice(i).map((b) => ({ batch: b, from: 0 })));
+            break;
+          }
           const b = batches[i]!;
-          let next = b.messages[0]!.offset;
+          let index = 0;
           try {
             if (handlers.eachBatch !== undefined) await handlers.eachBatch(b);
             else if (handlers.eachMessage !== undefined) {
-              for (const m of b.messages) {
-                next = m.offset;
-                await handlers.eachMessage(m);
-              }
+              for (; index < b.messages.length; index++) await handlers.eachMessage(b.messages[index]!);
             }
           } catch (err) {
             // redeliver from the failed message, and every later batch of this poll
-            this.seek({ topic: b.topic, partition: b.partition, offset: next });
-            for (const later of batches.slice(i + 1)) this.seek({ topic: later.topic, partition: later.partition, offset: later.messages[0]!.offset });
+            this.rewind([{ batch: b, from: handlers.eachBatch !== undefined ? 0 : index }, ...batches.slice(i + 1).map((x) => ({ batch: x, from: 0 }))]);
             throw err;
           }
         }
       }
     } finally {
       this.running = false;
+      this.runDone = null;
+      done();
     }
   }
 
-  /** Stops run() after the current batch. */
-  stop(): void {
+  /** Seeks each partition back to the first record of `from` onwards that was not processed. */
+  rewind(pending: Array<{ batch: FetchedBatch; from: number }>): void {
+    const done = new Set<string>();
+    for (const { batch, from } of pending) {
+      const k = key(batch.topic, batch.partition);
+      const m = batch.messages[from];
+      if (done.has(k) || m === undefined || !this.states.has(k)) continue;
+      done.add(k);
+      this.seek({ topic: batch.topic, partition: batch.partition, offset: m.offset });
+    }
+  }
+
+  /**
+   * Stops run() after the batch its handler is processing (eachBatch) or after the batch's
+   * messages (eachMessage), and ends `for await` loops after the current record; records
+   * fetched but not processed are fetched again by the next run()/poll(). Resolves when run()
+   * has returned.
+   */
+  stop(): Promise<void> {
     this.running = false;
+    this.stopRequested++;
     this.wake?.();
+    return this.runDone ?? Promise.resolve();
   }
 
   /** Commits (auto commit), leaves the group and closes connections. */
@@ -598,7 +629,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     if (this.closed) return;
     this.running = false;
     try {
-      if (this.autoCommit && this.connectedP !== null) await this.commitSync().catch(() => {});
+      if (this.autoCommit && this.connectStarted) await this.commitSync().catch(() => {});
       if (this.membership !== null) await this.membership.leave();
     } finally {
       this.closed = true;
@@ -654,14 +685,86 @@ export async function decodeFetched(
       if (header.isTransactional && abortedOpen.has(header.producerId)) continue;
     }
     if (header.isControl) continue;
-    const batch = header as RecordBatch;
-    batch.records = header.compression === CompressionType.None ? decodeRecords(header) : await decodeRecordsAsync(header);
-    for (const r of toDecodedRecords(batch)) {
-      if (r.offset < fetchOffset) continue;
-      messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, timestampType: header.timestampType });
+    const minDelta = fetchOffset > header.baseOffset ? Number(fetchOffset - header.baseOffset) : 0;
+    if (header.compression === CompressionType.None) {
+      const ctx = batchContext(topic, partition, buf, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType);
+      readRecords(ctx, pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes, header.recordCount, minDelta, messages);
+    } else {
+      const data = await decompress(header.compression, header.recordsData);
+      const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType);
+      readRecords(ctx, 0, data.length, header.recordCount, minDelta, messages);
     }
   }
   return { messages, nextOffset };
+}
+
+/** The `for await` iterator: hands out the records of polled batches one by one. */
+class MessageIterator implements AsyncIterator<ConsumedMessage> {
+  private batches: FetchedBatch[] = [];
+  private batchIndex = 0;
+  private messageIndex = 0;
+  private readonly stopMark: number;
+  private finished = false;
+
+  constructor(private readonly consumer: Consumer, private readonly pollUntil: (ms: number, stopped: () => boolean) => Promise<FetchedBatch[]>) {
+    this.stopMark = consumer.stopRequested;
+  }
+
+  private get stopped(): boolean {
+    return this.finished || this.consumer.isClosed || this.consumer.stopRequested !== this.stopMark;
+  }
+
+  next(): Promise<IteratorResult<ConsumedMessage>> {
+    if (!this.stopped) {
+      const b = this.batches[this.batchIndex];
+      if (b !== undefined && this.messageIndex < b.messages.length) {
+        // A plain result, not a promise: `for await` awaits it all the same, one allocation less.
+        return { done: false, value: b.messages[this.messageIndex++]! } as unknown as Promise<IteratorResult<ConsumedMessage>>;
+      }
+      if (b !== undefined) {
+        this.batchIndex++;
+        this.messageIndex = 0;
+        return this.next();
+      }
+      return this.fill();
+    }
+    return Promise.resolve(this.finish());
+  }
+
+  private async fill(): Promise<IteratorResult<ConsumedMessage>> {
+    this.batches = [];
+    this.batchIndex = 0;
+    this.messageIndex = 0;
+    while (!this.stopped) {
+      try {
+        const got = await this.pollUntil(1000, () => this.stopped);
+        if (got.length > 0) {
+          this.batches = got;
+          return this.next();
+        }
+      } catch (err) {
+        if (this.consumer.isClosed) break;
+        throw err;
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(): IteratorResult<ConsumedMessage> {
+    if (!this.finished) {
+      this.finished = true;
+      if (!this.consumer.isClosed) {
+        this.consumer.rewind(this.batches.slice(this.batchIndex).map((batch, i) => ({ batch, from: i === 0 ? this.messageIndex : 0 })));
+      }
+      this.batches = [];
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** break / throw out of the loop. */
+  return(): Promise<IteratorResult<ConsumedMessage>> {
+    return Promise.resolve(this.finish());
+  }
 }
 
 export function createConsumer(opts: ConsumerOptions): Consumer {

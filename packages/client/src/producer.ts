@@ -181,7 +181,12 @@ export class Producer {
 
   /** Connects, fetches metadata and (with idempotence) a producer id. */
   connect(): Promise<void> {
-    if (this.connected === null) this.connected = this.doConnect();
+    if (this.connected === null) {
+      this.connected = this.doConnect();
+      this.connected.catch(() => {
+        this.connected = null;
+      });
+    }
     return this.connected;
   }
 

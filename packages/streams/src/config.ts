@@ -28,6 +28,8 @@ export interface StreamsConfig {
   autoOffsetReset: 'earliest' | 'latest' | 'none';
   /** Internal topics' replication factor (-1: the broker's default). */
   replicationFactor: number;
+  /** default.deserialization.exception.handler is LogAndContinueExceptionHandler. */
+  skipOnDeserializationError: boolean;
 }
 
 export type StreamsProperties = Record<string, string | number | Serde<unknown>> | Map<string, string>;
@@ -71,6 +73,10 @@ export function streamsConfig(props: StreamsProperties): StreamsConfig {
   if (reset !== 'earliest' && reset !== 'latest' && reset !== 'none') throw new StreamsConfigError(`Invalid value ${reset} for configuration auto.offset.reset: String must be one of: latest, earliest, none`);
   const threads = int('num.stream.threads', str('num.stream.threads'), 1, 1);
   if (threads !== 1) throw new StreamsConfigError('num.stream.threads: one stream thread per instance (Node runs one event loop); run more instances to scale');
+  const handler = (str('default.deserialization.exception.handler') ?? 'LogAndFailExceptionHandler').replace(/^org\.apache\.kafka\.streams\.errors\./, '');
+  if (handler !== 'LogAndFailExceptionHandler' && handler !== 'LogAndContinueExceptionHandler') {
+    throw new StreamsConfigError(`Invalid value ${handler} for configuration default.deserialization.exception.handler: LogAndFailExceptionHandler or LogAndContinueExceptionHandler`);
+  }
   return {
     applicationId,
     bootstrapServers: bootstrap.split(',').map((s) => s.trim()).filter((s) => s !== ''),
@@ -88,5 +94,6 @@ export function streamsConfig(props: StreamsProperties): StreamsConfig {
     maxPollIntervalMs: int('max.poll.interval.ms', str('max.poll.interval.ms'), 300000, 1),
     autoOffsetReset: reset,
     replicationFactor: int('replication.factor', str('replication.factor'), -1, -1),
+    skipOnDeserializationError: handler === 'LogAndContinueExceptionHandler',
   };
 }

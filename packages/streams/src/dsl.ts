@@ -7,7 +7,7 @@
 import type { Processor, ProcessorContext, StreamRecord } from './processor.js';
 import { type Serde, Serdes, sessionWindowedSerde, timeWindowedSerde, type Windowed } from './serdes.js';
 import { type KeyValueStore, type SessionStore, type StoreType, Stores, type WindowStore } from './state/stores.js';
-import { type StreamPartitioner, Topology, TopologyException } from './topology.js';
+import { type StreamPartitioner, type TopicNameExtractor, Topology, TopologyException } from './topology.js';
 import { JoinWindows, SessionWindows, SlidingWindows, TimeWindows } from './windows.js';
 
 export interface Change<V> {
@@ -52,6 +52,22 @@ export interface Branched<K, V> {
   withFunction?: (s: KStream<K, V>) => KStream<K, V> | null;
 }
 
+/** Kafka's static helpers: Consumed.with(keySerde, valueSerde), Materialized.as(name), ... */
+export const Consumed = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Consumed<K, V> => ({ keySerde, valueSerde }),
+};
+export const Produced = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>, partitioner?: StreamPartitioner): Produced<K, V> => (partitioner === undefined ? { keySerde, valueSerde } : { keySerde, valueSerde, partitioner }),
+};
+export const Grouped = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Grouped<K, V> => ({ keySerde, valueSerde }),
+  as: <K, V>(name: string): Grouped<K, V> => ({ name }),
+};
+export const Materialized = {
+  as: <K, V>(storeName: string): Materialized<K, V> => ({ storeName }),
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Materialized<K, V> => ({ keySerde, valueSerde }),
+};
+
 type ValueGetter<K, V> = (key: K) => V | null;
 interface ValueGetterSupplier<K, V> {
   storeNames: string[];
@@ -60,16 +76,17 @@ interface ValueGetterSupplier<K, V> {
 
 const ONE_DAY = 86_400_000;
 
-/** A processor from a function, for the many one-method nodes. */
-function fn<KIn, VIn>(process: (ctx: ProcessorContext, r: StreamRecord<KIn, VIn>) => void, init?: (ctx: ProcessorContext) => void): () => Processor<KIn, VIn> {
+/** A processor from a function; `init` builds per-task state (each task has its own processor). */
+function fn<KIn, VIn, S = undefined>(process: (ctx: ProcessorContext, r: StreamRecord<KIn, VIn>, state: S) => void, init?: (ctx: ProcessorContext) => S): () => Processor<KIn, VIn> {
   return () => {
     let ctx!: ProcessorContext;
+    let state!: S;
     return {
       init(c) {
         ctx = c;
-        init?.(c);
+        if (init !== undefined) state = init(c);
       },
-      process: (r) => process(ctx, r),
+      process: (r) => process(ctx, r, state),
     };
   };
 }
@@ -255,9 +272,10 @@ export class KStream<K, V> {
     return new KStream<K, V>(this.builder, name, this.keySerde, this.valueSerde, this.repartitionRequired, this.sourceTopics);
   }
 
-  to(topic: string, produced: Produced<K, V> = {}): void {
+  /** Writes to a topic, or to the topic an extractor picks per record. */
+  to(topic: string | ((key: K, value: V, context: { topic: string | null; partition: number; offset: bigint | null }) => string), produced: Produced<K, V> = {}): void {
     const name = produced.name ?? this.builder.newName('KSTREAM-SINK');
-    this.topology.addSink(name, topic, { keySerde: produced.keySerde ?? this.keySerde, valueSerde: produced.valueSerde ?? this.valueSerde, ...(produced.partitioner !== undefined ? { partitioner: produced.partitioner } : {}) }, this.name);
+    this.topology.addSink(name, topic as string | TopicNameExtractor, { keySerde: produced.keySerde ?? this.keySerde, valueSerde: produced.valueSerde ?? this.valueSerde, ...(produced.partitioner !== undefined ? { partitioner: produced.partitioner } : {}) }, this.name);
   }
 
   /** Writes to a topic and reads it back (Kafka's deprecated through()). */
@@ -314,15 +332,26 @@ export class KStream<K, V> {
   /** Stream-table join (inner), or with `{ left: true }` a left join. Stream records look the table up. */
   join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, opts?: { left?: boolean }): KStream<K, VR>;
   /** Windowed stream-stream inner join. */
-  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, opts?: { thisValueSerde?: Serde<V>; otherValueSerde?: Serde<VO>; storeType?: StoreType }): KStream<K, VR>;
-  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: (value: V, o: VO) => VR, windowsOrOpts?: JoinWindows | { left?: boolean }, streamOpts: { thisValueSerde?: Serde<V>; otherValueSerde?: Serde<VO>; storeType?: StoreType } = {}): KStream<K, VR> {
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, opts?: StreamJoinOptions<V, VO>): KStream<K, VR>;
+  join<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: (value: V, o: VO) => VR, windowsOrOpts?: JoinWindows | { left?: boolean }, streamOpts: StreamJoinOptions<V, VO> = {}): KStream<K, VR> {
     if (other instanceof KTable) return this.tableJoin(other, joiner, (windowsOrOpts as { left?: boolean } | undefined)?.left === true);
     if (!(windowsOrOpts instanceof JoinWindows)) throw new TopologyException('a stream-stream join needs JoinWindows');
-    return this.streamJoin(other, joiner, windowsOrOpts, streamOpts);
+    return this.streamJoin(other, joiner as (v: V | null, o: VO | null) => VR, windowsOrOpts, streamOpts, 'inner');
   }
 
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR> {
-    return this.tableJoin(table, joiner as (v: V, t: VT) => VR, true);
+  /** Stream-table left join: every stream record comes out, with null when the table has no value. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR>;
+  /** Windowed stream-stream left join: a record without a partner comes out with null once its window closes. */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | null) => VR, windows: JoinWindows, opts?: StreamJoinOptions<V, VO>): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO> | KStream<K, VO>, joiner: (value: V, o: VO | null) => VR, windows?: JoinWindows, opts: StreamJoinOptions<V, VO> = {}): KStream<K, VR> {
+    if (other instanceof KTable) return this.tableJoin(other, joiner as (v: V, t: VO) => VR, true);
+    if (windows === undefined) throw new TopologyException('a stream-stream join needs JoinWindows');
+    return this.streamJoin(other, joiner as (v: V | null, o: VO | null) => VR, windows, opts, 'left');
+  }
+
+  /** Windowed stream-stream outer join: records of either side without a partner come out once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | null, otherValue: VO | null) => VR, windows: JoinWindows, opts: StreamJoinOptions<V, VO> = {}): KStream<K, VR> {
+    return this.streamJoin(other, joiner, windows, opts, 'outer');
   }
 
   private copartitioned(other: { sourceTopics: string[] }): KStream<K, V> {
@@ -334,45 +363,108 @@ export class KStream<K, V> {
   private tableJoin<VT, VR>(table: KTable<K, VT>, joiner: (v: V, t: VT) => VR, left: boolean): KStream<K, VR> {
     const input = this.copartitioned(table);
     const name = this.builder.newName(left ? 'KSTREAM-LEFTJOIN' : 'KSTREAM-JOIN');
-    let get!: ValueGetter<K, VT>;
-    this.topology.addProcessor(name, fn<K, V>((ctx, r) => {
+    this.topology.addProcessor(name, fn<K, V, ValueGetter<K, VT>>((ctx, r, get) => {
       if (r.key === null || r.key === undefined || r.value === null) return;
       const tv = get(r.key);
       if (tv === null && !left) return;
       ctx.forward(withKV(r, r.key, joiner(r.value, tv as VT)));
-    }, (ctx) => void (get = table.valueGetter.get(ctx))), input.name);
+    }, (ctx) => table.valueGetter.get(ctx)), input.name);
     this.topology.connectProcessorAndStateStores([name], ...table.valueGetter.storeNames);
     return new KStream<K, VR>(this.builder, name, this.keySerde, undefined, false, input.sourceTopics);
   }
 
-  private streamJoin<VO, VR>(other: KStream<K, VO>, joiner: (v: V, o: VO) => VR, windows: JoinWindows, opts: { thisValueSerde?: Serde<V>; otherValueSerde?: Serde<VO>; storeType?: StoreType }): KStream<K, VR> {
+  private streamJoin<VO, VR>(other: KStream<K, VO>, joiner: (v: V | null, o: VO | null) => VR, windows: JoinWindows, opts: StreamJoinOptions<V, VO>, kind: 'inner' | 'left' | 'outer'): KStream<K, VR> {
     const left = this.copartitioned(other);
     const right = other.repartitionRequired ? other.repartitionAs(this.builder.newName('KSTREAM-JOINOTHER'), other.keySerde, other.valueSerde) : other;
     const thisStore = this.builder.newName('KSTREAM-JOINTHIS') + '-store';
     const otherStore = this.builder.newName('KSTREAM-JOINOTHER') + '-store';
     const retentionMs = windows.beforeMs + windows.afterMs + windows.graceMs + 1;
-    const storeOpt = { retentionMs, windowSizeMs: 0, retainDuplicates: true, ...(opts.storeType !== undefined ? { type: opts.storeType } : {}) };
-    this.topology.addStateStore(Stores.windowStoreBuilder(thisStore, this.keySerde, opts.thisValueSerde ?? this.valueSerde, storeOpt));
-    this.topology.addStateStore(Stores.windowStoreBuilder(otherStore, other.keySerde ?? this.keySerde, opts.otherValueSerde ?? other.valueSerde, storeOpt));
-    const side = <A, B>(own: string, opposite: string, before: number, after: number, combine: (a: A, b: B) => VR) =>
-      fn<K, A>((ctx, r) => {
+    const typeOpt = opts.storeType !== undefined ? { type: opts.storeType } : {};
+    const storeOpt = { retentionMs, windowSizeMs: 0, retainDuplicates: true, ...typeOpt };
+    const thisKeySerde = this.keySerde;
+    const thisValueSerde = opts.thisValueSerde ?? this.valueSerde;
+    const otherValueSerde = opts.otherValueSerde ?? other.valueSerde;
+    this.topology.addStateStore(Stores.windowStoreBuilder(thisStore, thisKeySerde, thisValueSerde, storeOpt));
+    this.topology.addStateStore(Stores.windowStoreBuilder(otherStore, other.keySerde ?? thisKeySerde, otherValueSerde, storeOpt));
+    // left/outer joins (Kafka 3.1+): a record without a partner is held in a shared store and
+    // emitted with a null partner once its window has closed, never eagerly
+    const outerStore = kind === 'inner' ? null : this.builder.newName('KSTREAM-OUTERSHARED') + '-store';
+    if (outerStore !== null) this.topology.addStateStore(Stores.keyValueStoreBuilder(outerStore, Serdes.ByteArray(), Serdes.ByteArray(), typeOpt));
+    const LEFT = 0;
+    const RIGHT = 1;
+    const closesAfter = [windows.afterMs + windows.graceMs, windows.beforeMs + windows.graceMs];
+    const side = <A, B>(sideId: number, own: string, opposite: string, before: number, after: number, combine: (a: A | null, b: B | null) => VR, keepUnjoined: boolean) =>
+      fn<K, A, { seq: number; keySerde: Serde<K>; serdes: [Serde<unknown>, Serde<unknown>] }>((ctx, r, st) => {
         if (r.key === null || r.key === undefined || r.value === null) return;
         // late: every window this record could join has closed
-        if (r.timestamp + Math.max(windows.afterMs, windows.beforeMs) + windows.graceMs < ctx.currentStreamTimeMs()) return;
+        if (r.timestamp + after + windows.graceMs < ctx.currentStreamTimeMs()) return;
         ctx.getStateStore<WindowStore<K, A>>(own).put(r.key, r.value, r.timestamp);
+        let joined = false;
         for (const o of ctx.getStateStore<WindowStore<K, B>>(opposite).fetchRange(r.key, r.timestamp - before, r.timestamp + after)) {
+          joined = true;
           ctx.forward({ key: r.key, value: combine(r.value, o.value), timestamp: Math.max(r.timestamp, o.windowStart) });
         }
-      });
+        if (outerStore === null) return;
+        const outer = ctx.getStateStore<KeyValueStore<Buffer, Buffer>>(outerStore);
+        const kb = st.keySerde.serialize('', r.key) ?? Buffer.alloc(0);
+        if (joined) {
+          // partners waiting in the shared store are joined now: they must not come out unjoined
+          for (const { key: ek, value: ev } of outer.range(heldKey(r.timestamp - before, 0, 0), heldKey(r.timestamp + after, 1, 0xffffffff))) {
+            if (ek[8] !== 1 - sideId) continue;
+            const len = ev.readUInt32BE(0);
+            if (ev.subarray(4, 4 + len).equals(kb)) outer.delete(ek);
+          }
+        } else if (keepUnjoined) {
+          const vb = (st.serdes[sideId] as Serde<A>).serialize('', r.value) ?? Buffer.alloc(0);
+          const entry = Buffer.allocUnsafe(4 + kb.length + vb.length);
+          entry.writeUInt32BE(kb.length, 0);
+          kb.copy(entry, 4);
+          vb.copy(entry, 4 + kb.length);
+          outer.put(heldKey(r.timestamp, sideId, (st.seq = (st.seq + 1) >>> 0)), entry);
+        }
+        const now = ctx.currentStreamTimeMs();
+        const horizon = now - Math.min(...closesAfter);
+        for (const { key: ek, value: ev } of outer.range(heldKey(0, 0, 0), heldKey(Math.max(0, horizon), 0, 0))) {
+          const ts = Number(ek.readBigInt64BE(0));
+          const held = ek[8]!;
+          if (ts + closesAfter[held]! >= now) continue;
+          outer.delete(ek);
+          const len = ev.readUInt32BE(0);
+          const key = st.keySerde.deserialize('', ev.subarray(4, 4 + len)) as K;
+          const value = st.serdes[held]!.deserialize('', ev.subarray(4 + len));
+          const out = held === LEFT ? joiner(value as V, null) : joiner(null, value as VO);
+          ctx.forward({ key, value: out, timestamp: ts });
+        }
+      }, (ctx) => ({
+        seq: Math.floor(Math.random() * 0xffffffff),
+        keySerde: thisKeySerde ?? (ctx.keySerde() as Serde<K>),
+        serdes: [(thisValueSerde ?? ctx.valueSerde()) as Serde<unknown>, (otherValueSerde ?? ctx.valueSerde()) as Serde<unknown>],
+      }));
     const thisName = this.builder.newName('KSTREAM-JOINTHIS');
     const otherName = this.builder.newName('KSTREAM-JOINOTHER');
     const mergeName = this.builder.newName('KSTREAM-MERGE');
-    this.topology.addProcessor(thisName, side<V, VO>(thisStore, otherStore, windows.beforeMs, windows.afterMs, (a, b) => joiner(a, b)), left.name);
-    this.topology.addProcessor(otherName, side<VO, V>(otherStore, thisStore, windows.afterMs, windows.beforeMs, (b, a) => joiner(a, b)), right.name);
-    this.topology.connectProcessorAndStateStores([thisName, otherName], thisStore, otherStore);
+    this.topology.addProcessor(thisName, side<V, VO>(LEFT, thisStore, otherStore, windows.beforeMs, windows.afterMs, (a, b) => joiner(a, b), kind !== 'inner'), left.name);
+    this.topology.addProcessor(otherName, side<VO, V>(RIGHT, otherStore, thisStore, windows.afterMs, windows.beforeMs, (b, a) => joiner(a, b), kind === 'outer'), right.name);
+    const stores = outerStore === null ? [thisStore, otherStore] : [thisStore, otherStore, outerStore];
+    this.topology.connectProcessorAndStateStores([thisName, otherName], ...stores);
     this.topology.addProcessor(mergeName, fn((ctx, r) => ctx.forward(r)), thisName, otherName);
     return new KStream<K, VR>(this.builder, mergeName, this.keySerde, undefined, false, [...left.sourceTopics, ...right.sourceTopics]);
   }
+}
+
+/** Shared-store key of a record waiting for a join partner: [8-byte timestamp][side][4-byte sequence]. */
+function heldKey(timestamp: number, side: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(13);
+  b.writeBigInt64BE(BigInt(Math.max(0, timestamp)), 0);
+  b[8] = side;
+  b.writeUInt32BE(seq, 9);
+  return b;
+}
+
+interface StreamJoinOptions<V, VO> {
+  thisValueSerde?: Serde<V>;
+  otherValueSerde?: Serde<VO>;
+  storeType?: StoreType;
 }
 
 export class BranchedKStream<K, V> {
@@ -508,6 +600,7 @@ export class TimeWindowedKStream<K, V> {
           ctx = c;
           store = c.getStateStore(storeName);
           if (!(w instanceof TimeWindows)) raw = c.getStateStore(`${storeName}-raw`);
+          observed = c.currentStreamTimeMs(); // restored with the state, so closed windows stay closed
         },
         process(r: StreamRecord<K, V>) {
           if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;
@@ -531,14 +624,15 @@ export class TimeWindowedKStream<K, V> {
           if (t + d < closeTime) return; // late: every window holding it has closed
           raw.put(r.key, r.value, t);
           const times = [...raw.fetchRange(r.key, t - 2 * d - 1, t + 2 * d + 1)].map((e) => e.windowStart);
-          const starts = new Set<number>([t - d]);
+          // windows of records earlier than d start at 0 ([0, d]), as Kafka's
+          const starts = new Set<number>([Math.max(0, t - d)]);
           for (const x of times) {
-            if (x >= t && x <= t + d) starts.add(x - d); // later records' windows now hold t
+            if (x >= t && x <= t + d) starts.add(Math.max(0, x - d)); // later records' windows now hold t
             if (x < t && x >= t - d - 1) starts.add(x + 1); // earlier records' right windows
             if (x > t && x <= t + d + 1) starts.add(t + 1); // this record's right window
           }
           for (const s of [...starts].sort((p, q) => p - q)) {
-            if (s < 0 || s + d < closeTime) continue;
+            if (s + d < closeTime) continue;
             let agg: VA | null = initializer === null ? null : initializer();
             let any = false;
             for (const e of raw.fetchRange(r.key, s, s + d)) {
@@ -600,6 +694,7 @@ export class SessionWindowedKStream<K, V> {
         init(c) {
           ctx = c;
           store = c.getStateStore(storeName);
+          observed = c.currentStreamTimeMs();
         },
         process(r: StreamRecord<K, V>) {
           if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;
@@ -720,6 +815,7 @@ export class KTable<K, V> {
         init(c) {
           ctx = c;
           buffer = c.getStateStore(bufferStore);
+          observed = c.currentStreamTimeMs();
           keySerde = (tableKeySerde as Serde<Windowed<unknown>> | undefined) ?? (session ? sessionWindowedSerde(c.keySerde()) : timeWindowedSerde(c.keySerde(), 0));
           valueSerde = tableValueSerde ?? (c.valueSerde() as Serde<V>);
         },
@@ -759,6 +855,31 @@ export class KTable<K, V> {
     return t;
   }
 
+  /**
+   * Re-keys the table for an aggregation: each update becomes a "subtract" of the old value
+   * from its old group and an "add" of the new value to its new group (through a repartition topic).
+   */
+  groupBy<K2, V2>(selector: (key: K, value: V) => [K2, V2], grouped: Grouped<K2, V2> = {}): KGroupedTable<K2, V2> {
+    const b = this.builder;
+    const name = b.newName('KTABLE-SELECT');
+    const valueSerde = grouped.valueSerde;
+    // the flag travels with the value: [0 add | 1 subtract][value bytes]
+    b.topology.addProcessor(name, fn<K, Change<V>, Serde<V2>>((ctx, r, serde) => {
+      const emit = (v: V, subtract: number): void => {
+        const [k2, v2] = selector(r.key, v);
+        const vb = serde.serialize('', v2) ?? Buffer.alloc(0);
+        const out = Buffer.allocUnsafe(1 + vb.length);
+        out[0] = subtract;
+        vb.copy(out, 1);
+        ctx.forward(withKV(r, k2, out));
+      };
+      if (r.value.oldValue !== null) emit(r.value.oldValue, 1);
+      if (r.value.newValue !== null) emit(r.value.newValue, 0);
+    }, (ctx) => valueSerde ?? (ctx.valueSerde() as Serde<V2>)), this.name);
+    const selected = new KStream<K2, Buffer>(b, name, grouped.keySerde, Serdes.ByteArray(), true, this.sourceTopics);
+    return new KGroupedTable<K2, V2>(selected, grouped.keySerde, valueSerde, grouped.name);
+  }
+
   join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR): KTable<K, VR> {
     return this.tableJoin(other, joiner, false, false);
   }
@@ -785,15 +906,14 @@ export class KTable<K, V> {
     const otherName = b.newName('KTABLE-JOINOTHER');
     const mergeName = b.newName('KTABLE-MERGE');
     const side = <A, B>(getter: ValueGetterSupplier<K, B>, combine: (a: A | null, b: B | null) => VR | null) => {
-      let get!: ValueGetter<K, B>;
-      return fn<K, Change<A>>((ctx, r) => {
+      return fn<K, Change<A>, ValueGetter<K, B>>((ctx, r, get) => {
         if (r.key === null || r.key === undefined) return;
         const o = get(r.key);
         const newValue = combine(r.value.newValue, o);
         const oldValue = combine(r.value.oldValue, o);
         if (newValue === null && oldValue === null) return;
         ctx.forward(withKV(r, r.key, { newValue, oldValue }));
-      }, (ctx) => void (get = getter.get(ctx)));
+      }, (ctx) => getter.get(ctx));
     };
     b.topology.addProcessor(thisName, side<V, VO>(other.valueGetter, compute), this.name);
     b.topology.addProcessor(otherName, side<VO, V>(this.valueGetter, (o, l) => compute(l, o)), other.name);
@@ -809,5 +929,46 @@ export class KTable<K, V> {
         return (k) => compute(gl(k), gr(k));
       },
     }, [...this.sourceTopics, ...other.sourceTopics], null);
+  }
+}
+
+export class KGroupedTable<K, V> {
+  constructor(
+    private readonly selected: KStream<K, Buffer>,
+    private readonly keySerde: Serde<K> | undefined,
+    private readonly valueSerde: Serde<V> | undefined,
+    private readonly repartitionName: string | undefined,
+  ) {}
+
+  count(materialized: Materialized<K, number> = {}): KTable<K, number> {
+    return this.aggregate(() => 0, (_k, _v, n) => n + 1, (_k, _v, n) => n - 1, { ...materialized, valueSerde: materialized.valueSerde ?? Serdes.Long() });
+  }
+
+  reduce(adder: (agg: V, value: V) => V, subtractor: (agg: V, value: V) => V, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    return this.build<V>(null, (_k, v, agg) => (agg === null ? v : adder(agg, v)), (_k, v, agg) => (agg === null ? null : subtractor(agg, v)), { ...materialized, valueSerde: materialized.valueSerde ?? this.valueSerde });
+  }
+
+  aggregate<VA>(initializer: () => VA, adder: (key: K, value: V, agg: VA) => VA, subtractor: (key: K, value: V, agg: VA) => VA, materialized: Materialized<K, VA> = {}): KTable<K, VA> {
+    return this.build<VA>(initializer, (k, v, agg) => adder(k, v, agg ?? initializer()), (k, v, agg) => subtractor(k, v, agg ?? initializer()), materialized);
+  }
+
+  private build<VA>(initializer: (() => VA) | null, add: (key: K, value: V, agg: VA | null) => VA, subtract: (key: K, value: V, agg: VA | null) => VA | null, materialized: Materialized<K, VA>): KTable<K, VA> {
+    const b = this.selected.builder;
+    const storeName = materialized.storeName ?? b.newName('KTABLE-AGGREGATE-STATE-STORE');
+    const input = this.selected.repartitionAs(this.repartitionName ?? storeName, this.keySerde, Serdes.ByteArray());
+    const name = b.newName('KTABLE-AGGREGATE');
+    const valueSerde = this.valueSerde;
+    b.topology.addProcessor(name, fn<K, Buffer, Serde<V>>((ctx, r, serde) => {
+      if (r.key === null || r.key === undefined || r.value === null) return;
+      const value = serde.deserialize('', r.value.subarray(1)) as V;
+      const store = ctx.getStateStore<KeyValueStore<K, VA>>(storeName);
+      const old = store.get(r.key);
+      const next = r.value[0] === 1 ? subtract(r.key, value, old ?? (initializer === null ? null : initializer())) : add(r.key, value, old);
+      store.put(r.key, next);
+      ctx.forward(withKV(r, r.key, { newValue: next, oldValue: old }));
+    }, (ctx) => valueSerde ?? (ctx.valueSerde() as Serde<V>)), input.name);
+    const keySerde = materialized.keySerde ?? this.keySerde;
+    b.topology.addStateStore(Stores.keyValueStoreBuilder(storeName, keySerde, materialized.valueSerde, storeOpts(materialized)), name);
+    return new KTable<K, VA>(b, name, keySerde, materialized.valueSerde, kvGetter<K, VA>(storeName), input.sourceTopics, storeName);
   }
 }

@@ -9,9 +9,9 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, KafkaError, type Message, type Producer } from '@samsa/client';
+import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, type FetchedBatch, KafkaError, type Message, type Producer } from '@samsa/client';
 import { type StreamsConfig, streamsConfig, type StreamsProperties } from './config.js';
-import type { StateStore } from './state/stores.js';
+import { ReadOnlyStore, type StateStore } from './state/stores.js';
 import { changelogTopic, StreamTask, type TaskIo } from './task.js';
 import { type Subtopology, type Topology, TopologyException } from './topology.js';
 
@@ -22,6 +22,12 @@ export class MissingSourceTopicException extends Error {
 }
 
 const TOPIC_ALREADY_EXISTS = 36;
+
+/** A task's `.checkpoint` file: changelog offsets of its persistent stores, and its stream time. */
+interface Checkpoint {
+  offsets: Record<string, string>;
+  streamTime: number | null;
+}
 const INT32_MAX = 2147483647;
 
 interface TopicPlan {
@@ -36,7 +42,8 @@ export class KafkaStreams {
   state: StreamsState = 'CREATED';
   private readonly subtopologies: Subtopology[];
   private readonly tasks = new Map<string, StreamTask>();
-  private readonly revokedCount = new Map<string, number>();
+  /** Tasks whose partitions were revoked or lost since the last syncTasks. */
+  private readonly revoked = new Set<string>();
   private plan: TopicPlan = { subtopologyOf: new Map(), taskCount: new Map() };
   private admin!: Admin;
   private producer!: Producer;
@@ -46,6 +53,8 @@ export class KafkaStreams {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private dirty = false;
+  /** The first rebalance has completed (RUNNING is only reached after it). */
+  private joined = false;
   private lastCommit = Date.now();
   private readonly io: TaskIo;
   private stateListener: ((next: StreamsState, prev: StreamsState) => void) | null = null;
@@ -64,6 +73,7 @@ export class KafkaStreams {
       defaultKeySerde: cfg.defaultKeySerde,
       defaultValueSerde: cfg.defaultValueSerde,
       defaultStoreType: cfg.defaultStoreType,
+      skipOnDeserializationError: cfg.skipOnDeserializationError,
       send: (topic, key, value, timestamp, partition, headers) => {
         let list = this.pending.get(topic);
         if (list === undefined) this.pending.set(topic, (list = []));
@@ -124,10 +134,11 @@ export class KafkaStreams {
       this.consumer.onRevoked = (tps) => {
         for (const [topic, ps] of tps) for (const p of ps) {
           const st = this.plan.subtopologyOf.get(topic);
-          if (st !== undefined) this.revokedCount.set(`${st}_${p}`, (this.revokedCount.get(`${st}_${p}`) ?? 0) + 1);
+          if (st !== undefined) this.revoked.add(`${st}_${p}`);
         }
         this.setState('REBALANCING');
       };
+      this.consumer.onAssigned = () => void (this.joined = true);
       this.consumer.subscribe([...this.plan.subtopologyOf.keys()]);
     } catch (err) {
       this.setState('ERROR');
@@ -236,13 +247,17 @@ export class KafkaStreams {
       if (this.stopping) break;
       await this.syncTasks();
       let processed = 0;
+      const byTask = new Map<StreamTask, FetchedBatch[]>();
       for (const b of batches) {
         const st = this.plan.subtopologyOf.get(b.topic);
         const task = st === undefined ? undefined : this.tasks.get(`${st}_${b.partition}`);
         if (task === undefined) throw new Error(`no task for ${b.topic}-${b.partition}`);
-        for (const m of b.messages) task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
+        const list = byTask.get(task);
+        if (list === undefined) byTask.set(task, [b]);
+        else list.push(b);
         processed += b.messages.length;
       }
+      for (const [task, list] of byTask) processInTimestampOrder(task, list);
       const now = Date.now();
       let punctuated = false;
       for (const t of this.tasks.values()) punctuated = t.punctuate('WALL_CLOCK_TIME', now) || punctuated;
@@ -273,18 +288,21 @@ export class KafkaStreams {
     await this.writeCheckpoints([...this.tasks.values()]);
   }
 
-  /** Persistent stores record the changelog offset they hold, so a restart replays only the rest. */
+  /**
+   * Persistent stores record the changelog offset they hold (and the task its stream time), so
+   * a restart replays only the rest.
+   */
   private async writeCheckpoints(tasks: StreamTask[]): Promise<void> {
     const wanted = tasks.flatMap((t) => [...t.stores.values()].filter((s) => s.persistent && s.loggingEnabled).map((s) => ({ t, s })));
     if (wanted.length === 0) return;
     const ends = await this.admin.listOffsets(wanted.map(({ t, s }) => ({ topic: changelogTopic(this.config.applicationId, s.name), partition: t.partition, spec: 'latest' as const })));
-    const byTask = new Map<StreamTask, Record<string, string>>();
+    const byTask = new Map<StreamTask, Checkpoint>();
     wanted.forEach(({ t, s }, i) => {
-      let m = byTask.get(t);
-      if (m === undefined) byTask.set(t, (m = {}));
-      m[s.name] = String(ends[i]!.offset);
+      let c = byTask.get(t);
+      if (c === undefined) byTask.set(t, (c = { offsets: {}, streamTime: Number.isFinite(t.streamTime) ? t.streamTime : null }));
+      c.offsets[s.name] = String(ends[i]!.offset);
     });
-    for (const [t, m] of byTask) writeFileSync(join(this.io.taskDir(t.id)!, '.checkpoint'), JSON.stringify(m));
+    for (const [t, c] of byTask) writeFileSync(join(this.io.taskDir(t.id)!, '.checkpoint'), JSON.stringify(c));
   }
 
   /** Closes tasks whose partitions left, creates (and restores) tasks for new ones. */
@@ -295,13 +313,11 @@ export class KafkaStreams {
       if (st !== undefined) wanted.set(`${st}_${tp.partition}`, { st, p: tp.partition });
     }
     for (const [id, task] of this.tasks) {
-      // revoked twice since the last look: another member may have owned it meanwhile
-      if (!wanted.has(id) || (this.revokedCount.get(id) ?? 0) > 1) {
-        this.tasks.delete(id);
-        await task.close();
-      }
+      if (wanted.has(id) && (!this.revoked.has(id) || (await this.resumesWhereItStopped(task)))) continue;
+      this.tasks.delete(id);
+      await task.close();
     }
-    this.revokedCount.clear();
+    this.revoked.clear();
     for (const [id, { st, p }] of wanted) {
       if (this.tasks.has(id)) continue;
       const task = new StreamTask(this.subtopologies[st]!, p, this.topology, this.io);
@@ -310,7 +326,19 @@ export class KafkaStreams {
       task.initProcessors();
       this.tasks.set(id, task);
     }
-    if (!this.stopping && this.state === 'REBALANCING' && wanted.size === this.tasks.size) this.setState('RUNNING');
+    if (!this.stopping && this.joined && this.state === 'REBALANCING') this.setState('RUNNING');
+  }
+
+  /**
+   * A task revoked and assigned back is kept only if the group's committed offsets are where
+   * it stopped; otherwise (lost, a failed commit, another owner meanwhile) its state is ahead
+   * of or behind the input, and it is rebuilt from the changelog.
+   */
+  private async resumesWhereItStopped(task: StreamTask): Promise<boolean> {
+    for (const [topic, next] of task.nextOffsets) {
+      if ((await this.consumer.position({ topic, partition: task.partition })) !== next) return false;
+    }
+    return true;
   }
 
   /** Replays each logged store's changelog partition (from its checkpoint, for persistent stores). */
@@ -319,12 +347,13 @@ export class KafkaStreams {
     if (stores.length === 0) return;
     const dir = this.io.taskDir(task.id)!;
     mkdirSync(dir, { recursive: true });
-    let checkpoint: Record<string, string> = {};
+    let saved: Checkpoint = { offsets: {}, streamTime: null };
     try {
-      checkpoint = JSON.parse(readFileSync(join(dir, '.checkpoint'), 'utf8')) as Record<string, string>;
+      saved = JSON.parse(readFileSync(join(dir, '.checkpoint'), 'utf8')) as Checkpoint;
     } catch {
       // none yet, or torn: restore from the beginning
     }
+    const checkpoint = saved.offsets;
     rmSync(join(dir, '.checkpoint'), { force: true }); // valid again only after the next commit
     const topicOf = (s: StateStore): string => changelogTopic(this.config.applicationId, s.name);
     const ends = await this.admin.listOffsets(stores.map((s) => ({ topic: topicOf(s), partition: task.partition, spec: 'latest' as const })));
@@ -338,6 +367,8 @@ export class KafkaStreams {
       work.push({ store: s, topic: topicOf(s), end });
       assignment.push({ topic: topicOf(s), partition: task.partition });
     });
+    // stream time comes back with the state: the checkpoint's, and the changelog's record times
+    if (saved.streamTime !== null && saved.streamTime > task.streamTime) task.streamTime = saved.streamTime;
     if (work.length === 0) return;
     this.restoreConsumer.assign(assignment);
     for (const w of work) {
@@ -351,10 +382,20 @@ export class KafkaStreams {
       if (left.size === 0 || this.stopping) break;
       for (const b of await this.restoreConsumer.poll(500)) {
         const w = work.find((x) => x.topic === b.topic)!;
-        for (const m of b.messages) if (m.offset < w.end && m.key !== null) w.store.restore(m.key, m.value);
+        for (const m of b.messages) {
+          if (m.offset >= w.end || m.key === null) continue;
+          w.store.restore(m.key, m.value);
+          if (Number(m.timestamp) > task.streamTime) task.streamTime = Number(m.timestamp);
+        }
       }
     }
     for (const s of stores) s.flush();
+  }
+
+  /** Deletes this application's local state (state.dir/<application.id>); only before start or after close. */
+  cleanUp(): void {
+    if (this.state !== 'CREATED' && this.state !== 'NOT_RUNNING' && this.state !== 'ERROR') throw new Error('Cannot clean up while running.');
+    rmSync(join(this.config.stateDir, this.config.applicationId), { recursive: true, force: true });
   }
 
   /** The tasks this instance runs now ("<subtopology>_<partition>"). */
@@ -363,13 +404,13 @@ export class KafkaStreams {
   }
 
   /**
-   * Interactive queries: read access to a store across this instance's tasks. Each method is
-   * the store's own (get/all for key-value, fetch/fetchRange/fetchAll for window stores).
+   * Interactive queries: read access to a store across this instance's tasks (get/all/range for
+   * key-value stores, fetch/fetchRange/fetchAll for window stores, findSessions for sessions).
    */
-  store<S extends StateStore = StateStore>(name: string): S[] {
+  store<K = unknown, V = unknown>(name: string): ReadOnlyStore<K, V> {
     if (!this.topology.storeBuilders.has(name)) throw new Error(`Cannot get state store ${name} because no such store is registered in the topology.`);
     if (this.state !== 'RUNNING' && this.state !== 'REBALANCING') throw new Error(`KafkaStreams is not running. State is ${this.state}.`);
-    return [...this.tasks.values()].flatMap((t) => (t.stores.has(name) ? [t.stores.get(name) as S] : []));
+    return new ReadOnlyStore<K, V>(name, [...this.tasks.values()].flatMap((t) => (t.stores.has(name) ? [t.stores.get(name)!] : [])));
   }
 
   private async closeClients(): Promise<void> {
@@ -393,5 +434,27 @@ export class KafkaStreams {
     }
     await this.closeClients();
     this.setState('NOT_RUNNING');
+  }
+}
+
+/**
+ * A task with several source partitions takes, among what was fetched, the record with the
+ * lowest timestamp next (as Kafka's partition group does), so a join sees both sides in time order.
+ */
+function processInTimestampOrder(task: StreamTask, batches: FetchedBatch[]): void {
+  if (batches.length === 1) {
+    for (const m of batches[0]!.messages) task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
+    return;
+  }
+  const next = batches.map(() => 0);
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < batches.length; i++) {
+      const m = batches[i]!.messages[next[i]!];
+      if (m !== undefined && (pick < 0 || m.timestamp < batches[pick]!.messages[next[pick]!]!.timestamp)) pick = i;
+    }
+    if (pick < 0) return;
+    const m = batches[pick]!.messages[next[pick]!++]!;
+    task.process(m.topic, m.offset, m.key, m.value, Number(m.timestamp), m.headers);
   }
 }

@@ -20,6 +20,8 @@ export interface TaskIo {
   /** The task's state directory (null: no persistent stores possible). */
   taskDir(taskId: string): string | null;
   wallClockMs(): number;
+  /** default.deserialization.exception.handler: true = log and skip the record (LogAndContinue). */
+  skipOnDeserializationError: boolean;
 }
 
 export const changelogTopic = (applicationId: string, store: string): string => `${applicationId}-${store}-changelog`;
@@ -47,6 +49,8 @@ export class StreamTask {
   readonly stores = new Map<string, StateStore>();
   streamTime = -Infinity;
   commitRequested = false;
+  /** Per source topic, the offset after the last record processed. */
+  readonly nextOffsets = new Map<string, bigint>();
   private readonly instances = new Map<string, Instance>();
   private readonly sourceByTopic = new Map<string, { inst: Instance; keySerde: Serde<unknown>; valueSerde: Serde<unknown> }>();
   private readonly punctuations: Punctuation[] = [];
@@ -153,7 +157,7 @@ export class StreamTask {
   }
 
   private sinkSend(sink: SinkNode, record: StreamRecord<unknown, unknown>): void {
-    const topic = this.io.topicName(sink.topic);
+    const topic = typeof sink.topic === 'string' ? this.io.topicName(sink.topic) : sink.topic(record.key, record.value, { topic: this.current?.topic ?? null, partition: this.partition, offset: this.current?.offset ?? null });
     const key = (sink.keySerde ?? this.io.defaultKeySerde).serialize(topic, record.key);
     const value = (sink.valueSerde ?? this.io.defaultValueSerde).serialize(topic, record.value);
     let partition: number | undefined;
@@ -167,7 +171,17 @@ export class StreamTask {
     const src = this.sourceByTopic.get(topic);
     if (src === undefined) throw new Error(`task ${this.id} has no source for topic ${topic}`);
     this.current = { topic, partition: this.partition, offset };
-    const record: StreamRecord<unknown, unknown> = { key: src.keySerde.deserialize(topic, key), value: src.valueSerde.deserialize(topic, value), timestamp };
+    this.nextOffsets.set(topic, offset + 1n);
+    let record: StreamRecord<unknown, unknown>;
+    try {
+      record = { key: src.keySerde.deserialize(topic, key), value: src.valueSerde.deserialize(topic, value), timestamp };
+    } catch (e) {
+      const why = `Deserialization exception for ${topic}-${this.partition} at offset ${offset}: ${(e as Error).message}`;
+      this.current = null;
+      if (!this.io.skipOnDeserializationError) throw new Error(`${why} (default.deserialization.exception.handler=LogAndFailExceptionHandler)`);
+      process.stderr.write(`WARN ${why}; skipped (LogAndContinueExceptionHandler)\n`);
+      return;
+    }
     if (headers !== undefined && headers.length > 0) record.headers = headers;
     if (timestamp > this.streamTime) this.streamTime = timestamp;
     try {

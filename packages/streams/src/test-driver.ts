@@ -49,6 +49,7 @@ export class TopologyTestDriver {
       defaultKeySerde: cfg.defaultKeySerde,
       defaultValueSerde: cfg.defaultValueSerde,
       defaultStoreType: cfg.defaultStoreType,
+      skipOnDeserializationError: cfg.skipOnDeserializationError,
       send: (topic, key, value, timestamp, _partition, headers) => {
         const r = { key, value, timestamp, headers };
         if (this.taskByTopic.has(topic)) this.queue.push({ topic, r });

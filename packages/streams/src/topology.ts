@@ -34,10 +34,13 @@ export interface ProcessorNode {
 
 export type StreamPartitioner = (topic: string, key: unknown, value: unknown, numPartitions: number) => number | undefined;
 
+/** Picks a sink's topic per record (Kafka's TopicNameExtractor). */
+export type TopicNameExtractor = (key: unknown, value: unknown, context: { topic: string | null; partition: number; offset: bigint | null }) => string;
+
 export interface SinkNode {
   kind: 'sink';
   name: string;
-  topic: string;
+  topic: string | TopicNameExtractor;
   parents: string[];
   keySerde: Serde<unknown> | undefined;
   valueSerde: Serde<unknown> | undefined;
@@ -101,7 +104,7 @@ export class Topology {
     return this;
   }
 
-  addSink<K = unknown, V = unknown>(name: string, topic: string, serdes: SerdeOptions<K, V> & { partitioner?: StreamPartitioner } = {}, ...parentNames: string[]): this {
+  addSink<K = unknown, V = unknown>(name: string, topic: string | TopicNameExtractor, serdes: SerdeOptions<K, V> & { partitioner?: StreamPartitioner } = {}, ...parentNames: string[]): this {
     this.addNode({ kind: 'sink', name, topic, parents: parentNames, keySerde: serdes.keySerde as Serde<unknown> | undefined, valueSerde: serdes.valueSerde as Serde<unknown> | undefined, partitioner: serdes.partitioner });
     return this;
   }
@@ -169,7 +172,7 @@ export class Topology {
       id,
       nodes,
       sourceTopics: nodes.flatMap((n) => (n.kind === 'source' ? n.topics : [])),
-      sinkTopics: nodes.flatMap((n) => (n.kind === 'sink' ? [n.topic] : [])),
+      sinkTopics: nodes.flatMap((n) => (n.kind === 'sink' && typeof n.topic === 'string' ? [n.topic] : [])),
       stores: [...new Set(nodes.flatMap((n) => (n.kind === 'processor' ? [...n.stores] : [])))],
     }));
   }
@@ -181,7 +184,7 @@ export class Topology {
       lines.push(`   Sub-topology: ${st.id}`);
       for (const n of st.nodes) {
         const kids = this.children.get(n.name)!;
-        const head = n.kind === 'source' ? `Source: ${n.name} (topics: [${n.topics.join(', ')}])` : n.kind === 'sink' ? `Sink: ${n.name} (topic: ${n.topic})` : `Processor: ${n.name} (stores: [${[...n.stores].join(', ')}])`;
+        const head = n.kind === 'source' ? `Source: ${n.name} (topics: [${n.topics.join(', ')}])` : n.kind === 'sink' ? `Sink: ${n.name} (${typeof n.topic === 'string' ? `topic: ${n.topic}` : 'extractor'})` : `Processor: ${n.name} (stores: [${[...n.stores].join(', ')}])`;
         lines.push(`    ${head}`);
         if (n.kind !== 'sink') lines.push(`      --> ${kids.length > 0 ? kids.join(', ') : 'none'}`);
         if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);

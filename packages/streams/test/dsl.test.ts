@@ -2,7 +2,7 @@
 // computed by hand, with out-of-order and late records.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JoinWindows, type Processor, type ProcessorContext, type KeyValueStore, Serdes, SessionWindows, SlidingWindows, Stores, StreamsBuilder, Suppressed, TimeWindows, Topology, TopologyTestDriver, timeWindowedSerde, type Windowed, wordCountTopology } from '../src/index.js';
+import { Consumed, Grouped, JoinWindows, Materialized, Produced, type Processor, type ProcessorContext, type KeyValueStore, Serdes, SessionWindows, SlidingWindows, Stores, StreamsBuilder, Suppressed, TimeWindows, Topology, TopologyTestDriver, timeWindowedSerde, type Windowed, wordCountTopology } from '../src/index.js';
 
 const S = Serdes.String();
 const L = Serdes.Long();
@@ -153,12 +153,14 @@ test('sliding windows: one window per record end, plus right windows, computed b
   input.pipeInput('k', 1, 10);
   input.pipeInput('k', 2, 15);
   input.pipeInput('k', 4, 8); // out of order
-  // windows [t-10, t] for each t: [0,10]={8,10}=5, [5,15]={8,10,15}=7, [-2..]->[0,8]... start clipped: [-2,8] -> only 8 = 4
-  // right windows just after a record with later records within 10: [9,19]={10,15}=3, [11,21]={15}=2
+  // windows [t-10, t] for each t: [0,10]={8,10}=5, [5,15]={8,10,15}=7; 8 is earlier than 10, so
+  // its window is [0,10] too; right windows just after a record with later records within 10:
+  // [9,19]={10,15}=3, [11,21]={15}=2
   assert.equal(latest.get('0-10'), 5);
   assert.equal(latest.get('5-15'), 7);
   assert.equal(latest.get('9-19'), 3);
   assert.equal(latest.get('11-21'), 2);
+  assert.deepEqual([...latest.keys()].sort(), ['0-10', '11-21', '5-15', '9-19']);
   await d.close();
 });
 
@@ -195,5 +197,88 @@ test('stream-table, table-table and windowed stream-stream joins, with out-of-or
   v.pipeInput('1', 'v-late', -100 + 100); // t=0: joins c0@1 (|1|) and c1@3 (|3|)
   const joined = d.createOutputTopic('click-views', S, S).readRecordsToList().map((r) => `${r.value}@${r.timestamp}`);
   assert.deepEqual(joined, ['c0+v2@2', 'c1+v2@3', 'c7+v2@7', 'c7+v9@9', 'c0+v-late@1', 'c1+v-late@3']);
+  await d.close();
+});
+
+test('stream-stream left and outer joins emit unmatched records once their window closes', async () => {
+  const b = new StreamsBuilder();
+  const l = b.stream<string, string>('l', { keySerde: S, valueSerde: S });
+  const r = b.stream<string, string>('r', { keySerde: S, valueSerde: S });
+  const windows = JoinWindows.ofTimeDifferenceAndGrace(5, 0);
+  l.leftJoin(r, (a, x) => `${a}+${x}`, windows).to('left-out', { keySerde: S, valueSerde: S });
+  l.outerJoin(r, (a, x) => `${a}+${x}`, windows).to('outer-out', { keySerde: S, valueSerde: S });
+  const d = new TopologyTestDriver(b.build());
+  const li = d.createInputTopic('l', S, S);
+  const ri = d.createInputTopic('r', S, S);
+  li.pipeInput('k1', 'A', 0);
+  ri.pipeInput('k1', 'a', 3); // joins A
+  li.pipeInput('k1', 'B', 10); // no partner in [5,15]: held
+  ri.pipeInput('k2', 'b', 20); // held (outer join only)
+  li.pipeInput('k2', 'late', 12); // out of order and late: its window closed at 12+5 < stream time 20
+  li.pipeInput('k6', 'C', 16); // out of order, window still open: held
+  li.pipeInput('k3', 'D', 30); // stream time 30 closes B (10+5), C (16+5) and b (20+5)
+  li.pipeInput('k4', 'E', 31);
+  ri.pipeInput('k4', 'e', 33); // E found a partner before its window closed: never emitted alone
+  li.pipeInput('k5', 'F', 50); // closes D
+  const read = (t: string): string[] => d.createOutputTopic(t, S, S).readRecordsToList().map((x) => `${x.value}@${x.timestamp}`);
+  assert.deepEqual(read('left-out'), ['A+a@3', 'B+null@10', 'C+null@16', 'E+e@33', 'D+null@30']);
+  assert.deepEqual(read('outer-out'), ['A+a@3', 'B+null@10', 'C+null@16', 'null+b@20', 'E+e@33', 'D+null@30']);
+  await d.close();
+});
+
+test('deserialization errors fail the task, or skip the record with LogAndContinueExceptionHandler', async () => {
+  const build = (): Topology => {
+    const b = new StreamsBuilder();
+    b.stream<string, number>('nums', { keySerde: S, valueSerde: L }).mapValues((v) => v * 2).to('doubled', { keySerde: S, valueSerde: L });
+    return b.build();
+  };
+  const raw = Serdes.ByteArray();
+  const failing = new TopologyTestDriver(build());
+  assert.throws(() => failing.createInputTopic('nums', S, raw).pipeInput('k', Buffer.from([1, 2, 3])), /Size of data received by LongDeserializer is not 8.*LogAndFailExceptionHandler/);
+  await failing.close();
+  const skipping = new TopologyTestDriver(build(), { 'default.deserialization.exception.handler': 'org.apache.kafka.streams.errors.LogAndContinueExceptionHandler' });
+  const input = skipping.createInputTopic('nums', S, raw);
+  input.pipeInput('bad', Buffer.from([1, 2, 3]));
+  input.pipeInput('good', L.serialize('', 21));
+  assert.deepEqual(skipping.createOutputTopic('doubled', S, L).readKeyValuesToList(), [['good', 42]]);
+  await skipping.close();
+});
+
+test('KTable.groupBy: count and reduce subtract the old value and add the new one', async () => {
+  const b = new StreamsBuilder();
+  const regions = b.table<string, string>('user-regions', { keySerde: S, valueSerde: S });
+  regions.groupBy((user, region) => [region, user], { keySerde: S, valueSerde: S }).count({ storeName: 'users-per-region' }).toStream().to('region-counts', { keySerde: S, valueSerde: L });
+  const scores = b.table<string, number>('scores', { keySerde: S, valueSerde: L });
+  scores.groupBy((_u, score) => ['all', score], { keySerde: S, valueSerde: L }).reduce((a, v) => a + v, (a, v) => a - v).toStream().to('total', { keySerde: S, valueSerde: L });
+  const d = new TopologyTestDriver(b.build());
+  const r = d.createInputTopic('user-regions', S, S);
+  r.pipeInput('u1', 'eu');
+  r.pipeInput('u2', 'eu');
+  r.pipeInput('u3', 'us');
+  r.pipeInput('u1', 'us'); // moves: eu loses one, us gains one
+  r.pipeInput('u2', null); // deleted: eu loses one
+  assert.deepEqual(d.createOutputTopic('region-counts', S, L).readKeyValuesToList(), [['eu', 1], ['eu', 2], ['us', 1], ['eu', 1], ['us', 2], ['eu', 0]]);
+  assert.equal(d.getKeyValueStore<string, number>('users-per-region')!.get('us'), 2);
+  const sc = d.createInputTopic('scores', S, L);
+  sc.pipeInput('u1', 10);
+  sc.pipeInput('u2', 5);
+  sc.pipeInput('u1', 7);
+  assert.deepEqual(d.createOutputTopic('total', S, L).readKeyValuesToList().map(([, v]) => v), [10, 15, 5, 12]);
+  await d.close();
+});
+
+test('to() with a topic extractor, and the Consumed/Produced/Grouped/Materialized helpers', async () => {
+  const b = new StreamsBuilder();
+  const events = b.stream('events', Consumed.with(S, S));
+  events.to((_k, v) => `events-${v.split(':')[0]}`, Produced.with(S, S));
+  events.groupBy((_k, v) => v.split(':')[0]!, Grouped.with(S, S)).count(Materialized.as('per-kind'));
+  const d = new TopologyTestDriver(b.build());
+  const input = d.createInputTopic('events', S, S);
+  input.pipeInput('1', 'click:a');
+  input.pipeInput('2', 'view:b');
+  input.pipeInput('3', 'click:c');
+  assert.deepEqual(d.createOutputTopic('events-click', S, S).readKeyValuesToList(), [['1', 'click:a'], ['3', 'click:c']]);
+  assert.deepEqual(d.createOutputTopic('events-view', S, S).readKeyValuesToList(), [['2', 'view:b']]);
+  assert.equal(d.getKeyValueStore<string, number>('per-kind')!.get('click'), 2);
   await d.close();
 });

@@ -104,22 +104,31 @@ after(async () => {
 
 test('WordCount tutorial: counts, kill -9 and restart from the changelog, two instances and a failover', { timeout: 150_000 }, async () => {
   const a = startApp(tmp('samsa-wc-a-'), 'kafka-run-class');
-  await type('all streams lead to kafka', 'hello kafka streams', 'join kafka summit');
+  // the tutorial types its lines into the console producer
+  const lines = ['all streams lead to kafka', 'hello kafka streams', 'join kafka summit'];
+  const cp = spawn(process.execPath, [...cliBin('kafka-console-producer'), '--bootstrap-server', broker.bootstrap, '--topic', INPUT], { stdio: ['pipe', 'ignore', 'pipe'] });
+  cp.stdin!.end(lines.map((l) => `${l}\n`).join(''));
+  assert.equal(await new Promise((r) => cp.once('exit', r)), 0);
+  for (const line of lines) for (const w of line.split(' ')) expected.set(w, (expected.get(w) ?? 0) + 1);
   await waitFor(countsCorrect, `first counts (app log: ${a.log()})`);
   assert.equal(latest.get('kafka'), 3);
   assert.equal(latest.get('streams'), 2);
 
-  // the tutorial's console-consumer command reads the Long counts
-  const cc = spawn(process.execPath, [...cliBin('kafka-console-consumer'), '--bootstrap-server', broker.bootstrap, '--topic', OUTPUT, '--from-beginning',
-    '--formatter', 'kafka.tools.DefaultMessageFormatter', '--property', 'print.key=true', '--property', 'print.value=true',
-    '--property', 'key.deserializer=org.apache.kafka.common.serialization.StringDeserializer',
-    '--property', 'value.deserializer=org.apache.kafka.common.serialization.LongDeserializer', '--timeout-ms', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let printed = '';
-  cc.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
-  await new Promise((r) => cc.on('exit', r));
-  const lines = printed.trim().split('\n');
-  assert.ok(lines.includes('kafka\t3'), printed);
-  assert.ok(lines.includes('hello\t1'), printed);
+  // the tutorial's console-consumer command reads the Long counts, with the old and the Kafka 4 formatter names
+  // (11 words so far: one count update each)
+  for (const formatter of ['kafka.tools.DefaultMessageFormatter', 'org.apache.kafka.tools.consumer.DefaultMessageFormatter']) {
+    const cc = spawn(process.execPath, [...cliBin('kafka-console-consumer'), '--bootstrap-server', broker.bootstrap, '--topic', OUTPUT, '--from-beginning',
+      '--formatter', formatter, '--property', 'print.key=true', '--property', 'print.value=true',
+      '--property', 'key.deserializer=org.apache.kafka.common.serialization.StringDeserializer',
+      '--property', 'value.deserializer=org.apache.kafka.common.serialization.LongDeserializer', '--max-messages', '11', '--timeout-ms', '20000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    cc.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+    await new Promise((r) => cc.on('exit', r));
+    const printedLines = printed.trim().split('\n');
+    assert.equal(printedLines.length, 11, printed);
+    assert.ok(printedLines.includes('kafka\t3'), printed);
+    assert.ok(printedLines.includes('hello\t1'), printed);
+  }
 
   // kill -9 once everything is committed; restart on an EMPTY state dir: the counts come back from the changelog
   await waitFor(allCommitted, 'commit of all input');
@@ -143,6 +152,18 @@ test('WordCount tutorial: counts, kill -9 and restart from the changelog, two in
   await waitFor(countsCorrect, `counts after failover (survivor log: ${b.log()})`);
   assert.equal(latest.get('kafka'), 9);
   assert.equal(latest.get('streams'), 5);
+  // SIGTERM: a clean close (commit, leave the group), exit code 0
+  const exited = new Promise<number | null>((r) => b.child.once('exit', (code) => r(code)));
   b.child.kill('SIGTERM');
-  await new Promise((r) => b.child.once('exit', r));
+  assert.equal(await exited, 0, b.log());
+});
+
+test('kafka-run-class names the classes it has', async () => {
+  const child = spawn(process.execPath, [...cliBin('kafka-run-class'), 'org.example.Nope'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.equal(code, 1);
+  assert.match(err, /Could not find or load main class org\.example\.Nope/);
+  assert.match(err, /org\.apache\.kafka\.streams\.examples\.wordcount\.WordCountDemo/);
 });

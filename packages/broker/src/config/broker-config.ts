@@ -3,10 +3,12 @@
  * from a properties file plus overrides; unknown keys are kept and reported once (Kafka warns
  * "The configuration 'x' was supplied but isn't a known config").
  */
+import { hostname } from 'node:os';
 import {
   atLeast, between, ConfigException, ConfigSource, formatValue, LONG_MAX, oneOf, parseValue,
   type ConfigType, type ConfigValue, type Validator,
 } from './config-def.js';
+import { CONFIG_SUPPORT, inertMessage, refusedMessage } from './config-support.js';
 
 export interface BrokerConfigDef {
   name: string;
@@ -29,7 +31,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('node.id', 'int', '0', { validator: atLeast(0) }),
   d('broker.id', 'int', null),
   d('process.roles', 'list', 'broker,controller'),
-  d('listeners', 'list', 'PLAINTEXT://localhost:9092'),
+  // Kafka's default: every interface (a container is reachable from outside).
+  d('listeners', 'list', 'PLAINTEXT://:9092'),
   d('advertised.listeners', 'list', null),
   d('listener.security.protocol.map', 'list', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT'),
   d('inter.broker.listener.name', 'string', null),
@@ -100,12 +103,14 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
   d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
   d('replica.fetch.max.bytes', 'int', '1048576'),
+  d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', { validator: atLeast(1) }),
+  d('replica.lag.time.max.ms', 'long', '30000', { validator: atLeast(1) }),
   // groups, offsets, transactions, producers
   d('group.initial.rebalance.delay.ms', 'int', '3000'),
   d('group.min.session.timeout.ms', 'int', '6000'),
   d('group.max.session.timeout.ms', 'int', '1800000'),
   d('group.max.size', 'int', '2147483647', { validator: atLeast(1) }),
-  d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer'),
+  d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer', { validator: oneOf('classic', 'consumer') }),
   d('group.consumer.session.timeout.ms', 'int', '45000', { validator: atLeast(1) }),
   d('group.consumer.heartbeat.interval.ms', 'int', '5000', { validator: atLeast(1) }),
   d('offsets.topic.num.partitions', 'int', '50', { validator: atLeast(1) }),
@@ -265,9 +270,19 @@ export class BrokerConfig {
         .filter((l) => !controllerNames.has(l.name))
         .map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
     } else {
-      // Kafka advertises the canonical host name for an empty host; we advertise localhost,
-      // which is what test harnesses expect (COMPAT trap 12).
       this.advertisedListeners = this.listeners.map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
+    }
+    if (this.advertisedListeners.some((l) => l.host === '0.0.0.0')) {
+      throw new ConfigException('advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
+    }
+
+    // A value Samsa cannot honour is refused, never silently ignored (config-support.ts).
+    for (const [name, support] of CONFIG_SUPPORT) {
+      if (support.kind !== 'refused' || !this.differsFromDefault(name)) continue;
+      throw new ConfigException(refusedMessage(name, originals.get(name)!, support.reason));
+    }
+    if (!this.list('group.coordinator.rebalance.protocols').includes('classic')) {
+      throw new ConfigException("Invalid value for configuration group.coordinator.rebalance.protocols: Disabling the 'classic' protocol is not supported.");
     }
 
     const logDirs = this.values.get('log.dirs') as string[] | null;
@@ -287,6 +302,22 @@ export class BrokerConfig {
     this.logRollJitterMs = jitterMs !== null ? jitterMs : this.int('log.roll.jitter.hours') * 3_600_000;
     const flushMs = this.values.get('log.flush.interval.ms') as number | null;
     this.logFlushIntervalMs = flushMs !== null ? flushMs : this.long('log.flush.scheduler.interval.ms');
+  }
+
+  /** Whether a supplied value means something else than Kafka's default. */
+  private differsFromDefault(name: string): boolean {
+    const def = DEFS_BY_NAME.get(name);
+    if (def === undefined || !this.originals.has(name)) return false;
+    return formatValue(def.type, this.values.get(name) ?? null) !== formatValue(def.type, parseValue(name, def.type, def.default));
+  }
+
+  /** Startup warnings for supplied settings that have no effect in Samsa. */
+  inertSettingWarnings(): string[] {
+    const out: string[] = [];
+    for (const [name, support] of CONFIG_SUPPORT) {
+      if (support.kind === 'inert' && support.quiet !== true && this.differsFromDefault(name)) out.push(inertMessage(name, this.originals.get(name)!, support.reason));
+    }
+    return out;
   }
 
   /** Raw typed value of a known key (null when unset with no default). */
@@ -363,6 +394,12 @@ export class BrokerConfig {
   }
 }
 
+/**
+ * Like Kafka, a listener without a host (`PLAINTEXT://:9092`, every interface) is advertised
+ * under this machine's host name (Kafka: InetAddress.getLocalHost.getCanonicalHostName; the
+ * config is built synchronously, so no reverse lookup here). Clients that need another name
+ * get it from advertised.listeners.
+ */
 function advertisedHost(host: string): string {
-  return host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return host === '' ? hostname() : host;
 }

@@ -11,6 +11,7 @@ import {
   atLeast, between, CONFIG_TYPE_CODE, ConfigException, ConfigSource, formatValue, oneOf, parseValue,
   type ConfigType, type ConfigValue, type Validator,
 } from './config-def.js';
+import { refusedMessage, TOPIC_CONFIG_SUPPORT } from './config-support.js';
 
 export interface TopicConfigDef {
   name: string;
@@ -91,9 +92,20 @@ export function validateTopicConfigs(overrides: ReadonlyMap<string, string> | Re
     const v = parseValue(name, def.type, raw);
     const err = v === null ? null : def.validator?.check(v);
     if (err) throw new ConfigException(`Invalid value ${raw} for configuration ${name}: ${err}`);
+    const support = TOPIC_CONFIG_SUPPORT.get(name);
+    if (support?.kind === 'refused' && formatValue(def.type, v) !== kafkaDefault(def)) {
+      throw new ConfigException(refusedMessage(name, raw, support.reason));
+    }
     out.set(name, raw);
   }
   return out;
+}
+
+/** Kafka's default of a topic config: its first broker synonym's default, or its own. */
+function kafkaDefault(def: TopicConfigDef): string | null {
+  const synonym = def.synonyms[0] === undefined ? undefined : brokerConfigDef(def.synonyms[0]);
+  const raw = synonym?.default ?? def.fallback ?? null;
+  return raw === null ? null : formatValue(def.type, parseValue(def.name, def.type, raw));
 }
 
 /** One topic's effective configs: broker-derived defaults plus the topic's overrides. */

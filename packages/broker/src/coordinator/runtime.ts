@@ -12,7 +12,7 @@
  * join delays) run as operations too, on an injected Clock.
  */
 import { ErrorCode, KafkaError, createRecordBatch, decodeRecordBatches, encodeRecordBatch } from '@samsa/protocol';
-import type { PartitionLog } from '../storage/partition-log.js';
+import type { Partition } from '../cluster/partition.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { CoordinatorRecord } from './records.js';
@@ -74,25 +74,31 @@ export class InMemoryPartitionWriter implements CoordinatorPartitionWriter {
   }
 }
 
-/** The broker's writer: the partition logs of the internal topic, through a resolver (logs come and go with metadata). */
+/**
+ * The broker's writer: the internal topic's Partitions, through a resolver (partitions come and
+ * go with metadata). Appends go through the leader path (leader check, epoch stamping); replay
+ * reads the whole local log, as Kafka's coordinator loader does.
+ */
 export class PartitionLogWriter implements CoordinatorPartitionWriter {
   constructor(
-    private readonly resolve: (partition: number) => { log: PartitionLog; leaderEpoch: number } | undefined,
+    private readonly resolve: (partition: number) => Partition | undefined,
     private readonly clock: Clock,
   ) {}
 
-  append(partition: number, batch: Buffer): bigint {
+  private partition(partition: number): Partition {
     const p = this.resolve(partition);
-    if (p === undefined) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `no log for coordinator partition ${partition}`);
-    return p.log.append(batch, { leaderEpoch: p.leaderEpoch, nowMs: this.clock.now() }).baseOffset;
+    if (p === undefined || !p.isLeader) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `this broker does not lead coordinator partition ${partition}`);
+    return p;
+  }
+
+  append(partition: number, batch: Buffer): bigint {
+    return this.partition(partition).appendRecordsAsLeader(batch, { requiredAcks: 1, minInsyncReplicas: 1, nowMs: this.clock.now() }).baseOffset;
   }
 
   read(partition: number, offset: bigint, maxBytes: number): { records: Buffer; logStartOffset: bigint; logEndOffset: bigint } {
-    const p = this.resolve(partition);
-    if (p === undefined) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `no log for coordinator partition ${partition}`);
-    const log = p.log;
-    const from = offset < log.logStartOffset ? log.logStartOffset : offset;
-    const r = log.read(from, maxBytes, { minOneBatch: true });
+    const p = this.partition(partition);
+    const from = offset < p.logStartOffset ? p.logStartOffset : offset;
+    const r = p.readRecords(from, maxBytes, { isolation: 'log-end', minOneBatch: true, currentLeaderEpoch: -1, fetchOnlyFromLeader: false });
     return { records: r.records, logStartOffset: r.logStartOffset, logEndOffset: r.logEndOffset };
   }
 }

@@ -22,16 +22,14 @@ function failed(partitionIndex: number, errorCode: number): PartitionResult {
 
 function deletePartition(broker: BrokerServices, topic: string, partitionIndex: number, offset: bigint): PartitionResult {
   const hosted = broker.partitions.topic(topic);
-  const log = hosted?.logs[partitionIndex];
-  if (hosted === undefined || log === undefined) return failed(partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const partition = hosted?.partitions[partitionIndex];
+  if (hosted === undefined || partition === undefined) return failed(partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (isInternalTopic(topic)) return failed(partitionIndex, ErrorCode.INVALID_TOPIC_EXCEPTION);
   const policy = hosted.config.get('cleanup.policy') as string[];
   if (!policy.includes('delete')) return failed(partitionIndex, ErrorCode.POLICY_VIOLATION);
-  const hw = log.highWatermark;
-  const target = offset === HIGH_WATERMARK_OFFSET ? hw : offset;
-  if (target < 0n || target > hw) return failed(partitionIndex, ErrorCode.OFFSET_OUT_OF_RANGE);
   try {
-    return { partitionIndex, lowWatermark: log.deleteRecordsBefore(target), errorCode: ErrorCode.NONE };
+    const target = offset === HIGH_WATERMARK_OFFSET ? partition.highWatermark : offset;
+    return { partitionIndex, lowWatermark: partition.deleteRecordsOnLeader(target), errorCode: ErrorCode.NONE };
   } catch (e) {
     const m = mapError(e);
     if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error deleting records of ${topic}-${partitionIndex}`, e);

@@ -47,8 +47,9 @@ function handle(ctx: RequestContext, req: DescribeLogDirsRequest, version: numbe
     const name = hosted.image.name;
     const parts = wanted === null ? null : wanted.get(name);
     if (parts === undefined) continue;
-    for (const log of hosted.logs) {
-      if (log === undefined || (parts !== null && !parts.has(log.partition))) continue;
+    for (const partition of hosted.partitions) {
+      if (partition === undefined || (parts !== null && !parts.has(partition.partition))) continue;
+      const log = partition.log;
       const dir = log.dir !== null ? resolve(dirname(log.dir)) : dirs[0];
       if (dir === undefined) continue;
       let topics = byDir.get(dir);

@@ -9,28 +9,27 @@ import {
   ApiKey, ErrorCode,
   type DescribeProducersRequest, type DescribeProducersResponse, type DescribeProducersResponsePartitionResponse,
 } from '@samsa/protocol';
-import { producerManagerOf } from '../producer/producer-manager.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 function handle(ctx: RequestContext, req: DescribeProducersRequest, _version: number): DescribeProducersResponse {
   const broker = ctx.broker;
-  const producers = producerManagerOf(broker);
+  const producers = broker.producers;
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => {
-      const hosted = broker.partitions.topic(t.name);
       const allowed = authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name);
       return {
         name: t.name,
         partitions: t.partitionIndexes.map((index): DescribeProducersResponsePartitionResponse => {
-          const log = hosted?.logs[index];
           if (!allowed) return { partitionIndex: index, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
-          if (log === undefined) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+          const partition = broker.partitions.getPartition(t.name, index);
+          if (partition === undefined) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
           if (producers === null) return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] };
           try {
-            return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: producers.activeProducers(log) };
+            partition.checkLeaderEpoch(-1, true);
+            return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: producers.activeProducers(partition.log) };
           } catch (e) {
             const m = mapError(e);
             if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`DescribeProducers failed for ${t.name}-${index}`, e);

@@ -12,7 +12,6 @@ import type { DelayedOperation } from '../server/purgatory.js';
 import { partitionKey } from '../server/purgatory.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
-import { releaseReadBuffer } from '../storage/read-buffers.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 
@@ -68,41 +67,26 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       continue;
     }
     const hosted = broker.partitions.topic(t.topic);
-    const log = hosted?.logs[t.partition];
-    if (hosted === undefined || log === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
+    const partition = hosted?.partitions[t.partition];
+    if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
       data[i] = errorPartition(t.partition, p.usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       errors = true;
       continue;
     }
-    const leaderEpoch = hosted.image.partitions[t.partition]?.leaderEpoch ?? 0;
-    if (t.currentLeaderEpoch >= 0 && t.currentLeaderEpoch !== leaderEpoch) {
-      data[i] = errorPartition(t.partition, t.currentLeaderEpoch > leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
-      errors = true;
-      continue;
-    }
     try {
-      const hw = log.highWatermark;
-      // Single node, no transactions yet: the last stable offset is the high watermark.
-      const lso = hw;
-      const maxOffset = p.isolationLevel === READ_COMMITTED ? lso : hw;
       const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
-      let records = EMPTY;
-      let logStartOffset = log.logStartOffset;
-      if (limit > 0 || minOneBatch) {
-        const info = log.read(t.fetchOffset, limit, { minOneBatch, maxOffset });
-        records = info.records;
-        logStartOffset = info.logStartOffset;
-      } else if (t.fetchOffset < log.logStartOffset || t.fetchOffset > log.logEndOffset) {
-        // Out of range is reported even when this partition gets no bytes.
-        log.read(t.fetchOffset, 0, { minOneBatch: false, maxOffset });
-      }
+      const isolation = p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
+      const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
+      // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
+      const info = partition.readRecords(t.fetchOffset, limit, readOpts);
+      const records = info.records;
       if (records.length > 0) {
         minOneBatch = false;
         remaining -= records.length;
         bytes += records.length;
       }
       data[i] = {
-        partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: hw, lastStableOffset: lso, logStartOffset,
+        partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: info.highWatermark, lastStableOffset: info.lastStableOffset, logStartOffset: info.logStartOffset,
         abortedTransactions: p.isolationLevel === READ_COMMITTED ? [] : null, preferredReadReplica: -1, records,
       };
     } catch (e) {
@@ -272,7 +256,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   }
   // Long poll: wait for appends on the partitions read here. These reads are read again when
   // it completes, so their pooled buffers go back now.
-  for (const d of first.data) if (d.records !== null && d.records !== undefined) releaseReadBuffer(d.records);
+  for (const d of first.data) if (d.records !== null && d.records !== undefined) broker.storage.readBuffers.release(d.records);
   const delayed = new DelayedFetch(broker, targets, params, sessionId, first.bytes);
   const keys = targets.map((t) => partitionKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {

@@ -13,7 +13,6 @@
  * clients print for this code).
  */
 import { ApiKey, ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '@samsa/protocol';
-import { producerManagerOf } from '../producer/producer-manager.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeAny, authorizeCluster, ResourceType } from '../security/authorize.js';
@@ -37,7 +36,7 @@ async function handle(ctx: RequestContext, req: InitProducerIdRequest, version: 
   }
   // Idempotent producers: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic (KIP-679).
   if (!authorizeCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
-  const producers = producerManagerOf(ctx.broker);
+  const producers = ctx.broker.producers;
   if (producers === null) {
     ctx.broker.log.error('InitProducerId: this broker runs without the producer manager (custom append hook)');
     return failed(ErrorCode.UNKNOWN_SERVER_ERROR);

@@ -6,6 +6,7 @@
  */
 import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
+import { READ_COMMITTED } from './fetch.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
@@ -24,38 +25,35 @@ function error(partitionIndex: number, code: number, version: number): Partition
 }
 
 function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number): PartitionResult {
-  const hosted = broker.partitions.topic(topic);
-  const log = hosted?.logs[p.partitionIndex];
-  if (hosted === undefined || log === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
-  const epoch = hosted.image.partitions[p.partitionIndex]?.leaderEpoch ?? 0;
-  const current = p.currentLeaderEpoch ?? -1;
-  if (current >= 0 && current !== epoch) return error(p.partitionIndex, current > epoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH, version);
+  const partition = broker.partitions.getPartition(topic, p.partitionIndex);
+  if (partition === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
   try {
+    partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1, true);
+    const epoch = partition.leaderEpoch;
     const ts = p.timestamp;
     if (version === 0) {
       let offset: bigint;
-      if (ts === LATEST_TIMESTAMP) offset = log.highWatermark;
-      else if (ts === EARLIEST_TIMESTAMP) offset = log.logStartOffset;
-      else offset = log.offsetForTimestamp(ts)?.offset ?? log.logEndOffset;
+      if (ts === LATEST_TIMESTAMP) offset = partition.highWatermark;
+      else if (ts === EARLIEST_TIMESTAMP) offset = partition.logStartOffset;
+      else offset = partition.offsetForTimestamp(ts)?.offset ?? partition.highWatermark;
       const max = p.maxNumOffsets ?? 1;
       return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets: max > 0 ? [offset] : [] };
     }
     let result: { timestamp: bigint; offset: bigint; leaderEpoch: number };
     if (ts === LATEST_TIMESTAMP) {
-      // read_committed: the last stable offset, which is the high watermark while no transaction is open.
-      void isolationLevel;
-      result = { timestamp: -1n, offset: log.highWatermark, leaderEpoch: epoch };
+      // read_committed: the last stable offset.
+      result = { timestamp: -1n, offset: isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark, leaderEpoch: epoch };
     } else if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) {
-      result = { timestamp: -1n, offset: log.logStartOffset, leaderEpoch: epoch };
+      result = { timestamp: -1n, offset: partition.logStartOffset, leaderEpoch: epoch };
     } else if (ts === MAX_TIMESTAMP) {
-      const m = log.offsetOfMaxTimestamp();
+      const m = partition.offsetOfMaxTimestamp();
       result = m === null ? { timestamp: -1n, offset: -1n, leaderEpoch: -1 } : { timestamp: m.timestamp, offset: m.offset, leaderEpoch: m.leaderEpoch };
     } else if (ts === EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
       result = { timestamp: -1n, offset: -1n, leaderEpoch: -1 };
     } else if (ts < 0n) {
       return error(p.partitionIndex, ErrorCode.INVALID_REQUEST, version);
     } else {
-      const m = log.offsetForTimestamp(ts);
+      const m = partition.offsetForTimestamp(ts);
       result = m === null ? { timestamp: -1n, offset: -1n, leaderEpoch: -1 } : { timestamp: m.timestamp, offset: m.offset, leaderEpoch: m.leaderEpoch };
     }
     if (version < 4) result.leaderEpoch = -1; // not in the message before v4

@@ -4,6 +4,8 @@
  * router closes the connection. Records are validated by their header only (size, magic,
  * CRC32C, counts) and appended as they came: no decompression, no copy, offsets in place.
  * acks=0 gets no response; an error with acks=0 closes the connection so the client notices.
+ * acks=all checks min.insync.replicas before appending (NOT_ENOUGH_REPLICAS) and answers once the
+ * high watermark passes the batch (at once on a single replica; REQUEST_TIMED_OUT after timeoutMs).
  */
 import { ApiKey, ErrorCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
 import {
@@ -11,7 +13,7 @@ import {
   BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, CodecUnavailableError, crc32c, decodeRecordBatch,
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
-import type { HostedTopic } from '../server/partition-registry.js';
+import type { HostedTopic, ProduceWait } from '../cluster/replica-manager.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
@@ -82,46 +84,45 @@ function errorResponse(index: number, code: number, message: string | null): Par
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, transactionalId: string | null, nowMs: number): PartitionResponse {
-  const log = hosted?.logs[index];
-  if (hosted === undefined || log === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number): PartitionResponse {
+  const partition = hosted?.partitions[index];
+  if (hosted === undefined || partition === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   const cfg = hosted.config;
   const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
   if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);
   const batch = records!;
   if ((cfg.get('cleanup.policy') as string[]).includes('compact')) {
-    const keyless = rejectKeylessRecords(batch, index, log.topic);
+    const keyless = rejectKeylessRecords(batch, index, partition.topic);
     if (keyless !== null) return keyless;
   }
-  const hook = broker.appendHook;
+  const hook = broker.partitions.appendHook;
   if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
     return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');
   }
   try {
-    if (hook !== null) {
-      const dup = hook.beforeAppend(log, batch, { transactionalId });
-      if (dup !== null) return { index, errorCode: ErrorCode.NONE, baseOffset: dup.baseOffset, logAppendTimeMs: dup.logAppendTime, logStartOffset: dup.logStartOffset, recordErrors: [], errorMessage: null };
-    }
-    const leaderEpoch = hosted.image.partitions[index]?.leaderEpoch ?? 0;
-    const info = log.append(batch, { leaderEpoch, nowMs });
-    hook?.afterAppend?.(log, batch, info);
+    const info = partition.appendRecordsAsLeader(batch, {
+      requiredAcks: req.acks, minInsyncReplicas: cfg.num('min.insync.replicas'), nowMs, transactionalId: req.transactionalId ?? null, hook,
+    });
     return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null };
   } catch (e) {
     const m = mapError(e);
-    if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error appending to ${log.topic}-${log.partition}`, e);
+    if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error appending to ${partition.name}`, e);
     return errorResponse(index, m.code, m.message);
   }
 }
 
-function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE {
+function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
   const broker = ctx.broker;
   const acks = req.acks;
   const nowMs = broker.clock.now();
-  const transactionalId = req.transactionalId ?? null;
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   let anyError = false;
   const responses: ProduceResponse['responses'] = new Array(req.topicData.length);
+  const transactionalId = req.transactionalId ?? null;
   const transactionDenied = transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId);
+  // acks=all: the appended partitions whose high watermark has to pass the batch.
+  let waits: ProduceWait[] | null = null;
+  let waiting: PartitionResponse[] | null = null;
   for (let t = 0; t < req.topicData.length; t++) {
     const td = req.topicData[t]!;
     const hosted = broker.partitions.topic(td.name);
@@ -134,8 +135,16 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
       if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
       else if (denied !== ErrorCode.NONE) r = errorResponse(pd.index, denied, null);
       else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-      else r = producePartition(broker, hosted, pd.index, pd.records, transactionalId, nowMs);
+      else r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs);
       if (r.errorCode !== ErrorCode.NONE) anyError = true;
+      else if (acks === -1) {
+        const partition = hosted!.partitions[pd.index]!;
+        const requiredOffset = lastOffsetOf(r, pd.records!);
+        if (partition.highWatermark < requiredOffset) {
+          (waits ??= []).push({ topic: td.name, partition: pd.index, requiredOffset, minInsyncReplicas: hosted!.config.num('min.insync.replicas') });
+          (waiting ??= []).push(r);
+        }
+      }
       parts[p] = r;
     }
     responses[t] = { name: td.name, partitionResponses: parts };
@@ -144,7 +153,24 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
     if (anyError) throw new CloseConnection('acks=0 produce request failed; closing so the client refreshes metadata');
     return NO_RESPONSE;
   }
-  return { responses, throttleTimeMs: 0 };
+  if (waits === null) return { responses, throttleTimeMs: 0 };
+  const pending = waiting!;
+  return broker.partitions.awaitHighWatermarks(waits, req.timeoutMs).then((codes) => {
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i] === ErrorCode.NONE) continue;
+      const r = pending[i]!;
+      r.errorCode = codes[i]!;
+      r.baseOffset = -1n;
+      r.logAppendTimeMs = -1n;
+      r.logStartOffset = -1n;
+    }
+    return { responses, throttleTimeMs: 0 };
+  });
+}
+
+/** The offset after the appended batch (the HW an acks=all produce waits for). */
+function lastOffsetOf(r: PartitionResponse, batch: Buffer): bigint {
+  return r.baseOffset + BigInt(batch.readInt32BE(BATCH_LAST_OFFSET_DELTA)) + 1n;
 }
 
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {

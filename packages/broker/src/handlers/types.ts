@@ -3,14 +3,15 @@
  * plus one line in handlers/index.ts; ApiVersions is derived from that list.
  */
 import type { ApiKey, RequestHeader } from '@samsa/protocol';
+import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { BrokerGroupCoordinator } from '../coordinator/group/broker-group-coordinator.js';
 import type { AdvertisedListener } from '../config/broker-config.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
+import type { ProducerManager } from '../producer/producer-manager.js';
 import type { Connection } from '../server/connection.js';
 import type { FetchSessionCache } from '../server/fetch-session-cache.js';
-import type { PartitionRegistry } from '../server/partition-registry.js';
 import type { Purgatory } from '../server/purgatory.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
 import type { AppendInfo, PartitionLog, StorageEngine } from '../storage/partition-log.js';
@@ -32,7 +33,8 @@ export interface BrokerServices {
   readonly metadata: MetadataImage;
   /** Topic create/delete/partitions/configs. */
   readonly topics: TopicManager;
-  readonly partitions: PartitionRegistry;
+  /** The hosted partitions (Kafka's ReplicaManager): handlers reach logs only through a Partition. */
+  readonly partitions: ReplicaManager;
   readonly storage: StorageEngine;
   readonly purgatory: Purgatory;
   readonly fetchSessions: FetchSessionCache;
@@ -40,8 +42,8 @@ export interface BrokerServices {
   advertisedListener(listenerName: string): AdvertisedListener;
   /** ApiVersions entries, derived from the handler list. */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>;
-  /** Idempotence / transactions hook for the produce path (null until wired). */
-  readonly appendHook: PartitionAppendHook | null;
+  /** Producer ids and idempotent producer state (null when the broker runs without them). */
+  readonly producers: ProducerManager | null;
   /** Consumer groups and committed offsets (null/absent when the broker runs without one). */
   readonly groupCoordinator?: BrokerGroupCoordinator | null;
   /** Authentication, ACLs, quotas (null/absent: no authorizer, no quotas, PLAINTEXT only). */

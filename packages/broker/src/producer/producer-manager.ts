@@ -14,7 +14,7 @@
  */
 import { ErrorCode, KafkaError } from '@samsa/protocol';
 import { batchProducerId } from '@samsa/protocol/records';
-import type { BrokerServices, PartitionAppendHook } from '../handlers/types.js';
+import type { PartitionAppendHook } from '../handlers/types.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { AppendInfo, LogObserver, PartitionLog } from '../storage/partition-log.js';
 import { attachProducerState, type AttachedProducerState } from '../storage/producer-state-log.js';
@@ -167,9 +167,4 @@ export class ProducerManager implements PartitionAppendHook {
     if (this.expiryTimer !== null) this.opts.clock.clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
   }
-}
-
-/** The broker's ProducerManager, when its append hook is one (handlers reach it this way). */
-export function producerManagerOf(broker: BrokerServices): ProducerManager | null {
-  return broker.appendHook instanceof ProducerManager ? broker.appendHook : null;
 }

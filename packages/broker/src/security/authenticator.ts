@@ -50,6 +50,7 @@ export class ListenerAuthenticator {
   private readonly principalMapper: SslPrincipalMapper;
   private readonly plainUsers = new Map<string, string>();
   private readonly reauthMs: number;
+  private readonly maxReceiveSize: number;
   private readonly jwks: JwksKeys | null;
 
   constructor(listener: Listener, brokerConfig: BrokerConfig, private readonly entities: EntityConfigStore, private readonly clock: Clock, private readonly log: Logger) {
@@ -64,6 +65,7 @@ export class ListenerAuthenticator {
     }
     if (this.enabledMechanisms.includes('PLAIN')) this.loadPlainUsers(listener.name);
     this.reauthMs = Number(this.config.text('connections.max.reauth.ms') ?? '0');
+    this.maxReceiveSize = Number(this.config.text('sasl.server.max.receive.size') ?? '524288');
     const jwksUrl = this.config.text('sasl.oauthbearer.jwks.endpoint.url');
     this.jwks = jwksUrl !== null && jwksUrl !== '' ? new JwksKeys(jwksUrl, () => clock.now()) : null;
   }
@@ -98,6 +100,8 @@ export class ListenerAuthenticator {
   intercept(frame: Buffer, apiKey: number, conn: Connection): DispatchResult | Promise<DispatchResult> | undefined {
     if (!this.sasl) return undefined;
     const s = this.session(conn);
+    // Before authentication a frame is bounded by sasl.server.max.receive.size, not socket.request.max.bytes.
+    if (!s.authenticated && frame.length > this.maxReceiveSize) throw new CloseConnection(`SASL frame of ${frame.length} bytes exceeds sasl.server.max.receive.size (${this.maxReceiveSize})`);
     if (s.legacyTokens) return this.legacyToken(s, frame);
     if (!s.authenticated) {
       if (!PRE_AUTH_APIS.has(apiKey)) throw new CloseConnection(`Unexpected Kafka request of type ${ApiKey[apiKey] ?? apiKey} during SASL handshake.`);

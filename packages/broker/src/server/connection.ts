@@ -6,8 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
-import { readBuffers } from '../storage/read-buffers.js';
-import { flushPendingWrites } from '../storage/segment.js';
+import type { LeasedReads } from '../storage/read-buffers.js';
 import type { Logger } from '../util/log.js';
 
 /** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
@@ -30,6 +29,13 @@ export interface ConnectionOptions {
   maxInFlight: number;
   /** Pause reading while the socket buffers more than this many bytes of responses. */
   writeHighWater: number;
+  /**
+   * Called before responses leave: appends they acknowledge must be readable after a crash of
+   * this process (the storage engine's staged writes). null, or the Error of a lost write.
+   */
+  durabilityBarrier: () => Error | null;
+  /** The pool whose leased reads responses carry (released once the kernel has copied them). */
+  readBuffers: LeasedReads;
 }
 
 /** A request's place in the response order. */
@@ -144,7 +150,7 @@ export class Connection {
   private readonly uncorkBound = (): void => {
     this.corkedForTurn = false;
     // Appends acknowledged by these responses must be in the page cache before they leave.
-    const failure = flushPendingWrites();
+    const failure = this.opts.durabilityBarrier();
     if (failure !== null) {
       this.abortUnwritten(failure);
       return;
@@ -214,13 +220,14 @@ export class Connection {
     // Write every completed response at the head of the queue in one corked batch.
     // Outside the turn's cork they leave at once: staged appends first (see uncorkBound).
     if (!this.corkedForTurn) {
-      const failure = flushPendingWrites();
+      const failure = this.opts.durabilityBarrier();
       if (failure !== null) {
         this.abortUnwritten(failure);
         return;
       }
     }
     const socket = this.socket;
+    const readBuffers = this.opts.readBuffers;
     socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;

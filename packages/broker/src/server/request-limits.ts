@@ -4,7 +4,8 @@
  * work or allocation proportional to it: a 45-byte CreateTopics asking for 16,580,609
  * partitions must be answered at once, not computed.
  *
- * Two layers, both consulted by the request router:
+ * Two layers, both consulted by the request router (with the few shape checks Kafka makes
+ * before its handlers, so that a handler never sees a request it cannot answer):
  * - decoding: every array length in a request draws on one element budget, so decoding
  *   allocates in proportion to the frame at most, whatever counts the frame claims;
  * - before the handler: per-API checks on counts that the decoder cannot see (a partition
@@ -18,6 +19,7 @@
 import {
   ApiKey, ErrorCode,
   type CreatePartitionsRequest, type CreatePartitionsResponse, type CreateTopicsRequest, type CreateTopicsResponse,
+  type MetadataRequest, type MetadataResponse,
 } from '@samsa/protocol';
 import type { BrokerServices } from '../handlers/types.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -71,9 +73,24 @@ const createPartitions: LimitCheck<CreatePartitionsRequest> = (req, _version, br
   return response;
 };
 
+/**
+ * Metadata v10-v11 carry a topic id field but cannot name topics by it (nor answer a null
+ * name): Kafka refuses such a request with INVALID_REQUEST for every topic, names shown as "".
+ */
+const metadata: LimitCheck<MetadataRequest> = (req, version) => {
+  if (version >= 12 || req.topics === null) return null;
+  if (!req.topics.some((t) => t.name === null || (t.topicId !== undefined && t.topicId !== ZERO_UUID))) return null;
+  const response: MetadataResponse = {
+    throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, clusterAuthorizedOperations: -2147483648,
+    topics: req.topics.map((t) => ({ errorCode: ErrorCode.INVALID_REQUEST, name: t.name ?? '', topicId: t.topicId ?? ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 })),
+  };
+  return response;
+};
+
 const checks: ReadonlyMap<number, LimitCheck<any>> = new Map<number, LimitCheck<any>>([
   [ApiKey.CreateTopics, createTopics],
   [ApiKey.CreatePartitions, createPartitions],
+  [ApiKey.Metadata, metadata],
 ]);
 
 /** The response refusing a decoded request that exceeds a limit, or null when it is within them. */

@@ -9,7 +9,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import {
-  ApiKey, ErrorCode, ProtocolDecodeError, Reader, Writer, apis, decodeRequestHeader, encodeApiVersionsResponse,
+  ApiKey, ErrorCode, ProtocolDecodeError, ProtocolEncodeError, Reader, Writer, apis, decodeRequestHeader, encodeApiVersionsResponse,
   type ApiDescriptor, type ApiVersionsResponse, type RequestHeader,
 } from '@samsa/protocol';
 import { frameResponse } from '@samsa/protocol/framing';
@@ -107,8 +107,16 @@ export class RequestRouter implements Dispatcher {
   private respond(api: ApiDescriptor, version: number, correlationId: number, res: unknown, conn: Connection, start: number): DispatchResult {
     let out: DispatchResult = null;
     if (res !== NO_RESPONSE) {
-      const w = new Writer(256);
-      api.encodeResponse(w, version, res);
+      let w = new Writer(256);
+      try {
+        api.encodeResponse(w, version, res);
+      } catch (e) {
+        // Error messages may quote what the client sent (names, replica lists) beyond the
+        // int16 length of a non-flexible string: cut them and encode again.
+        if (!(e instanceof ProtocolEncodeError) || !boundErrorMessages(res)) throw e;
+        w = new Writer(256);
+        api.encodeResponse(w, version, res);
+      }
       // The api table already answers v0 for ApiVersions whatever the body version (COMPAT trap 1).
       out = frameResponse(correlationId, api.responseHeaderVersion(version), w.chunks());
     }
@@ -130,6 +138,28 @@ export class RequestRouter implements Dispatcher {
     encodeApiVersionsResponse(w, 0, body);
     return frameResponse(correlationId, 0, w.chunks());
   }
+}
+
+const MAX_ERROR_MESSAGE = 4096;
+
+/** Cuts every errorMessage longer than 4,096 UTF-16 units (<= 12 KiB of UTF-8); true when one was cut. */
+function boundErrorMessages(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return false;
+  let cut = false;
+  if (Array.isArray(value)) {
+    for (const v of value) cut = boundErrorMessages(v) || cut;
+    return cut;
+  }
+  const o = value as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'errorMessage' && typeof v === 'string' && v.length > MAX_ERROR_MESSAGE) {
+      o[k] = `${v.slice(0, MAX_ERROR_MESSAGE - 3)}...`;
+      cut = true;
+    } else {
+      cut = boundErrorMessages(v) || cut;
+    }
+  }
+  return cut;
 }
 
 /** The ApiVersions entries, derived from the handler list so it never advertises what is not served. */

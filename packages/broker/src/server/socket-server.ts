@@ -15,15 +15,22 @@ export class SocketServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
   private boundPort = -1;
+  /**
+   * What connections log (closes for malformed requests, their reasons) any client can
+   * trigger at will: at most 10 lines a second after a burst of 100, the rest counted.
+   */
+  private readonly connectionLog: Logger;
 
   constructor(
     readonly listener: Listener,
     private readonly dispatcher: Dispatcher,
-    private readonly opts: ConnectionOptions & { backlog?: number; maxConnections?: number },
+    private readonly opts: ConnectionOptions & { backlog?: number; maxConnections?: number; maxConnectionsPerIp?: number },
     private readonly log: Logger,
     /** TLS settings for SSL and SASL_SSL listeners. */
     private readonly tls: TlsOptions | null = null,
-  ) {}
+  ) {
+    this.connectionLog = log.rateLimited(10, 100);
+  }
 
   /** The port actually bound (differs from the configured one when that was 0). */
   get port(): number {
@@ -75,8 +82,25 @@ export class SocketServer {
     return server;
   }
 
+  /** Open connections by remote address (max.connections.per.ip). */
+  private readonly perIp = new Map<string, number>();
+
   private accept(socket: Socket): void {
-    const conn = new Connection(socket, this.listener.name, this.dispatcher, this.opts, this.log, (c) => this.connections.delete(c));
+    const ip = socket.remoteAddress ?? '';
+    const open = this.perIp.get(ip) ?? 0;
+    const max = this.opts.maxConnectionsPerIp ?? Infinity;
+    if (open >= max) {
+      this.connectionLog.info(`Rejected connection from /${ip}, address already has the configured maximum of ${max} connections.`);
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, open + 1);
+    const conn = new Connection(socket, this.listener.name, this.dispatcher, this.opts, this.connectionLog, (c) => {
+      this.connections.delete(c);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    });
     this.connections.add(conn);
   }
 

@@ -1,5 +1,6 @@
 /**
- * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint):
+ * Kafka's offset checkpoint files (recovery-point-offset-checkpoint, log-start-offset-checkpoint,
+ * replication-offset-checkpoint):
  *   0                    <- version
  *   <count>
  *   <topic> <partition> <offset>
@@ -9,6 +10,8 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { StorageIoError } from './errors.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+/** The high watermarks of the partitions in a log dir (written by the ReplicaManager). */
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 
@@ -36,6 +39,11 @@ export function readCheckpoint(path: string): OffsetCheckpoint {
 export function writeCheckpoint(path: string, entries: OffsetCheckpoint): void {
   let text = `0\n${entries.size}\n`;
   for (const [key, offset] of entries) text += `${key} ${offset}\n`;
+  writeFileDurably(path, text);
+}
+
+/** Writes `<path>.tmp`, fsyncs it and renames it over `path` (Kafka's CheckpointFile). */
+export function writeFileDurably(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {

@@ -44,8 +44,8 @@ import {
 import { StorageIoError } from './errors.js';
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
-import { readBuffers } from './read-buffers.js';
-import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, parseSegmentFileName, segmentFileName } from './segment.js';
+import { ReadBufferPool } from './read-buffers.js';
+import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName } from './segment.js';
 import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
 
 /** How a log was left: decides how much of it startup must recover. */
@@ -68,18 +68,20 @@ export class FileLog extends SegmentedLog<FileSegment> {
   private lastFlushMs: number;
   private flushChain: Promise<void> = Promise.resolve();
   private backgroundFlushFailed = false;
+  private readonly stager: WriteStager;
 
   constructor(
     dir: string,
     topic: string,
     partition: number,
     config: LogConfig,
-    options: LogOptions,
+    options: LogOptions & { stager: WriteStager },
     load: LogLoadState,
     private readonly onClosed: (log: FileLog) => void = () => {},
   ) {
     super(topic, partition, config, options);
     this.dir = dir;
+    this.stager = options.stager;
     this.lastFlushMs = this.now();
     try {
       this.load(load);
@@ -115,14 +117,14 @@ export class FileLog extends SegmentedLog<FileSegment> {
     const indexBytes = this.config.segmentIndexBytes;
     if (bases.length === 0) {
       const start = state.logStartOffset ?? 0;
-      this.segs.push(FileSegment.create(this.dir, start, this.now(), indexBytes));
+      this.segs.push(FileSegment.create(this.stager, this.dir, start, this.now(), indexBytes));
       this.lso = start;
       this.recoveryPoint = start;
       return;
     }
     const valid: boolean[] = [];
     for (const base of bases) {
-      const { segment, indexesValid } = FileSegment.open(this.dir, base, indexBytes);
+      const { segment, indexesValid } = FileSegment.open(this.stager, this.dir, base, indexBytes);
       this.segs.push(segment);
       valid.push(indexesValid);
     }
@@ -151,7 +153,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     if (this.lso > this.leo) {
       // Recovery cut the log below its start: start over, empty, at the log start (Kafka's truncateFullyAndStartAt).
       for (const s of this.segs) s.delete();
-      this.segs = [FileSegment.create(this.dir, this.lso, this.now(), indexBytes)];
+      this.segs = [FileSegment.create(this.stager, this.dir, this.lso, this.now(), indexBytes)];
       this.totalSize = 0;
     }
     if (this.recovery.segments > 0) this.flush();
@@ -160,7 +162,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   protected createSegment(baseOffset: number, nowMs: number): FileSegment {
     try {
-      return FileSegment.create(this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
+      return FileSegment.create(this.stager, this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
     } catch (e) {
       throw new StorageIoError(`cannot create segment ${baseOffset} in ${this.dir}: ${(e as Error).message}`, { cause: e });
     }
@@ -259,7 +261,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     } catch (e) {
       throw new StorageIoError(`replacing segments from ${base} in ${this.dir} failed: ${(e as Error).message}`, { cause: e });
     }
-    const { segment } = FileSegment.open(this.dir, base, this.config.segmentIndexBytes);
+    const { segment } = FileSegment.open(this.stager, this.dir, base, this.config.segmentIndexBytes);
     recoverSegment(segment, this.config.indexIntervalBytes, base, false);
     segment.timeIndex.maybeAppend(segment.maxTimestamp, segment.offsetOfMaxTimestamp - base, true);
     segment.closeIndexes();
@@ -307,7 +309,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     let room = Math.min(maxBytes, available);
     if (minOneBatch && loc.size > room) room = loc.size;
     if (room < 12) return EMPTY_RECORDS;
-    const out = readBuffers.reserve(room);
+    const out = this.readBuffers.reserve(room);
     let total = 0;
     try {
       let position = loc.position;
@@ -345,10 +347,10 @@ export class FileLog extends SegmentedLog<FileSegment> {
         position = 0;
       }
     } catch (e) {
-      readBuffers.commit(0); // the region goes back unused
+      this.readBuffers.commit(0); // the region goes back unused
       throw e;
     }
-    const records = readBuffers.commit(total);
+    const records = this.readBuffers.commit(total);
     return records.length === 0 ? EMPTY_RECORDS : records;
   }
 
@@ -498,6 +500,9 @@ const PARTITION_DIR = /^(.+)-(\d+)$/;
 export class FileStorageEngine implements StorageEngine {
   readonly kind = 'file' as const;
   readonly logDirs: string[];
+  /** This engine's read slabs and write staging (per instance: several engines may share a process). */
+  readonly readBuffers = new ReadBufferPool();
+  readonly stager = new WriteStager();
   private readonly now: () => number;
   private readonly decompress: RecordsDecompressor;
   private readonly open = new Map<string, FileLog>();
@@ -559,7 +564,7 @@ export class FileStorageEngine implements StorageEngine {
       recoveryPoint: this.recoveryPoints.get(logDir)!.get(key) ?? null,
       logStartOffset: this.logStartOffsets.get(logDir)!.get(key) ?? null,
     };
-    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress }, load, (l) =>
+    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager }, load, (l) =>
       this.logClosed(logDir, key, l),
     );
     this.cleanLogs.delete(key);
@@ -618,6 +623,11 @@ export class FileStorageEngine implements StorageEngine {
     this.cleanLogs.delete(key);
     this.recoveryPoints.get(known.logDir)!.delete(key);
     this.logStartOffsets.get(known.logDir)!.delete(key);
+  }
+
+  /** Writes every staged append to the page cache (see WriteStager); the connections' durability barrier. */
+  durabilityBarrier(): Error | null {
+    return this.stager.flushPendingWrites();
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every log dir. */

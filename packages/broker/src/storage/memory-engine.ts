@@ -5,8 +5,8 @@
  */
 import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
 import { defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
-import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type SegmentState } from './segmented-log.js';
-import { readBuffers } from './read-buffers.js';
+import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions, type SegmentState } from './segmented-log.js';
+import { ReadBufferPool } from './read-buffers.js';
 
 interface MemoryBatch {
   base: number;
@@ -67,7 +67,7 @@ export interface MemoryEngineOptions {
 export class MemoryLog extends SegmentedLog<MemorySegment> {
   readonly dir = null;
 
-  constructor(topic: string, partition: number, config: LogConfig, options: { now: () => number; decompress?: RecordsDecompressor | undefined }) {
+  constructor(topic: string, partition: number, config: LogConfig, options: LogOptions) {
     super(topic, partition, config, options);
     this.segs.push(this.createSegment(0, this.now()));
   }
@@ -190,10 +190,10 @@ export class MemoryLog extends SegmentedLog<MemorySegment> {
     if (parts.length === 0) return EMPTY_RECORDS;
     if (parts.length === 1) return parts[0]!;
     // Batches of separate appends: joined in a pooled buffer (released after the socket write).
-    const out = readBuffers.reserve(total);
+    const out = this.readBuffers.reserve(total);
     let at = 0;
     for (const part of parts) at += part.copy(out, at);
-    return readBuffers.commit(total);
+    return this.readBuffers.commit(total);
   }
 
   protected forEachBatch(seg: MemorySegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {
@@ -214,6 +214,7 @@ export class MemoryLog extends SegmentedLog<MemorySegment> {
 export class MemoryStorageEngine implements StorageEngine {
   readonly kind = 'memory' as const;
   readonly logDirs: string[] = [];
+  readonly readBuffers = new ReadBufferPool();
   private readonly logs = new Map<string, MemoryLog>();
   private readonly now: () => number;
   private readonly decompress: RecordsDecompressor;
@@ -230,7 +231,7 @@ export class MemoryStorageEngine implements StorageEngine {
       existing.reopen(config);
       return existing;
     }
-    const log = new MemoryLog(topic, partition, config, { now: this.now, decompress: this.decompress });
+    const log = new MemoryLog(topic, partition, config, { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers });
     this.logs.set(key, log);
     return log;
   }
@@ -243,6 +244,11 @@ export class MemoryStorageEngine implements StorageEngine {
     const key = logKey(topic, partition);
     this.logs.get(key)?.close();
     this.logs.delete(key);
+  }
+
+  /** Nothing is staged: appends are in memory when append() returns. */
+  durabilityBarrier(): Error | null {
+    return null;
   }
 
   close(): void {

@@ -11,6 +11,8 @@
  * server. Offsets and timestamps are exact up to 2^53 inside the engines.
  */
 
+import type { ReadBufferPool } from './read-buffers.js';
+
 export interface LogConfig {
   /** segment.bytes */
   segmentBytes: number;
@@ -69,7 +71,23 @@ export interface ReadInfo {
   records: Buffer;
   logStartOffset: bigint;
   logEndOffset: bigint;
-  highWatermark: bigint;
+}
+
+/**
+ * An offset with where it sits in the log (Kafka's LogOffsetMetadata): the base offset of the
+ * segment holding it and its byte position there, or -1n/-1 when unknown (an offset not on a
+ * segment boundary that was never resolved). The log end offset's metadata is always known.
+ */
+export interface LogOffsetMetadata {
+  readonly messageOffset: bigint;
+  readonly segmentBaseOffset: bigint;
+  readonly relativePositionInSegment: number;
+}
+
+export const UNKNOWN_SEGMENT_BASE = -1n;
+
+export function offsetOnlyMetadata(offset: bigint): LogOffsetMetadata {
+  return { messageOffset: offset, segmentBaseOffset: UNKNOWN_SEGMENT_BASE, relativePositionInSegment: -1 };
 }
 
 export interface TimestampOffset {
@@ -90,8 +108,8 @@ export interface PartitionLog {
   readonly partition: number;
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
-  /** On a single node the high watermark is the log end offset once appended. */
-  readonly highWatermark: bigint;
+  /** The log end offset with its segment and position (the high watermark is the Partition's, not the log's). */
+  readonly logEndOffsetMetadata: LogOffsetMetadata;
   readonly sizeBytes: number;
 
   /**
@@ -102,7 +120,8 @@ export interface PartitionLog {
 
   /**
    * Reads whole batches starting at the batch containing `offset`, up to `maxBytes` (at least
-   * one batch when `minOneBatch`), never past `maxOffset` (exclusive; the HW or LSO).
+   * one batch when `minOneBatch`), never past `maxOffset` (exclusive; the Partition passes its
+   * high watermark or last stable offset).
    * Throws OffsetOutOfRangeError (errors.ts) when offset is outside [logStartOffset, logEndOffset];
    * reading at logEndOffset returns no records. Reads may span segments.
    */
@@ -116,7 +135,7 @@ export interface PartitionLog {
   /**
    * DeleteRecords: moves the log start offset forward (never back) and deletes segments wholly
    * below it; returns the new log start offset. Throws OffsetOutOfRangeError when offset is past
-   * the high watermark.
+   * the log end (the Partition refuses offsets past its high watermark before calling this).
    */
   deleteRecordsBefore(offset: bigint): bigint;
 
@@ -185,5 +204,12 @@ export interface StorageEngine {
   deleteLog(topic: string, partition: number): void;
   /** log.dirs for DescribeLogDirs. */
   readonly logDirs: string[];
+  /** This engine's pooled read buffers (reads return leases of them; release after the socket write). */
+  readonly readBuffers: ReadBufferPool;
+  /**
+   * Makes every append made so far readable after a crash of this process (page cache), before a
+   * response acknowledging it leaves: null when done, the Error when a staged write failed.
+   */
+  durabilityBarrier(): Error | null;
   close(): void;
 }

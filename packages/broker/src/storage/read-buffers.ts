@@ -7,6 +7,8 @@
  * slabs: a read reserves room at the slab's bump position, and keeps (leases) only the bytes of
  * the whole batches it found. A slab is reused once every lease on it has been released.
  *
+ * Each storage engine instance owns one pool (engines read synchronously, on the event loop).
+ *
  * Releasing is optional: a lease that is never released (a caller that keeps the bytes, a
  * connection that closed before writing them) only keeps its slab out of the pool, and the
  * garbage collector frees the slab with its last view. Releasing is what makes reuse safe, so
@@ -120,10 +122,8 @@ export class ReadBufferPool {
   }
 }
 
-/** The broker's pool (the storage engines read synchronously, on the event loop). */
-export const readBuffers = new ReadBufferPool();
-
-/** Releases a read returned by a PartitionLog (no-op for buffers that are not leased). */
-export function releaseReadBuffer(buf: Buffer): void {
-  readBuffers.release(buf);
+/** What a connection needs of a pool: giving a response's leased reads back after the write. */
+export interface LeasedReads {
+  isLeased(buf: Buffer): boolean;
+  release(buf: Buffer): boolean;
 }

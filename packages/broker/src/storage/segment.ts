@@ -33,8 +33,9 @@ export const DELETED_SUFFIX = '.deleted';
 // what the disk path could do. Appends are therefore staged (copied into a 64 KiB buffer per
 // segment) and written when it fills or at the end of the event-loop turn. The staged bytes must reach the page
 // cache before any response acknowledging them leaves the process (acks=1 survives a SIGKILL):
-// the connection calls flushPendingWrites() before its end-of-turn uncork and before writing
-// outside the turn's cork; a setImmediate flush covers appends made without a connection. Reads,
+// the connection calls its durability barrier (the engine's WriteStager.flushPendingWrites) before
+// its end-of-turn uncork and before writing outside the turn's cork; a setImmediate flush covers
+// appends made without a connection. Reads,
 // fsyncs, truncation, rolls and close of a segment write its staged bytes first.
 
 /** Appends at least this large are written directly (no gain in coalescing them). */
@@ -45,48 +46,76 @@ const DIRECT_WRITE_BYTES = 64 * 1024;
  * turn's appends in a large slab made the copies and the write slower than unstaged writes).
  */
 const STAGING_BYTES = 64 * 1024;
-/** Staging buffers returned by segments after their write, reused (fresh memory page-faults). */
-const stagingPool: Buffer[] = [];
 const MAX_POOLED_STAGING = 16;
-const segmentsWithPending = new Set<FileSegment>();
-let flushScheduled = false;
 
 /**
- * Writes every staged append to its segment file (page cache). Never throws: a segment whose
- * write fails is marked failed (its later operations throw StorageIoError) and returned.
+ * The write staging of one storage engine instance (never module state: several brokers may
+ * share a process). Holds the segments with staged appends, the staging buffers for reuse, a
+ * write failure of the current event-loop turn, and the engine's scan buffer.
  */
-export function flushPendingWrites(): Error | null {
-  if (segmentsWithPending.size === 0) return failureThisTurn;
-  let failure: Error | null = null;
-  for (const seg of segmentsWithPending) {
-    try {
-      seg.flushPending();
-    } catch (e) {
-      failure ??= e as Error;
+export class WriteStager {
+  /** Staging buffers returned by segments after their write, reused (fresh memory page-faults). */
+  private readonly stagingPool: Buffer[] = [];
+  private readonly segmentsWithPending = new Set<FileSegment>();
+  private flushScheduled = false;
+  /** A staged write that failed during the current event-loop turn (see flushPendingWrites). */
+  private failureThisTurn: Error | null = null;
+  /** Scan buffer for locating batches (the engine's reads are synchronous). */
+  readonly scratch = Buffer.allocUnsafeSlow(16 * 1024);
+  private readonly flushAtEndOfTurn = (): void => {
+    this.flushScheduled = false;
+    this.flushPendingWrites();
+  };
+
+  /**
+   * Writes every staged append to its segment file (page cache). Never throws: a segment whose
+   * write fails is marked failed (its later operations throw StorageIoError) and returned. This
+   * is the durability barrier connections call before a response leaves.
+   */
+  flushPendingWrites(): Error | null {
+    if (this.segmentsWithPending.size === 0) return this.failureThisTurn;
+    let failure: Error | null = null;
+    for (const seg of this.segmentsWithPending) {
+      try {
+        seg.flushPending();
+      } catch (e) {
+        failure ??= e as Error;
+      }
+    }
+    this.segmentsWithPending.clear();
+    if (failure !== null && this.failureThisTurn === null) {
+      // Every connection answering in this turn may hold an acknowledgement of the lost bytes,
+      // not only the one whose call hit the error: report it to all of them until the turn ends.
+      this.failureThisTurn = failure;
+      setImmediate(() => {
+        this.failureThisTurn = null;
+      });
+    }
+    return failure ?? this.failureThisTurn;
+  }
+
+  /** A segment has staged bytes: written at the latest when this event-loop turn ends. */
+  staged(seg: FileSegment): void {
+    if (this.segmentsWithPending.has(seg)) return;
+    this.segmentsWithPending.add(seg);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAtEndOfTurn);
     }
   }
-  segmentsWithPending.clear();
-  if (failure !== null && failureThisTurn === null) {
-    // Every connection answering in this turn may hold an acknowledgement of the lost bytes,
-    // not only the one whose call hit the error: report it to all of them until the turn ends.
-    failureThisTurn = failure;
-    setImmediate(() => {
-      failureThisTurn = null;
-    });
+
+  forget(seg: FileSegment): void {
+    this.segmentsWithPending.delete(seg);
   }
-  return failure ?? failureThisTurn;
+
+  takeStagingBuffer(): Buffer {
+    return this.stagingPool.pop() ?? Buffer.allocUnsafeSlow(STAGING_BYTES);
+  }
+
+  giveBackStagingBuffer(buf: Buffer): void {
+    if (this.stagingPool.length < MAX_POOLED_STAGING) this.stagingPool.push(buf);
+  }
 }
-
-/** A staged write that failed during the current event-loop turn (see flushPendingWrites). */
-let failureThisTurn: Error | null = null;
-
-const flushAtEndOfTurn = (): void => {
-  flushScheduled = false;
-  flushPendingWrites();
-};
-
-/** Scan buffer for locating batches (one per process: the engine is synchronous). */
-const scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
 export class FileSegment implements SegmentState {
   nextOffset: number;
@@ -111,6 +140,7 @@ export class FileSegment implements SegmentState {
   private cacheNext = 0;
 
   private constructor(
+    private readonly stager: WriteStager,
     readonly dir: string,
     readonly baseOffset: number,
     fd: number,
@@ -137,13 +167,13 @@ export class FileSegment implements SegmentState {
     return join(this.dir, segmentFileName(this.baseOffset, TIME_INDEX_SUFFIX));
   }
 
-  static create(dir: string, baseOffset: number, nowMs: number, maxIndexBytes: number): FileSegment {
+  static create(stager: WriteStager, dir: string, baseOffset: number, nowMs: number, maxIndexBytes: number): FileSegment {
     const logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     const fd = openSync(logPath, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
     try {
       const offsetIndex = OffsetIndex.create(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), maxIndexBytes);
       const timeIndex = TimeIndex.create(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), maxIndexBytes);
-      return new FileSegment(dir, baseOffset, fd, 0, offsetIndex, timeIndex, nowMs);
+      return new FileSegment(stager, dir, baseOffset, fd, 0, offsetIndex, timeIndex, nowMs);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -154,7 +184,7 @@ export class FileSegment implements SegmentState {
    * Opens an existing segment. `indexesValid` is false when an index file is missing or has a
    * torn size: the caller must rebuild the indexes (recover the segment).
    */
-  static open(dir: string, baseOffset: number, maxIndexBytes: number): { segment: FileSegment; indexesValid: boolean } {
+  static open(stager: WriteStager, dir: string, baseOffset: number, maxIndexBytes: number): { segment: FileSegment; indexesValid: boolean } {
     const logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     const fd = openSync(logPath, constants.O_RDWR);
     try {
@@ -168,7 +198,7 @@ export class FileSegment implements SegmentState {
       if (last !== null && (last.relativeOffset < 0 || last.position < 0 || last.position >= st.size)) indexesValid = false;
       offsetIndex ??= OffsetIndex.create(indexPath, maxIndexBytes);
       timeIndex ??= TimeIndex.create(timeIndexPath, maxIndexBytes);
-      const segment = new FileSegment(dir, baseOffset, fd, st.size, offsetIndex, timeIndex, st.mtimeMs);
+      const segment = new FileSegment(stager, dir, baseOffset, fd, st.size, offsetIndex, timeIndex, st.mtimeMs);
       return { segment, indexesValid };
     } catch (e) {
       closeSync(fd);
@@ -188,16 +218,10 @@ export class FileSegment implements SegmentState {
       this.writeNow([data], this.size, data.length);
       return;
     }
-    if (this.staging === null) this.staging = stagingPool.pop() ?? Buffer.allocUnsafeSlow(STAGING_BYTES);
+    if (this.staging === null) this.staging = this.stager.takeStagingBuffer();
     data.copy(this.staging, this.pendingBytes);
     this.pendingBytes += data.length;
-    if (!segmentsWithPending.has(this)) {
-      segmentsWithPending.add(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushAtEndOfTurn);
-      }
-    }
+    this.stager.staged(this);
   }
 
   /** Writes the staged appends (one write). Throws StorageIoError if that fails. */
@@ -220,7 +244,7 @@ export class FileSegment implements SegmentState {
   }
 
   private releaseStaging(): void {
-    if (this.staging !== null && stagingPool.length < MAX_POOLED_STAGING) stagingPool.push(this.staging);
+    if (this.staging !== null) this.stager.giveBackStagingBuffer(this.staging);
     this.staging = null;
   }
 
@@ -288,6 +312,7 @@ export class FileSegment implements SegmentState {
     if (offset >= this.nextOffset) return null;
     const cached = this.cacheOffsets.indexOf(offset);
     let pos = cached >= 0 ? this.cachePositions[cached]! : this.offsetIndex.lookup(offset - this.baseOffset);
+    const scratch = this.stager.scratch;
     while (pos < this.size) {
       const n = this.readInto(scratch, 0, Math.min(scratch.length, this.size - pos), pos);
       let p = 0;
@@ -339,7 +364,7 @@ export class FileSegment implements SegmentState {
     } catch (e) {
       failure = e;
     }
-    segmentsWithPending.delete(this);
+    this.stager.forget(this);
     this.closeIndexes();
     if (this.fd >= 0) {
       closeSync(this.fd);
@@ -352,7 +377,7 @@ export class FileSegment implements SegmentState {
   private discardPending(): void {
     this.pendingBytes = 0;
     this.releaseStaging();
-    segmentsWithPending.delete(this);
+    this.stager.forget(this);
   }
 
   private closeForDelete(): void {

@@ -4,7 +4,7 @@
  * storage, indexing and reads. Sharing this code is what makes both engines behave the same.
  */
 import { setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@samsa/protocol/records';
-import type { AppendInfo, AppendOptions, LogConfig, LogObserver, PartitionLog, ReadInfo, SegmentInfo, TimestampOffset } from './partition-log.js';
+import type { AppendInfo, AppendOptions, LogConfig, LogObserver, LogOffsetMetadata, PartitionLog, ReadInfo, SegmentInfo, TimestampOffset } from './partition-log.js';
 import {
   headerBaseOffset,
   headerLastOffsetDelta,
@@ -16,6 +16,7 @@ import {
   visitRecordTimestamps,
   type RecordsDecompressor,
 } from './batch-util.js';
+import type { ReadBufferPool } from './read-buffers.js';
 import { CorruptRecordError, LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from './errors.js';
 
 export const EMPTY_RECORDS: Buffer = Buffer.alloc(0);
@@ -44,6 +45,8 @@ export interface SegmentState {
 export interface LogOptions {
   now: () => number;
   decompress?: RecordsDecompressor | undefined;
+  /** The engine instance's read slabs. */
+  readBuffers: ReadBufferPool;
 }
 
 export abstract class SegmentedLog<S extends SegmentState> implements PartitionLog {
@@ -54,6 +57,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
   protected config: LogConfig;
   protected readonly now: () => number;
   protected readonly decompress: RecordsDecompressor | undefined;
+  protected readonly readBuffers: ReadBufferPool;
   private observers: LogObserver[] = [];
 
   constructor(
@@ -65,6 +69,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
     this.config = { ...config };
     this.now = options.now;
     this.decompress = options.decompress;
+    this.readBuffers = options.readBuffers;
   }
 
   abstract readonly dir: string | null;
@@ -108,8 +113,9 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
   get logEndOffset(): bigint {
     return BigInt(this.leo);
   }
-  get highWatermark(): bigint {
-    return BigInt(this.leo);
+  get logEndOffsetMetadata(): LogOffsetMetadata {
+    const active = this.active;
+    return { messageOffset: BigInt(active.nextOffset), segmentBaseOffset: BigInt(active.baseOffset), relativePositionInSegment: active.size };
   }
   get sizeBytes(): number {
     return this.totalSize;
@@ -214,7 +220,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
     const limit = opts.maxOffset === undefined ? leo : Math.min(Number(opts.maxOffset), leo);
     const budget = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES);
     const records = o >= limit || (budget <= 0 && !opts.minOneBatch) ? EMPTY_RECORDS : this.readRecords(o, budget, opts.minOneBatch, limit);
-    return { records, logStartOffset: BigInt(this.lso), logEndOffset: BigInt(leo), highWatermark: BigInt(leo) };
+    return { records, logStartOffset: BigInt(this.lso), logEndOffset: BigInt(leo) };
   }
 
   /** Index of the segment holding `offset`: the last one whose baseOffset <= offset (0 if none). */

@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { BrokerConfig } from '../../src/config/broker-config.js';
 import { ConfigException, ConfigSource } from '../../src/config/config-def.js';
 
 test('defaults match Kafka (node.id 0 for a single node)', () => {
   const c = new BrokerConfig();
   assert.equal(c.nodeId, 0);
-  assert.deepEqual(c.listeners, [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: 'localhost', port: 9092 }]);
+  // Kafka's PLAINTEXT://:9092: every interface, advertised under the host name (issue 13 item 9:
+  // binding only 127.0.0.1 left a container deployment unreachable).
+  assert.deepEqual(c.listeners, [{ name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '', port: 9092 }]);
+  assert.deepEqual(c.advertisedListeners, [{ name: 'PLAINTEXT', host: hostname(), port: 9092 }]);
   assert.deepEqual(c.logDirs, ['/tmp/kafka-logs']);
   assert.equal(c.int('num.partitions'), 1);
   assert.equal(c.bool('auto.create.topics.enable'), true);
@@ -38,13 +42,14 @@ test('log.dirs wins over log.dir; broker.id is a synonym of node.id', () => {
   assert.throws(() => new BrokerConfig({ 'broker.id': '3', 'node.id': '4' }), /must match node.id/);
 });
 
-test('listeners: empty host binds all and advertises localhost; controller listeners are not bound', () => {
+test('listeners: empty host binds all and advertises the host name; 0.0.0.0 cannot be advertised; controller listeners are not bound', () => {
   const c = new BrokerConfig({
     listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093',
     'controller.listener.names': 'CONTROLLER',
   });
   assert.deepEqual(c.listeners.map((l) => [l.name, l.host, l.port]), [['PLAINTEXT', '', 9092]]);
-  assert.deepEqual(c.advertisedListeners, [{ name: 'PLAINTEXT', host: 'localhost', port: 9092 }]);
+  assert.deepEqual(c.advertisedListeners, [{ name: 'PLAINTEXT', host: hostname(), port: 9092 }]);
+  assert.throws(() => new BrokerConfig({ listeners: 'PLAINTEXT://0.0.0.0:1' }), /advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address./);
   const a = new BrokerConfig({ listeners: 'PLAINTEXT://0.0.0.0:1', 'advertised.listeners': 'PLAINTEXT://kafka.example:19092' });
   assert.deepEqual(a.advertisedListeners, [{ name: 'PLAINTEXT', host: 'kafka.example', port: 19092 }]);
   assert.throws(() => new BrokerConfig({ listeners: 'nonsense' }), /Unable to parse nonsense to a broker endpoint/);

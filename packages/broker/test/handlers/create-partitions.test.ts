@@ -55,7 +55,7 @@ test('CreatePartitions: increase only, validate_only, assignments, unknown topic
 
     const v0 = await c.send(ApiKey.CreatePartitions, 0, { topics: [{ name: 'cp', count: 5, assignments: null }], timeoutMs: 5000, validateOnly: false });
     assert.equal(v0.results[0].errorCode, ErrorCode.NONE);
-    assert.equal(tb.broker.partitions.topic('cp')!.logs.length, 5);
+    assert.equal(tb.broker.partitions.topic('cp')!.partitions.length, 5);
   } finally {
     c.close();
     await tb.stop();

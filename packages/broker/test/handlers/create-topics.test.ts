@@ -33,7 +33,7 @@ test('CreateTopics v7: defaults, configs, topic id, numPartitions and replicatio
     assert.equal(b.numPartitions, 2);
     assert.equal(tb.broker.metadata.topic('ct-b')!.partitions.length, 2);
     // The logs exist and the live config is the topic's.
-    assert.equal(tb.broker.partitions.topic('ct-a')!.logs.length, 3);
+    assert.equal(tb.broker.partitions.topic('ct-a')!.partitions.length, 3);
     assert.equal(tb.broker.partitions.topic('ct-a')!.config.num('retention.ms'), 60000);
 
     // The same names again, plus invalid ones.

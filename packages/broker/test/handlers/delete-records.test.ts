@@ -27,7 +27,7 @@ test('DeleteRecords: offsets, -1 = high watermark, beyond it OFFSET_OUT_OF_RANGE
     assert.deepEqual([p7.errorCode, p7.lowWatermark], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n]);
     assert.equal(r.topics[1].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.equal(r.topics[2].partitions[0].errorCode, ErrorCode.POLICY_VIOLATION);
-    assert.equal(tb.broker.partitions.get('dr', 0)!.logStartOffset, 3n);
+    assert.equal(tb.broker.partitions.getPartition('dr', 0)!.log.logStartOffset, 3n);
 
     // What ListOffsets then reports as earliest.
     const lo = await c.send(ApiKey.ListOffsets, 5, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] }] });

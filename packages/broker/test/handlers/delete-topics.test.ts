@@ -13,7 +13,7 @@ test('DeleteTopics: by name (v1) and by id (v6); logs go with the topic; unknown
     await tb.broker.topics.createTopic({ name: 'dt-a', numPartitions: 2 });
     await tb.broker.topics.createTopic({ name: 'dt-b' });
     await produceRecords(c, 'dt-a', 1, 3);
-    assert.equal(tb.broker.partitions.get('dt-a', 1)!.logEndOffset, 3n);
+    assert.equal(tb.broker.partitions.getPartition('dt-a', 1)!.log.logEndOffset, 3n);
 
     const r1 = await c.send(ApiKey.DeleteTopics, 1, { topicNames: ['dt-a', 'dt-missing'], timeoutMs: 5000 });
     assert.deepEqual(r1.responses.map((x: any) => [x.name, x.errorCode]), [['dt-a', ErrorCode.NONE], ['dt-missing', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
@@ -23,7 +23,7 @@ test('DeleteTopics: by name (v1) and by id (v6); logs go with the topic; unknown
     assert.equal(md.topics[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     // Recreated, the topic starts empty.
     await tb.broker.topics.createTopic({ name: 'dt-a', numPartitions: 2 });
-    assert.equal(tb.broker.partitions.get('dt-a', 1)!.logEndOffset, 0n);
+    assert.equal(tb.broker.partitions.getPartition('dt-a', 1)!.log.logEndOffset, 0n);
 
     const idB = tb.broker.metadata.topic('dt-b')!.id;
     const unknownId = '11111111-2222-4333-8444-555555555555';

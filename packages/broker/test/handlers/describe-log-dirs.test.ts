@@ -29,7 +29,7 @@ test('DescribeLogDirs: partitions with sizes, requested subset, volume bytes fro
     const parts = topics.get('dld').partitions.sort((a: any, b: any) => a.partitionIndex - b.partitionIndex);
     assert.equal(parts.length, 2);
     assert.equal(parts[0].partitionSize, 0n);
-    assert.equal(parts[1].partitionSize, BigInt(tb.broker.partitions.get('dld', 1)!.sizeBytes));
+    assert.equal(parts[1].partitionSize, BigInt(tb.broker.partitions.getPartition('dld', 1)!.log.sizeBytes));
     assert.ok(parts[1].partitionSize > 0n);
     assert.deepEqual([parts[1].offsetLag, parts[1].isFutureKey], [0n, false]);
 

@@ -77,7 +77,7 @@ test('IncrementalAlterConfigs on brokers: dynamic configs applied to the logs li
   try {
     await broker.topics.createTopic({ name: 'seg', numPartitions: 1 });
     await produceRecords(c, 'seg', 0, 3);
-    assert.equal(broker.partitions.get('seg', 0)!.segments().length, 1);
+    assert.equal(broker.partitions.getPartition('seg', 0)!.log.segments().length, 1);
     const alter = (resourceName: string, configs: unknown[], validateOnly = false) => c.send(ApiKey.IncrementalAlterConfigs, 0, { resources: [{ resourceType: 4, resourceName, configs }], validateOnly });
 
     const ro = await alter('0', [{ name: 'log.dirs', configOperation: SET, value: '/elsewhere' }]);
@@ -97,7 +97,7 @@ test('IncrementalAlterConfigs on brokers: dynamic configs applied to the logs li
     assert.equal(own.responses[0].errorCode, ErrorCode.NONE);
     // Live: the existing log now rolls at 300 bytes.
     await produceRecords(c, 'seg', 0, 8);
-    assert.ok(broker.partitions.get('seg', 0)!.segments().length > 1, 'rolled under the new segment size');
+    assert.ok(broker.partitions.getPartition('seg', 0)!.log.segments().length > 1, 'rolled under the new segment size');
 
     const d = await c.send(ApiKey.DescribeConfigs, 4, {
       resources: [{ resourceType: 4, resourceName: '0', configurationKeys: ['log.segment.bytes', 'log.retention.ms'] }, { resourceType: 4, resourceName: '', configurationKeys: null }, { resourceType: 2, resourceName: 'seg', configurationKeys: ['retention.ms', 'segment.bytes'] }],

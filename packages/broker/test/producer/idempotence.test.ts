@@ -9,7 +9,6 @@ import { FakeClock, startBroker, type TestBroker } from '../../src/testkit/index
 import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
 import { PRODUCER_ID_BLOCK_KEY, ProducerIdManager, decodeBlock } from '../../src/producer/producer-id-manager.js';
 import { listSnapshots } from '../../src/storage/producer-state.js';
-import { producerManagerOf } from '../../src/producer/producer-manager.js';
 import { WireClient } from '../testkit/wire-client.js';
 
 interface IdemBatch { producerId: bigint; epoch: number; seq: number; values: string[]; now?: number }
@@ -138,7 +137,7 @@ test('duplicates are acknowledged with the original offsets and written once; ga
   const d1 = await produce(c, 'idem', Buffer.from(b1), 9);
   assert.equal(d1.errorCode, 0);
   assert.equal(d1.baseOffset, 3n);
-  assert.equal(tb.broker.partitions.get('idem', 0)!.logEndOffset, 4n);
+  assert.equal(tb.broker.partitions.getPartition('idem', 0)!.log.logEndOffset, 4n);
   // a gap (sequence 5 after 3) and a replay of an old, no longer retained sequence
   const gap = await produce(c, 'idem', idemBatch({ producerId, epoch: 0, seq: 5, values: ['x'] }));
   assert.equal(gap.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -237,7 +236,7 @@ test('file storage: producer ids and producer state survive a restart', async ()
       const dup = await produce(c, 'durable', Buffer.from(last));
       assert.equal(dup.errorCode, 0);
       assert.equal(dup.baseOffset, 39n);
-      assert.equal(tb.broker.partitions.get('durable', 0)!.logEndOffset, 40n);
+      assert.equal(tb.broker.partitions.getPartition('durable', 0)!.log.logEndOffset, 40n);
       assert.equal((await produce(c, 'durable', b(41, ['gap']))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
       assert.equal((await produce(c, 'durable', b(40, ['next']))).baseOffset, 40n);
     }, { storage: 'file', dataDir });
@@ -247,7 +246,7 @@ test('file storage: producer ids and producer state survive a restart', async ()
 });
 
 test('producer state follows the hosted logs: a deleted and recreated topic starts empty', () => withBroker(async (tb, c) => {
-  const pm = producerManagerOf(tb.broker)!;
+  const pm = tb.broker.producers!;
   assert.ok(pm !== null);
   await tb.broker.topics.createTopic({ name: 'recreated', numPartitions: 3 });
   assert.equal(pm.attachedLogCount, 3); // attached at open, before any request

@@ -78,7 +78,7 @@ async function topicFor(client: string, c: Case): Promise<string> {
 }
 
 function assertNothingWritten(topic: string): void {
-  const log = tb.broker.partitions.get(topic, 0);
+  const log = tb.broker.partitions.getPartition(topic, 0)?.log;
   assert.equal(log?.logEndOffset ?? 0n, 0n, `${topic}: a refused client wrote records`);
 }
 

@@ -37,7 +37,7 @@ after(async () => {
 });
 
 function logBytes(topic: string): number {
-  return tb.broker.partitions.get(topic, 0)!.sizeBytes;
+  return tb.broker.partitions.getPartition(topic, 0)!.log.sizeBytes;
 }
 
 /**

@@ -47,7 +47,7 @@ test('acks=0 produce gets no response and keeps later responses in order', async
     const v = await c.send(ApiKey.ApiVersions, 2, {});
     assert.equal(v.errorCode, 0);
     assert.equal(c.received.length, 1);
-    assert.equal(tb.broker.partitions.get('fire', 0)!.logEndOffset, 1n);
+    assert.equal(tb.broker.partitions.getPartition('fire', 0)!.log.logEndOffset, 1n);
     // acks=0 with an error closes the connection (Kafka's way of telling the client)
     const bad = c.encode(ApiKey.Produce, 7, { acks: 0, timeoutMs: 1000, topicData: [{ name: 'missing', partitionData: [{ index: 0, records }] }] });
     c.sendRaw(bad.frame);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Writer } from '@samsa/protocol';
-import { MIN_LEASED_READ, ReadBufferPool, readBuffers } from '../../src/storage/read-buffers.js';
+import { MIN_LEASED_READ, ReadBufferPool } from '../../src/storage/read-buffers.js';
 import { FileStorageEngine } from '../../src/storage/file-engine.js';
 import { MemoryStorageEngine } from '../../src/storage/memory-engine.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
@@ -107,6 +107,7 @@ test('small and oversized reads are plain buffers; foreign buffers are not relea
 });
 
 test('the protocol Writer keeps a leased read by reference, so the connection can release it', () => {
+  const readBuffers = new ReadBufferPool();
   readBuffers.reserve(MIN_LEASED_READ).fill(3);
   const records = readBuffers.commit(MIN_LEASED_READ);
   assert.ok(readBuffers.isLeased(records));
@@ -116,7 +117,7 @@ test('the protocol Writer keeps a leased read by reference, so the connection ca
 });
 
 /** Engines under test for the read path across segment boundaries. */
-function withLogs(fn: (log: PartitionLog, name: string) => void): void {
+function withLogs(fn: (log: PartitionLog, name: string, readBuffers: ReadBufferPool) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-read-buffers-'));
   const engines = [
     { name: 'file', engine: new FileStorageEngine({ logDirs: [dir], now: () => T0, checkpointIntervalMs: 0 }) },
@@ -125,7 +126,7 @@ function withLogs(fn: (log: PartitionLog, name: string) => void): void {
   try {
     for (const { name, engine } of engines) {
       const log = engine.openLog('t', 0, defaultLogConfig({ segmentBytes: 20_000 }));
-      fn(log, name);
+      fn(log, name, engine.readBuffers);
       engine.close();
     }
   } finally {
@@ -134,7 +135,7 @@ function withLogs(fn: (log: PartitionLog, name: string) => void): void {
 }
 
 test('reads spanning segment boundaries return the same bytes as batch-by-batch reads, and stay intact after releases', () => {
-  withLogs((log, name) => {
+  withLogs((log, name, readBuffers) => {
     const appended: Buffer[] = [];
     for (let i = 0; i < 40; i++) {
       const b = sizedBatch(4, 3000 + 97 * i);

@@ -29,10 +29,16 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `samsa server PROPS`; resolves once it logs that it started (20 s at most). */
-export async function startServer(props: string): Promise<ServerProcess> {
+/** `samsa <args>` as a child process (the compiled CLI, or the source through tsx). */
+export function spawnSamsa(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
   const entry = compiled ? [join(cliRoot, 'dist', 'src', 'bin', 'samsa.js')] : ['-C', 'source', '--import', 'tsx', join(cliRoot, 'src', 'bin', 'samsa.ts')];
-  const child = spawn(process.execPath, [...entry, 'server', props], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined } });
+  return spawn(process.execPath, [...entry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined, ...env } });
+}
+
+/** Runs `samsa server PROPS [args]`; resolves once it logs that it started (20 s at most). */
+export async function startServer(props: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawnSamsa(['server', props, ...args], env);
+  child.stdout!.resume();
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

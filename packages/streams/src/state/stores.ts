@@ -332,3 +332,63 @@ export const Stores = {
     return { name, build: (d) => new SessionStore(name, opts.type ?? d.storeType, opts.logging ?? true, orDefault(keySerde, d.keySerde), orDefault(valueSerde, d.valueSerde), opts.retentionMs) };
   },
 };
+
+// ---- interactive queries ----------------------------------------------------------------------
+
+/**
+ * Read access to one store across an instance's tasks (each task holds its partitions' keys),
+ * as Kafka's ReadOnlyKeyValueStore / ReadOnlyWindowStore / ReadOnlySessionStore.
+ */
+export class ReadOnlyStore<K, V> {
+  constructor(
+    readonly name: string,
+    private readonly parts: readonly StateStore[],
+  ) {}
+
+  private of<S>(cls: abstract new (...args: never[]) => S, what: string): S[] {
+    return this.parts.map((p) => {
+      if (!(p instanceof cls)) throw new Error(`store ${this.name} is not a ${what} store`);
+      return p;
+    });
+  }
+
+  get(key: K): V | null {
+    for (const s of this.of(KeyValueStore, 'key-value') as Array<KeyValueStore<K, V>>) {
+      const v = s.get(key);
+      if (v !== null) return v;
+    }
+    return null;
+  }
+
+  *all(): Iterable<{ key: K; value: V }> {
+    for (const s of this.of(KeyValueStore, 'key-value') as Array<KeyValueStore<K, V>>) yield* s.all();
+  }
+
+  *range(from: K, to: K): Iterable<{ key: K; value: V }> {
+    for (const s of this.of(KeyValueStore, 'key-value') as Array<KeyValueStore<K, V>>) yield* s.range(from, to);
+  }
+
+  approximateNumEntries(): number {
+    return (this.of(KeyValueStore, 'key-value') as Array<KeyValueStore<K, V>>).reduce((n, s) => n + s.approximateNumEntries(), 0);
+  }
+
+  fetch(key: K, windowStart: number): V | null {
+    for (const s of this.of(WindowStore, 'window') as Array<WindowStore<K, V>>) {
+      const v = s.fetch(key, windowStart);
+      if (v !== null) return v;
+    }
+    return null;
+  }
+
+  *fetchRange(key: K, timeFrom: number, timeTo: number): Iterable<{ windowStart: number; value: V }> {
+    for (const s of this.of(WindowStore, 'window') as Array<WindowStore<K, V>>) yield* s.fetchRange(key, timeFrom, timeTo);
+  }
+
+  *fetchAll(timeFrom?: number, timeTo?: number): Iterable<{ key: Windowed<K>; value: V }> {
+    for (const s of this.of(WindowStore, 'window') as Array<WindowStore<K, V>>) yield* s.fetchAll(timeFrom, timeTo);
+  }
+
+  *findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): Iterable<{ key: Windowed<K>; value: V }> {
+    for (const s of this.of(SessionStore, 'session') as Array<SessionStore<K, V>>) yield* s.findSessions(key, earliestSessionEnd, latestSessionStart);
+  }
+}

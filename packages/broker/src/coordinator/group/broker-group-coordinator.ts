@@ -10,7 +10,7 @@ import { TopicOperationError } from '../../metadata/errors.js';
 import type { MetadataImage } from '../../metadata/image.js';
 import type { TopicManager } from '../../metadata/topic-manager.js';
 import { GROUP_METADATA_TOPIC } from '../../metadata/topic-name.js';
-import type { PartitionRegistry } from '../../server/partition-registry.js';
+import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { PartitionLogWriter } from '../runtime.js';
@@ -24,7 +24,7 @@ export interface GroupCoordinatorHost {
   readonly log: Logger;
   readonly nodeId: number;
   readonly topics: TopicManager;
-  readonly partitions: PartitionRegistry;
+  readonly partitions: ReplicaManager;
 }
 
 export class BrokerGroupCoordinator {
@@ -37,12 +37,7 @@ export class BrokerGroupCoordinator {
 
   constructor(private readonly host: GroupCoordinatorHost) {
     this.log = host.log.child('org.apache.kafka.coordinator.group.GroupCoordinatorService');
-    const writer = new PartitionLogWriter((p) => {
-      const hosted = host.partitions.topic(GROUP_METADATA_TOPIC);
-      const log = hosted?.logs[p];
-      if (hosted === undefined || log === undefined) return undefined;
-      return { log, leaderEpoch: hosted.image.partitions[p]?.leaderEpoch ?? 0 };
-    }, host.clock);
+    const writer = new PartitionLogWriter((p) => host.partitions.getPartition(GROUP_METADATA_TOPIC, p), host.clock);
     const topics: TopicView = {
       byName: (name) => {
         const t = host.topics.image.topic(name);
@@ -76,7 +71,7 @@ export class BrokerGroupCoordinator {
       // An existing topic decides the partition count (it may predate a config change), as in Kafka.
       this.coordinator.numPartitions = topic.partitions.length;
       for (const p of topic.partitions) {
-        if (p.leader === this.host.nodeId && this.host.partitions.get(GROUP_METADATA_TOPIC, p.partition) !== undefined) led.set(p.partition, p.leaderEpoch);
+        if (p.leader === this.host.nodeId && this.host.partitions.getPartition(GROUP_METADATA_TOPIC, p.partition)?.isLeader === true) led.set(p.partition, p.leaderEpoch);
       }
     }
     for (const p of [...this.loadedEpochs.keys()]) {

@@ -1,0 +1,316 @@
+/**
+ * The partitions this broker hosts (Kafka's ReplicaManager): one Partition per hosted replica,
+ * kept in step with the metadata image (logs opened for created topics and partitions,
+ * reconfigured when configs change, deleted with their topic), leadership applied from the
+ * image's partition states, high watermarks checkpointed in each log dir's
+ * `replication-offset-checkpoint`, and the waits on partitions: long-poll fetches (woken when a
+ * high watermark or log end moves) and acks=all produces (woken when the high watermark passes
+ * their last offset).
+ */
+import { dirname, join } from 'node:path';
+import { ErrorCode } from '@samsa/protocol';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { TopicConfig } from '../config/topic-config.js';
+import type { PartitionAppendHook } from '../handlers/types.js';
+import type { MetadataDelta, MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
+import { partitionKey, type DelayedOperation, type Purgatory } from '../server/purgatory.js';
+import { partitionKey as checkpointKey, readCheckpoint, REPLICATION_OFFSET_CHECKPOINT, writeCheckpoint, type OffsetCheckpoint } from '../storage/checkpoint.js';
+import type { StorageEngine } from '../storage/partition-log.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { Partition, type PartitionListener, type PartitionState } from './partition.js';
+
+export interface HostedTopic {
+  readonly image: TopicImage;
+  readonly config: TopicConfig;
+  /** Indexed by partition number; undefined where this broker holds no replica. */
+  readonly partitions: Partition[];
+}
+
+/** A partition's state as the metadata layer hands it over (Kafka's LeaderAndIsr request entry). */
+export interface TopicPartitionState extends PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Key of a partition's log end in the fetch purgatory (follower fetches wait on it; consumers wait on partitionKey, the HW). */
+export function logEndKey(topic: string, partition: number): string {
+  return `${partitionKey(topic, partition)}\u0000leo`;
+}
+
+export interface ReplicaManagerOptions {
+  storage: StorageEngine;
+  brokerConfig: BrokerConfig;
+  /** Long-poll fetches. */
+  fetchPurgatory: Purgatory;
+  /** acks=all produces waiting for the HW. */
+  producePurgatory: Purgatory;
+  nodeId: number;
+  clock: Clock;
+  log: Logger;
+}
+
+export class ReplicaManager {
+  private readonly topics = new Map<string, HostedTopic>();
+  private readonly opts: ReplicaManagerOptions;
+  private readonly listener: PartitionListener;
+  /** Checkpointed HWs read at startup, per log dir (consumed as partitions open). */
+  private readonly startupHighWatermarks = new Map<string, OffsetCheckpoint>();
+  private checkpointTimer: TimerHandle | null = null;
+  /** The producer-state hook every client append goes through (null: no idempotence). */
+  appendHook: PartitionAppendHook | null = null;
+
+  constructor(opts: ReplicaManagerOptions) {
+    this.opts = opts;
+    const fetches = opts.fetchPurgatory;
+    const produces = opts.producePurgatory;
+    this.listener = {
+      onHighWatermarkAdvanced: (p, bytes) => {
+        const key = partitionKey(p.topic, p.partition);
+        fetches.notify(key, bytes);
+        produces.notify(key, bytes);
+      },
+      onLogEndAdvanced: (p, bytes) => fetches.notify(logEndKey(p.topic, p.partition), bytes),
+    };
+    if (opts.storage.kind === 'file') {
+      for (const dir of opts.storage.logDirs) {
+        try {
+          this.startupHighWatermarks.set(dir, readCheckpoint(join(dir, REPLICATION_OFFSET_CHECKPOINT)));
+        } catch (e) {
+          opts.log.warn(`Ignoring unreadable ${REPLICATION_OFFSET_CHECKPOINT} in ${dir}: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  topic(name: string): HostedTopic | undefined {
+    return this.topics.get(name);
+  }
+
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  all(): IterableIterator<HostedTopic> {
+    return this.topics.values();
+  }
+
+  *allPartitions(): Generator<Partition> {
+    for (const t of this.topics.values()) for (const p of t.partitions) if (p !== undefined) yield p;
+  }
+
+  /** Applies a metadata delta (this node's MetadataPublisher): logs, configs, then leadership. */
+  applyDelta(_image: MetadataImage, delta: MetadataDelta): void {
+    for (const t of delta.deletedTopics) this.removeTopic(t);
+    for (const t of delta.createdTopics) this.updateTopic(t);
+    for (const { after } of delta.changedTopics) this.updateTopic(after);
+  }
+
+  /**
+   * Applies partition states from the metadata layer (Kafka's becomeLeaderOrFollower): this
+   * broker leads where `leader` is its id, follows where it is another replica, and stops
+   * serving otherwise. Partitions not hosted here are ignored.
+   */
+  becomeLeaderOrFollower(states: Iterable<TopicPartitionState>): void {
+    const nowMs = this.opts.clock.now();
+    for (const s of states) {
+      const p = this.getPartition(s.topic, s.partition);
+      if (p === undefined) continue;
+      const wasLeader = p.isLeader;
+      if (s.leader === this.opts.nodeId) p.makeLeader(s, nowMs);
+      else if (s.replicas.includes(this.opts.nodeId)) p.makeFollower(s);
+      else p.makeNone();
+      // Waiting produces and fetches on a partition this broker stopped leading answer now.
+      if (wasLeader && !p.isLeader) this.wake(s.topic, s.partition);
+    }
+  }
+
+  private wake(topic: string, partition: number): void {
+    const key = partitionKey(topic, partition);
+    this.opts.fetchPurgatory.notify(key, 0);
+    this.opts.producePurgatory.notify(key, 0);
+  }
+
+  private openPartition(t: TopicImage, p: PartitionImage, config: TopicConfig): Partition {
+    const log = this.opts.storage.openLog(t.name, p.partition, config.toLogConfig());
+    const checkpoint = log.dir === null ? undefined : this.startupHighWatermarks.get(dirname(log.dir));
+    const key = checkpointKey(t.name, p.partition);
+    const hw = checkpoint?.get(key);
+    checkpoint?.delete(key);
+    return new Partition(log, { localBrokerId: this.opts.nodeId, listener: this.listener, ...(hw !== undefined ? { initialHighWatermark: BigInt(hw) } : {}) });
+  }
+
+  private updateTopic(t: TopicImage): void {
+    const cur = this.topics.get(t.name);
+    const config = new TopicConfig(this.opts.brokerConfig, t.configs);
+    const configChanged = cur !== undefined && !sameMap(cur.image.configs, t.configs);
+    const partitions = cur?.partitions ?? [];
+    const states: TopicPartitionState[] = [];
+    for (const p of t.partitions) {
+      if (!p.replicas.includes(this.opts.nodeId)) continue;
+      const existing = partitions[p.partition];
+      if (existing === undefined) partitions[p.partition] = this.openPartition(t, p, config);
+      else if (configChanged) existing.log.updateConfig(config.toLogConfig());
+      states.push({ topic: t.name, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr });
+    }
+    this.topics.set(t.name, { image: t, config, partitions });
+    this.becomeLeaderOrFollower(states);
+  }
+
+  private removeTopic(t: TopicImage): void {
+    const cur = this.topics.get(t.name);
+    this.topics.delete(t.name);
+    if (cur === undefined) return;
+    for (let i = 0; i < cur.partitions.length; i++) {
+      const p = cur.partitions[i];
+      if (p === undefined) continue;
+      p.close();
+      try {
+        this.opts.storage.deleteLog(t.name, i);
+      } catch (e) {
+        this.opts.log.error(`Failed to delete log ${t.name}-${i}`, e);
+      }
+      // Waiting fetches and produces on a deleted partition answer now (UNKNOWN_TOPIC_OR_PARTITION).
+      this.wake(t.name, i);
+    }
+  }
+
+  /**
+   * Topic defaults derive from broker configs: after a dynamic broker config change, rebuilds
+   * each hosted topic's effective config (Produce reads it for max.message.bytes and the
+   * timestamp bounds) and hands its logs the new LogConfig.
+   */
+  refreshConfigs(): void {
+    for (const [name, cur] of this.topics) {
+      const config = new TopicConfig(this.opts.brokerConfig, cur.image.configs);
+      const logConfig = config.toLogConfig();
+      for (const p of cur.partitions) p?.log.updateConfig(logConfig);
+      this.topics.set(name, { image: cur.image, config, partitions: cur.partitions });
+    }
+  }
+
+  /** Retention pass over every log (log.retention.check.interval.ms). */
+  applyRetention(nowMs: number): void {
+    for (const p of this.allPartitions()) {
+      try {
+        p.log.applyRetention(nowMs);
+      } catch (e) {
+        this.opts.log.error(`Retention failed for ${p.name}`, e);
+      }
+    }
+  }
+
+  flushAll(): void {
+    for (const p of this.allPartitions()) p.log.flush();
+  }
+
+  // ---- acks=all ---------------------------------------------------------------------------
+
+  /**
+   * Waits until each partition's HW reaches its `requiredOffset` (Kafka's DelayedProduce), or
+   * `timeoutMs` passes (REQUEST_TIMED_OUT). Resolves with one error code per entry.
+   */
+  awaitHighWatermarks(entries: readonly ProduceWait[], timeoutMs: number): Promise<number[]> {
+    return new Promise((resolve) => {
+      const op = new DelayedProduce(this, entries, resolve);
+      if (op.tryComplete()) return;
+      this.opts.producePurgatory.watch(op, entries.map((e) => partitionKey(e.topic, e.partition)), timeoutMs);
+    });
+  }
+
+  // ---- high watermark checkpoints ---------------------------------------------------------
+
+  /** Starts the periodic HW checkpoint (replica.high.watermark.checkpoint.interval.ms). */
+  start(): void {
+    if (this.opts.storage.kind !== 'file') return;
+    const interval = this.opts.brokerConfig.long('replica.high.watermark.checkpoint.interval.ms');
+    const tick = (): void => {
+      this.checkpointTimer = this.opts.clock.setTimeout(() => {
+        try {
+          this.checkpointHighWatermarks();
+        } catch (e) {
+          this.opts.log.error('Error writing the high watermark checkpoint', e);
+        }
+        tick();
+      }, interval);
+    };
+    tick();
+  }
+
+  /** Writes every log dir's replication-offset-checkpoint. */
+  checkpointHighWatermarks(): void {
+    if (this.opts.storage.kind !== 'file') return;
+    const byDir = new Map<string, OffsetCheckpoint>(this.opts.storage.logDirs.map((d) => [d, new Map()]));
+    for (const p of this.allPartitions()) {
+      if (p.log.dir === null) continue;
+      const dir = dirname(p.log.dir);
+      let entries = byDir.get(dir);
+      if (entries === undefined) byDir.set(dir, (entries = new Map()));
+      entries.set(checkpointKey(p.topic, p.partition), Number(p.highWatermark));
+    }
+    for (const [dir, entries] of byDir) writeCheckpoint(join(dir, REPLICATION_OFFSET_CHECKPOINT), entries);
+  }
+
+  /** Stops the checkpoint timer and writes a last checkpoint (before the logs close). */
+  stop(): void {
+    if (this.checkpointTimer !== null) this.opts.clock.clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
+    try {
+      this.checkpointHighWatermarks();
+    } catch (e) {
+      this.opts.log.error('Error writing the high watermark checkpoint', e);
+    }
+    for (const p of this.allPartitions()) p.close();
+  }
+}
+
+/** One partition of an acks=all produce: its HW must reach `requiredOffset` (last offset + 1). */
+export interface ProduceWait {
+  readonly topic: string;
+  readonly partition: number;
+  readonly requiredOffset: bigint;
+  readonly minInsyncReplicas: number;
+}
+
+class DelayedProduce implements DelayedOperation {
+  private readonly codes: Array<number | null>;
+
+  constructor(
+    private readonly replicas: ReplicaManager,
+    private readonly entries: readonly ProduceWait[],
+    private readonly resolve: (codes: number[]) => void,
+  ) {
+    this.codes = entries.map(() => null);
+  }
+
+  /** Checks now; resolves and returns true when no partition is left waiting. */
+  tryComplete(): boolean {
+    if (!this.onUpdate()) return false;
+    this.complete();
+    return true;
+  }
+
+  /** Re-checks every partition still waiting; true when none is. */
+  onUpdate(): boolean {
+    let pending = false;
+    for (let i = 0; i < this.entries.length; i++) {
+      if (this.codes[i] !== null) continue;
+      const e = this.entries[i]!;
+      const p = this.replicas.getPartition(e.topic, e.partition);
+      const code = p === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : p.checkEnoughReplicasReachOffset(e.requiredOffset, e.minInsyncReplicas);
+      this.codes[i] = code;
+      if (code === null) pending = true;
+    }
+    return !pending;
+  }
+
+  complete(): void {
+    this.resolve(this.codes.map((c) => c ?? ErrorCode.REQUEST_TIMED_OUT));
+  }
+}
+
+function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}

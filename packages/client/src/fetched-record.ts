@@ -1,0 +1,178 @@
+/**
+ * Consumed records decoded lazily: walking a batch reads each record's length and field
+ * positions (bounds-checked), and allocates one object per record. The key, value, headers,
+ * offset and timestamp are materialised when read (views into the fetched bytes, no copies).
+ * This is the consumer's hot path: at 1 KiB records it runs about a million times per GB.
+ */
+import { ProtocolDecodeError, type RecordHeader } from '@samsa/protocol';
+import { TimestampType } from '@samsa/protocol/records';
+
+/** What a consumer hands out per record. */
+export interface ConsumedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: RecordHeader[];
+  readonly timestamp: bigint;
+  /** 0 = CreateTime, 1 = LogAppendTime (Kafka's TimestampType ids); absent for v0 messages. */
+  readonly timestampType?: number;
+}
+
+/** Per-batch facts shared by its records. */
+export interface BatchContext {
+  readonly topic: string;
+  readonly partition: number;
+  readonly data: Buffer;
+  readonly baseOffset: bigint;
+  readonly baseTimestamp: bigint;
+  readonly maxTimestamp: bigint;
+  readonly timestampType: number;
+  /** baseOffset / baseTimestamp as numbers when offsets stay exact in a double, else NaN. */
+  readonly baseOffsetNumber: number;
+  readonly baseTimestampNumber: number;
+}
+
+const EXACT = 2 ** 52;
+const NO_HEADERS: RecordHeader[] = [];
+Object.freeze(NO_HEADERS);
+
+export function batchContext(topic: string, partition: number, data: Buffer, baseOffset: bigint, baseTimestamp: bigint, maxTimestamp: bigint, timestampType: number): BatchContext {
+  const o = Number(baseOffset);
+  const t = Number(baseTimestamp);
+  return {
+    topic,
+    partition,
+    data,
+    baseOffset,
+    baseTimestamp,
+    maxTimestamp,
+    timestampType,
+    baseOffsetNumber: Math.abs(o) < EXACT ? o : Number.NaN,
+    baseTimestampNumber: Math.abs(t) < EXACT ? t : Number.NaN,
+  };
+}
+
+export class FetchedRecord implements ConsumedMessage {
+  constructor(
+    private readonly batch: BatchContext,
+    readonly offsetDelta: number,
+    private readonly timestampDelta: number,
+    private readonly keyPos: number,
+    private readonly keyLength: number,
+    private readonly valuePos: number,
+    private readonly valueLength: number,
+    private readonly headersPos: number,
+    private readonly headerCount: number,
+  ) {}
+
+  get topic(): string {
+    return this.batch.topic;
+  }
+
+  get partition(): number {
+    return this.batch.partition;
+  }
+
+  get offset(): bigint {
+    const b = this.batch;
+    return Number.isNaN(b.baseOffsetNumber) ? b.baseOffset + BigInt(this.offsetDelta) : BigInt(b.baseOffsetNumber + this.offsetDelta);
+  }
+
+  get timestamp(): bigint {
+    const b = this.batch;
+    if (b.timestampType === TimestampType.LogAppendTime) return b.maxTimestamp;
+    return Number.isNaN(b.baseTimestampNumber) ? b.baseTimestamp + BigInt(this.timestampDelta) : BigInt(b.baseTimestampNumber + this.timestampDelta);
+  }
+
+  get timestampType(): number {
+    return this.batch.timestampType;
+  }
+
+  get key(): Buffer | null {
+    return this.keyLength < 0 ? null : this.batch.data.subarray(this.keyPos, this.keyPos + this.keyLength);
+  }
+
+  get value(): Buffer | null {
+    return this.valueLength < 0 ? null : this.batch.data.subarray(this.valuePos, this.valuePos + this.valueLength);
+  }
+
+  get headers(): RecordHeader[] {
+    if (this.headerCount === 0) return NO_HEADERS;
+    const data = this.batch.data;
+    const out = new Array<RecordHeader>(this.headerCount);
+    cursor = this.headersPos;
+    for (let i = 0; i < this.headerCount; i++) {
+      const kl = varint(data, data.length);
+      const key = data.toString('utf8', cursor, cursor + kl);
+      cursor += kl;
+      const vl = varint(data, data.length);
+      out[i] = { key, value: vl < 0 ? null : data.subarray(cursor, cursor + vl) };
+      if (vl > 0) cursor += vl;
+    }
+    return out;
+  }
+
+  /** A plain object with every field (for logging, JSON, spreading). */
+  toJSON(): ConsumedMessage {
+    return { topic: this.topic, partition: this.partition, offset: this.offset, key: this.key, value: this.value, headers: this.headers, timestamp: this.timestamp, timestampType: this.timestampType };
+  }
+}
+
+/** Shared read position of the varint readers below (module state: no cursor object per batch). */
+let cursor = 0;
+
+function varint(buf: Buffer, end: number): number {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (cursor >= end) throw new ProtocolDecodeError('truncated varint', cursor);
+    const b = buf[cursor++]!;
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) return (result >>> 1) ^ -(result & 1);
+  }
+  throw new ProtocolDecodeError('varint too long', cursor);
+}
+
+function varlong(buf: Buffer, end: number): number {
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (cursor >= end) throw new ProtocolDecodeError('truncated varlong', cursor);
+    const b = buf[cursor++]!;
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+    mul *= 128;
+  }
+  throw new ProtocolDecodeError('varlong too long', cursor);
+}
+
+/**
+ * Appends the records of one batch's (uncompressed) records section `ctx.data[start, end)`
+ * whose offset is at least `minOffsetDelta` to `out`. Throws ProtocolDecodeError on bytes that
+ * are not `count` well-formed records.
+ */
+export function readRecords(ctx: BatchContext, start: number, end: number, count: number, minOffsetDelta: number, out: ConsumedMessage[]): void {
+  const data = ctx.data;
+  cursor = start;
+  for (let i = 0; i < count; i++) {
+    const length = varint(data, end);
+    const bodyStart = cursor;
+    const bodyEnd = bodyStart + length;
+    if (length < 6 || bodyEnd > end) throw new ProtocolDecodeError(`record length ${length} invalid`, bodyStart);
+    cursor++; // attributes
+    const timestampDelta = varlong(data, bodyEnd);
+    const offsetDelta = varint(data, bodyEnd);
+    const keyLength = varint(data, bodyEnd);
+    const keyPos = cursor;
+    if (keyLength > 0) cursor += keyLength;
+    const valueLength = cursor <= bodyEnd ? varint(data, bodyEnd) : -2;
+    const valuePos = cursor;
+    if (valueLength > 0) cursor += valueLength;
+    const headerCount = cursor <= bodyEnd && valueLength >= -1 ? varint(data, bodyEnd) : -1;
+    if (cursor > bodyEnd || headerCount < 0 || headerCount > bodyEnd - cursor) throw new ProtocolDecodeError('record fields exceed its length', bodyStart);
+    if (offsetDelta >= minOffsetDelta) out.push(new FetchedRecord(ctx, offsetDelta, timestampDelta, keyPos, keyLength, valuePos, valueLength, cursor, headerCount));
+    cursor = bodyEnd;
+  }
+  if (cursor !== end) throw new ProtocolDecodeError(`${end - cursor} bytes after the last of ${count} records`, cursor);
+}

@@ -1,0 +1,12 @@
+// @samsa/connect: Kafka Connect as a Node runtime (workers, REST API, file connectors, SMTs, converters).
+export * from './api.js';
+export * from './data.js';
+export { StringConverter, JsonConverter, ByteArrayConverter, SimpleHeaderConverter, asJsonSchema, asConnectSchema, type Converter, type HeaderConverter, type SchemaAndValue } from './converters.js';
+export { InsertField, ReplaceField, MaskField, ValueToKey, ExtractField, TimestampRouter, RegexRouter, Filter, TopicNameMatches, HasHeaderKey, RecordIsTombstone, TransformationChain, formatJavaDate, type Side } from './transforms.js';
+export { FileStreamSourceConnector, FileStreamSinkConnector, FileStreamSourceTask, FileStreamSinkTask } from './file-connectors.js';
+export { Plugins, type PluginDesc } from './plugins.js';
+export { parseProperties, loadProperties } from './properties.js';
+export { startConnect, main, loadConnectorConfig, type RunningConnect } from './connect.js';
+export { encodeWorkerState, decodeWorkerState, encodeAssignment, decodeAssignment, eagerAssign, type ConnectAssignment, type WorkerState } from './connect-protocol.js';
+export { buildTransformationChain, buildConverters, validateConnectorConfig } from './connector-config.js';
+export { VERSION_STRING } from './version.js';
