@@ -54,3 +54,25 @@ export function authorizationErrorCode(type: ResourceType): number {
 export function requireAuthorized(ctx: RequestContext, op: AclOperation, type: ResourceType, name: string): void {
   if (!authorize(ctx, op, type, name)) throw KafkaError.from(authorizationErrorCode(type), null);
 }
+
+export const THROTTLING_QUOTA_EXCEEDED_MESSAGE = 'The throttling quota has been exceeded.';
+
+/**
+ * controller_mutation_rate over one CreateTopics / CreatePartitions / DeleteTopics request:
+ * `admit(partitions)` records a topic's partition mutations and says whether it may go ahead
+ * (strict versions are refused THROTTLING_QUOTA_EXCEEDED once over quota); `throttleMs` is the
+ * request's throttle time for its response.
+ */
+export class MutationThrottle {
+  throttleMs = 0;
+
+  constructor(private readonly ctx: RequestContext, private readonly strict: boolean) {}
+
+  admit(partitions: number): boolean {
+    const security = this.ctx.broker.security;
+    if (security === null || security === undefined || partitions <= 0) return true;
+    const r = security.mutations.record(principalOf(this.ctx).name, this.ctx.header.clientId ?? '', partitions, this.strict);
+    this.throttleMs = Math.max(this.throttleMs, r.throttleMs);
+    return r.accepted;
+  }
+}

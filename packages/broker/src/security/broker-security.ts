@@ -12,12 +12,13 @@ import type { Logger } from '../util/log.js';
 import { AclAuthorizer, AUTHORIZER_CLASS_NAMES } from './authorizer.js';
 import { ListenerAuthenticator, SecuritySession } from './authenticator.js';
 import { EntityConfigStore } from './entity-configs.js';
-import { QuotaManager } from './quotas.js';
+import { MutationQuota, QuotaManager } from './quotas.js';
 
 export class BrokerSecurity {
   readonly entities: EntityConfigStore;
   readonly authorizer: AclAuthorizer | null;
   readonly quotas: QuotaManager;
+  readonly mutations: MutationQuota;
   private readonly authenticators = new Map<string, ListenerAuthenticator>();
 
   constructor(private readonly config: BrokerConfig, store: MetadataStore, private readonly clock: Clock, private readonly log: Logger) {
@@ -31,6 +32,7 @@ export class BrokerSecurity {
       throw new ConfigException(`Invalid value ${className} for configuration authorizer.class.name: Samsa provides ${AUTHORIZER_CLASS_NAMES.join(' and ')} (one ACL authorizer)`);
     }
     this.quotas = new QuotaManager(this.entities, clock, config.int('quota.window.size.seconds') * 1000, config.int('quota.window.num'));
+    this.mutations = new MutationQuota(this.quotas, clock, config.int('quota.window.size.seconds') * config.int('quota.window.num'));
   }
 
   async load(): Promise<void> {

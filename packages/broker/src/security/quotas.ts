@@ -9,7 +9,7 @@
 import type { Clock } from '../util/clock.js';
 import { DEFAULT_ENTITY, type EntityConfigStore } from './entity-configs.js';
 
-export type QuotaType = 'producer_byte_rate' | 'consumer_byte_rate' | 'request_percentage';
+export type QuotaType = 'producer_byte_rate' | 'consumer_byte_rate' | 'request_percentage' | 'controller_mutation_rate';
 export const CLIENT_QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'] as const;
 
 /** A sampled rate: values summed per window, averaged over the elapsed span of the kept windows. */
@@ -118,5 +118,35 @@ export class QuotaManager {
     // Kafka's QuotaUtils.throttleTime: how long until the rate over the window drops to the bound.
     const throttle = ((observed - bound) / bound) * rate.span(now);
     return Math.min(Math.round(throttle), this.windowMs * this.numWindows);
+  }
+}
+
+/**
+ * controller_mutation_rate (KIP-599): partitions created or deleted per second, as a token
+ * bucket holding quota x quota.window.num x quota.window.size.seconds tokens. Strict requests
+ * (CreateTopics v6+, CreatePartitions v3+, DeleteTopics v5+) are refused with
+ * THROTTLING_QUOTA_EXCEEDED while the bucket is empty; older versions are always accepted and
+ * only throttled. The throttle time is how long the bucket needs to refill to zero.
+ */
+export class MutationQuota {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly quotas: QuotaManager, private readonly clock: Clock, private readonly burstSeconds: number) {}
+
+  /** Records `partitions` mutations unless refused; returns whether accepted and the throttle time. */
+  record(user: string, clientId: string, partitions: number, strict: boolean): { accepted: boolean; throttleMs: number } {
+    const rate = this.quotas.quota('controller_mutation_rate', user, clientId);
+    if (rate === null) return { accepted: true, throttleMs: 0 };
+    const key = `${user}\u0000${clientId}`;
+    const now = this.clock.now();
+    const burst = rate * this.burstSeconds;
+    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    this.buckets.set(key, b);
+    const throttle = (): number => (b.tokens < 0 ? Math.ceil((-b.tokens / rate) * 1000) : 0);
+    if (strict && b.tokens < 0) return { accepted: false, throttleMs: throttle() };
+    b.tokens -= partitions;
+    return { accepted: true, throttleMs: throttle() };
   }
 }

@@ -4,7 +4,8 @@
  * `muteDelayMs` (a throttled connection's next requests wait, Kafka's channel muting), and
  * `after` (quota accounting: Produce request bytes against producer_byte_rate, Fetch record
  * bytes against consumer_byte_rate, handler time against request_percentage; the throttle
- * time goes into the response's throttle_time_ms and mutes the connection that long).
+ * time, or a handler's own (controller_mutation_rate), goes into the response's
+ * throttle_time_ms and mutes the connection that long).
  */
 import { ApiKey } from '@samsa/protocol';
 import type { Connection, DispatchResult } from '../server/connection.js';
@@ -53,8 +54,11 @@ export class RequestGate {
     if (apiKey === ApiKey.Produce) throttle = this.quotas.record('producer_byte_rate', user, clientId, frameBytes);
     else if (apiKey === ApiKey.Fetch) throttle = this.quotas.record('consumer_byte_rate', user, clientId, fetchedBytes(response as FetchLike));
     throttle = Math.max(throttle, this.quotas.record('request_percentage', user, clientId, handlerMs));
+    // A handler's own throttle (controller_mutation_rate) mutes the connection too.
+    const withThrottle = response !== null && typeof response === 'object' && 'throttleTimeMs' in response ? (response as { throttleTimeMs: number }) : null;
+    throttle = Math.max(throttle, withThrottle?.throttleTimeMs ?? 0);
     if (throttle <= 0) return;
-    if (response !== null && typeof response === 'object' && 'throttleTimeMs' in response) (response as { throttleTimeMs: number }).throttleTimeMs = throttle;
+    if (withThrottle !== null) withThrottle.throttleTimeMs = throttle;
     this.mutedUntil.set(conn, Math.max(this.mutedUntil.get(conn) ?? 0, this.clock.now() + throttle));
   }
 }

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { alterClientQuotas, Cluster, Connection, defaultConnectionOptions, Producer } from '@samsa/client';
-import { ApiKey, apiByName } from '@samsa/protocol';
+import { ApiKey, apiByName, ErrorCode } from '@samsa/protocol';
 import { buildBatch } from '../storage/batch-builder.js';
 import { startBroker, requestChannel, type RequestEvent, type TestBroker } from '../../src/testkit/index.js';
 
@@ -123,4 +123,24 @@ it('Produce and Fetch responses carry throttle_time_ms once over quota, and the 
   }
   consumer.close();
   assert.ok(fetched.some((t) => t > 0), `no Fetch response was throttled: ${fetched.join(',')}`);
+});
+
+it('controller_mutation_rate: strict CreateTopics answers THROTTLING_QUOTA_EXCEEDED once the bucket is empty; older versions are only throttled', async () => {
+  const errors = await alterClientQuotas(cluster, [{ entity: { 'client-id': 'admin-tool' }, ops: [{ key: 'controller_mutation_rate', value: 2 }] }]);
+  assert.deepEqual(errors, [null]);
+  const [host, port] = tb.bootstrap.split(':');
+  const admin = new Connection(host!, Number(port), -1, { ...defaultConnectionOptions, clientId: 'admin-tool' });
+  await admin.connect();
+  const topic = (name: string) => ({ name, numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] });
+  // Burst: 2/s x 3 windows x 1 s = 6 partitions; 4 + 4 takes the bucket below zero, the third waits.
+  const strict = await admin.rawRequest(apiByName.CreateTopics, 6, { topics: [topic('m1'), topic('m2'), topic('m3')], timeoutMs: 5000, validateOnly: false });
+  assert.deepEqual(strict.topics.map((t) => t.errorCode), [0, 0, ErrorCode.THROTTLING_QUOTA_EXCEEDED]);
+  assert.equal(strict.topics[2]!.errorMessage, 'The throttling quota has been exceeded.');
+  assert.ok((strict.throttleTimeMs ?? 0) > 0 && (strict.throttleTimeMs ?? 0) <= 1000, String(strict.throttleTimeMs));
+  assert.equal(tb.broker.metadata.topic('m3'), undefined);
+  // CreateTopics v5 cannot carry the error: the topic is created and the answer throttled (after the mute).
+  const permissive = await admin.rawRequest(apiByName.CreateTopics, 5, { topics: [topic('m4')], timeoutMs: 5000, validateOnly: false });
+  assert.equal(permissive.topics[0]!.errorCode, 0);
+  assert.ok((permissive.throttleTimeMs ?? 0) > 0);
+  admin.close();
 });
