@@ -5,6 +5,8 @@
  * brokers answer it. Cluster authorized operations only when asked for.
  */
 import { ApiKey, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponse } from '@samsa/protocol';
+import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
+import { authorizedOperations, ResourceType } from '../security/authorize.js';
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
@@ -38,7 +40,7 @@ function handle(ctx: RequestContext, req: DescribeClusterRequest, version: numbe
     brokers: image.brokers.map((b) => (b.nodeId === broker.nodeId
       ? { brokerId: b.nodeId, host: advertised.host, port: advertised.port, rack: b.rack }
       : { brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, ALL_CLUSTER_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }
 

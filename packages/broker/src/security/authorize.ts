@@ -76,3 +76,18 @@ export class MutationThrottle {
     return r.accepted;
   }
 }
+
+/**
+ * The operations of `allOps` (a bit per AclOperation code, as Metadata's and DescribeCluster's
+ * authorized-operations fields) the principal may perform on the resource.
+ */
+export function authorizedOperations(ctx: RequestContext, type: ResourceType, name: string, allOps: number): number {
+  const authorizer = ctx.broker.security?.authorizer ?? null;
+  if (authorizer === null) return allOps;
+  const session = ctx.broker.security!.session(ctx.connection);
+  let ops = 0;
+  for (let op = 0; op < 31; op++) {
+    if ((allOps & (1 << op)) !== 0 && authorizer.authorize(session.principal, session.host, op, type, name)) ops |= 1 << op;
+  }
+  return ops;
+}

@@ -247,6 +247,26 @@ describe('Kafka ACL semantics with real clients', () => {
     }
   });
 
+  it('Metadata and DescribeCluster report the operations the principal may perform (KIP-430)', async () => {
+    await grant('User:carol', TOPIC, 'orders', READ);
+    try {
+      const ask = async (user: string): Promise<{ topic: number; cluster: number }> => {
+        const c = await connect(user);
+        const md = await c.rawRequest(apiByName.Metadata, 9, { topics: [{ name: 'orders' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+        c.close();
+        return { topic: md.topics[0]!.topicAuthorizedOperations ?? 0, cluster: md.clusterAuthorizedOperations ?? 0 };
+      };
+      const bits = (ops: number[]): number => ops.reduce((m, op) => m | (1 << op), 0);
+      // READ, and DESCRIBE which READ implies; nothing on the cluster.
+      assert.deepEqual(await ask('carol'), { topic: bits([READ, DESCRIBE]), cluster: 0 });
+      const admin = await ask('admin');
+      assert.equal(admin.topic, bits([READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS]));
+      assert.equal(admin.cluster, bits([CREATE, ALTER, DESCRIBE, 9, DESCRIBE_CONFIGS, ALTER_CONFIGS, 12]));
+    } finally {
+      await revokeAll('User:carol');
+    }
+  });
+
   it('ACLs live in the metadata store and survive a restart', async () => {
     await grant('User:carol', TOPIC, 'orders', DESCRIBE);
     await tb.broker.stop();
