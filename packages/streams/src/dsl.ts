@@ -821,30 +821,31 @@ export class KTable<K, V> {
         },
         process(r: StreamRecord<Windowed<unknown>, Change<V>>) {
           if (r.timestamp > observed) observed = r.timestamp;
+          // buffer key [8-byte window end][windowed key]: time-ordered, so emitting stops at the first open window
           const kb = keySerde.serialize('', r.key)!;
-          if (r.value.newValue === null) buffer.delete(kb);
+          const bk = Buffer.allocUnsafe(8 + kb.length);
+          bk.writeBigInt64BE(BigInt(r.key.window.end), 0);
+          kb.copy(bk, 8);
+          if (r.value.newValue === null) buffer.delete(bk);
           else {
             const vb = valueSerde.serialize('', r.value.newValue) ?? Buffer.alloc(0);
-            const entry = Buffer.allocUnsafe(16 + vb.length);
-            entry.writeBigInt64BE(BigInt(r.key.window.end), 0);
-            entry.writeBigInt64BE(BigInt(r.timestamp), 8);
-            vb.copy(entry, 16);
-            buffer.put(kb, entry);
+            const entry = Buffer.allocUnsafe(8 + vb.length);
+            entry.writeBigInt64BE(BigInt(r.timestamp), 0);
+            vb.copy(entry, 8);
+            buffer.put(bk, entry);
           }
           const closeTime = observed - grace;
-          const due: Array<{ end: number; k: Buffer; e: Buffer }> = [];
+          const due: Array<[Buffer, Buffer]> = [];
           for (const { key, value } of buffer.all()) {
-            const end = Number(value.readBigInt64BE(0));
-            if (end <= closeTime) due.push({ end, k: key, e: value });
+            if (Number(key.readBigInt64BE(0)) > closeTime) break;
+            due.push([key, value]);
           }
-          due.sort((a, b) => a.end - b.end);
-          for (const d of due) {
-            buffer.delete(d.k);
-            const key = keySerde.deserialize('', d.k)!;
-            const value = valueSerde.deserialize('', d.e.subarray(16));
+          for (const [bkey, entry] of due) {
+            buffer.delete(bkey);
+            const key = keySerde.deserialize('', bkey.subarray(8))!;
             // the window's key carries its real end (a windowed serde without size reads end = start)
-            if (!session) key.window.end = d.end;
-            ctx.forward({ key, value: { newValue: value, oldValue: null }, timestamp: Number(d.e.readBigInt64BE(8)) });
+            if (!session) key.window.end = Number(bkey.readBigInt64BE(0));
+            ctx.forward({ key, value: { newValue: valueSerde.deserialize('', entry.subarray(8)), oldValue: null }, timestamp: Number(entry.readBigInt64BE(0)) });
           }
         },
       };

@@ -216,26 +216,59 @@ export class KafkaStreams {
     }
   }
 
-  /** The "stream" assignor: each sub-topology's tasks dealt round-robin over members, each with its partitions of every source topic. */
+  /**
+   * The "stream" assignor, cooperative and sticky: a task stays with the member that owns it
+   * while that member holds no more than its share of the sub-topology's tasks; the others go
+   * to the least loaded members. Under the cooperative protocol only tasks that move are
+   * revoked (and committed) by their owner, then handed out in a follow-up rebalance.
+   */
   private assignor(): Assignor {
     return {
       name: 'stream',
-      cooperative: false,
+      cooperative: true,
       assign: (members, partitionsPerTopic): Assignment => {
         const out: Assignment = new Map(members.map((m) => [m.memberId, new Map<string, number[]>()]));
         const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
-        const tasks: Array<{ st: Subtopology; p: number }> = [];
-        // sub-topology by sub-topology, so every member gets a share of each (and equal partitions line up)
-        for (const st of this.subtopologies) for (let p = 0; p < (this.plan.taskCount.get(st.id) ?? 0); p++) tasks.push({ st, p });
-        tasks.forEach(({ st, p }, i) => {
-          const byTopic = out.get(sorted[i % sorted.length]!.memberId)!;
+        const ownerOf = new Map<string, string>();
+        for (const m of sorted) {
+          for (const { topic, partitions } of m.ownedPartitions) {
+            const st = this.plan.subtopologyOf.get(topic);
+            if (st !== undefined) for (const p of partitions) if (!ownerOf.has(`${st}_${p}`)) ownerOf.set(`${st}_${p}`, m.memberId);
+          }
+        }
+        const load = new Map(sorted.map((m) => [m.memberId, 0]));
+        const give = (member: string, st: Subtopology, p: number): void => {
+          load.set(member, load.get(member)! + 1);
+          const byTopic = out.get(member)!;
           for (const t of st.sourceTopics.map((x) => this.topicName(x))) {
             if (p >= (partitionsPerTopic.get(t) ?? 0)) continue;
             let l = byTopic.get(t);
             if (l === undefined) byTopic.set(t, (l = []));
             l.push(p);
           }
-        });
+        };
+        for (const st of this.subtopologies) {
+          const n = this.plan.taskCount.get(st.id) ?? 0;
+          const share = Math.ceil(n / sorted.length);
+          const inSt = new Map(sorted.map((m) => [m.memberId, 0]));
+          const rest: number[] = [];
+          for (let p = 0; p < n; p++) {
+            const owner = ownerOf.get(`${st.id}_${p}`);
+            if (owner !== undefined && inSt.has(owner) && inSt.get(owner)! < share) {
+              inSt.set(owner, inSt.get(owner)! + 1);
+              give(owner, st, p);
+            } else rest.push(p);
+          }
+          for (const p of rest) {
+            // fewest of this sub-topology's tasks first, then fewest tasks overall
+            const member = sorted.reduce((best, m) => {
+              const d = inSt.get(m.memberId)! - inSt.get(best.memberId)! || load.get(m.memberId)! - load.get(best.memberId)!;
+              return d < 0 ? m : best;
+            }).memberId;
+            inSt.set(member, inSt.get(member)! + 1);
+            give(member, st, p);
+          }
+        }
         return out;
       },
     };

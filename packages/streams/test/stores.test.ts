@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { KeyValueStore, Serdes, SessionStore, type StoreType, timeWindowedSerde, WindowStore } from '../src/index.js';
+import { SortedKeys } from '../src/state/bytes-store.js';
 import type { StoreContext } from '../src/state/stores.js';
 
 const S = Serdes.String();
@@ -106,4 +107,34 @@ test('serdes write Kafka byte formats', () => {
   const b = w.serialize('t', { key: 'k', window: { start: 120_000, end: 180_000 } })!;
   assert.equal(b.toString('hex'), `6b${(120000).toString(16).padStart(16, '0')}`);
   assert.deepEqual(w.deserialize('t', b), { key: 'k', window: { start: 120_000, end: 180_000 } });
+});
+
+test('SortedKeys (chunked) agrees with a sorted array over random inserts, removes and ceilings', () => {
+  const keys = new SortedKeys();
+  const ref: string[] = [];
+  let seed = 12345;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < 20000; i++) {
+    const k = `k${rnd(6000).toString().padStart(5, '0')}`;
+    const at = ref.indexOf(k);
+    if (rnd(3) === 0) {
+      if (at >= 0) {
+        keys.remove(k);
+        ref.splice(at, 1);
+      }
+    } else if (at < 0) {
+      keys.insert(k);
+      ref.push(k);
+      ref.sort();
+    }
+    if (i % 500 === 0) {
+      const probe = `k${rnd(6000).toString().padStart(5, '0')}`;
+      assert.equal(keys.ceiling(probe), ref.find((x) => x >= probe));
+      assert.equal(keys.ceiling(probe, true), ref.find((x) => x > probe));
+    }
+  }
+  assert.equal(keys.size, ref.length);
+  const all: string[] = [];
+  for (let k = keys.ceiling(undefined); k !== undefined; k = keys.ceiling(k, true)) all.push(k);
+  assert.deepEqual(all, ref);
 });

@@ -7,7 +7,7 @@
 import { ApiKey, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponse } from '@samsa/protocol';
 import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
 import { authorizedOperations, ResourceType } from '../security/authorize.js';
-import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './metadata.js';
+import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, brokerEndpoint } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 export const ENDPOINT_TYPE_BROKER = 1;
@@ -29,7 +29,6 @@ function handle(ctx: RequestContext, req: DescribeClusterRequest, version: numbe
     };
   }
   const image = broker.metadata;
-  const advertised = broker.advertisedListener(ctx.listenerName);
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -37,9 +36,7 @@ function handle(ctx: RequestContext, req: DescribeClusterRequest, version: numbe
     endpointType,
     clusterId: broker.clusterId,
     controllerId: image.controllerId,
-    brokers: image.brokers.map((b) => (b.nodeId === broker.nodeId
-      ? { brokerId: b.nodeId, host: advertised.host, port: advertised.port, rack: b.rack }
-      : { brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: image.brokers.map((b) => ({ brokerId: b.nodeId, ...brokerEndpoint(broker, b, ctx.listenerName), rack: b.rack })),
     clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, ALL_CLUSTER_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }

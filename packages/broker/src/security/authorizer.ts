@@ -66,8 +66,9 @@ export class AclAuthorizer {
 
   async load(): Promise<void> {
     for (const root of [LITERAL_ROOT, PREFIXED_ROOT]) {
-      this.unwatch.push(this.store.watch(root, (e) => this.apply(e)));
-      for (const v of await this.store.list(root)) this.setResource(v.key, v.value);
+      const w = await this.store.watch(root, (e) => this.apply(e));
+      this.unwatch.push(() => w.cancel());
+      for (const v of w.entries) this.setResource(v.key, v.value);
     }
   }
 

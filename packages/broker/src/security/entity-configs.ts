@@ -42,8 +42,9 @@ export class EntityConfigStore {
 
   async load(): Promise<void> {
     for (const root of ROOTS) {
-      this.unwatch.push(this.store.watch(root, (e) => this.apply(e)));
-      for (const v of await this.store.list(root)) this.cache.set(v.key, decode(v.value));
+      const w = await this.store.watch(root, (e) => this.apply(e));
+      this.unwatch.push(() => w.cancel());
+      for (const v of w.entries) this.cache.set(v.key, decode(v.value));
     }
   }
 
