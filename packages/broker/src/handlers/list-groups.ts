@@ -16,7 +16,7 @@ function handle(ctx: RequestContext, req: ListGroupsRequest, version: number): L
       throttleTimeMs: 0,
       errorCode: r.errorCode,
       // DESCRIBE on the cluster lists every group; otherwise the groups the principal may describe.
-      groups: r.groups.filter((g) => seesAll || authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId)).map((g) => ({
+      groups: r.groups.filter((g) => seesAll || authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId, false)).map((g) => ({
         groupId: g.groupId,
         protocolType: g.protocolType,
         ...(version >= 4 ? { groupState: g.groupState ?? '' } : {}),

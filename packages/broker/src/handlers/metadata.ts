@@ -67,7 +67,7 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
   const describable = (name: string): boolean => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
   if (allTopics) {
     // Topics the principal may not describe are left out, as if they did not exist.
-    for (const t of broker.metadata.topicsByName.values()) if (describable(t.name)) topics.push(topicEntry(t, opsOf(t.name)));
+    for (const t of broker.metadata.topicsByName.values()) if (authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name, false)) topics.push(topicEntry(t, opsOf(t.name)));
   } else {
     const toCreate: Array<{ index: number; name: string }> = [];
     for (const rt of req.topics!) {

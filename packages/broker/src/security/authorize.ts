@@ -1,9 +1,9 @@
 /**
  * The one authorization helper handlers use: `authorize(ctx, op, resourceType, name)`.
  * Without an authorizer (authorizer.class.name unset) everything is allowed, as in Kafka.
- * Denials are logged on kafka.authorizer.logger's terms at INFO, allowed requests not at all.
+ * Denials are logged on kafka.authorizer.logger at INFO in Kafka's words; allowed requests are not.
  */
-import { ErrorCode, KafkaError } from '@samsa/protocol';
+import { ApiKey, ErrorCode, KafkaError } from '@samsa/protocol';
 import type { RequestContext } from '../handlers/types.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, OPERATION_NAMES, RESOURCE_TYPE_NAMES, ResourceType } from './acl.js';
 import { ANONYMOUS, principalToString, type KafkaPrincipal } from './principal.js';
@@ -14,13 +14,15 @@ export function principalOf(ctx: RequestContext): KafkaPrincipal {
   return ctx.broker.security?.session(ctx.connection).principal ?? ANONYMOUS;
 }
 
-export function authorize(ctx: RequestContext, op: AclOperation, type: ResourceType, name: string): boolean {
+/** `logDenied` false for checks that only filter a listing (Kafka's logIfDenied). */
+export function authorize(ctx: RequestContext, op: AclOperation, type: ResourceType, name: string, logDenied = true): boolean {
   const authorizer = ctx.broker.security?.authorizer ?? null;
   if (authorizer === null) return true;
   const session = ctx.broker.security!.session(ctx.connection);
   const allowed = authorizer.authorize(session.principal, session.host, op, type, name);
-  if (!allowed) {
-    ctx.broker.log.debug(`Principal = ${principalToString(session.principal)} is Denied operation = ${OPERATION_NAMES[op]} from host = ${session.host} on resource = ${RESOURCE_TYPE_NAMES[type]}:LITERAL:${name} for request = ${ctx.header.requestApiKey}`);
+  if (!allowed && logDenied) {
+    // Kafka's authorizer log line (kafka-authorizer.log), at INFO as Kafka logs denials.
+    ctx.broker.log.child('kafka.authorizer.logger').info(`Principal = ${principalToString(session.principal)} is Denied Operation = ${OPERATION_NAMES[op]} from host = ${session.host} on resource = ${RESOURCE_TYPE_NAMES[type]}:LITERAL:${name} for request = ${ApiKey[ctx.header.requestApiKey] ?? ctx.header.requestApiKey} with resourceRefCount = 1`);
   }
   return allowed;
 }
