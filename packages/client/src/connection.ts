@@ -19,6 +19,7 @@ import {
 } from '@samsa/protocol';
 import { FrameDecoder } from '@samsa/protocol/framing';
 import { saslClient, type SaslOptions } from './sasl.js';
+import { FrameReader } from './frame-reader.js';
 import { ClientError, ConnectionError, RequestTimeoutError, UnsupportedApiError, ClosedError } from './errors.js';
 import { CLIENT_MAX_VERSIONS, CLIENT_MIN_VERSIONS } from './versions.js';
 
@@ -135,9 +136,14 @@ export class Connection {
   private openSocket(): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const ssl = this.opts.ssl;
-      const socket = ssl === undefined || ssl === false
-        ? netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true })
-        : tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
+      let socket: Socket;
+      if (ssl === undefined || ssl === false) {
+        const reader = new FrameReader((frame) => this.onFrame(frame), (err) => this.teardown(err));
+        socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true, onread: reader.onread });
+      } else {
+        // A TLS socket hands its decrypted bytes to 'data' listeners (attach's decoder), not to onread.
+        socket = tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
+      }
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`connect to ${this.address} timed out after ${this.opts.connectTimeoutMs} ms`));
