@@ -77,6 +77,7 @@ describe('on a 3-broker cluster in network namespaces', () => {
     test(`seed ${seed}: no acknowledged record lost or duplicated, no committed offset lost`, async () => {
       const r = await runOnce(harness, { seed, workloadMs: 10000, historyDir });
       assert.ok(r.report.acknowledged > 50, `acknowledged ${r.report.acknowledged}`);
+      assert.ok(r.commits > 0, 'the group committed offsets');
       assert.equal(r.historyFile, null, `history of the failing run: ${r.historyFile}`);
       assert.deepEqual({ lost: r.report.lost, duplicated: r.report.duplicated, reordered: r.report.reordered, moved: r.report.offsetsMoved, committedLost: r.report.committedLost }, { lost: [], duplicated: [], reordered: [], moved: [], committedLost: [] });
       assert.ok(r.report.recoveryMs.every((ms) => ms !== null), `every fault recovered: ${r.report.recoveryMs}`);

@@ -16,16 +16,22 @@ import { ALL_FAULT_KINDS, CUT_BEFORE_KILL_MS, FAULT_KINDS, scheduleFor, type Fau
 import { freePort } from '../../src/testkit/index.js';
 
 const workloadPy = join(repoRoot, 'packages', 'broker', 'test', 'faults', 'workload.py');
+const clientProducer = join(repoRoot, 'packages', 'broker', 'test', 'faults', 'client-producer.mjs');
 const BROKERS = 3;
 const TOPIC = 'faults';
 const PARTITIONS = 3;
 
 type Event = Record<string, unknown> & { t: string };
 
-/** Runs workload.py, collecting its JSON lines. */
+/** Runs workload.py (confluent-kafka), collecting its JSON lines. */
 function python(args: string[], timeoutMs: number): Promise<{ events: Event[]; stderr: string; code: number | null }> {
+  return collect('/usr/bin/python3', [workloadPy, ...args], timeoutMs);
+}
+
+/** Runs a workload process whose stdout is one JSON event a line. */
+function collect(cmd: string, args: string[], timeoutMs: number): Promise<{ events: Event[]; stderr: string; code: number | null }> {
   return new Promise((done) => {
-    const child = spawn('/usr/bin/python3', [workloadPy, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
     let out = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -81,6 +87,8 @@ export interface RunResult {
   faults: ScheduledFault[];
   report: CheckReport;
   written: number;
+  /** Offsets the consumer group committed (acknowledged commits). */
+  commits: number;
   historyFile: string | null;
 }
 
@@ -138,6 +146,7 @@ export async function runOnce(h: FaultHarness, opts: RunOptions): Promise<RunRes
     const seconds = String(workloadMs / 1000);
     const start = Date.now();
     const producing = python(['produce', cluster.bootstrap, TOPIC, `w${opts.seed}`, '12', seconds], workloadMs + 120000);
+    const clientProducing = collect(process.execPath, [clientProducer, cluster.bootstrap, TOPIC, `c${opts.seed}`, '12', seconds], workloadMs + 120000);
     const consuming = python(['consume', cluster.bootstrap, TOPIC, 'faults-group', seconds], workloadMs + 120000);
     for (const f of faults) {
       await sleep(Math.max(0, start + f.atMs - Date.now()));
@@ -150,11 +159,13 @@ export async function runOnce(h: FaultHarness, opts: RunOptions): Promise<RunRes
       windows.push({ kind: f.kind, startMs, endMs: Date.now() });
       note(`healed ${f.kind} broker ${f.broker}`);
     }
-    const [produced, consumed] = await Promise.all([producing, consuming]);
+    const [produced, clientProduced, consumed] = await Promise.all([producing, clientProducing, consuming]);
     note(`workload done`);
-    const acks = produced.events.filter((e) => e.t === 'ack') as unknown as Ack[];
+    const producerEvents = [...produced.events, ...clientProduced.events];
+    const acks = producerEvents.filter((e) => e.t === 'ack') as unknown as Ack[];
     const commits = consumed.events.filter((e) => e.t === 'commit') as unknown as Commit[];
-    const written = (produced.events.find((e) => e.t === 'done')?.['sent'] as number | undefined) ?? 0;
+    const written = producerEvents.filter((e) => e.t === 'done').reduce((n, e) => n + ((e['sent'] as number | undefined) ?? 0), 0);
+    if (!clientProduced.events.some((e) => e.t === 'done')) throw new Error(`the @samsa/client producer did not finish: ${clientProduced.stderr}`);
 
     // Right after an election the new leader's HW can trail what the old one acknowledged
     // until followers fetch again: read back until the check passes or 20 s have gone by.
@@ -175,9 +186,9 @@ export async function runOnce(h: FaultHarness, opts: RunOptions): Promise<RunRes
     if (!report.ok && opts.historyDir !== undefined) {
       mkdirSync(opts.historyDir, { recursive: true });
       historyFile = join(opts.historyDir, `seed-${opts.seed}.json`);
-      writeFileSync(historyFile, JSON.stringify({ seed: opts.seed, faults, timeline, report, produced: produced.events, consumed: consumed.events, readBack, brokerLogs: cluster.logs() }, null, 1));
+      writeFileSync(historyFile, JSON.stringify({ seed: opts.seed, faults, timeline, report, produced: producerEvents, consumed: consumed.events, readBack, brokerLogs: cluster.logs() }, null, 1));
     }
-    return { seed: opts.seed, faults, report, written, historyFile };
+    return { seed: opts.seed, faults, report, written, commits: commits.length, historyFile };
   } finally {
     h.net.heal();
     await cluster.stop();
@@ -234,7 +245,7 @@ async function main(argv: string[]): Promise<void> {
       for (const f of r.faults) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
       for (const ms of r.report.recoveryMs) if (ms !== null) recovery.push(ms);
       if (!r.report.ok) totals.failed.push(s);
-      console.log(`seed ${s}: ${r.report.ok ? 'ok' : 'FAILED'} faults ${r.faults.map((f) => `${f.kind}(${f.broker},${f.durationMs}ms)`).join(' ')} written ${r.written} acknowledged ${r.report.acknowledged} lost ${r.report.lost.length} duplicated ${r.report.duplicated.length} reordered ${r.report.reordered.length} moved ${r.report.offsetsMoved.length} committed lost ${r.report.committedLost.length} recovery ${r.report.recoveryMs.join('/')} ms${r.historyFile !== null ? ` history ${r.historyFile}` : ''}`);
+      console.log(`seed ${s}: ${r.report.ok ? 'ok' : 'FAILED'} faults ${r.faults.map((f) => `${f.kind}(${f.broker},${f.durationMs}ms)`).join(' ')} written ${r.written} commits ${r.commits} acknowledged ${r.report.acknowledged} lost ${r.report.lost.length} duplicated ${r.report.duplicated.length} reordered ${r.report.reordered.length} moved ${r.report.offsetsMoved.length} committed lost ${r.report.committedLost.length} recovery ${r.report.recoveryMs.join('/')} ms${r.historyFile !== null ? ` history ${r.historyFile}` : ''}`);
     }
   } finally {
     await h.close();
