@@ -24,9 +24,23 @@ interface Proc {
   output: string;
 }
 
+/** Process groups still running: killed when this process exits, however it exits. */
+const live = new Set<number>();
+process.on('exit', () => {
+  for (const pgid of live) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
 function launch(cmd: string, args: string[], logTail = 20000): Proc {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'INFO' } });
   const proc: Proc = { child, output: '' };
+  live.add(child.pid!);
+  child.once('exit', () => live.delete(child.pid!));
   const add = (d: Buffer): void => {
     proc.output = (proc.output + d.toString()).slice(-logTail);
   };

@@ -56,6 +56,8 @@ export class FaultHarness {
       for (let id = 1; id <= BROKERS; id++) net.addNode(id);
       const zk = new ZooKeeperProcess(join(dir, 'zookeeper'), net.hostAddress, await freePort());
       await zk.start();
+      // Namespaces and links go however this process ends (the next run also removes stale ones).
+      process.once('exit', () => net.destroy());
       return new FaultHarness(net, zk, dir);
     } catch (e) {
       net.destroy();
