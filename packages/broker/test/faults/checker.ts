@@ -10,7 +10,8 @@ export interface Ack {
   k: string;
   v: string;
   p: number;
-  o: number;
+  /** null: acknowledged without an offset (librdkafka can report a delivery so). */
+  o: number | null;
   sent: number | null;
   ts: number;
 }
@@ -42,6 +43,8 @@ export interface CheckInput {
 
 export interface CheckReport {
   acknowledged: number;
+  /** Acknowledged without an offset: checked for loss and duplicates, not for the offset. */
+  withoutOffset: number;
   lost: string[];
   duplicated: string[];
   reordered: string[];
@@ -67,9 +70,11 @@ export function check(input: CheckInput): CheckReport {
   }
   const lost: string[] = [];
   const offsetsMoved: string[] = [];
+  let withoutOffset = 0;
   for (const a of input.acks) {
     const at = found.get(a.v);
     if (at === undefined) lost.push(`${a.v} (key ${a.k}, acknowledged at ${a.p}@${a.o})`);
+    else if (a.o === null) withoutOffset++;
     else if (!at.some((r) => r.p === a.p && r.o === a.o)) offsetsMoved.push(`${a.v} acknowledged at ${a.p}@${a.o}, found at ${at.map((r) => `${r.p}@${r.o}`).join(',')}`);
   }
   const duplicated = [...found].filter(([, rs]) => rs.length > 1).map(([v, rs]) => `${v} at ${rs.map((r) => `${r.p}@${r.o}`).join(',')}`);
@@ -99,7 +104,7 @@ export function check(input: CheckInput): CheckReport {
     return first === undefined ? null : first.ts - f.startMs;
   });
   return {
-    acknowledged: input.acks.length, lost, duplicated, reordered, offsetsMoved, committedLost, recoveryMs,
+    acknowledged: input.acks.length, withoutOffset, lost, duplicated, reordered, offsetsMoved, committedLost, recoveryMs,
     ok: lost.length + duplicated.length + reordered.length + offsetsMoved.length + committedLost.length === 0,
   };
 }

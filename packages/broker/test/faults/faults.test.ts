@@ -40,6 +40,14 @@ describe('checker', () => {
     assert.deepEqual(r.offsetsMoved, ['w-1 acknowledged at 0@1, found at 0@2,0@3', 'w-2 acknowledged at 0@2, found at 0@1']);
   });
 
+  test('an acknowledgement without an offset is checked for loss only (seed 1042 of the first soak)', () => {
+    const unknown: Ack = { ...ack('w-1', 0, 0), o: null };
+    const r = check({ ...none, acks: [ack('w-0', 0, 0), unknown, { ...unknown, v: 'w-2' }], records: [rec('w-0', 0, 0), rec('w-1', 0, 1)] });
+    assert.equal(r.withoutOffset, 1);
+    assert.deepEqual(r.offsetsMoved, []);
+    assert.deepEqual(r.lost, ['w-2 (key k0, acknowledged at 0@null)']);
+  });
+
   test('reports committed offsets lost and recovery times', () => {
     const r = check({
       acks: [{ k: 'k0', v: 'w-0', p: 0, o: 0, sent: 100, ts: 150 }, { k: 'k0', v: 'w-1', p: 0, o: 1, sent: 1200, ts: 1700 }],

@@ -247,7 +247,7 @@ async function main(argv: string[]): Promise<void> {
       for (const f of r.faults) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
       for (const ms of r.report.recoveryMs) if (ms !== null) recovery.push(ms);
       if (!r.report.ok) totals.failed.push(s);
-      console.log(`seed ${s}: ${r.report.ok ? 'ok' : 'FAILED'} faults ${r.faults.map((f) => `${f.kind}(${f.broker},${f.durationMs}ms)`).join(' ')} written ${r.written} commits ${r.commits} acknowledged ${r.report.acknowledged} lost ${r.report.lost.length} duplicated ${r.report.duplicated.length} reordered ${r.report.reordered.length} moved ${r.report.offsetsMoved.length} committed lost ${r.report.committedLost.length} recovery ${r.report.recoveryMs.join('/')} ms${r.historyFile !== null ? ` history ${r.historyFile}` : ''}`);
+      console.log(`seed ${s}: ${r.report.ok ? 'ok' : 'FAILED'} faults ${r.faults.map((f) => `${f.kind}(${f.broker},${f.durationMs}ms)`).join(' ')} written ${r.written} commits ${r.commits} acknowledged ${r.report.acknowledged} (${r.report.withoutOffset} without offset) lost ${r.report.lost.length} duplicated ${r.report.duplicated.length} reordered ${r.report.reordered.length} moved ${r.report.offsetsMoved.length} committed lost ${r.report.committedLost.length} recovery ${r.report.recoveryMs.join('/')} ms${r.historyFile !== null ? ` history ${r.historyFile}` : ''}`);
     }
   } finally {
     await h.close();
