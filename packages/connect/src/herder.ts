@@ -18,6 +18,16 @@ export class ConnectRestError extends Error {
   }
 }
 
+/**
+ * A config write reached a worker that is not the group's leader (Kafka's NotLeaderException);
+ * the REST layer forwards the request to `leaderUrl`.
+ */
+export class NotLeaderError extends ConnectRestError {
+  constructor(message: string, readonly leaderUrl: string | null) {
+    super(409, message);
+  }
+}
+
 export const notFound = (name: string): ConnectRestError => new ConnectRestError(404, `Connector ${name} not found`);
 
 export interface Status {

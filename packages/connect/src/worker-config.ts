@@ -4,6 +4,7 @@
  * level (bootstrap.servers, client.id) with `producer.` / `consumer.` overrides for the few
  * options the Samsa client documents.
  */
+import { CONNECT_PROTOCOL_MODES, type ConnectProtocolMode } from './connect-protocol.js';
 import { hostname } from 'node:os';
 import { ConfigException } from './api.js';
 import type { ConsumerOptions, ProducerOptions } from '@samsa/client';
@@ -36,8 +37,17 @@ export interface WorkerConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
+  /** connect.protocol: eager, compatible or sessioned (Kafka's default). */
+  connectProtocol: ConnectProtocolMode;
+  scheduledRebalanceMaxDelayMs: number;
   producer: ProducerOptions;
   consumer: Omit<ConsumerOptions, 'groupId'>;
+}
+
+function connectProtocolOf(v: string | undefined): ConnectProtocolMode {
+  const mode = (v ?? 'sessioned').trim().toLowerCase();
+  if (!(CONNECT_PROTOCOL_MODES as readonly string[]).includes(mode)) throw new ConfigException(`Invalid value ${v} for configuration connect.protocol: String must be one of: ${CONNECT_PROTOCOL_MODES.join(', ')}`);
+  return mode as ConnectProtocolMode;
 }
 
 function intOf(props: Record<string, string>, key: string, def: number, min = Number.MIN_SAFE_INTEGER): number {
@@ -102,6 +112,8 @@ export function parseWorkerConfig(props: Record<string, string>, mode: WorkerMod
     sessionTimeoutMs: intOf(props, 'session.timeout.ms', 10000, 1),
     heartbeatIntervalMs: intOf(props, 'heartbeat.interval.ms', 3000, 1),
     rebalanceTimeoutMs: intOf(props, 'rebalance.timeout.ms', 60000, 1),
+    connectProtocol: connectProtocolOf(props['connect.protocol']),
+    scheduledRebalanceMaxDelayMs: intOf(props, 'scheduled.rebalance.max.delay.ms', 300000, 0),
     producer,
     consumer,
   };
