@@ -120,6 +120,7 @@ export abstract class Herder {
 
   /** Creates the clients and the worker; subclasses then load their state. */
   protected async startClients(offsets: OffsetStore & { refresh?: () => Promise<void> }): Promise<void> {
+    this.offsetStore = offsets;
     this.admin = new Admin({ ...this.config.consumer });
     this.producer = new Producer({ ...this.config.producer });
     await this.admin.connect();
@@ -127,6 +128,23 @@ export abstract class Herder {
     this.worker = new Worker(this.config, this.plugins, this.producer, this.admin, offsets, this.status, {
       requestTaskReconfiguration: (name) => void this.reconfigureTasks(name).catch((err: Error) => console.error(`Task reconfiguration of ${name} failed: ${err.message}`)),
     });
+  }
+
+  private offsetStore: (OffsetStore & { refresh?: () => Promise<void> }) | null = null;
+
+  /**
+   * GET /connectors/{name}/offsets (KIP-875): a source connector's offsets from the offset store;
+   * a sink connector's from its consumer group's committed offsets, as
+   * {"kafka_topic","kafka_partition"} → {"kafka_offset"}.
+   */
+  async connectorOffsets(name: string): Promise<{ offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> }> {
+    if (!this.configState.connectorConfigs.has(name)) throw notFound(name);
+    if (this.connectorType(name) === 'sink') {
+      const committed = await this.admin.listConsumerGroupOffsets(`connect-${name}`);
+      return { offsets: committed.filter((c) => c.offset >= 0n).map((c) => ({ partition: { kafka_topic: c.topic, kafka_partition: c.partition }, offset: { kafka_offset: Number(c.offset) } })) };
+    }
+    await this.offsetStore?.refresh?.();
+    return { offsets: this.offsetStore?.entriesOf(name) ?? [] };
   }
 
   abstract start(): Promise<void>;

@@ -103,6 +103,7 @@ export class RestServer {
       await h.setTargetState(n!, 'STOPPED');
       return { status: 204 };
     });
+    this.route('GET', `/connectors/${name}/offsets`, async (_r, [n]) => ({ status: 200, body: await h.connectorOffsets(n!) }));
     this.route('GET', `/connectors/${name}/tasks`, async (_r, [n]) => ({ status: 200, body: h.taskConfigs(n!) }));
     this.route('GET', `/connectors/${name}/tasks/(\\d+)/status`, async (_r, [n, t]) => ({ status: 200, body: h.taskStatus({ connector: n!, task: Number(t) }) }));
     this.route('POST', `/connectors/${name}/tasks/(\\d+)/restart`, async (_r, [n, t]) => {

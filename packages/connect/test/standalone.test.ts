@@ -76,6 +76,13 @@ test('connect-standalone: file source → topic → file sink, in order; kill -9
   const sinkCommitted = async (): Promise<bigint> => (await admin.listConsumerGroupOffsets('connect-local-file-sink')).find((o) => o.topic === 'connect-test' && o.partition === 0)?.offset ?? -1n;
   await waitFor(async () => sourcePosition() === statSync(source).size && (await sinkCommitted()) === 200n, 30000, () => `source offset ${sourcePosition()}, sink committed`);
 
+  // GET /connectors/{name}/offsets: the source's file position, the sink's committed Kafka offset
+  const sourceOffsets = await rest(w.url, 'GET', '/connectors/local-file-source/offsets');
+  assert.deepEqual(sourceOffsets.body, { offsets: [{ partition: { filename: source }, offset: { position: statSync(source).size } }] });
+  const sinkOffsets = await rest(w.url, 'GET', '/connectors/local-file-sink/offsets');
+  assert.deepEqual(sinkOffsets.body, { offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 200 } }] });
+  assert.equal((await rest(w.url, 'GET', '/connectors/nope/offsets')).status, 404);
+
   // more lines, then SIGKILL while they flow
   const second = numbered(201, 500);
   for (let i = 0; i < second.length; i += 50) appendFileSync(source, second.slice(i, i + 50).join('\n') + '\n');
