@@ -8,8 +8,8 @@ import { ConfigException } from './api.js';
 import { type ConfigInfos, invalidConfigMessage, validateConnectorConfig } from './connector-config.js';
 import type { OffsetStore } from './offsets.js';
 import type { Plugins } from './plugins.js';
-import { type State, type StatusListener, type TargetState, type TaskId, taskKey, Worker } from './worker.js';
-import type { WorkerConfig } from './worker-config.js';
+import { sinkGroupId, type State, type StatusListener, type TargetState, type TaskId, taskKey, Worker } from './worker.js';
+import { disallowedClientOverrides, type WorkerConfig } from './worker-config.js';
 
 /** An error the REST API answers with `status` and Kafka's {error_code, message}. */
 export class ConnectRestError extends Error {
@@ -140,7 +140,7 @@ export abstract class Herder {
   async connectorOffsets(name: string): Promise<{ offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> }> {
     if (!this.configState.connectorConfigs.has(name)) throw notFound(name);
     if (this.connectorType(name) === 'sink') {
-      const committed = await this.admin.listConsumerGroupOffsets(`connect-${name}`);
+      const committed = await this.admin.listConsumerGroupOffsets(sinkGroupId(name, this.configState.connectorConfigs.get(name)!));
       return { offsets: committed.filter((c) => c.offset >= 0n).map((c) => ({ partition: { kafka_topic: c.topic, kafka_partition: c.partition }, offset: { kafka_offset: Number(c.offset) } })) };
     }
     await this.offsetStore?.refresh?.();
@@ -209,7 +209,7 @@ export abstract class Herder {
   }
 
   async validate(config: Record<string, string>): Promise<ConfigInfos> {
-    return (await validateConnectorConfig(this.plugins, config)).infos;
+    return (await validateConnectorConfig(this.plugins, config, disallowedClientOverrides(this.config.connectorClientConfigOverridePolicy, config))).infos;
   }
 
   /** Validation before a config is accepted: 400 with Kafka's message when invalid. */
