@@ -29,10 +29,27 @@ class KafkaStatusStore extends StatusStore {
     this.log?.send(key, status === null ? null : Buffer.from(JSON.stringify(status))).catch((err: Error) => console.error(`Failed to write status ${key}: ${err.message}`));
   }
 
+  protected override writeTopic(key: string, topic: object | null): void {
+    this.log?.send(key, topic === null ? null : Buffer.from(JSON.stringify({ topic }))).catch((err: Error) => console.error(`Failed to write topic status ${key}: ${err.message}`));
+  }
+
   /** A record of the status topic; an older generation from another worker does not replace a newer one. */
   readonly apply = (m: ConsumedMessage): void => {
     if (m.key === null) return;
     const key = m.key.toString('utf8');
+    const topicKey = /^topic-(.+)-connector-(.+)$/.exec(key);
+    if (topicKey !== null) {
+      if (m.value === null) this.topics.get(topicKey[2]!)?.delete(topicKey[1]!);
+      else {
+        try {
+          const t = (JSON.parse(m.value.toString('utf8')) as { topic: { name: string; connector: string; task: number; discoverTimestamp: number } }).topic;
+          if (t !== undefined && typeof t.name === 'string') this.applyTopic(t);
+        } catch {
+          // not Kafka's JSON: ignored like other foreign records
+        }
+      }
+      return;
+    }
     const conn = /^status-connector-(.+)$/.exec(key);
     const task = /^status-task-(.+)$/.exec(key);
     const map = conn !== null ? this.connectors : task !== null ? this.tasks : null;

@@ -93,7 +93,36 @@ export class StatusStore implements StatusListener {
     this.write(`status-task-${taskKey(id)}`, s);
   }
 
+  /** connector → topic → when a task first used it (KIP-558); `topic.tracking.enable` turns recording off. */
+  readonly topics = new Map<string, Map<string, { name: string; connector: string; task: number; discoverTimestamp: number }>>();
+  trackTopics = true;
+
+  topicActive(connector: string, topic: string, task: number): void {
+    if (!this.trackTopics || this.topics.get(connector)?.has(topic) === true) return;
+    const t = { name: topic, connector, task, discoverTimestamp: Date.now() };
+    this.applyTopic(t);
+    this.writeTopic(`topic-${topic}-connector-${connector}`, t);
+  }
+
+  protected applyTopic(t: { name: string; connector: string; task: number; discoverTimestamp: number }): void {
+    let m = this.topics.get(t.connector);
+    if (m === undefined) this.topics.set(t.connector, (m = new Map()));
+    m.set(t.name, t);
+  }
+
+  resetTopics(connector: string): void {
+    for (const topic of this.topics.get(connector)?.keys() ?? []) this.writeTopic(`topic-${topic}-connector-${connector}`, null);
+    this.topics.delete(connector);
+  }
+
+  /** Persists an active-topic record {"topic":{...}} (distributed: to the status topic). */
+  protected writeTopic(key: string, topic: object | null): void {
+    void key;
+    void topic;
+  }
+
   forget(name: string, tasks: TaskId[]): void {
+    this.resetTopics(name);
     this.connectors.delete(name);
     this.write(`status-connector-${name}`, null);
     for (const t of tasks) {
@@ -112,7 +141,9 @@ export abstract class Herder {
   /** The worker's REST URL, set once the listener is bound. */
   restUrl = '';
 
-  constructor(readonly config: WorkerConfig, readonly plugins: Plugins, readonly status: StatusStore) {}
+  constructor(readonly config: WorkerConfig, readonly plugins: Plugins, readonly status: StatusStore) {
+    status.trackTopics = config.topicTrackingEnable;
+  }
 
   get workerId(): string {
     return this.status.workerId;

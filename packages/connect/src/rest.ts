@@ -103,6 +103,18 @@ export class RestServer {
       await h.setTargetState(n!, 'STOPPED');
       return { status: 204 };
     });
+    this.route('GET', `/connectors/${name}/topics`, async (_r, [n]) => {
+      if (!h.connectors().includes(n!)) throw new ConnectRestError(404, `Connector ${n} not found`);
+      if (!h.config.topicTrackingEnable) throw new ConnectRestError(403, 'Topic tracking is disabled.');
+      return { status: 200, body: { [n!]: { topics: [...(h.status.topics.get(n!)?.keys() ?? [])].sort() } } };
+    });
+    this.route('PUT', `/connectors/${name}/topics/reset`, async (_r, [n]) => {
+      if (!h.connectors().includes(n!)) throw new ConnectRestError(404, `Connector ${n} not found`);
+      if (!h.config.topicTrackingEnable) throw new ConnectRestError(403, 'Topic tracking is disabled.');
+      if (!h.config.topicTrackingAllowReset) throw new ConnectRestError(403, 'Topic tracking reset is disabled.');
+      h.status.resetTopics(n!);
+      return { status: 202 };
+    });
     this.route('GET', `/connectors/${name}/offsets`, async (_r, [n]) => ({ status: 200, body: await h.connectorOffsets(n!) }));
     this.route('GET', `/connectors/${name}/tasks`, async (_r, [n]) => ({ status: 200, body: h.taskConfigs(n!) }));
     this.route('GET', `/connectors/${name}/tasks/(\\d+)/status`, async (_r, [n, t]) => ({ status: 200, body: h.taskStatus({ connector: n!, task: Number(t) }) }));

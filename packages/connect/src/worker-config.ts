@@ -40,6 +40,8 @@ export interface WorkerConfig {
   /** connect.protocol: eager, compatible or sessioned (Kafka's default). */
   connectProtocol: ConnectProtocolMode;
   connectorClientConfigOverridePolicy: ClientOverridePolicy;
+  topicTrackingEnable: boolean;
+  topicTrackingAllowReset: boolean;
   scheduledRebalanceMaxDelayMs: number;
   producer: ProducerOptions;
   consumer: Omit<ConsumerOptions, 'groupId'>;
@@ -150,6 +152,8 @@ export function parseWorkerConfig(props: Record<string, string>, mode: WorkerMod
     rebalanceTimeoutMs: intOf(props, 'rebalance.timeout.ms', 60000, 1),
     connectProtocol: connectProtocolOf(props['connect.protocol']),
     connectorClientConfigOverridePolicy: overridePolicyOf(props['connector.client.config.override.policy']),
+    topicTrackingEnable: (props['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false',
+    topicTrackingAllowReset: (props['topic.tracking.allow.reset'] ?? 'true').trim().toLowerCase() !== 'false',
     scheduledRebalanceMaxDelayMs: intOf(props, 'scheduled.rebalance.max.delay.ms', 300000, 0),
     producer,
     consumer,

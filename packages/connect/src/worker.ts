@@ -31,6 +31,8 @@ export const taskKey = (id: TaskId): string => `${id.connector}-${id.task}`;
 export interface StatusListener {
   connectorState(name: string, state: State, trace: string | null): void;
   taskState(id: TaskId, state: State, trace: string | null): void;
+  /** A task produced to or consumed from `topic` (KIP-558 active topics). */
+  topicActive(connector: string, topic: string, task: number): void;
 }
 
 export interface ConnectorCallbacks {
@@ -257,6 +259,7 @@ class WorkerSourceTask extends WorkerTask {
       g.messages.push(msg);
       g.sources.push(r);
     }
+    for (const topic of byTopic.keys()) this.worker.status.topicActive(this.id.connector, topic, this.id.task);
     // The next poll goes on while this one's records are in flight (as Kafka's WorkerSourceTask);
     // acknowledgements are applied in poll order, so an offset is recorded only once every
     // record before it is in Kafka too.
@@ -398,6 +401,7 @@ class WorkerSinkTask extends WorkerTask {
       if (this.stopping) break;
       const records: SinkRecord[] = [];
       for (const b of batches) {
+        if (b.messages.length > 0) this.worker.status.topicActive(this.id.connector, b.topic, this.id.task);
         for (const m of b.messages) {
           const r = await this.toSinkRecord(m);
           if (r !== null) records.push(r);

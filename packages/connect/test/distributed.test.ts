@@ -60,6 +60,12 @@ test('two workers share connectors; SIGKILL one and its tasks move to the other 
 
   await waitFor(() => new Set(linesOf(output)).size === 100, 60000, () => `${linesOf(output).length} lines in the sink file`);
 
+  // KIP-558 active topics, kept in the status topic as {"topic":{...}}: every worker answers
+  for (const w of [w1, w2]) {
+    await waitFor(async () => JSON.stringify((await rest(w.url, 'GET', '/connectors/dist-sink/topics')).body) === JSON.stringify({ 'dist-sink': { topics: ['dist-lines'] } }), 20000, () => 'dist-sink topics');
+    assert.deepEqual((await rest(w.url, 'GET', '/connectors/dist-source/topics')).body, { 'dist-source': { topics: ['dist-lines'] } });
+  }
+
   // both workers run something; every worker answers for every connector
   const status = async (w: WorkerProcess, name: string): Promise<ConnectorStatusBody> => (await rest(w.url, 'GET', `/connectors/${name}/status`)).body as ConnectorStatusBody;
   const placements = async (w: WorkerProcess): Promise<string[]> => {

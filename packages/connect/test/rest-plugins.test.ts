@@ -255,6 +255,12 @@ test('client overrides: consumer.override.group.id and producer.override.* apply
   await waitFor(async () => (await admin.listConsumerGroupOffsets('my-sink-group')).some((o) => o.topic === 'override-lines' && o.offset === 3n), 20000, () => 'my-sink-group did not commit');
   assert.deepEqual(await admin.listConsumerGroupOffsets('connect-sink-override'), [], 'the default group is not used');
   await admin.close();
+  // KIP-558 active topics: the source produced to override-lines, the sink consumed it; reset clears them
+  assert.deepEqual((await rest(url, 'GET', '/connectors/counter-override/topics')).body, { 'counter-override': { topics: ['override-lines'] } });
+  assert.deepEqual((await rest(url, 'GET', '/connectors/sink-override/topics')).body, { 'sink-override': { topics: ['override-lines'] } });
+  assert.equal((await rest(url, 'PUT', '/connectors/sink-override/topics/reset')).status, 202);
+  assert.deepEqual((await rest(url, 'GET', '/connectors/sink-override/topics')).body, { 'sink-override': { topics: [] } });
+  assert.equal((await rest(url, 'GET', '/connectors/nope/topics')).status, 404);
   assert.deepEqual((await rest(url, 'GET', '/connectors/sink-override/offsets')).body, { offsets: [{ partition: { kafka_topic: 'override-lines', kafka_partition: 0 }, offset: { kafka_offset: 3 } }] });
   assert.deepEqual((await rest(url, 'GET', '/connectors/counter-override/offsets')).body, { offsets: [{ partition: { counter: 'override-lines' }, offset: { next: 3 } }] });
 
