@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { ReplicaManager, type TopicPartitionState } from './cluster/replica-manager.js';
+import { StorePartitionStateWriter } from './replication/partition-state-writer.js';
+import { ReplicationManager } from './replication/replication-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
@@ -27,6 +29,10 @@ import { ProducerManager } from './producer/producer-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
+import { BrokerSecurity } from './security/broker-security.js';
+import { ListenerConfig } from './security/listener-config.js';
+import { RequestGate } from './security/request-gate.js';
+import { tlsServerOptions } from './security/tls.js';
 import type { RecordsDecompressor } from './storage/batch-util.js';
 import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
@@ -78,9 +84,11 @@ export class Broker implements BrokerServices {
   private producerManager: ProducerManager | null = null;
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
+  private replicationManager: ReplicationManager | null = null;
   private controllerRole: Controller | null = null;
   private unsubscribeSession: (() => void) | null = null;
   private cluster = '';
+  private securityParts: BrokerSecurity | null = null;
   private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -126,9 +134,17 @@ export class Broker implements BrokerServices {
   get producers(): ProducerManager | null {
     return this.producerManager;
   }
+  /** Follower fetchers, ISR changes and controlled shutdown (null until started). */
+  get replication(): ReplicationManager | null {
+    return this.replicationManager;
+  }
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
+  }
+  /** Authentication, ACLs and quotas (null until started). */
+  get security(): BrokerSecurity | null {
+    return this.securityParts;
   }
   /** Log compaction (null when log.cleaner.enable=false or not started). */
   get logCleaner(): LogCleaner | null {
@@ -207,6 +223,13 @@ export class Broker implements BrokerServices {
           this.topicManager?.loadBrokerConfigOverrides().then(() => registry.refreshConfigs(), (e: unknown) => this.log.warn(`Could not reload dynamic broker configs: ${(e as Error).message}`));
         }
       });
+      const topics = this.topicManager;
+      const replication = new ReplicationManager({
+        nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, replicas: registry,
+        stateWriter: new StorePartitionStateWriter(this.store), image: () => topics.image,
+      });
+      this.replicationManager = replication;
+      this.topicManager.onChange((image, delta) => replication.apply(image, delta));
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -219,11 +242,14 @@ export class Broker implements BrokerServices {
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
+      this.securityParts = new BrokerSecurity(this.config, this.store, this.clock, this.log.child('kafka.security'));
+      await this.securityParts.load();
       if (this.producerManager !== null) {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
       }
       registry.start();
+      replication.start();
       if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
@@ -242,14 +268,22 @@ export class Broker implements BrokerServices {
         maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {
-        if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
-        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'));
-        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'));
+        if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(l.securityProtocol)) throw new Error(`listener ${l.name}: unknown security protocol ${l.securityProtocol}`);
+        const authenticator = this.securityParts.authenticator(l);
+        const tls = l.securityProtocol.endsWith('SSL') ? tlsServerOptions(new ListenerConfig(this.config, l.name)) : null;
+        const gate = new RequestGate(authenticator, this.securityParts.quotas, this.clock);
+        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'), gate);
+        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'), tls);
         await server.start();
         this.servers.push(server);
       }
       await this.register();
-      this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now());
+      const image = () => this.topicManager!.metadata.image;
+      const uncleanDefault = () => this.config.bool('unclean.leader.election.enable');
+      this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now(), (topic) => {
+        const override = image().topic(topic)?.configs.get('unclean.leader.election.enable');
+        return override !== undefined ? override === 'true' : uncleanDefault();
+      });
       this.controllerRole.start();
       this.unsubscribeSession = this.store.onSession((s) => this.onSessionChange(s));
       // Our own registration must be in the image before admin requests place replicas.
@@ -365,10 +399,25 @@ export class Broker implements BrokerServices {
     this.registry?.applyRetention(this.clock.now());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the broker. A running broker first hands its leaderships over when
+   * controlled.shutdown.enable is true (`controlledShutdown` overrides it: tests use false to
+   * stop the way a crash would, without telling anyone).
+   */
+  async stop(opts: { controlledShutdown?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.log.info(`[KafkaServer id=${this.nodeId}] shutting down`);
+    const replication = this.replicationManager;
+    if (wasRunning && replication !== null && (opts.controlledShutdown ?? this.config.bool('controlled.shutdown.enable'))) {
+      const left = await replication.controlledShutdown().catch((e: unknown) => {
+        this.log.warn(`[KafkaServer id=${this.nodeId}] Controlled shutdown failed`, e);
+        return -1;
+      });
+      if (left === 0) this.log.info(`[KafkaServer id=${this.nodeId}] Controlled shutdown succeeded`);
+      else this.log.warn(`[KafkaServer id=${this.nodeId}] Proceeding to do an unclean shutdown: ${left} partition(s) still led here`);
+    }
     await this.shutdownParts();
     this.state = 'stopped';
     this.log.info(`[KafkaServer id=${this.nodeId}] shut down completed`);
@@ -382,12 +431,14 @@ export class Broker implements BrokerServices {
     this.producerManager?.stop();
     await this.cleaner?.stop();
     this.groups?.stop();
+    this.replicationManager?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
     this.producePurgatory.shutdown();
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
     this.servers = [];
     this.topicManager?.close();
+    this.securityParts?.close();
     const engine = this.storageEngine;
     if (engine !== null) {
       // Appends still being written land before the logs close (close then fsyncs synchronously).

@@ -10,9 +10,11 @@ import { ApiKey, ErrorCode, type FetchRequest, type FetchResponse } from '@samsa
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { DelayedOperation } from '../server/purgatory.js';
 import { partitionKey } from '../server/purgatory.js';
+import { logEndKey } from '../cluster/replica-manager.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -32,10 +34,14 @@ interface FetchTarget {
   unknownTopicId: boolean;
   /** Cached partition of an incremental session (decides whether the response mentions it). */
   cached: SessionPartition | null;
+  /** The principal may not read the topic: answered TOPIC_AUTHORIZATION_FAILED, never kept in a session. */
+  denied?: boolean;
 }
 
 interface FetchParams {
   version: number;
+  /** The fetching follower's broker id (ReplicaState, or replica_id before v15), -1 for a consumer. */
+  replicaId: number;
   maxBytes: number;
   minBytes: number;
   isolationLevel: number;
@@ -59,8 +65,8 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
   let minOneBatch = true;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (t.unknownTopicId) {
-      data[i] = errorPartition(t.partition, ErrorCode.UNKNOWN_TOPIC_ID);
+    if (t.unknownTopicId || t.denied === true) {
+      data[i] = errorPartition(t.partition, t.denied === true ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.UNKNOWN_TOPIC_ID);
       errors = true;
       continue;
     }
@@ -74,7 +80,8 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     }
     try {
       const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
-      const isolation = p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
+      // Followers read to the log end; consumers see only what the ISR has.
+      const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
       const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
       const info = partition.readRecords(t.fetchOffset, limit, readOpts);
@@ -154,6 +161,20 @@ class DelayedFetch implements DelayedOperation {
   }
 }
 
+/**
+ * A follower's fetch offset is its log end: the leader learns it before reading, so the
+ * response carries the high watermark it lets through (Kafka's updateFollowerFetchState).
+ */
+function recordFollowerFetches(broker: BrokerServices, targets: readonly FetchTarget[], replicaId: number): void {
+  const replication = broker.replication;
+  if (replication === undefined || replication === null) return;
+  for (const t of targets) {
+    if (t.unknownTopicId) continue;
+    const partition = broker.partitions.getPartition(t.topic, t.partition);
+    if (partition !== undefined) replication.recordFollowerFetch(partition, replicaId, t.fetchOffset, -1n);
+  }
+}
+
 function sessionError(code: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode: code, sessionId: 0, responses: [] };
 }
@@ -165,6 +186,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   const fetchMaxBytes = broker.config.int('fetch.max.bytes');
   const params: FetchParams = {
     version,
+    replicaId: version >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId ?? -1,
     maxBytes: Math.min(req.maxBytes ?? 0x7fffffff, fetchMaxBytes),
     minBytes: req.minBytes,
     isolationLevel: req.isolationLevel ?? 0,
@@ -185,6 +207,10 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
 
   // Request partitions (added to or updated in the session).
   const requested: FetchTarget[] = [];
+  const denied: FetchTarget[] = [];
+  // Followers fetch with CLUSTER_ACTION on the cluster; consumers need READ on each topic.
+  const follower = (req.replicaId ?? req.replicaState?.replicaId ?? -1) >= 0;
+  const followerAllowed = follower && authorizeCluster(ctx, AclOperation.CLUSTER_ACTION);
   for (const ft of req.topics) {
     let name: string;
     let topicId: string;
@@ -198,10 +224,11 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
       name = ft.topic ?? '';
       topicId = image.topic(name)?.id ?? ZERO_UUID;
     }
+    const allowed = unknownTopicId || (follower ? followerAllowed : authorize(ctx, AclOperation.READ, ResourceType.TOPIC, name));
     for (const fp of ft.partitions) {
-      requested.push({
+      (allowed ? requested : denied).push({
         topic: name, topicId, partition: fp.partition, fetchOffset: fp.fetchOffset, partitionMaxBytes: fp.partitionMaxBytes,
-        currentLeaderEpoch: fp.currentLeaderEpoch ?? -1, unknownTopicId, cached: null,
+        currentLeaderEpoch: fp.currentLeaderEpoch ?? -1, unknownTopicId, cached: null, denied: !allowed,
       });
     }
   }
@@ -242,7 +269,9 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
     if (params.incremental) broker.fetchSessions.advance(session);
   }
   const sessionId = session?.id ?? 0;
+  if (denied.length > 0) targets = [...targets, ...denied];
 
+  if (params.replicaId >= 0) recordFollowerFetches(broker, targets, params.replicaId);
   const first = readAll(broker, targets, params);
   if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {
     return buildResponse(targets, first.data, params, sessionId);
@@ -251,7 +280,9 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   // it completes, so their pooled buffers go back now.
   for (const d of first.data) if (d.records !== null && d.records !== undefined) broker.storage.readBuffers.release(d.records);
   const delayed = new DelayedFetch(broker, targets, params, sessionId, first.bytes);
+  // Consumers wait for the high watermark; followers for the log end (and learn HW moves too).
   const keys = targets.map((t) => partitionKey(t.topic, t.partition));
+  if (params.replicaId >= 0) for (const t of targets) keys.push(logEndKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {
     delayed.resolve = resolve;
     broker.purgatory.watch(delayed, keys, req.maxWaitMs);

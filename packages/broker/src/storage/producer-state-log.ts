@@ -4,7 +4,8 @@
  *   the batches from there (or from the log start) to the log end;
  * - on every append (client, replication or cleaner output): replay the appended batch headers;
  * - at a segment roll (written in the background) and at a clean close: write a snapshot at the
- *   log end offset.
+ *   log end offset;
+ * - after a truncation (replication): rebuild from the snapshots and batches that remain.
  * Validation stays with the caller: before `log.append` of a client batch, call
  * `state.checkAndPrepare(producerBatchHeaderOf(batch))` and skip the append on a duplicate.
  */
@@ -26,6 +27,9 @@ export function attachProducerState(log: PartitionLog, opts: ProducerStateManage
   const dir = log.dir;
   const observer: LogObserver = {
     onAppend: (batches) => state.replayBuffer(batches),
+    // A follower cut its divergent tail: the producers' last batches must come from what is left,
+    // or a retry of a batch that was cut would be answered as a duplicate and lost.
+    onTruncate: () => rebuildFromLog(state, log),
     onRoll: (newBaseOffset) => {
       // Inside a produce: the file is written off the event loop.
       if (dir !== null) void state.takeSnapshotInBackground(dir, newBaseOffset);
