@@ -208,6 +208,10 @@ export class Broker implements BrokerServices {
         registry.applyDelta(image, delta);
         // Fenced (store session lost): lead nothing, whatever the last image said; unfenced: the image's states again.
         if (image.fenced || delta.clusterChanged === true) registry.becomeLeaderOrFollower(partitionStates(image));
+        // Dynamic broker configs altered through any broker reach this one too.
+        if (delta.brokerConfigsChanged === true) {
+          this.topicManager?.loadBrokerConfigOverrides().then(() => registry.refreshConfigs(), (e: unknown) => this.log.warn(`Could not reload dynamic broker configs: ${(e as Error).message}`));
+        }
       });
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.

@@ -14,6 +14,7 @@ import {
   Writer,
 } from '@samsa/protocol';
 import { FrameDecoder } from '@samsa/protocol/framing';
+import { FrameReader } from './frame-reader.js';
 import { ClientError, ConnectionError, RequestTimeoutError, UnsupportedApiError, ClosedError } from './errors.js';
 import { CLIENT_MAX_VERSIONS, CLIENT_MIN_VERSIONS } from './versions.js';
 
@@ -121,7 +122,8 @@ export class Connection {
 
   private openSocket(): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true });
+      const reader = new FrameReader((frame) => this.onFrame(frame), (err) => this.teardown(err));
+      const socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true, onread: reader.onread });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`connect to ${this.address} timed out after ${this.opts.connectTimeoutMs} ms`));

@@ -20,7 +20,14 @@ export class FrameDecoder {
   /** Size of the frame being assembled, or -1 while the 4-byte prefix is incomplete. */
   private frameSize = -1;
 
-  constructor(readonly maxFrameSize = 104857600) {}
+  /**
+   * `allocate` provides the memory for frames that straddle chunks (they are copied together);
+   * a caller may hand out a reused buffer and take it back once it is done with the frame.
+   */
+  constructor(
+    readonly maxFrameSize = 104857600,
+    private readonly allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+  ) {}
 
   /** Bytes buffered while waiting for the rest of a frame. */
   get bufferedBytes(): number {
@@ -82,7 +89,9 @@ export class FrameDecoder {
       return -1;
     }
     this.pending.push(chunk.subarray(pos, pos + missing));
-    const whole = Buffer.concat(this.pending, total);
+    const whole = this.allocate(total);
+    let at = 0;
+    for (const part of this.pending) at += part.copy(whole, at);
     this.pending = [];
     this.pendingBytes = 0;
     this.frameSize = -1;

@@ -39,6 +39,11 @@ export interface ConnectionOptions {
   readBuffers: LeasedReads;
 }
 
+const PRODUCE_API_KEY = 0;
+/** Reused request buffer: allocated at this size at least, never kept above the max (larger requests get their own). */
+const MIN_REUSED_FRAME_BYTES = 64 * 1024;
+const MAX_REUSED_FRAME_BYTES = 8 * 1024 * 1024;
+
 /** A request's place in the response order. */
 interface Slot {
   done: boolean;
@@ -72,7 +77,7 @@ export class Connection {
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.id = `${socket.localAddress ?? ''}:${socket.localPort ?? ''}-${this.remote}-${nextConnectionId++}`;
-    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame);
     socket.setNoDelay(true);
     socket.on('data', this.onDataBound);
     socket.on('drain', () => this.maybeResume());
@@ -264,23 +269,53 @@ export class Connection {
     this.process(frame);
   }
 
+  // ---- request memory -----------------------------------------------------------------------
+  // A request larger than a socket read (a 1 MiB Produce) is assembled by copying its pieces
+  // together. A fresh buffer per request drove V8's external-memory GCs, so the connection
+  // reuses one: Produce frames may keep it until their dispatch settles (the logs copy the
+  // batches into their own buffers); other requests may keep views of their frame (group
+  // metadata, SASL bytes), so theirs are copied out of it.
+
+  private frameBuffer: Buffer | null = null;
+  private frameBufferBusy = false;
+  private readonly allocateFrame = (size: number): Buffer => {
+    if (this.frameBufferBusy || size > MAX_REUSED_FRAME_BYTES) return Buffer.allocUnsafeSlow(size);
+    if (this.frameBuffer === null || this.frameBuffer.length < size) this.frameBuffer = Buffer.allocUnsafeSlow(Math.max(size, MIN_REUSED_FRAME_BYTES));
+    this.frameBufferBusy = true;
+    return this.frameBuffer.subarray(0, size);
+  };
+
   private process(frame: Buffer): void {
     const slot: Slot = { done: false, chunks: null };
     this.slots.push(slot);
+    let holdsFrameBuffer = this.frameBuffer !== null && frame.buffer === this.frameBuffer.buffer;
+    if (holdsFrameBuffer && frame.length >= 2 && frame.readInt16BE(0) !== PRODUCE_API_KEY) {
+      frame = Buffer.from(frame);
+      this.frameBufferBusy = false;
+      holdsFrameBuffer = false;
+    }
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
     } catch (e) {
+      if (holdsFrameBuffer) this.frameBufferBusy = false;
       this.failed(e);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => this.complete(slot, r),
-        (e) => this.failed(e),
+        (r) => {
+          if (holdsFrameBuffer) this.frameBufferBusy = false;
+          this.complete(slot, r);
+        },
+        (e) => {
+          if (holdsFrameBuffer) this.frameBufferBusy = false;
+          this.failed(e);
+        },
       );
       this.checkPressure();
     } else {
+      if (holdsFrameBuffer) this.frameBufferBusy = false;
       this.complete(slot, result);
     }
   }

@@ -3,7 +3,8 @@
  * - at open: load the newest snapshot <= log end offset from the partition directory, then replay
  *   the batches from there (or from the log start) to the log end;
  * - on every append (client, replication or cleaner output): replay the appended batch headers;
- * - at a segment roll and at a clean close: write a snapshot at the log end offset.
+ * - at a segment roll (written in the background) and at a clean close: write a snapshot at the
+ *   log end offset.
  * Validation stays with the caller: before `log.append` of a client batch, call
  * `state.checkAndPrepare(producerBatchHeaderOf(batch))` and skip the append on a duplicate.
  */
@@ -37,7 +38,8 @@ export function attachProducerState(log: PartitionLog, opts: ProducerStateManage
     onTruncate: (end) => abortedTxns.truncateTo(end),
     onLogStartOffsetChange: (start) => abortedTxns.dropBefore(start),
     onRoll: (newBaseOffset) => {
-      if (dir !== null) state.takeSnapshot(dir, newBaseOffset);
+      // Inside a produce: the file is written off the event loop.
+      if (dir !== null) void state.takeSnapshotInBackground(dir, newBaseOffset);
     },
     onClose: (logEndOffset) => {
       if (dir !== null) state.takeSnapshot(dir, logEndOffset);

@@ -28,6 +28,7 @@
  * cannot be told apart from a new one. UNKNOWN_PRODUCER_ID is therefore never raised here.
  */
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ATTR_CONTROL,
@@ -428,20 +429,21 @@ export class ProducerStateManager {
    */
   takeSnapshot(dir: string, offset: bigint, keep = 2): string {
     const bytes = encodeSnapshot([...this.producers.values()]);
-    const file = join(dir, snapshotFileName(offset));
-    const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    const all = listSnapshots(dir);
-    for (const s of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(dir, s.file), { force: true });
-    return file;
+    return writeSnapshotSync(dir, offset, bytes, keep);
   }
+
+  /**
+   * takeSnapshot with the file written off the event loop (a segment roll happens inside a
+   * produce): the state is encoded now, the write, fsync and rename run on the thread pool, one
+   * snapshot after the other. A snapshot lost to a crash only means a longer replay at startup.
+   */
+  takeSnapshotInBackground(dir: string, offset: bigint, keep = 2): Promise<void> {
+    const bytes = encodeSnapshot([...this.producers.values()]);
+    this.snapshotWrites = this.snapshotWrites.then(() => writeSnapshot(dir, offset, bytes, keep)).catch(() => {});
+    return this.snapshotWrites;
+  }
+
+  private snapshotWrites: Promise<void> = Promise.resolve();
 
   /**
    * Replaces the state with the newest valid snapshot at or below `upToOffset`. Corrupt snapshots
@@ -603,4 +605,40 @@ function readEndTxnMarker(buf: Buffer, pos: number): EndTxnMarker | undefined {
     if ((err as Error).name === 'ProtocolDecodeError') return undefined;
     throw err;
   }
+}
+
+/** Writes `<offset>.snapshot` durably (tmp, fsync, rename) and keeps the newest `keep`. */
+function writeSnapshotSync(dir: string, offset: bigint, bytes: Buffer, keep: number): string {
+  const file = join(dir, snapshotFileName(offset));
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  pruneSnapshots(dir, keep);
+  return file;
+}
+
+/** writeSnapshotSync on the thread pool. */
+async function writeSnapshot(dir: string, offset: bigint, bytes: Buffer, keep: number): Promise<void> {
+  const file = join(dir, snapshotFileName(offset));
+  const tmp = `${file}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  pruneSnapshots(dir, keep);
+}
+
+function pruneSnapshots(dir: string, keep: number): void {
+  const all = listSnapshots(dir);
+  for (const s of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(dir, s.file), { force: true });
 }

@@ -159,3 +159,32 @@ test('a client that does not read does not make the broker buffer without bound'
     await tb.stop();
   }
 });
+
+test('large pipelined requests assembled in the reused request buffer keep their own bytes', async () => {
+  const tb = await startBroker();
+  try {
+    await tb.broker.topics.createTopic({ name: 'reuse', configs: { 'max.message.bytes': String(2 << 20) } });
+    await tb.broker.topics.createTopic({ name: 'reuse-name-' + 'x'.repeat(200) });
+    const c = await WireClient.connect(tb.port);
+    const fills = [1, 2, 3, 4];
+    const frames = fills.map((f) => c.encode(ApiKey.Produce, 7, {
+      acks: f % 2 === 0 ? -1 : 1, timeoutMs: 5000,
+      topicData: [{ name: 'reuse', partitionData: [{ index: 0, records: encodeRecordBatch(createRecordBatch([{ value: Buffer.alloc(300_000, f) }])) }] }],
+    }));
+    // A large non-Produce request between them: its frame is copied out of the reused buffer.
+    const md = c.encode(ApiKey.Metadata, 4, { topics: Array.from({ length: 2000 }, () => ({ name: 'reuse-name-' + 'x'.repeat(200) })), allowAutoTopicCreation: false });
+    const answers = [...frames.map((f) => c.expect(ApiKey.Produce, 7, f.correlationId)), c.expect(ApiKey.Metadata, 4, md.correlationId)];
+    c.sendRaw(Buffer.concat([frames[0]!.frame, frames[1]!.frame, md.frame, frames[2]!.frame, frames[3]!.frame]));
+    const results = await Promise.all(answers);
+    assert.deepEqual(results.slice(0, 4).map((r) => r.responses[0].partitionResponses[0].errorCode), [0, 0, 0, 0]);
+    assert.equal(results[4].topics.length, 2000);
+    const log = tb.broker.partitions.getPartition('reuse', 0)!;
+    const { records } = log.readRecords(0n, 4 << 20, { isolation: 'high-watermark', minOneBatch: true, currentLeaderEpoch: -1, fetchOnlyFromLeader: true });
+    const { decodeRecordBatches } = await import('@samsa/protocol/records');
+    const values = decodeRecordBatches(records).map((b) => b.records[0]!.value!);
+    assert.deepEqual(values.map((v) => [v.length, v[0], v[v.length - 1]]), fills.map((f) => [300_000, f, f]));
+    c.close();
+  } finally {
+    await tb.stop();
+  }
+});

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Produce benchmark with a third-party load generator: librdkafka's rdkafka_performance
+# (build it with ../shared/tools/rdkafka-perf/build.sh) against `samsa server` from one or more
+# checkouts, alternating them, on the file engine. Per run it prints MB/s, the broker's CPU
+# seconds per GB (from /proc, all its threads), MB/s per broker core and the CPU of the broker's
+# threads by name (main thread, V8 workers = background GC and compilation, libuv pool = file I/O).
+#   usage: bench/rdkafka-perf.sh RDKAFKA_PERFORMANCE RECORDS ROUNDS CHECKOUT [CHECKOUT...]
+#   e.g.   bench/rdkafka-perf.sh /tmp/rdkafka_performance 1000000 3 /tmp/samsa-base .
+# Environment: ACKS (1), PARTITIONS (8), SIZE (1024), NODE_ARGS (extra node flags, e.g. --trace-gc).
+set -euo pipefail
+perf=${1:?rdkafka_performance binary}; records=${2:?records}; rounds=${3:?rounds}; shift 3
+acks=${ACKS:-1}; partitions=${PARTITIONS:-8}; size=${SIZE:-1024}
+hz=$(getconf CLK_TCK)
+
+cpu_of() { # user+system ticks of a pid or tid stat file
+  awk '{ s=$0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "$1"
+}
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+run_one() {
+  local checkout=$1 label=$2
+  local port; port=$(free_port)
+  local dir; dir=$(mktemp -d /tmp/samsa-rdperf-XXXXXX)
+  # shellcheck disable=SC2086
+  node ${NODE_ARGS:-} "$checkout/packages/cli/dist/src/bin/samsa.js" server --storage file \
+    --override "listeners=PLAINTEXT://127.0.0.1:$port" --override "advertised.listeners=PLAINTEXT://127.0.0.1:$port" \
+    --override "log.dirs=$dir/logs" --override auto.create.topics.enable=false >"$dir/broker.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 200); do grep -q "started" "$dir/broker.log" 2>/dev/null && break; sleep 0.05; done
+  node "$checkout/packages/cli/dist/src/bin/samsa.js" topics --create --topic perf --partitions "$partitions" \
+    --config segment.bytes=268435456 --config retention.bytes=536870912 --bootstrap-server "127.0.0.1:$port" >/dev/null
+  local before; before=$(cpu_of "/proc/$pid/stat")
+  declare -A tb=()
+  for t in /proc/$pid/task/*; do tb[$(basename "$t")]=$(cpu_of "$t/stat"); done
+  local t0; t0=$(date +%s.%N)
+  "$perf" -P -t perf -b "127.0.0.1:$port" -s "$size" -c "$records" -a "$acks" -X linger.ms=5 -X batch.size=1000000 \
+    -X queue.buffering.max.kbytes=2097151 -q >"$dir/perf.log" 2>&1 || { echo "rdkafka_performance failed:"; tail -5 "$dir/perf.log"; }
+  local t1; t1=$(date +%s.%N)
+  local after; after=$(cpu_of "/proc/$pid/stat")
+  local threads=""
+  declare -A byname=()
+  for t in /proc/$pid/task/*; do
+    local id; id=$(basename "$t"); local name; name=$(tr ' ' '_' <"$t/comm")
+    [ "$id" = "$pid" ] && name=main
+    local d=$(( $(cpu_of "$t/stat") - ${tb[$id]:-0} ))
+    byname[$name]=$(( ${byname[$name]:-0} + d ))
+  done
+  for n in "${!byname[@]}"; do threads+="$n=$(awk -v t="${byname[$n]}" -v hz="$hz" 'BEGIN{printf "%.1f", t/hz}')s "; done
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  awk -v n="$records" -v s="$size" -v c=$((after - before)) -v hz="$hz" -v w="$(echo "$t1 - $t0" | bc)" -v l="$label" -v th="$threads" -v la="$load" 'BEGIN{
+    mb = n * s / 1e6; cpu = c / hz
+    printf "%-10s %8.0f MB/s  %6.2f broker CPU-s/GB  %6.0f MB/s per broker core  (wall %.1fs, broker CPU %.1fs, load %s) threads: %s\n", l, mb / w, cpu / (mb / 1000), mb / cpu, w, cpu, la, th }'
+  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
+}
+
+for round in $(seq 1 "$rounds"); do
+  for checkout in "$@"; do
+    run_one "$(cd "$checkout" && pwd)" "$(basename "$(cd "$checkout" && pwd)")#$round"
+  done
+done
