@@ -9,6 +9,7 @@ import { dumpLogTool } from './commands/dump-log.js';
 import { getOffsetsTool } from './commands/get-offsets.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
+import { transactionsTool } from './commands/transactions.js';
 import type { Tool } from './tool.js';
 
 export const TOOLS: ReadonlyMap<string, Tool> = new Map([
@@ -22,6 +23,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['get-offsets', getOffsetsTool],
   ['delete-records', deleteRecordsTool],
   ['dump-log', dumpLogTool],
+  ['transactions', transactionsTool],
 ]);
 
 /** `topics`, `kafka-topics` and `kafka-topics.sh` all name the same tool. */

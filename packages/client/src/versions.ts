@@ -34,6 +34,10 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.DescribeCluster, 1],
   [ApiKey.DescribeLogDirs, 4],
   [ApiKey.ConsumerGroupHeartbeat, 1],
+  [ApiKey.WriteTxnMarkers, 1],
+  [ApiKey.DescribeProducers, 0],
+  [ApiKey.DescribeTransactions, 0],
+  [ApiKey.ListTransactions, 1],
 ]);
 
 /** Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4). */
