@@ -14,6 +14,7 @@ import { mapError } from '../server/error-mapping.js';
 import { fencedCodeFor } from '../coordinator/transaction/transaction-coordinator.js';
 import { transactionCoordinator } from './transactions.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, authorizeAny, authorizeCluster, ResourceType } from '../security/authorize.js';
 
 const NO_PRODUCER_ID = -1n;
 const NO_PRODUCER_EPOCH = -1;
@@ -27,6 +28,7 @@ async function handle(ctx: RequestContext, req: InitProducerIdRequest, version: 
   const transactionalId = req.transactionalId;
   if (transactionalId !== null) {
     if (transactionalId === '') return failed(ErrorCode.INVALID_REQUEST); // as Kafka
+    if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     try {
       const r = await transactionCoordinator(ctx).coordinator.initProducerId(transactionalId, req.transactionTimeoutMs, producerId, producerEpoch);
       return { throttleTimeMs: 0, ...r, errorCode: fencedCodeFor(r.errorCode, version, 4) };
@@ -34,6 +36,8 @@ async function handle(ctx: RequestContext, req: InitProducerIdRequest, version: 
       return failed(mapError(e).code);
     }
   }
+  // Idempotent producers: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic (KIP-679).
+  if (!authorizeCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   const producers = ctx.broker.producers;
   if (producers === null) {
     ctx.broker.log.error('InitProducerId: this broker runs without the producer manager (custom append hook)');
