@@ -70,7 +70,7 @@ elif mode == 'fence':
     successor.commit_transaction(20)
     print(json.dumps({'error': error, 'committed': consume('read_committed', 1, 1)}))
 elif mode == 'abandon':
-    p = producer('ck-abandoned', **{'transaction.timeout.ms': 1000})
+    p = producer('ck-abandoned', **{'transaction.timeout.ms': 5000})
     p.begin_transaction()
     p.produce(topic, value='abandoned', partition=0)
     p.flush(10)
