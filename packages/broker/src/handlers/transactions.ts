@@ -20,6 +20,7 @@ import { fencedCodeFor, type TopicPartitionRef } from '../coordinator/transactio
 import { TXN_STATE_NAMES, TxnState } from '../coordinator/transaction/txn-records.js';
 import { GROUP_METADATA_TOPIC } from '../metadata/topic-name.js';
 import { mapError } from '../server/error-mapping.js';
+import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
@@ -42,10 +43,18 @@ type TopicResult = NonNullable<AddPartitionsToTxnResponse['resultsByTopicV3AndBe
  */
 function addPartitionsFor(ctx: RequestContext, transactionalId: string, producerId: bigint, producerEpoch: number, topics: AddPartitionsTopic[], verifyOnly: boolean): TopicResult[] {
   const image = ctx.broker.metadata;
-  const unknown = new Set<string>();
+  if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+    return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED })) }));
+  }
+  // Per partition: a denied topic, then an unknown one; the others are not attempted (as Kafka).
+  const unknown = new Map<string, number>();
   for (const t of topics) {
     const topic = image.topic(t.name);
-    for (const p of t.partitions) if (topic === undefined || topic.partitions[p] === undefined) unknown.add(`${t.name}:${p}`);
+    const allowed = authorize(ctx, AclOperation.WRITE, ResourceType.TOPIC, t.name);
+    for (const p of t.partitions) {
+      if (!allowed) unknown.set(`${t.name}:${p}`, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (topic === undefined || topic.partitions[p] === undefined) unknown.set(`${t.name}:${p}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
   }
   let code: number;
   if (unknown.size > 0) code = ErrorCode.OPERATION_NOT_ATTEMPTED;
@@ -59,7 +68,7 @@ function addPartitionsFor(ctx: RequestContext, transactionalId: string, producer
   }
   return topics.map((t) => ({
     name: t.name,
-    resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: unknown.has(`${t.name}:${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : code })),
+    resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: unknown.get(`${t.name}:${p}`) ?? code })),
   }));
 }
 
@@ -73,7 +82,8 @@ export const addPartitionsToTxnHandler: ApiHandler<AddPartitionsToTxnRequest, Ad
       for (const t of results) for (const p of t.resultsByPartition) p.partitionErrorCode = fencedCodeFor(p.partitionErrorCode, version, 2);
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
     }
-    // v4+: brokers batching several transactions (and KIP-890 verification).
+    // v4+: brokers batching several transactions (and KIP-890 verification): CLUSTER_ACTION.
+    if (!authorizeCluster(ctx, AclOperation.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] };
     const resultsByTransaction = (req.transactions ?? []).map((t) => ({
       transactionalId: t.transactionalId,
       topicResults: addPartitionsFor(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
@@ -91,7 +101,9 @@ export const addOffsetsToTxnHandler: ApiHandler<AddOffsetsToTxnRequest, AddOffse
   handle(ctx, req, version) {
     let code: number;
     try {
-      if (req.groupId === '') code = ErrorCode.INVALID_GROUP_ID;
+      if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) code = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+      else if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) code = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      else if (req.groupId === '') code = ErrorCode.INVALID_GROUP_ID;
       else {
         // The group's __consumer_offsets partition joins the transaction; its marker completes the offsets.
         const gc = groupCoordinator(ctx);
@@ -112,6 +124,7 @@ export const endTxnHandler: ApiHandler<EndTxnRequest, EndTxnResponse> = {
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req, version) {
+    if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     let code: number;
     try {
       code = transactionCoordinator(ctx).coordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
@@ -129,6 +142,14 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
+    const all = (code: number): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
+    if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const denied = req.topics.filter((t) => !authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name));
+    if (denied.length > 0) {
+      // Denied topics fail; the others are not attempted, so the transaction's offsets stay all-or-nothing.
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: denied.includes(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED })) })) };
+    }
     try {
       return { throttleTimeMs: 0, topics: groupCoordinator(ctx).coordinator.txnCommitOffsets(req) };
     } catch (e) {
@@ -145,6 +166,9 @@ export const writeTxnMarkersHandler: ApiHandler<WriteTxnMarkersRequest, WriteTxn
   minVersion: 0,
   maxVersion: 1,
   handle(ctx, req) {
+    if (!authorizeCluster(ctx, AclOperation.CLUSTER_ACTION)) {
+      return { markers: req.markers.map((m) => ({ producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) })) })) };
+    }
     const host = { partitions: ctx.broker.partitions, clock: ctx.broker.clock, groupCoordinator: ctx.broker.groupCoordinator ?? null };
     return {
       markers: req.markers.map((m) => ({
@@ -174,6 +198,7 @@ export const describeTransactionsHandler: ApiHandler<DescribeTransactionsRequest
   handle(ctx, req) {
     const empty = { transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
     const transactionStates = req.transactionalIds.map((transactionalId) => {
+      if (!authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, ...empty };
       let md;
       try {
         md = transactionCoordinator(ctx).coordinator.describe(transactionalId);
@@ -214,7 +239,9 @@ export const listTransactionsHandler: ApiHandler<ListTransactionsRequest, ListTr
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: codeOf(e), unknownStateFilters, transactionStates: [] };
     }
+    // Kafka lists only the transactional ids the principal may describe (no error for the others).
     const transactionStates = all
+      .filter((md) => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, md.transactionalId, false))
       .filter((md) => (states.size === 0 || states.has(md.state)) && (pids.size === 0 || pids.has(md.producerId)))
       .filter((md) => minDurationMs < 0 || (md.state === TxnState.Ongoing && now - md.startTimestampMs >= minDurationMs))
       .map((md) => ({ transactionalId: md.transactionalId, producerId: md.producerId, transactionState: TXN_STATE_NAMES[md.state] }));
