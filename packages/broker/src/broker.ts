@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
 import { ReplicaManager, type TopicPartitionState } from './cluster/replica-manager.js';
+import { StorePartitionStateWriter } from './replication/partition-state-writer.js';
+import { ReplicationManager } from './replication/replication-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerTransactionCoordinator } from './coordinator/transaction/broker-transaction-coordinator.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
@@ -84,6 +86,7 @@ export class Broker implements BrokerServices {
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
   private txns: BrokerTransactionCoordinator | null = null;
+  private replicationManager: ReplicationManager | null = null;
   private controllerRole: Controller | null = null;
   private unsubscribeSession: (() => void) | null = null;
   private cluster = '';
@@ -132,6 +135,10 @@ export class Broker implements BrokerServices {
   /** Producer ids and idempotent producer state (null when an appendHook replaced it, or not started). */
   get producers(): ProducerManager | null {
     return this.producerManager;
+  }
+  /** Follower fetchers, ISR changes and controlled shutdown (null until started). */
+  get replication(): ReplicationManager | null {
+    return this.replicationManager;
   }
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
@@ -222,6 +229,13 @@ export class Broker implements BrokerServices {
           this.topicManager?.loadBrokerConfigOverrides().then(() => registry.refreshConfigs(), (e: unknown) => this.log.warn(`Could not reload dynamic broker configs: ${(e as Error).message}`));
         }
       });
+      const topics = this.topicManager;
+      const replication = new ReplicationManager({
+        nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, replicas: registry,
+        stateWriter: new StorePartitionStateWriter(this.store), image: () => topics.image,
+      });
+      this.replicationManager = replication;
+      this.topicManager.onChange((image, delta) => replication.apply(image, delta));
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -241,6 +255,7 @@ export class Broker implements BrokerServices {
         this.producerManager.start();
       }
       registry.start();
+      replication.start();
       if (this.config.bool('log.cleaner.enable')) this.startLogCleaner(registry);
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
@@ -272,7 +287,12 @@ export class Broker implements BrokerServices {
         this.servers.push(server);
       }
       await this.register();
-      this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now());
+      const image = () => this.topicManager!.metadata.image;
+      const uncleanDefault = () => this.config.bool('unclean.leader.election.enable');
+      this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now(), (topic) => {
+        const override = image().topic(topic)?.configs.get('unclean.leader.election.enable');
+        return override !== undefined ? override === 'true' : uncleanDefault();
+      });
       this.controllerRole.start();
       this.unsubscribeSession = this.store.onSession((s) => this.onSessionChange(s));
       // Our own registration must be in the image before admin requests place replicas.
@@ -388,10 +408,25 @@ export class Broker implements BrokerServices {
     this.registry?.applyRetention(this.clock.now());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the broker. A running broker first hands its leaderships over when
+   * controlled.shutdown.enable is true (`controlledShutdown` overrides it: tests use false to
+   * stop the way a crash would, without telling anyone).
+   */
+  async stop(opts: { controlledShutdown?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
     this.state = 'stopping';
     this.log.info(`[KafkaServer id=${this.nodeId}] shutting down`);
+    const replication = this.replicationManager;
+    if (wasRunning && replication !== null && (opts.controlledShutdown ?? this.config.bool('controlled.shutdown.enable'))) {
+      const left = await replication.controlledShutdown().catch((e: unknown) => {
+        this.log.warn(`[KafkaServer id=${this.nodeId}] Controlled shutdown failed`, e);
+        return -1;
+      });
+      if (left === 0) this.log.info(`[KafkaServer id=${this.nodeId}] Controlled shutdown succeeded`);
+      else this.log.warn(`[KafkaServer id=${this.nodeId}] Proceeding to do an unclean shutdown: ${left} partition(s) still led here`);
+    }
     await this.shutdownParts();
     this.state = 'stopped';
     this.log.info(`[KafkaServer id=${this.nodeId}] shut down completed`);
@@ -406,6 +441,7 @@ export class Broker implements BrokerServices {
     await this.cleaner?.stop();
     this.txns?.stop();
     this.groups?.stop();
+    this.replicationManager?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.
     this.purgatory.shutdown();
     this.producePurgatory.shutdown();

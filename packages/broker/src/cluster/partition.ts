@@ -48,6 +48,8 @@ export interface RemoteReplicaState {
   lastFetchTimeMs: number;
   /** Last time this replica had fetched up to the leader's LEO (ISR shrink uses replica.lag.time.max.ms). */
   lastCaughtUpTimeMs: number;
+  /** The leader's LEO when this replica fetched last: reaching it by the next fetch counts as caught up then. */
+  lastFetchLeaderLogEndOffset: bigint;
 }
 
 export interface LeaderAppendOptions {
@@ -198,7 +200,7 @@ export class Partition {
     }
     for (const id of state.replicas) {
       if (id === this.localBrokerId || this.remotes.has(id)) continue;
-      this.remotes.set(id, { brokerId: id, logEndOffset: -1n, logStartOffset: -1n, lastFetchTimeMs: 0, lastCaughtUpTimeMs: nowMs });
+      this.remotes.set(id, { brokerId: id, logEndOffset: -1n, logStartOffset: -1n, lastFetchTimeMs: 0, lastCaughtUpTimeMs: nowMs, lastFetchLeaderLogEndOffset: -1n });
     }
     for (const id of [...this.remotes.keys()]) if (!state.replicas.includes(id)) this.remotes.delete(id);
     this.maybeIncrementLeaderHW();
@@ -303,10 +305,15 @@ export class Partition {
   updateFollowerFetchState(replicaId: number, fetch: { logEndOffset: bigint; logStartOffset: bigint; nowMs: number }): boolean {
     const r = this.remotes.get(replicaId);
     if (r === undefined) return false;
+    // Kafka's rule: caught up now if it asked for everything; caught up at its previous fetch if
+    // it now asks for what the leader had then (under steady appends a follower is never at the end).
+    const leaderEnd = this.log.logEndOffset;
+    if (fetch.logEndOffset >= leaderEnd) r.lastCaughtUpTimeMs = Math.max(r.lastCaughtUpTimeMs, fetch.nowMs);
+    else if (r.lastFetchLeaderLogEndOffset >= 0n && fetch.logEndOffset >= r.lastFetchLeaderLogEndOffset) r.lastCaughtUpTimeMs = Math.max(r.lastCaughtUpTimeMs, r.lastFetchTimeMs);
     r.logEndOffset = fetch.logEndOffset;
     r.logStartOffset = fetch.logStartOffset;
     r.lastFetchTimeMs = fetch.nowMs;
-    if (fetch.logEndOffset >= this.log.logEndOffset) r.lastCaughtUpTimeMs = fetch.nowMs;
+    r.lastFetchLeaderLogEndOffset = leaderEnd;
     return this.maybeIncrementLeaderHW();
   }
 

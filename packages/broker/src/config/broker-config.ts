@@ -108,6 +108,16 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
   d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
   d('replica.fetch.max.bytes', 'int', '1048576'),
+  // replication (followers fetch from leaders with the Fetch API)
+  d('num.replica.fetchers', 'int', '1', { validator: atLeast(1) }),
+  d('replica.fetch.wait.max.ms', 'int', '500', { validator: atLeast(0) }),
+  d('replica.fetch.min.bytes', 'int', '1', { validator: atLeast(1) }),
+  d('replica.fetch.response.max.bytes', 'int', '10485760', { validator: atLeast(0) }),
+  d('replica.fetch.backoff.ms', 'int', '1000', { validator: atLeast(0) }),
+  d('replica.socket.timeout.ms', 'int', '30000'),
+  d('controlled.shutdown.enable', 'boolean', 'true'),
+  d('controlled.shutdown.max.retries', 'int', '3', { validator: atLeast(0) }),
+  d('controlled.shutdown.retry.backoff.ms', 'long', '5000', { validator: atLeast(0) }),
   d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', { validator: atLeast(1) }),
   d('replica.lag.time.max.ms', 'long', '30000', { validator: atLeast(1) }),
   // groups, offsets, transactions, producers

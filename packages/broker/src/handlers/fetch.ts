@@ -10,6 +10,7 @@ import { ApiKey, ErrorCode, type FetchRequest, type FetchResponse } from '@samsa
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { DelayedOperation } from '../server/purgatory.js';
 import { partitionKey } from '../server/purgatory.js';
+import { logEndKey } from '../cluster/replica-manager.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
@@ -40,6 +41,8 @@ interface FetchTarget {
 
 interface FetchParams {
   version: number;
+  /** The fetching follower's broker id (ReplicaState, or replica_id before v15), -1 for a consumer. */
+  replicaId: number;
   maxBytes: number;
   minBytes: number;
   isolationLevel: number;
@@ -78,7 +81,8 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     }
     try {
       const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
-      const isolation = p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
+      // Followers read to the log end; consumers see only what the ISR has.
+      const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
       const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
       const info = partition.readRecords(t.fetchOffset, limit, readOpts);
@@ -165,6 +169,20 @@ class DelayedFetch implements DelayedOperation {
   }
 }
 
+/**
+ * A follower's fetch offset is its log end: the leader learns it before reading, so the
+ * response carries the high watermark it lets through (Kafka's updateFollowerFetchState).
+ */
+function recordFollowerFetches(broker: BrokerServices, targets: readonly FetchTarget[], replicaId: number): void {
+  const replication = broker.replication;
+  if (replication === undefined || replication === null) return;
+  for (const t of targets) {
+    if (t.unknownTopicId) continue;
+    const partition = broker.partitions.getPartition(t.topic, t.partition);
+    if (partition !== undefined) replication.recordFollowerFetch(partition, replicaId, t.fetchOffset, -1n);
+  }
+}
+
 function sessionError(code: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode: code, sessionId: 0, responses: [] };
 }
@@ -176,6 +194,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   const fetchMaxBytes = broker.config.int('fetch.max.bytes');
   const params: FetchParams = {
     version,
+    replicaId: version >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId ?? -1,
     maxBytes: Math.min(req.maxBytes ?? 0x7fffffff, fetchMaxBytes),
     minBytes: req.minBytes,
     isolationLevel: req.isolationLevel ?? 0,
@@ -260,6 +279,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   const sessionId = session?.id ?? 0;
   if (denied.length > 0) targets = [...targets, ...denied];
 
+  if (params.replicaId >= 0) recordFollowerFetches(broker, targets, params.replicaId);
   const first = readAll(broker, targets, params);
   if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {
     return buildResponse(targets, first.data, params, sessionId);
@@ -268,7 +288,9 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   // it completes, so their pooled buffers go back now.
   for (const d of first.data) if (d.records !== null && d.records !== undefined) broker.storage.readBuffers.release(d.records);
   const delayed = new DelayedFetch(broker, targets, params, sessionId, first.bytes);
+  // Consumers wait for the high watermark; followers for the log end (and learn HW moves too).
   const keys = targets.map((t) => partitionKey(t.topic, t.partition));
+  if (params.replicaId >= 0) for (const t of targets) keys.push(logEndKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {
     delayed.resolve = resolve;
     broker.purgatory.watch(delayed, keys, req.maxWaitMs);

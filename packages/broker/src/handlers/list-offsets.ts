@@ -25,16 +25,18 @@ function error(partitionIndex: number, code: number, version: number): Partition
     : { partitionIndex, errorCode: code, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
 }
 
-function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number): PartitionResult {
+function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number, replicaId: number): PartitionResult {
   const partition = broker.partitions.getPartition(topic, p.partitionIndex);
   if (partition === undefined) return error(p.partitionIndex, unhostedPartitionError(broker.metadata, topic, p.partitionIndex), version);
   try {
     partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1, true);
     const epoch = partition.leaderEpoch;
     const ts = p.timestamp;
+    // A follower (replica id >= 0) asks for the leader's log end; everyone else sees the high watermark.
+    const latest = replicaId >= 0 ? partition.logEndOffset : isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
     if (version === 0) {
       let offset: bigint;
-      if (ts === LATEST_TIMESTAMP) offset = partition.highWatermark;
+      if (ts === LATEST_TIMESTAMP) offset = latest;
       else if (ts === EARLIEST_TIMESTAMP) offset = partition.logStartOffset;
       else offset = partition.offsetForTimestamp(ts)?.offset ?? partition.highWatermark;
       const max = p.maxNumOffsets ?? 1;
@@ -43,7 +45,7 @@ function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequ
     let result: { timestamp: bigint; offset: bigint; leaderEpoch: number };
     if (ts === LATEST_TIMESTAMP) {
       // read_committed: the last stable offset.
-      result = { timestamp: -1n, offset: isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark, leaderEpoch: epoch };
+      result = { timestamp: -1n, offset: latest, leaderEpoch: epoch };
     } else if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) {
       result = { timestamp: -1n, offset: partition.logStartOffset, leaderEpoch: epoch };
     } else if (ts === MAX_TIMESTAMP) {
@@ -70,7 +72,7 @@ function handle(ctx: RequestContext, req: ListOffsetsRequest, version: number): 
     throttleTimeMs: 0,
     topics: req.topics.map((t) => {
       const allowed = authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name);
-      return { name: t.name, partitions: t.partitions.map((p) => (allowed ? listPartition(ctx.broker, t.name, p, isolation, version) : error(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED, version))) };
+      return { name: t.name, partitions: t.partitions.map((p) => (allowed ? listPartition(ctx.broker, t.name, p, isolation, version, req.replicaId) : error(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED, version))) };
     }),
   };
 }

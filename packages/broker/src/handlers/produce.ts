@@ -88,6 +88,8 @@ function errorResponse(index: number, code: number, message: string | null): Par
 function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number): PartitionResponse {
   const partition = hosted?.partitions[index];
   if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
+  // A leader handing over (controlled shutdown) takes no new writes; the client retries at the next leader.
+  if (broker.replication?.isHandingOver(partition.topic, index) === true) return errorResponse(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
   const cfg = hosted.config;
   const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
   if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);

@@ -14,6 +14,7 @@ import type { ProducerManager } from '../producer/producer-manager.js';
 import type { Connection } from '../server/connection.js';
 import type { FetchSessionCache } from '../server/fetch-session-cache.js';
 import type { Purgatory } from '../server/purgatory.js';
+import type { ReplicationManager } from '../replication/replication-manager.js';
 import type { BrokerSecurity } from '../security/broker-security.js';
 import type { AppendInfo, PartitionLog, StorageEngine } from '../storage/partition-log.js';
 import type { Clock } from '../util/clock.js';
@@ -49,6 +50,8 @@ export interface BrokerServices {
   readonly groupCoordinator?: BrokerGroupCoordinator | null;
   /** Transactions (`__transaction_state`); null/absent when the broker runs without one. */
   readonly transactionCoordinator?: BrokerTransactionCoordinator | null;
+  /** Follower fetchers, ISR changes and controlled shutdown (absent in brokers built without them). */
+  readonly replication?: ReplicationManager | null;
   /** Authentication, ACLs, quotas (null/absent: no authorizer, no quotas, PLAINTEXT only). */
   readonly security?: BrokerSecurity | null;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */

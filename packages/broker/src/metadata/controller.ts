@@ -11,8 +11,9 @@
  * - a leader whose registration disappeared is replaced by the first replica (in assignment
  *   order) of the ISR that is alive; dead brokers leave the ISR (never below one member, as
  *   Kafka keeps the last ISR member of a leaderless partition); leader epoch + 1;
- * - a returning replica rejoins the ISR (no data to catch up yet: replication is issue 11) and
- *   a leaderless partition elects it;
+ * - a returning replica does not rejoin the ISR here: its leader adds it once it has caught up
+ *   (replication/replication-manager.ts); a leaderless partition elects a returning ISR member,
+ *   or, with unclean.leader.election.enable, any live replica (data the ISR had may be lost);
  * - topics queued under /admin/delete_topics are deleted (assignment, states, config).
  */
 import type { Logger } from '../util/log.js';
@@ -37,6 +38,8 @@ export class Controller {
     private readonly nodeId: number,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** unclean.leader.election.enable for a topic (its override, else the broker default). */
+    private readonly uncleanLeaderElection: (topic: string) => boolean = () => false,
   ) {}
 
   get isActive(): boolean {
@@ -176,7 +179,7 @@ export class Controller {
         const key = Paths.partitionState(topic, p);
         const cur = byKey.get(key);
         const state = cur === undefined ? null : decodePartitionState(cur.value);
-        const next = this.decide(replicas, state, live);
+        const next = this.decide(replicas, state, live, topic);
         if (next === null) return;
         ops.push({ op: 'put', key, value: encodePartitionState(next), expectedRevision: cur?.revision ?? 0 });
         this.log.info(`[Controller id=${this.nodeId}] Partition ${topic}-${p}: leader ${next.leader}, leader epoch ${next.leaderEpoch}, isr [${next.isr.join(',')}]`);
@@ -186,17 +189,23 @@ export class Controller {
   }
 
   /** The partition's next state, or null when it needs no change. */
-  private decide(replicas: readonly number[], state: PartitionState | null, live: ReadonlySet<number>): PartitionState | null {
+  private decide(replicas: readonly number[], state: PartitionState | null, live: ReadonlySet<number>, topic: string): PartitionState | null {
     const liveReplicas = replicas.filter((r) => live.has(r));
     if (state === null) {
       return { leader: liveReplicas[0] ?? -1, leaderEpoch: 0, isr: liveReplicas.length > 0 ? liveReplicas : [...replicas], controllerEpoch: this.epoch };
     }
     const liveIsr = state.isr.filter((r) => live.has(r));
     const leaderAlive = state.leader >= 0 && live.has(state.leader);
-    const leader = leaderAlive ? state.leader : replicas.find((r) => liveIsr.includes(r)) ?? -1;
-    // With a leader, replicas that came back rejoin the ISR (followers have nothing to catch up
-    // until replication exists); a leaderless partition waits for an ISR member (no unclean election).
-    const isr = leader >= 0 ? [...liveIsr, ...liveReplicas.filter((r) => !liveIsr.includes(r))] : liveIsr;
+    let leader = leaderAlive ? state.leader : replicas.find((r) => liveIsr.includes(r)) ?? -1;
+    let isr = liveIsr;
+    if (leader < 0 && liveReplicas.length > 0 && this.uncleanLeaderElection(topic)) {
+      // Unclean election: a replica outside the ISR leads; what only the ISR had is lost.
+      leader = liveReplicas[0]!;
+      isr = [leader];
+      this.log.warn(`[Controller id=${this.nodeId}] Unclean leader election for ${topic}: broker ${leader} (not in the ISR) becomes leader; data may be lost`);
+    }
+    // Returning replicas are added to the ISR by the leader once caught up; a leaderless
+    // partition waits for an ISR member (unless unclean election is enabled).
     // A leaderless partition keeps its last ISR member on record, as Kafka does.
     const nextIsr = isr.length > 0 ? isr : state.leader >= 0 ? [state.leader] : state.isr;
     const changed = leader !== state.leader || !sameSet(nextIsr, state.isr);

@@ -4,7 +4,8 @@
  *   the batches from there (or from the log start) to the log end;
  * - on every append (client, replication or cleaner output): replay the appended batch headers;
  * - at a segment roll (written in the background) and at a clean close: write a snapshot at the
- *   log end offset.
+ *   log end offset;
+ * - after a truncation (replication): rebuild from the snapshots and batches that remain.
  * Validation stays with the caller: before `log.append` of a client batch, call
  * `state.checkAndPrepare(producerBatchHeaderOf(batch))` and skip the append on a duplicate.
  */
@@ -35,7 +36,12 @@ export function attachProducerState(log: PartitionLog, opts: ProducerStateManage
   rebuildFromLog(state, log);
   const observer: LogObserver = {
     onAppend: (batches) => state.replayBuffer(batches),
-    onTruncate: (end) => abortedTxns.truncateTo(end),
+    // A follower cut its divergent tail: the producers' last batches must come from what is left,
+    // or a retry of a batch that was cut would be answered as a duplicate and lost.
+    onTruncate: (end) => {
+      abortedTxns.truncateTo(end);
+      rebuildFromLog(state, log);
+    },
     onLogStartOffsetChange: (start) => abortedTxns.dropBefore(start),
     onRoll: (newBaseOffset) => {
       // Inside a produce: the file is written off the event loop.

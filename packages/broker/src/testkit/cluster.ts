@@ -124,6 +124,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       running.delete(id);
       // No controlled shutdown: listeners close and the session ends; the controller learns it
       // from the registration disappearing, as with a crash (a real crash waits out the session).
+      await b.broker.stop({ controlledShutdown: false });
       await b.stop();
     },
     restartBroker: launch,
