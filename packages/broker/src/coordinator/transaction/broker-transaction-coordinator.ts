@@ -7,10 +7,11 @@
  * Markers go to each partition's leader. Partitions led here are written in-process (the
  * WriteTxnMarkers handler uses the same path for markers sent by other coordinators); the
  * `__consumer_offsets` partitions additionally complete the group coordinator's pending
- * transactional offsets. Partitions led by another broker are retried until this broker leads
- * them (no broker-to-broker client on main yet; see the README's transactions section).
+ * transactional offsets. Partitions led by another broker get a WriteTxnMarkers request over
+ * @samsa/network (one connection per broker); failures are retried by the coordinator.
  */
-import { ErrorCode, KafkaError } from '@samsa/protocol';
+import { ApiKey, apiByName, ErrorCode, KafkaError } from '@samsa/protocol';
+import { Connection } from '@samsa/network';
 import { ControlRecordType, createEndTxnMarkerBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
@@ -104,13 +105,25 @@ export class BrokerTransactionCoordinator {
     }), this.log);
   }
 
-  /** Marker fan-out: local leaders now; the rest come back as pending (retried by the coordinator). */
-  private writeMarkers(m: MarkerEntry & { partitions: TopicPartitionRef[] }): TopicPartitionRef[] {
+  /**
+   * Marker fan-out: partitions led here are written in-process, the others go to their leaders
+   * in one WriteTxnMarkers request per broker; what failed comes back as pending (retried by the
+   * coordinator).
+   */
+  private async writeMarkers(m: MarkerEntry & { partitions: TopicPartitionRef[] }): Promise<TopicPartitionRef[]> {
     const pending: TopicPartitionRef[] = [];
+    const remote = new Map<number, TopicPartitionRef[]>();
+    const image = this.host.topics.image;
     for (const tp of m.partitions) {
-      const topic = this.host.topics.image.topic(tp.topic);
-      if (topic === undefined || topic.partitions[tp.partition] === undefined) {
+      const topic = image.topic(tp.topic);
+      const p = topic?.partitions[tp.partition];
+      if (p === undefined) {
         this.log.info(`Dropping the transaction marker for ${tp.topic}-${tp.partition}: the partition no longer exists`);
+        continue;
+      }
+      if (p.leader !== this.host.nodeId) {
+        if (p.leader < 0) pending.push(tp);
+        else remote.set(p.leader, [...(remote.get(p.leader) ?? []), tp]);
         continue;
       }
       try {
@@ -120,7 +133,46 @@ export class BrokerTransactionCoordinator {
         pending.push(tp);
       }
     }
+    await Promise.all([...remote].map(async ([leader, tps]) => {
+      try {
+        const byTopic = new Map<string, number[]>();
+        for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+        const { response } = await this.connectionTo(leader).send(apiByName.WriteTxnMarkers, () => ({
+          markers: [{ producerId: m.producerId, producerEpoch: m.producerEpoch, transactionResult: m.commit, coordinatorEpoch: m.coordinatorEpoch, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
+        }));
+        for (const t of response.markers[0]?.topics ?? []) {
+          for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) pending.push({ topic: t.name, partition: p.partitionIndex });
+        }
+      } catch (e) {
+        this.log.warn(`Sending transaction markers to broker ${leader} failed; retrying`, e);
+        pending.push(...tps);
+      }
+    }));
     return pending;
+  }
+
+  /** One connection per remote leader (Kafka's TransactionMarkerChannelManager keeps one per broker). */
+  private readonly connections = new Map<number, Connection>();
+
+  private connectionTo(brokerId: number): Connection {
+    const b = this.host.topics.image.brokers.find((x) => x.nodeId === brokerId);
+    if (b === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered`);
+    let c = this.connections.get(brokerId);
+    if (c !== undefined && (c.host !== b.host || c.port !== b.port)) {
+      c.close();
+      c = undefined;
+    }
+    if (c === undefined) {
+      c = new Connection(b.host, b.port, brokerId, {
+        clientId: `broker-${this.host.nodeId}-txn-marker-sender`,
+        requestTimeoutMs: this.host.config.int('request.timeout.ms'),
+        connectTimeoutMs: 10_000, reconnectBackoffMs: 50, reconnectBackoffMaxMs: 1000,
+        maxVersions: new Map([[ApiKey.ApiVersions, 3], [ApiKey.WriteTxnMarkers, 1]]),
+        softwareName: 'samsa-broker', softwareVersion: '0.1.0',
+      });
+      this.connections.set(brokerId, c);
+    }
+    return c;
   }
 
   start(): void {
@@ -133,6 +185,8 @@ export class BrokerTransactionCoordinator {
     this.unsubscribe = null;
     this.coordinator.close();
     this.loader.clear();
+    for (const c of this.connections.values()) c.close();
+    this.connections.clear();
   }
 
   /** Creates `__transaction_state` on first use, as Kafka does; NONE or COORDINATOR_NOT_AVAILABLE. */
