@@ -10,6 +10,7 @@ import { dumpLogTool } from './commands/dump-log.js';
 import { getOffsetsTool } from './commands/get-offsets.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
+import { transactionsTool } from './commands/transactions.js';
 import type { Tool } from './tool.js';
 
 export const TOOLS: ReadonlyMap<string, Tool> = new Map([
@@ -23,6 +24,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['get-offsets', getOffsetsTool],
   ['delete-records', deleteRecordsTool],
   ['dump-log', dumpLogTool],
+  ['transactions', transactionsTool],
   ['acls', aclsTool],
 ]);
 
