@@ -25,6 +25,12 @@ import { offsetOnlyMetadata } from '../storage/partition-log.js';
 import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { LeaderEpochFileCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
 
+/**
+ * Test-only, deliberately broken replication for the fault suite's self-test: the leader's HW
+ * follows its own log end, acknowledging acks=all before followers have the records.
+ */
+const UNSAFE_HW_AT_LOG_END = process.env['SAMSA_TEST_UNSAFE_HW_AT_LOG_END'] === '1';
+
 /** What the metadata layer says about a partition (Kafka's LeaderAndIsr / PartitionRegistration). */
 export interface PartitionState {
   readonly leader: number;
@@ -332,6 +338,7 @@ export class Partition {
   /** The leader's HW: the smallest LEO in the ISR (this broker's included). Returns true when it moved. */
   private maybeIncrementLeaderHW(): boolean {
     if (!this.isLeader) return false;
+    if (UNSAFE_HW_AT_LOG_END) return this.setHighWatermark(this.log.logEndOffsetMetadata);
     let next = this.log.logEndOffsetMetadata;
     for (const id of this.isrValue) {
       if (id === this.localBrokerId) continue;
