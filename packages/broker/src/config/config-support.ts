@@ -23,12 +23,9 @@ export type ConfigSupport =
   | { kind: 'owned'; by: 'core' | 'cluster' | 'security' };
 
 const ONE_EVENT_LOOP = 'Samsa runs on one event loop with asynchronous I/O; there is no thread pool to size';
-const NO_TRANSACTIONS = 'transactions are not supported yet (InitProducerId with a transactional id is refused), so there is no transaction state log';
 const NO_RECOMPRESSION = 'the broker keeps batches as the producer compressed them (compression.type=producer), so it never compresses';
 const NO_PREALLOCATION = 'segment files grow as they are written; nothing is preallocated';
-const core = { kind: 'owned', by: 'core' } as const;
 const cluster = { kind: 'owned', by: 'cluster' } as const;
-const security = { kind: 'owned', by: 'security' } as const;
 
 export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string, ConfigSupport>([
   ['num.network.threads', { kind: 'inert', reason: ONE_EVENT_LOOP }],
@@ -37,13 +34,6 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['log.cleaner.threads', { kind: 'inert', reason: `${ONE_EVENT_LOOP}; one cleaner runs when log.cleaner.enable=true` }],
   ['socket.send.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_SNDBUF on TCP sockets; the OS default applies' }],
   ['socket.receive.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_RCVBUF on TCP sockets; the OS default applies' }],
-  ['transaction.state.log.num.partitions', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.state.log.replication.factor', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.state.log.min.isr', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.state.log.segment.bytes', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.max.timeout.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transactional.id.expiration.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.abort.timed.out.transaction.cleanup.interval.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
 
   ['log.cleaner.io.max.bytes.per.second', { kind: 'refused', reason: 'the log cleaner has no I/O throttle' }],
   ['queued.max.request.bytes', { kind: 'refused', reason: 'there is no request memory pool; bound requests with socket.request.max.bytes and queued.max.requests' }],
@@ -57,17 +47,10 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['log.preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
 
-  // Enforced on the produce path by the storage/replication work (NOT_ENOUGH_REPLICAS).
-  ['min.insync.replicas', core],
-
-  // Given meaning by the cluster work (metadata stores, controller, replication).
-  ['inter.broker.listener.name', cluster],
-  ['replica.fetch.max.bytes', cluster],
-  ['request.timeout.ms', cluster],
-  ['unclean.leader.election.enable', cluster],
-  // Security settings that are not implemented: inter-broker SASL (brokers replicate over
-  // their own connections, not a SASL client), custom Java callbacks, the client-side TLS knobs.
-  ['sasl.mechanism.inter.broker.protocol', security],
+  // Brokers replicate and send transaction markers over plaintext connections of their own:
+  // an inter-broker listener or SASL mechanism other than the default is refused, not ignored.
+  ['inter.broker.listener.name', { kind: 'refused', reason: 'brokers connect to each other on the first advertised listener, in plaintext; a separate inter-broker listener is not implemented yet' }],
+  ['sasl.mechanism.inter.broker.protocol', { kind: 'refused', reason: 'inter-broker SASL is not implemented yet: followers and transaction markers connect without authentication' }],
   ['client.quota.callback.class', { kind: 'refused', reason: 'custom quota callbacks are Java classes; quotas follow Kafka\'s default user/client-id callback' }],
   ['ssl.protocol', { kind: 'inert', reason: 'Node negotiates the newest TLS version within ssl.enabled.protocols' }],
   ['ssl.endpoint.identification.algorithm', { kind: 'inert', reason: 'the broker opens no TLS connections of its own; clients verify the broker\'s host name' }],
@@ -84,8 +67,6 @@ export const TOPIC_CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<
   ['compression.lz4.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
-  ['min.insync.replicas', core],
-  ['unclean.leader.election.enable', cluster],
   ['leader.replication.throttled.replicas', cluster],
   ['follower.replication.throttled.replicas', cluster],
 ]);
