@@ -7,6 +7,7 @@ import { consumerPerfTool } from './commands/consumer-perf-test.js';
 import { deleteRecordsTool } from './commands/delete-records.js';
 import { dumpLogTool } from './commands/dump-log.js';
 import { getOffsetsTool } from './commands/get-offsets.js';
+import { leaderElectionTool, preferredReplicaElectionTool } from './commands/leader-election.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
 import type { Tool } from './tool.js';
@@ -22,6 +23,8 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['get-offsets', getOffsetsTool],
   ['delete-records', deleteRecordsTool],
   ['dump-log', dumpLogTool],
+  ['leader-election', leaderElectionTool],
+  ['preferred-replica-election', preferredReplicaElectionTool],
 ]);
 
 /** `topics`, `kafka-topics` and `kafka-topics.sh` all name the same tool. */

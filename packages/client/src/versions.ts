@@ -33,6 +33,7 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.OffsetDelete, 0],
   [ApiKey.DescribeCluster, 1],
   [ApiKey.DescribeLogDirs, 4],
+  [ApiKey.ElectLeaders, 2],
   [ApiKey.ConsumerGroupHeartbeat, 1],
 ]);
 

@@ -7,6 +7,7 @@ import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { BrokerGroupCoordinator } from '../coordinator/group/broker-group-coordinator.js';
 import type { AdvertisedListener } from '../config/broker-config.js';
+import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
 import type { ProducerManager } from '../producer/producer-manager.js';
@@ -48,6 +49,8 @@ export interface BrokerServices {
   readonly groupCoordinator?: BrokerGroupCoordinator | null;
   /** Follower fetchers, ISR changes and controlled shutdown (absent in brokers built without them). */
   readonly replication?: ReplicationManager | null;
+  /** This broker's controller role (leader elections are served by the active one). */
+  readonly controller?: Controller;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */
   autoCreateTopic(name: string): Promise<void>;
 }

@@ -15,11 +15,36 @@
  *   (replication/replication-manager.ts); a leaderless partition elects a returning ISR member,
  *   or, with unclean.leader.election.enable, any live replica (data the ISR had may be lost);
  * - topics queued under /admin/delete_topics are deleted (assignment, states, config).
+ *
+ * Leader elections on request (ElectLeaders, kafka-leader-election) and, with
+ * auto.leader.rebalance.enable, a periodic preferred-replica election for brokers whose share of
+ * partitions led elsewhere exceeds leader.imbalance.per.broker.percentage (Kafka's
+ * checkAndTriggerAutoLeaderRebalance).
  */
+import { ErrorCode } from '@samsa/protocol';
 import type { Logger } from '../util/log.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
 import { decodePartitionState, decodeTopic, encodeController, encodePartitionState, Paths, type PartitionState } from './kafka-layout.js';
 import { RevisionMismatchError, type MetadataStore, type TxnOp } from './metadata-store.js';
+
+/** ElectLeaders' election types. */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
+
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface AutoLeaderRebalance {
+  enabled: boolean;
+  /** leader.imbalance.per.broker.percentage */
+  imbalancePercentage: number;
+  /** leader.imbalance.check.interval.seconds, in ms */
+  checkIntervalMs: number;
+}
+
 
 export class Controller {
   private epoch = -1;
@@ -40,7 +65,9 @@ export class Controller {
     private readonly now: () => number = Date.now,
     /** unclean.leader.election.enable for a topic (its override, else the broker default). */
     private readonly uncleanLeaderElection: (topic: string) => boolean = () => false,
+    private readonly autoRebalance: () => AutoLeaderRebalance = () => ({ enabled: false, imbalancePercentage: 10, checkIntervalMs: 300000 }),
   ) {}
+  private rebalanceTimer: NodeJS.Timeout | null = null;
 
   get isActive(): boolean {
     return this.active;
@@ -52,10 +79,22 @@ export class Controller {
   start(): void {
     this.unsubscribe = this.metadata.onChange(() => this.trigger());
     this.trigger();
+    this.scheduleRebalanceCheck();
+  }
+
+  private scheduleRebalanceCheck(): void {
+    if (this.stopped) return;
+    this.rebalanceTimer = setTimeout(() => {
+      void this.checkLeaderImbalance()
+        .catch((e) => this.log.warn(`[Controller id=${this.nodeId}] leader imbalance check failed: ${(e as Error).message}`))
+        .finally(() => this.scheduleRebalanceCheck());
+    }, Math.max(100, this.autoRebalance().checkIntervalMs));
+    this.rebalanceTimer.unref();
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.rebalanceTimer !== null) clearTimeout(this.rebalanceTimer);
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.active = false;
@@ -185,6 +224,102 @@ export class Controller {
         this.log.info(`[Controller id=${this.nodeId}] Partition ${topic}-${p}: leader ${next.leader}, leader epoch ${next.leaderEpoch}, isr [${next.isr.join(',')}]`);
       });
       if (ops.length > 0) await this.write(ops);
+    }
+  }
+
+  /**
+   * Elects leaders (ElectLeaders): PREFERRED moves leadership to the first replica when it is
+   * alive and in the ISR; UNCLEAN elects a live replica for a partition without a leader (an
+   * ISR member first, else any live replica: data only the ISR had may be lost). partitions
+   * null = every partition (then partitions needing no election are left out, as Kafka does).
+   */
+  async electLeaders(electionType: number, partitions: Array<{ topic: string; partition: number }> | null): Promise<ElectionResult[]> {
+    const all = partitions === null;
+    const image = this.metadata.image;
+    const wanted = partitions ?? [...image.topicsByName.values()].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    if (!this.active) return wanted.map((p) => ({ ...p, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the correct controller for this cluster.' }));
+    const results: ElectionResult[] = [];
+    for (const { topic, partition } of wanted) {
+      const result = await this.electOne(electionType, topic, partition);
+      if (all && result.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
+      results.push(result);
+    }
+    return results;
+  }
+
+  private async electOne(electionType: number, topic: string, partition: number): Promise<ElectionResult> {
+    const done = (errorCode: number, errorMessage: string | null): ElectionResult => ({ topic, partition, errorCode, errorMessage });
+    for (let attempt = 0; ; attempt++) {
+      const assignmentEntry = await this.store.get(Paths.topic(topic));
+      const replicas = assignmentEntry === null ? undefined : decodeTopic(assignmentEntry.value).partitions[partition];
+      const cur = await this.store.get(Paths.partitionState(topic, partition));
+      if (replicas === undefined || cur === null) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      const state = decodePartitionState(cur.value);
+      const live = new Set(this.metadata.image.brokers.map((b) => b.nodeId));
+      let leader: number;
+      let isr = state.isr;
+      if (electionType === ElectionType.PREFERRED) {
+        const preferred = replicas[0]!;
+        if (state.leader === preferred) return done(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+        if (!live.has(preferred) || !state.isr.includes(preferred)) {
+          return done(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
+        }
+        leader = preferred;
+      } else if (electionType === ElectionType.UNCLEAN) {
+        if (state.leader >= 0 && live.has(state.leader)) return done(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+        const candidate = replicas.find((r) => live.has(r) && state.isr.includes(r)) ?? replicas.find((r) => live.has(r));
+        if (candidate === undefined) return done(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy UncleanLeaderElectionStrategy`);
+        leader = candidate;
+        if (!state.isr.includes(candidate)) {
+          isr = [candidate];
+          this.log.warn(`[Controller id=${this.nodeId}] Unclean leader election for ${topic}-${partition}: broker ${candidate} (not in the ISR) becomes leader; data may be lost`);
+        }
+      } else {
+        return done(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`);
+      }
+      const next: PartitionState = { leader, leaderEpoch: state.leaderEpoch + 1, isr, controllerEpoch: this.epoch };
+      try {
+        await this.write([{ op: 'put', key: Paths.partitionState(topic, partition), value: encodePartitionState(next), expectedRevision: cur.revision }]);
+      } catch (e) {
+        // The partition changed under us (an ISR update): decide again on the new state.
+        if (e instanceof RevisionMismatchError && attempt < 5 && this.active) continue;
+        throw e;
+      }
+      if (!this.active) return done(ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.');
+      this.log.info(`[Controller id=${this.nodeId}] Partition ${topic}-${partition}: leader ${leader} (${electionType === ElectionType.PREFERRED ? 'preferred' : 'unclean'} election), leader epoch ${next.leaderEpoch}, isr [${isr.join(',')}]`);
+      return done(ErrorCode.NONE, null);
+    }
+  }
+
+  /**
+   * Kafka's checkAndTriggerAutoLeaderRebalance: for each broker, the share of the partitions it
+   * is the preferred replica of that another broker leads; above the percentage, preferred
+   * elections for those partitions whose preferred replica is alive and in the ISR.
+   */
+  async checkLeaderImbalance(): Promise<void> {
+    const cfg = this.autoRebalance();
+    if (!cfg.enabled || !this.active || this.stopped) return;
+    const image = this.metadata.image;
+    const live = new Set(image.brokers.map((b) => b.nodeId));
+    const byPreferred = new Map<number, Array<{ topic: string; partition: number; imbalanced: boolean; electable: boolean }>>();
+    for (const t of image.topicsByName.values()) {
+      for (const p of t.partitions) {
+        const preferred = p.replicas[0];
+        if (preferred === undefined) continue;
+        const list = byPreferred.get(preferred) ?? [];
+        list.push({ topic: t.name, partition: p.partition, imbalanced: p.leader !== preferred, electable: live.has(preferred) && p.isr.includes(preferred) });
+        byPreferred.set(preferred, list);
+      }
+    }
+    for (const [broker, list] of byPreferred) {
+      if (!live.has(broker)) continue;
+      const imbalanced = list.filter((x) => x.imbalanced);
+      const ratio = imbalanced.length / list.length;
+      if (ratio * 100 <= cfg.imbalancePercentage) continue;
+      const electable = imbalanced.filter((x) => x.electable);
+      if (electable.length === 0) continue;
+      this.log.info(`[Controller id=${this.nodeId}] Leader imbalance ratio for broker ${broker} is ${ratio}; starting preferred replica leader election for ${electable.map((x) => `${x.topic}-${x.partition}`).join(', ')}`);
+      await this.electLeaders(ElectionType.PREFERRED, electable.map(({ topic, partition }) => ({ topic, partition })));
     }
   }
 
