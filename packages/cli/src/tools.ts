@@ -8,6 +8,7 @@ import { deleteRecordsTool } from './commands/delete-records.js';
 import { dumpLogTool } from './commands/dump-log.js';
 import { getOffsetsTool } from './commands/get-offsets.js';
 import { leaderElectionTool, preferredReplicaElectionTool } from './commands/leader-election.js';
+import { reassignPartitionsTool } from './commands/reassign-partitions.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
 import type { Tool } from './tool.js';
@@ -25,6 +26,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['dump-log', dumpLogTool],
   ['leader-election', leaderElectionTool],
   ['preferred-replica-election', preferredReplicaElectionTool],
+  ['reassign-partitions', reassignPartitionsTool],
 ]);
 
 /** `topics`, `kafka-topics` and `kafka-topics.sh` all name the same tool. */

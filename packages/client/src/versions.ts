@@ -34,6 +34,8 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.DescribeCluster, 1],
   [ApiKey.DescribeLogDirs, 4],
   [ApiKey.ElectLeaders, 2],
+  [ApiKey.AlterPartitionReassignments, 0],
+  [ApiKey.ListPartitionReassignments, 0],
   [ApiKey.ConsumerGroupHeartbeat, 1],
 ]);
 

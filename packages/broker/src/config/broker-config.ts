@@ -104,6 +104,10 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('compression.zstd.level', 'int', '3', { validator: between(-131072, 22), dynamic: true }),
   d('min.insync.replicas', 'int', '1', { validator: atLeast(1), dynamic: true }),
   d('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
+  // replication throttles (kafka-reassign-partitions --throttle sets them per broker)
+  d('leader.replication.throttled.rate', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+  d('follower.replication.throttled.rate', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+  d('replica.alter.log.dirs.io.max.bytes.per.second', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
   // controller: preferred-replica leadership
   d('auto.leader.rebalance.enable', 'boolean', 'true'),
   d('leader.imbalance.per.broker.percentage', 'int', '10', { validator: atLeast(0) }),

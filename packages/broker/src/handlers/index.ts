@@ -13,6 +13,7 @@ import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { electLeadersHandler } from './elect-leaders.js';
+import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './partition-reassignments.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { alterConfigsHandler } from './alter-configs.js';
@@ -51,6 +52,8 @@ export const handlers: readonly ApiHandler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
   electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   initProducerIdHandler,
   describeProducersHandler,
   findCoordinatorHandler,

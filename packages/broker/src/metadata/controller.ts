@@ -24,7 +24,7 @@
 import { ErrorCode } from '@samsa/protocol';
 import type { Logger } from '../util/log.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
-import { decodePartitionState, decodeTopic, encodeController, encodePartitionState, Paths, type PartitionState } from './kafka-layout.js';
+import { decodePartitionState, decodeTopic, encodeController, encodePartitionState, encodeTopic, Paths, type PartitionState, type TopicAssignment } from './kafka-layout.js';
 import { RevisionMismatchError, type MetadataStore, type TxnOp } from './metadata-store.js';
 
 /** ElectLeaders' election types. */
@@ -35,6 +35,15 @@ export interface ElectionResult {
   partition: number;
   errorCode: number;
   errorMessage: string | null;
+}
+
+/** A partition being reassigned: its full replica set (target first, then the replicas leaving). */
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
 }
 
 export interface AutoLeaderRebalance {
@@ -214,17 +223,147 @@ export class Controller {
       const topic = parts[3]!;
       const assignment = decodeTopic(e.value);
       const ops: TxnOp[] = [];
+      let reassigned: TopicAssignment | null = null;
       assignment.partitions.forEach((replicas, p) => {
         const key = Paths.partitionState(topic, p);
         const cur = byKey.get(key);
         const state = cur === undefined ? null : decodePartitionState(cur.value);
-        const next = this.decide(replicas, state, live, topic);
+        let next = this.decide(replicas, state, live, topic);
+        const completed = this.completeReassignment(reassigned ?? assignment, p, next ?? state, live, topic);
+        if (completed !== null) {
+          reassigned = completed.assignment;
+          next = completed.state;
+        }
         if (next === null) return;
         ops.push({ op: 'put', key, value: encodePartitionState(next), expectedRevision: cur?.revision ?? 0 });
         this.log.info(`[Controller id=${this.nodeId}] Partition ${topic}-${p}: leader ${next.leader}, leader epoch ${next.leaderEpoch}, isr [${next.isr.join(',')}]`);
       });
+      if (reassigned !== null) ops.push({ op: 'put', key: e.key, value: encodeTopic(reassigned), expectedRevision: e.revision });
       if (ops.length > 0) await this.write(ops);
     }
+  }
+
+  /**
+   * The last step of a reassignment (Kafka's onPartitionReassignment once the target replicas
+   * are all in the ISR): leadership moves to a target replica if the leader is leaving, the
+   * replicas leaving drop out of the replica set and the ISR, and the leader epoch goes up so
+   * the removed replicas are fenced. Null while the targets are still catching up.
+   */
+  private completeReassignment(a: TopicAssignment, p: number, state: PartitionState | null, live: ReadonlySet<number>, topic: string): { assignment: TopicAssignment; state: PartitionState } | null {
+    const adding = a.adding?.get(p) ?? [];
+    const removing = a.removing?.get(p) ?? [];
+    if ((adding.length === 0 && removing.length === 0) || state === null) return null;
+    const target = a.partitions[p]!.filter((r) => !removing.includes(r));
+    if (!target.every((r) => state.isr.includes(r))) return null;
+    const leader = target.includes(state.leader) && live.has(state.leader) ? state.leader : target.find((r) => live.has(r) && state.isr.includes(r));
+    if (leader === undefined) return null;
+    const partitions = a.partitions.map((r, i) => (i === p ? target : r));
+    const without = (m: ReadonlyMap<number, number[]> | undefined) => new Map([...(m ?? [])].filter(([k]) => k !== p));
+    this.log.info(`[Controller id=${this.nodeId}] Reassignment of ${topic}-${p} completed: replicas [${target.join(',')}] (removed [${removing.join(',')}])`);
+    return {
+      assignment: { ...a, partitions, adding: without(a.adding), removing: without(a.removing) },
+      state: { leader, leaderEpoch: state.leaderEpoch + 1, isr: state.isr.filter((r) => target.includes(r)), controllerEpoch: this.epoch },
+    };
+  }
+
+  /**
+   * AlterPartitionReassignments: a target replica list starts (or replaces) a reassignment: the
+   * replica set becomes target + original, the new replicas start fetching, and the
+   * reconcile pass finishes it once they are in the ISR. A null target cancels: the original
+   * replicas come back (leadership moves to one of them if needed).
+   */
+  async alterReassignments(items: ReadonlyArray<{ topic: string; partition: number; replicas: number[] | null }>): Promise<ElectionResult[]> {
+    const results: ElectionResult[] = [];
+    for (const item of items) {
+      const done = (errorCode: number, errorMessage: string | null) => results.push({ topic: item.topic, partition: item.partition, errorCode, errorMessage });
+      if (!this.active) {
+        done(ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.');
+        continue;
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [code, message] = await this.alterOne(item);
+          done(code, message);
+          break;
+        } catch (e) {
+          if (e instanceof RevisionMismatchError && attempt < 5 && this.active) continue;
+          done(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
+          break;
+        }
+      }
+    }
+    this.trigger();
+    return results;
+  }
+
+  private async alterOne(item: { topic: string; partition: number; replicas: number[] | null }): Promise<[number, string | null]> {
+    const { topic, partition: p } = item;
+    const entry = await this.store.get(Paths.topic(topic));
+    const a = entry === null ? null : decodeTopic(entry.value);
+    const current = a?.partitions[p];
+    if (a === null || current === undefined) return [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'];
+    const adding = a.adding?.get(p) ?? [];
+    const removing = a.removing?.get(p) ?? [];
+    const original = current.filter((r) => !adding.includes(r));
+    const target = item.replicas ?? original;
+    if (item.replicas === null && adding.length === 0 && removing.length === 0) {
+      return [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment is in progress for topic ${topic} partition ${p}`];
+    }
+    if (target.length === 0) return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Empty replica list specified in partition reassignment.`];
+    if (new Set(target).size !== target.length) return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate replica ids in partition reassignment replica list: [${target.join(', ')}]`];
+    const live = new Set(this.metadata.image.brokers.map((b) => b.nodeId));
+    if (item.replicas !== null && !target.every((r) => live.has(r))) {
+      return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment has brokers that are not alive. Replica list: [${target.join(', ')}], live broker list: [${[...live].sort((x, y) => x - y).join(', ')}]`];
+    }
+    const replicaSet = [...new Set([...target, ...original])];
+    const nextAdding = target.filter((r) => !original.includes(r));
+    const nextRemoving = original.filter((r) => !target.includes(r));
+    const nextAdd = new Map(a.adding ?? []);
+    const nextRemove = new Map(a.removing ?? []);
+    nextAdd.delete(p);
+    nextRemove.delete(p);
+    if (nextAdding.length > 0 || nextRemoving.length > 0) {
+      nextAdd.set(p, nextAdding);
+      nextRemove.set(p, nextRemoving);
+    }
+    const next: TopicAssignment = { ...a, partitions: a.partitions.map((r, i) => (i === p ? (nextAdding.length > 0 || nextRemoving.length > 0 ? replicaSet : target) : r)), adding: nextAdd, removing: nextRemove };
+    const ops: TxnOp[] = [{ op: 'put', key: Paths.topic(topic), value: encodeTopic(next), expectedRevision: entry!.revision }];
+    // Replicas dropped without the usual completion (a cancel, or a target that drops replicas
+    // being added) leave the partition state now: the leader moves if it was one of them.
+    const dropped = current.filter((r) => !next.partitions[p]!.includes(r));
+    if (dropped.length > 0) {
+      const stateEntry = await this.store.get(Paths.partitionState(topic, p));
+      if (stateEntry !== null) {
+        const state = decodePartitionState(stateEntry.value);
+        const kept = next.partitions[p]!;
+        const isr = state.isr.filter((r) => kept.includes(r));
+        const leader = kept.includes(state.leader) ? state.leader : kept.find((r) => live.has(r) && isr.includes(r)) ?? -1;
+        ops.push({ op: 'put', key: Paths.partitionState(topic, p), value: encodePartitionState({ leader, leaderEpoch: state.leaderEpoch + 1, isr: isr.length > 0 ? isr : [kept[0]!], controllerEpoch: this.epoch }), expectedRevision: stateEntry.revision });
+      }
+    }
+    await this.write(ops);
+    if (!this.active) return [ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.'];
+    this.log.info(`[Controller id=${this.nodeId}] ${item.replicas === null ? 'Cancelled reassignment of' : 'Reassigning'} ${topic}-${p}: replicas [${next.partitions[p]!.join(',')}], adding [${nextAdding.join(',')}], removing [${nextRemoving.join(',')}]`);
+    return [ErrorCode.NONE, null];
+  }
+
+  /** ListPartitionReassignments: the ongoing ones (all, or those of the given partitions). */
+  async listReassignments(filter: ReadonlyArray<{ topic: string; partition: number }> | null): Promise<OngoingReassignment[]> {
+    const out: OngoingReassignment[] = [];
+    for (const e of await this.store.list(Paths.topics)) {
+      const parts = e.key.split('/');
+      if (parts.length !== 4) continue;
+      const topic = parts[3]!;
+      const a = decodeTopic(e.value);
+      a.partitions.forEach((replicas, p) => {
+        const adding = a.adding?.get(p) ?? [];
+        const removing = a.removing?.get(p) ?? [];
+        if (adding.length === 0 && removing.length === 0) return;
+        if (filter !== null && !filter.some((f) => f.topic === topic && f.partition === p)) return;
+        out.push({ topic, partition: p, replicas, adding, removing });
+      });
+    }
+    return out.sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : x.topic < y.topic ? -1 : 1));
   }
 
   /**

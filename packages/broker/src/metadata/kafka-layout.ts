@@ -89,6 +89,9 @@ export interface TopicAssignment {
   id: string;
   /** partition -> replicas (preferred leader first). */
   partitions: number[][];
+  /** An ongoing reassignment (KIP-455): partition -> replicas being added / removed. */
+  adding?: ReadonlyMap<number, number[]>;
+  removing?: ReadonlyMap<number, number[]>;
 }
 
 /** TopicZNode v3 JSON. */
@@ -96,16 +99,17 @@ export function encodeTopic(t: TopicAssignment): string {
   return JSON.stringify({
     partitions: Object.fromEntries(t.partitions.map((r, i) => [String(i), r])),
     topic_id: uuidToBase64(t.id),
-    adding_replicas: {},
-    removing_replicas: {},
+    adding_replicas: Object.fromEntries([...(t.adding ?? [])].map(([p, r]) => [String(p), r])),
+    removing_replicas: Object.fromEntries([...(t.removing ?? [])].map(([p, r]) => [String(p), r])),
     version: 3,
   });
 }
 
 export function decodeTopic(value: string): TopicAssignment {
-  const j = JSON.parse(value) as { partitions?: Record<string, number[]>; topic_id?: string };
+  const j = JSON.parse(value) as { partitions?: Record<string, number[]>; topic_id?: string; adding_replicas?: Record<string, number[]>; removing_replicas?: Record<string, number[]> };
   const parts = Object.entries(j.partitions ?? {}).map(([p, r]) => [Number(p), r] as const).sort((a, b) => a[0] - b[0]);
-  return { id: j.topic_id !== undefined ? base64ToUuid(j.topic_id) : '', partitions: parts.map(([, r]) => r) };
+  const byPartition = (o: Record<string, number[]> | undefined) => new Map(Object.entries(o ?? {}).filter(([, r]) => r.length > 0).map(([p, r]) => [Number(p), r]));
+  return { id: j.topic_id !== undefined ? base64ToUuid(j.topic_id) : '', partitions: parts.map(([, r]) => r), adding: byPartition(j.adding_replicas), removing: byPartition(j.removing_replicas) };
 }
 
 export interface PartitionState {

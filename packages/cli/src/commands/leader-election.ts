@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Admin } from '@samsa/client';
 import { apiByName, ErrorCode, errorByCode } from '@samsa/protocol';
 import { UsageError, type ToolSpec } from '../args.js';
+import { sendToController } from '../controller-request.js';
 import { tp } from '../format.js';
 import { bootstrapList, clusterOptions, loadProperties, type Tool, ToolError } from '../tool.js';
 
@@ -76,18 +77,10 @@ function exceptionText(code: number, message: string | null): string {
 
 /** Sends ElectLeaders to the controller (retrying NOT_CONTROLLER once metadata moved) and prints Kafka's result lines. */
 async function elect(admin: Admin, electionType: 0 | 1, partitions: Array<{ topic: string; partition: number }> | null, io: { out(s: string): void }): Promise<number> {
-  await admin.connect();
   const byTopic = new Map<string, number[]>();
   for (const p of partitions ?? []) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
   const request = { electionType, topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })), timeoutMs: 30000 };
-  let response;
-  for (let attempt = 0; ; attempt++) {
-    const conn = await admin.cluster.controllerConnection();
-    response = (await conn.send(apiByName.ElectLeaders, () => request)).response;
-    if (response.errorCode !== ErrorCode.NOT_CONTROLLER || attempt >= 10) break;
-    await new Promise((r) => setTimeout(r, 200));
-    await admin.cluster.refreshMetadata();
-  }
+  const response = await sendToController(admin, async (conn) => (await conn.send(apiByName.ElectLeaders, () => request)).response);
   if (response.errorCode !== undefined && response.errorCode !== ErrorCode.NONE) throw new ToolError(`Error while making request: ${exceptionText(response.errorCode, null)}`);
   const label = electionType === 0 ? 'PREFERRED' : 'UNCLEAN';
   const succeeded: string[] = [];
