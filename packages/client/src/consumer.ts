@@ -46,6 +46,8 @@ export interface ConsumerOptions extends ClusterOptions {
   fetchMaxBytes?: number;
   maxPartitionFetchBytes?: number;
   isolationLevel?: 'read_uncommitted' | 'read_committed';
+  /** check.crcs (default true, as Kafka's Java consumer; librdkafka's default is false): verify each batch's CRC32C. */
+  checkCrcs?: boolean;
   /** partition.assignment.strategy, by name (default ['range', 'cooperative-sticky'] as Kafka). */
   assignors?: Array<string | Assignor>;
   /** group.protocol: 'classic' (default) or 'consumer' (KIP-848: the coordinator assigns). */
@@ -118,6 +120,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   readonly groupId: string | null;
   private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
   private readonly isolationLevel: number;
+  private readonly checkCrcs: boolean;
   readonly autoCommit: boolean;
   private readonly states = new Map<string, PartitionState>();
   private readonly completed: Completed[] = [];
@@ -148,6 +151,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       maxPartitionFetchBytes: opts.maxPartitionFetchBytes ?? 1048576,
     };
     this.isolationLevel = opts.isolationLevel === 'read_committed' ? 1 : 0;
+    this.checkCrcs = opts.checkCrcs ?? true;
     this.autoCommit = this.groupId !== null && (opts.enableAutoCommit ?? true);
     if (this.groupId !== null) {
       const assignors = (opts.assignors ?? ['range', 'cooperative-sticky']).map((a) => {
@@ -546,7 +550,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       return;
     }
     const records = p.records ?? Buffer.alloc(0);
-    const { messages, nextOffset } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null);
+    const { messages, nextOffset } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs);
     if (messages.length === 0 && nextOffset === fetchOffset) {
       s.busy = false;
       s.highWatermark = p.highWatermark;
@@ -718,6 +722,7 @@ export async function decodeFetched(
   buf: Buffer,
   fetchOffset: bigint,
   aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
+  checkCrcs = true,
 ): Promise<{ messages: ConsumedMessage[]; nextOffset: bigint }> {
   const messages: ConsumedMessage[] = [];
   let nextOffset = fetchOffset;
@@ -736,7 +741,7 @@ export async function decodeFetched(
       }
       continue;
     }
-    const header = decodeRecordBatchHeader(buf, pos);
+    const header = decodeRecordBatchHeader(buf, pos, { verifyCrc: checkCrcs });
     const last = header.baseOffset + BigInt(header.lastOffsetDelta);
     if (last + 1n > nextOffset) nextOffset = last + 1n;
     if (last < fetchOffset) continue;

@@ -2,16 +2,21 @@
  * ElectLeaders (43). v0-v2. Served by the active controller (clients send it there, as to
  * Kafka's ZooKeeper-era controller); another broker answers NOT_CONTROLLER so the client
  * refreshes metadata and retries. v0 has no election type (preferred); v2 adds the top-level
- * error code. A null partition list elects every partition that needs it.
+ * error code. Needs ALTER on the cluster. A null partition list elects every partition that needs it.
  */
 import { ApiKey, ErrorCode, type ElectLeadersRequest, type ElectLeadersResponse } from '@samsa/protocol';
 import { ElectionType, type ElectionResult } from '../metadata/controller.js';
+import { AclOperation, authorizeCluster } from '../security/authorize.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 async function handle(ctx: RequestContext, req: ElectLeadersRequest, version: number): Promise<ElectLeadersResponse> {
   const controller = ctx.broker.controller;
   const electionType = version >= 1 ? req.electionType ?? ElectionType.PREFERRED : ElectionType.PREFERRED;
   const wanted = req.topicPartitions === null ? null : req.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+  if (!authorizeCluster(ctx, AclOperation.ALTER)) {
+    const results: ElectionResult[] = (wanted ?? []).map((p) => ({ ...p, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, replicaElectionResults: group(results) };
+  }
   if (controller === undefined || !controller.isActive) {
     const results: ElectionResult[] = (wanted ?? []).map((p) => ({ ...p, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: null }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, replicaElectionResults: group(results) };

@@ -2,7 +2,8 @@
  * AlterPartitionReassignments (45) and ListPartitionReassignments (46), v0: served by the
  * active controller (the client sends them there); another broker answers NOT_CONTROLLER.
  * The controller records a reassignment in the topic's assignment (adding/removing replicas,
- * as Kafka's topic znode v3) and finishes it once the new replicas are in the ISR.
+ * as Kafka's topic znode v3) and finishes it once the new replicas are in the ISR. Altering
+ * needs ALTER on the cluster, listing DESCRIBE.
  */
 import {
   ApiKey,
@@ -13,6 +14,7 @@ import {
   type ListPartitionReassignmentsResponse,
 } from '@samsa/protocol';
 import type { Controller } from '../metadata/controller.js';
+import { AclOperation, authorizeCluster } from '../security/authorize.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 const NOT_CONTROLLER_MESSAGE = 'This is not the correct controller for this cluster.';
@@ -23,6 +25,7 @@ function activeController(ctx: RequestContext): Controller | null {
 }
 
 async function alter(ctx: RequestContext, req: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+  if (!authorizeCluster(ctx, AclOperation.ALTER)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, responses: [] };
   const controller = activeController(ctx);
   if (controller === null) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: NOT_CONTROLLER_MESSAGE, responses: [] };
@@ -41,6 +44,7 @@ async function alter(ctx: RequestContext, req: AlterPartitionReassignmentsReques
 }
 
 async function list(ctx: RequestContext, req: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
+  if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, topics: [] };
   const controller = activeController(ctx);
   if (controller === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: NOT_CONTROLLER_MESSAGE, topics: [] };
   const filter = req.topics === null ? null : req.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));

@@ -15,6 +15,7 @@ import type { Connection } from '../server/connection.js';
 import type { FetchSessionCache } from '../server/fetch-session-cache.js';
 import type { Purgatory } from '../server/purgatory.js';
 import type { ReplicationManager } from '../replication/replication-manager.js';
+import type { BrokerSecurity } from '../security/broker-security.js';
 import type { AppendInfo, PartitionLog, StorageEngine } from '../storage/partition-log.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -51,6 +52,8 @@ export interface BrokerServices {
   readonly replication?: ReplicationManager | null;
   /** This broker's controller role (leader elections are served by the active one). */
   readonly controller?: Controller;
+  /** Authentication, ACLs, quotas (null/absent: no authorizer, no quotas, PLAINTEXT only). */
+  readonly security?: BrokerSecurity | null;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */
   autoCreateTopic(name: string): Promise<void>;
 }
