@@ -90,6 +90,36 @@ describe('kafka-reassign-partitions', () => {
     assert.match((await runIn('reassign-partitions', ['--bootstrap-server', bootstrap, '--execute', '--list'])).stderr, /Command must include exactly one action/);
   });
 
+  it('--throttle holds a move to the throttled rate; resubmitting with --additional raises it', async () => {
+    const bootstrap = cluster.bootstrap;
+    await cluster.broker(0).broker.topics.createTopic({ name: 'slow', assignments: [{ partition: 0, brokerIds: [0] }] });
+    const producer = new Producer({ bootstrapServers: bootstrap, acks: -1 });
+    const value = Buffer.alloc(100_000, 7);
+    for (let i = 0; i < 30; i++) await producer.send({ topic: 'slow', messages: [{ value }] });
+    await producer.close();
+    const json = writeJson('slow.json', { version: 1, partitions: [{ topic: 'slow', partition: 0, replicas: [0, 1] }] });
+    // 10 kB/s: the first fetch (replica.fetch.max.bytes, 1 MiB) puts the rate over the limit for minutes.
+    const exec = await runIn('reassign-partitions', ['--bootstrap-server', bootstrap, '--execute', '--reassignment-json-file', json, '--throttle', '10000']);
+    assert.equal(exec.code, 0, exec.stderr);
+    await waitFor(() => (cluster.broker(1).broker.partitions.getPartition('slow', 0)?.logEndOffset ?? 0n) > 0n, 'the first throttled fetch');
+    const firstFetch = cluster.broker(1).broker.partitions.getPartition('slow', 0)!.logEndOffset;
+    const list = await runIn('reassign-partitions', ['--bootstrap-server', bootstrap, '--list']);
+    assert.equal(list.stdout, 'Current partition reassignments:\nslow-0: replicas: 0,1. adding: 1.\n');
+    const held = await runIn('reassign-partitions', ['--bootstrap-server', bootstrap, '--verify', '--reassignment-json-file', json]);
+    assert.equal(held.stdout, 'Status of partition reassignment:\nReassignment of partition slow-0 is still in progress.\n');
+    assert.ok(firstFetch < 30n, `held after the first fetch (${firstFetch} of 30 records)`);
+    const configs = await runIn('configs', ['--bootstrap-server', bootstrap, '--entity-type', 'topics', '--entity-name', 'slow', '--describe']);
+    assert.match(configs.stdout, /follower\.replication\.throttled\.replicas=0:1/);
+    assert.match(configs.stdout, /leader\.replication\.throttled\.replicas=0:0/);
+    const raised = await runIn('reassign-partitions', ['--bootstrap-server', bootstrap, '--execute', '--additional', '--reassignment-json-file', json, '--throttle', '100000000']);
+    assert.equal(raised.code, 0, raised.stderr);
+    const done = await verifyUntilDone(bootstrap, json);
+    assert.match(done, /Reassignment of partition slow-0 is completed\./);
+    assert.equal(cluster.broker(1).broker.partitions.getPartition('slow', 0)!.logEndOffset, 30n);
+    const cleared = await runIn('configs', ['--bootstrap-server', bootstrap, '--entity-type', 'topics', '--entity-name', 'slow', '--describe']);
+    assert.doesNotMatch(cleared.stdout, /replication\.throttled\.replicas/);
+  });
+
   it('moves partitions onto a new broker and off a decommissioned one under acks=all load', async () => {
     const PARTITIONS = 6;
     await cluster.broker(0).broker.topics.createTopic({ name: 'move', numPartitions: PARTITIONS, replicationFactor: 2, configs: { 'min.insync.replicas': '2' } });
