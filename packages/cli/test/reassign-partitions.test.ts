@@ -90,6 +90,15 @@ describe('kafka-reassign-partitions', () => {
     assert.match((await runIn('reassign-partitions', ['--bootstrap-server', bootstrap, '--execute', '--list'])).stderr, /Command must include exactly one action/);
   });
 
+  it('the ZooKeeper-era /admin/reassign_partitions znode reassigns and is deleted when done', async () => {
+    await cluster.broker(0).broker.topics.createTopic({ name: 'znode', assignments: [{ partition: 0, brokerIds: [1] }] });
+    const store = cluster.broker(2).broker.metadataStore;
+    await store.put('/admin/reassign_partitions', JSON.stringify({ version: 1, partitions: [{ topic: 'znode', partition: 0, replicas: [2, 0] }] }));
+    await waitFor(() => image(cluster, 'znode').partitions[0]!.replicas.join(',') === '2,0', 'replicas 2,0');
+    await waitFor(async () => (await store.get('/admin/reassign_partitions')) === null, 'the znode deleted');
+    await waitFor(() => image(cluster, 'znode').partitions[0]!.leader === 2, 'leadership moved to broker 2');
+  });
+
   it('--throttle holds a move to the throttled rate; resubmitting with --additional raises it', async () => {
     const bootstrap = cluster.bootstrap;
     await cluster.broker(0).broker.topics.createTopic({ name: 'slow', assignments: [{ partition: 0, brokerIds: [0] }] });

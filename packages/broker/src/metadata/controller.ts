@@ -214,6 +214,7 @@ export class Controller {
       ]);
       this.log.info(`[Controller id=${this.nodeId}] Deleted topic ${topic}`);
     }
+    await this.reassignFromZnode();
     const entries = await this.store.list(Paths.topics);
     const byKey = new Map(entries.map((e) => [e.key, e]));
     for (const e of entries) {
@@ -345,6 +346,44 @@ export class Controller {
     if (!this.active) return [ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.'];
     this.log.info(`[Controller id=${this.nodeId}] ${item.replicas === null ? 'Cancelled reassignment of' : 'Reassigning'} ${topic}-${p}: replicas [${next.partitions[p]!.join(',')}], adding [${nextAdding.join(',')}], removing [${nextRemoving.join(',')}]`);
     return [ErrorCode.NONE, null];
+  }
+
+  /**
+   * The ZooKeeper-era way to reassign (kafka-reassign-partitions --zookeeper, or a znode written
+   * by hand): each listed partition not yet on its way to its replicas starts moving; the znode
+   * is deleted once none of them is still reassigning, as Kafka's controller does.
+   */
+  private async reassignFromZnode(): Promise<void> {
+    const entry = await this.store.get(Paths.reassignPartitions);
+    if (entry === null || !this.active) return;
+    let wanted: Array<{ topic: string; partition: number; replicas: number[] }>;
+    try {
+      const js = JSON.parse(entry.value) as { partitions?: Array<{ topic: string; partition: number; replicas: number[] }> };
+      wanted = (js.partitions ?? []).filter((p) => typeof p.topic === 'string' && Number.isInteger(p.partition) && Array.isArray(p.replicas));
+    } catch {
+      this.log.warn(`[Controller id=${this.nodeId}] Ignoring ${Paths.reassignPartitions}: not valid JSON`);
+      await this.write([{ op: 'delete', key: Paths.reassignPartitions, expectedRevision: entry.revision }]);
+      return;
+    }
+    const ongoing = await this.listReassignments(null);
+    let pending = 0;
+    for (const w of wanted) {
+      const cur = ongoing.find((o) => o.topic === w.topic && o.partition === w.partition);
+      const assigned = this.metadata.image.topic(w.topic)?.partitions[w.partition]?.replicas;
+      if (cur !== undefined) {
+        const target = cur.replicas.filter((r) => !cur.removing.includes(r));
+        if (target.join(',') === w.replicas.join(',')) {
+          pending++;
+          continue;
+        }
+      } else if (assigned === undefined || assigned.join(',') === w.replicas.join(',')) {
+        continue; // unknown partition, or already there
+      }
+      const [code, message] = await this.alterOne({ ...w, replicas: w.replicas });
+      if (code === ErrorCode.NONE) pending++;
+      else this.log.warn(`[Controller id=${this.nodeId}] Reassignment of ${w.topic}-${w.partition} from ${Paths.reassignPartitions} refused: ${message}`);
+    }
+    if (pending === 0) await this.write([{ op: 'delete', key: Paths.reassignPartitions, expectedRevision: entry.revision }]);
   }
 
   /** ListPartitionReassignments: the ongoing ones (all, or those of the given partitions). */

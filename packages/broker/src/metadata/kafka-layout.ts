@@ -20,6 +20,8 @@ export const Paths = {
   brokerConfig: (entity: string) => `/config/brokers/${entity === '' ? '<default>' : entity}`,
   deleteTopics: '/admin/delete_topics',
   deleteTopic: (t: string) => `/admin/delete_topics/${t}`,
+  /** The ZooKeeper-era reassignment request ({"version":1,"partitions":[{topic,partition,replicas}]}). */
+  reassignPartitions: '/admin/reassign_partitions',
   clusterId: '/cluster/id',
 } as const;
 
@@ -31,6 +33,7 @@ export type ParsedKey =
   | { kind: 'topicConfig'; topic: string }
   | { kind: 'controller' }
   | { kind: 'deleteTopic'; topic: string }
+  | { kind: 'reassignPartitions' }
   | { kind: 'brokerConfig'; entity: string }
   | { kind: 'other' };
 
@@ -45,6 +48,7 @@ export function parseKey(key: string): ParsedKey {
   if (parts[0] === 'config' && parts[1] === 'brokers' && parts.length === 3) return { kind: 'brokerConfig', entity: parts[2]! };
   if (parts[0] === 'controller' && parts.length === 1) return { kind: 'controller' };
   if (parts[0] === 'admin' && parts[1] === 'delete_topics' && parts.length === 3) return { kind: 'deleteTopic', topic: parts[2]! };
+  if (parts[0] === 'admin' && parts[1] === 'reassign_partitions' && parts.length === 2) return { kind: 'reassignPartitions' };
   return { kind: 'other' };
 }
 
