@@ -1,5 +1,6 @@
 /** Every command-line tool, by the name after `samsa` and its Kafka script name (kafka-<name>.sh). */
 import { aclsTool } from './commands/acls.js';
+import { brokerApiVersionsTool } from './commands/broker-api-versions.js';
 import { configsTool } from './commands/configs.js';
 import { consoleConsumerTool } from './commands/console-consumer.js';
 import { consoleProducerTool } from './commands/console-producer.js';
@@ -28,6 +29,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['leader-election', leaderElectionTool],
   ['preferred-replica-election', preferredReplicaElectionTool],
   ['reassign-partitions', reassignPartitionsTool],
+  ['broker-api-versions', brokerApiVersionsTool],
   ['acls', aclsTool],
 ]);
 
