@@ -11,6 +11,7 @@ import { dumpLogTool } from './commands/dump-log.js';
 import { getOffsetsTool } from './commands/get-offsets.js';
 import { leaderElectionTool, preferredReplicaElectionTool } from './commands/leader-election.js';
 import { reassignPartitionsTool } from './commands/reassign-partitions.js';
+import { logDirsTool } from './commands/log-dirs.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
 import type { Tool } from './tool.js';
@@ -30,6 +31,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['preferred-replica-election', preferredReplicaElectionTool],
   ['reassign-partitions', reassignPartitionsTool],
   ['broker-api-versions', brokerApiVersionsTool],
+  ['log-dirs', logDirsTool],
   ['acls', aclsTool],
 ]);
 
