@@ -14,6 +14,7 @@ import { reassignPartitionsTool } from './commands/reassign-partitions.js';
 import { logDirsTool } from './commands/log-dirs.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
+import { transactionsTool } from './commands/transactions.js';
 import type { Tool } from './tool.js';
 
 export const TOOLS: ReadonlyMap<string, Tool> = new Map([
@@ -32,6 +33,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['reassign-partitions', reassignPartitionsTool],
   ['broker-api-versions', brokerApiVersionsTool],
   ['log-dirs', logDirsTool],
+  ['transactions', transactionsTool],
   ['acls', aclsTool],
 ]);
 

@@ -25,6 +25,12 @@ import { offsetOnlyMetadata } from '../storage/partition-log.js';
 import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { LeaderEpochFileCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
 
+/**
+ * Test-only, deliberately broken replication for the fault suite's self-test: the leader's HW
+ * follows its own log end, acknowledging acks=all before followers have the records.
+ */
+const UNSAFE_HW_AT_LOG_END = process.env['SAMSA_TEST_UNSAFE_HW_AT_LOG_END'] === '1';
+
 /** What the metadata layer says about a partition (Kafka's LeaderAndIsr / PartitionRegistration). */
 export interface PartitionState {
   readonly leader: number;
@@ -85,6 +91,8 @@ export interface PartitionOptions {
   /** The checkpointed HW (replication-offset-checkpoint), if any. */
   initialHighWatermark?: bigint;
   listener?: PartitionListener;
+  /** The first offset of the oldest open transaction in the log (producer state), null when none. */
+  firstUnstableOffset?: () => bigint | null;
 }
 
 const REBUILD_READ_BYTES = 1 << 20;
@@ -107,6 +115,7 @@ export class Partition {
   private hw: LogOffsetMetadata;
   private readonly remotes = new Map<number, RemoteReplicaState>();
   private readonly logObserver: LogObserver;
+  private readonly firstUnstableOffset: () => bigint | null;
 
   constructor(log: PartitionLog, opts: PartitionOptions) {
     this.topic = log.topic;
@@ -114,6 +123,7 @@ export class Partition {
     this.log = log;
     this.localBrokerId = opts.localBrokerId;
     this.listener = opts.listener ?? {};
+    this.firstUnstableOffset = opts.firstUnstableOffset ?? (() => null);
     this.epochCache = new LeaderEpochFileCache(log.dir);
     // Recovery may have cut the log below what the cache (or an old checkpoint) knew.
     this.epochCache.truncateFromEnd(log.logEndOffset);
@@ -167,9 +177,11 @@ export class Partition {
   get highWatermarkMetadata(): LogOffsetMetadata {
     return this.hw;
   }
-  /** No transactions are tracked in the log yet: the LSO is the HW. */
+  /** The HW, or the first offset of the oldest open transaction when that is lower (Kafka's lastStableOffset). */
   get lastStableOffset(): bigint {
-    return this.hw.messageOffset;
+    const first = this.firstUnstableOffset();
+    const hw = this.hw.messageOffset;
+    return first !== null && first < hw ? first : hw;
   }
   /** The leader's view of a remote replica (undefined when not a replica or not leader). */
   remoteReplica(brokerId: number): RemoteReplicaState | undefined {
@@ -326,6 +338,7 @@ export class Partition {
   /** The leader's HW: the smallest LEO in the ISR (this broker's included). Returns true when it moved. */
   private maybeIncrementLeaderHW(): boolean {
     if (!this.isLeader) return false;
+    if (UNSAFE_HW_AT_LOG_END) return this.setHighWatermark(this.log.logEndOffsetMetadata);
     let next = this.log.logEndOffsetMetadata;
     for (const id of this.isrValue) {
       if (id === this.localBrokerId) continue;

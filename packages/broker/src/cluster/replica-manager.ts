@@ -137,7 +137,7 @@ export class ReplicaManager {
     const key = checkpointKey(t.name, p.partition);
     const hw = checkpoint?.get(key);
     checkpoint?.delete(key);
-    return new Partition(log, { localBrokerId: this.opts.nodeId, listener: this.listener, ...(hw !== undefined ? { initialHighWatermark: BigInt(hw) } : {}) });
+    return new Partition(log, { localBrokerId: this.opts.nodeId, listener: this.listener, firstUnstableOffset: () => this.appendHook?.firstUnstableOffset?.(log) ?? null, ...(hw !== undefined ? { initialHighWatermark: BigInt(hw) } : {}) });
   }
 
   private updateTopic(t: TopicImage): void {

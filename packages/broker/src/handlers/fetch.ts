@@ -16,6 +16,7 @@ import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
+import type { Partition } from '../cluster/partition.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -97,7 +98,8 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       }
       data[i] = {
         partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: info.highWatermark, lastStableOffset: info.lastStableOffset, logStartOffset: info.logStartOffset,
-        abortedTransactions: p.isolationLevel === READ_COMMITTED ? [] : null, preferredReadReplica: -1, records,
+        abortedTransactions: p.isolationLevel === READ_COMMITTED ? abortedTransactionsOf(broker, partition, t.fetchOffset, records.length > 0 ? info.lastStableOffset : t.fetchOffset) : null,
+        preferredReadReplica: -1, records,
       };
     } catch (e) {
       const m = mapError(e);
@@ -107,6 +109,12 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     }
   }
   return { data, bytes, errors };
+}
+
+/** The aborted transactions a read_committed consumer must filter out of what it got. */
+function abortedTransactionsOf(broker: BrokerServices, partition: Partition, fetchOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
+  if (upperBoundOffset <= fetchOffset) return [];
+  return broker.partitions.appendHook?.abortedTransactions?.(partition.log, fetchOffset, upperBoundOffset) ?? [];
 }
 
 /**

@@ -21,6 +21,10 @@ import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { describeProducersHandler } from './describe-producers.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
+import {
+  addOffsetsToTxnHandler, addPartitionsToTxnHandler, describeTransactionsHandler, endTxnHandler, listTransactionsHandler,
+  txnOffsetCommitHandler, writeTxnMarkersHandler,
+} from './transactions.js';
 import { joinGroupHandler } from './join-group.js';
 import { syncGroupHandler } from './sync-group.js';
 import { heartbeatHandler } from './heartbeat.js';
@@ -78,6 +82,13 @@ export const handlers: readonly ApiHandler[] = [
   deleteGroupsHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
   offsetForLeaderEpochHandler,
   saslHandshakeHandler,
   saslAuthenticateHandler,

@@ -1,0 +1,462 @@
+/**
+ * The broker process core: config, storage engine, metadata, listeners, handlers, retention.
+ * `start()` brings it up (in milliseconds with the memory engine), `stop()` shuts it down
+ * cleanly: stop accepting, let in-flight responses go out briefly, flush and close the logs,
+ * leave the clean-shutdown marker. Signal handling belongs to the CLI.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiKey } from '@samsa/protocol';
+import { decompressSync } from '@samsa/protocol/records';
+import { ReplicaManager } from './cluster/replica-manager.js';
+import { BrokerConfig } from './config/broker-config.js';
+import { BrokerTransactionCoordinator } from './coordinator/transaction/broker-transaction-coordinator.js';
+import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
+import { handlers as defaultHandlers } from './handlers/index.js';
+import { TopicOperationError } from './metadata/errors.js';
+import { ensureMetaProperties, readMetaProperties } from './metadata/meta-properties.js';
+import { Controller } from './metadata/controller.js';
+import { decodeClusterId, encodeBroker, encodeClusterId, Paths } from './metadata/kafka-layout.js';
+import { RevisionMismatchError } from './metadata/metadata-store.js';
+import { openMetadataStore } from './metadata/open-store.js';
+import { TopicManager } from './metadata/topic-manager.js';
+import { randomClusterId } from './metadata/uuid.js';
+import { FetchSessionCache } from './server/fetch-session-cache.js';
+import { ProducerManager } from './producer/producer-manager.js';
+import { Purgatory } from './server/purgatory.js';
+import { apiVersionsList, RequestRouter } from './server/request-router.js';
+import { SocketServer } from './server/socket-server.js';
+import { LogCleaner } from './storage/log-cleaner.js';
+import { MemoryStorageEngine } from './storage/memory-engine.js';
+import { systemClock } from './util/clock.js';
+import { DirLock } from './util/dir-lock.js';
+import { createLogger } from './util/log.js';
+/** Kafka's marker of a clean shutdown in each log dir (skips recovery on the next start). */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export class Broker {
+    opts;
+    config;
+    clock;
+    log;
+    nodeId;
+    /** Long-poll fetches. */
+    purgatory;
+    /** acks=all produces waiting for the high watermark. */
+    producePurgatory;
+    fetchSessions;
+    handlers;
+    apiVersions;
+    state = 'new';
+    storageEngine = null;
+    topicManager = null;
+    registry = null;
+    store = null;
+    servers = [];
+    retentionTimer = null;
+    producerManager = null;
+    cleaner = null;
+    groups = null;
+    txns = null;
+    controllerRole = null;
+    unsubscribeSession = null;
+    cluster = '';
+    dirLocks = [];
+    constructor(opts = {}) {
+        this.opts = opts;
+        this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config ?? {});
+        this.clock = opts.clock ?? systemClock;
+        this.log = opts.logger ?? createLogger('kafka.server.KafkaServer');
+        this.nodeId = this.config.nodeId;
+        this.purgatory = new Purgatory(this.clock);
+        this.producePurgatory = new Purgatory(this.clock);
+        this.fetchSessions = new FetchSessionCache(this.config.int('max.incremental.fetch.session.cache.slots'), this.clock);
+        this.handlers = enabledHandlers(opts.handlers ?? defaultHandlers, this.config);
+        this.apiVersions = apiVersionsList(this.handlers);
+    }
+    get clusterId() {
+        return this.cluster;
+    }
+    get metadata() {
+        return this.topics.image;
+    }
+    get topics() {
+        if (this.topicManager === null)
+            throw new Error('broker not started');
+        return this.topicManager;
+    }
+    get partitions() {
+        if (this.registry === null)
+            throw new Error('broker not started');
+        return this.registry;
+    }
+    /** This broker's controller role (active when it won the election). */
+    get controller() {
+        if (this.controllerRole === null)
+            throw new Error('broker not started');
+        return this.controllerRole;
+    }
+    get metadataStore() {
+        if (this.store === null)
+            throw new Error('broker not started');
+        return this.store;
+    }
+    get storage() {
+        if (this.storageEngine === null)
+            throw new Error('broker not started');
+        return this.storageEngine;
+    }
+    /** Producer ids and idempotent producer state (null when an appendHook replaced it, or not started). */
+    get producers() {
+        return this.producerManager;
+    }
+    /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
+    get groupCoordinator() {
+        return this.groups;
+    }
+    /** Transactions (`__transaction_state`); null until started. */
+    get transactionCoordinator() {
+        return this.txns;
+    }
+    /** Log compaction (null when log.cleaner.enable=false or not started). */
+    get logCleaner() {
+        return this.cleaner;
+    }
+    get isRunning() {
+        return this.state === 'running';
+    }
+    /** Bound ports by listener name (differs from the config when it said 0). */
+    get boundListeners() {
+        return this.servers.map((s) => ({ name: s.listener.name, host: s.listener.host, port: s.port }));
+    }
+    /** Open client connections across listeners. */
+    get connectionCount() {
+        let n = 0;
+        for (const s of this.servers)
+            n += s.connectionCount;
+        return n;
+    }
+    /** For tests: the socket servers (connection inspection). */
+    get socketServers() {
+        return this.servers;
+    }
+    advertisedListener(listenerName) {
+        const adv = this.config.advertisedListeners.find((l) => l.name === listenerName) ?? this.config.advertisedListeners[0];
+        if (adv.port !== 0)
+            return adv;
+        const bound = this.servers.find((s) => s.listener.name === adv.name) ?? this.servers[0];
+        return { name: adv.name, host: adv.host, port: bound?.port ?? 0 };
+    }
+    async autoCreateTopic(name) {
+        try {
+            const t = await this.topics.createTopic({ name });
+            this.log.info(`Auto-created topic ${name} with ${t.partitions.length} partition(s) (topic id ${t.id})`);
+        }
+        catch (e) {
+            if (e instanceof TopicOperationError && e.errorName === 'TOPIC_ALREADY_EXISTS')
+                return;
+            throw e;
+        }
+    }
+    async start() {
+        if (this.state !== 'new')
+            throw new Error(`cannot start a broker that is ${this.state}`);
+        this.state = 'starting';
+        const started = Date.now();
+        try {
+            for (const key of this.config.unknownKeys)
+                this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
+            for (const warning of this.config.inertSettingWarnings())
+                this.log.warn(warning);
+            const storage = this.opts.storage ?? 'file';
+            const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
+            if (useDisk) {
+                for (const dir of this.config.logDirs)
+                    mkdirSync(dir, { recursive: true });
+                // Before anything reads or writes the directories: a second broker on them refuses.
+                for (const dir of this.config.logDirs)
+                    this.dirLocks.push(DirLock.acquire(dir));
+            }
+            this.store = this.opts.metadataStore ?? (await openMetadataStore(this.config, useDisk ? this.config.logDirs[0] : null));
+            this.cluster = await this.resolveClusterId(useDisk);
+            this.storageEngine = typeof storage === 'object' ? storage : storage === 'memory' ? new MemoryStorageEngine({ now: () => this.clock.now(), decompress: decompressRecords }) : await openFileEngine(this.config, this.clock);
+            if (useDisk)
+                for (const dir of this.config.logDirs)
+                    rmSync(join(dir, CLEAN_SHUTDOWN_FILE), { force: true });
+            this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId);
+            this.registry = new ReplicaManager({
+                storage: this.storageEngine, brokerConfig: this.config, fetchPurgatory: this.purgatory, producePurgatory: this.producePurgatory,
+                nodeId: this.nodeId, clock: this.clock, log: this.log.child('kafka.server.ReplicaManager'),
+            });
+            const registry = this.registry;
+            registry.appendHook = this.opts.appendHook ?? null;
+            this.topicManager.onChange((image, delta) => {
+                registry.applyDelta(image, delta);
+                // Fenced (store session lost): lead nothing, whatever the last image said; unfenced: the image's states again.
+                if (image.fenced || delta.clusterChanged === true)
+                    registry.becomeLeaderOrFollower(partitionStates(image));
+                // Dynamic broker configs altered through any broker reach this one too.
+                if (delta.brokerConfigsChanged === true) {
+                    this.topicManager?.loadBrokerConfigOverrides().then(() => registry.refreshConfigs(), (e) => this.log.warn(`Could not reload dynamic broker configs: ${e.message}`));
+                }
+            });
+            if (this.opts.appendHook === undefined) {
+                // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
+                const producers = new ProducerManager({
+                    store: this.store, brokerId: this.nodeId, clock: this.clock, log: this.log.child('kafka.log.ProducerStateManager'),
+                    producerIdExpirationMs: this.config.int('producer.id.expiration.ms'),
+                    expirationCheckIntervalMs: this.config.int('producer.id.expiration.check.interval.ms'),
+                });
+                this.producerManager = producers;
+                registry.appendHook = producers;
+                this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
+            }
+            await this.topicManager.load();
+            if (this.producerManager !== null) {
+                this.producerManager.track(hostedLogs(registry));
+                this.producerManager.start();
+            }
+            registry.start();
+            if (this.config.bool('log.cleaner.enable'))
+                this.startLogCleaner(registry);
+            // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
+            this.groups = new BrokerGroupCoordinator(this);
+            this.groups.start();
+            // Loads the __transaction_state partitions led here; prepared transactions get their markers.
+            this.txns = new BrokerTransactionCoordinator(this);
+            this.txns.start();
+            const storageEngine = this.storageEngine;
+            const connOpts = {
+                maxFrameBytes: this.config.int('socket.request.max.bytes'),
+                idleMs: this.config.long('connections.max.idle.ms'),
+                maxInFlight: Math.max(1, Math.min(this.config.int('queued.max.requests'), 100)),
+                writeHighWater: 4 * 1024 * 1024,
+                backlog: this.config.int('socket.listen.backlog.size'),
+                maxConnections: this.config.int('max.connections'),
+                durabilityBarrier: () => storageEngine.durabilityBarrier(),
+                readBuffers: storageEngine.readBuffers,
+                maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+            };
+            for (const l of this.config.listeners) {
+                if (l.securityProtocol !== 'PLAINTEXT')
+                    throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
+                const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'));
+                const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'));
+                await server.start();
+                this.servers.push(server);
+            }
+            await this.register();
+            this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now());
+            this.controllerRole.start();
+            this.unsubscribeSession = this.store.onSession((s) => this.onSessionChange(s));
+            // Our own registration must be in the image before admin requests place replicas.
+            await this.topicManager.metadata.waitFor((i) => i.broker(this.nodeId) !== undefined, 30000);
+            this.scheduleRetention();
+            this.state = 'running';
+            this.log.info(`[KafkaServer id=${this.nodeId}] started (cluster ${this.cluster}, ${this.storageEngine.kind} storage, ${this.metadata.topicsByName.size} topic(s), ${Date.now() - started} ms)`);
+        }
+        catch (e) {
+            this.state = 'stopping';
+            await this.shutdownParts();
+            this.state = 'stopped';
+            throw e;
+        }
+    }
+    /**
+     * The cluster id lives in the store (/cluster/id): the first broker writes its own (from
+     * meta.properties, or new); every broker checks its log dirs belong to that cluster.
+     */
+    async resolveClusterId(useDisk) {
+        const store = this.store;
+        const fromDisk = useDisk ? readClusterIdFromDirs(this.config.logDirs) : null;
+        let stored = await store.get(Paths.clusterId);
+        if (stored === null) {
+            try {
+                await store.put(Paths.clusterId, encodeClusterId(fromDisk ?? this.opts.clusterId ?? randomClusterId()), { expectedRevision: 0 });
+            }
+            catch (e) {
+                if (!(e instanceof RevisionMismatchError))
+                    throw e;
+            }
+            stored = await store.get(Paths.clusterId);
+        }
+        const clusterId = decodeClusterId(stored.value);
+        if (fromDisk !== null && fromDisk !== clusterId) {
+            throw new Error(`The Cluster ID ${clusterId} doesn't match stored clusterId Some(${fromDisk}) in meta.properties. The broker is trying to join the wrong cluster. Configured ${store.description}`);
+        }
+        if (useDisk)
+            ensureMetaProperties(this.config.logDirs, this.nodeId, () => clusterId);
+        return clusterId;
+    }
+    /** The ephemeral /brokers/ids/N registration; waits out a previous session's node (a restart within the session timeout). */
+    async register() {
+        const store = this.store;
+        const endpoints = this.config.advertisedListeners.map((l) => {
+            const a = this.advertisedListener(l.name);
+            const listener = this.config.listeners.find((x) => x.name === l.name);
+            return { listener: l.name, securityProtocol: listener?.securityProtocol ?? 'PLAINTEXT', host: a.host, port: a.port };
+        });
+        const first = endpoints[0];
+        const value = encodeBroker({ id: this.nodeId, host: first.host, port: first.port, rack: this.config.get('broker.rack'), endpoints }, this.clock.now());
+        const deadline = Date.now() + Math.max(this.config.int('zookeeper.session.timeout.ms') * 2, 5000);
+        for (;;) {
+            try {
+                await store.put(Paths.broker(this.nodeId), value, { ephemeral: true });
+                this.log.info(`Registered broker ${this.nodeId} at path ${Paths.broker(this.nodeId)} with addresses: ${endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`).join(',')} (${store.description})`);
+                return;
+            }
+            catch (e) {
+                if (!(e instanceof RevisionMismatchError) || Date.now() > deadline) {
+                    throw new Error(`Error while creating ephemeral at ${Paths.broker(this.nodeId)}, node already exists and owner does not match current session: is another broker running with broker.id=${this.nodeId}? (${e.message})`);
+                }
+                await new Promise((r) => setTimeout(r, 250));
+            }
+        }
+    }
+    /** Session lost: stop leading (fenced) and give up the controller seat; restored: re-register and rejoin. */
+    onSessionChange(s) {
+        if (this.state !== 'running')
+            return;
+        if (s === 'lost') {
+            this.log.warn(`[KafkaServer id=${this.nodeId}] Lost the ${this.store.description} session: fenced until it comes back`);
+            this.controllerRole?.resign();
+            this.topicManager?.metadata.fence();
+            return;
+        }
+        void (async () => {
+            try {
+                await this.register();
+                await this.topicManager.metadata.rejoin();
+                this.controllerRole?.trigger();
+                this.log.info(`[KafkaServer id=${this.nodeId}] Rejoined the cluster on a new ${this.store.description} session`);
+            }
+            catch (e) {
+                this.log.error(`[KafkaServer id=${this.nodeId}] Could not rejoin after the session came back`, e);
+            }
+        })();
+    }
+    scheduleRetention() {
+        const interval = this.config.long('log.retention.check.interval.ms');
+        this.retentionTimer = this.clock.setTimeout(() => {
+            this.retentionTimer = null;
+            if (this.state !== 'running')
+                return;
+            this.registry?.applyRetention(this.clock.now());
+            this.scheduleRetention();
+        }, interval);
+    }
+    startLogCleaner(registry) {
+        const producers = this.producerManager;
+        this.cleaner = new LogCleaner({
+            clock: this.clock,
+            logs: () => compactableLogs(registry),
+            ...(producers !== null ? { producerLastBatches: (log) => producers.stateOf(log).lastDataOffsets() } : {}),
+            logger: this.log.child('kafka.log.LogCleaner'),
+            backoffMs: () => this.config.long('log.cleaner.backoff.ms'),
+            dedupeBufferSize: () => this.config.long('log.cleaner.dedupe.buffer.size'),
+            ioBufferSize: () => this.config.int('log.cleaner.io.buffer.size'),
+        });
+        this.cleaner.loadCheckpoints(this.storage.logDirs);
+        this.cleaner.start();
+    }
+    /** Runs a retention pass now (tests, admin). */
+    applyRetention() {
+        this.registry?.applyRetention(this.clock.now());
+    }
+    async stop() {
+        if (this.state === 'stopped' || this.state === 'stopping')
+            return;
+        this.state = 'stopping';
+        this.log.info(`[KafkaServer id=${this.nodeId}] shutting down`);
+        await this.shutdownParts();
+        this.state = 'stopped';
+        this.log.info(`[KafkaServer id=${this.nodeId}] shut down completed`);
+    }
+    async shutdownParts() {
+        if (this.retentionTimer !== null)
+            this.clock.clearTimeout(this.retentionTimer);
+        this.retentionTimer = null;
+        this.unsubscribeSession?.();
+        this.controllerRole?.stop();
+        this.producerManager?.stop();
+        await this.cleaner?.stop();
+        this.txns?.stop();
+        this.groups?.stop();
+        // Long polls answer now with what they have, so their responses can go out before close.
+        this.purgatory.shutdown();
+        this.producePurgatory.shutdown();
+        await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
+        this.servers = [];
+        this.topicManager?.close();
+        const engine = this.storageEngine;
+        if (engine !== null) {
+            // Appends still being written land before the logs close (close then fsyncs synchronously).
+            await engine.whenWritesDone();
+            try {
+                this.registry?.flushAll();
+                this.registry?.stop();
+                engine.close();
+                if (engine.kind === 'file') {
+                    for (const dir of engine.logDirs)
+                        if (existsSync(dir) && !existsSync(join(dir, CLEAN_SHUTDOWN_FILE)))
+                            writeFileSync(join(dir, CLEAN_SHUTDOWN_FILE), '');
+                }
+            }
+            catch (e) {
+                this.log.error('Error closing the logs', e);
+            }
+        }
+        await this.store?.close();
+        for (const lock of this.dirLocks)
+            lock.release();
+        this.dirLocks = [];
+    }
+}
+/** Every partition's leadership as the image says, or with no leader while this broker is fenced. */
+function* partitionStates(image) {
+    for (const t of image.topicsByName.values()) {
+        for (const p of t.partitions) {
+            yield { topic: t.name, partition: p.partition, leader: image.fenced ? -1 : p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr };
+        }
+    }
+}
+function readClusterIdFromDirs(dirs) {
+    for (const dir of dirs) {
+        const mp = readMetaProperties(dir);
+        if (mp !== null)
+            return mp.clusterId;
+    }
+    return null;
+}
+/** Without the 'consumer' rebalance protocol, KIP-848's APIs are neither served nor advertised (as Kafka). */
+function enabledHandlers(handlers, config) {
+    if (config.list('group.coordinator.rebalance.protocols').includes('consumer'))
+        return handlers;
+    return handlers.filter((h) => h.apiKey !== ApiKey.ConsumerGroupHeartbeat && h.apiKey !== ApiKey.ConsumerGroupDescribe);
+}
+/**
+ * Lets the logs look inside compressed batches off the hot path (ListOffsets by timestamp and
+ * max timestamp name the record, not the batch, as Kafka does). Produce and Fetch never call it.
+ */
+const decompressRecords = (codec, data) => decompressSync(codec, data);
+function* hostedLogs(registry) {
+    for (const p of registry.allPartitions())
+        yield p.log;
+}
+function* compactableLogs(registry) {
+    for (const t of registry.all()) {
+        const config = t.config.toLogConfig();
+        const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
+        for (const p of t.partitions)
+            if (p !== undefined)
+                yield { log: p.log, config, maxCompactionLagMs };
+    }
+}
+/** The file engine is loaded lazily so memory-only embedders never touch it. */
+async function openFileEngine(config, clock) {
+    const mod = (await import('./storage/index.js'));
+    const Ctor = mod['FileStorageEngine'];
+    if (Ctor === undefined)
+        throw new Error('the file storage engine is not available in this build; use storage=memory');
+    return new Ctor({ logDirs: [...config.logDirs], now: () => clock.now(), decompress: decompressRecords });
+}
+//# sourceMappingURL=broker.js.map

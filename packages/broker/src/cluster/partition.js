@@ -1,0 +1,387 @@
+/**
+ * One hosted topic-partition (Kafka's Partition.scala): the log, this broker's leadership state
+ * (leader / follower / none, leader epoch, replicas, ISR), the leader epoch cache, the high
+ * watermark and last stable offset (kept apart from the log end offset), the state of remote
+ * replicas as seen by the leader, and the entry points produce, fetch, ListOffsets and
+ * DeleteRecords go through, each with its leader checks.
+ *
+ * Offsets, and who moves them:
+ * - log start offset, log end offset (LEO): the log (appends, retention, DeleteRecords, truncation);
+ * - high watermark (HW): here. A leader moves it to the smallest LEO of its ISR (itself included),
+ *   so on a single replica it reaches the LEO right after each append; a follower takes the
+ *   leader's HW, capped by its own LEO. Consumers never read past it. Checkpointed by the
+ *   ReplicaManager in `replication-offset-checkpoint`.
+ * - last stable offset (LSO): the HW, or the first offset of the oldest open transaction.
+ *
+ * Leadership is driven from outside (the metadata layer, through ReplicaManager.applyDelta /
+ * becomeLeaderOrFollower): makeLeader / makeFollower. ISR changes come back in later partition
+ * states (Kafka's AlterPartition round trip); the leader only proposes them.
+ */
+import { ErrorCode, KafkaError } from '@samsa/protocol';
+import { BATCH_HEADER_SIZE, batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch, batchSize } from '@samsa/protocol/records';
+import { offsetOnlyMetadata } from '../storage/partition-log.js';
+import { OffsetOutOfRangeError } from '../storage/errors.js';
+import { LeaderEpochFileCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
+const REBUILD_READ_BYTES = 1 << 20;
+export class Partition {
+    topic;
+    partition;
+    log;
+    epochCache;
+    localBrokerId;
+    listener;
+    roleValue = 'none';
+    leaderIdValue = -1;
+    leaderEpochValue = -1;
+    partitionEpochValue = -1;
+    replicasValue = [];
+    isrValue = [];
+    /** The offset the current leader epoch started at (Kafka's leaderEpochStartOffsetOpt). */
+    leaderEpochStartOffset = -1n;
+    hw;
+    remotes = new Map();
+    logObserver;
+    firstUnstableOffset;
+    constructor(log, opts) {
+        this.topic = log.topic;
+        this.partition = log.partition;
+        this.log = log;
+        this.localBrokerId = opts.localBrokerId;
+        this.listener = opts.listener ?? {};
+        this.firstUnstableOffset = opts.firstUnstableOffset ?? (() => null);
+        this.epochCache = new LeaderEpochFileCache(log.dir);
+        // Recovery may have cut the log below what the cache (or an old checkpoint) knew.
+        this.epochCache.truncateFromEnd(log.logEndOffset);
+        if (this.epochCache.isEmpty && log.logEndOffset > log.logStartOffset)
+            rebuildEpochCache(this.epochCache, log);
+        this.hw = offsetOnlyMetadata(this.clampToLog(opts.initialHighWatermark ?? 0n));
+        this.logObserver = {
+            onTruncate: (end) => {
+                this.epochCache.truncateFromEnd(end);
+                if (this.hw.messageOffset > end)
+                    this.hw = this.log.logEndOffsetMetadata;
+            },
+            onLogStartOffsetChange: (start) => {
+                this.epochCache.truncateFromStart(start);
+                if (this.hw.messageOffset < start)
+                    this.hw = offsetOnlyMetadata(start);
+            },
+        };
+        log.addObserver(this.logObserver);
+    }
+    // ---- state ------------------------------------------------------------------------------
+    get role() {
+        return this.roleValue;
+    }
+    get isLeader() {
+        return this.roleValue === 'leader';
+    }
+    get leaderId() {
+        return this.leaderIdValue;
+    }
+    get leaderEpoch() {
+        return this.leaderEpochValue;
+    }
+    get partitionEpoch() {
+        return this.partitionEpochValue;
+    }
+    get replicas() {
+        return this.replicasValue;
+    }
+    get isr() {
+        return this.isrValue;
+    }
+    get logStartOffset() {
+        return this.log.logStartOffset;
+    }
+    get logEndOffset() {
+        return this.log.logEndOffset;
+    }
+    get highWatermark() {
+        return this.hw.messageOffset;
+    }
+    get highWatermarkMetadata() {
+        return this.hw;
+    }
+    /** The HW, or the first offset of the oldest open transaction when that is lower (Kafka's lastStableOffset). */
+    get lastStableOffset() {
+        const first = this.firstUnstableOffset();
+        const hw = this.hw.messageOffset;
+        return first !== null && first < hw ? first : hw;
+    }
+    /** The leader's view of a remote replica (undefined when not a replica or not leader). */
+    remoteReplica(brokerId) {
+        return this.remotes.get(brokerId);
+    }
+    // ---- leadership -------------------------------------------------------------------------
+    /**
+     * Becomes (or stays) leader for `state` (Kafka's Partition.makeLeader). A new epoch starts
+     * at the current log end: it goes into the leader epoch cache, remote replica states start
+     * afresh, and the HW moves if the ISR allows. Returns true when this broker was not leader
+     * of this epoch before.
+     */
+    makeLeader(state, nowMs = 0) {
+        const isNewLeaderEpoch = !this.isLeader || state.leaderEpoch > this.leaderEpochValue;
+        this.applyState('leader', state);
+        if (isNewLeaderEpoch) {
+            this.leaderEpochStartOffset = this.log.logEndOffset;
+            this.epochCache.assign(state.leaderEpoch, this.leaderEpochStartOffset);
+            this.remotes.clear();
+        }
+        for (const id of state.replicas) {
+            if (id === this.localBrokerId || this.remotes.has(id))
+                continue;
+            this.remotes.set(id, { brokerId: id, logEndOffset: -1n, logStartOffset: -1n, lastFetchTimeMs: 0, lastCaughtUpTimeMs: nowMs });
+        }
+        for (const id of [...this.remotes.keys()])
+            if (!state.replicas.includes(id))
+                this.remotes.delete(id);
+        this.maybeIncrementLeaderHW();
+        return isNewLeaderEpoch;
+    }
+    /** Becomes (or stays) a follower of `state.leader` (Kafka's makeFollower). Returns true when the leader or epoch changed. */
+    makeFollower(state) {
+        const changed = this.roleValue !== 'follower' || state.leader !== this.leaderIdValue || state.leaderEpoch !== this.leaderEpochValue;
+        this.applyState('follower', state);
+        this.remotes.clear();
+        this.leaderEpochStartOffset = -1n;
+        return changed;
+    }
+    /** Stops serving the partition (replica removed, or not a replica any more). */
+    makeNone() {
+        this.roleValue = 'none';
+        this.remotes.clear();
+    }
+    applyState(role, state) {
+        this.roleValue = role;
+        this.leaderIdValue = state.leader;
+        this.leaderEpochValue = state.leaderEpoch;
+        this.partitionEpochValue = state.partitionEpoch ?? -1;
+        this.replicasValue = state.replicas;
+        this.isrValue = state.isr;
+    }
+    /**
+     * The checks every client request makes (Kafka's localLogWithEpochOrThrow): a stale or
+     * future `currentLeaderEpoch` (-1 = not given) and, when `requireLeader`, leadership.
+     */
+    checkLeaderEpoch(currentLeaderEpoch, requireLeader) {
+        if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== this.leaderEpochValue) {
+            if (currentLeaderEpoch > this.leaderEpochValue) {
+                throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `Received leader epoch ${currentLeaderEpoch} is newer than the current leader epoch ${this.leaderEpochValue} of ${this.name}`);
+            }
+            throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `Received leader epoch ${currentLeaderEpoch} is older than the current leader epoch ${this.leaderEpochValue} of ${this.name}`);
+        }
+        if (requireLeader && !this.isLeader) {
+            throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `Leader not local for partition ${this.name} on broker ${this.localBrokerId}`);
+        }
+    }
+    get name() {
+        return `${this.topic}-${this.partition}`;
+    }
+    // ---- produce ----------------------------------------------------------------------------
+    /**
+     * A client (or coordinator) append on the leader (Kafka's appendRecordsToLeader): leader check,
+     * min.insync.replicas for acks=all, the producer-state hook, then the log assigns offsets and
+     * this epoch in place. The HW moves as far as the ISR allows.
+     */
+    appendRecordsAsLeader(batch, opts) {
+        this.checkLeaderEpoch(-1, true);
+        if (opts.requiredAcks === -1 && this.isrValue.length < opts.minInsyncReplicas) {
+            throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${this.isrValue.length} is insufficient to satisfy the min.isr requirement of ${opts.minInsyncReplicas} for partition ${this.name}`);
+        }
+        const hook = opts.hook ?? null;
+        if (hook !== null) {
+            const dup = hook.beforeAppend(this.log, batch, { transactionalId: opts.transactionalId ?? null });
+            if (dup !== null)
+                return { ...dup, duplicate: true };
+        }
+        const info = this.log.append(batch, { leaderEpoch: this.leaderEpochValue, nowMs: opts.nowMs });
+        hook?.afterAppend?.(this.log, batch, info);
+        this.epochCache.assign(this.leaderEpochValue, info.baseOffset);
+        this.listener.onLogEndAdvanced?.(this, batch.length);
+        this.maybeIncrementLeaderHW();
+        return { ...info, duplicate: false };
+    }
+    /**
+     * A follower's append of what it fetched from the leader (Kafka's appendRecordsToFollowerOrFutureReplica):
+     * offsets and partition leader epochs are kept byte for byte; the epoch cache learns every
+     * new epoch the batches carry. Returns null when `batches` is empty.
+     */
+    appendRecordsAsFollower(batches, nowMs) {
+        if (batches.length === 0)
+            return null;
+        if (this.isLeader)
+            throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.name}: the leader does not append as a follower`);
+        const info = this.log.append(batches, { leaderEpoch: this.leaderEpochValue, nowMs, origin: 'replication' });
+        assignEpochsOf(this.epochCache, batches);
+        this.epochCache.persist();
+        this.listener.onLogEndAdvanced?.(this, batches.length);
+        return info;
+    }
+    /** A follower takes the leader's HW, capped by its own log end (ReplicaFetcherThread). */
+    updateHighWatermarkAsFollower(leaderHighWatermark) {
+        const end = this.log.logEndOffset;
+        const next = leaderHighWatermark < end ? leaderHighWatermark : end;
+        this.setHighWatermark(next === end ? this.log.logEndOffsetMetadata : offsetOnlyMetadata(this.clampToLog(next)));
+    }
+    /**
+     * The leader records a follower's fetch position (Kafka's updateFollowerFetchState). Returns
+     * true when the HW moved. ISR expansion is proposed by the caller from remoteReplica() state.
+     */
+    updateFollowerFetchState(replicaId, fetch) {
+        const r = this.remotes.get(replicaId);
+        if (r === undefined)
+            return false;
+        r.logEndOffset = fetch.logEndOffset;
+        r.logStartOffset = fetch.logStartOffset;
+        r.lastFetchTimeMs = fetch.nowMs;
+        if (fetch.logEndOffset >= this.log.logEndOffset)
+            r.lastCaughtUpTimeMs = fetch.nowMs;
+        return this.maybeIncrementLeaderHW();
+    }
+    /**
+     * acks=all: whether the ISR holds everything up to `requiredOffset` (Kafka's
+     * checkEnoughReplicasReachOffset): NONE, null (not yet), or an error code.
+     */
+    checkEnoughReplicasReachOffset(requiredOffset, minInsyncReplicas) {
+        if (!this.isLeader)
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        if (this.hw.messageOffset >= requiredOffset) {
+            return this.isrValue.length < minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE;
+        }
+        return null;
+    }
+    /** The leader's HW: the smallest LEO in the ISR (this broker's included). Returns true when it moved. */
+    maybeIncrementLeaderHW() {
+        if (!this.isLeader)
+            return false;
+        let next = this.log.logEndOffsetMetadata;
+        for (const id of this.isrValue) {
+            if (id === this.localBrokerId)
+                continue;
+            const r = this.remotes.get(id);
+            const leo = r === undefined ? -1n : r.logEndOffset;
+            if (leo < next.messageOffset)
+                next = offsetOnlyMetadata(leo < 0n ? this.hw.messageOffset : leo);
+        }
+        return this.setHighWatermark(next);
+    }
+    /** Moves the HW forward only (truncation lowers it through the log observer). */
+    setHighWatermark(next) {
+        const old = this.hw;
+        if (next.messageOffset > old.messageOffset) {
+            this.hw = next;
+            this.listener.onHighWatermarkAdvanced?.(this, exposedBytes(old, next));
+            return true;
+        }
+        // Same offset, now with its position: keep the richer metadata.
+        if (next.messageOffset === old.messageOffset && old.relativePositionInSegment < 0)
+            this.hw = next;
+        return false;
+    }
+    clampToLog(offset) {
+        const start = this.log.logStartOffset;
+        const end = this.log.logEndOffset;
+        return offset < start ? start : offset > end ? end : offset;
+    }
+    // ---- fetch ------------------------------------------------------------------------------
+    /**
+     * Reads for a fetch (Kafka's fetchRecords/readRecords): consumers up to the HW (or LSO for
+     * read_committed), followers up to the log end. HW and LSO are taken before the read, so the
+     * response never claims more than it had when the read started.
+     */
+    readRecords(fetchOffset, maxBytes, opts) {
+        this.checkLeaderEpoch(opts.currentLeaderEpoch, opts.fetchOnlyFromLeader);
+        const highWatermark = this.hw.messageOffset;
+        const lastStableOffset = this.lastStableOffset;
+        const maxOffset = opts.isolation === 'log-end' ? undefined : opts.isolation === 'txn-committed' ? lastStableOffset : highWatermark;
+        const info = maxOffset === undefined ? this.log.read(fetchOffset, maxBytes, { minOneBatch: opts.minOneBatch }) : this.log.read(fetchOffset, maxBytes, { minOneBatch: opts.minOneBatch, maxOffset });
+        return { ...info, highWatermark, lastStableOffset };
+    }
+    /** Throws OFFSET_OUT_OF_RANGE for an offset outside [log start, log end], as a read would. */
+    checkFetchOffset(fetchOffset) {
+        if (fetchOffset < this.log.logStartOffset || fetchOffset > this.log.logEndOffset) {
+            throw new OffsetOutOfRangeError(this.topic, this.partition, fetchOffset, this.log.logStartOffset, this.log.logEndOffset);
+        }
+    }
+    // ---- ListOffsets, DeleteRecords, OffsetForLeaderEpoch -----------------------------------
+    /** ListOffsets by timestamp, among committed records (below the HW) as Kafka answers consumers. */
+    offsetForTimestamp(timestamp) {
+        const r = this.log.offsetForTimestamp(timestamp);
+        return r !== null && r.offset < this.hw.messageOffset ? r : null;
+    }
+    offsetOfMaxTimestamp() {
+        return this.log.offsetOfMaxTimestamp();
+    }
+    /** DeleteRecords on the leader: the offset may not pass the HW. Returns the new log start offset (low watermark). */
+    deleteRecordsOnLeader(offset) {
+        this.checkLeaderEpoch(-1, true);
+        const hw = this.hw.messageOffset;
+        if (offset < 0n || offset > hw)
+            throw new OffsetOutOfRangeError(this.topic, this.partition, offset, this.log.logStartOffset, hw);
+        return this.log.deleteRecordsBefore(offset);
+    }
+    /** OffsetForLeaderEpoch on the leader (or a follower, for tools): the end offset of `requestedEpoch`. */
+    lastOffsetForLeaderEpoch(currentLeaderEpoch, requestedEpoch, fetchOnlyFromLeader) {
+        this.checkLeaderEpoch(currentLeaderEpoch, fetchOnlyFromLeader);
+        const r = this.epochCache.endOffsetFor(requestedEpoch, this.log.logEndOffset);
+        if (r.epoch === UNDEFINED_EPOCH)
+            return { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+        return { leaderEpoch: r.epoch, endOffset: r.endOffset };
+    }
+    // ---- truncation (followers) -------------------------------------------------------------
+    /** Removes everything from `offset` on (a follower diverging from its leader); epochs and HW follow. */
+    truncateTo(offset) {
+        this.log.truncateTo(offset);
+    }
+    /** Empties the log and restarts it at `offset` (a follower far behind the leader's log start). */
+    truncateFullyAndStartAt(offset) {
+        this.log.truncateFullyAndStartAt(offset);
+        this.epochCache.clear();
+        this.hw = offsetOnlyMetadata(offset);
+    }
+    /** Stops following the log (the partition is deleted or no longer hosted). */
+    close() {
+        this.log.removeObserver(this.logObserver);
+        this.roleValue = 'none';
+    }
+}
+/** Bytes between two offsets' positions when both are known in one segment, else a lower bound. */
+function exposedBytes(from, to) {
+    if (from.segmentBaseOffset >= 0n && from.segmentBaseOffset === to.segmentBaseOffset && to.relativePositionInSegment > from.relativePositionInSegment) {
+        return to.relativePositionInSegment - from.relativePositionInSegment;
+    }
+    return Math.max(1, to.relativePositionInSegment);
+}
+/** Adds the leader epoch of every batch in `batches` to the cache (in memory; the caller persists). */
+function assignEpochsOf(cache, batches) {
+    let pos = 0;
+    while (pos + BATCH_HEADER_SIZE <= batches.length) {
+        cache.assignInMemory(batchPartitionLeaderEpoch(batches, pos), batchBaseOffset(batches, pos));
+        pos += batchSize(batches, pos);
+    }
+}
+/** A log without a leader-epoch-checkpoint (written before it existed): learn the epochs from its batch headers. */
+function rebuildEpochCache(cache, log) {
+    let offset = log.logStartOffset;
+    const end = log.logEndOffset;
+    while (offset < end) {
+        const { records } = log.read(offset, REBUILD_READ_BYTES, { minOneBatch: true });
+        if (records.length === 0)
+            break;
+        assignEpochsOf(cache, records);
+        let pos = 0;
+        let next = offset;
+        while (pos + BATCH_HEADER_SIZE <= records.length) {
+            const after = batchLastOffset(records, pos) + 1n;
+            if (after > next)
+                next = after;
+            pos += batchSize(records, pos);
+        }
+        if (next <= offset)
+            break;
+        offset = next;
+    }
+    cache.persist();
+}
+//# sourceMappingURL=partition.js.map

@@ -1,0 +1,354 @@
+/**
+ * Broker configuration: Kafka's server.properties names and defaults, one table. Values come
+ * from a properties file plus overrides; unknown keys are kept and reported once (Kafka warns
+ * "The configuration 'x' was supplied but isn't a known config").
+ */
+import { hostname } from 'node:os';
+import { atLeast, between, ConfigException, ConfigSource, formatValue, LONG_MAX, oneOf, parseValue, } from './config-def.js';
+import { CONFIG_SUPPORT, inertMessage, refusedMessage } from './config-support.js';
+const d = (name, type, def, extra = {}) => ({ name, type, default: def, ...extra });
+const HOURS_168_MS = '604800000';
+export const BROKER_CONFIG_DEFS = [
+    // identity and networking
+    // Kafka's broker.id defaults to -1 (auto-assigned by ZooKeeper); a single Samsa node is 0.
+    d('node.id', 'int', '0', { validator: atLeast(0) }),
+    d('broker.id', 'int', null),
+    d('process.roles', 'list', 'broker,controller'),
+    // Kafka's default: every interface (a container is reachable from outside).
+    d('listeners', 'list', 'PLAINTEXT://:9092'),
+    d('advertised.listeners', 'list', null),
+    d('listener.security.protocol.map', 'list', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT'),
+    d('inter.broker.listener.name', 'string', null),
+    d('controller.listener.names', 'list', null),
+    d('controller.quorum.voters', 'list', ''),
+    d('controller.quorum.bootstrap.servers', 'list', ''),
+    d('broker.rack', 'string', null),
+    // cluster metadata: ZooKeeper (Kafka's keys) or etcd (Samsa's metadata.store); neither = local store
+    d('zookeeper.connect', 'string', null),
+    d('zookeeper.session.timeout.ms', 'int', '18000', { validator: atLeast(1) }),
+    d('zookeeper.connection.timeout.ms', 'int', null),
+    d('metadata.store', 'string', null),
+    d('socket.send.buffer.bytes', 'int', '102400'),
+    d('socket.receive.buffer.bytes', 'int', '102400'),
+    d('socket.request.max.bytes', 'int', '104857600', { validator: atLeast(1) }),
+    d('socket.listen.backlog.size', 'int', '50', { validator: atLeast(1) }),
+    d('connections.max.idle.ms', 'long', '600000'),
+    d('queued.max.requests', 'int', '500', { validator: atLeast(1) }),
+    d('queued.max.request.bytes', 'long', '-1'),
+    d('num.network.threads', 'int', '3', { dynamic: true }),
+    d('num.io.threads', 'int', '8', { dynamic: true }),
+    d('num.recovery.threads.per.data.dir', 'int', '2', { dynamic: true }),
+    d('request.timeout.ms', 'int', '30000'),
+    // log
+    d('log.dirs', 'list', null),
+    d('log.dir', 'list', '/tmp/kafka-logs'),
+    d('metadata.log.dir', 'string', null),
+    d('num.partitions', 'int', '1', { validator: atLeast(1), dynamic: true }),
+    d('default.replication.factor', 'int', '1', { dynamic: true }),
+    d('auto.create.topics.enable', 'boolean', 'true'),
+    d('delete.topic.enable', 'boolean', 'true'),
+    d('log.segment.bytes', 'int', '1073741824', { validator: atLeast(14), dynamic: true }),
+    d('log.roll.ms', 'long', null, { dynamic: true }),
+    d('log.roll.hours', 'int', '168', { validator: atLeast(1) }),
+    d('log.roll.jitter.ms', 'long', null, { dynamic: true }),
+    d('log.roll.jitter.hours', 'int', '0', { validator: atLeast(0) }),
+    d('log.retention.ms', 'long', null, { dynamic: true }),
+    d('log.retention.minutes', 'int', null),
+    d('log.retention.hours', 'int', '168'),
+    d('log.retention.bytes', 'long', '-1', { dynamic: true }),
+    d('log.retention.check.interval.ms', 'long', '300000', { validator: atLeast(1) }),
+    d('log.cleanup.policy', 'list', 'delete', { validator: oneOf('compact', 'delete'), dynamic: true }),
+    d('log.index.size.max.bytes', 'int', '10485760', { validator: atLeast(4), dynamic: true }),
+    d('log.index.interval.bytes', 'int', '4096', { validator: atLeast(0), dynamic: true }),
+    d('log.flush.interval.messages', 'long', LONG_MAX, { validator: atLeast(1), dynamic: true }),
+    d('log.flush.interval.ms', 'long', null, { dynamic: true }),
+    d('log.flush.scheduler.interval.ms', 'long', LONG_MAX),
+    d('log.flush.offset.checkpoint.interval.ms', 'int', '60000', { validator: atLeast(0) }),
+    d('log.flush.start.offset.checkpoint.interval.ms', 'int', '60000', { validator: atLeast(0) }),
+    d('log.segment.delete.delay.ms', 'long', '60000', { validator: atLeast(0), dynamic: true }),
+    d('log.preallocate', 'boolean', 'false', { dynamic: true }),
+    d('log.message.timestamp.type', 'string', 'CreateTime', { validator: oneOf('CreateTime', 'LogAppendTime'), dynamic: true }),
+    d('log.message.timestamp.before.max.ms', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+    d('log.message.timestamp.after.max.ms', 'long', '3600000', { validator: atLeast(0), dynamic: true }),
+    d('log.cleaner.enable', 'boolean', 'true'),
+    d('log.cleaner.threads', 'int', '1', { validator: atLeast(0), dynamic: true }),
+    d('log.cleaner.dedupe.buffer.size', 'long', '134217728', { dynamic: true }),
+    d('log.cleaner.io.buffer.size', 'int', '524288', { validator: atLeast(0), dynamic: true }),
+    d('log.cleaner.io.max.bytes.per.second', 'double', '1.7976931348623157E308', { dynamic: true }),
+    d('log.cleaner.backoff.ms', 'long', '15000', { validator: atLeast(0), dynamic: true }),
+    d('log.cleaner.min.cleanable.ratio', 'double', '0.5', { validator: between(0, 1), dynamic: true }),
+    d('log.cleaner.delete.retention.ms', 'long', '86400000', { validator: atLeast(0), dynamic: true }),
+    d('log.cleaner.min.compaction.lag.ms', 'long', '0', { validator: atLeast(0), dynamic: true }),
+    d('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, { validator: atLeast(1), dynamic: true }),
+    d('message.max.bytes', 'int', '1048588', { validator: atLeast(0), dynamic: true }),
+    d('compression.type', 'string', 'producer', { validator: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), dynamic: true }),
+    d('compression.gzip.level', 'int', '-1', { dynamic: true }),
+    d('compression.lz4.level', 'int', '9', { validator: between(1, 17), dynamic: true }),
+    d('compression.zstd.level', 'int', '3', { validator: between(-131072, 22), dynamic: true }),
+    d('min.insync.replicas', 'int', '1', { validator: atLeast(1), dynamic: true }),
+    d('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
+    // fetch
+    d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
+    d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
+    d('replica.fetch.max.bytes', 'int', '1048576'),
+    d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', { validator: atLeast(1) }),
+    d('replica.lag.time.max.ms', 'long', '30000', { validator: atLeast(1) }),
+    // groups, offsets, transactions, producers
+    d('group.initial.rebalance.delay.ms', 'int', '3000'),
+    d('group.min.session.timeout.ms', 'int', '6000'),
+    d('group.max.session.timeout.ms', 'int', '1800000'),
+    d('group.max.size', 'int', '2147483647', { validator: atLeast(1) }),
+    d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer', { validator: oneOf('classic', 'consumer') }),
+    d('group.consumer.session.timeout.ms', 'int', '45000', { validator: atLeast(1) }),
+    d('group.consumer.heartbeat.interval.ms', 'int', '5000', { validator: atLeast(1) }),
+    d('offsets.topic.num.partitions', 'int', '50', { validator: atLeast(1) }),
+    d('offsets.topic.replication.factor', 'short', '3', { validator: atLeast(1) }),
+    d('offsets.topic.segment.bytes', 'int', '104857600', { validator: atLeast(1) }),
+    d('offsets.retention.minutes', 'int', '10080', { validator: atLeast(1) }),
+    d('offsets.retention.check.interval.ms', 'long', '600000', { validator: atLeast(1) }),
+    d('offsets.commit.timeout.ms', 'int', '5000', { validator: atLeast(1) }),
+    d('offset.metadata.max.bytes', 'int', '4096'),
+    d('transaction.state.log.num.partitions', 'int', '50', { validator: atLeast(1) }),
+    d('transaction.state.log.replication.factor', 'short', '3', { validator: atLeast(1) }),
+    d('transaction.state.log.min.isr', 'int', '2', { validator: atLeast(1) }),
+    d('transaction.state.log.segment.bytes', 'int', '104857600', { validator: atLeast(1) }),
+    d('transaction.max.timeout.ms', 'int', '900000', { validator: atLeast(1) }),
+    d('transactional.id.expiration.ms', 'int', '604800000', { validator: atLeast(1), dynamic: true }),
+    d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', { validator: atLeast(1) }),
+    d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', { validator: atLeast(1) }),
+    d('producer.id.expiration.ms', 'int', '86400000', { validator: atLeast(1), dynamic: true }),
+    d('producer.id.expiration.check.interval.ms', 'int', '600000', { validator: atLeast(1) }),
+    d('max.connections', 'int', '2147483647', { dynamic: true }),
+    d('max.connections.per.ip', 'int', '2147483647', { dynamic: true }),
+    // security (parsed so DescribeConfigs shows them; enforcement is the security module's)
+    d('sasl.enabled.mechanisms', 'list', 'GSSAPI', { dynamic: true }),
+    d('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI'),
+    d('ssl.keystore.password', 'password', null, { sensitive: true, dynamic: true }),
+    d('ssl.key.password', 'password', null, { sensitive: true, dynamic: true }),
+    d('ssl.truststore.password', 'password', null, { sensitive: true, dynamic: true }),
+    d('authorizer.class.name', 'string', ''),
+    d('super.users', 'string', null),
+];
+const DEFS_BY_NAME = new Map(BROKER_CONFIG_DEFS.map((x) => [x.name, x]));
+export function brokerConfigDef(name) {
+    return DEFS_BY_NAME.get(name);
+}
+/** listeners entries look like NAME://host:port, host may be empty or an [ipv6] literal. */
+export function parseListener(entry, protocolMap, configName = 'listeners') {
+    const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(-?\d+)$/.exec(entry.trim());
+    if (m === null)
+        throw new ConfigException(`Invalid value ${entry} for configuration ${configName}: Unable to parse ${entry} to a broker endpoint`);
+    const name = m[1].toUpperCase();
+    const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+    const port = Number(m[3]);
+    if (port < 0 || port > 65535)
+        throw new ConfigException(`Invalid value ${entry} for configuration ${configName}: port ${port} out of range`);
+    const securityProtocol = protocolMap.get(name);
+    if (securityProtocol === undefined)
+        throw new ConfigException(`Invalid value ${entry} for configuration ${configName}: No security protocol defined for listener ${name}`);
+    return { name, securityProtocol, host, port };
+}
+/**
+ * The broker's configuration. `values` holds typed values for every known key; `originals`
+ * the supplied text (file + overrides), including unknown keys.
+ */
+export class BrokerConfig {
+    originals;
+    unknownKeys;
+    values = new Map();
+    // Derived settings the broker reads often.
+    nodeId;
+    listeners;
+    advertisedListeners;
+    logDirs;
+    logRetentionMs;
+    logRollMs;
+    logRollJitterMs;
+    logFlushIntervalMs;
+    constructor(props = {}) {
+        const originals = props instanceof Map ? new Map(props) : new Map(Object.entries(props));
+        this.originals = originals;
+        const unknown = [];
+        for (const key of originals.keys())
+            if (!DEFS_BY_NAME.has(key))
+                unknown.push(key);
+        this.unknownKeys = unknown;
+        for (const def of BROKER_CONFIG_DEFS) {
+            const raw = originals.get(def.name) ?? def.default;
+            const v = parseValue(def.name, def.type, raw);
+            const err = v === null ? null : def.validator?.check(v);
+            if (err)
+                throw new ConfigException(`Invalid value ${raw} for configuration ${def.name}: ${err}`);
+            this.values.set(def.name, v);
+        }
+        // node.id (KRaft) and broker.id (ZooKeeper era) name the same thing.
+        const brokerId = this.values.get('broker.id');
+        const nodeIdSet = originals.has('node.id');
+        if (brokerId !== null && nodeIdSet && brokerId !== this.int('node.id')) {
+            throw new ConfigException(`broker.id (${brokerId}) must match node.id (${this.int('node.id')})`);
+        }
+        this.nodeId = brokerId !== null && !nodeIdSet ? brokerId : this.int('node.id');
+        if (this.nodeId < 0)
+            throw new ConfigException(`Invalid value ${this.nodeId} for configuration node.id: Value must be at least 0`);
+        const protocolMap = new Map();
+        for (const entry of this.list('listener.security.protocol.map')) {
+            const [name, proto] = entry.split(':');
+            if (name === undefined || proto === undefined)
+                throw new ConfigException(`Invalid value ${entry} for configuration listener.security.protocol.map: expected NAME:PROTOCOL`);
+            protocolMap.set(name.trim().toUpperCase(), proto.trim().toUpperCase());
+        }
+        const controllerNames = new Set((this.values.get('controller.listener.names') ?? []).map((n) => n.toUpperCase()));
+        // Controller listeners from a Kafka KRaft server.properties are accepted and not bound:
+        // Samsa's metadata does not travel over a Kafka controller quorum.
+        const all = this.list('listeners').map((e) => parseListener(e, protocolMap));
+        this.listeners = all.filter((l) => !controllerNames.has(l.name));
+        if (this.listeners.length === 0)
+            throw new ConfigException('Invalid value for configuration listeners: no broker listener configured');
+        const names = new Set();
+        for (const l of this.listeners) {
+            if (names.has(l.name))
+                throw new ConfigException(`Invalid value for configuration listeners: duplicate listener name ${l.name}`);
+            names.add(l.name);
+        }
+        const advertisedRaw = this.values.get('advertised.listeners');
+        if (advertisedRaw !== null) {
+            this.advertisedListeners = advertisedRaw
+                .map((e) => parseListener(e, protocolMap, 'advertised.listeners'))
+                .filter((l) => !controllerNames.has(l.name))
+                .map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
+        }
+        else {
+            this.advertisedListeners = this.listeners.map((l) => ({ name: l.name, host: advertisedHost(l.host), port: l.port }));
+        }
+        if (this.advertisedListeners.some((l) => l.host === '0.0.0.0')) {
+            throw new ConfigException('advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
+        }
+        // A value Samsa cannot honour is refused, never silently ignored (config-support.ts).
+        for (const [name, support] of CONFIG_SUPPORT) {
+            if (support.kind !== 'refused' || !this.differsFromDefault(name))
+                continue;
+            throw new ConfigException(refusedMessage(name, originals.get(name), support.reason));
+        }
+        if (!this.list('group.coordinator.rebalance.protocols').includes('classic')) {
+            throw new ConfigException("Invalid value for configuration group.coordinator.rebalance.protocols: Disabling the 'classic' protocol is not supported.");
+        }
+        const logDirs = this.values.get('log.dirs');
+        this.logDirs = logDirs !== null && logDirs.length > 0 ? logDirs : this.list('log.dir');
+        if (this.logDirs.length === 0)
+            throw new ConfigException('Invalid value for configuration log.dirs: at least one log directory is required');
+        // Kafka's precedence: .ms over .minutes over .hours.
+        const retMs = this.values.get('log.retention.ms');
+        const retMin = this.values.get('log.retention.minutes');
+        this.logRetentionMs = retMs !== null ? retMs : retMin !== null ? retMin * 60_000 : this.int('log.retention.hours') * 3_600_000;
+        if (this.logRetentionMs < -1)
+            throw new ConfigException(`Invalid value ${this.logRetentionMs} for configuration log.retention.ms: Value must be at least -1`);
+        if (this.logRetentionMs < 0)
+            this.logRetentionMs = -1;
+        const rollMs = this.values.get('log.roll.ms');
+        this.logRollMs = rollMs !== null ? rollMs : this.int('log.roll.hours') * 3_600_000;
+        if (this.logRollMs < 1)
+            throw new ConfigException(`Invalid value ${this.logRollMs} for configuration log.roll.ms: Value must be at least 1`);
+        const jitterMs = this.values.get('log.roll.jitter.ms');
+        this.logRollJitterMs = jitterMs !== null ? jitterMs : this.int('log.roll.jitter.hours') * 3_600_000;
+        const flushMs = this.values.get('log.flush.interval.ms');
+        this.logFlushIntervalMs = flushMs !== null ? flushMs : this.long('log.flush.scheduler.interval.ms');
+    }
+    /** Whether a supplied value means something else than Kafka's default. */
+    differsFromDefault(name) {
+        const def = DEFS_BY_NAME.get(name);
+        if (def === undefined || !this.originals.has(name))
+            return false;
+        return formatValue(def.type, this.values.get(name) ?? null) !== formatValue(def.type, parseValue(name, def.type, def.default));
+    }
+    /** Startup warnings for supplied settings that have no effect in Samsa. */
+    inertSettingWarnings() {
+        const out = [];
+        for (const [name, support] of CONFIG_SUPPORT) {
+            if (support.kind === 'inert' && support.quiet !== true && this.differsFromDefault(name))
+                out.push(inertMessage(name, this.originals.get(name), support.reason));
+        }
+        return out;
+    }
+    /** Raw typed value of a known key (null when unset with no default). */
+    get(name) {
+        if (!this.values.has(name))
+            throw new ConfigException(`Unknown configuration ${name}`);
+        return this.values.get(name);
+    }
+    int(name) { return this.get(name); }
+    long(name) { return this.get(name); }
+    double(name) { return this.get(name); }
+    bool(name) { return this.get(name); }
+    string(name) { return this.get(name); }
+    list(name) { return this.get(name) ?? []; }
+    /** The value as text, as DescribeConfigs shows it (null for unset / no default). */
+    text(name) {
+        const def = DEFS_BY_NAME.get(name);
+        if (def === undefined)
+            return this.originals.get(name) ?? null;
+        return formatValue(def.type, this.values.get(name) ?? null);
+    }
+    /** STATIC_BROKER_CONFIG when supplied in server.properties/overrides, else DEFAULT_CONFIG. */
+    source(name) {
+        if (this.dynamicBroker.has(name))
+            return ConfigSource.DYNAMIC_BROKER_CONFIG;
+        if (this.dynamicDefault.has(name))
+            return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+        return this.originals.has(name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+    }
+    // Dynamic layers (IncrementalAlterConfigs/AlterConfigs on BROKER resources). Kafka's
+    // precedence: this broker's dynamic value, then the cluster-wide dynamic default, then
+    // server.properties, then the default.
+    dynamicDefault = new Map();
+    dynamicBroker = new Map();
+    /** The dynamic overrides in force: cluster default ('default') or this broker's ('broker'). */
+    dynamicOverrides(scope) {
+        return scope === 'default' ? this.dynamicDefault : this.dynamicBroker;
+    }
+    /** The effective configuration the dynamic layers would give, built and validated (throws ConfigException). */
+    withDynamic(clusterDefault, perBroker) {
+        const merged = new Map(this.originals);
+        for (const [k, v] of clusterDefault)
+            merged.set(k, v);
+        for (const [k, v] of perBroker)
+            merged.set(k, v);
+        return new BrokerConfig(merged);
+    }
+    /**
+     * Applies dynamic overrides in place, so every holder of this config (topic manager,
+     * partition registry, handlers) sees the new values. Throws ConfigException, changing
+     * nothing, when the result is invalid.
+     */
+    applyDynamic(clusterDefault, perBroker) {
+        const next = this.withDynamic(clusterDefault, perBroker);
+        for (const [k, v] of next.values)
+            this.values.set(k, v);
+        const derived = this;
+        derived.logRetentionMs = next.logRetentionMs;
+        derived.logRollMs = next.logRollMs;
+        derived.logRollJitterMs = next.logRollJitterMs;
+        derived.logFlushIntervalMs = next.logFlushIntervalMs;
+        this.dynamicDefault = new Map(clusterDefault);
+        this.dynamicBroker = new Map(perBroker);
+    }
+    isExplicit(name) {
+        return this.originals.has(name);
+    }
+    /** A copy with some keys replaced (tests, overrides). */
+    with(overrides) {
+        const next = new Map(this.originals);
+        for (const [k, v] of Object.entries(overrides))
+            next.set(k, v);
+        return new BrokerConfig(next);
+    }
+}
+/**
+ * Like Kafka, a listener without a host (`PLAINTEXT://:9092`, every interface) is advertised
+ * under this machine's host name (Kafka: InetAddress.getLocalHost.getCanonicalHostName; the
+ * config is built synchronously, so no reverse lookup here). Clients that need another name
+ * get it from advertised.listeners.
+ */
+function advertisedHost(host) {
+    return host === '' ? hostname() : host;
+}
+//# sourceMappingURL=broker-config.js.map

@@ -1,0 +1,91 @@
+/**
+ * What Samsa does with each broker config key it accepts. A setting that is accepted and
+ * silently does nothing is dangerous (an authorizer that authorizes nothing, a throttle that
+ * throttles nothing), so every key in BROKER_CONFIG_DEFS is in exactly one class here:
+ *
+ * - implemented: the broker honours it (every key not listed below);
+ * - refused: a value other than Kafka's default stops the broker at startup (and is refused
+ *   as a dynamic update) with a message saying why;
+ * - inert: it has no effect by design in Samsa (thread pools of a one-event-loop process,
+ *   socket buffer sizes Node cannot set, transaction-log settings while transactions are
+ *   refused at use); a non-default value is accepted, so stock Kafka configs start, and
+ *   logged as a WARN at startup (except for the transaction log's settings, which Kafka's
+ *   quick-start config sets and whose feature is itself refused at use);
+ * - owned elsewhere: keys whose meaning another part of the project is giving them now
+ *   (cluster membership, security); they are left to those changes.
+ *
+ * config-support.test.ts lists every key with its class, so a new key must be placed.
+ */
+const ONE_EVENT_LOOP = 'Samsa runs on one event loop with asynchronous I/O; there is no thread pool to size';
+const NO_TRANSACTIONS = 'transactions are not supported yet (InitProducerId with a transactional id is refused), so there is no transaction state log';
+const NO_RECOMPRESSION = 'the broker keeps batches as the producer compressed them (compression.type=producer), so it never compresses';
+const NO_PREALLOCATION = 'segment files grow as they are written; nothing is preallocated';
+const core = { kind: 'owned', by: 'core' };
+const cluster = { kind: 'owned', by: 'cluster' };
+const security = { kind: 'owned', by: 'security' };
+export const CONFIG_SUPPORT = new Map([
+    ['num.network.threads', { kind: 'inert', reason: ONE_EVENT_LOOP }],
+    ['num.io.threads', { kind: 'inert', reason: ONE_EVENT_LOOP }],
+    ['num.recovery.threads.per.data.dir', { kind: 'inert', reason: ONE_EVENT_LOOP }],
+    ['log.cleaner.threads', { kind: 'inert', reason: `${ONE_EVENT_LOOP}; one cleaner runs when log.cleaner.enable=true` }],
+    ['socket.send.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_SNDBUF on TCP sockets; the OS default applies' }],
+    ['socket.receive.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_RCVBUF on TCP sockets; the OS default applies' }],
+    ['transaction.state.log.num.partitions', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['transaction.state.log.replication.factor', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['transaction.state.log.min.isr', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['transaction.state.log.segment.bytes', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['transaction.max.timeout.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['transactional.id.expiration.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['transaction.abort.timed.out.transaction.cleanup.interval.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
+    ['log.cleaner.io.max.bytes.per.second', { kind: 'refused', reason: 'the log cleaner has no I/O throttle' }],
+    ['queued.max.request.bytes', { kind: 'refused', reason: 'there is no request memory pool; bound requests with socket.request.max.bytes and queued.max.requests' }],
+    ['log.flush.offset.checkpoint.interval.ms', { kind: 'refused', reason: 'recovery points are written at shutdown and by the log flusher, not on a separate schedule' }],
+    ['log.flush.start.offset.checkpoint.interval.ms', { kind: 'refused', reason: 'log start offsets are written when they change, not on a separate schedule' }],
+    ['offsets.commit.timeout.ms', { kind: 'refused', reason: 'offset commits are appended locally and answered when written; there are no replicas to wait for' }],
+    ['metadata.log.dir', { kind: 'refused', reason: 'the single-node metadata lives in the first log directory' }],
+    ['compression.type', { kind: 'refused', reason: NO_RECOMPRESSION.replace(', so it never compresses', '; recompression on the broker is not implemented') }],
+    ['compression.gzip.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
+    ['compression.lz4.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
+    ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
+    ['log.preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
+    // Enforced on the produce path by the storage/replication work (NOT_ENOUGH_REPLICAS).
+    ['min.insync.replicas', core],
+    // Given meaning by the cluster work (metadata stores, controller, replication).
+    ['inter.broker.listener.name', cluster],
+    ['replica.fetch.max.bytes', cluster],
+    ['request.timeout.ms', cluster],
+    ['unclean.leader.election.enable', cluster],
+    // Given meaning by the security work (authentication, authorization).
+    ['authorizer.class.name', security],
+    ['super.users', security],
+    ['sasl.enabled.mechanisms', security],
+    ['sasl.mechanism.inter.broker.protocol', security],
+    ['ssl.keystore.password', security],
+    ['ssl.key.password', security],
+    ['ssl.truststore.password', security],
+]);
+/**
+ * Topic configs (CreateTopics, AlterConfigs): refused ones fail the request with
+ * INVALID_CONFIG; the others in TOPIC_CONFIG_DEFS are honoured or, like their broker
+ * synonyms above, inert or owned elsewhere.
+ */
+export const TOPIC_CONFIG_SUPPORT = new Map([
+    ['compression.type', { kind: 'refused', reason: 'recompression on the broker is not implemented; batches are kept as the producer compressed them' }],
+    ['compression.gzip.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
+    ['compression.lz4.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
+    ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
+    ['preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
+    ['min.insync.replicas', core],
+    ['unclean.leader.election.enable', cluster],
+    ['leader.replication.throttled.replicas', cluster],
+    ['follower.replication.throttled.replicas', cluster],
+]);
+/** The message refusing a key whose value Samsa cannot honour. */
+export function refusedMessage(name, value, reason) {
+    return `${name}=${value} is not supported by Samsa (${reason}); remove it or set Kafka's default`;
+}
+/** The startup warning for a key that has no effect. */
+export function inertMessage(name, value, reason) {
+    return `The configuration '${name}' (${value}) has no effect in Samsa: ${reason}.`;
+}
+//# sourceMappingURL=config-support.js.map

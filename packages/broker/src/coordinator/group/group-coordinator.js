@@ -1,0 +1,276 @@
+/**
+ * The group coordinator as the broker's handlers use it (Kafka's GroupCoordinatorService): routes
+ * each group to its `__consumer_offsets` partition, runs the operation on that shard through the
+ * coordinator runtime, and turns NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS / write failures
+ * into each API's error shape.
+ */
+import { ErrorCode, KafkaError, } from '@samsa/protocol';
+import { mapError } from '../../server/error-mapping.js';
+import { partitionForGroup } from '../partitioner.js';
+import { CoordinatorRuntime } from '../runtime.js';
+import { joinError, syncError } from './classic-group.js';
+import { GroupCoordinatorShard } from './group-coordinator-shard.js';
+import { appendErrorToResponseError } from './group-metadata-manager.js';
+import { offsetCommitRecord } from '../records.js';
+/** The Kafka code for anything an operation threw, as Kafka reports coordinator write failures. */
+function codeOf(e) {
+    if (e instanceof KafkaError)
+        return e.code;
+    return appendErrorToResponseError(mapError(e).code);
+}
+export class GroupCoordinator {
+    runtime;
+    config;
+    clock;
+    constructor(opts) {
+        this.config = opts.config;
+        this.clock = opts.clock;
+        this.numPartitions = opts.config.numPartitions;
+        const runtimeOpts = {
+            clock: opts.clock,
+            writer: opts.writer,
+            newShard: (ctx) => new GroupCoordinatorShard(ctx, opts.config, (e) => mapError(e).code, opts.topics),
+        };
+        if (opts.log !== undefined)
+            runtimeOpts.log = opts.log;
+        this.runtime = new CoordinatorRuntime(runtimeOpts);
+    }
+    /** Partitions of `__consumer_offsets`: the config, or the existing topic's count once known. */
+    numPartitions;
+    partitionFor(groupId) {
+        return partitionForGroup(groupId, this.numPartitions);
+    }
+    /** Becomes coordinator of a partition (replays it). */
+    loadPartition(partition, epoch = 0) {
+        return this.runtime.load(partition, epoch);
+    }
+    unloadPartition(partition) {
+        this.pendingTxnOffsets.delete(partition);
+        this.runtime.unload(partition);
+    }
+    close() {
+        this.runtime.close();
+    }
+    /** NONE when this broker serves the group now; else NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS. */
+    groupStatus(groupId) {
+        const p = this.partitionFor(groupId);
+        if (this.runtime.isLoaded(p))
+            return ErrorCode.NONE;
+        return this.runtime.isHosted(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+    }
+    async joinGroup(info, req) {
+        try {
+            return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.join(info, req));
+        }
+        catch (e) {
+            return joinError(codeOf(e), req.memberId);
+        }
+    }
+    async syncGroup(req) {
+        if (req.groupId === '')
+            return syncError(ErrorCode.INVALID_GROUP_ID);
+        try {
+            return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.sync(req));
+        }
+        catch (e) {
+            return syncError(codeOf(e));
+        }
+    }
+    heartbeat(req) {
+        if (req.groupId === '')
+            return ErrorCode.INVALID_GROUP_ID;
+        try {
+            return this.runtime.write(this.partitionFor(req.groupId), (s) => ({ records: [], response: s.groups.heartbeat(req), replayRecords: false }));
+        }
+        catch (e) {
+            return codeOf(e);
+        }
+    }
+    leaveGroup(req, version) {
+        if (req.groupId === '')
+            return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+        try {
+            return this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.leave(req, version));
+        }
+        catch (e) {
+            return { errorCode: codeOf(e), members: [] };
+        }
+    }
+    commitOffsets(req, version) {
+        try {
+            if (req.groupId === '')
+                throw new KafkaError(ErrorCode.INVALID_GROUP_ID);
+            return this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commit(req, version));
+        }
+        catch (e) {
+            const code = codeOf(e);
+            return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
+        }
+    }
+    /**
+     * Transactional offsets per `__consumer_offsets` partition and producer id, waiting for the
+     * transaction's marker: written as ordinary offset commits on COMMIT, dropped on ABORT (Kafka
+     * keeps them in the log as a transactional batch; here they are held in memory until the
+     * marker, so a coordinator restart before the marker loses them and the transaction commits
+     * without its offsets).
+     */
+    pendingTxnOffsets = new Map();
+    /** TxnOffsetCommit: offsets that become visible when the producer's transaction commits. */
+    txnCommitOffsets(req) {
+        const all = (code) => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+        if (req.groupId === '')
+            return all(ErrorCode.INVALID_GROUP_ID);
+        const status = this.groupStatus(req.groupId);
+        if (status !== ErrorCode.NONE)
+            return all(status);
+        const partition = this.partitionFor(req.groupId);
+        let byProducer = this.pendingTxnOffsets.get(partition);
+        if (byProducer === undefined)
+            this.pendingTxnOffsets.set(partition, (byProducer = new Map()));
+        let pending = byProducer.get(req.producerId);
+        if (pending === undefined)
+            byProducer.set(req.producerId, (pending = new Map()));
+        const now = BigInt(this.clock.now());
+        const out = [];
+        for (const t of req.topics) {
+            const partitions = [];
+            for (const p of t.partitions) {
+                const metadata = p.committedMetadata ?? '';
+                if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
+                    partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+                    continue;
+                }
+                const record = offsetCommitRecord(req.groupId, t.name, p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata, commitTimestamp: now });
+                pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, { groupId: req.groupId, record });
+                partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE });
+            }
+            out.push({ name: t.name, partitions });
+        }
+        return out;
+    }
+    /** A transaction marker reached a `__consumer_offsets` partition: its pending offsets commit or vanish. */
+    completeTransaction(partition, producerId, commit) {
+        const byProducer = this.pendingTxnOffsets.get(partition);
+        const pending = byProducer?.get(producerId);
+        if (pending === undefined)
+            return;
+        byProducer.delete(producerId);
+        if (!commit || pending.size === 0)
+            return;
+        this.runtime.write(partition, () => ({ records: [...pending.values()].map((p) => p.record), response: undefined }));
+    }
+    /** Whether a group has transactional offsets waiting for a marker (OffsetFetch requireStable). */
+    hasPendingTxnOffsets(groupId) {
+        for (const pending of this.pendingTxnOffsets.get(this.partitionFor(groupId))?.values() ?? []) {
+            for (const p of pending.values())
+                if (p.groupId === groupId)
+                    return true;
+        }
+        return false;
+    }
+    /**
+     * Committed offsets of a group (null topics = all). With requireStable, a group with
+     * transactional offsets still pending answers UNSTABLE_OFFSET_COMMIT (retriable), as Kafka.
+     */
+    fetchOffsets(groupId, topics, requireStable = false) {
+        try {
+            const fetched = this.runtime.read(this.partitionFor(groupId), (s) => s.offsets.fetch(groupId, topics));
+            if (requireStable && this.hasPendingTxnOffsets(groupId)) {
+                for (const t of fetched)
+                    for (const p of t.partitions)
+                        p.errorCode = ErrorCode.UNSTABLE_OFFSET_COMMIT;
+            }
+            return { errorCode: ErrorCode.NONE, topics: fetched };
+        }
+        catch (e) {
+            return { errorCode: codeOf(e), topics: [] };
+        }
+    }
+    deleteOffsets(req) {
+        try {
+            const r = this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.deleteOffsets(req.groupId, req.topics));
+            return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+        }
+        catch (e) {
+            return { errorCode: codeOf(e), throttleTimeMs: 0, topics: [] };
+        }
+    }
+    deleteGroups(groupIds) {
+        return groupIds.map((groupId) => {
+            try {
+                const errorCode = this.runtime.write(this.partitionFor(groupId), (s) => {
+                    const r = s.deleteGroup(groupId);
+                    return { records: r.records, response: r.errorCode };
+                });
+                return { groupId, errorCode };
+            }
+            catch (e) {
+                return { groupId, errorCode: codeOf(e) };
+            }
+        });
+    }
+    describeGroups(groupIds) {
+        return groupIds.map((groupId) => {
+            try {
+                return this.runtime.read(this.partitionFor(groupId), (s) => s.describeGroup(groupId));
+            }
+            catch (e) {
+                return { errorCode: codeOf(e), groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 };
+            }
+        });
+    }
+    /** Groups of every loaded partition; COORDINATOR_LOAD_IN_PROGRESS while any partition loads (as Kafka). */
+    listGroups(statesFilter = [], typesFilter = []) {
+        const groups = [];
+        let errorCode = ErrorCode.NONE;
+        for (let p = 0; p < this.numPartitions; p++) {
+            if (!this.runtime.isHosted(p))
+                continue;
+            if (!this.runtime.isLoaded(p)) {
+                errorCode = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+                continue;
+            }
+            groups.push(...this.runtime.read(p, (s) => s.listGroups(statesFilter, typesFilter)));
+        }
+        return { errorCode, groups };
+    }
+    /** KIP-848 heartbeat: join, reconcile, leave. */
+    consumerGroupHeartbeat(info, req) {
+        try {
+            return this.runtime.write(this.partitionFor(req.groupId), (s) => s.consumerGroups.heartbeat(info, req));
+        }
+        catch (e) {
+            return { throttleTimeMs: 0, errorCode: codeOf(e), errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+        }
+    }
+    consumerGroupDescribe(groupIds) {
+        return groupIds.map((groupId) => {
+            try {
+                return this.runtime.read(this.partitionFor(groupId), (s) => s.consumerGroups.describe(groupId));
+            }
+            catch (e) {
+                return { errorCode: codeOf(e), errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: -2147483648 };
+            }
+        });
+    }
+    /** Deletes the committed offsets of deleted topics in every loaded partition. */
+    onTopicsDeleted(topics) {
+        if (topics.length === 0)
+            return;
+        const names = new Set(topics);
+        for (const p of this.runtime.activePartitions()) {
+            try {
+                this.runtime.write(p, (s) => ({ records: s.offsets.tombstonesForTopics(names), response: undefined }));
+            }
+            catch {
+                // Best effort, as in Kafka: offsets left behind expire with their group.
+            }
+        }
+    }
+    /** Runs the offset/group expiry of every loaded partition now (tests, admin). */
+    expireNow() {
+        for (const p of this.runtime.activePartitions())
+            this.runtime.write(p, (s) => s.expireNow());
+    }
+}
+//# sourceMappingURL=group-coordinator.js.map

@@ -1,0 +1,247 @@
+/**
+ * Fetch (1). v4-v17: v4 is the first version with record batch v2 only responses (v0-v3 would
+ * need down-conversion to magic 0/1, which Kafka 4 dropped too). Topic ids from v13, sessions
+ * (KIP-227) from v7, read_committed stops at the last stable offset (= high watermark while
+ * there are no transactions). A fetch that finds fewer than min_bytes waits in the purgatory
+ * until appends bring enough bytes or max_wait_ms passes, then reads again. Records go into
+ * the response by reference.
+ */
+import { ApiKey, ErrorCode } from '@samsa/protocol';
+import { ZERO_UUID } from '../metadata/uuid.js';
+import { partitionKey } from '../server/purgatory.js';
+import { sessionPartitionKey } from '../server/fetch-session-cache.js';
+import { mapError } from '../server/error-mapping.js';
+import { unhostedPartitionError } from '../server/leadership.js';
+export const READ_COMMITTED = 1;
+const EMPTY = Buffer.alloc(0);
+function errorPartition(partition, code) {
+    return {
+        partitionIndex: partition, errorCode: code, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
+        abortedTransactions: null, preferredReadReplica: -1, records: EMPTY,
+    };
+}
+/** Reads every target once; returns partition data in target order and the total record bytes. */
+function readAll(broker, targets, p) {
+    const data = new Array(targets.length);
+    let remaining = p.maxBytes;
+    let bytes = 0;
+    let errors = false;
+    let minOneBatch = true;
+    for (let i = 0; i < targets.length; i++) {
+        const t = targets[i];
+        if (t.unknownTopicId) {
+            data[i] = errorPartition(t.partition, ErrorCode.UNKNOWN_TOPIC_ID);
+            errors = true;
+            continue;
+        }
+        const hosted = broker.partitions.topic(t.topic);
+        const partition = hosted?.partitions[t.partition];
+        if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
+            const known = hosted !== undefined && (!p.usesTopicIds || hosted.image.id === t.topicId);
+            data[i] = errorPartition(t.partition, known || !p.usesTopicIds ? unhostedPartitionError(broker.metadata, t.topic, t.partition) : ErrorCode.UNKNOWN_TOPIC_ID);
+            errors = true;
+            continue;
+        }
+        try {
+            const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
+            const isolation = p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
+            const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true };
+            // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
+            const info = partition.readRecords(t.fetchOffset, limit, readOpts);
+            const records = info.records;
+            if (records.length > 0) {
+                minOneBatch = false;
+                remaining -= records.length;
+                bytes += records.length;
+            }
+            data[i] = {
+                partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: info.highWatermark, lastStableOffset: info.lastStableOffset, logStartOffset: info.logStartOffset,
+                abortedTransactions: p.isolationLevel === READ_COMMITTED ? abortedTransactionsOf(broker, partition, t.fetchOffset, records.length > 0 ? info.lastStableOffset : t.fetchOffset) : null,
+                preferredReadReplica: -1, records,
+            };
+        }
+        catch (e) {
+            const m = mapError(e);
+            if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR)
+                broker.log.error(`Error reading ${t.topic}-${t.partition} at ${t.fetchOffset}`, e);
+            data[i] = errorPartition(t.partition, m.code);
+            errors = true;
+        }
+    }
+    return { data, bytes, errors };
+}
+/** The aborted transactions a read_committed consumer must filter out of what it got. */
+function abortedTransactionsOf(broker, partition, fetchOffset, upperBoundOffset) {
+    if (upperBoundOffset <= fetchOffset)
+        return [];
+    return broker.partitions.appendHook?.abortedTransactions?.(partition.log, fetchOffset, upperBoundOffset) ?? [];
+}
+/**
+ * Builds the response from the read results; in an incremental session only partitions with
+ * news are listed, and the session remembers what it told the client.
+ */
+function buildResponse(targets, data, p, sessionId) {
+    const responses = [];
+    let last;
+    for (let i = 0; i < targets.length; i++) {
+        const t = targets[i];
+        const d = data[i];
+        const c = t.cached;
+        if (c !== null) {
+            const changed = d.errorCode !== ErrorCode.NONE || d.records.length > 0 || d.highWatermark !== c.lastHighWatermark
+                || d.lastStableOffset !== c.lastLastStableOffset || d.logStartOffset !== c.lastLogStartOffset;
+            c.lastHighWatermark = d.highWatermark;
+            c.lastLastStableOffset = d.lastStableOffset ?? -1n;
+            c.lastLogStartOffset = d.logStartOffset ?? -1n;
+            if (p.incremental && !changed)
+                continue;
+        }
+        const same = last !== undefined && (p.usesTopicIds ? last.topicId === t.topicId : last.topic === t.topic);
+        if (!same) {
+            last = p.usesTopicIds ? { topicId: t.topicId, partitions: [] } : { topic: t.topic, partitions: [] };
+            responses.push(last);
+        }
+        last.partitions.push(d);
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses };
+}
+/** A long poll waiting for min_bytes: counts appended bytes, then reads everything again. */
+class DelayedFetch {
+    broker;
+    targets;
+    params;
+    sessionId;
+    accumulated;
+    resolve;
+    constructor(broker, targets, params, sessionId, initialBytes) {
+        this.broker = broker;
+        this.targets = targets;
+        this.params = params;
+        this.sessionId = sessionId;
+        this.accumulated = initialBytes;
+    }
+    onUpdate(_key, bytes) {
+        if (bytes === 0)
+            return true; // a partition went away: answer now with the error
+        this.accumulated += bytes;
+        return this.accumulated >= this.params.minBytes;
+    }
+    complete() {
+        const { data } = readAll(this.broker, this.targets, this.params);
+        this.resolve(buildResponse(this.targets, data, this.params, this.sessionId));
+    }
+}
+function sessionError(code) {
+    return { throttleTimeMs: 0, errorCode: code, sessionId: 0, responses: [] };
+}
+function handle(ctx, req, version) {
+    const broker = ctx.broker;
+    const usesTopicIds = version >= 13;
+    const image = broker.metadata;
+    const fetchMaxBytes = broker.config.int('fetch.max.bytes');
+    const params = {
+        version,
+        maxBytes: Math.min(req.maxBytes ?? 0x7fffffff, fetchMaxBytes),
+        minBytes: req.minBytes,
+        isolationLevel: req.isolationLevel ?? 0,
+        usesTopicIds,
+        incremental: false,
+    };
+    let session = null;
+    if (version >= 7) {
+        const lookup = broker.fetchSessions.lookup(req.sessionId ?? 0, req.sessionEpoch ?? -1, usesTopicIds);
+        if (lookup.kind === 'error')
+            return sessionError(ErrorCode[lookup.error]);
+        if (lookup.kind === 'new')
+            session = lookup.session;
+        else if (lookup.kind === 'incremental') {
+            session = lookup.session;
+            params.incremental = true;
+        }
+    }
+    // Request partitions (added to or updated in the session).
+    const requested = [];
+    for (const ft of req.topics) {
+        let name;
+        let topicId;
+        let unknownTopicId = false;
+        if (usesTopicIds) {
+            topicId = ft.topicId ?? ZERO_UUID;
+            const t = image.topicsById.get(topicId);
+            name = t?.name ?? '';
+            unknownTopicId = t === undefined;
+        }
+        else {
+            name = ft.topic ?? '';
+            topicId = image.topic(name)?.id ?? ZERO_UUID;
+        }
+        for (const fp of ft.partitions) {
+            requested.push({
+                topic: name, topicId, partition: fp.partition, fetchOffset: fp.fetchOffset, partitionMaxBytes: fp.partitionMaxBytes,
+                currentLeaderEpoch: fp.currentLeaderEpoch ?? -1, unknownTopicId, cached: null,
+            });
+        }
+    }
+    let targets;
+    if (session === null) {
+        targets = requested;
+    }
+    else {
+        const parts = session.partitions;
+        if (params.incremental) {
+            for (const fg of req.forgottenTopicsData ?? []) {
+                const key = usesTopicIds ? fg.topicId ?? ZERO_UUID : fg.topic ?? '';
+                for (const p of fg.partitions)
+                    parts.delete(sessionPartitionKey(key, p));
+            }
+        }
+        for (const r of requested) {
+            const key = sessionPartitionKey(usesTopicIds ? r.topicId : r.topic, r.partition);
+            const cur = parts.get(key);
+            if (cur !== undefined) {
+                cur.fetchOffset = r.fetchOffset;
+                cur.partitionMaxBytes = r.partitionMaxBytes;
+                cur.currentLeaderEpoch = r.currentLeaderEpoch;
+            }
+            else {
+                parts.set(key, {
+                    topic: r.topic, topicId: r.topicId, partition: r.partition, fetchOffset: r.fetchOffset, partitionMaxBytes: r.partitionMaxBytes,
+                    currentLeaderEpoch: r.currentLeaderEpoch, lastHighWatermark: -2n, lastLastStableOffset: -2n, lastLogStartOffset: -2n,
+                });
+            }
+        }
+        targets = [];
+        for (const sp of parts.values()) {
+            const unknownTopicId = usesTopicIds && !image.topicsById.has(sp.topicId);
+            targets.push({
+                topic: sp.topic, topicId: sp.topicId, partition: sp.partition, fetchOffset: sp.fetchOffset, partitionMaxBytes: sp.partitionMaxBytes,
+                currentLeaderEpoch: sp.currentLeaderEpoch, unknownTopicId, cached: sp,
+            });
+        }
+        if (params.incremental)
+            broker.fetchSessions.advance(session);
+    }
+    const sessionId = session?.id ?? 0;
+    const first = readAll(broker, targets, params);
+    if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {
+        return buildResponse(targets, first.data, params, sessionId);
+    }
+    // Long poll: wait for appends on the partitions read here. These reads are read again when
+    // it completes, so their pooled buffers go back now.
+    for (const d of first.data)
+        if (d.records !== null && d.records !== undefined)
+            broker.storage.readBuffers.release(d.records);
+    const delayed = new DelayedFetch(broker, targets, params, sessionId, first.bytes);
+    const keys = targets.map((t) => partitionKey(t.topic, t.partition));
+    return new Promise((resolve) => {
+        delayed.resolve = resolve;
+        broker.purgatory.watch(delayed, keys, req.maxWaitMs);
+    });
+}
+export const fetchHandler = {
+    apiKey: ApiKey.Fetch,
+    minVersion: 4,
+    maxVersion: 17,
+    handle,
+};
+//# sourceMappingURL=fetch.js.map

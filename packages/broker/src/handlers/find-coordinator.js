@@ -1,0 +1,50 @@
+/**
+ * FindCoordinator (10). v0-v6. v0-v3 one key, v4+ a batch of keys (coordinatorKeys). Key type 0
+ * = GROUP: the leader of the group's `__consumer_offsets` partition; key type 1 = TRANSACTION:
+ * the leader of the transactional id's `__transaction_state` partition (either topic is created
+ * on first use, as Kafka does); other key types (2 = SHARE) are INVALID_REQUEST.
+ */
+import { ApiKey, ErrorCode, KafkaError } from '@samsa/protocol';
+import { mapError } from '../server/error-mapping.js';
+import { groupCoordinator } from './group-coordinator-access.js';
+import { transactionCoordinator } from './transactions.js';
+import { brokerEndpoint } from './metadata.js';
+async function findOne(ctx, key, keyType) {
+    const fail = (errorCode, errorMessage = null) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+    if (keyType !== 0 && keyType !== 1)
+        return fail(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}`);
+    if (keyType === 1 && key === '')
+        return fail(ErrorCode.INVALID_REQUEST, 'Transactional id must not be empty');
+    try {
+        const gc = keyType === 0 ? groupCoordinator(ctx) : transactionCoordinator(ctx);
+        const created = await gc.ensureTopic();
+        if (created !== ErrorCode.NONE)
+            return fail(created);
+        const nodeId = gc.coordinatorNodeFor(key);
+        if (nodeId === null)
+            return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        const b = ctx.broker.metadata.broker(nodeId);
+        if (b === undefined)
+            return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        return { key, nodeId, ...brokerEndpoint(ctx.broker, b, ctx.listenerName), errorCode: ErrorCode.NONE, errorMessage: null };
+    }
+    catch (e) {
+        return fail(e instanceof KafkaError ? e.code : mapError(e).code);
+    }
+}
+async function handle(ctx, req, version) {
+    const keyType = req.keyType ?? 0;
+    if (version >= 4) {
+        const coordinators = await Promise.all((req.coordinatorKeys ?? []).map((k) => findOne(ctx, k, keyType)));
+        return { throttleTimeMs: 0, coordinators };
+    }
+    const c = await findOne(ctx, req.key ?? '', keyType);
+    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
+}
+export const findCoordinatorHandler = {
+    apiKey: ApiKey.FindCoordinator,
+    minVersion: 0,
+    maxVersion: 6,
+    handle,
+};
+//# sourceMappingURL=find-coordinator.js.map

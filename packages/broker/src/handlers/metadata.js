@@ -1,0 +1,106 @@
+/**
+ * Metadata (3). v0-v12. Topics by name, or by id from v10; null (v1+) or empty (v0) = all
+ * topics. Unknown topics are auto-created when auto.create.topics.enable and the request
+ * allows it (always before v4); like Kafka, the reply for a topic created by this request is
+ * LEADER_NOT_AVAILABLE and the client asks again.
+ */
+import { ApiKey, ErrorCode } from '@samsa/protocol';
+import { topicNameError } from '../metadata/topic-name.js';
+import { ZERO_UUID } from '../metadata/uuid.js';
+/** Kafka sends this when authorized operations were not requested. */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** Without an authorizer every topic operation is allowed: READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS. */
+export const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+/** CREATE ALTER DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE. */
+export const ALL_CLUSTER_OPERATIONS = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+function topicEntry(t, authorizedOps) {
+    return {
+        errorCode: ErrorCode.NONE,
+        name: t.name,
+        topicId: t.id,
+        isInternal: t.isInternal,
+        partitions: t.partitions.map((p) => ({
+            // Kafka: a partition without a live leader is LEADER_NOT_AVAILABLE, with what is known.
+            errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+            partitionIndex: p.partition,
+            leaderId: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            replicaNodes: [...p.replicas],
+            isrNodes: [...p.isr],
+            offlineReplicas: [...p.offlineReplicas],
+        })),
+        topicAuthorizedOperations: authorizedOps,
+    };
+}
+/** A broker's address on the listener the request came in on (Kafka answers per listener). */
+export function brokerEndpoint(broker, b, listenerName) {
+    if (b.nodeId === broker.nodeId) {
+        const adv = broker.advertisedListener(listenerName);
+        return { host: adv.host, port: adv.port };
+    }
+    const e = b.endpoints?.find((x) => x.listener === listenerName);
+    return e !== undefined ? { host: e.host, port: e.port } : { host: b.host, port: b.port };
+}
+function errorEntry(name, topicId, errorCode, authorizedOps) {
+    return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOps };
+}
+async function handle(ctx, req, version) {
+    const broker = ctx.broker;
+    const topicOps = req.includeTopicAuthorizedOperations === true ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
+    const allowAutoCreate = broker.config.bool('auto.create.topics.enable') && (version < 4 || req.allowAutoTopicCreation !== false);
+    const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
+    const topics = [];
+    if (allTopics) {
+        for (const t of broker.metadata.topicsByName.values())
+            topics.push(topicEntry(t, topicOps));
+    }
+    else {
+        const toCreate = [];
+        for (const rt of req.topics) {
+            const image = broker.metadata;
+            if (rt.name === null || rt.name === undefined) {
+                const id = rt.topicId ?? ZERO_UUID;
+                const t = id === ZERO_UUID ? undefined : image.topicsById.get(id);
+                topics.push(t === undefined ? errorEntry(null, id, id === ZERO_UUID ? ErrorCode.INVALID_REQUEST : ErrorCode.UNKNOWN_TOPIC_ID, topicOps) : topicEntry(t, topicOps));
+                continue;
+            }
+            const t = image.topic(rt.name);
+            if (t !== undefined) {
+                topics.push(topicEntry(t, topicOps));
+            }
+            else if (topicNameError(rt.name) !== null) {
+                topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, topicOps));
+            }
+            else if (allowAutoCreate) {
+                toCreate.push({ index: topics.length, name: rt.name });
+                topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE, topicOps));
+            }
+            else {
+                topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps));
+            }
+        }
+        if (toCreate.length > 0) {
+            const results = await Promise.allSettled(toCreate.map((c) => broker.autoCreateTopic(c.name)));
+            results.forEach((r, i) => {
+                if (r.status === 'rejected')
+                    topics[toCreate[i].index].errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            });
+        }
+    }
+    const res = {
+        throttleTimeMs: 0,
+        brokers: broker.metadata.brokers.map((b) => ({ nodeId: b.nodeId, ...brokerEndpoint(broker, b, ctx.listenerName), rack: b.rack })),
+        clusterId: broker.clusterId,
+        controllerId: broker.metadata.controllerId,
+        topics,
+        clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+    return res;
+}
+export const metadataHandler = {
+    apiKey: ApiKey.Metadata,
+    minVersion: 0,
+    maxVersion: 12,
+    handle,
+};
+//# sourceMappingURL=metadata.js.map

@@ -1,0 +1,33 @@
+/**
+ * OffsetCommit (8). v0-v9. Group commits carry the generation and member id (v1+) and are
+ * checked against the group; generation -1 commits into a group without members. v2-v4 carry a
+ * retention time (an explicit expire timestamp, OffsetCommitValue v1); v6+ the leader epoch;
+ * v7+ group.instance.id; v9 returns GROUP_ID_NOT_FOUND instead of ILLEGAL_GENERATION for a
+ * missing group. Every accepted offset is an OffsetCommit record in `__consumer_offsets`;
+ * partitions that do not exist are answered UNKNOWN_TOPIC_OR_PARTITION and not committed.
+ */
+import { ApiKey } from '@samsa/protocol';
+import { mapError } from '../server/error-mapping.js';
+import { groupCoordinator } from './group-coordinator-access.js';
+import { splitUnknownPartitions, withUnknownPartitions } from './known-partitions.js';
+function handle(ctx, req, version) {
+    // Partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka, and are not committed.
+    const { known, unknown } = splitUnknownPartitions(req.topics, ctx.broker.metadata);
+    const merge = (topics) => ({ throttleTimeMs: 0, topics: withUnknownPartitions(topics, unknown, (name, partitions) => ({ name, partitions })) });
+    if (known.length === 0)
+        return merge([]);
+    try {
+        return merge(groupCoordinator(ctx).coordinator.commitOffsets({ ...req, topics: known }, version).topics);
+    }
+    catch (e) {
+        const code = mapError(e).code;
+        return merge(known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })));
+    }
+}
+export const offsetCommitHandler = {
+    apiKey: ApiKey.OffsetCommit,
+    minVersion: 0,
+    maxVersion: 9,
+    handle,
+};
+//# sourceMappingURL=offset-commit.js.map

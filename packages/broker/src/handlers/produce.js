@@ -1,0 +1,191 @@
+/**
+ * Produce (0). Advertised v0-v11 (librdkafka decides compression support from the advertised
+ * minimum, KAFKA-18659) but v0-v2 (magic 0/1 message sets) are refused like Kafka 4: the
+ * router closes the connection. Records are validated by their header only (size, magic,
+ * CRC32C, counts) and appended as they came: no decompression, no copy, offsets in place.
+ * acks=0 gets no response; an error with acks=0 closes the connection so the client notices.
+ * acks=all checks min.insync.replicas before appending (NOT_ENOUGH_REPLICAS) and answers once the
+ * high watermark passes the batch (at once on a single replica; REQUEST_TIMED_OUT after timeoutMs).
+ */
+import { ApiKey, ErrorCode } from '@samsa/protocol';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_ATTRIBUTES, BATCH_BASE_TIMESTAMP, BATCH_CRC, BATCH_HEADER_SIZE, BATCH_LAST_OFFSET_DELTA, BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, CodecUnavailableError, crc32c, decodeRecordBatch, } from '@samsa/protocol/records';
+import { isInternalTopic } from '../metadata/topic-name.js';
+import { unhostedPartitionError } from '../server/leadership.js';
+import { CloseConnection } from '../server/connection.js';
+import { mapError } from '../server/error-mapping.js';
+import { NO_RESPONSE } from './types.js';
+/** Why a batch is refused, as (code, message); null when it is fine. */
+export function validateBatch(buf, maxMessageBytes, nowMs, timestampAfterMaxMs, timestampBeforeMaxMs) {
+    if (buf === null || buf.length === 0)
+        return { code: ErrorCode.INVALID_RECORD, message: 'Produce request has no record batch' };
+    if (buf.length < BATCH_HEADER_SIZE)
+        return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch of ${buf.length} bytes is shorter than a batch header` };
+    const magic = buf.readInt8(BATCH_MAGIC);
+    if (magic !== 2)
+        return { code: ErrorCode.INVALID_RECORD, message: `Produce requests with version 3+ are only allowed to contain record batches with magic version 2 (got ${magic})` };
+    const size = BATCH_LOG_OVERHEAD + buf.readInt32BE(BATCH_LENGTH);
+    if (size !== buf.length) {
+        if (size < BATCH_HEADER_SIZE || size > buf.length)
+            return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch length ${size} does not match the ${buf.length} bytes sent` };
+        return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3+ are only allowed to contain exactly one record batch per partition' };
+    }
+    if (size > maxMessageBytes)
+        return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch of ${size} bytes exceeds max.message.bytes (${maxMessageBytes})` };
+    const crc = buf.readUInt32BE(BATCH_CRC);
+    if (crc32c(buf.subarray(BATCH_ATTRIBUTES)) !== crc)
+        return { code: ErrorCode.CORRUPT_MESSAGE, message: 'Record batch CRC does not match its contents' };
+    const count = buf.readInt32BE(BATCH_RECORD_COUNT);
+    const lastOffsetDelta = buf.readInt32BE(BATCH_LAST_OFFSET_DELTA);
+    if (count <= 0)
+        return { code: ErrorCode.INVALID_RECORD, message: 'Record batch has no records' };
+    if (lastOffsetDelta < 0 || lastOffsetDelta < count - 1)
+        return { code: ErrorCode.INVALID_RECORD, message: `Record batch lastOffsetDelta ${lastOffsetDelta} is inconsistent with its ${count} records` };
+    const attributes = buf.readInt16BE(BATCH_ATTRIBUTES);
+    if ((attributes & ATTR_CONTROL) !== 0)
+        return { code: ErrorCode.INVALID_RECORD, message: 'Clients cannot produce control batches' };
+    // CreateTime bounds (message.timestamp.after/before.max.ms), checked on the batch's bounds.
+    const maxTs = Number(buf.readBigInt64BE(BATCH_MAX_TIMESTAMP));
+    if (maxTs > nowMs + timestampAfterMaxMs)
+        return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${maxTs} is more than ${timestampAfterMaxMs} ms in the future (message.timestamp.after.max.ms)` };
+    if (timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER) {
+        const baseTs = Number(buf.readBigInt64BE(BATCH_BASE_TIMESTAMP));
+        if (baseTs >= 0 && baseTs < nowMs - timestampBeforeMaxMs)
+            return { code: ErrorCode.INVALID_TIMESTAMP, message: `Timestamp ${baseTs} is more than ${timestampBeforeMaxMs} ms in the past (message.timestamp.before.max.ms)` };
+    }
+    return null;
+}
+/** Kafka shows at most this many record errors in the partition's error message. */
+const MAX_RECORD_ERRORS_IN_MESSAGE = 3;
+/**
+ * Compacted topics need a key on every record (Kafka's LogValidator). Only batches for compacted
+ * topics come here: their records are decoded (decompressed if needed), as Kafka does too.
+ * Returns the partition's INVALID_RECORD response, or null when every record has a key.
+ */
+export function rejectKeylessRecords(batch, index, topic) {
+    let records;
+    try {
+        records = decodeRecordBatch(batch, 0, { verifyCrc: false }).records;
+    }
+    catch (e) {
+        const code = e instanceof CodecUnavailableError ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : ErrorCode.CORRUPT_MESSAGE;
+        return errorResponse(index, code, `Record batch of ${topic}-${index} cannot be decoded: ${e.message}`);
+    }
+    const recordErrors = [];
+    const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${index}.`;
+    for (let i = 0; i < records.length; i++) {
+        if (records[i].key === null)
+            recordErrors.push({ batchIndex: i, batchIndexErrorMessage: message });
+    }
+    if (recordErrors.length === 0)
+        return null;
+    const shown = recordErrors.slice(0, MAX_RECORD_ERRORS_IN_MESSAGE).map((r) => `RecordError(batchIndex=${r.batchIndex}, message='${message}')`);
+    return {
+        ...errorResponse(index, ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${recordErrors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`),
+        recordErrors,
+    };
+}
+function errorResponse(index, code, message) {
+    return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+}
+function producePartition(broker, hosted, index, records, req, nowMs) {
+    const partition = hosted?.partitions[index];
+    if (hosted === undefined || partition === undefined)
+        return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
+    const cfg = hosted.config;
+    const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
+    if (invalid !== null)
+        return errorResponse(index, invalid.code, invalid.message);
+    const batch = records;
+    if (cfg.get('cleanup.policy').includes('compact')) {
+        const keyless = rejectKeylessRecords(batch, index, partition.topic);
+        if (keyless !== null)
+            return keyless;
+    }
+    const hook = broker.partitions.appendHook;
+    if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
+        return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');
+    }
+    try {
+        const info = partition.appendRecordsAsLeader(batch, {
+            requiredAcks: req.acks, minInsyncReplicas: cfg.num('min.insync.replicas'), nowMs, transactionalId: req.transactionalId ?? null, hook,
+        });
+        return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null };
+    }
+    catch (e) {
+        const m = mapError(e);
+        if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR)
+            broker.log.error(`Error appending to ${partition.name}`, e);
+        return errorResponse(index, m.code, m.message);
+    }
+}
+function handle(ctx, req, _version) {
+    const broker = ctx.broker;
+    const acks = req.acks;
+    const nowMs = broker.clock.now();
+    const validAcks = acks === 0 || acks === 1 || acks === -1;
+    let anyError = false;
+    const responses = new Array(req.topicData.length);
+    // acks=all: the appended partitions whose high watermark has to pass the batch.
+    let waits = null;
+    let waiting = null;
+    for (let t = 0; t < req.topicData.length; t++) {
+        const td = req.topicData[t];
+        const hosted = broker.partitions.topic(td.name);
+        const internal = isInternalTopic(td.name);
+        const parts = new Array(td.partitionData.length);
+        for (let p = 0; p < td.partitionData.length; p++) {
+            const pd = td.partitionData[p];
+            let r;
+            if (!validAcks)
+                r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
+            else if (internal)
+                r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
+            else
+                r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs);
+            if (r.errorCode !== ErrorCode.NONE)
+                anyError = true;
+            else if (acks === -1) {
+                const partition = hosted.partitions[pd.index];
+                const requiredOffset = lastOffsetOf(r, pd.records);
+                if (partition.highWatermark < requiredOffset) {
+                    (waits ??= []).push({ topic: td.name, partition: pd.index, requiredOffset, minInsyncReplicas: hosted.config.num('min.insync.replicas') });
+                    (waiting ??= []).push(r);
+                }
+            }
+            parts[p] = r;
+        }
+        responses[t] = { name: td.name, partitionResponses: parts };
+    }
+    if (acks === 0) {
+        if (anyError)
+            throw new CloseConnection('acks=0 produce request failed; closing so the client refreshes metadata');
+        return NO_RESPONSE;
+    }
+    if (waits === null)
+        return { responses, throttleTimeMs: 0 };
+    const pending = waiting;
+    return broker.partitions.awaitHighWatermarks(waits, req.timeoutMs).then((codes) => {
+        for (let i = 0; i < codes.length; i++) {
+            if (codes[i] === ErrorCode.NONE)
+                continue;
+            const r = pending[i];
+            r.errorCode = codes[i];
+            r.baseOffset = -1n;
+            r.logAppendTimeMs = -1n;
+            r.logStartOffset = -1n;
+        }
+        return { responses, throttleTimeMs: 0 };
+    });
+}
+/** The offset after the appended batch (the HW an acks=all produce waits for). */
+function lastOffsetOf(r, batch) {
+    return r.baseOffset + BigInt(batch.readInt32BE(BATCH_LAST_OFFSET_DELTA)) + 1n;
+}
+export const produceHandler = {
+    apiKey: ApiKey.Produce,
+    minVersion: 0,
+    minServedVersion: 3,
+    maxVersion: 11,
+    handle,
+};
+//# sourceMappingURL=produce.js.map

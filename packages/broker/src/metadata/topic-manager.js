@@ -1,0 +1,196 @@
+import { ConfigException } from '../config/config-def.js';
+import { validateTopicConfigs } from '../config/topic-config.js';
+import { ClusterMetadata } from './cluster-metadata.js';
+import { TopicOperationError } from './errors.js';
+import { decodeConfig, decodeTopic, encodeConfig, encodeTopic, Paths } from './kafka-layout.js';
+import { RevisionMismatchError } from './metadata-store.js';
+import { assignReplicas } from './replica-assignment.js';
+import { isInternalTopic, topicNameError, unifyCollisionChars } from './topic-name.js';
+import { randomTopicId } from './uuid.js';
+/** How long an admin operation waits for the controller's result to reach this broker. */
+const DEFAULT_PROPAGATION_MS = 30000;
+export class TopicManager {
+    store;
+    config;
+    nodeId;
+    metadata;
+    constructor(store, config, clusterId, nodeId) {
+        this.store = store;
+        this.config = config;
+        this.nodeId = nodeId;
+        this.metadata = new ClusterMetadata(store, clusterId);
+    }
+    get image() {
+        return this.metadata.image;
+    }
+    /** Loads the stored metadata and starts following store changes. */
+    async load() {
+        await this.loadBrokerConfigOverrides();
+        await this.metadata.start();
+    }
+    onChange(listener) {
+        return this.metadata.onChange(listener);
+    }
+    close() {
+        this.metadata.stop();
+    }
+    liveBrokers() {
+        return this.image.brokers.map((b) => ({ id: b.nodeId, rack: b.rack }));
+    }
+    /** Checks a create request and returns what it would write (CreateTopics validateOnly uses this). */
+    validateCreate(req) {
+        const nameErr = topicNameError(req.name);
+        if (nameErr !== null)
+            throw new TopicOperationError('INVALID_TOPIC_EXCEPTION', nameErr);
+        if (this.image.topic(req.name) !== undefined)
+            throw new TopicOperationError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
+        const unified = unifyCollisionChars(req.name);
+        for (const other of this.image.topicsByName.keys()) {
+            if (unifyCollisionChars(other) === unified)
+                throw new TopicOperationError('INVALID_TOPIC_EXCEPTION', `Topic '${req.name}' collides with existing topic: ${other}`);
+        }
+        const configs = this.validConfigs(req.configs ?? {});
+        const brokerIds = this.liveBrokers().map((b) => b.id);
+        let partitions;
+        if (req.assignments !== undefined && req.assignments.length > 0) {
+            if ((req.numPartitions ?? -1) !== -1 || (req.replicationFactor ?? -1) !== -1) {
+                throw new TopicOperationError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+            }
+            const sorted = [...req.assignments].sort((a, b) => a.partition - b.partition);
+            partitions = sorted.map((a, i) => {
+                if (a.partition !== i)
+                    throw new TopicOperationError('INVALID_REPLICA_ASSIGNMENT', 'Partitions should be a consecutive 0-based integer sequence');
+                if (a.brokerIds.length === 0 || new Set(a.brokerIds).size !== a.brokerIds.length)
+                    throw new TopicOperationError('INVALID_REPLICA_ASSIGNMENT', `Invalid replica assignment for partition ${i}: ${a.brokerIds.join(',')}`);
+                for (const id of a.brokerIds)
+                    if (!brokerIds.includes(id))
+                        throw new TopicOperationError('INVALID_REPLICA_ASSIGNMENT', `Unknown broker ${id} in replica assignment`);
+                return [...a.brokerIds];
+            });
+        }
+        else {
+            const n = req.numPartitions === undefined || req.numPartitions === -1 ? this.config.int('num.partitions') : req.numPartitions;
+            const rf = req.replicationFactor === undefined || req.replicationFactor === -1 ? this.config.int('default.replication.factor') : req.replicationFactor;
+            partitions = assignReplicas(this.liveBrokers(), n, rf);
+        }
+        return { id: randomTopicId(), partitions, configs };
+    }
+    validConfigs(configs) {
+        try {
+            return Object.fromEntries(validateTopicConfigs(configs));
+        }
+        catch (e) {
+            if (e instanceof ConfigException)
+                throw new TopicOperationError('INVALID_CONFIG', e.message);
+            throw e;
+        }
+    }
+    async createTopic(req, opts = {}) {
+        const plan = this.validateCreate(req);
+        if (opts.validateOnly === true)
+            return planImage(req.name, plan);
+        try {
+            // The config first, then the assignment, as Kafka's AdminZkClient writes them; one transaction here.
+            await this.store.txn([
+                { op: 'put', key: Paths.topicConfig(req.name), value: encodeConfig(plan.configs) },
+                { op: 'put', key: Paths.topic(req.name), value: encodeTopic({ id: plan.id, partitions: plan.partitions }), expectedRevision: 0 },
+            ]);
+        }
+        catch (e) {
+            if (e instanceof RevisionMismatchError)
+                throw new TopicOperationError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
+            throw e;
+        }
+        await this.metadata.waitFor((i) => hasLeaders(i.topic(req.name), plan.partitions.length), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+        return this.image.topic(req.name) ?? planImage(req.name, plan);
+    }
+    async deleteTopic(name, opts = {}) {
+        if (!this.config.bool('delete.topic.enable'))
+            throw new TopicOperationError('TOPIC_DELETION_DISABLED', 'Topic deletion is disabled.');
+        const t = this.image.topic(name);
+        if (t === undefined)
+            throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
+        await this.store.put(Paths.deleteTopic(name), '');
+        await this.metadata.waitFor((i) => i.topic(name)?.id !== t.id, opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+        return t;
+    }
+    async createPartitions(name, totalCount, opts = {}) {
+        for (;;) {
+            const e = await this.store.get(Paths.topic(name));
+            if (e === null)
+                throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
+            const assignment = decodeTopic(e.value);
+            const cur = assignment.partitions.length;
+            if (totalCount < cur)
+                throw new TopicOperationError('INVALID_PARTITIONS', `Topic currently has ${cur} partitions, which is higher than the requested ${totalCount}.`);
+            if (totalCount === cur)
+                throw new TopicOperationError('INVALID_PARTITIONS', `Topic already has ${cur} partitions.`);
+            const added = opts.assignments != null && opts.assignments.length > 0
+                ? opts.assignments.map((a) => [...a])
+                : assignReplicas(this.liveBrokers(), totalCount - cur, assignment.partitions[0]?.length ?? 1, { startPartition: cur });
+            const next = { id: assignment.id, partitions: [...assignment.partitions, ...added] };
+            if (opts.validateOnly === true) {
+                const configs = await this.store.get(Paths.topicConfig(name));
+                return planImage(name, { ...next, configs: configs === null ? {} : decodeConfig(configs.value) });
+            }
+            try {
+                await this.store.put(Paths.topic(name), encodeTopic(next), { expectedRevision: e.revision });
+            }
+            catch (err) {
+                if (err instanceof RevisionMismatchError)
+                    continue;
+                throw err;
+            }
+            await this.metadata.waitFor((i) => hasLeaders(i.topic(name), totalCount), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+            return this.image.topic(name);
+        }
+    }
+    /** Replaces the topic's config overrides (already merged by the caller for incremental alters). */
+    async setTopicConfigs(name, configs, opts = {}) {
+        const t = this.image.topic(name);
+        if (t === undefined || (await this.store.get(Paths.topic(name))) === null)
+            throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
+        const validated = this.validConfigs(configs);
+        if (opts.validateOnly === true)
+            return { ...t, configs: new Map(Object.entries(validated)) };
+        await this.store.put(Paths.topicConfig(name), encodeConfig(validated));
+        await this.metadata.waitFor((i) => sameConfigs(i.topic(name)?.configs, validated), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+        return this.image.topic(name) ?? t;
+    }
+    /**
+     * Dynamic broker config overrides as stored: `entity` is a node id, or '' for the
+     * cluster-wide default (Kafka's `<default>` entity).
+     */
+    async brokerConfigOverrides(entity) {
+        const e = await this.store.get(Paths.brokerConfig(entity));
+        return e === null ? new Map() : new Map(Object.entries(decodeConfig(e.value)));
+    }
+    /** Replaces an entity's dynamic broker config overrides (empty = none) and applies them to this broker's config. */
+    async setBrokerConfigOverrides(entity, configs) {
+        if (configs.size === 0)
+            await this.store.delete(Paths.brokerConfig(entity));
+        else
+            await this.store.put(Paths.brokerConfig(entity), encodeConfig(Object.fromEntries(configs)));
+        await this.loadBrokerConfigOverrides();
+    }
+    /** Applies the stored dynamic broker configs (this node's and the cluster default) to the broker config. */
+    async loadBrokerConfigOverrides() {
+        const [defaults, own] = await Promise.all([this.brokerConfigOverrides(''), this.brokerConfigOverrides(String(this.nodeId))]);
+        this.config.applyDynamic(defaults, own);
+    }
+}
+function hasLeaders(t, partitions) {
+    return t !== undefined && t.partitions.length >= partitions && t.partitions.every((p) => p.leader >= 0);
+}
+function sameConfigs(a, b) {
+    if (a === undefined)
+        return false;
+    const keys = Object.keys(b);
+    return a.size === keys.length && keys.every((k) => a.get(k) === b[k]);
+}
+/** The image a plan would produce once the controller gives each partition its first replica as leader. */
+function planImage(name, plan) {
+    const partitions = plan.partitions.map((replicas, i) => ({ partition: i, leader: replicas[0] ?? -1, leaderEpoch: 0, replicas, isr: replicas, offlineReplicas: [] }));
+    return { name, id: plan.id, isInternal: isInternalTopic(name), replicationFactor: plan.partitions[0]?.length ?? 0, partitions, configs: new Map(Object.entries(plan.configs)) };
+}
+//# sourceMappingURL=topic-manager.js.map

@@ -1,0 +1,689 @@
+/**
+ * The file storage engine: Kafka's on-disk layout and lifecycle.
+ *
+ *   <log.dir>/<topic>-<partition>/<20-digit base offset>.log | .index | .timeindex
+ *   <log.dir>/recovery-point-offset-checkpoint, log-start-offset-checkpoint, .kafka_cleanshutdown
+ *
+ * Appends are one write() of the batches as received (offsets assigned in place); the page cache
+ * does the rest unless flush.messages / flush.ms ask for fsync. A rolled segment is fsynced in the
+ * background and the recovery point advances past it (as Kafka's async flush on roll). Startup
+ * after an unclean shutdown recovers every segment from the one holding the recovery point
+ * (always the active one): CRC check, truncate at the first torn batch, rebuild the indexes.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync, } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BATCH_LOCATE_BYTES, defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize } from './batch-util.js';
+import { CLEAN_SHUTDOWN_FILE, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, partitionKey, readCheckpoint, writeCheckpoint, } from './checkpoint.js';
+import { StorageIoError } from './errors.js';
+import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
+import { ReadBufferPool } from './read-buffers.js';
+import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName } from './segment.js';
+import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp } from './segmented-log.js';
+export class FileLog extends SegmentedLog {
+    onClosed;
+    dir;
+    /** Offsets below this are known to be on disk (fsynced). */
+    recoveryPoint = 0;
+    /** Segments recovered (CRC-scanned) when the log was opened, and bytes truncated then. */
+    recovery = { segments: 0, truncatedBytes: 0 };
+    unflushedMessages = 0;
+    lastFlushMs;
+    flushChain = Promise.resolve();
+    backgroundFlushFailed = false;
+    stager;
+    constructor(dir, topic, partition, config, options, load, onClosed = () => { }) {
+        super(topic, partition, config, options);
+        this.onClosed = onClosed;
+        this.dir = dir;
+        this.stager = options.stager;
+        this.lastFlushMs = this.now();
+        try {
+            this.load(load);
+        }
+        catch (e) {
+            for (const s of this.segs)
+                s.close();
+            throw e instanceof StorageIoError ? e : new StorageIoError(`cannot load log ${dir}: ${e.message}`, { cause: e });
+        }
+    }
+    get isClosed() {
+        return this.closed;
+    }
+    load(state) {
+        mkdirSync(this.dir, { recursive: true });
+        completeSwaps(this.dir);
+        const names = readdirSync(this.dir);
+        const bases = [];
+        const present = new Set(names);
+        for (const name of names) {
+            // Leftovers of deletions and of an interrupted cleaning (Kafka's .deleted/.cleaned/.swap).
+            if (name.endsWith('.deleted') || name.endsWith('.cleaned') || name.endsWith('.swap') || name.endsWith('.tmp')) {
+                unlinkSync(join(this.dir, name));
+                continue;
+            }
+            const base = parseSegmentFileName(name);
+            if (base !== null)
+                bases.push(base);
+            else if ((name.endsWith(INDEX_SUFFIX) || name.endsWith(TIME_INDEX_SUFFIX)) && !present.has(name.replace(/\.(index|timeindex)$/, LOG_SUFFIX))) {
+                unlinkSync(join(this.dir, name)); // an index without its log
+            }
+        }
+        bases.sort((a, b) => a - b);
+        const indexBytes = this.config.segmentIndexBytes;
+        if (bases.length === 0) {
+            const start = state.logStartOffset ?? 0;
+            this.segs.push(FileSegment.create(this.stager, this.dir, start, this.now(), indexBytes));
+            this.lso = start;
+            this.recoveryPoint = start;
+            return;
+        }
+        const valid = [];
+        for (const base of bases) {
+            const { segment, indexesValid } = FileSegment.open(this.stager, this.dir, base, indexBytes);
+            this.segs.push(segment);
+            valid.push(indexesValid);
+        }
+        const recoverFrom = state.clean ? this.segs.length : state.recoveryPoint === null ? 0 : this.segmentIndexFor(state.recoveryPoint);
+        for (let i = 0; i < this.segs.length; i++) {
+            const seg = this.segs[i];
+            const active = i === this.segs.length - 1;
+            if (i < recoverFrom && valid[i] && loadSegmentState(seg, active, active ? null : this.segs[i + 1].baseOffset))
+                continue;
+            const minNext = i > 0 ? this.segs[i - 1].nextOffset : 0;
+            const result = recoverSegment(seg, this.config.indexIntervalBytes, Math.min(minNext, seg.baseOffset));
+            this.recovery.segments++;
+            this.recovery.truncatedBytes += result.truncatedBytes;
+            if (!active) {
+                // As at a roll: a closed segment's time index ends with its max timestamp.
+                seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
+                seg.closeIndexes();
+            }
+            if (result.truncatedBytes > 0 && !active) {
+                // Everything after a corrupt batch is unreachable: drop the later segments (Kafka does too).
+                for (const later of this.segs.splice(i + 1))
+                    later.delete();
+                break;
+            }
+        }
+        for (const s of this.segs)
+            this.totalSize += s.size;
+        this.lso = Math.max(state.logStartOffset ?? 0, this.segs[0].baseOffset);
+        if (this.lso > this.leo) {
+            // Recovery cut the log below its start: start over, empty, at the log start (Kafka's truncateFullyAndStartAt).
+            for (const s of this.segs)
+                s.delete();
+            this.segs = [FileSegment.create(this.stager, this.dir, this.lso, this.now(), indexBytes)];
+            this.totalSize = 0;
+        }
+        if (this.recovery.segments > 0)
+            this.flush();
+        else
+            this.recoveryPoint = state.clean ? this.leo : Math.min(state.recoveryPoint ?? 0, this.leo);
+    }
+    createSegment(baseOffset, nowMs) {
+        try {
+            return FileSegment.create(this.stager, this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
+        }
+        catch (e) {
+            throw new StorageIoError(`cannot create segment ${baseOffset} in ${this.dir}: ${e.message}`, { cause: e });
+        }
+    }
+    indexFull(seg) {
+        return seg.offsetIndex.isFull() || seg.timeIndex.isFull();
+    }
+    writeToActive(batches, nowMs) {
+        const seg = this.active;
+        const start = seg.size;
+        seg.write(batches);
+        const interval = this.config.indexIntervalBytes;
+        const base = seg.baseOffset;
+        let p = 0;
+        let last = seg.nextOffset - 1;
+        while (p < batches.length) {
+            const size = headerSize(batches, p);
+            last = headerBaseOffset(batches, p) + headerLastOffsetDelta(batches, p);
+            trackBatchTimestamp(seg, headerMaxTimestamp(batches, p), last);
+            if (seg.bytesSinceLastIndexEntry > interval) {
+                seg.offsetIndex.append(last - base, start + p);
+                seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - base);
+                seg.bytesSinceLastIndexEntry = 0;
+            }
+            seg.bytesSinceLastIndexEntry += size;
+            p += size;
+        }
+        seg.size += batches.length;
+        seg.nextOffset = last + 1;
+        seg.lastModifiedMs = nowMs;
+        seg.rememberPosition(seg.nextOffset, seg.size);
+    }
+    afterAppend(offsetCount, nowMs) {
+        this.unflushedMessages += offsetCount;
+        if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs)
+            this.requestFlush(nowMs);
+    }
+    /**
+     * flush.messages / flush.ms: asks for an fdatasync after the segments' next write round
+     * (group commit: one fsync covers every append of the round; responses wait for it through
+     * the durability barrier). The recovery point moves when it is done.
+     */
+    requestFlush(nowMs) {
+        const upTo = this.leo;
+        const active = this.active;
+        const waits = [];
+        for (const seg of this.segs) {
+            if (seg !== active && seg.nextOffset <= this.recoveryPoint)
+                continue;
+            seg.requestFsync();
+            const w = seg.whenWritten();
+            if (w !== null)
+                waits.push(w);
+        }
+        this.unflushedMessages = 0;
+        this.lastFlushMs = nowMs;
+        void Promise.all(waits).then((errors) => {
+            if (errors.every((e) => e === null) && !this.closed && upTo > this.recoveryPoint)
+                this.recoveryPoint = upTo;
+        });
+    }
+    sealSegment(seg) {
+        // Kafka closes a segment's time index with its max timestamp, even when the index is full.
+        seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
+        seg.closeIndexes();
+        seg.offsetIndex.unload();
+        seg.timeIndex.unload();
+        const paths = [seg.logPath, seg.indexPath, seg.timeIndexPath];
+        const upTo = seg.nextOffset;
+        // fsync in the background through separate descriptors (never racing a close of ours),
+        // once its staged appends are in the file.
+        this.flushChain = this.flushChain
+            .then(() => seg.whenWritten())
+            .then((failure) => {
+            if (failure !== null)
+                throw failure;
+            return syncFiles(paths);
+        })
+            .then(() => {
+            if (!this.closed && !this.backgroundFlushFailed && upTo > this.recoveryPoint)
+                this.recoveryPoint = upTo;
+        }, () => {
+            this.backgroundFlushFailed = true;
+        });
+    }
+    /** Resolves when background fsyncs of rolled segments are done (tests, shutdown). */
+    whenBackgroundFlushed() {
+        return this.flushChain;
+    }
+    swapIn(old, batches) {
+        const base = old[0].baseOffset;
+        const logName = segmentFileName(base, LOG_SUFFIX);
+        const cleaned = join(this.dir, logName + CLEANED_SUFFIX);
+        const swap = join(this.dir, logName + SWAP_SUFFIX);
+        try {
+            // 1. the new data, durable, under a name that startup discards
+            const fd = openSync(cleaned, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+            try {
+                let position = 0;
+                for (const buf of batches) {
+                    for (let done = 0; done < buf.length;)
+                        done += writeSync(fd, buf, done, buf.length - done, position + done);
+                    position += buf.length;
+                }
+                fdatasyncSync(fd);
+            }
+            finally {
+                closeSync(fd);
+            }
+            // 2. .swap: from now on startup completes the replacement
+            renameSync(cleaned, swap);
+            // 3. the old segments go (Kafka renames them .deleted first; we unlink right away)
+            for (const seg of old)
+                seg.delete();
+            // 4. the swap becomes the segment; its indexes are rebuilt from it
+            renameSync(swap, join(this.dir, logName));
+        }
+        catch (e) {
+            throw new StorageIoError(`replacing segments from ${base} in ${this.dir} failed: ${e.message}`, { cause: e });
+        }
+        const { segment } = FileSegment.open(this.stager, this.dir, base, this.config.segmentIndexBytes);
+        recoverSegment(segment, this.config.indexIntervalBytes, base, false);
+        segment.timeIndex.maybeAppend(segment.maxTimestamp, segment.offsetOfMaxTimestamp - base, true);
+        segment.closeIndexes();
+        segment.offsetIndex.unload();
+        segment.timeIndex.unload();
+        // Keep time-based retention of timestamp-less data where it was (Kafka copies lastModified too).
+        segment.lastModifiedMs = Math.max(...old.map((s) => s.lastModifiedMs));
+        try {
+            utimesSync(segment.logPath, segment.lastModifiedMs / 1000, segment.lastModifiedMs / 1000);
+        }
+        catch {
+            /* only affects the age of timestamp-less data after a restart */
+        }
+        return segment;
+    }
+    truncateSegment(seg, offset) {
+        const loc = seg.locate(offset);
+        if (loc !== null)
+            seg.truncateTo(loc.position);
+        // Rebuild indexes and timestamps of what is left (rare: follower truncation).
+        recoverSegment(seg, this.config.indexIntervalBytes, seg.baseOffset);
+    }
+    truncated() {
+        if (this.recoveryPoint > this.leo)
+            this.recoveryPoint = this.leo;
+    }
+    destroySegment(seg) {
+        seg.deleteAsync();
+    }
+    readRecords(offset, maxBytes, minOneBatch, limit) {
+        let si = this.segmentIndexFor(offset);
+        let seg = this.segs[si];
+        let loc = seg.locate(offset);
+        while (loc === null && si + 1 < this.segs.length) {
+            seg = this.segs[++si];
+            loc = seg.locate(offset);
+        }
+        if (loc === null)
+            return EMPTY_RECORDS;
+        // Room for what can be returned: maxBytes (or the first batch), no more than the segments
+        // hold from here. Every segment's share is read into it back to back (no concatenation);
+        // only the whole batches found are kept (committed) out of the pooled region.
+        let available = seg.size - loc.position;
+        for (let j = si + 1; j < this.segs.length && available < maxBytes; j++)
+            available += this.segs[j].size;
+        let room = Math.min(maxBytes, available);
+        if (minOneBatch && loc.size > room)
+            room = loc.size;
+        if (room < 12)
+            return EMPTY_RECORDS;
+        const out = this.readBuffers.reserve(room);
+        let total = 0;
+        try {
+            let position = loc.position;
+            for (;;) {
+                const remaining = seg.size - position;
+                if (remaining > 0) {
+                    const want = Math.min(remaining, room - total);
+                    if (want < 12)
+                        break;
+                    const got = seg.readInto(out, total, want, position);
+                    const end = total + got;
+                    let p = total;
+                    let next = -1;
+                    let stopped = false;
+                    while (p + 12 <= end) {
+                        const size = headerSize(out, p);
+                        if (p + size > end)
+                            break;
+                        const base = headerBaseOffset(out, p);
+                        if (base >= limit) {
+                            stopped = true;
+                            break;
+                        }
+                        next = base + headerLastOffsetDelta(out, p) + 1;
+                        p += size;
+                    }
+                    const taken = p - total;
+                    if (taken > 0) {
+                        total = p;
+                        seg.rememberPosition(next, position + taken);
+                    }
+                    if (stopped || taken < remaining)
+                        break;
+                }
+                // The rest of this segment was taken (or it is empty, after compaction): go on to the next.
+                if (++si >= this.segs.length)
+                    break;
+                seg = this.segs[si];
+                position = 0;
+            }
+        }
+        catch (e) {
+            this.readBuffers.commit(0); // the region goes back unused
+            throw e;
+        }
+        const records = this.readBuffers.commit(total);
+        return records.length === 0 ? EMPTY_RECORDS : records;
+    }
+    forEachBatch(seg, fromOffset, visit) {
+        const loc = seg.locate(fromOffset);
+        if (loc !== null)
+            scanBatches(seg, loc.position, (buf, pos) => visit(buf, pos));
+    }
+    timestampSearchStart(seg, timestamp) {
+        const rel = seg.timeIndex.lookup(timestamp);
+        return rel < 0 ? seg.baseOffset : seg.baseOffset + rel;
+    }
+    /**
+     * fsyncs everything past the recovery point and moves the recovery point to the log end
+     * (synchronously when no write is in flight: startup, shutdown; otherwise after it).
+     */
+    flush() {
+        this.ensureOpen();
+        const active = this.active;
+        if (this.segs.some((s) => s.ioInFlight)) {
+            this.requestFlush(this.now());
+            return;
+        }
+        for (const seg of this.segs) {
+            if (seg === active || seg.nextOffset > this.recoveryPoint)
+                seg.sync();
+        }
+        active.persistIndexes();
+        this.recoveryPoint = this.leo;
+        this.unflushedMessages = 0;
+        this.lastFlushMs = this.now();
+    }
+    /** Flushes if flush.ms has passed since the last flush (the engine's periodic task). */
+    flushIfDue(nowMs) {
+        if (!this.closed && this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs)
+            this.requestFlush(nowMs);
+    }
+    close() {
+        if (this.closed)
+            return;
+        try {
+            this.notifyClose();
+            // Unlike a rolled segment, the active one gets no closing time index entry: reopening
+            // recomputes its max timestamp from the index plus a scan of its tail.
+            this.flush();
+        }
+        finally {
+            this.closeFiles();
+            this.onClosed(this);
+        }
+    }
+    /** Closes without flushing (the log is about to be deleted). */
+    closeForDelete() {
+        if (this.closed)
+            return;
+        this.closeFiles();
+    }
+    closeFiles() {
+        this.closed = true;
+        let first;
+        for (const seg of this.segs) {
+            try {
+                seg.close();
+            }
+            catch (e) {
+                first ??= e;
+            }
+        }
+        if (first !== undefined)
+            throw new StorageIoError(`closing ${this.dir} failed: ${first.message}`, { cause: first });
+    }
+}
+const CLEANED_SUFFIX = '.cleaned';
+const SWAP_SUFFIX = '.swap';
+/**
+ * Finishes a segment replacement interrupted by a crash (Kafka's swap-file recovery): a
+ * `<base>.log.swap` holds the complete new data, so the segments it covers are deleted and it
+ * takes their place (its indexes are rebuilt, as missing).
+ */
+function completeSwaps(dir) {
+    for (const name of readdirSync(dir)) {
+        if (!name.endsWith(LOG_SUFFIX + SWAP_SUFFIX))
+            continue;
+        const base = parseSegmentFileName(name.slice(0, -SWAP_SUFFIX.length));
+        if (base === null)
+            continue;
+        const swapPath = join(dir, name);
+        const next = nextOffsetOfFile(swapPath, base);
+        for (const other of readdirSync(dir)) {
+            const m = /^(\d{20})\.(log|index|timeindex)$/.exec(other);
+            if (m !== null && Number(m[1]) >= base && Number(m[1]) < Math.max(next, base + 1))
+                unlinkSync(join(dir, other));
+        }
+        renameSync(swapPath, join(dir, segmentFileName(base, LOG_SUFFIX)));
+    }
+}
+/** Offset after the last whole batch of a .log file (header reads only). */
+function nextOffsetOfFile(path, base) {
+    const fd = openSync(path, 'r');
+    try {
+        const size = fstatSync(fd).size;
+        const header = Buffer.alloc(BATCH_LOCATE_BYTES);
+        let next = base;
+        for (let pos = 0; pos + BATCH_LOCATE_BYTES <= size;) {
+            if (readSync(fd, header, 0, BATCH_LOCATE_BYTES, pos) < BATCH_LOCATE_BYTES)
+                break;
+            const len = headerSize(header, 0);
+            if (len < 61 || pos + len > size)
+                break;
+            next = Math.max(next, headerBaseOffset(header, 0) + headerLastOffsetDelta(header, 0) + 1);
+            pos += len;
+        }
+        return next;
+    }
+    finally {
+        closeSync(fd);
+    }
+}
+async function syncFiles(paths) {
+    for (const p of paths) {
+        let handle;
+        try {
+            handle = await openAsync(p, 'r');
+        }
+        catch (e) {
+            if (e.code === 'ENOENT')
+                continue; // deleted meanwhile (retention, compaction)
+            throw e;
+        }
+        try {
+            await handle.datasync();
+        }
+        finally {
+            await handle.close();
+        }
+    }
+}
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+export class FileStorageEngine {
+    kind = 'file';
+    logDirs;
+    /** This engine's read slabs and write staging (per instance: several engines may share a process). */
+    readBuffers = new ReadBufferPool();
+    stager = new WriteStager();
+    now;
+    decompress;
+    open = new Map();
+    known = new Map();
+    /** Keys of logs known to be cleanly closed (clean startup or closed in this process). */
+    cleanLogs = new Set();
+    recoveryPoints = new Map();
+    logStartOffsets = new Map();
+    timer;
+    closed = false;
+    constructor(options) {
+        if (options.logDirs.length === 0)
+            throw new Error('at least one log dir is required');
+        this.logDirs = [...options.logDirs];
+        this.now = options.now ?? Date.now;
+        this.decompress = options.decompress ?? defaultDecompressor;
+        for (const dir of this.logDirs)
+            this.scanLogDir(dir);
+        const interval = options.checkpointIntervalMs ?? 60_000;
+        this.timer = interval > 0 ? setInterval(() => this.periodic(), interval) : null;
+        this.timer?.unref();
+    }
+    scanLogDir(logDir) {
+        mkdirSync(logDir, { recursive: true });
+        const marker = join(logDir, CLEAN_SHUTDOWN_FILE);
+        const clean = existsSync(marker);
+        // From here on a crash must look unclean.
+        if (clean)
+            unlinkSync(marker);
+        this.recoveryPoints.set(logDir, safeReadCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT)));
+        this.logStartOffsets.set(logDir, safeReadCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT)));
+        for (const name of readdirSync(logDir)) {
+            const path = join(logDir, name);
+            if (name.endsWith('-delete')) {
+                rmSync(path, { recursive: true, force: true }); // a deletion interrupted by a crash
+                continue;
+            }
+            const m = PARTITION_DIR.exec(name);
+            if (m === null || name.startsWith('.') || name.endsWith('-future') || !statSync(path).isDirectory())
+                continue;
+            const topic = m[1];
+            const partition = Number(m[2]);
+            const key = partitionKey(topic, partition);
+            this.known.set(key, { logDir, topic, partition });
+            if (clean)
+                this.cleanLogs.add(key);
+        }
+    }
+    openLog(topic, partition, config) {
+        this.ensureOpen();
+        checkTopicName(topic);
+        const key = partitionKey(topic, partition);
+        const existing = this.open.get(key);
+        if (existing !== undefined) {
+            existing.updateConfig(config);
+            return existing;
+        }
+        const logDir = this.known.get(key)?.logDir ?? this.chooseLogDir();
+        const load = {
+            clean: this.cleanLogs.has(key),
+            recoveryPoint: this.recoveryPoints.get(logDir).get(key) ?? null,
+            logStartOffset: this.logStartOffsets.get(logDir).get(key) ?? null,
+        };
+        const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager }, load, (l) => this.logClosed(logDir, key, l));
+        this.cleanLogs.delete(key);
+        this.open.set(key, log);
+        this.known.set(key, { logDir, topic, partition });
+        return log;
+    }
+    logClosed(logDir, key, log) {
+        if (this.open.get(key) !== log)
+            return;
+        this.open.delete(key);
+        this.cleanLogs.add(key);
+        this.recoveryPoints.get(logDir).set(key, log.recoveryPoint);
+        this.logStartOffsets.get(logDir).set(key, Number(log.logStartOffset));
+    }
+    /** Kafka places a new partition in the log dir holding the fewest partitions. */
+    chooseLogDir() {
+        const counts = new Map(this.logDirs.map((d) => [d, 0]));
+        for (const k of this.known.values())
+            counts.set(k.logDir, (counts.get(k.logDir) ?? 0) + 1);
+        let best = this.logDirs[0];
+        for (const d of this.logDirs)
+            if (counts.get(d) < counts.get(best))
+                best = d;
+        return best;
+    }
+    existingLogs() {
+        return [...this.known.values()].map(({ topic, partition }) => ({ topic, partition }));
+    }
+    /** The open log of a topic-partition, if any. */
+    getLog(topic, partition) {
+        return this.open.get(partitionKey(topic, partition));
+    }
+    deleteLog(topic, partition) {
+        const key = partitionKey(topic, partition);
+        const log = this.open.get(key);
+        if (log !== undefined) {
+            this.open.delete(key);
+            log.closeForDelete();
+        }
+        const known = this.known.get(key);
+        if (known === undefined)
+            return;
+        const dir = join(known.logDir, `${topic}-${partition}`);
+        if (existsSync(dir)) {
+            // Kafka renames to <topic>-<partition>.<uuid>-delete so a crash mid-way can't resurrect it.
+            const doomed = join(known.logDir, `${topic}-${partition}.${randomUUID().replace(/-/g, '')}-delete`);
+            try {
+                renameSync(dir, doomed);
+                rmSync(doomed, { recursive: true, force: true });
+            }
+            catch (e) {
+                throw new StorageIoError(`cannot delete ${dir}: ${e.message}`, { cause: e });
+            }
+        }
+        this.known.delete(key);
+        this.cleanLogs.delete(key);
+        this.recoveryPoints.get(known.logDir).delete(key);
+        this.logStartOffsets.get(known.logDir).delete(key);
+    }
+    /** The connections' durability barrier: staged appends written to the page cache (see WriteStager). */
+    durabilityBarrier() {
+        return this.stager.durabilityBarrier();
+    }
+    /** Resolves when no append is staged or being written. */
+    whenWritesDone() {
+        return this.stager.whenIdle();
+    }
+    /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every log dir. */
+    checkpoint() {
+        for (const [key, log] of this.open) {
+            const logDir = this.known.get(key).logDir;
+            this.recoveryPoints.get(logDir).set(key, log.recoveryPoint);
+            this.logStartOffsets.get(logDir).set(key, Number(log.logStartOffset));
+        }
+        for (const logDir of this.logDirs) {
+            try {
+                writeCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT), this.recoveryPoints.get(logDir));
+                writeCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT), this.logStartOffsets.get(logDir));
+            }
+            catch (e) {
+                throw new StorageIoError(`cannot write checkpoints in ${logDir}: ${e.message}`, { cause: e });
+            }
+        }
+    }
+    periodic() {
+        if (this.closed)
+            return;
+        try {
+            const nowMs = this.now();
+            for (const log of this.open.values())
+                log.flushIfDue(nowMs);
+            this.checkpoint();
+        }
+        catch {
+            // The next round retries; appends report their own I/O errors.
+        }
+    }
+    close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        if (this.timer !== null)
+            clearInterval(this.timer);
+        let failure;
+        for (const log of [...this.open.values()]) {
+            try {
+                log.close();
+            }
+            catch (e) {
+                failure ??= e;
+            }
+        }
+        this.checkpoint();
+        if (failure !== undefined)
+            throw failure;
+        for (const logDir of this.logDirs)
+            writeFileSync(join(logDir, CLEAN_SHUTDOWN_FILE), '{"version":0,"brokerEpoch":-1}');
+    }
+    ensureOpen() {
+        if (this.closed)
+            throw new StorageIoError('storage engine is closed');
+    }
+}
+function safeReadCheckpoint(path) {
+    try {
+        return readCheckpoint(path);
+    }
+    catch {
+        return new Map(); // unreadable: recover everything rather than refuse to start
+    }
+}
+/** Topic names become directory names: refuse what could escape the log dir. */
+function checkTopicName(topic) {
+    if (topic.length === 0 || topic === '.' || topic === '..' || /[/\\\0 ]/.test(topic))
+        throw new StorageIoError(`illegal topic name for a log directory: ${JSON.stringify(topic)}`);
+}
+//# sourceMappingURL=file-engine.js.map

@@ -1,0 +1,53 @@
+/**
+ * Kafka's offset index (.index): entries of (relative offset int32, position int32), both
+ * big-endian, mapping a batch's last offset (relative to the segment base) to the file position
+ * where that batch starts. Sparse: one entry per index.interval.bytes of log.
+ */
+import { IndexFile } from './index-file.js';
+export const OFFSET_INDEX_ENTRY_SIZE = 8;
+export class OffsetIndex extends IndexFile {
+    constructor(path, maxIndexBytes, existingEntries) {
+        super(path, OFFSET_INDEX_ENTRY_SIZE, maxIndexBytes, existingEntries);
+    }
+    static create(path, maxIndexBytes) {
+        const index = new OffsetIndex(path, maxIndexBytes, null);
+        index.persist();
+        return index;
+    }
+    /** Opens an existing file; null when it is corrupt (size not a multiple of the entry size). */
+    static open(path, maxIndexBytes) {
+        const n = IndexFile.entriesOnDisk(path, OFFSET_INDEX_ENTRY_SIZE);
+        return n === null ? null : new OffsetIndex(path, maxIndexBytes, n);
+    }
+    append(relativeOffset, position) {
+        const at = this.slot();
+        const buf = this.buf;
+        buf.writeInt32BE(relativeOffset, at);
+        buf.writeInt32BE(position, at + 4);
+    }
+    /** Position of the last entry whose relative offset <= target; 0 when none. */
+    lookup(relativeTarget) {
+        if (this.count === 0)
+            return 0;
+        const buf = this.loaded();
+        let lo = 0;
+        let hi = this.count - 1;
+        if (buf.readInt32BE(0) > relativeTarget)
+            return 0;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >>> 1;
+            if (buf.readInt32BE(mid * OFFSET_INDEX_ENTRY_SIZE) <= relativeTarget)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return buf.readInt32BE(lo * OFFSET_INDEX_ENTRY_SIZE + 4);
+    }
+    lastEntry() {
+        if (this.count === 0)
+            return null;
+        const e = this.entryBytes(this.count - 1);
+        return { relativeOffset: e.readInt32BE(0), position: e.readInt32BE(4) };
+    }
+}
+//# sourceMappingURL=offset-index.js.map

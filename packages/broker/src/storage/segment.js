@@ -1,0 +1,776 @@
+/**
+ * One log segment on disk: `<20-digit base offset>.log` plus its `.index` and `.timeindex`
+ * (Kafka's LogSegment). The .log holds v2 batches back to back, exactly as appended.
+ */
+import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writevSync, writeSync } from 'node:fs';
+import { fdatasync, writev } from 'node:fs';
+import { unlink as unlinkAsync } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BATCH_LOCATE_BYTES, MIN_BATCH_LENGTH, headerBaseOffset, headerLastOffsetDelta, headerSize } from './batch-util.js';
+import { StorageIoError } from './errors.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Kafka's file name for a segment: the base offset zero-padded to 20 digits. */
+export const segmentFileName = (baseOffset, suffix) => String(baseOffset).padStart(20, '0') + suffix;
+const SEGMENT_FILE = /^(\d{20})\.log$/;
+export const parseSegmentFileName = (name) => {
+    const m = SEGMENT_FILE.exec(name);
+    return m === null ? null : Number(m[1]);
+};
+const POSITION_CACHE = 8;
+/** Suffix of a segment file scheduled for deletion (Kafka's LogFileUtils.DELETED_FILE_SUFFIX). */
+export const DELETED_SUFFIX = '.deleted';
+// ---- Asynchronous, coalesced appends ---------------------------------------------------------
+// Appends are copied into 64 KiB staging buffers of their segment and written off the event
+// loop (libuv's thread pool, one writev per segment per round): the event loop never waits for
+// a write. While a segment's write is in flight, later appends accumulate and leave together in
+// the next writev (group commit). Reads of bytes not yet in the file are served from the staging
+// buffers, so an append is readable at once.
+// The bytes must reach the page cache before any response acknowledging them leaves the process
+// (acks=1 survives a SIGKILL): connections call the engine's durability barrier, which starts
+// the writes of everything staged and resolves when they are done (and fsynced, when a flush
+// policy asked for it: flush.messages / flush.ms become one fdatasync per write round).
+// Rare operations that need the file itself (truncation, close, fsync at shutdown) are ordered
+// after an in-flight write; nothing else touches a segment's descriptor meanwhile.
+/**
+ * Size of a staging buffer: a write of 64 KiB costs about half as much per byte as four of
+ * 16 KiB, and a small buffer reused at once stays in the CPU cache. Larger appends span several.
+ */
+const STAGING_BYTES = 64 * 1024;
+/** Staging buffers kept for reuse per engine (fresh memory page-faults): 64 MiB at most. */
+const MAX_POOLED_STAGING = 1024;
+/**
+ * The write staging of one storage engine instance (never module state: several brokers may
+ * share a process). Holds the segments with staged appends, the staging buffers for reuse, a
+ * write failure of the current event-loop turn, and the engine's scan buffer.
+ */
+export class WriteStager {
+    stagingPool = [];
+    /** Segments with appends not yet in the file (staged or being written). */
+    segmentsWithPending = new Set();
+    startScheduled = false;
+    /** A write that failed during the current event-loop turn (reported to every barrier of the turn). */
+    failureThisTurn = null;
+    /** Scan buffer for locating batches (the engine's reads are synchronous). */
+    scratch = Buffer.allocUnsafeSlow(16 * 1024);
+    /** Bytes staged or being written, across segments (diagnostics, backpressure). */
+    unwrittenBytes = 0;
+    startAtEndOfTurn = () => {
+        this.startScheduled = false;
+        this.startWrites();
+    };
+    /** Starts the writes of every staged append (they complete on the thread pool). */
+    startWrites() {
+        for (const seg of this.segmentsWithPending)
+            seg.startWrite();
+    }
+    /**
+     * The durability barrier a connection passes before its responses leave: null when every
+     * append is in the page cache, a Promise that resolves (with null, or the Error of a failed
+     * write) once the appends made so far are, or the failure of this turn.
+     */
+    durabilityBarrier() {
+        if (this.segmentsWithPending.size === 0)
+            return this.failureThisTurn;
+        const waits = [];
+        for (const seg of this.segmentsWithPending) {
+            const w = seg.whenWritten();
+            if (w !== null)
+                waits.push(w);
+        }
+        if (waits.length === 0)
+            return this.failureThisTurn;
+        return Promise.all(waits).then((errors) => errors.find((e) => e !== null) ?? null);
+    }
+    /** Resolves when nothing is staged or in flight (shutdown, tests). */
+    async whenIdle() {
+        while (this.segmentsWithPending.size > 0) {
+            const b = this.durabilityBarrier();
+            if (b instanceof Promise)
+                await b;
+            else
+                await new Promise((r) => setImmediate(r));
+        }
+    }
+    /** A segment has appends to write: started at the latest when this event-loop turn ends. */
+    staged(seg) {
+        this.segmentsWithPending.add(seg);
+        if (!this.startScheduled) {
+            this.startScheduled = true;
+            setImmediate(this.startAtEndOfTurn);
+        }
+    }
+    /** A segment has nothing left to write (or is closed). */
+    settled(seg) {
+        this.segmentsWithPending.delete(seg);
+    }
+    writeFailed(failure) {
+        if (this.failureThisTurn !== null)
+            return;
+        // Every connection answering in this turn may hold an acknowledgement of the lost bytes.
+        this.failureThisTurn = failure;
+        setImmediate(() => {
+            this.failureThisTurn = null;
+        });
+    }
+    takeStagingBuffer() {
+        return this.stagingPool.pop() ?? Buffer.allocUnsafeSlow(STAGING_BYTES);
+    }
+    giveBackStagingBuffer(buf) {
+        if (this.stagingPool.length < MAX_POOLED_STAGING)
+            this.stagingPool.push(buf);
+    }
+}
+export class FileSegment {
+    stager;
+    dir;
+    baseOffset;
+    createdMs;
+    nextOffset;
+    size;
+    maxTimestamp = -1;
+    offsetOfMaxTimestamp = -1;
+    rollingBasedTimestamp = -1;
+    lastModifiedMs;
+    bytesSinceLastIndexEntry = 0;
+    offsetIndex;
+    timeIndex;
+    fd;
+    /**
+     * Bytes of the file that hold appended data: reads below go to the file, reads at or above
+     * come from memory (the in-flight write's buffers, then the staged ones). size - fileSize
+     * bytes are not written yet.
+     */
+    fileSize;
+    /** Buffers of the write in flight (views, and the staging buffers they belong to). */
+    inflight = [];
+    inflightOwners = [];
+    /** False once a truncation made the in-flight bytes meaningless (they are cut after the write). */
+    inflightVisible = true;
+    writing = false;
+    /** Sealed staging views after the in-flight ones, and the open staging buffer. */
+    tail = [];
+    tailOwners = [];
+    staging = null;
+    pendingBytes = 0;
+    /** A flush policy asked for an fdatasync after the next write round; `syncing` while it runs. */
+    fsyncWanted = false;
+    syncing = false;
+    /** Bytes known fsynced (group commit waiters). */
+    syncedSize = 0;
+    /** Set by a truncation during a write: the file is cut to fileSize once the write lands. */
+    truncateAfterWrite = false;
+    closeAfterWrite = false;
+    waiters = [];
+    /** Set when a write failed: the in-memory state is ahead of the file. */
+    failure = null;
+    // Where the batch starting at a given offset sits: filled by appends and reads, so a consumer
+    // fetching from where its last fetch ended finds its position without an index lookup.
+    cacheOffsets = new Array(POSITION_CACHE).fill(-1);
+    cachePositions = new Array(POSITION_CACHE).fill(0);
+    cacheNext = 0;
+    constructor(stager, dir, baseOffset, fd, size, offsetIndex, timeIndex, createdMs) {
+        this.stager = stager;
+        this.dir = dir;
+        this.baseOffset = baseOffset;
+        this.createdMs = createdMs;
+        this.fd = fd;
+        this.size = size;
+        this.fileSize = size;
+        this.syncedSize = size;
+        this.nextOffset = baseOffset;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.lastModifiedMs = createdMs;
+    }
+    get logPath() {
+        return join(this.dir, segmentFileName(this.baseOffset, LOG_SUFFIX));
+    }
+    get indexPath() {
+        return join(this.dir, segmentFileName(this.baseOffset, INDEX_SUFFIX));
+    }
+    get timeIndexPath() {
+        return join(this.dir, segmentFileName(this.baseOffset, TIME_INDEX_SUFFIX));
+    }
+    static create(stager, dir, baseOffset, nowMs, maxIndexBytes) {
+        const logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+        const fd = openSync(logPath, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+        try {
+            const offsetIndex = OffsetIndex.create(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), maxIndexBytes);
+            const timeIndex = TimeIndex.create(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), maxIndexBytes);
+            return new FileSegment(stager, dir, baseOffset, fd, 0, offsetIndex, timeIndex, nowMs);
+        }
+        catch (e) {
+            closeSync(fd);
+            throw e;
+        }
+    }
+    /**
+     * Opens an existing segment. `indexesValid` is false when an index file is missing or has a
+     * torn size: the caller must rebuild the indexes (recover the segment).
+     */
+    static open(stager, dir, baseOffset, maxIndexBytes) {
+        const logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+        const fd = openSync(logPath, constants.O_RDWR);
+        try {
+            const st = fstatSync(fd);
+            const indexPath = join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
+            const timeIndexPath = join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
+            let offsetIndex = existsSync(indexPath) ? OffsetIndex.open(indexPath, maxIndexBytes) : null;
+            let timeIndex = existsSync(timeIndexPath) ? TimeIndex.open(timeIndexPath, maxIndexBytes) : null;
+            let indexesValid = offsetIndex !== null && timeIndex !== null;
+            const last = offsetIndex?.lastEntry() ?? null;
+            if (last !== null && (last.relativeOffset < 0 || last.position < 0 || last.position >= st.size))
+                indexesValid = false;
+            offsetIndex ??= OffsetIndex.create(indexPath, maxIndexBytes);
+            timeIndex ??= TimeIndex.create(timeIndexPath, maxIndexBytes);
+            const segment = new FileSegment(stager, dir, baseOffset, fd, st.size, offsetIndex, timeIndex, st.mtimeMs);
+            return { segment, indexesValid };
+        }
+        catch (e) {
+            closeSync(fd);
+            throw e;
+        }
+    }
+    /**
+     * Appends `data` at the end of the .log: copied into staging buffers and written with the
+     * other appends of this round, off the event loop. The caller then adds data.length to `size`.
+     */
+    write(data) {
+        if (this.failure !== null)
+            throw this.failedError();
+        let off = 0;
+        while (off < data.length) {
+            if (this.staging === null) {
+                this.staging = this.stager.takeStagingBuffer();
+                this.pendingBytes = 0;
+            }
+            const n = Math.min(data.length - off, this.staging.length - this.pendingBytes);
+            data.copy(this.staging, this.pendingBytes, off, off + n);
+            this.pendingBytes += n;
+            off += n;
+            if (this.pendingBytes === this.staging.length)
+                this.sealStaging();
+        }
+        this.stager.unwrittenBytes += data.length;
+        this.stager.staged(this);
+    }
+    sealStaging() {
+        if (this.staging === null)
+            return;
+        if (this.pendingBytes > 0) {
+            this.tail.push(this.staging.subarray(0, this.pendingBytes));
+            this.tailOwners.push(this.staging);
+        }
+        else {
+            this.stager.giveBackStagingBuffer(this.staging);
+        }
+        this.staging = null;
+        this.pendingBytes = 0;
+    }
+    /** Asks for an fdatasync after the next write round (flush policies: group commit). */
+    requestFsync() {
+        if (this.failure !== null || this.fd < 0)
+            return;
+        this.fsyncWanted = true;
+        this.stager.staged(this);
+    }
+    /** Bytes of the write in flight that still count (0 once a truncation voided them). */
+    get inflightByteCount() {
+        if (!this.inflightVisible)
+            return 0;
+        let n = 0;
+        for (const b of this.inflight)
+            n += b.length;
+        return n;
+    }
+    /** True while a write or fsync runs on the thread pool (the descriptor is busy). */
+    get ioInFlight() {
+        return this.writing || this.syncing;
+    }
+    /** True while appends are staged or being written, or an fsync is pending. */
+    get busy() {
+        return this.writing || this.syncing || this.fsyncWanted || this.pendingBytes > 0 || this.tail.length > 0;
+    }
+    /**
+     * Resolves (null, or the write's Error) when the file holds every byte appended so far, and
+     * is fsynced if a flush policy asked; null when it already does.
+     */
+    whenWritten() {
+        if (this.failure !== null)
+            return Promise.resolve(this.failure);
+        if (this.fd < 0)
+            return null;
+        const fsync = this.fsyncWanted || this.syncing;
+        if (this.fileSize >= this.size && !fsync && !this.writing)
+            return null;
+        this.startWrite();
+        return new Promise((resolve) => this.waiters.push({ target: this.size, fsync, resolve }));
+    }
+    /** Starts writing what is staged (one writev), unless a write is in flight (it continues then). */
+    startWrite() {
+        if (this.writing || this.syncing || this.failure !== null || this.fd < 0)
+            return;
+        this.sealStaging();
+        if (this.tail.length === 0) {
+            if (this.fsyncWanted)
+                this.startFsync();
+            else
+                this.settleIfIdle();
+            return;
+        }
+        const bufs = this.tail;
+        this.inflight = bufs;
+        this.inflightOwners = this.tailOwners;
+        this.inflightVisible = true;
+        this.tail = [];
+        this.tailOwners = [];
+        let bytes = 0;
+        for (const b of bufs)
+            bytes += b.length;
+        this.writing = true;
+        const position = this.fileSize;
+        writev(this.fd, bufs, position, (err, written) => this.onWritten(err, written, bytes));
+    }
+    onWritten(err, written, bytes) {
+        this.writing = false;
+        const owners = this.inflightOwners;
+        const visible = this.inflightVisible;
+        if (err === null && written < bytes && visible) {
+            // A short write: the rest goes first in the next round.
+            const rest = dropBytes(this.inflight, written);
+            this.fileSize += written;
+            this.tail = [...rest, ...this.tail];
+            this.tailOwners = [...owners, ...this.tailOwners];
+            this.inflight = [];
+            this.inflightOwners = [];
+            this.stager.unwrittenBytes -= written;
+            this.startWrite();
+            return;
+        }
+        this.inflight = [];
+        this.inflightOwners = [];
+        for (const o of owners)
+            this.stager.giveBackStagingBuffer(o);
+        if (err !== null) {
+            this.fail(new StorageIoError(`write to ${this.logPath} failed: ${err.message}`, { cause: err }));
+            return;
+        }
+        if (visible) {
+            this.fileSize += written;
+            this.stager.unwrittenBytes -= written;
+        }
+        try {
+            if (this.truncateAfterWrite) {
+                this.truncateAfterWrite = false;
+                ftruncateSync(this.fd, this.fileSize);
+            }
+            if (this.closeAfterWrite) {
+                this.closeNow();
+                return;
+            }
+        }
+        catch (e) {
+            this.fail(new StorageIoError(`truncating ${this.logPath} failed: ${e.message}`, { cause: e }));
+            return;
+        }
+        this.resolveWaiters();
+        if (this.tail.length > 0 || this.pendingBytes > 0)
+            this.startWrite();
+        else if (this.fsyncWanted)
+            this.startFsync();
+        else
+            this.settleIfIdle();
+    }
+    startFsync() {
+        this.fsyncWanted = false;
+        this.syncing = true;
+        const upTo = this.fileSize;
+        fdatasync(this.fd, (err) => {
+            this.syncing = false;
+            if (err !== null) {
+                this.fail(new StorageIoError(`fsync of ${this.logPath} failed: ${err.message}`, { cause: err }));
+                return;
+            }
+            if (upTo > this.syncedSize)
+                this.syncedSize = upTo;
+            if (this.closeAfterWrite) {
+                this.closeNow();
+                return;
+            }
+            this.resolveWaiters();
+            this.startWrite();
+        });
+    }
+    resolveWaiters() {
+        if (this.waiters.length === 0)
+            return;
+        const left = [];
+        for (const w of this.waiters) {
+            if (this.fileSize >= w.target && (!w.fsync || this.syncedSize >= w.target))
+                w.resolve(null);
+            else
+                left.push(w);
+        }
+        this.waiters = left;
+    }
+    settleIfIdle() {
+        if (!this.busy) {
+            this.resolveWaiters();
+            this.stager.settled(this);
+        }
+    }
+    /** A write failed: the segment refuses appends from now on; every waiter learns it. */
+    fail(failure) {
+        this.failure = failure;
+        this.stager.writeFailed(failure);
+        for (const w of this.waiters)
+            w.resolve(failure);
+        this.waiters = [];
+        this.dropMemory();
+        this.stager.settled(this);
+        if (this.closeAfterWrite)
+            this.closeNow();
+    }
+    /** Forgets staged bytes (written synchronously, truncated away, or lost to a failure). */
+    dropMemory() {
+        let bytes = this.pendingBytes;
+        for (const t of this.tail)
+            bytes += t.length;
+        for (const o of this.tailOwners)
+            this.stager.giveBackStagingBuffer(o);
+        if (this.staging !== null)
+            this.stager.giveBackStagingBuffer(this.staging);
+        this.tail = [];
+        this.tailOwners = [];
+        this.staging = null;
+        this.pendingBytes = 0;
+        this.stager.unwrittenBytes -= bytes;
+    }
+    /**
+     * Writes what is staged now, synchronously (only when no write is in flight: startup, close,
+     * truncation of an idle segment). Throws StorageIoError if that fails.
+     */
+    writeStagedSync() {
+        if (this.failure !== null)
+            throw this.failedError();
+        this.sealStaging();
+        if (this.tail.length === 0)
+            return;
+        const position = this.fileSize;
+        let bytes = 0;
+        for (const b of this.tail)
+            bytes += b.length;
+        try {
+            let rest = this.tail;
+            let done = 0;
+            while (done < bytes) {
+                const n = writevSync(this.fd, rest, position + done);
+                done += n;
+                if (done < bytes)
+                    rest = dropBytes(rest, n);
+            }
+        }
+        catch (e) {
+            try {
+                ftruncateSync(this.fd, position); // leave no partial batch behind (best effort)
+            }
+            catch {
+                /* the original error matters more */
+            }
+            const failure = new StorageIoError(`write to ${this.logPath} failed: ${e.message}`, { cause: e });
+            this.fail(failure);
+            throw failure;
+        }
+        this.fileSize += bytes;
+        this.dropMemory();
+        this.resolveWaiters();
+    }
+    failedError() {
+        return new StorageIoError(`an earlier write to ${this.logPath} failed: ${this.failure.message}`, { cause: this.failure });
+    }
+    /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of data). */
+    readInto(buf, offset, length, position) {
+        if (this.failure !== null)
+            throw this.failedError();
+        if (position + length > this.size)
+            length = Math.max(0, this.size - position);
+        let done = 0;
+        if (position < this.fileSize) {
+            const fromFile = Math.min(length, this.fileSize - position);
+            try {
+                while (done < fromFile) {
+                    const n = readSync(this.fd, buf, offset + done, fromFile - done, position + done);
+                    if (n === 0)
+                        break;
+                    done += n;
+                }
+            }
+            catch (e) {
+                throw new StorageIoError(`read of ${this.logPath} failed: ${e.message}`, { cause: e });
+            }
+            if (done < fromFile)
+                return done;
+        }
+        if (done < length)
+            done += this.copyFromMemory(buf, offset + done, length - done, position + done);
+        return done;
+    }
+    /** Copies not-yet-written bytes at `position` (>= fileSize): in-flight buffers, sealed ones, then the open one. */
+    copyFromMemory(buf, offset, length, position) {
+        let at = this.fileSize;
+        let done = 0;
+        const copyFrom = (src) => {
+            const end = at + src.length;
+            if (position + done < end) {
+                const from = position + done - at;
+                const n = Math.min(length - done, src.length - from);
+                src.copy(buf, offset + done, from, from + n);
+                done += n;
+            }
+            at = end;
+            return done >= length;
+        };
+        if (this.inflightVisible)
+            for (const b of this.inflight)
+                if (copyFrom(b))
+                    return done;
+        for (const b of this.tail)
+            if (copyFrom(b))
+                return done;
+        if (this.staging !== null && this.pendingBytes > 0)
+            copyFrom(this.staging.subarray(0, this.pendingBytes));
+        return done;
+    }
+    rememberPosition(offset, position) {
+        const i = this.cacheOffsets.indexOf(offset);
+        if (i >= 0) {
+            this.cachePositions[i] = position;
+            return;
+        }
+        this.cacheOffsets[this.cacheNext] = offset;
+        this.cachePositions[this.cacheNext] = position;
+        this.cacheNext = (this.cacheNext + 1) % POSITION_CACHE;
+    }
+    /**
+     * The batch containing `offset`, or the first batch after it: its file position and size.
+     * null when the segment has no batch with lastOffset >= offset.
+     */
+    locate(offset) {
+        if (offset >= this.nextOffset)
+            return null;
+        const cached = this.cacheOffsets.indexOf(offset);
+        let pos = cached >= 0 ? this.cachePositions[cached] : this.offsetIndex.lookup(offset - this.baseOffset);
+        const scratch = this.stager.scratch;
+        while (pos < this.size) {
+            const n = this.readInto(scratch, 0, Math.min(scratch.length, this.size - pos), pos);
+            let p = 0;
+            while (p + BATCH_LOCATE_BYTES <= n) {
+                const size = headerSize(scratch, p);
+                if (size < MIN_BATCH_LENGTH + 12)
+                    throw new StorageIoError(`corrupt batch header in ${this.logPath} at ${pos + p}`);
+                if (headerBaseOffset(scratch, p) + headerLastOffsetDelta(scratch, p) >= offset)
+                    return { position: pos + p, size };
+                p += size;
+            }
+            if (n < BATCH_LOCATE_BYTES)
+                break;
+            pos += p;
+        }
+        return null;
+    }
+    /** Moves the end of the .log back to `size` bytes. */
+    truncateTo(size) {
+        if (this.failure !== null)
+            throw this.failedError();
+        if (this.writing) {
+            if (size >= this.fileSize + inflightBytes(this)) {
+                // Only staged bytes go: cut them in memory.
+                this.cutMemory(size);
+            }
+            else {
+                // The write in flight is cut after it lands; until then reads below `size` use the file
+                // (which the write does not touch there) and nothing else writes.
+                this.inflightVisible = false;
+                this.stager.unwrittenBytes -= inflightBytes(this);
+                this.dropMemory();
+                this.fileSize = Math.min(this.fileSize, size);
+                this.truncateAfterWrite = true;
+            }
+        }
+        else {
+            this.writeStagedSync();
+            ftruncateSync(this.fd, size);
+            this.fileSize = size;
+        }
+        if (this.syncedSize > size)
+            this.syncedSize = size;
+        for (const w of this.waiters)
+            if (w.target > size)
+                w.target = size;
+        this.size = size;
+        this.cacheOffsets.fill(-1);
+    }
+    /** Drops staged bytes at or after `size` (which lies in the staged region). */
+    cutMemory(size) {
+        let at = this.fileSize + inflightBytes(this);
+        const tail = [];
+        const owners = [];
+        let dropped = 0;
+        for (let i = 0; i < this.tail.length; i++) {
+            const b = this.tail[i];
+            if (at >= size) {
+                dropped += b.length;
+                this.stager.giveBackStagingBuffer(this.tailOwners[i]);
+            }
+            else {
+                const keep = Math.min(b.length, size - at);
+                dropped += b.length - keep;
+                tail.push(b.subarray(0, keep));
+                owners.push(this.tailOwners[i]);
+            }
+            at += b.length;
+        }
+        if (this.staging !== null) {
+            const keep = Math.max(0, Math.min(this.pendingBytes, size - at));
+            dropped += this.pendingBytes - keep;
+            this.pendingBytes = keep;
+        }
+        this.tail = tail;
+        this.tailOwners = owners;
+        this.stager.unwrittenBytes -= dropped;
+    }
+    /** Writes and fsyncs everything now (startup, shutdown). With a write in flight, asks for an fsync after it instead. */
+    sync() {
+        if (this.writing || this.syncing) {
+            this.requestFsync();
+            return;
+        }
+        this.writeStagedSync();
+        try {
+            fdatasyncSync(this.fd);
+        }
+        catch (e) {
+            throw new StorageIoError(`fsync of ${this.logPath} failed: ${e.message}`, { cause: e });
+        }
+        this.syncedSize = this.fileSize;
+        this.fsyncWanted = false;
+        this.resolveWaiters();
+        this.settleIfIdle();
+    }
+    /** Writes pending index entries and keeps the index fds open (active segment). */
+    persistIndexes() {
+        this.offsetIndex.persist();
+        this.timeIndex.persist();
+    }
+    /** Releases the index fds of a segment that will no longer be appended to. */
+    closeIndexes() {
+        this.offsetIndex.close();
+        this.timeIndex.close();
+    }
+    /** Closes the segment; with a write in flight, the descriptor closes when it lands (after writing the rest). */
+    close() {
+        this.closeIndexes();
+        if (this.fd < 0)
+            return;
+        if (this.writing || this.syncing) {
+            this.closeAfterWrite = true;
+            return;
+        }
+        let failure;
+        try {
+            this.writeStagedSync();
+        }
+        catch (e) {
+            failure = e;
+        }
+        this.closeNow();
+        if (failure !== undefined)
+            throw failure;
+    }
+    closeNow() {
+        this.closeAfterWrite = false;
+        if (this.failure === null && (this.tail.length > 0 || this.pendingBytes > 0)) {
+            try {
+                this.writeStagedSync();
+            }
+            catch {
+                /* recorded as the segment's failure */
+            }
+        }
+        this.dropMemory();
+        for (const w of this.waiters)
+            w.resolve(this.failure);
+        this.waiters = [];
+        this.stager.settled(this);
+        if (this.fd >= 0) {
+            closeSync(this.fd);
+            this.fd = -1;
+        }
+    }
+    /** Drops staged appends that will never be read (the segment is being deleted). */
+    discardPending() {
+        this.dropMemory();
+    }
+    closeForDelete() {
+        this.discardPending();
+        try {
+            this.close();
+        }
+        catch {
+            /* deleting anyway */
+        }
+    }
+    /** Closes and unlinks the segment's files. */
+    delete() {
+        this.closeForDelete();
+        for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) {
+            try {
+                unlinkSync(p);
+            }
+            catch (e) {
+                if (e.code !== 'ENOENT')
+                    throw new StorageIoError(`cannot delete ${p}`, { cause: e });
+            }
+        }
+    }
+    /**
+     * Closes the segment, renames its files to `.deleted` and unlinks them off the event loop
+     * (Kafka's asyncDeleteSegment): freeing 64 MiB of page cache takes milliseconds of kernel time.
+     * Startup removes `.deleted` files a crash left behind.
+     */
+    deleteAsync() {
+        this.closeForDelete();
+        for (const p of [this.logPath, this.indexPath, this.timeIndexPath]) {
+            const doomed = p + DELETED_SUFFIX;
+            try {
+                renameSync(p, doomed);
+            }
+            catch (e) {
+                if (e.code === 'ENOENT')
+                    continue;
+                throw new StorageIoError(`cannot delete ${p}`, { cause: e });
+            }
+            unlinkAsync(doomed).catch(() => {
+                /* gone already, or removed at the next startup */
+            });
+        }
+    }
+}
+function inflightBytes(seg) {
+    return seg.inflightByteCount;
+}
+/** The iovecs left after the first `n` bytes of `bufs` were written. */
+function dropBytes(bufs, n) {
+    let i = 0;
+    while (n >= bufs[i].length)
+        n -= bufs[i++].length;
+    const rest = bufs.slice(i);
+    if (n > 0)
+        rest[0] = rest[0].subarray(n);
+    return rest;
+}
+//# sourceMappingURL=segment.js.map
