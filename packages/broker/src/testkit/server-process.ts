@@ -31,9 +31,18 @@ export function samsaCommand(): string[] {
   return compiled ? [join(cliRoot, 'dist', 'src', 'bin', 'samsa.js')] : ['-C', 'source', '--import', 'tsx', join(cliRoot, 'src', 'bin', 'samsa.ts')];
 }
 
+/** Server processes still running: killed when the test process exits, however it exits. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** `samsa <args>` as a child process. */
 export function spawnSamsa(args: readonly string[], env: Record<string, string> = {}, command: readonly string[] = samsaCommand()): ChildProcess {
-  return spawn(process.execPath, [...command, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined, ...env } });
+  const child = spawn(process.execPath, [...command, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined, ...env } });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
 }
 
 /** Runs `samsa server PROPS [args]`; resolves once it logs that it started (20 s at most). */
