@@ -292,7 +292,11 @@ export class Broker implements BrokerServices {
       this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now(), (topic) => {
         const override = image().topic(topic)?.configs.get('unclean.leader.election.enable');
         return override !== undefined ? override === 'true' : uncleanDefault();
-      });
+      }, () => ({
+        enabled: this.config.bool('auto.leader.rebalance.enable'),
+        imbalancePercentage: this.config.int('leader.imbalance.per.broker.percentage'),
+        checkIntervalMs: Number(this.config.long('leader.imbalance.check.interval.seconds')) * 1000,
+      }));
       this.controllerRole.start();
       this.unsubscribeSession = this.store.onSession((s) => this.onSessionChange(s));
       // Our own registration must be in the image before admin requests place replicas.

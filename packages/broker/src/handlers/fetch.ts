@@ -80,14 +80,18 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       continue;
     }
     try {
-      const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
+      // A throttled partition gets no data while the leader's replication throttle is exceeded.
+      const throttle = p.replicaId >= 0 && broker.replication?.leaderThrottle.applies(t.topic, t.partition) === true ? broker.replication.leaderThrottle : null;
+      const held = throttle?.isExceeded() === true;
+      const limit = held ? 0 : Math.max(0, Math.min(t.partitionMaxBytes, remaining));
       // Followers read to the log end; consumers see only what the ISR has.
       const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
-      const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
+      const readOpts = { isolation, minOneBatch: minOneBatch && !held, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
       const info = partition.readRecords(t.fetchOffset, limit, readOpts);
       const records = info.records;
       if (records.length > 0) {
+        throttle?.record(records.length);
         minOneBatch = false;
         remaining -= records.length;
         bytes += records.length;

@@ -8,6 +8,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { BrokerGroupCoordinator } from '../coordinator/group/broker-group-coordinator.js';
 import type { BrokerTransactionCoordinator } from '../coordinator/transaction/broker-transaction-coordinator.js';
 import type { AdvertisedListener } from '../config/broker-config.js';
+import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
 import type { ProducerManager } from '../producer/producer-manager.js';
@@ -52,6 +53,8 @@ export interface BrokerServices {
   readonly transactionCoordinator?: BrokerTransactionCoordinator | null;
   /** Follower fetchers, ISR changes and controlled shutdown (absent in brokers built without them). */
   readonly replication?: ReplicationManager | null;
+  /** This broker's controller role (leader elections are served by the active one). */
+  readonly controller?: Controller;
   /** Authentication, ACLs, quotas (null/absent: no authorizer, no quotas, PLAINTEXT only). */
   readonly security?: BrokerSecurity | null;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */
