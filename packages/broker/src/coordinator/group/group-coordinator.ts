@@ -39,9 +39,12 @@ export interface FetchOffsetsResult {
   topics: Array<{ name: string; partitions: FetchedOffset[] }>;
 }
 
-/** The Kafka code for anything an operation threw, as Kafka reports coordinator write failures. */
+/**
+ * The Kafka code for anything an operation threw, as Kafka's handleOperationException reports it:
+ * a failed append's own code (a storage error, NOT_ENOUGH_REPLICAS from the partition) becomes
+ * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE, so clients look the coordinator up again.
+ */
 function codeOf(e: unknown): number {
-  if (e instanceof KafkaError) return e.code;
   return appendErrorToResponseError(mapError(e).code);
 }
 
