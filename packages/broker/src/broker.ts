@@ -12,6 +12,7 @@ import { ReplicaManager, type TopicPartitionState } from './cluster/replica-mana
 import { StorePartitionStateWriter } from './replication/partition-state-writer.js';
 import { ReplicationManager } from './replication/replication-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
+import { BrokerTransactionCoordinator } from './coordinator/transaction/broker-transaction-coordinator.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
 import type { ApiHandler, BrokerServices, PartitionAppendHook } from './handlers/types.js';
@@ -84,6 +85,7 @@ export class Broker implements BrokerServices {
   private producerManager: ProducerManager | null = null;
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
+  private txns: BrokerTransactionCoordinator | null = null;
   private replicationManager: ReplicationManager | null = null;
   private controllerRole: Controller | null = null;
   private unsubscribeSession: (() => void) | null = null;
@@ -141,6 +143,10 @@ export class Broker implements BrokerServices {
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
+  }
+  /** Transactions (`__transaction_state`); null until started. */
+  get transactionCoordinator(): BrokerTransactionCoordinator | null {
+    return this.txns;
   }
   /** Authentication, ACLs and quotas (null until started). */
   get security(): BrokerSecurity | null {
@@ -254,6 +260,9 @@ export class Broker implements BrokerServices {
       // Loads the __consumer_offsets partitions led here (replay) and follows metadata changes.
       this.groups = new BrokerGroupCoordinator(this);
       this.groups.start();
+      // Loads the __transaction_state partitions led here; prepared transactions get their markers.
+      this.txns = new BrokerTransactionCoordinator(this);
+      this.txns.start();
 
       const storageEngine = this.storageEngine;
       const connOpts = {
@@ -283,7 +292,11 @@ export class Broker implements BrokerServices {
       this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now(), (topic) => {
         const override = image().topic(topic)?.configs.get('unclean.leader.election.enable');
         return override !== undefined ? override === 'true' : uncleanDefault();
-      });
+      }, () => ({
+        enabled: this.config.bool('auto.leader.rebalance.enable'),
+        imbalancePercentage: this.config.int('leader.imbalance.per.broker.percentage'),
+        checkIntervalMs: Number(this.config.long('leader.imbalance.check.interval.seconds')) * 1000,
+      }));
       this.controllerRole.start();
       this.unsubscribeSession = this.store.onSession((s) => this.onSessionChange(s));
       // Our own registration must be in the image before admin requests place replicas.
@@ -430,6 +443,7 @@ export class Broker implements BrokerServices {
     this.controllerRole?.stop();
     this.producerManager?.stop();
     await this.cleaner?.stop();
+    this.txns?.stop();
     this.groups?.stop();
     this.replicationManager?.stop();
     // Long polls answer now with what they have, so their responses can go out before close.

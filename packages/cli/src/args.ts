@@ -38,6 +38,11 @@ export interface ToolSpec {
   summary: string;
   options: OptionDef[];
   /**
+   * Sub-commands (argparse-style tools such as kafka-transactions): the first non-option word
+   * naming one is the command, read back with `args.value('command')`.
+   */
+  subcommands?: readonly string[];
+  /**
    * Options Kafka has removed, with what to use instead (default: REMOVED_OPTIONS). A tool that
    * gives one of them a meaning of its own lists its own table.
    */
@@ -194,6 +199,10 @@ export function parseArgs(spec: ToolSpec, argv: readonly string[]): ParsedArgs {
   };
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]!;
+    if (!isOptionToken(tok) && spec.subcommands?.includes(tok) === true && !given.has('command')) {
+      given.set('command', [tok]);
+      continue;
+    }
     if (!isOptionToken(tok)) throw new UsageError(`Found non-option argument '${tok}'; every argument must follow an option such as --topic`);
     const body = tok.replace(/^--?/, '');
     const eq = body.indexOf('=');
@@ -236,7 +245,8 @@ export function parseArgs(spec: ToolSpec, argv: readonly string[]): ParsedArgs {
   }
   if (given.has('help')) throw new HelpRequested(spec.summary);
   if (given.has('version')) throw new VersionRequested();
-  return new ParsedArgs({ ...spec, options: all }, given, argv);
+  const options = spec.subcommands === undefined ? all : [...all, { name: 'command', kind: 'value' as const, description: 'The sub-command.' }];
+  return new ParsedArgs({ ...spec, options }, given, argv);
 }
 
 /** jopt-simple's help table: option with its argument, then the description. */

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ClusterOptions, ConsumerOptions, ProducerOptions } from '@samsa/client';
+import { parseProperties } from '@samsa/protocol/properties';
 import { KafkaError } from '@samsa/client';
 import { kafkaExceptionText } from './kafka-exceptions.js';
 import { formatUsage, HelpRequested, parseArgs, type ParsedArgs, type ToolSpec, UsageError, VersionRequested } from './args.js';
@@ -124,21 +125,7 @@ export function bootstrapList(s: string): string[] {
   return list;
 }
 
-/** Java .properties: `k=v`, `k: v`, `k v`, # and ! comments, backslash continuations and escapes. */
-export function parseProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^\s+/, '');
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/^\s+/, '');
-    const m = /^((?:\\.|[^=:\s\\])*)\s*[=:\s]\s*(.*)$/.exec(line);
-    const unescape = (s: string): string => s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => (c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c));
-    if (m === null) out.set(unescape(line), '');
-    else out.set(unescape(m[1]!), unescape(m[2]!));
-  }
-  return out;
-}
+export { parseProperties };
 
 export function loadProperties(path: string): Map<string, string> {
   let text: string;
@@ -147,7 +134,11 @@ export function loadProperties(path: string): Map<string, string> {
   } catch (e) {
     throw new ToolError(`Unable to read properties file ${path}: ${(e as Error).message}`);
   }
-  return parseProperties(text);
+  try {
+    return parseProperties(text);
+  } catch (e) {
+    throw new ToolError(`Invalid properties file ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** `k=v` arguments (value may contain '='; a missing value is ''), as CommandLineUtils.parseKeyValueArgs. */

@@ -1,5 +1,6 @@
 /** Every command-line tool, by the name after `samsa` and its Kafka script name (kafka-<name>.sh). */
 import { aclsTool } from './commands/acls.js';
+import { brokerApiVersionsTool } from './commands/broker-api-versions.js';
 import { configsTool } from './commands/configs.js';
 import { consoleConsumerTool } from './commands/console-consumer.js';
 import { consoleProducerTool } from './commands/console-producer.js';
@@ -8,8 +9,12 @@ import { consumerPerfTool } from './commands/consumer-perf-test.js';
 import { deleteRecordsTool } from './commands/delete-records.js';
 import { dumpLogTool } from './commands/dump-log.js';
 import { getOffsetsTool } from './commands/get-offsets.js';
+import { leaderElectionTool, preferredReplicaElectionTool } from './commands/leader-election.js';
+import { reassignPartitionsTool } from './commands/reassign-partitions.js';
+import { logDirsTool } from './commands/log-dirs.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
+import { transactionsTool } from './commands/transactions.js';
 import type { Tool } from './tool.js';
 
 export const TOOLS: ReadonlyMap<string, Tool> = new Map([
@@ -23,6 +28,12 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['get-offsets', getOffsetsTool],
   ['delete-records', deleteRecordsTool],
   ['dump-log', dumpLogTool],
+  ['leader-election', leaderElectionTool],
+  ['preferred-replica-election', preferredReplicaElectionTool],
+  ['reassign-partitions', reassignPartitionsTool],
+  ['broker-api-versions', brokerApiVersionsTool],
+  ['log-dirs', logDirsTool],
+  ['transactions', transactionsTool],
   ['acls', aclsTool],
 ]);
 

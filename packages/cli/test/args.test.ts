@@ -3,7 +3,6 @@
  * process through runTool, and once as a real process for the exit code.
  */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { parseArgs, UsageError, type ToolSpec } from '../src/args.js';
 import { parseConfigPairs } from '../src/commands/configs.js';
@@ -12,28 +11,9 @@ import { lineReaderConfig, parseLine } from '../src/commands/console-producer.js
 import { parseDateTime, parseDuration } from '../src/commands/consumer-groups.js';
 import { parseOffsetJson } from '../src/commands/delete-records.js';
 import { PerfStats } from '../src/commands/producer-perf-test.js';
-import { type Io, parseProperties, runTool, ToolError } from '../src/tool.js';
+import { parseProperties, runTool, ToolError } from '../src/tool.js';
 import { TOOLS } from '../src/tools.js';
-import { run } from './support.js';
-
-function captureIo(input = ''): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (s) => void (out += typeof s === 'string' ? s : Buffer.from(s).toString()),
-    err: (s) => void (err += s),
-    stdin: Readable.from([input]),
-    stopSignal: new Promise(() => {}),
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
-
-async function runIn(tool: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const io = captureIo();
-  const code = await runTool(TOOLS.get(tool)!, argv, io);
-  return { code, stdout: io.stdout(), stderr: io.stderr() };
-}
+import { captureIo, run, runIn } from './support.js';
 
 const spec: ToolSpec = {
   name: 't',

@@ -2,7 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { type Io, runTool } from '../src/tool.js';
+import { TOOLS } from '../src/tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const compiled = here.includes(join('dist', 'test'));
@@ -68,3 +71,25 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 
 /** Non-empty lines of a tool's output. */
 export const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
+
+/** Tool output collected in memory. */
+export function captureIo(input = ''): Io & { stdout: () => string; stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (s) => void (out += typeof s === 'string' ? s : Buffer.from(s).toString()),
+    err: (s) => void (err += s),
+    stdin: Readable.from([input]),
+    stopSignal: new Promise(() => {}),
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+/** Runs a tool in this process (through runTool) with captured output. */
+export async function runIn(tool: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = captureIo();
+  const code = await runTool(TOOLS.get(tool)!, argv, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+

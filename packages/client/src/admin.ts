@@ -326,6 +326,69 @@ export class Admin {
     return out;
   }
 
+  // ---- transactions -------------------------------------------------------------------------
+
+  /** ListTransactions on every broker (each lists the transactional ids it coordinates). */
+  async listTransactions(opts: { states?: string[]; producerIds?: bigint[]; durationMs?: bigint } = {}): Promise<TransactionListing[]> {
+    await this.connect();
+    await this.cluster.refreshMetadata();
+    const out: TransactionListing[] = [];
+    for (const b of this.cluster.brokerList()) {
+      const { response } = await this.cluster.broker(b.nodeId).send(apiByName.ListTransactions, () => ({
+        stateFilters: opts.states ?? [], producerIdFilters: opts.producerIds ?? [], durationFilter: opts.durationMs ?? -1n,
+      }));
+      throwIfError(response.errorCode, `ListTransactions on broker ${b.nodeId}`);
+      for (const t of response.transactionStates) out.push({ transactionalId: t.transactionalId, producerId: t.producerId, state: t.transactionState, coordinatorId: b.nodeId });
+    }
+    return out;
+  }
+
+  /** DescribeTransactions at each id's transaction coordinator. */
+  async describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
+    await this.connect();
+    const out: TransactionDescription[] = [];
+    for (const transactionalId of transactionalIds) {
+      const conn = await findCoordinator(this.cluster, transactionalId, 1);
+      const { response } = await conn.send(apiByName.DescribeTransactions, () => ({ transactionalIds: [transactionalId] }));
+      const t = response.transactionStates[0]!;
+      throwIfError(t.errorCode, `transactional id ${transactionalId}`);
+      out.push({
+        coordinatorId: conn.nodeId, transactionalId, state: t.transactionState, producerId: t.producerId, producerEpoch: t.producerEpoch,
+        transactionTimeoutMs: t.transactionTimeoutMs, transactionStartTimeMs: t.transactionStartTimeMs < 0n ? null : t.transactionStartTimeMs,
+        topicPartitions: t.topics.flatMap((x) => x.partitions.map((partition) => ({ topic: x.topic, partition }))),
+      });
+    }
+    return out;
+  }
+
+  /** DescribeProducers at a partition's leader (or `brokerId`): its active idempotent/transactional producers. */
+  async describeProducers(topic: string, partition: number, brokerId?: number): Promise<ProducerStateDescription[]> {
+    await this.connect();
+    await this.cluster.waitForTopics([topic], 30000);
+    const node = brokerId ?? this.cluster.leaderOf(topic, partition);
+    if (node < 0) throw new KafkaError(5, `DescribeProducers: no leader for ${topic}-${partition}`);
+    const { response } = await this.cluster.broker(node).send(apiByName.DescribeProducers, () => ({ topics: [{ name: topic, partitionIndexes: [partition] }] }));
+    const p = response.topics[0]?.partitions[0];
+    if (p === undefined) throw new KafkaError(3, `${topic}-${partition}`);
+    throwIfError(p.errorCode, p.errorMessage ?? `${topic}-${partition}`);
+    return p.activeProducers.map((a) => ({
+      producerId: a.producerId, producerEpoch: a.producerEpoch, lastSequence: a.lastSequence, lastTimestamp: a.lastTimestamp,
+      coordinatorEpoch: a.coordinatorEpoch < 0 ? null : a.coordinatorEpoch, currentTransactionStartOffset: a.currentTxnStartOffset < 0n ? null : a.currentTxnStartOffset,
+    }));
+  }
+
+  /** Aborts an open transaction on one partition (Kafka's Admin.abortTransaction): an ABORT marker written by its leader. */
+  async abortTransaction(spec: { topic: string; partition: number; producerId: bigint; producerEpoch: number; coordinatorEpoch: number }): Promise<void> {
+    await this.connect();
+    await this.cluster.waitForTopics([spec.topic], 30000);
+    const leader = this.cluster.leaderOf(spec.topic, spec.partition);
+    if (leader < 0) throw new KafkaError(5, `no leader for ${spec.topic}-${spec.partition}`);
+    const { response } = await this.cluster.broker(leader).send(apiByName.WriteTxnMarkers, () => ({
+      markers: [{ producerId: spec.producerId, producerEpoch: spec.producerEpoch, transactionResult: false, coordinatorEpoch: spec.coordinatorEpoch, topics: [{ name: spec.topic, partitionIndexes: [spec.partition] }] }],
+    }));
+    for (const m of response.markers) for (const t of m.topics) for (const p of t.partitions) throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+  }
+
   // ---- cluster ------------------------------------------------------------------------------
 
   /** DescribeCluster if the broker has it, else the same facts from Metadata. */
@@ -365,4 +428,31 @@ export class Admin {
 
 export function createAdmin(opts: ClusterOptions): Admin {
   return new Admin(opts);
+}
+
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: bigint;
+  state: string;
+  coordinatorId: number;
+}
+
+export interface TransactionDescription {
+  coordinatorId: number;
+  transactionalId: string;
+  state: string;
+  producerId: bigint;
+  producerEpoch: number;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: bigint | null;
+  topicPartitions: Array<{ topic: string; partition: number }>;
+}
+
+export interface ProducerStateDescription {
+  producerId: bigint;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number | null;
+  currentTransactionStartOffset: bigint | null;
 }

@@ -1,7 +1,7 @@
 // @samsa/client: a Kafka client (producer, consumer, admin) over @samsa/protocol.
 export { Producer, createProducer, type ProducerOptions, type Message, type RecordMetadata, type CompressionName, type Partitioner } from './producer.js';
 export { Consumer, createConsumer, decodeFetched, type ConsumerOptions, type ConsumedMessage, type FetchedBatch } from './consumer.js';
-export { Admin, createAdmin, ConfigResourceType, AlterConfigOp, type NewTopic, type TopicDescription, type GroupDescription, type ConfigEntry } from './admin.js';
+export { Admin, createAdmin, ConfigResourceType, AlterConfigOp, type NewTopic, type TopicDescription, type GroupDescription, type ConfigEntry, type TransactionListing, type TransactionDescription, type ProducerStateDescription } from './admin.js';
 export { Cluster, type ClusterOptions, type TopicInfo, type PartitionInfo, type BrokerInfo } from './cluster.js';
 export { Connection, defaultConnectionOptions, type ConnectionOptions } from './connection.js';
 export { type SaslOptions, type SaslMechanism } from './sasl.js';

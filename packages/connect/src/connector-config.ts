@@ -88,8 +88,8 @@ function validateKeys(def: ConfigDef, props: Record<string, string>, extraErrors
  * common keys, the transformation/predicate keys, the sink topic rules and the connector's own
  * config(). Unknown classes are errors on `connector.class` (or the transform's `type`).
  */
-export async function validateConnectorConfig(plugins: Plugins, props: Record<string, string>): Promise<{ infos: ConfigInfos; connector: Connector | null }> {
-  const errors = new Map<string, string[]>();
+export async function validateConnectorConfig(plugins: Plugins, props: Record<string, string>, refusedOverrides: ReadonlyMap<string, string> = new Map()): Promise<{ infos: ConfigInfos; connector: Connector | null }> {
+  const errors = new Map<string, string[]>([...refusedOverrides].map(([k, msg]) => [k, [msg]]));
   const addError = (key: string, msg: string): void => {
     const l = errors.get(key) ?? [];
     l.push(msg);
@@ -162,7 +162,10 @@ export async function validateConnectorConfig(plugins: Plugins, props: Record<st
     if (dlq !== '' && topics.includes(dlq)) addError('errors.deadletterqueue.topic.name', `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=${props.topics}') consumed by the connector`);
   }
   const own = connector?.config() ?? [];
-  const configs = [...validateKeys(def, props, errors, 0), ...validateKeys(extra, props, errors, def.length), ...validateKeys(own.filter((k) => !def.some((d) => d.name === k.name)), props, errors, def.length + extra.length)];
+  const ownKeys = own.filter((k) => !def.some((d) => d.name === k.name));
+  // client overrides the worker's policy refuses are reported on their own keys, as Kafka does
+  const overrideKeys: ConfigDef = [...refusedOverrides.keys()].map((name) => ({ name, type: 'STRING', defaultValue: '', importance: 'LOW', documentation: '' }));
+  const configs = [...validateKeys(def, props, errors, 0), ...validateKeys(extra, props, errors, def.length), ...validateKeys(ownKeys, props, errors, def.length + extra.length), ...validateKeys(overrideKeys, props, errors, def.length + extra.length + ownKeys.length)];
   const groups = [...new Set([...def, ...extra, ...own].map((k) => k.group).filter((g): g is string => g !== undefined))];
   return {
     infos: { name: className === undefined ? '' : (plugins.knownConnector(className)?.className ?? className), error_count: configs.reduce((n, c) => n + c.value.errors.length, 0), groups, configs },

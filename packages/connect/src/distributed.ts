@@ -11,8 +11,9 @@
 import { apiByName, KafkaError } from '@samsa/protocol';
 import { Cluster, type ConsumedMessage, isRetriable } from '@samsa/client';
 import type { Connection } from '@samsa/client';
-import { CONNECT_PROTOCOL_TYPE, type ConnectAssignment, decodeAssignment, decodeWorkerState, EAGER_PROTOCOL, eagerAssign, encodeAssignment, encodeWorkerState } from './connect-protocol.js';
-import { type ConnectorInfo, ConnectRestError, Herder, notFound, type Status, StatusStore, taskConfigsChanged } from './herder.js';
+import { CONNECT_PROTOCOL_TYPE, CONNECT_PROTOCOL_V0, type ConnectAssignment, decodeAssignment, decodeWorkerState, eagerAssign, encodeAssignment, encodeWorkerState, offeredProtocols, protocolVersion, type TaskRef, type WorkerState } from './connect-protocol.js';
+import { IncrementalCooperativeAssignor } from './cooperative-assignor.js';
+import { type ConnectorInfo, ConnectRestError, Herder, NotLeaderError, notFound, type Status, StatusStore, taskConfigsChanged } from './herder.js';
 import { ensureCompactedTopic, KafkaBasedLog } from './kafka-log.js';
 import { KafkaOffsetStore } from './offsets.js';
 import type { Plugins } from './plugins.js';
@@ -28,10 +29,27 @@ class KafkaStatusStore extends StatusStore {
     this.log?.send(key, status === null ? null : Buffer.from(JSON.stringify(status))).catch((err: Error) => console.error(`Failed to write status ${key}: ${err.message}`));
   }
 
+  protected override writeTopic(key: string, topic: object | null): void {
+    this.log?.send(key, topic === null ? null : Buffer.from(JSON.stringify({ topic }))).catch((err: Error) => console.error(`Failed to write topic status ${key}: ${err.message}`));
+  }
+
   /** A record of the status topic; an older generation from another worker does not replace a newer one. */
   readonly apply = (m: ConsumedMessage): void => {
     if (m.key === null) return;
     const key = m.key.toString('utf8');
+    const topicKey = /^topic-(.+)-connector-(.+)$/.exec(key);
+    if (topicKey !== null) {
+      if (m.value === null) this.topics.get(topicKey[2]!)?.delete(topicKey[1]!);
+      else {
+        try {
+          const t = (JSON.parse(m.value.toString('utf8')) as { topic: { name: string; connector: string; task: number; discoverTimestamp: number } }).topic;
+          if (t !== undefined && typeof t.name === 'string') this.applyTopic(t);
+        } catch {
+          // not Kafka's JSON: ignored like other foreign records
+        }
+      }
+      return;
+    }
     const conn = /^status-connector-(.+)$/.exec(key);
     const task = /^status-task-(.+)$/.exec(key);
     const map = conn !== null ? this.connectors : task !== null ? this.tasks : null;
@@ -78,7 +96,7 @@ class ConnectGroupMember {
    * Joins and syncs (retrying until it has an assignment). `assign` runs on the leader with
    * every member's metadata.
    */
-  async join(url: string, configOffset: bigint, assign: (members: Array<{ memberId: string; url: string; configOffset: bigint }>) => Promise<Map<string, ConnectAssignment>>): Promise<ConnectAssignment> {
+  async join(state: WorkerState, assign: (members: Array<{ memberId: string } & WorkerState>, version: number) => Promise<Map<string, ConnectAssignment>>): Promise<{ assignment: ConnectAssignment; version: number }> {
     this.stopHeartbeat();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -92,7 +110,7 @@ class ConnectGroupMember {
             memberId: this.memberId,
             ...(v >= 5 ? { groupInstanceId: null } : {}),
             protocolType: CONNECT_PROTOCOL_TYPE,
-            protocols: [{ name: EAGER_PROTOCOL, metadata: encodeWorkerState({ url, configOffset }) }],
+            protocols: offeredProtocols(this.cfg.connectProtocol).map((p) => ({ name: p.name, metadata: encodeWorkerState(state, p.version) })),
           }),
           { extraTimeoutMs: this.cfg.rebalanceTimeoutMs },
         );
@@ -104,10 +122,12 @@ class ConnectGroupMember {
         this.memberId = join.memberId;
         this.generationId = join.generationId;
         this.leaderId = join.leader;
+        const protocolName = join.protocolName ?? offeredProtocols(this.cfg.connectProtocol)[0]!.name;
+        const version = protocolVersion(protocolName);
         let assignments: Array<{ memberId: string; assignment: Buffer }> = [];
         if (join.leader === join.memberId) {
           const members = join.members.map((m) => ({ memberId: m.memberId, ...decodeWorkerState(m.metadata) }));
-          const result = await assign(members);
+          const result = await assign(members, version);
           assignments = [...result].map(([memberId, a]) => ({ memberId, assignment: encodeAssignment(a) }));
         }
         const { response: sync } = await conn.send(
@@ -117,14 +137,14 @@ class ConnectGroupMember {
             generationId: this.generationId,
             memberId: this.memberId,
             ...(v >= 3 ? { groupInstanceId: null } : {}),
-            ...(v >= 5 ? { protocolType: CONNECT_PROTOCOL_TYPE, protocolName: EAGER_PROTOCOL } : {}),
+            ...(v >= 5 ? { protocolType: CONNECT_PROTOCOL_TYPE, protocolName } : {}),
             assignments,
           }),
           { extraTimeoutMs: this.cfg.rebalanceTimeoutMs },
         );
         if (sync.errorCode !== 0) throw KafkaError.from(sync.errorCode, `SyncGroup ${this.cfg.groupId}`);
         this.startHeartbeat();
-        return decodeAssignment(sync.assignment);
+        return { assignment: decodeAssignment(sync.assignment), version };
       } catch (err) {
         const code = err instanceof KafkaError ? err.code : null;
         if (code === 25 /* UNKNOWN_MEMBER_ID */) this.memberId = '';
@@ -204,13 +224,20 @@ export class DistributedHerder extends Herder {
   /** Task configs read but not yet committed by a commit-<name> record. */
   private readonly deferredTasks = new Map<string, Map<number, Record<string, string>>>();
   private assignment: ConnectAssignment | null = null;
+  /** Resolved by the next completed join; config writes wait on it to know who leads. */
+  private assignmentWaiters: Array<() => void> = [];
   private rebalanceNeeded = true;
   private stopped = false;
   private queue: Promise<unknown> = Promise.resolve();
   private ticking = false;
+  private assignor: IncrementalCooperativeAssignor;
+  /** The Connect protocol version of the last completed round (0 = eager). */
+  private protocolVersion = CONNECT_PROTOCOL_V0;
+  private delayedRejoin: NodeJS.Timeout | null = null;
 
   constructor(config: WorkerConfig, plugins: Plugins, workerId: string) {
     super(config, plugins, new KafkaStatusStore(workerId));
+    this.assignor = new IncrementalCooperativeAssignor(config.scheduledRebalanceMaxDelayMs);
   }
 
   private get statusStore(): KafkaStatusStore {
@@ -263,39 +290,83 @@ export class DistributedHerder extends Herder {
     });
   }
 
-  /** Eager: stop everything this worker runs, join, then start what the leader assigned. */
+  /** Stops connectors and tasks this worker no longer runs, marking them UNASSIGNED. */
+  private async stopAssigned(connectors: readonly string[], tasks: readonly TaskRef[]): Promise<void> {
+    await Promise.all(tasks.map(async (id) => {
+      await this.worker.stopTask(id);
+      this.status.taskState(id, 'UNASSIGNED', null);
+    }));
+    await Promise.all(connectors.map(async (n) => {
+      await this.worker.stopConnector(n);
+      this.status.connectorState(n, 'UNASSIGNED', null);
+    }));
+  }
+
+  /**
+   * One round of the group protocol. Eager (protocol "default"): stop everything, join, start what
+   * the leader dealt. Incremental cooperative ("compatible"/"sessioned"): join carrying what this
+   * worker runs, stop only what the leader revokes, start only what it newly assigns; the rest keeps
+   * running untouched. Revocations call for another round at once, a delay for one after it.
+   */
   private async rebalance(): Promise<void> {
     const prev = this.assignment;
     this.assignment = null;
-    if (prev !== null) {
-      await Promise.all(prev.tasks.map(async (id) => {
-        await this.worker.stopTask(id);
-        this.status.taskState(id, 'UNASSIGNED', null);
-      }));
-      await Promise.all(prev.connectors.map(async (n) => {
-        await this.worker.stopConnector(n);
-        this.status.connectorState(n, 'UNASSIGNED', null);
-      }));
+    if (this.delayedRejoin !== null) clearTimeout(this.delayedRejoin);
+    this.delayedRejoin = null;
+    const fenced = this.member!.memberId === '';
+    let running: ConnectAssignment | null = prev;
+    if (prev !== null && (this.protocolVersion === CONNECT_PROTOCOL_V0 || fenced)) {
+      await this.stopAssigned(prev.connectors, prev.tasks);
+      running = null;
     }
     if (this.stopped) return;
-    const assignment = await this.member!.join(this.restUrl, BigInt(this.configState.offset), async (members) => {
+    const { assignment, version } = await this.member!.join({ url: this.restUrl, configOffset: BigInt(this.configState.offset), allocation: running }, async (members, v) => {
       await this.configLog!.readToEnd();
-      const tasks = [...this.configState.connectorConfigs.keys()].flatMap((n) => this.configState.tasksOf(n));
-      const dealt = eagerAssign(members.map((m) => m.memberId), [...this.configState.connectorConfigs.keys()], tasks);
+      const connectors = [...this.configState.connectorConfigs.keys()];
+      const tasks = connectors.flatMap((n) => this.configState.tasksOf(n));
       const leaderUrl = members.find((m) => m.memberId === this.member!.memberId)?.url ?? this.restUrl;
-      return new Map([...dealt].map(([id, a]) => [id, { error: 0, leader: this.member!.memberId, leaderUrl, configOffset: BigInt(this.configState.offset), ...a }]));
+      const base = { error: 0, leader: this.member!.memberId, leaderUrl, configOffset: BigInt(this.configState.offset) };
+      if (v === CONNECT_PROTOCOL_V0) return new Map([...eagerAssign(members.map((m) => m.memberId), connectors, tasks)].map(([id, a]) => [id, { ...base, ...a }]));
+      const dealt = this.assignor.assign(members.map((m) => ({ memberId: m.memberId, connectors: m.allocation?.connectors ?? [], tasks: m.allocation?.tasks ?? [] })), connectors, tasks);
+      return new Map([...dealt].map(([id, a]) => [id, { version: v, ...base, ...a }]));
     });
     if (this.stopped) return;
+    // a worker that did not lead this round has no valid history for a later round it may lead
+    if (this.member!.leaderId !== this.member!.memberId) this.assignor = new IncrementalCooperativeAssignor(this.config.scheduledRebalanceMaxDelayMs);
+    this.protocolVersion = version;
     this.status.generation = this.member!.generationId;
     if (assignment.configOffset > BigInt(this.configState.offset)) await this.configLog!.readToEnd();
-    this.assignment = assignment;
-    console.log(`Joined group at generation ${this.member!.generationId} with assignment: connectors ${JSON.stringify(assignment.connectors)}, tasks ${JSON.stringify(assignment.tasks.map(taskKey))}`);
-    for (const name of assignment.connectors) await this.startOwnedConnector(name);
-    for (const id of assignment.tasks) {
-      const config = this.configState.connectorConfigs.get(id.connector);
-      const taskConfig = this.configState.taskConfigs.get(id.connector)?.[id.task];
-      if (config !== undefined && taskConfig !== undefined) await this.worker.startTask(id, config, taskConfig, this.configState.targetState(id.connector));
+    let toStart = { connectors: assignment.connectors, tasks: assignment.tasks };
+    if (version === CONNECT_PROTOCOL_V0) {
+      if (running !== null) await this.stopAssigned(running.connectors, running.tasks);
+      this.assignment = assignment;
+    } else {
+      const revokedConnectors = assignment.revokedConnectors ?? [];
+      const revokedTasks = assignment.revokedTasks ?? [];
+      const revokedTaskKeys = new Set(revokedTasks.map(taskKey));
+      await this.stopAssigned(revokedConnectors, revokedTasks);
+      const keptConnectors = (running?.connectors ?? []).filter((c) => !revokedConnectors.includes(c));
+      const keptTasks = (running?.tasks ?? []).filter((t) => !revokedTaskKeys.has(taskKey(t)));
+      this.assignment = { ...assignment, connectors: [...keptConnectors, ...assignment.connectors.filter((c) => !keptConnectors.includes(c))], tasks: [...keptTasks, ...assignment.tasks.filter((t) => !keptTasks.some((k) => taskKey(k) === taskKey(t)))] };
+      toStart = { connectors: assignment.connectors.filter((c) => !keptConnectors.includes(c)), tasks: assignment.tasks.filter((t) => !keptTasks.some((k) => taskKey(k) === taskKey(t))) };
+      if (revokedConnectors.length + revokedTasks.length > 0) {
+        console.log(`Revoked connectors ${JSON.stringify(revokedConnectors)}, tasks ${JSON.stringify(revokedTasks.map(taskKey))}; rejoining`);
+        this.rebalanceNeeded = true;
+      }
+      const delay = assignment.delay ?? 0;
+      if (delay > 0) this.delayedRejoin = setTimeout(() => this.requestRebalance(), delay);
     }
+    for (const wake of this.assignmentWaiters.splice(0)) wake();
+    const full = this.assignment;
+    console.log(`Joined group at generation ${this.member!.generationId} (protocol version ${version}) with assignment: connectors ${JSON.stringify(full.connectors)}, tasks ${JSON.stringify(full.tasks.map(taskKey))}; starting connectors ${JSON.stringify(toStart.connectors)}, tasks ${JSON.stringify(toStart.tasks.map(taskKey))}`);
+    for (const name of toStart.connectors) await this.startOwnedConnector(name);
+    for (const id of toStart.tasks) await this.startAssignedTask(id);
+  }
+
+  private async startAssignedTask(id: TaskRef): Promise<void> {
+    const config = this.configState.connectorConfigs.get(id.connector);
+    const taskConfig = this.configState.taskConfigs.get(id.connector)?.[id.task];
+    if (config !== undefined && taskConfig !== undefined) await this.worker.startTask(id, config, taskConfig, this.configState.targetState(id.connector));
   }
 
   private async startOwnedConnector(name: string): Promise<void> {
@@ -346,7 +417,14 @@ export class DistributedHerder extends Herder {
         const d = this.deferredTasks.get(r.name) ?? new Map<number, Record<string, string>>();
         const prev = cs.taskConfigs.get(r.name) ?? [];
         const next = Array.from({ length: n }, (_, i) => d.get(i) ?? prev[i]).filter((x): x is Record<string, string> => x !== undefined);
-        if (next.length === n) cs.taskConfigs.set(r.name, next);
+        if (next.length === n) {
+          cs.taskConfigs.set(r.name, next);
+          // cooperative rounds do not restart tasks, so tasks running here pick up changed configs now
+          const changed = (this.assignment?.tasks ?? []).filter((t) => t.connector === r.name && t.task < n && JSON.stringify(prev[t.task]) !== JSON.stringify(next[t.task]));
+          if (this.protocolVersion !== CONNECT_PROTOCOL_V0 && changed.length > 0) void this.serial(async () => {
+            for (const t of changed) await this.startAssignedTask(t);
+          });
+        }
         this.deferredTasks.delete(r.name);
         this.requestRebalance();
         return;
@@ -364,6 +442,7 @@ export class DistributedHerder extends Herder {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.delayedRejoin !== null) clearTimeout(this.delayedRejoin);
     await this.serial(async () => {
       await this.worker?.stopAll();
       await this.member?.leave();
@@ -374,7 +453,26 @@ export class DistributedHerder extends Herder {
     await this.admin?.close().catch(() => {});
   }
 
+  /**
+   * Config writes are the leader's, as in Kafka (a follower's REST layer forwards them to the
+   * leader's URL from the assignment); mid-rebalance this waits for the join to finish first.
+   */
+  private async requireLeader(what: string): Promise<void> {
+    if (this.assignment === null && !this.stopped) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.assignmentWaiters.push(resolve);
+        timer = setTimeout(resolve, this.config.rebalanceTimeoutMs);
+      });
+      clearTimeout(timer);
+    }
+    const a = this.assignment;
+    if (a === null) throw new NotLeaderError(`Cannot ${what} while the worker is not in the group`, null);
+    if (a.leader !== this.member!.memberId) throw new NotLeaderError(`Only the leader can ${what}.`, a.leaderUrl);
+  }
+
   async putConnectorConfig(name: string, config: Record<string, string>, allowReplace: boolean): Promise<{ created: boolean; info: ConnectorInfo }> {
+    await this.requireLeader('write connector configs');
     const full = await this.checkConfig(name, config);
     await this.configLog!.readToEnd();
     const exists = this.configState.connectorConfigs.has(name);
@@ -385,6 +483,7 @@ export class DistributedHerder extends Herder {
   }
 
   async deleteConnector(name: string): Promise<void> {
+    await this.requireLeader('delete connectors');
     await this.configLog!.readToEnd();
     if (!this.configState.connectorConfigs.has(name)) throw notFound(name);
     const tasks = this.configState.tasksOf(name);
@@ -395,6 +494,8 @@ export class DistributedHerder extends Herder {
   }
 
   async setTargetState(name: string, target: TargetState): Promise<void> {
+    // as Kafka: pause and resume are written by any worker, stopping is the leader's
+    if (target === 'STOPPED') await this.requireLeader('stop connectors');
     await this.configLog!.readToEnd();
     if (!this.configState.connectorConfigs.has(name)) throw notFound(name);
     await this.configLog!.send(`target-state-${name}`, Buffer.from(JSON.stringify({ state: target === 'STOPPED' ? 'PAUSED' : target, 'state.v2': target })));

@@ -8,13 +8,23 @@ import { ConfigException } from './api.js';
 import { type ConfigInfos, invalidConfigMessage, validateConnectorConfig } from './connector-config.js';
 import type { OffsetStore } from './offsets.js';
 import type { Plugins } from './plugins.js';
-import { type State, type StatusListener, type TargetState, type TaskId, taskKey, Worker } from './worker.js';
-import type { WorkerConfig } from './worker-config.js';
+import { sinkGroupId, type State, type StatusListener, type TargetState, type TaskId, taskKey, Worker } from './worker.js';
+import { disallowedClientOverrides, type WorkerConfig } from './worker-config.js';
 
 /** An error the REST API answers with `status` and Kafka's {error_code, message}. */
 export class ConnectRestError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
+  }
+}
+
+/**
+ * A config write reached a worker that is not the group's leader (Kafka's NotLeaderException);
+ * the REST layer forwards the request to `leaderUrl`.
+ */
+export class NotLeaderError extends ConnectRestError {
+  constructor(message: string, readonly leaderUrl: string | null) {
+    super(409, message);
   }
 }
 
@@ -83,7 +93,36 @@ export class StatusStore implements StatusListener {
     this.write(`status-task-${taskKey(id)}`, s);
   }
 
+  /** connector → topic → when a task first used it (KIP-558); `topic.tracking.enable` turns recording off. */
+  readonly topics = new Map<string, Map<string, { name: string; connector: string; task: number; discoverTimestamp: number }>>();
+  trackTopics = true;
+
+  topicActive(connector: string, topic: string, task: number): void {
+    if (!this.trackTopics || this.topics.get(connector)?.has(topic) === true) return;
+    const t = { name: topic, connector, task, discoverTimestamp: Date.now() };
+    this.applyTopic(t);
+    this.writeTopic(`topic-${topic}-connector-${connector}`, t);
+  }
+
+  protected applyTopic(t: { name: string; connector: string; task: number; discoverTimestamp: number }): void {
+    let m = this.topics.get(t.connector);
+    if (m === undefined) this.topics.set(t.connector, (m = new Map()));
+    m.set(t.name, t);
+  }
+
+  resetTopics(connector: string): void {
+    for (const topic of this.topics.get(connector)?.keys() ?? []) this.writeTopic(`topic-${topic}-connector-${connector}`, null);
+    this.topics.delete(connector);
+  }
+
+  /** Persists an active-topic record {"topic":{...}} (distributed: to the status topic). */
+  protected writeTopic(key: string, topic: object | null): void {
+    void key;
+    void topic;
+  }
+
   forget(name: string, tasks: TaskId[]): void {
+    this.resetTopics(name);
     this.connectors.delete(name);
     this.write(`status-connector-${name}`, null);
     for (const t of tasks) {
@@ -102,7 +141,9 @@ export abstract class Herder {
   /** The worker's REST URL, set once the listener is bound. */
   restUrl = '';
 
-  constructor(readonly config: WorkerConfig, readonly plugins: Plugins, readonly status: StatusStore) {}
+  constructor(readonly config: WorkerConfig, readonly plugins: Plugins, readonly status: StatusStore) {
+    status.trackTopics = config.topicTrackingEnable;
+  }
 
   get workerId(): string {
     return this.status.workerId;
@@ -110,6 +151,7 @@ export abstract class Herder {
 
   /** Creates the clients and the worker; subclasses then load their state. */
   protected async startClients(offsets: OffsetStore & { refresh?: () => Promise<void> }): Promise<void> {
+    this.offsetStore = offsets;
     this.admin = new Admin({ ...this.config.consumer });
     this.producer = new Producer({ ...this.config.producer });
     await this.admin.connect();
@@ -117,6 +159,23 @@ export abstract class Herder {
     this.worker = new Worker(this.config, this.plugins, this.producer, this.admin, offsets, this.status, {
       requestTaskReconfiguration: (name) => void this.reconfigureTasks(name).catch((err: Error) => console.error(`Task reconfiguration of ${name} failed: ${err.message}`)),
     });
+  }
+
+  private offsetStore: (OffsetStore & { refresh?: () => Promise<void> }) | null = null;
+
+  /**
+   * GET /connectors/{name}/offsets (KIP-875): a source connector's offsets from the offset store;
+   * a sink connector's from its consumer group's committed offsets, as
+   * {"kafka_topic","kafka_partition"} → {"kafka_offset"}.
+   */
+  async connectorOffsets(name: string): Promise<{ offsets: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> }> {
+    if (!this.configState.connectorConfigs.has(name)) throw notFound(name);
+    if (this.connectorType(name) === 'sink') {
+      const committed = await this.admin.listConsumerGroupOffsets(sinkGroupId(name, this.configState.connectorConfigs.get(name)!));
+      return { offsets: committed.filter((c) => c.offset >= 0n).map((c) => ({ partition: { kafka_topic: c.topic, kafka_partition: c.partition }, offset: { kafka_offset: Number(c.offset) } })) };
+    }
+    await this.offsetStore?.refresh?.();
+    return { offsets: this.offsetStore?.entriesOf(name) ?? [] };
   }
 
   abstract start(): Promise<void>;
@@ -181,7 +240,7 @@ export abstract class Herder {
   }
 
   async validate(config: Record<string, string>): Promise<ConfigInfos> {
-    return (await validateConnectorConfig(this.plugins, config)).infos;
+    return (await validateConnectorConfig(this.plugins, config, disallowedClientOverrides(this.config.connectorClientConfigOverridePolicy, config))).infos;
   }
 
   /** Validation before a config is accepted: 400 with Kafka's message when invalid. */

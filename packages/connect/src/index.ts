@@ -7,6 +7,7 @@ export { FileStreamSourceConnector, FileStreamSinkConnector, FileStreamSourceTas
 export { Plugins, type PluginDesc } from './plugins.js';
 export { parseProperties, loadProperties } from './properties.js';
 export { startConnect, main, loadConnectorConfig, type RunningConnect } from './connect.js';
-export { encodeWorkerState, decodeWorkerState, encodeAssignment, decodeAssignment, eagerAssign, type ConnectAssignment, type WorkerState } from './connect-protocol.js';
+export { encodeWorkerState, decodeWorkerState, encodeAssignment, decodeAssignment, eagerAssign, offeredProtocols, type ConnectAssignment, type WorkerState } from './connect-protocol.js';
+export { IncrementalCooperativeAssignor } from './cooperative-assignor.js';
 export { buildTransformationChain, buildConverters, validateConnectorConfig } from './connector-config.js';
 export { VERSION_STRING } from './version.js';

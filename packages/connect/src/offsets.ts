@@ -32,6 +32,21 @@ export abstract class OffsetStore {
     return v === undefined ? null : (JSON.parse(v) as Record<string, unknown>);
   }
 
+  /** A connector's source partitions with their offsets, as GET /connectors/{name}/offsets lists them. */
+  entriesOf(connector: string): Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> {
+    const out: Array<{ partition: Record<string, unknown>; offset: Record<string, unknown> }> = [];
+    for (const [k, v] of this.data) {
+      let key: unknown;
+      try {
+        key = JSON.parse(k);
+      } catch {
+        continue; // not a Connect key: another writer's record in the topic
+      }
+      if (Array.isArray(key) && key.length === 2 && key[0] === connector) out.push({ partition: key[1] as Record<string, unknown>, offset: JSON.parse(v) as Record<string, unknown> });
+    }
+    return out;
+  }
+
   abstract start(): Promise<void>;
   abstract set(entries: OffsetEntry[]): Promise<void>;
   async stop(): Promise<void> {}

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigException } from './api.js';
-import { ConnectRestError, type Herder } from './herder.js';
+import { ConnectRestError, type Herder, NotLeaderError } from './herder.js';
 import { COMMIT_ID, VERSION_STRING } from './version.js';
 
 type Handler = (req: IncomingMessage, params: string[], query: URLSearchParams) => Promise<{ status: number; body?: unknown }>;
@@ -16,10 +16,14 @@ interface Route {
   handler: Handler;
 }
 
+/** Request bodies as received, kept so a request can be forwarded to the leader unchanged. */
+const rawBodies = new WeakMap<IncomingMessage, string>();
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
+  rawBodies.set(req, text);
   if (text.trim() === '') return null;
   try {
     return JSON.parse(text);
@@ -99,6 +103,19 @@ export class RestServer {
       await h.setTargetState(n!, 'STOPPED');
       return { status: 204 };
     });
+    this.route('GET', `/connectors/${name}/topics`, async (_r, [n]) => {
+      if (!h.connectors().includes(n!)) throw new ConnectRestError(404, `Connector ${n} not found`);
+      if (!h.config.topicTrackingEnable) throw new ConnectRestError(403, 'Topic tracking is disabled.');
+      return { status: 200, body: { [n!]: { topics: [...(h.status.topics.get(n!)?.keys() ?? [])].sort() } } };
+    });
+    this.route('PUT', `/connectors/${name}/topics/reset`, async (_r, [n]) => {
+      if (!h.connectors().includes(n!)) throw new ConnectRestError(404, `Connector ${n} not found`);
+      if (!h.config.topicTrackingEnable) throw new ConnectRestError(403, 'Topic tracking is disabled.');
+      if (!h.config.topicTrackingAllowReset) throw new ConnectRestError(403, 'Topic tracking reset is disabled.');
+      h.status.resetTopics(n!);
+      return { status: 202 };
+    });
+    this.route('GET', `/connectors/${name}/offsets`, async (_r, [n]) => ({ status: 200, body: await h.connectorOffsets(n!) }));
     this.route('GET', `/connectors/${name}/tasks`, async (_r, [n]) => ({ status: 200, body: h.taskConfigs(n!) }));
     this.route('GET', `/connectors/${name}/tasks/(\\d+)/status`, async (_r, [n, t]) => ({ status: 200, body: h.taskStatus({ connector: n!, task: Number(t) }) }));
     this.route('POST', `/connectors/${name}/tasks/(\\d+)/restart`, async (_r, [n, t]) => {
@@ -149,6 +166,15 @@ export class RestServer {
         body = out.body;
       }
     } catch (err) {
+      if (err instanceof NotLeaderError) {
+        try {
+          ({ status, body } = await this.forwardToLeader(req, url, err));
+        } catch (forwardErr) {
+          status = forwardErr instanceof ConnectRestError ? forwardErr.status : 500;
+          body = { error_code: status, message: (forwardErr as Error).message };
+        }
+        return this.reply(res, status, body);
+      }
       if (err instanceof ConnectRestError) status = err.status;
       else if (err instanceof ConfigException) status = 400;
       else {
@@ -157,9 +183,38 @@ export class RestServer {
       }
       body = { error_code: status, message: (err as Error).message };
     }
+    this.reply(res, status, body);
+  }
+
+  private reply(res: ServerResponse, status: number, body: unknown): void {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
+  }
+
+  /**
+   * As Kafka's HerderRequestHandler: a user's request (no `forward` parameter) may be forwarded
+   * and forwarded again (`forward=true`), a request forwarded once more (`forward=false`) is not,
+   * so two workers that disagree about the leader cannot bounce it forever.
+   */
+  private async forwardToLeader(req: IncomingMessage, url: URL, err: NotLeaderError): Promise<{ status: number; body: unknown }> {
+    const forward = url.searchParams.get('forward');
+    if (forward !== null && forward !== 'true') throw new ConnectRestError(409, 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)');
+    if (err.leaderUrl === null) throw new ConnectRestError(409, 'Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.');
+    const target = new URL(url.pathname.replace(/^\//, ''), err.leaderUrl.endsWith('/') ? err.leaderUrl : `${err.leaderUrl}/`);
+    for (const [k, v] of url.searchParams) if (k !== 'forward') target.searchParams.append(k, v);
+    target.searchParams.set('forward', String(forward === null));
+    console.log(`Forwarding ${req.method} ${url.pathname} to the leader at ${target.origin}`);
+    const raw = rawBodies.get(req);
+    const res = await fetch(target, { method: req.method, headers: raw === undefined ? {} : { 'Content-Type': 'application/json' }, body: raw, signal: AbortSignal.timeout(90000) });
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = { error_code: res.status, message: text };
+    }
+    return { status: res.status, body };
   }
 
   async start(host: string, port: number): Promise<{ host: string; port: number }> {

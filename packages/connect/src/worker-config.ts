@@ -4,6 +4,7 @@
  * level (bootstrap.servers, client.id) with `producer.` / `consumer.` overrides for the few
  * options the Samsa client documents.
  */
+import { CONNECT_PROTOCOL_MODES, type ConnectProtocolMode } from './connect-protocol.js';
 import { hostname } from 'node:os';
 import { ConfigException } from './api.js';
 import type { ConsumerOptions, ProducerOptions } from '@samsa/client';
@@ -36,8 +37,20 @@ export interface WorkerConfig {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
+  /** connect.protocol: eager, compatible or sessioned (Kafka's default). */
+  connectProtocol: ConnectProtocolMode;
+  connectorClientConfigOverridePolicy: ClientOverridePolicy;
+  topicTrackingEnable: boolean;
+  topicTrackingAllowReset: boolean;
+  scheduledRebalanceMaxDelayMs: number;
   producer: ProducerOptions;
   consumer: Omit<ConsumerOptions, 'groupId'>;
+}
+
+function connectProtocolOf(v: string | undefined): ConnectProtocolMode {
+  const mode = (v ?? 'sessioned').trim().toLowerCase();
+  if (!(CONNECT_PROTOCOL_MODES as readonly string[]).includes(mode)) throw new ConfigException(`Invalid value ${v} for configuration connect.protocol: String must be one of: ${CONNECT_PROTOCOL_MODES.join(', ')}`);
+  return mode as ConnectProtocolMode;
 }
 
 function intOf(props: Record<string, string>, key: string, def: number, min = Number.MIN_SAFE_INTEGER): number {
@@ -58,24 +71,59 @@ export function parseListener(listeners: string): { host: string; port: number }
   return { host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
 }
 
+/** Producer settings from `<prefix>key` properties (`producer.acks`, `producer.override.linger.ms`, ...) over `base`. */
+export function producerOptionsFrom(props: Record<string, string>, prefix: string, base: ProducerOptions): ProducerOptions {
+  const producer: ProducerOptions = { ...base };
+  const acks = props[`${prefix}acks`];
+  if (acks !== undefined) producer.acks = acks === 'all' ? -1 : (Number(acks) as 0 | 1 | -1);
+  if (props[`${prefix}linger.ms`] !== undefined) producer.lingerMs = intOf(props, `${prefix}linger.ms`, 5, 0);
+  if (props[`${prefix}batch.size`] !== undefined) producer.batchSize = intOf(props, `${prefix}batch.size`, 16384, 0);
+  const compression = props[`${prefix}compression.type`];
+  if (compression !== undefined) producer.compression = compression as ProducerOptions['compression'];
+  if (props[`${prefix}client.id`] !== undefined) producer.clientId = props[`${prefix}client.id`];
+  return producer;
+}
+
+/** Consumer settings from `<prefix>key` properties over `base`; `group.id` only matters for a sink's `consumer.override.group.id`. */
+export function consumerOptionsFrom(props: Record<string, string>, prefix: string, base: Omit<ConsumerOptions, 'groupId'>): Omit<ConsumerOptions, 'groupId'> & { groupId?: string } {
+  const consumer: Omit<ConsumerOptions, 'groupId'> & { groupId?: string } = { ...base };
+  if (props[`${prefix}session.timeout.ms`] !== undefined) consumer.sessionTimeoutMs = intOf(props, `${prefix}session.timeout.ms`, 45000, 1);
+  if (props[`${prefix}heartbeat.interval.ms`] !== undefined) consumer.heartbeatIntervalMs = intOf(props, `${prefix}heartbeat.interval.ms`, 3000, 1);
+  if (props[`${prefix}fetch.max.wait.ms`] !== undefined) consumer.fetchMaxWaitMs = intOf(props, `${prefix}fetch.max.wait.ms`, 500, 0);
+  const reset = props[`${prefix}auto.offset.reset`];
+  if (reset !== undefined) consumer.autoOffsetReset = reset as 'earliest' | 'latest' | 'none';
+  if (props[`${prefix}client.id`] !== undefined) consumer.clientId = props[`${prefix}client.id`];
+  if (props[`${prefix}group.id`] !== undefined) consumer.groupId = props[`${prefix}group.id`];
+  return consumer;
+}
+
+/** connector.client.config.override.policy: Kafka's class names or their aliases. */
+export type ClientOverridePolicy = 'All' | 'None' | 'Principal';
+function overridePolicyOf(v: string | undefined): ClientOverridePolicy {
+  const name = (v ?? 'All').trim().replace(/^org\.apache\.kafka\.connect\.connector\.policy\./, '').replace(/ConnectorClientConfigOverridePolicy$/, '');
+  if (name === 'All' || name === 'None' || name === 'Principal') return name;
+  throw new ConfigException(`Invalid value ${v} for configuration connector.client.config.override.policy: Class ${v} could not be found.`);
+}
+
+/** The `producer.override.*`/`consumer.override.*`/`admin.override.*` keys the policy refuses, with Kafka's message. */
+export function disallowedClientOverrides(policy: ClientOverridePolicy, props: Record<string, string>): Map<string, string> {
+  const principalKeys = new Set(['sasl.jaas.config', 'sasl.mechanism', 'security.protocol']);
+  const out = new Map<string, string>();
+  for (const key of Object.keys(props)) {
+    const m = /^(producer|consumer|admin)\.override\.(.+)$/.exec(key);
+    if (m === null || policy === 'All' || (policy === 'Principal' && principalKeys.has(m[2]!))) continue;
+    out.set(key, `The '${policy}' policy does not allow '${m[2]}' to be overridden in the connector configuration.`);
+  }
+  return out;
+}
+
 export function parseWorkerConfig(props: Record<string, string>, mode: WorkerMode): WorkerConfig {
   const bootstrap = (props['bootstrap.servers'] ?? 'localhost:9092').split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (bootstrap.length === 0) throw new ConfigException('bootstrap.servers is empty');
   const clientId = props['client.id'];
   const common = { bootstrapServers: bootstrap, ...(clientId !== undefined ? { clientId } : {}) };
-  const producer: ProducerOptions = { ...common };
-  const acks = props['producer.acks'];
-  if (acks !== undefined) producer.acks = acks === 'all' ? -1 : (Number(acks) as 0 | 1 | -1);
-  if (props['producer.linger.ms'] !== undefined) producer.lingerMs = intOf(props, 'producer.linger.ms', 5, 0);
-  if (props['producer.batch.size'] !== undefined) producer.batchSize = intOf(props, 'producer.batch.size', 16384, 0);
-  const compression = props['producer.compression.type'];
-  if (compression !== undefined) producer.compression = compression as ProducerOptions['compression'];
-  const consumer: Omit<ConsumerOptions, 'groupId'> = { ...common };
-  if (props['consumer.session.timeout.ms'] !== undefined) consumer.sessionTimeoutMs = intOf(props, 'consumer.session.timeout.ms', 45000, 1);
-  if (props['consumer.heartbeat.interval.ms'] !== undefined) consumer.heartbeatIntervalMs = intOf(props, 'consumer.heartbeat.interval.ms', 3000, 1);
-  if (props['consumer.fetch.max.wait.ms'] !== undefined) consumer.fetchMaxWaitMs = intOf(props, 'consumer.fetch.max.wait.ms', 500, 0);
-  const reset = props['consumer.auto.offset.reset'];
-  if (reset !== undefined) consumer.autoOffsetReset = reset as 'earliest' | 'latest' | 'none';
+  const producer = producerOptionsFrom(props, 'producer.', { ...common });
+  const consumer = consumerOptionsFrom(props, 'consumer.', { ...common });
   const advertisedPort = props['rest.advertised.port'];
   const cfg: WorkerConfig = {
     mode,
@@ -102,6 +150,11 @@ export function parseWorkerConfig(props: Record<string, string>, mode: WorkerMod
     sessionTimeoutMs: intOf(props, 'session.timeout.ms', 10000, 1),
     heartbeatIntervalMs: intOf(props, 'heartbeat.interval.ms', 3000, 1),
     rebalanceTimeoutMs: intOf(props, 'rebalance.timeout.ms', 60000, 1),
+    connectProtocol: connectProtocolOf(props['connect.protocol']),
+    connectorClientConfigOverridePolicy: overridePolicyOf(props['connector.client.config.override.policy']),
+    topicTrackingEnable: (props['topic.tracking.enable'] ?? 'true').trim().toLowerCase() !== 'false',
+    topicTrackingAllowReset: (props['topic.tracking.allow.reset'] ?? 'true').trim().toLowerCase() !== 'false',
+    scheduledRebalanceMaxDelayMs: intOf(props, 'scheduled.rebalance.max.delay.ms', 300000, 0),
     producer,
     consumer,
   };

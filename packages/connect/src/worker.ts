@@ -7,7 +7,7 @@
  * interval. Both are at-least-once: after a crash, records since the last offset commit are
  * produced (source) or put (sink) again.
  */
-import { Admin, Consumer, type ConsumedMessage, type Message, type Producer } from '@samsa/client';
+import { Admin, Consumer, type ConsumedMessage, type Message, Producer } from '@samsa/client';
 import type { ConnectorContext, Connector, SinkConnector, SinkTask, SinkTaskContext, SourceConnector, SourceTask, TopicPartition } from './api.js';
 import { buildConverters, buildTransformationChain } from './connector-config.js';
 import type { Converter, HeaderConverter } from './converters.js';
@@ -15,7 +15,7 @@ import type { ConnectHeader, SinkRecord, SourceRecord } from './data.js';
 import type { OffsetStore } from './offsets.js';
 import type { Plugins } from './plugins.js';
 import { parseList, type TransformationChain } from './transforms.js';
-import type { WorkerConfig } from './worker-config.js';
+import { consumerOptionsFrom, producerOptionsFrom, type WorkerConfig } from './worker-config.js';
 
 export type TargetState = 'STARTED' | 'PAUSED' | 'STOPPED';
 export type State = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'FAILED' | 'RESTARTING' | 'STOPPED';
@@ -31,6 +31,8 @@ export const taskKey = (id: TaskId): string => `${id.connector}-${id.task}`;
 export interface StatusListener {
   connectorState(name: string, state: State, trace: string | null): void;
   taskState(id: TaskId, state: State, trace: string | null): void;
+  /** A task produced to or consumed from `topic` (KIP-558 active topics). */
+  topicActive(connector: string, topic: string, task: number): void;
 }
 
 export interface ConnectorCallbacks {
@@ -102,6 +104,8 @@ abstract class WorkerTask {
   protected chain!: TransformationChain;
   protected converters!: { key: Converter; value: Converter; header: HeaderConverter };
   protected errors!: ErrorHandler;
+  /** The worker's producer, or this task's own when the connector sets producer.override.* (closed with the task). */
+  protected producer!: Producer;
 
   constructor(
     readonly id: TaskId,
@@ -124,7 +128,9 @@ abstract class WorkerTask {
         const w = this.worker;
         this.chain = buildTransformationChain(w.plugins, this.connectorProps);
         this.converters = buildConverters(w.plugins, w.config, this.connectorProps);
-        this.errors = new ErrorHandler(this.connectorProps, w.producer, this.id);
+        const overridden = Object.keys(this.connectorProps).some((k) => k.startsWith('producer.override.'));
+        this.producer = overridden ? new Producer(producerOptionsFrom(this.connectorProps, 'producer.override.', { ...w.config.producer, clientId: `connector-producer-${taskKey(this.id)}` })) : w.producer;
+        this.errors = new ErrorHandler(this.connectorProps, this.producer, this.id);
         await this.initialize();
         this.report(this.paused ? 'PAUSED' : 'RUNNING');
         await this.execute();
@@ -168,6 +174,7 @@ abstract class WorkerTask {
     this.resumeWaiter?.();
     await this.wakeForStop();
     await this.loop;
+    if (this.producer !== undefined && this.producer !== this.worker.producer) await this.producer.close().catch(() => {});
   }
 
   protected abstract wakeForStop(): Promise<void>;
@@ -252,10 +259,11 @@ class WorkerSourceTask extends WorkerTask {
       g.messages.push(msg);
       g.sources.push(r);
     }
+    for (const topic of byTopic.keys()) this.worker.status.topicActive(this.id.connector, topic, this.id.task);
     // The next poll goes on while this one's records are in flight (as Kafka's WorkerSourceTask);
     // acknowledgements are applied in poll order, so an offset is recorded only once every
     // record before it is in Kafka too.
-    const sending = Promise.all([...byTopic].map(async ([topic, g]) => ({ g, meta: await this.worker.producer.send({ topic, messages: g.messages }) })));
+    const sending = Promise.all([...byTopic].map(async ([topic, g]) => ({ g, meta: await this.producer.send({ topic, messages: g.messages }) })));
     const previous = this.acked;
     this.acked = (async () => {
       const sent = await sending;
@@ -302,6 +310,11 @@ class WorkerSourceTask extends WorkerTask {
   }
 }
 
+/** A sink connector's consumer group: `connect-<name>`, or its consumer.override.group.id. */
+export function sinkGroupId(connector: string, connectorProps: Record<string, string>): string {
+  return connectorProps['consumer.override.group.id'] ?? `connect-${connector}`;
+}
+
 class WorkerSinkTask extends WorkerTask {
   private task: SinkTask | null = null;
   private consumer: Consumer | null = null;
@@ -317,13 +330,8 @@ class WorkerSinkTask extends WorkerTask {
   protected async initialize(): Promise<void> {
     const w = this.worker;
     await this.ensureDlqTopic();
-    const consumer = new Consumer({
-      autoOffsetReset: 'earliest',
-      ...w.config.consumer,
-      groupId: `connect-${this.id.connector}`,
-      clientId: `connector-consumer-${this.id.connector}-${this.id.task}`,
-      enableAutoCommit: false,
-    });
+    const options = consumerOptionsFrom(this.connectorProps, 'consumer.override.', { autoOffsetReset: 'earliest', ...w.config.consumer, clientId: `connector-consumer-${this.id.connector}-${this.id.task}` });
+    const consumer = new Consumer({ ...options, groupId: sinkGroupId(this.id.connector, this.connectorProps), enableAutoCommit: false });
     this.consumer = consumer;
     const task = new this.TaskClass();
     this.task = task;
@@ -393,6 +401,7 @@ class WorkerSinkTask extends WorkerTask {
       if (this.stopping) break;
       const records: SinkRecord[] = [];
       for (const b of batches) {
+        if (b.messages.length > 0) this.worker.status.topicActive(this.id.connector, b.topic, this.id.task);
         for (const m of b.messages) {
           const r = await this.toSinkRecord(m);
           if (r !== null) records.push(r);

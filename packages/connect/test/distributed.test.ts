@@ -3,56 +3,27 @@
 // take connectors created over REST, and when one worker is killed with SIGKILL its connectors
 // and tasks move to the other and keep running; the status endpoints show where each runs.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Admin, Consumer } from '@samsa/client';
-import { startBroker, type TestBroker } from '@samsa/broker/testkit';
-import { linesOf, numbered, rest, spawnWorker, waitFor, type WorkerProcess, writeProperties } from './support.js';
+import { connectFixture, type ConnectorStatusBody, distributedWorkerProps, linesOf, numbered, rest, spawnWorker, waitFor, type WorkerProcess, writeProperties } from './support.js';
 
-let broker: TestBroker;
-let dir: string;
-const live = new Set<WorkerProcess>();
-
-before(async () => {
-  broker = await startBroker({ storage: 'memory' });
-  dir = mkdtempSync(join(tmpdir(), 'connect-distributed-'));
-});
-
-after(async () => {
-  for (const w of live) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface StatusBody {
-  connector: { state: string; worker_id: string };
-  tasks: Array<{ id: number; state: string; worker_id: string }>;
-}
+const fixture = connectFixture('connect-distributed-');
+const live = fixture.live;
 
 test('two workers share connectors; SIGKILL one and its tasks move to the other and keep running', async () => {
-  const props = writeProperties(join(dir, 'worker.properties'), {
-    'bootstrap.servers': broker.bootstrap,
-    'group.id': 'connect-cluster',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'config.storage.topic': 'connect-configs',
-    'offset.storage.topic': 'connect-offsets',
-    'status.storage.topic': 'connect-status',
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
-    'offset.flush.interval.ms': '300',
-    'session.timeout.ms': '6000',
-    'heartbeat.interval.ms': '1000',
-    'consumer.session.timeout.ms': '6000',
-    'consumer.heartbeat.interval.ms': '1000',
-    listeners: 'http://127.0.0.1:0',
-  });
-  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  const props = writeProperties(
+    join(fixture.dir, 'worker.properties'),
+    distributedWorkerProps(fixture.broker.bootstrap, 'connect-cluster', 'connect', {
+      'offset.storage.partitions': '5',
+      'connect.protocol': 'eager',
+      'offset.flush.interval.ms': '300',
+      'consumer.session.timeout.ms': '6000',
+      'consumer.heartbeat.interval.ms': '1000',
+    }),
+  );
+  const admin = new Admin({ bootstrapServers: fixture.broker.bootstrap });
   await admin.createTopics({ topics: [{ topic: 'dist-lines', numPartitions: 2, replicationFactor: 1 }] });
   const w1 = await spawnWorker('distributed', [props]);
   live.add(w1);
@@ -63,8 +34,8 @@ test('two workers share connectors; SIGKILL one and its tasks move to the other 
   const configs = await admin.describeConfigs({ resources: [{ type: 2, name: 'connect-configs', configNames: ['cleanup.policy'] }, { type: 2, name: 'connect-status', configNames: ['cleanup.policy'] }, { type: 2, name: 'connect-offsets', configNames: ['cleanup.policy'] }] });
   for (const r of configs) assert.equal(r.configs.find((c) => c.name === 'cleanup.policy')?.value, 'compact', r.name);
 
-  const input = join(dir, 'in.txt');
-  const output = join(dir, 'out.txt');
+  const input = join(fixture.dir, 'in.txt');
+  const output = join(fixture.dir, 'out.txt');
   writeFileSync(input, numbered(1, 100).join('\n') + '\n');
   const created = await rest(w1.url, 'POST', '/connectors', { name: 'dist-source', config: { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector', 'tasks.max': '1', file: input, topic: 'dist-lines' } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -73,10 +44,30 @@ test('two workers share connectors; SIGKILL one and its tasks move to the other 
   const sinkCreated = await rest(w2.url, 'PUT', '/connectors/dist-sink/config', { 'connector.class': 'FileStreamSink', 'tasks.max': '2', file: output, topics: 'dist-lines' });
   assert.equal(sinkCreated.status, 201, JSON.stringify(sinkCreated.body));
 
+  // config writes are the leader's: the follower forwarded its request to the leader's REST URL
+  const forwarded = [w1, w2].filter((w) => /Forwarding (POST|PUT) \/connectors/.test(w.output()));
+  assert.equal(forwarded.length, 1, 'exactly one of the two creating requests reached a follower');
+  const follower = forwarded[0]!;
+  const leader = follower === w1 ? w2 : w1;
+  assert.ok(follower.output().includes(`to the leader at ${leader.url}`), follower.output());
+  // ...and a request the leader forwarded already (forward=false) is not forwarded again
+  const refused = await rest(follower.url, 'PUT', '/connectors/dist-sink/config?forward=false', { 'connector.class': 'FileStreamSink', 'tasks.max': '2', file: output, topics: 'dist-lines' });
+  assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  // a follower's write of an existing connector's config returns the leader's answer (200, not created)
+  const updated = await rest(follower.url, 'PUT', '/connectors/dist-sink/config', { 'connector.class': 'FileStreamSink', 'tasks.max': '2', file: output, topics: 'dist-lines' });
+  assert.equal(updated.status, 200, JSON.stringify(updated.body));
+  assert.equal(updated.body.name, 'dist-sink');
+
   await waitFor(() => new Set(linesOf(output)).size === 100, 60000, () => `${linesOf(output).length} lines in the sink file`);
 
+  // KIP-558 active topics, kept in the status topic as {"topic":{...}}: every worker answers
+  for (const w of [w1, w2]) {
+    await waitFor(async () => JSON.stringify((await rest(w.url, 'GET', '/connectors/dist-sink/topics')).body) === JSON.stringify({ 'dist-sink': { topics: ['dist-lines'] } }), 20000, () => 'dist-sink topics');
+    assert.deepEqual((await rest(w.url, 'GET', '/connectors/dist-source/topics')).body, { 'dist-source': { topics: ['dist-lines'] } });
+  }
+
   // both workers run something; every worker answers for every connector
-  const status = async (w: WorkerProcess, name: string): Promise<StatusBody> => (await rest(w.url, 'GET', `/connectors/${name}/status`)).body as StatusBody;
+  const status = async (w: WorkerProcess, name: string): Promise<ConnectorStatusBody> => (await rest(w.url, 'GET', `/connectors/${name}/status`)).body as ConnectorStatusBody;
   const placements = async (w: WorkerProcess): Promise<string[]> => {
     const out: string[] = [];
     for (const name of ['dist-source', 'dist-sink']) {
@@ -97,7 +88,7 @@ test('two workers share connectors; SIGKILL one and its tasks move to the other 
   assert.equal(group!.members.length, 2);
 
   // the config topic holds Kafka's records
-  const configReader = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
+  const configReader = new Consumer({ bootstrapServers: fixture.broker.bootstrap, autoOffsetReset: 'earliest' });
   configReader.assign([{ topic: 'connect-configs', partition: 0 }]);
   const configRecords = new Map<string, string | null>();
   await waitFor(async () => {

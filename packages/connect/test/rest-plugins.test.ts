@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { Consumer, type ConsumedMessage, Producer } from '@samsa/client';
+import { Admin, Consumer, type ConsumedMessage, Producer } from '@samsa/client';
 import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { type RunningConnect, startConnect } from '../src/index.js';
 import { linesOf, rest, waitFor } from './support.js';
@@ -240,4 +240,46 @@ test('a sink with topics.regex reads every matching topic', async () => {
   assert.equal(res.status, 201, JSON.stringify(res.body));
   await waitFor(() => linesOf(out).length === 2, 30000, () => `${linesOf(out)}`);
   assert.deepEqual(linesOf(out).sort(), ['from a', 'from b']);
+});
+
+test('client overrides: consumer.override.group.id and producer.override.* apply under the default policy (All); None refuses them', async () => {
+  // a source with its own producer (producer.override.*) feeds a sink in its own consumer group
+  const source = await rest(url, 'POST', '/connectors', { name: 'counter-override', config: { 'connector.class': 'CounterSource', topic: 'override-lines', count: '3', 'producer.override.compression.type': 'gzip', 'producer.override.linger.ms': '1' } });
+  assert.equal(source.status, 201, JSON.stringify(source.body));
+  const out = join(dir, 'override.txt');
+  const sink = await rest(url, 'POST', '/connectors', { name: 'sink-override', config: { 'connector.class': 'FileStreamSink', topics: 'override-lines', file: out, 'consumer.override.group.id': 'my-sink-group' } });
+  assert.equal(sink.status, 201, JSON.stringify(sink.body));
+  await waitFor(() => linesOf(out).length === 3, 20000, () => `${linesOf(out)}`);
+  assert.deepEqual(linesOf(out), ['n-0', 'n-1', 'n-2']);
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  await waitFor(async () => (await admin.listConsumerGroupOffsets('my-sink-group')).some((o) => o.topic === 'override-lines' && o.offset === 3n), 20000, () => 'my-sink-group did not commit');
+  assert.deepEqual(await admin.listConsumerGroupOffsets('connect-sink-override'), [], 'the default group is not used');
+  await admin.close();
+  // KIP-558 active topics: the source produced to override-lines, the sink consumed it; reset clears them
+  assert.deepEqual((await rest(url, 'GET', '/connectors/counter-override/topics')).body, { 'counter-override': { topics: ['override-lines'] } });
+  assert.deepEqual((await rest(url, 'GET', '/connectors/sink-override/topics')).body, { 'sink-override': { topics: ['override-lines'] } });
+  assert.equal((await rest(url, 'PUT', '/connectors/sink-override/topics/reset')).status, 202);
+  assert.deepEqual((await rest(url, 'GET', '/connectors/sink-override/topics')).body, { 'sink-override': { topics: [] } });
+  assert.equal((await rest(url, 'GET', '/connectors/nope/topics')).status, 404);
+  assert.deepEqual((await rest(url, 'GET', '/connectors/sink-override/offsets')).body, { offsets: [{ partition: { kafka_topic: 'override-lines', kafka_partition: 0 }, offset: { kafka_offset: 3 } }] });
+  assert.deepEqual((await rest(url, 'GET', '/connectors/counter-override/offsets')).body, { offsets: [{ partition: { counter: 'override-lines' }, offset: { next: 3 } }] });
+
+  // a worker with connector.client.config.override.policy=None rejects the same configs
+  const strict = await startConnect('standalone', {
+    'bootstrap.servers': broker.bootstrap,
+    'offset.storage.file.filename': join(dir, 'strict-offsets'),
+    'connector.client.config.override.policy': 'org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy',
+    listeners: 'http://127.0.0.1:0',
+  });
+  try {
+    const strictUrl = strict.url.replace(/\/$/, '');
+    const refused = await rest(strictUrl, 'POST', '/connectors', { name: 'refused', config: { 'connector.class': 'FileStreamSink', topics: 'override-lines', file: out, 'consumer.override.group.id': 'x' } });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body.message, /The 'None' policy does not allow 'group.id' to be overridden in the connector configuration\./);
+    const validated = await rest(strictUrl, 'PUT', '/connector-plugins/FileStreamSinkConnector/config/validate', { 'connector.class': 'FileStreamSinkConnector', name: 'v', topics: 'a', file: out, 'producer.override.acks': '1' });
+    assert.equal(validated.body.error_count, 1);
+    assert.deepEqual((validated.body.configs as Array<{ value: { name: string; errors: string[] } }>).find((c) => c.value.name === 'producer.override.acks')!.value.errors, ["The 'None' policy does not allow 'acks' to be overridden in the connector configuration."]);
+  } finally {
+    await strict.stop();
+  }
 });

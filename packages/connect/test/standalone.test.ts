@@ -7,43 +7,28 @@
 // sink offset was committed before the kill are not delivered again, and lines appended after
 // the restart are delivered exactly once.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Admin, Consumer } from '@samsa/client';
-import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { parseProperties } from '../src/index.js';
-import { linesOf, numbered, repoRoot, rest, spawnWorker, waitFor, type WorkerProcess, writeProperties } from './support.js';
+import { connectFixture, linesOf, numbered, repoRoot, rest, spawnWorker, waitFor, writeProperties } from './support.js';
 
-let broker: TestBroker;
-let dir: string;
-/** Workers to kill if a test fails before stopping them. */
-const live = new Set<WorkerProcess>();
-
-before(async () => {
-  broker = await startBroker({ storage: 'memory' });
-  dir = mkdtempSync(join(tmpdir(), 'connect-standalone-'));
-});
-
-after(async () => {
-  for (const w of live) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = connectFixture('connect-standalone-');
+const live = fixture.live;
 
 /** The repo's sample config with some keys replaced. */
 function sampleConfig(name: string, overrides: Record<string, string>): string {
   const props = { ...parseProperties(readFileSync(join(repoRoot, 'config', name), 'utf8')), ...overrides };
-  return writeProperties(join(dir, name), props);
+  return writeProperties(join(fixture.dir, name), props);
 }
 
 test('connect-standalone: file source → topic → file sink, in order; kill -9 and restart loses no line (at-least-once)', async () => {
-  const source = join(dir, 'test.txt');
-  const sink = join(dir, 'test.sink.txt');
-  const offsetsFile = join(dir, 'connect.offsets');
+  const source = join(fixture.dir, 'test.txt');
+  const sink = join(fixture.dir, 'test.sink.txt');
+  const offsetsFile = join(fixture.dir, 'connect.offsets');
   const worker = sampleConfig('connect-standalone.properties', {
-    'bootstrap.servers': broker.bootstrap,
+    'bootstrap.servers': fixture.broker.bootstrap,
     'offset.storage.file.filename': offsetsFile,
     'offset.flush.interval.ms': '300',
     listeners: 'http://127.0.0.1:0',
@@ -62,7 +47,7 @@ test('connect-standalone: file source → topic → file sink, in order; kill -9
   assert.deepEqual(linesOf(sink), first, 'the sink file holds the source lines in order');
 
   // the tutorial's topic holds JsonConverter's envelope (schemas.enable=true in the sample config)
-  const reader = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest' });
+  const reader = new Consumer({ bootstrapServers: fixture.broker.bootstrap, autoOffsetReset: 'earliest' });
   reader.assign([{ topic: 'connect-test', partition: 0 }]);
   let firstRecord: string | null = null;
   await waitFor(async () => {
@@ -79,7 +64,7 @@ test('connect-standalone: file source → topic → file sink, in order; kill -9
   assert.deepEqual((await rest(w.url, 'GET', '/connectors')).body, ['local-file-sink', 'local-file-source']);
 
   // wait until both sides committed the first 200 lines: the source offset file and the sink group
-  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  const admin = new Admin({ bootstrapServers: fixture.broker.bootstrap });
   const sourcePosition = (): number => {
     try {
       const entries = JSON.parse(readFileSync(offsetsFile, 'utf8')) as Array<[string, string]>;
@@ -90,6 +75,13 @@ test('connect-standalone: file source → topic → file sink, in order; kill -9
   };
   const sinkCommitted = async (): Promise<bigint> => (await admin.listConsumerGroupOffsets('connect-local-file-sink')).find((o) => o.topic === 'connect-test' && o.partition === 0)?.offset ?? -1n;
   await waitFor(async () => sourcePosition() === statSync(source).size && (await sinkCommitted()) === 200n, 30000, () => `source offset ${sourcePosition()}, sink committed`);
+
+  // GET /connectors/{name}/offsets: the source's file position, the sink's committed Kafka offset
+  const sourceOffsets = await rest(w.url, 'GET', '/connectors/local-file-source/offsets');
+  assert.deepEqual(sourceOffsets.body, { offsets: [{ partition: { filename: source }, offset: { position: statSync(source).size } }] });
+  const sinkOffsets = await rest(w.url, 'GET', '/connectors/local-file-sink/offsets');
+  assert.deepEqual(sinkOffsets.body, { offsets: [{ partition: { kafka_topic: 'connect-test', kafka_partition: 0 }, offset: { kafka_offset: 200 } }] });
+  assert.equal((await rest(w.url, 'GET', '/connectors/nope/offsets')).status, 404);
 
   // more lines, then SIGKILL while they flow
   const second = numbered(201, 500);
@@ -127,6 +119,6 @@ test('connect-standalone: file source → topic → file sink, in order; kill -9
 
 test('connect-standalone without arguments prints its usage and exits 1; a bad worker config is reported', async () => {
   await assert.rejects(spawnWorker('standalone', [], 20000), /Usage: ConnectStandalone worker.properties \[connector1.properties connector2.json \.\.\.\]/);
-  const bad = writeProperties(join(dir, 'bad-worker.properties'), { 'bootstrap.servers': broker.bootstrap, listeners: 'http://127.0.0.1:0' });
+  const bad = writeProperties(join(fixture.dir, 'bad-worker.properties'), { 'bootstrap.servers': fixture.broker.bootstrap, listeners: 'http://127.0.0.1:0' });
   await assert.rejects(spawnWorker('standalone', [bad], 20000), /Missing required configuration "offset.storage.file.filename"/);
 });

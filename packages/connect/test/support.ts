@@ -1,6 +1,9 @@
 /** Helpers for Connect tests: worker processes, REST calls, and waiting on files and conditions. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
+import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -61,3 +64,47 @@ export async function rest(base: string, method: string, path: string, body?: un
 
 /** The numbered lines test files use: line-0001, line-0002, ... */
 export const numbered = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `line-${String(from + i).padStart(4, '0')}`);
+
+/**
+ * A broker and a scratch dir for one test file (before/after hooks), and the worker processes to
+ * SIGKILL if a test fails before stopping them.
+ */
+export function connectFixture(dirPrefix: string): { readonly broker: TestBroker; readonly dir: string; live: Set<WorkerProcess> } {
+  const fixture = { broker: null as unknown as TestBroker, dir: '', live: new Set<WorkerProcess>() };
+  before(async () => {
+    fixture.broker = await startBroker({ storage: 'memory' });
+    fixture.dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  });
+  after(async () => {
+    for (const w of fixture.live) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await fixture.broker.stop();
+    rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  return fixture;
+}
+
+/** connect-distributed worker properties for tests: String converters, single-replica internal topics named `<prefix>-configs|offsets|status`. */
+export function distributedWorkerProps(bootstrap: string, groupId: string, prefix: string, extra: Record<string, string>): Record<string, string> {
+  return {
+    'bootstrap.servers': bootstrap,
+    'group.id': groupId,
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'config.storage.topic': `${prefix}-configs`,
+    'offset.storage.topic': `${prefix}-offsets`,
+    'status.storage.topic': `${prefix}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'status.storage.partitions': '2',
+    'session.timeout.ms': '6000',
+    'heartbeat.interval.ms': '1000',
+    listeners: 'http://127.0.0.1:0',
+    ...extra,
+  };
+}
+
+export interface ConnectorStatusBody {
+  connector: { state: string; worker_id: string };
+  tasks: Array<{ id: number; state: string; worker_id: string }>;
+}

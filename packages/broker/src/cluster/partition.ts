@@ -91,6 +91,8 @@ export interface PartitionOptions {
   /** The checkpointed HW (replication-offset-checkpoint), if any. */
   initialHighWatermark?: bigint;
   listener?: PartitionListener;
+  /** The first offset of the oldest open transaction in the log (producer state), null when none. */
+  firstUnstableOffset?: () => bigint | null;
 }
 
 const REBUILD_READ_BYTES = 1 << 20;
@@ -113,6 +115,7 @@ export class Partition {
   private hw: LogOffsetMetadata;
   private readonly remotes = new Map<number, RemoteReplicaState>();
   private readonly logObserver: LogObserver;
+  private readonly firstUnstableOffset: () => bigint | null;
 
   constructor(log: PartitionLog, opts: PartitionOptions) {
     this.topic = log.topic;
@@ -120,6 +123,7 @@ export class Partition {
     this.log = log;
     this.localBrokerId = opts.localBrokerId;
     this.listener = opts.listener ?? {};
+    this.firstUnstableOffset = opts.firstUnstableOffset ?? (() => null);
     this.epochCache = new LeaderEpochFileCache(log.dir);
     // Recovery may have cut the log below what the cache (or an old checkpoint) knew.
     this.epochCache.truncateFromEnd(log.logEndOffset);
@@ -173,9 +177,11 @@ export class Partition {
   get highWatermarkMetadata(): LogOffsetMetadata {
     return this.hw;
   }
-  /** No transactions are tracked in the log yet: the LSO is the HW. */
+  /** The HW, or the first offset of the oldest open transaction when that is lower (Kafka's lastStableOffset). */
   get lastStableOffset(): bigint {
-    return this.hw.messageOffset;
+    const first = this.firstUnstableOffset();
+    const hw = this.hw.messageOffset;
+    return first !== null && first < hw ? first : hw;
   }
   /** The leader's view of a remote replica (undefined when not a replica or not leader). */
   remoteReplica(brokerId: number): RemoteReplicaState | undefined {

@@ -137,7 +137,7 @@ export class ReplicaManager {
     const key = checkpointKey(t.name, p.partition);
     const hw = checkpoint?.get(key);
     checkpoint?.delete(key);
-    return new Partition(log, { localBrokerId: this.opts.nodeId, listener: this.listener, ...(hw !== undefined ? { initialHighWatermark: BigInt(hw) } : {}) });
+    return new Partition(log, { localBrokerId: this.opts.nodeId, listener: this.listener, firstUnstableOffset: () => this.appendHook?.firstUnstableOffset?.(log) ?? null, ...(hw !== undefined ? { initialHighWatermark: BigInt(hw) } : {}) });
   }
 
   private updateTopic(t: TopicImage): void {
@@ -147,7 +147,15 @@ export class ReplicaManager {
     const partitions = cur?.partitions ?? [];
     const states: TopicPartitionState[] = [];
     for (const p of t.partitions) {
-      if (!p.replicas.includes(this.opts.nodeId)) continue;
+      if (!p.replicas.includes(this.opts.nodeId)) {
+        // Reassigned away from this broker: stop serving and delete the replica (StopReplica with delete).
+        const removed = partitions[p.partition];
+        if (removed !== undefined) {
+          delete partitions[p.partition];
+          this.dropPartition(t.name, p.partition, removed);
+        }
+        continue;
+      }
       const existing = partitions[p.partition];
       if (existing === undefined) partitions[p.partition] = this.openPartition(t, p, config);
       else if (configChanged) existing.log.updateConfig(config.toLogConfig());
@@ -163,16 +171,21 @@ export class ReplicaManager {
     if (cur === undefined) return;
     for (let i = 0; i < cur.partitions.length; i++) {
       const p = cur.partitions[i];
-      if (p === undefined) continue;
-      p.close();
-      try {
-        this.opts.storage.deleteLog(t.name, i);
-      } catch (e) {
-        this.opts.log.error(`Failed to delete log ${t.name}-${i}`, e);
-      }
-      // Waiting fetches and produces on a deleted partition answer now (UNKNOWN_TOPIC_OR_PARTITION).
-      this.wake(t.name, i);
+      if (p !== undefined) this.dropPartition(t.name, i, p);
     }
+  }
+
+  /** Closes and deletes a replica this broker no longer hosts (topic deleted, or reassigned away). */
+  private dropPartition(topic: string, partition: number, p: Partition): void {
+    p.makeNone();
+    p.close();
+    try {
+      this.opts.storage.deleteLog(topic, partition);
+    } catch (e) {
+      this.opts.log.error(`Failed to delete log ${topic}-${partition}`, e);
+    }
+    // Waiting fetches and produces on a deleted partition answer now (UNKNOWN_TOPIC_OR_PARTITION).
+    this.wake(topic, partition);
   }
 
   /**

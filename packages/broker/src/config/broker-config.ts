@@ -104,6 +104,14 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('compression.zstd.level', 'int', '3', { validator: between(-131072, 22), dynamic: true }),
   d('min.insync.replicas', 'int', '1', { validator: atLeast(1), dynamic: true }),
   d('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
+  // replication throttles (kafka-reassign-partitions --throttle sets them per broker)
+  d('leader.replication.throttled.rate', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+  d('follower.replication.throttled.rate', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+  d('replica.alter.log.dirs.io.max.bytes.per.second', 'long', LONG_MAX, { validator: atLeast(0), dynamic: true }),
+  // controller: preferred-replica leadership
+  d('auto.leader.rebalance.enable', 'boolean', 'true'),
+  d('leader.imbalance.per.broker.percentage', 'int', '10', { validator: atLeast(0) }),
+  d('leader.imbalance.check.interval.seconds', 'long', '300', { validator: atLeast(1) }),
   // fetch
   d('max.incremental.fetch.session.cache.slots', 'int', '1000', { validator: atLeast(0) }),
   d('fetch.max.bytes', 'int', '57671680', { validator: atLeast(1024) }),
@@ -142,6 +150,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('transaction.max.timeout.ms', 'int', '900000', { validator: atLeast(1) }),
   d('transactional.id.expiration.ms', 'int', '604800000', { validator: atLeast(1), dynamic: true }),
   d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', { validator: atLeast(1) }),
+  d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', { validator: atLeast(1) }),
   d('producer.id.expiration.ms', 'int', '86400000', { validator: atLeast(1), dynamic: true }),
   d('producer.id.expiration.check.interval.ms', 'int', '600000', { validator: atLeast(1) }),
   d('max.connections', 'int', '2147483647', { dynamic: true }),

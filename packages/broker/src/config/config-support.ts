@@ -7,28 +7,19 @@
  * - refused: a value other than Kafka's default stops the broker at startup (and is refused
  *   as a dynamic update) with a message saying why;
  * - inert: it has no effect by design in Samsa (thread pools of a one-event-loop process,
- *   socket buffer sizes Node cannot set, transaction-log settings while transactions are
- *   refused at use); a non-default value is accepted, so stock Kafka configs start, and
- *   logged as a WARN at startup (except for the transaction log's settings, which Kafka's
- *   quick-start config sets and whose feature is itself refused at use);
- * - owned elsewhere: keys whose meaning another part of the project is giving them now
- *   (cluster membership, security); they are left to those changes.
+ *   socket buffer sizes Node cannot set); a non-default value is accepted, so stock Kafka
+ *   configs start, and logged as a WARN at startup.
  *
  * config-support.test.ts lists every key with its class, so a new key must be placed.
  */
 
 export type ConfigSupport =
   | { kind: 'refused'; reason: string }
-  | { kind: 'inert'; reason: string; /** The feature it configures is itself refused loudly at use: no startup warning. */ quiet?: true }
-  | { kind: 'owned'; by: 'core' | 'cluster' | 'security' };
+  | { kind: 'inert'; reason: string; /** The feature it configures is itself refused loudly at use: no startup warning. */ quiet?: true };
 
 const ONE_EVENT_LOOP = 'Samsa runs on one event loop with asynchronous I/O; there is no thread pool to size';
-const NO_TRANSACTIONS = 'transactions are not supported yet (InitProducerId with a transactional id is refused), so there is no transaction state log';
 const NO_RECOMPRESSION = 'the broker keeps batches as the producer compressed them (compression.type=producer), so it never compresses';
 const NO_PREALLOCATION = 'segment files grow as they are written; nothing is preallocated';
-const core = { kind: 'owned', by: 'core' } as const;
-const cluster = { kind: 'owned', by: 'cluster' } as const;
-const security = { kind: 'owned', by: 'security' } as const;
 
 export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string, ConfigSupport>([
   ['num.network.threads', { kind: 'inert', reason: ONE_EVENT_LOOP }],
@@ -37,13 +28,6 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['log.cleaner.threads', { kind: 'inert', reason: `${ONE_EVENT_LOOP}; one cleaner runs when log.cleaner.enable=true` }],
   ['socket.send.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_SNDBUF on TCP sockets; the OS default applies' }],
   ['socket.receive.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_RCVBUF on TCP sockets; the OS default applies' }],
-  ['transaction.state.log.num.partitions', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.state.log.replication.factor', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.state.log.min.isr', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.state.log.segment.bytes', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.max.timeout.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transactional.id.expiration.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
-  ['transaction.abort.timed.out.transaction.cleanup.interval.ms', { kind: 'inert', reason: NO_TRANSACTIONS, quiet: true }],
 
   ['log.cleaner.io.max.bytes.per.second', { kind: 'refused', reason: 'the log cleaner has no I/O throttle' }],
   ['queued.max.request.bytes', { kind: 'refused', reason: 'there is no request memory pool; bound requests with socket.request.max.bytes and queued.max.requests' }],
@@ -57,17 +41,11 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['log.preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
 
-  // Enforced on the produce path by the storage/replication work (NOT_ENOUGH_REPLICAS).
-  ['min.insync.replicas', core],
-
-  // Given meaning by the cluster work (metadata stores, controller, replication).
-  ['inter.broker.listener.name', cluster],
-  ['replica.fetch.max.bytes', cluster],
-  ['request.timeout.ms', cluster],
-  ['unclean.leader.election.enable', cluster],
-  // Security settings that are not implemented: inter-broker SASL (brokers replicate over
-  // their own connections, not a SASL client), custom Java callbacks, the client-side TLS knobs.
-  ['sasl.mechanism.inter.broker.protocol', security],
+  // Brokers replicate and send transaction markers over plaintext connections of their own:
+  // an inter-broker listener or SASL mechanism other than the default is refused, not ignored.
+  ['inter.broker.listener.name', { kind: 'refused', reason: 'brokers connect to each other on the first advertised listener, in plaintext; a separate inter-broker listener is not implemented yet' }],
+  ['sasl.mechanism.inter.broker.protocol', { kind: 'refused', reason: 'inter-broker SASL is not implemented yet: followers and transaction markers connect without authentication' }],
+  ['replica.alter.log.dirs.io.max.bytes.per.second', { kind: 'refused', reason: 'AlterReplicaLogDirs (moving a replica between log directories of one broker) is not implemented' }],
   ['client.quota.callback.class', { kind: 'refused', reason: 'custom quota callbacks are Java classes; quotas follow Kafka\'s default user/client-id callback' }],
   ['ssl.protocol', { kind: 'inert', reason: 'Node negotiates the newest TLS version within ssl.enabled.protocols' }],
   ['ssl.endpoint.identification.algorithm', { kind: 'inert', reason: 'the broker opens no TLS connections of its own; clients verify the broker\'s host name' }],
@@ -76,7 +54,7 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
 /**
  * Topic configs (CreateTopics, AlterConfigs): refused ones fail the request with
  * INVALID_CONFIG; the others in TOPIC_CONFIG_DEFS are honoured or, like their broker
- * synonyms above, inert or owned elsewhere.
+ * synonyms above, inert.
  */
 export const TOPIC_CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string, ConfigSupport>([
   ['compression.type', { kind: 'refused', reason: 'recompression on the broker is not implemented; batches are kept as the producer compressed them' }],
@@ -84,10 +62,6 @@ export const TOPIC_CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<
   ['compression.lz4.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
-  ['min.insync.replicas', core],
-  ['unclean.leader.election.enable', cluster],
-  ['leader.replication.throttled.replicas', cluster],
-  ['follower.replication.throttled.replicas', cluster],
 ]);
 
 /** The message refusing a key whose value Samsa cannot honour. */

@@ -16,6 +16,7 @@ import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
+import type { Partition } from '../cluster/partition.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -79,21 +80,26 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       continue;
     }
     try {
-      const limit = Math.max(0, Math.min(t.partitionMaxBytes, remaining));
+      // A throttled partition gets no data while the leader's replication throttle is exceeded.
+      const throttle = p.replicaId >= 0 && broker.replication?.leaderThrottle.applies(t.topic, t.partition) === true ? broker.replication.leaderThrottle : null;
+      const held = throttle?.isExceeded() === true;
+      const limit = held ? 0 : Math.max(0, Math.min(t.partitionMaxBytes, remaining));
       // Followers read to the log end; consumers see only what the ISR has.
       const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
-      const readOpts = { isolation, minOneBatch, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
+      const readOpts = { isolation, minOneBatch: minOneBatch && !held, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
       const info = partition.readRecords(t.fetchOffset, limit, readOpts);
       const records = info.records;
       if (records.length > 0) {
+        throttle?.record(records.length);
         minOneBatch = false;
         remaining -= records.length;
         bytes += records.length;
       }
       data[i] = {
         partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: info.highWatermark, lastStableOffset: info.lastStableOffset, logStartOffset: info.logStartOffset,
-        abortedTransactions: p.isolationLevel === READ_COMMITTED ? [] : null, preferredReadReplica: -1, records,
+        abortedTransactions: p.isolationLevel === READ_COMMITTED ? abortedTransactionsOf(broker, partition, t.fetchOffset, records.length > 0 ? info.lastStableOffset : t.fetchOffset) : null,
+        preferredReadReplica: -1, records,
       };
     } catch (e) {
       const m = mapError(e);
@@ -103,6 +109,12 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     }
   }
   return { data, bytes, errors };
+}
+
+/** The aborted transactions a read_committed consumer must filter out of what it got. */
+function abortedTransactionsOf(broker: BrokerServices, partition: Partition, fetchOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
+  if (upperBoundOffset <= fetchOffset) return [];
+  return broker.partitions.appendHook?.abortedTransactions?.(partition.log, fetchOffset, upperBoundOffset) ?? [];
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * FindCoordinator (10). v0-v6. v0-v3 one key, v4+ a batch of keys (coordinatorKeys). Key type 0
- * = GROUP: the leader of the group's `__consumer_offsets` partition (the topic is created on
- * first use, as Kafka does). Key type 1 = TRANSACTION: COORDINATOR_NOT_AVAILABLE until the
- * transaction coordinator exists; other key types (2 = SHARE) are INVALID_REQUEST.
+ * = GROUP: the leader of the group's `__consumer_offsets` partition; key type 1 = TRANSACTION:
+ * the leader of the transactional id's `__transaction_state` partition (either topic is created
+ * on first use, as Kafka does); other key types (2 = SHARE) are INVALID_REQUEST.
  */
 import { ApiKey, ErrorCode, KafkaError, type FindCoordinatorRequest, type FindCoordinatorResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
+import { transactionCoordinator } from './transactions.js';
 import { brokerEndpoint } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
@@ -18,10 +19,10 @@ async function findOne(ctx: RequestContext, key: string, keyType: number): Promi
   if (!authorize(ctx, AclOperation.DESCRIBE, keyType === 1 ? ResourceType.TRANSACTIONAL_ID : ResourceType.GROUP, key)) {
     return fail(keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.GROUP_AUTHORIZATION_FAILED);
   }
-  if (keyType === 1) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not available.');
-  if (keyType !== 0) return fail(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}`);
+  if (keyType !== 0 && keyType !== 1) return fail(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}`);
+  if (keyType === 1 && key === '') return fail(ErrorCode.INVALID_REQUEST, 'Transactional id must not be empty');
   try {
-    const gc = groupCoordinator(ctx);
+    const gc = keyType === 0 ? groupCoordinator(ctx) : transactionCoordinator(ctx);
     const created = await gc.ensureTopic();
     if (created !== ErrorCode.NONE) return fail(created);
     const nodeId = gc.coordinatorNodeFor(key);

@@ -6,14 +6,13 @@
  * v4 added PRODUCER_FENCED for the transactional path (older versions get INVALID_PRODUCER_EPOCH
  * instead); the idempotent path never fences.
  *
- * Transactional ids: there is no transaction coordinator yet. Kafka would answer NOT_COORDINATOR
- * or COORDINATOR_NOT_AVAILABLE, which every client retries until its own timeout (60 s in Java)
- * and then reports as a timeout. We answer INVALID_REQUEST instead, which Java, librdkafka and
- * kafkajs treat as fatal at once, and log why on the broker ("See the broker logs" is what the
- * clients print for this code).
+ * With a transactional id the transaction coordinator answers (epoch bump, fencing, aborting an
+ * open transaction of the previous instance first).
  */
 import { ApiKey, ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
+import { fencedCodeFor } from '../coordinator/transaction/transaction-coordinator.js';
+import { transactionCoordinator } from './transactions.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeAny, authorizeCluster, ResourceType } from '../security/authorize.js';
 
@@ -28,11 +27,14 @@ async function handle(ctx: RequestContext, req: InitProducerIdRequest, version: 
   if ((producerId === NO_PRODUCER_ID) !== (producerEpoch === NO_PRODUCER_EPOCH)) return failed(ErrorCode.INVALID_REQUEST);
   const transactionalId = req.transactionalId;
   if (transactionalId !== null) {
-    if (transactionalId !== '' && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    if (transactionalId !== '') {
-      ctx.broker.log.warn(`InitProducerId for transactional id '${transactionalId}' from client ${ctx.connection.clientId ?? ''} refused: transactions are not supported by this broker yet`);
+    if (transactionalId === '') return failed(ErrorCode.INVALID_REQUEST); // as Kafka
+    if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    try {
+      const r = await transactionCoordinator(ctx).coordinator.initProducerId(transactionalId, req.transactionTimeoutMs, producerId, producerEpoch);
+      return { throttleTimeMs: 0, ...r, errorCode: fencedCodeFor(r.errorCode, version, 4) };
+    } catch (e) {
+      return failed(mapError(e).code);
     }
-    return failed(ErrorCode.INVALID_REQUEST); // an empty transactional id is INVALID_REQUEST in Kafka too
   }
   // Idempotent producers: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic (KIP-679).
   if (!authorizeCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);

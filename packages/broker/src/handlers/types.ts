@@ -6,7 +6,9 @@ import type { ApiKey, RequestHeader } from '@samsa/protocol';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { BrokerGroupCoordinator } from '../coordinator/group/broker-group-coordinator.js';
+import type { BrokerTransactionCoordinator } from '../coordinator/transaction/broker-transaction-coordinator.js';
 import type { AdvertisedListener } from '../config/broker-config.js';
+import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { TopicManager } from '../metadata/topic-manager.js';
 import type { ProducerManager } from '../producer/producer-manager.js';
@@ -47,8 +49,12 @@ export interface BrokerServices {
   readonly producers: ProducerManager | null;
   /** Consumer groups and committed offsets (null/absent when the broker runs without one). */
   readonly groupCoordinator?: BrokerGroupCoordinator | null;
+  /** Transactions (`__transaction_state`); null/absent when the broker runs without one. */
+  readonly transactionCoordinator?: BrokerTransactionCoordinator | null;
   /** Follower fetchers, ISR changes and controlled shutdown (absent in brokers built without them). */
   readonly replication?: ReplicationManager | null;
+  /** This broker's controller role (leader elections are served by the active one). */
+  readonly controller?: Controller;
   /** Authentication, ACLs, quotas (null/absent: no authorizer, no quotas, PLAINTEXT only). */
   readonly security?: BrokerSecurity | null;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */
@@ -85,6 +91,10 @@ export interface ApiHandler<Req = any, Res = any> {
 export interface PartitionAppendHook {
   beforeAppend(log: PartitionLog, batch: Buffer, ctx: { transactionalId: string | null }): AppendInfo | null;
   afterAppend?(log: PartitionLog, batch: Buffer, info: AppendInfo): void;
-  /** Whether transactional batches are accepted (false until the transaction coordinator exists). */
+  /** Whether transactional batches are accepted. */
   readonly supportsTransactions: boolean;
+  /** The first offset of the oldest open transaction of a log (bounds its last stable offset). */
+  firstUnstableOffset?(log: PartitionLog): bigint | null;
+  /** Aborted transactions with data in [fetchOffset, upperBoundOffset), for read_committed fetches. */
+  abortedTransactions?(log: PartitionLog, fetchOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint }>;
 }

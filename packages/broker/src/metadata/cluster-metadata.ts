@@ -121,7 +121,7 @@ export class ClusterMetadata {
     if (k.kind === 'broker' || k.kind === 'controller') this.clusterDirty = true;
     else if (k.kind === 'topic' || k.kind === 'partitionState' || k.kind === 'topicConfig') this.dirtyTopics.add(k.topic);
     // Queued deletions change no image but are the controller's work: publish an empty delta.
-    else if (k.kind === 'deleteTopic') this.adminDirty = true;
+    else if (k.kind === 'deleteTopic' || k.kind === 'reassignPartitions') this.adminDirty = true;
     else if (k.kind === 'brokerConfig') this.brokerConfigsDirty = true;
   }
 

@@ -15,11 +15,45 @@
  *   (replication/replication-manager.ts); a leaderless partition elects a returning ISR member,
  *   or, with unclean.leader.election.enable, any live replica (data the ISR had may be lost);
  * - topics queued under /admin/delete_topics are deleted (assignment, states, config).
+ *
+ * Leader elections on request (ElectLeaders, kafka-leader-election) and, with
+ * auto.leader.rebalance.enable, a periodic preferred-replica election for brokers whose share of
+ * partitions led elsewhere exceeds leader.imbalance.per.broker.percentage (Kafka's
+ * checkAndTriggerAutoLeaderRebalance).
  */
+import { ErrorCode } from '@samsa/protocol';
 import type { Logger } from '../util/log.js';
 import type { ClusterMetadata } from './cluster-metadata.js';
-import { decodePartitionState, decodeTopic, encodeController, encodePartitionState, Paths, type PartitionState } from './kafka-layout.js';
+import { decodePartitionState, decodeTopic, encodeController, encodePartitionState, encodeTopic, Paths, type PartitionState, type TopicAssignment } from './kafka-layout.js';
 import { RevisionMismatchError, type MetadataStore, type TxnOp } from './metadata-store.js';
+
+/** ElectLeaders' election types. */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
+
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** A partition being reassigned: its full replica set (target first, then the replicas leaving). */
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
+}
+
+export interface AutoLeaderRebalance {
+  enabled: boolean;
+  /** leader.imbalance.per.broker.percentage */
+  imbalancePercentage: number;
+  /** leader.imbalance.check.interval.seconds, in ms */
+  checkIntervalMs: number;
+}
+
 
 export class Controller {
   private epoch = -1;
@@ -40,7 +74,9 @@ export class Controller {
     private readonly now: () => number = Date.now,
     /** unclean.leader.election.enable for a topic (its override, else the broker default). */
     private readonly uncleanLeaderElection: (topic: string) => boolean = () => false,
+    private readonly autoRebalance: () => AutoLeaderRebalance = () => ({ enabled: false, imbalancePercentage: 10, checkIntervalMs: 300000 }),
   ) {}
+  private rebalanceTimer: NodeJS.Timeout | null = null;
 
   get isActive(): boolean {
     return this.active;
@@ -52,10 +88,22 @@ export class Controller {
   start(): void {
     this.unsubscribe = this.metadata.onChange(() => this.trigger());
     this.trigger();
+    this.scheduleRebalanceCheck();
+  }
+
+  private scheduleRebalanceCheck(): void {
+    if (this.stopped) return;
+    this.rebalanceTimer = setTimeout(() => {
+      void this.checkLeaderImbalance()
+        .catch((e) => this.log.warn(`[Controller id=${this.nodeId}] leader imbalance check failed: ${(e as Error).message}`))
+        .finally(() => this.scheduleRebalanceCheck());
+    }, Math.max(100, this.autoRebalance().checkIntervalMs));
+    this.rebalanceTimer.unref();
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.rebalanceTimer !== null) clearTimeout(this.rebalanceTimer);
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.active = false;
@@ -166,6 +214,7 @@ export class Controller {
       ]);
       this.log.info(`[Controller id=${this.nodeId}] Deleted topic ${topic}`);
     }
+    await this.reassignFromZnode();
     const entries = await this.store.list(Paths.topics);
     const byKey = new Map(entries.map((e) => [e.key, e]));
     for (const e of entries) {
@@ -175,16 +224,280 @@ export class Controller {
       const topic = parts[3]!;
       const assignment = decodeTopic(e.value);
       const ops: TxnOp[] = [];
+      let reassigned: TopicAssignment | null = null;
       assignment.partitions.forEach((replicas, p) => {
         const key = Paths.partitionState(topic, p);
         const cur = byKey.get(key);
         const state = cur === undefined ? null : decodePartitionState(cur.value);
-        const next = this.decide(replicas, state, live, topic);
+        let next = this.decide(replicas, state, live, topic);
+        const completed = this.completeReassignment(reassigned ?? assignment, p, next ?? state, live, topic);
+        if (completed !== null) {
+          reassigned = completed.assignment;
+          next = completed.state;
+        }
         if (next === null) return;
         ops.push({ op: 'put', key, value: encodePartitionState(next), expectedRevision: cur?.revision ?? 0 });
         this.log.info(`[Controller id=${this.nodeId}] Partition ${topic}-${p}: leader ${next.leader}, leader epoch ${next.leaderEpoch}, isr [${next.isr.join(',')}]`);
       });
+      if (reassigned !== null) ops.push({ op: 'put', key: e.key, value: encodeTopic(reassigned), expectedRevision: e.revision });
       if (ops.length > 0) await this.write(ops);
+    }
+  }
+
+  /**
+   * The last step of a reassignment (Kafka's onPartitionReassignment once the target replicas
+   * are all in the ISR): leadership moves to a target replica if the leader is leaving, the
+   * replicas leaving drop out of the replica set and the ISR, and the leader epoch goes up so
+   * the removed replicas are fenced. Null while the targets are still catching up.
+   */
+  private completeReassignment(a: TopicAssignment, p: number, state: PartitionState | null, live: ReadonlySet<number>, topic: string): { assignment: TopicAssignment; state: PartitionState } | null {
+    const adding = a.adding?.get(p) ?? [];
+    const removing = a.removing?.get(p) ?? [];
+    if ((adding.length === 0 && removing.length === 0) || state === null) return null;
+    const target = a.partitions[p]!.filter((r) => !removing.includes(r));
+    if (!target.every((r) => state.isr.includes(r))) return null;
+    const leader = target.includes(state.leader) && live.has(state.leader) ? state.leader : target.find((r) => live.has(r) && state.isr.includes(r));
+    if (leader === undefined) return null;
+    const partitions = a.partitions.map((r, i) => (i === p ? target : r));
+    const without = (m: ReadonlyMap<number, number[]> | undefined) => new Map([...(m ?? [])].filter(([k]) => k !== p));
+    this.log.info(`[Controller id=${this.nodeId}] Reassignment of ${topic}-${p} completed: replicas [${target.join(',')}] (removed [${removing.join(',')}])`);
+    return {
+      assignment: { ...a, partitions, adding: without(a.adding), removing: without(a.removing) },
+      state: { leader, leaderEpoch: state.leaderEpoch + 1, isr: state.isr.filter((r) => target.includes(r)), controllerEpoch: this.epoch },
+    };
+  }
+
+  /**
+   * AlterPartitionReassignments: a target replica list starts (or replaces) a reassignment: the
+   * replica set becomes target + original, the new replicas start fetching, and the
+   * reconcile pass finishes it once they are in the ISR. A null target cancels: the original
+   * replicas come back (leadership moves to one of them if needed).
+   */
+  async alterReassignments(items: ReadonlyArray<{ topic: string; partition: number; replicas: number[] | null }>): Promise<ElectionResult[]> {
+    const results: ElectionResult[] = [];
+    for (const item of items) {
+      const done = (errorCode: number, errorMessage: string | null) => results.push({ topic: item.topic, partition: item.partition, errorCode, errorMessage });
+      if (!this.active) {
+        done(ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.');
+        continue;
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [code, message] = await this.alterOne(item);
+          done(code, message);
+          break;
+        } catch (e) {
+          if (e instanceof RevisionMismatchError && attempt < 5 && this.active) continue;
+          done(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
+          break;
+        }
+      }
+    }
+    this.trigger();
+    return results;
+  }
+
+  private async alterOne(item: { topic: string; partition: number; replicas: number[] | null }): Promise<[number, string | null]> {
+    const { topic, partition: p } = item;
+    const entry = await this.store.get(Paths.topic(topic));
+    const a = entry === null ? null : decodeTopic(entry.value);
+    const current = a?.partitions[p];
+    if (a === null || current === undefined) return [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'];
+    const adding = a.adding?.get(p) ?? [];
+    const removing = a.removing?.get(p) ?? [];
+    const original = current.filter((r) => !adding.includes(r));
+    const target = item.replicas ?? original;
+    if (item.replicas === null && adding.length === 0 && removing.length === 0) {
+      return [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment is in progress for topic ${topic} partition ${p}`];
+    }
+    if (target.length === 0) return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Empty replica list specified in partition reassignment.`];
+    if (new Set(target).size !== target.length) return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate replica ids in partition reassignment replica list: [${target.join(', ')}]`];
+    const live = new Set(this.metadata.image.brokers.map((b) => b.nodeId));
+    if (item.replicas !== null && !target.every((r) => live.has(r))) {
+      return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment has brokers that are not alive. Replica list: [${target.join(', ')}], live broker list: [${[...live].sort((x, y) => x - y).join(', ')}]`];
+    }
+    const replicaSet = [...new Set([...target, ...original])];
+    const nextAdding = target.filter((r) => !original.includes(r));
+    const nextRemoving = original.filter((r) => !target.includes(r));
+    const nextAdd = new Map(a.adding ?? []);
+    const nextRemove = new Map(a.removing ?? []);
+    nextAdd.delete(p);
+    nextRemove.delete(p);
+    if (nextAdding.length > 0 || nextRemoving.length > 0) {
+      nextAdd.set(p, nextAdding);
+      nextRemove.set(p, nextRemoving);
+    }
+    const next: TopicAssignment = { ...a, partitions: a.partitions.map((r, i) => (i === p ? (nextAdding.length > 0 || nextRemoving.length > 0 ? replicaSet : target) : r)), adding: nextAdd, removing: nextRemove };
+    const ops: TxnOp[] = [{ op: 'put', key: Paths.topic(topic), value: encodeTopic(next), expectedRevision: entry!.revision }];
+    // Replicas dropped without the usual completion (a cancel, or a target that drops replicas
+    // being added) leave the partition state now: the leader moves if it was one of them.
+    const dropped = current.filter((r) => !next.partitions[p]!.includes(r));
+    if (dropped.length > 0) {
+      const stateEntry = await this.store.get(Paths.partitionState(topic, p));
+      if (stateEntry !== null) {
+        const state = decodePartitionState(stateEntry.value);
+        const kept = next.partitions[p]!;
+        const isr = state.isr.filter((r) => kept.includes(r));
+        const leader = kept.includes(state.leader) ? state.leader : kept.find((r) => live.has(r) && isr.includes(r)) ?? -1;
+        ops.push({ op: 'put', key: Paths.partitionState(topic, p), value: encodePartitionState({ leader, leaderEpoch: state.leaderEpoch + 1, isr: isr.length > 0 ? isr : [kept[0]!], controllerEpoch: this.epoch }), expectedRevision: stateEntry.revision });
+      }
+    }
+    await this.write(ops);
+    if (!this.active) return [ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.'];
+    this.log.info(`[Controller id=${this.nodeId}] ${item.replicas === null ? 'Cancelled reassignment of' : 'Reassigning'} ${topic}-${p}: replicas [${next.partitions[p]!.join(',')}], adding [${nextAdding.join(',')}], removing [${nextRemoving.join(',')}]`);
+    return [ErrorCode.NONE, null];
+  }
+
+  /**
+   * The ZooKeeper-era way to reassign (kafka-reassign-partitions --zookeeper, or a znode written
+   * by hand): each listed partition not yet on its way to its replicas starts moving; the znode
+   * is deleted once none of them is still reassigning, as Kafka's controller does.
+   */
+  private async reassignFromZnode(): Promise<void> {
+    const entry = await this.store.get(Paths.reassignPartitions);
+    if (entry === null || !this.active) return;
+    let wanted: Array<{ topic: string; partition: number; replicas: number[] }>;
+    try {
+      const js = JSON.parse(entry.value) as { partitions?: Array<{ topic: string; partition: number; replicas: number[] }> };
+      wanted = (js.partitions ?? []).filter((p) => typeof p.topic === 'string' && Number.isInteger(p.partition) && Array.isArray(p.replicas));
+    } catch {
+      this.log.warn(`[Controller id=${this.nodeId}] Ignoring ${Paths.reassignPartitions}: not valid JSON`);
+      await this.write([{ op: 'delete', key: Paths.reassignPartitions, expectedRevision: entry.revision }]);
+      return;
+    }
+    const ongoing = await this.listReassignments(null);
+    let pending = 0;
+    for (const w of wanted) {
+      const cur = ongoing.find((o) => o.topic === w.topic && o.partition === w.partition);
+      const assigned = this.metadata.image.topic(w.topic)?.partitions[w.partition]?.replicas;
+      if (cur !== undefined) {
+        const target = cur.replicas.filter((r) => !cur.removing.includes(r));
+        if (target.join(',') === w.replicas.join(',')) {
+          pending++;
+          continue;
+        }
+      } else if (assigned === undefined || assigned.join(',') === w.replicas.join(',')) {
+        continue; // unknown partition, or already there
+      }
+      const [code, message] = await this.alterOne({ ...w, replicas: w.replicas });
+      if (code === ErrorCode.NONE) pending++;
+      else this.log.warn(`[Controller id=${this.nodeId}] Reassignment of ${w.topic}-${w.partition} from ${Paths.reassignPartitions} refused: ${message}`);
+    }
+    if (pending === 0) await this.write([{ op: 'delete', key: Paths.reassignPartitions, expectedRevision: entry.revision }]);
+  }
+
+  /** ListPartitionReassignments: the ongoing ones (all, or those of the given partitions). */
+  async listReassignments(filter: ReadonlyArray<{ topic: string; partition: number }> | null): Promise<OngoingReassignment[]> {
+    const out: OngoingReassignment[] = [];
+    for (const e of await this.store.list(Paths.topics)) {
+      const parts = e.key.split('/');
+      if (parts.length !== 4) continue;
+      const topic = parts[3]!;
+      const a = decodeTopic(e.value);
+      a.partitions.forEach((replicas, p) => {
+        const adding = a.adding?.get(p) ?? [];
+        const removing = a.removing?.get(p) ?? [];
+        if (adding.length === 0 && removing.length === 0) return;
+        if (filter !== null && !filter.some((f) => f.topic === topic && f.partition === p)) return;
+        out.push({ topic, partition: p, replicas, adding, removing });
+      });
+    }
+    return out.sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : x.topic < y.topic ? -1 : 1));
+  }
+
+  /**
+   * Elects leaders (ElectLeaders): PREFERRED moves leadership to the first replica when it is
+   * alive and in the ISR; UNCLEAN elects a live replica for a partition without a leader (an
+   * ISR member first, else any live replica: data only the ISR had may be lost). partitions
+   * null = every partition (then partitions needing no election are left out, as Kafka does).
+   */
+  async electLeaders(electionType: number, partitions: Array<{ topic: string; partition: number }> | null): Promise<ElectionResult[]> {
+    const all = partitions === null;
+    const image = this.metadata.image;
+    const wanted = partitions ?? [...image.topicsByName.values()].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    if (!this.active) return wanted.map((p) => ({ ...p, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the correct controller for this cluster.' }));
+    const results: ElectionResult[] = [];
+    for (const { topic, partition } of wanted) {
+      const result = await this.electOne(electionType, topic, partition);
+      if (all && result.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
+      results.push(result);
+    }
+    return results;
+  }
+
+  private async electOne(electionType: number, topic: string, partition: number): Promise<ElectionResult> {
+    const done = (errorCode: number, errorMessage: string | null): ElectionResult => ({ topic, partition, errorCode, errorMessage });
+    for (let attempt = 0; ; attempt++) {
+      const assignmentEntry = await this.store.get(Paths.topic(topic));
+      const replicas = assignmentEntry === null ? undefined : decodeTopic(assignmentEntry.value).partitions[partition];
+      const cur = await this.store.get(Paths.partitionState(topic, partition));
+      if (replicas === undefined || cur === null) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      const state = decodePartitionState(cur.value);
+      const live = new Set(this.metadata.image.brokers.map((b) => b.nodeId));
+      let leader: number;
+      let isr = state.isr;
+      if (electionType === ElectionType.PREFERRED) {
+        const preferred = replicas[0]!;
+        if (state.leader === preferred) return done(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+        if (!live.has(preferred) || !state.isr.includes(preferred)) {
+          return done(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
+        }
+        leader = preferred;
+      } else if (electionType === ElectionType.UNCLEAN) {
+        if (state.leader >= 0 && live.has(state.leader)) return done(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+        const candidate = replicas.find((r) => live.has(r) && state.isr.includes(r)) ?? replicas.find((r) => live.has(r));
+        if (candidate === undefined) return done(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${partition} under strategy UncleanLeaderElectionStrategy`);
+        leader = candidate;
+        if (!state.isr.includes(candidate)) {
+          isr = [candidate];
+          this.log.warn(`[Controller id=${this.nodeId}] Unclean leader election for ${topic}-${partition}: broker ${candidate} (not in the ISR) becomes leader; data may be lost`);
+        }
+      } else {
+        return done(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`);
+      }
+      const next: PartitionState = { leader, leaderEpoch: state.leaderEpoch + 1, isr, controllerEpoch: this.epoch };
+      try {
+        await this.write([{ op: 'put', key: Paths.partitionState(topic, partition), value: encodePartitionState(next), expectedRevision: cur.revision }]);
+      } catch (e) {
+        // The partition changed under us (an ISR update): decide again on the new state.
+        if (e instanceof RevisionMismatchError && attempt < 5 && this.active) continue;
+        throw e;
+      }
+      if (!this.active) return done(ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.');
+      this.log.info(`[Controller id=${this.nodeId}] Partition ${topic}-${partition}: leader ${leader} (${electionType === ElectionType.PREFERRED ? 'preferred' : 'unclean'} election), leader epoch ${next.leaderEpoch}, isr [${isr.join(',')}]`);
+      return done(ErrorCode.NONE, null);
+    }
+  }
+
+  /**
+   * Kafka's checkAndTriggerAutoLeaderRebalance: for each broker, the share of the partitions it
+   * is the preferred replica of that another broker leads; above the percentage, preferred
+   * elections for those partitions whose preferred replica is alive and in the ISR.
+   */
+  async checkLeaderImbalance(): Promise<void> {
+    const cfg = this.autoRebalance();
+    if (!cfg.enabled || !this.active || this.stopped) return;
+    const image = this.metadata.image;
+    const live = new Set(image.brokers.map((b) => b.nodeId));
+    const byPreferred = new Map<number, Array<{ topic: string; partition: number; imbalanced: boolean; electable: boolean }>>();
+    for (const t of image.topicsByName.values()) {
+      for (const p of t.partitions) {
+        const preferred = p.replicas[0];
+        if (preferred === undefined) continue;
+        const list = byPreferred.get(preferred) ?? [];
+        list.push({ topic: t.name, partition: p.partition, imbalanced: p.leader !== preferred, electable: live.has(preferred) && p.isr.includes(preferred) });
+        byPreferred.set(preferred, list);
+      }
+    }
+    for (const [broker, list] of byPreferred) {
+      if (!live.has(broker)) continue;
+      const imbalanced = list.filter((x) => x.imbalanced);
+      const ratio = imbalanced.length / list.length;
+      if (ratio * 100 <= cfg.imbalancePercentage) continue;
+      const electable = imbalanced.filter((x) => x.electable);
+      if (electable.length === 0) continue;
+      this.log.info(`[Controller id=${this.nodeId}] Leader imbalance ratio for broker ${broker} is ${ratio}; starting preferred replica leader election for ${electable.map((x) => `${x.topic}-${x.partition}`).join(', ')}`);
+      await this.electLeaders(ElectionType.PREFERRED, electable.map(({ topic, partition }) => ({ topic, partition })));
     }
   }
 

@@ -20,6 +20,8 @@ export const Paths = {
   brokerConfig: (entity: string) => `/config/brokers/${entity === '' ? '<default>' : entity}`,
   deleteTopics: '/admin/delete_topics',
   deleteTopic: (t: string) => `/admin/delete_topics/${t}`,
+  /** The ZooKeeper-era reassignment request ({"version":1,"partitions":[{topic,partition,replicas}]}). */
+  reassignPartitions: '/admin/reassign_partitions',
   clusterId: '/cluster/id',
 } as const;
 
@@ -31,6 +33,7 @@ export type ParsedKey =
   | { kind: 'topicConfig'; topic: string }
   | { kind: 'controller' }
   | { kind: 'deleteTopic'; topic: string }
+  | { kind: 'reassignPartitions' }
   | { kind: 'brokerConfig'; entity: string }
   | { kind: 'other' };
 
@@ -45,6 +48,7 @@ export function parseKey(key: string): ParsedKey {
   if (parts[0] === 'config' && parts[1] === 'brokers' && parts.length === 3) return { kind: 'brokerConfig', entity: parts[2]! };
   if (parts[0] === 'controller' && parts.length === 1) return { kind: 'controller' };
   if (parts[0] === 'admin' && parts[1] === 'delete_topics' && parts.length === 3) return { kind: 'deleteTopic', topic: parts[2]! };
+  if (parts[0] === 'admin' && parts[1] === 'reassign_partitions' && parts.length === 2) return { kind: 'reassignPartitions' };
   return { kind: 'other' };
 }
 
@@ -89,6 +93,9 @@ export interface TopicAssignment {
   id: string;
   /** partition -> replicas (preferred leader first). */
   partitions: number[][];
+  /** An ongoing reassignment (KIP-455): partition -> replicas being added / removed. */
+  adding?: ReadonlyMap<number, number[]>;
+  removing?: ReadonlyMap<number, number[]>;
 }
 
 /** TopicZNode v3 JSON. */
@@ -96,16 +103,17 @@ export function encodeTopic(t: TopicAssignment): string {
   return JSON.stringify({
     partitions: Object.fromEntries(t.partitions.map((r, i) => [String(i), r])),
     topic_id: uuidToBase64(t.id),
-    adding_replicas: {},
-    removing_replicas: {},
+    adding_replicas: Object.fromEntries([...(t.adding ?? [])].map(([p, r]) => [String(p), r])),
+    removing_replicas: Object.fromEntries([...(t.removing ?? [])].map(([p, r]) => [String(p), r])),
     version: 3,
   });
 }
 
 export function decodeTopic(value: string): TopicAssignment {
-  const j = JSON.parse(value) as { partitions?: Record<string, number[]>; topic_id?: string };
+  const j = JSON.parse(value) as { partitions?: Record<string, number[]>; topic_id?: string; adding_replicas?: Record<string, number[]>; removing_replicas?: Record<string, number[]> };
   const parts = Object.entries(j.partitions ?? {}).map(([p, r]) => [Number(p), r] as const).sort((a, b) => a[0] - b[0]);
-  return { id: j.topic_id !== undefined ? base64ToUuid(j.topic_id) : '', partitions: parts.map(([, r]) => r) };
+  const byPartition = (o: Record<string, number[]> | undefined) => new Map(Object.entries(o ?? {}).filter(([, r]) => r.length > 0).map(([p, r]) => [Number(p), r]));
+  return { id: j.topic_id !== undefined ? base64ToUuid(j.topic_id) : '', partitions: parts.map(([, r]) => r), adding: byPartition(j.adding_replicas), removing: byPartition(j.removing_replicas) };
 }
 
 export interface PartitionState {

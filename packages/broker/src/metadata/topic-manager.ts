@@ -150,7 +150,7 @@ export class TopicManager {
       const added = opts.assignments != null && opts.assignments.length > 0
         ? opts.assignments.map((a) => [...a])
         : assignReplicas(this.liveBrokers(), totalCount - cur, assignment.partitions[0]?.length ?? 1, { startPartition: cur });
-      const next = { id: assignment.id, partitions: [...assignment.partitions, ...added] };
+      const next = { ...assignment, partitions: [...assignment.partitions, ...added] };
       if (opts.validateOnly === true) {
         const configs = await this.store.get(Paths.topicConfig(name));
         return planImage(name, { ...next, configs: configs === null ? {} : decodeConfig(configs.value) });

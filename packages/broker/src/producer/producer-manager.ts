@@ -39,8 +39,7 @@ interface Attached extends AttachedProducerState {
 }
 
 export class ProducerManager implements PartitionAppendHook {
-  /** Transactions need the transaction coordinator (a later piece); produce.ts refuses transactional batches meanwhile. */
-  readonly supportsTransactions = false;
+  readonly supportsTransactions = true;
   readonly producerIds: ProducerIdManager;
   private readonly attached = new Map<PartitionLog, Attached>();
   private expiryTimer: TimerHandle | null = null;
@@ -124,6 +123,14 @@ export class ProducerManager implements PartitionAppendHook {
       logStartOffset: log.logStartOffset,
       recordCount: h.recordCount,
     };
+  }
+
+  firstUnstableOffset(log: PartitionLog): bigint | null {
+    return this.attach(log).state.firstUnstableOffset();
+  }
+
+  abortedTransactions(log: PartitionLog, fetchOffset: bigint, upperBoundOffset: bigint): Array<{ producerId: bigint; firstOffset: bigint }> {
+    return this.attach(log).abortedTxns.collect(fetchOffset, upperBoundOffset);
   }
 
   // ---- DescribeProducers ---------------------------------------------------------------------

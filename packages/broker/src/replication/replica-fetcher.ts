@@ -11,6 +11,7 @@
  * unknown epoch, not leader) park the partition for replica.fetch.backoff.ms; the metadata
  * delta that follows moves it to its new leader.
  */
+import type { ReplicationThrottle } from './replication-throttle.js';
 import { ApiKey, apiByName, ErrorCode, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochResponse } from '@samsa/protocol';
 import { BATCH_LENGTH, BATCH_LOG_OVERHEAD, batchLastOffset } from '@samsa/protocol/records';
 import { Connection } from '@samsa/network';
@@ -44,6 +45,8 @@ export interface FetcherHost {
   brokerEndpoint(brokerId: number): { host: string; port: number } | undefined;
   /** Called after follower appends and high-watermark moves. */
   onFollowerProgress?(replica: Partition): void;
+  /** follower.replication.throttled.rate over throttled partitions. */
+  readonly followerThrottle?: ReplicationThrottle;
 }
 
 /** A partition a fetcher follows in one leader epoch. */
@@ -270,7 +273,10 @@ class ReplicaFetcher {
         const truncating = [...this.partitions].filter(([, s]) => s.phase === 'truncating' && s.delayedUntil <= this.env.clock.now());
         if (truncating.length > 0) await this.truncate(conn, truncating);
         const now = this.env.clock.now();
-        const fetching = [...this.partitions].filter(([, s]) => s.phase === 'fetching' && s.delayedUntil <= now);
+        // Over the follower throttle: throttled partitions sit this fetch out (Kafka's ReplicaFetcherThread).
+        const throttle = this.env.followerThrottle;
+        const overQuota = throttle !== undefined && throttle.isExceeded();
+        const fetching = [...this.partitions].filter(([, s]) => s.phase === 'fetching' && s.delayedUntil <= now && !(overQuota && throttle.applies(s.replica.topic, s.replica.partition)));
         if (fetching.length === 0) {
           const next = Math.min(...[...this.partitions.values()].map((s) => s.delayedUntil));
           await this.pause(Math.max(10, Math.min(backoffMs, next - now)));
@@ -414,7 +420,10 @@ class ReplicaFetcher {
       case ErrorCode.NONE: {
         if (r.logEndOffset !== fetchOffset) return; // truncated meanwhile
         const records = wholeBatchesFrom(pd.records, fetchOffset);
-        if (records !== null) r.appendRecordsAsFollower(records, this.env.clock.now());
+        if (records !== null) {
+          r.appendRecordsAsFollower(records, this.env.clock.now());
+          if (this.env.followerThrottle?.applies(r.topic, r.partition)) this.env.followerThrottle.record(records.length);
+        }
         r.updateHighWatermarkAsFollower(pd.highWatermark);
         const leaderStart = pd.logStartOffset ?? -1n;
         if (leaderStart > r.logStartOffset && leaderStart <= r.highWatermark) r.log.deleteRecordsBefore(leaderStart);

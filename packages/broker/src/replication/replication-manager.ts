@@ -10,6 +10,7 @@
  *   effect when the new partition state comes back, as Kafka's AlterPartition round trip;
  * - controlled shutdown hands leaderships over before the broker stops.
  */
+import { ReplicationThrottle } from './replication-throttle.js';
 import { ErrorCode } from '@samsa/protocol';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { Partition } from '../cluster/partition.js';
@@ -40,6 +41,8 @@ interface Applied {
 
 export class ReplicationManager {
   readonly fetchers: ReplicaFetcherManager;
+  /** leader.replication.throttled.rate over the throttled partitions this broker leads (Fetch handler). */
+  readonly leaderThrottle: ReplicationThrottle;
   private readonly log: Logger;
   private readonly applied = new Map<string, Applied>();
   /** Partitions with an ISR change written and not seen back yet (one at a time, as Kafka). */
@@ -52,7 +55,9 @@ export class ReplicationManager {
 
   constructor(private readonly opts: ReplicationManagerOptions) {
     this.log = opts.log.child('kafka.server.ReplicaManager');
+    this.leaderThrottle = new ReplicationThrottle('leader', opts.nodeId, opts.config, opts.image, () => opts.clock.now());
     this.fetchers = new ReplicaFetcherManager({
+      followerThrottle: new ReplicationThrottle('follower', opts.nodeId, opts.config, opts.image, () => opts.clock.now()),
       nodeId: opts.nodeId,
       config: opts.config,
       clock: opts.clock,

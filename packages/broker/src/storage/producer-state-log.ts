@@ -12,24 +12,37 @@
 import { batchBaseOffset, batchLastOffset, batchSize, BATCH_HEADER_SIZE } from '@samsa/protocol/records';
 import type { LogObserver, PartitionLog } from './partition-log.js';
 import { deleteSnapshotsAfter, ProducerStateManager, type ProducerStateManagerOptions } from './producer-state.js';
+import { AbortedTxnIndex } from './txn-index.js';
 
 const REPLAY_READ_BYTES = 1 << 20;
 
 export interface AttachedProducerState {
   state: ProducerStateManager;
+  /** Aborted transactions of the log (its `.txnindex` files), fed by the markers the state sees. */
+  abortedTxns: AbortedTxnIndex;
   /** Stops following the log (does not write a snapshot). */
   detach(): void;
 }
 
 export function attachProducerState(log: PartitionLog, opts: ProducerStateManagerOptions): AttachedProducerState {
   const state = new ProducerStateManager(opts);
-  rebuildFromLog(state, log);
   const dir = log.dir;
+  const abortedTxns = new AbortedTxnIndex(dir);
+  state.onTxnCompleted = (txn) => {
+    if (!txn.isAborted) return;
+    const lastStableOffset = state.firstUnstableOffset() ?? txn.lastOffset + 1n;
+    abortedTxns.append({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset }, log.logEndOffsetMetadata.segmentBaseOffset);
+  };
+  rebuildFromLog(state, log);
   const observer: LogObserver = {
     onAppend: (batches) => state.replayBuffer(batches),
     // A follower cut its divergent tail: the producers' last batches must come from what is left,
     // or a retry of a batch that was cut would be answered as a duplicate and lost.
-    onTruncate: () => rebuildFromLog(state, log),
+    onTruncate: (end) => {
+      abortedTxns.truncateTo(end);
+      rebuildFromLog(state, log);
+    },
+    onLogStartOffsetChange: (start) => abortedTxns.dropBefore(start),
     onRoll: (newBaseOffset) => {
       // Inside a produce: the file is written off the event loop.
       if (dir !== null) void state.takeSnapshotInBackground(dir, newBaseOffset);
@@ -39,7 +52,7 @@ export function attachProducerState(log: PartitionLog, opts: ProducerStateManage
     },
   };
   log.addObserver(observer);
-  return { state, detach: () => log.removeObserver(observer) };
+  return { state, abortedTxns, detach: () => log.removeObserver(observer) };
 }
 
 /** Loads the newest usable snapshot and replays the log after it. */

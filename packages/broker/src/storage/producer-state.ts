@@ -175,6 +175,15 @@ export interface EndTxnMarker {
   coordinatorEpoch: number;
 }
 
+/** A transaction whose marker reached the log (Kafka's CompletedTxn). */
+export interface CompletedTxn {
+  producerId: bigint;
+  firstOffset: bigint;
+  /** offset of the marker */
+  lastOffset: bigint;
+  isAborted: boolean;
+}
+
 export interface ProducerStateManagerOptions {
   /** producer.id.expiration.ms */
   maxProducerIdExpirationMs: number;
@@ -217,6 +226,8 @@ export class ProducerStateManager {
   private readonly now: () => number;
   /** Offset after the last batch applied (Kafka's mapEndOffset). */
   private mapEndOffset = 0n;
+  /** Told of every transaction a marker completes (the aborted-transaction index listens). */
+  onTxnCompleted: ((txn: CompletedTxn) => void) | null = null;
 
   constructor(opts: ProducerStateManagerOptions) {
     this.expirationMs = opts.maxProducerIdExpirationMs;
@@ -298,7 +309,9 @@ export class ProducerStateManager {
     }
     if (marker !== undefined) {
       entry.coordinatorEpoch = marker.coordinatorEpoch;
+      const firstOffset = entry.currentTxnFirstOffset;
       entry.currentTxnFirstOffset = -1n;
+      if (firstOffset >= 0n) this.onTxnCompleted?.({ producerId: h.producerId, firstOffset, lastOffset: baseOffset, isAborted: marker.type === 0 });
       entry.lastTimestamp = h.maxTimestamp;
       return;
     }
@@ -341,6 +354,18 @@ export class ProducerStateManager {
       this.replay(bytes, pos);
       pos += size;
     }
+  }
+
+  /**
+   * The first offset of the oldest open transaction (Kafka's firstUnstableOffset), or null when
+   * none is open: the last stable offset cannot pass it.
+   */
+  firstUnstableOffset(): bigint | null {
+    let first: bigint | null = null;
+    for (const e of this.producers.values()) {
+      if (e.currentTxnFirstOffset >= 0n && (first === null || e.currentTxnFirstOffset < first)) first = e.currentTxnFirstOffset;
+    }
+    return first;
   }
 
   /** Drops producers idle for producer.id.expiration.ms (never one with an open transaction). */

@@ -44,6 +44,17 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+/** Every running broker's `bootstrap`, comma-separated (in-process and process clusters). */
+export function bootstrapOf(running: ReadonlyMap<number, { bootstrap: string }>): string {
+  return [...running.values()].map((b) => b.bootstrap).join(',');
+}
+
+export function runningBroker<B>(running: ReadonlyMap<number, B>, id: number): B {
+  const b = running.get(id);
+  if (b === undefined) throw new Error(`broker ${id} is not running`);
+  return b;
+}
+
 export async function startCluster(opts: StartClusterOptions = {}): Promise<TestCluster> {
   const n = opts.brokers ?? 3;
   const kind = opts.store ?? 'memory';
@@ -97,15 +108,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   const cluster: TestCluster = {
     brokers: running,
     get bootstrap() {
-      return [...running.values()].map((b) => b.bootstrap).join(',');
+      return bootstrapOf(running);
     },
     service,
     connect,
-    broker(id) {
-      const b = running.get(id);
-      if (b === undefined) throw new Error(`broker ${id} is not running`);
-      return b;
-    },
+    broker: (id) => runningBroker(running, id),
     async controller(timeoutMs = 30000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

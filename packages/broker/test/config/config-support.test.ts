@@ -1,7 +1,6 @@
 // Issue 13 item 6: settings that silently do nothing are dangerous. Every broker config key
 // Samsa accepts is implemented, refused when set to anything but Kafka's default, inert by
-// design (accepted so stock Kafka configs start, and warned about), or owned by the cluster
-// or security work that is giving it meaning. This test lists them all.
+// design (accepted so stock Kafka configs start, and warned about). This test lists them all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -14,36 +13,48 @@ import { createLogger, startBroker } from '../../src/testkit/index.js';
 import { WireClient } from '../testkit/wire-client.js';
 
 const EXPECTED: Record<string, readonly string[]> = {
-  refused: ['client.quota.callback.class', 'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms', 'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'offsets.commit.timeout.ms'],
-  inert: ['ssl.protocol', 'ssl.endpoint.identification.algorithm', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate', 'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes', 'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms'],
-  'owned:core': ['min.insync.replicas'],
-  'owned:cluster': ['inter.broker.listener.name', 'request.timeout.ms', 'unclean.leader.election.enable', 'replica.fetch.max.bytes'],
-  'owned:security': ['sasl.mechanism.inter.broker.protocol'],
+  refused: [
+    'inter.broker.listener.name', 'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms',
+    'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'replica.alter.log.dirs.io.max.bytes.per.second',
+    'offsets.commit.timeout.ms', 'sasl.mechanism.inter.broker.protocol', 'client.quota.callback.class',
+  ],
+  inert: [
+    'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate',
+    'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'ssl.protocol', 'ssl.endpoint.identification.algorithm',
+  ],
   implemented: [
-    'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'zookeeper.connect', 'zookeeper.session.timeout.ms', 'zookeeper.connection.timeout.ms', 'metadata.store',
-    'node.id', 'broker.id', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names', 'broker.rack', 'socket.request.max.bytes',
-    'socket.listen.backlog.size', 'connections.max.idle.ms', 'queued.max.requests', 'log.dirs', 'log.dir', 'num.partitions', 'default.replication.factor', 'auto.create.topics.enable',
-    'delete.topic.enable', 'log.segment.bytes', 'log.roll.ms', 'log.roll.hours', 'log.roll.jitter.ms', 'log.roll.jitter.hours', 'log.retention.ms', 'log.retention.minutes',
-    'log.retention.hours', 'log.retention.bytes', 'log.retention.check.interval.ms', 'log.cleanup.policy', 'log.index.size.max.bytes', 'log.index.interval.bytes',
+    'node.id', 'broker.id', 'process.roles', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names',
+    'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'broker.rack', 'zookeeper.connect', 'zookeeper.session.timeout.ms',
+    'zookeeper.connection.timeout.ms', 'metadata.store', 'socket.request.max.bytes', 'socket.listen.backlog.size', 'connections.max.idle.ms', 'queued.max.requests',
+    'request.timeout.ms', 'log.dirs', 'log.dir', 'num.partitions', 'default.replication.factor', 'auto.create.topics.enable', 'delete.topic.enable', 'log.segment.bytes',
+    'log.roll.ms', 'log.roll.hours', 'log.roll.jitter.ms', 'log.roll.jitter.hours', 'log.retention.ms', 'log.retention.minutes', 'log.retention.hours',
+    'log.retention.bytes', 'log.retention.check.interval.ms', 'log.cleanup.policy', 'log.index.size.max.bytes', 'log.index.interval.bytes',
     'log.flush.interval.messages', 'log.flush.interval.ms', 'log.flush.scheduler.interval.ms', 'log.segment.delete.delay.ms', 'log.message.timestamp.type',
     'log.message.timestamp.before.max.ms', 'log.message.timestamp.after.max.ms', 'log.cleaner.enable', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size',
-    'log.cleaner.backoff.ms', 'log.cleaner.min.cleanable.ratio', 'log.cleaner.delete.retention.ms', 'log.cleaner.min.compaction.lag.ms', 'log.cleaner.max.compaction.lag.ms',
-    'message.max.bytes', 'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms',
-    'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols', 'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms',
-    'offsets.topic.num.partitions', 'offsets.topic.replication.factor', 'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms',
-    'offset.metadata.max.bytes', 'producer.id.expiration.ms', 'producer.id.expiration.check.interval.ms', 'max.connections', 'max.connections.per.ip', 'replica.lag.time.max.ms', 'replica.high.watermark.checkpoint.interval.ms',
-    // security (src/security)
-    'connections.max.reauth.ms', 'sasl.enabled.mechanisms', 'sasl.jaas.config', 'sasl.server.max.receive.size', 'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.expected.audience',
-    'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.sub.claim.name', 'sasl.oauthbearer.clock.skew.seconds', 'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.client.auth',
-    'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password', 'ssl.truststore.type',
-    'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.certificates', 'ssl.principal.mapping.rules', 'authorizer.class.name', 'super.users',
-    'allow.everyone.if.no.acl.found', 'quota.window.num', 'quota.window.size.seconds',
+    'log.cleaner.backoff.ms', 'log.cleaner.min.cleanable.ratio', 'log.cleaner.delete.retention.ms', 'log.cleaner.min.compaction.lag.ms',
+    'log.cleaner.max.compaction.lag.ms', 'message.max.bytes', 'min.insync.replicas', 'unclean.leader.election.enable', 'leader.replication.throttled.rate',
+    'follower.replication.throttled.rate', 'auto.leader.rebalance.enable', 'leader.imbalance.per.broker.percentage', 'leader.imbalance.check.interval.seconds',
+    'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'replica.fetch.max.bytes', 'num.replica.fetchers', 'replica.fetch.wait.max.ms',
+    'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'controlled.shutdown.enable',
+    'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
+    'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
+    'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',
+    'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offset.metadata.max.bytes',
+    'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
+    'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    'transaction.remove.expired.transaction.cleanup.interval.ms', 'producer.id.expiration.ms', 'producer.id.expiration.check.interval.ms', 'max.connections',
+    'max.connections.per.ip', 'connections.max.reauth.ms', 'sasl.enabled.mechanisms', 'sasl.jaas.config', 'sasl.server.max.receive.size',
+    'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.expected.audience', 'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.sub.claim.name',
+    'sasl.oauthbearer.clock.skew.seconds', 'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.client.auth', 'ssl.keystore.type', 'ssl.keystore.location',
+    'ssl.keystore.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password', 'ssl.truststore.type', 'ssl.truststore.location',
+    'ssl.truststore.password', 'ssl.truststore.certificates', 'ssl.principal.mapping.rules', 'authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found',
+    'quota.window.num', 'quota.window.size.seconds',
   ],
 };
 
 const classOf = (name: string, table: ReadonlyMap<string, { kind: string; by?: string }>): string => {
   const s = table.get(name);
-  return s === undefined ? 'implemented' : s.kind === 'owned' ? `owned:${s.by}` : s.kind;
+  return s === undefined ? 'implemented' : s.kind;
 };
 
 test('every broker config key is classified, and the classification is this list', () => {
@@ -58,7 +69,8 @@ test('a refused key with a non-default value stops the broker with a reason; its
   const nonDefault: Record<string, string> = {
     'queued.max.request.bytes': '1000000', 'metadata.log.dir': '/tmp/meta', 'log.flush.offset.checkpoint.interval.ms': '1000',
     'log.flush.start.offset.checkpoint.interval.ms': '1000', 'log.cleaner.io.max.bytes.per.second': '1048576', 'compression.type': 'gzip', 'offsets.commit.timeout.ms': '1000',
-    'client.quota.callback.class': 'com.example.MyQuotaCallback',
+    'client.quota.callback.class': 'com.example.MyQuotaCallback', 'inter.broker.listener.name': 'INTERNAL', 'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+    'replica.alter.log.dirs.io.max.bytes.per.second': '1048576',
   };
   assert.deepEqual(Object.keys(nonDefault).sort(), [...EXPECTED['refused']!].sort());
   for (const [name, value] of Object.entries(nonDefault)) {

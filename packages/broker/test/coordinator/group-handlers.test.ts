@@ -26,7 +26,8 @@ test('group APIs on the wire', async () => {
     const f4 = await c.send(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['a', 'b'] });
     assert.deepEqual(f4.coordinators.map((x: { key: string; errorCode: number }) => [x.key, x.errorCode]), [['a', 0], ['b', 0]]);
     const ft = await c.send(ApiKey.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ['txn'] });
-    assert.equal(ft.coordinators[0].errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(ft.coordinators[0].errorCode, ErrorCode.NONE); // the transaction coordinator (this broker)
+    assert.equal(ft.coordinators[0].nodeId, f4.coordinators[0].nodeId);
 
     // JoinGroup v5: MEMBER_ID_REQUIRED, then a real join; protocolName is a plain string before v7.
     const protocols = [{ name: 'range', metadata: subscription(['t']) }];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErrorCode, Reader, decodeOffsetCommitKey, decodeOffsetCommitValue, decodeRecordBatches, type OffsetCommitRequest } from '@samsa/protocol';
+import { ErrorCode, KafkaError, Reader, decodeOffsetCommitKey, decodeOffsetCommitValue, decodeRecordBatches, type OffsetCommitRequest } from '@samsa/protocol';
 import { javaStringHashCode, kafkaAbs, partitionForGroup } from '../../src/coordinator/partitioner.js';
 import { NUM_PARTITIONS, assignment, flush, harness, joinNew, state, sync, type Harness } from './harness.js';
 
@@ -215,5 +215,16 @@ describe('offsets', () => {
     assert.deepEqual(commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.UNKNOWN_SERVER_ERROR]);
     h.writer.failAppends = null;
     assert.deepEqual(fetched(h, 'g', [{ name: 't', partitionIndexes: [0] }]).map((x) => x[2]), [-1n]);
+  });
+
+  it('a failed append answers as Kafka maps it (storage error: NOT_COORDINATOR; too few replicas: COORDINATOR_NOT_AVAILABLE) and keeps the committed offset', async () => {
+    const h = await harness();
+    commit(h, 'g', [['t', 0, 5n]]);
+    h.writer.failAppends = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log dir offline');
+    assert.deepEqual(commit(h, 'g', [['t', 0, 9n]]), [ErrorCode.NOT_COORDINATOR]);
+    h.writer.failAppends = new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'ISR too small');
+    assert.deepEqual(commit(h, 'g', [['t', 0, 9n]]), [ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+    h.writer.failAppends = null;
+    assert.deepEqual(fetched(h, 'g', [{ name: 't', partitionIndexes: [0] }]).map((x) => x[2]), [5n]);
   });
 });

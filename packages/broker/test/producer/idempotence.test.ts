@@ -83,9 +83,10 @@ test('InitProducerId v0-v5 without a transactional id: a new id every time, epoc
   // A half-given pair is malformed.
   assert.equal((await initProducerId(c, 3, { producerId: 5n, producerEpoch: -1 })).errorCode, ErrorCode.INVALID_REQUEST);
   assert.equal((await initProducerId(c, 5, { producerId: -1n, producerEpoch: 2 })).errorCode, ErrorCode.INVALID_REQUEST);
-  // Transactions are not served yet: a fatal error at once rather than a coordinator retry loop.
+  // A transactional id goes to its transaction coordinator, which this broker is not before
+  // FindCoordinator created __transaction_state (as Kafka: NOT_COORDINATOR, the client looks it up).
   const txn = await initProducerId(c, 4, { transactionalId: 'tx-1' });
-  assert.equal(txn.errorCode, ErrorCode.INVALID_REQUEST);
+  assert.equal(txn.errorCode, ErrorCode.NOT_COORDINATOR);
   assert.equal(txn.producerId, -1n);
   assert.equal((await initProducerId(c, 1, { transactionalId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
 }));

@@ -128,6 +128,17 @@ export async function runServer(argv: readonly string[]): Promise<number> {
 
 async function runBroker(config: BrokerConfig, args: ServerArgs, log: ReturnType<typeof createLogger>, brokerLog: ReturnType<typeof createLogger>): Promise<number> {
   const broker = new Broker({ config, storage: args.storage, logger: brokerLog });
+  // Signal handlers go in before the start, so a SIGTERM that arrives while the broker is
+  // starting (it already logs "started" from inside start()) shuts it down cleanly instead of
+  // killing the process with the default action.
+  let pendingSignal: NodeJS.Signals | null = null;
+  let onSignal: ((signal: NodeJS.Signals) => void) | null = null;
+  const handle = (signal: NodeJS.Signals): void => {
+    if (onSignal !== null) onSignal(signal);
+    else pendingSignal ??= signal;
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
   try {
     await broker.start();
   } catch (e) {
@@ -136,7 +147,7 @@ async function runBroker(config: BrokerConfig, args: ServerArgs, log: ReturnType
   }
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
+    onSignal = (signal) => {
       if (stopping) return;
       stopping = true;
       log.info(`Terminating process due to signal ${signal}`);
@@ -148,7 +159,6 @@ async function runBroker(config: BrokerConfig, args: ServerArgs, log: ReturnType
         },
       );
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    if (pendingSignal !== null) onSignal(pendingSignal);
   });
 }

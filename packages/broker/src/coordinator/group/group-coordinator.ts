@@ -9,6 +9,7 @@ import {
   type DeleteGroupsResponse, type DescribeGroupsResponse, type HeartbeatRequest, type JoinGroupRequest, type JoinGroupResponse,
   type ConsumerGroupDescribeResponse, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse,
   type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsResponse, type OffsetCommitRequest, type OffsetCommitResponse,
+  type TxnOffsetCommitRequest, type TxnOffsetCommitResponse,
   type OffsetDeleteRequest, type OffsetDeleteResponse, type SyncGroupRequest, type SyncGroupResponse,
 } from '@samsa/protocol';
 import { mapError } from '../../server/error-mapping.js';
@@ -22,6 +23,7 @@ import type { GroupCoordinatorConfig } from './group-config.js';
 import { GroupCoordinatorShard } from './group-coordinator-shard.js';
 import { appendErrorToResponseError, type RequestInfo } from './group-metadata-manager.js';
 import type { FetchedOffset } from './offset-metadata-manager.js';
+import { offsetCommitRecord, type CoordinatorRecord } from '../records.js';
 
 export interface GroupCoordinatorOptions {
   clock: Clock;
@@ -37,9 +39,12 @@ export interface FetchOffsetsResult {
   topics: Array<{ name: string; partitions: FetchedOffset[] }>;
 }
 
-/** The Kafka code for anything an operation threw, as Kafka reports coordinator write failures. */
+/**
+ * The Kafka code for anything an operation threw, as Kafka's handleOperationException reports it:
+ * a failed append's own code (a storage error, NOT_ENOUGH_REPLICAS from the partition) becomes
+ * NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE, so clients look the coordinator up again.
+ */
 function codeOf(e: unknown): number {
-  if (e instanceof KafkaError) return e.code;
   return appendErrorToResponseError(mapError(e).code);
 }
 
@@ -47,8 +52,11 @@ export class GroupCoordinator {
   readonly runtime: CoordinatorRuntime<GroupCoordinatorShard>;
   readonly config: GroupCoordinatorConfig;
 
+  private readonly clock: Clock;
+
   constructor(opts: GroupCoordinatorOptions) {
     this.config = opts.config;
+    this.clock = opts.clock;
     this.numPartitions = opts.config.numPartitions;
     const runtimeOpts: ConstructorParameters<typeof CoordinatorRuntime<GroupCoordinatorShard>>[0] = {
       clock: opts.clock,
@@ -72,6 +80,7 @@ export class GroupCoordinator {
   }
 
   unloadPartition(partition: number): void {
+    this.pendingTxnOffsets.delete(partition);
     this.runtime.unload(partition);
   }
 
@@ -132,12 +141,73 @@ export class GroupCoordinator {
   }
 
   /**
-   * Committed offsets of a group (null topics = all). requireStable only matters with pending
-   * transactional offsets, which this coordinator does not have yet.
+   * Transactional offsets per `__consumer_offsets` partition and producer id, waiting for the
+   * transaction's marker: written as ordinary offset commits on COMMIT, dropped on ABORT (Kafka
+   * keeps them in the log as a transactional batch; here they are held in memory until the
+   * marker, so a coordinator restart before the marker loses them and the transaction commits
+   * without its offsets).
    */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, _requireStable = false): FetchOffsetsResult {
+  private readonly pendingTxnOffsets = new Map<number, Map<bigint, Map<string, { groupId: string; record: CoordinatorRecord }>>>();
+
+  /** TxnOffsetCommit: offsets that become visible when the producer's transaction commits. */
+  txnCommitOffsets(req: TxnOffsetCommitRequest): TxnOffsetCommitResponse['topics'] {
+    const all = (code: number): TxnOffsetCommitResponse['topics'] => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+    const status = this.groupStatus(req.groupId);
+    if (status !== ErrorCode.NONE) return all(status);
+    const partition = this.partitionFor(req.groupId);
+    let byProducer = this.pendingTxnOffsets.get(partition);
+    if (byProducer === undefined) this.pendingTxnOffsets.set(partition, (byProducer = new Map()));
+    let pending = byProducer.get(req.producerId);
+    if (pending === undefined) byProducer.set(req.producerId, (pending = new Map()));
+    const now = BigInt(this.clock.now());
+    const out: TxnOffsetCommitResponse['topics'] = [];
+    for (const t of req.topics) {
+      const partitions: TxnOffsetCommitResponse['topics'][number]['partitions'] = [];
+      for (const p of t.partitions) {
+        const metadata = p.committedMetadata ?? '';
+        if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+          continue;
+        }
+        const record = offsetCommitRecord(req.groupId, t.name, p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata, commitTimestamp: now });
+        pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, { groupId: req.groupId, record });
+        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE });
+      }
+      out.push({ name: t.name, partitions });
+    }
+    return out;
+  }
+
+  /** A transaction marker reached a `__consumer_offsets` partition: its pending offsets commit or vanish. */
+  completeTransaction(partition: number, producerId: bigint, commit: boolean): void {
+    const byProducer = this.pendingTxnOffsets.get(partition);
+    const pending = byProducer?.get(producerId);
+    if (pending === undefined) return;
+    byProducer!.delete(producerId);
+    if (!commit || pending.size === 0) return;
+    this.runtime.write(partition, () => ({ records: [...pending.values()].map((p) => p.record), response: undefined }));
+  }
+
+  /** Whether a group has transactional offsets waiting for a marker (OffsetFetch requireStable). */
+  private hasPendingTxnOffsets(groupId: string): boolean {
+    for (const pending of this.pendingTxnOffsets.get(this.partitionFor(groupId))?.values() ?? []) {
+      for (const p of pending.values()) if (p.groupId === groupId) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Committed offsets of a group (null topics = all). With requireStable, a group with
+   * transactional offsets still pending answers UNSTABLE_OFFSET_COMMIT (retriable), as Kafka.
+   */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): FetchOffsetsResult {
     try {
-      return { errorCode: ErrorCode.NONE, topics: this.runtime.read(this.partitionFor(groupId), (s) => s.offsets.fetch(groupId, topics)) };
+      const fetched = this.runtime.read(this.partitionFor(groupId), (s) => s.offsets.fetch(groupId, topics));
+      if (requireStable && this.hasPendingTxnOffsets(groupId)) {
+        for (const t of fetched) for (const p of t.partitions) p.errorCode = ErrorCode.UNSTABLE_OFFSET_COMMIT;
+      }
+      return { errorCode: ErrorCode.NONE, topics: fetched };
     } catch (e) {
       return { errorCode: codeOf(e), topics: [] };
     }

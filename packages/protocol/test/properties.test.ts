@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProperties } from '../../src/config/properties.js';
+import { parseProperties } from '../src/properties.js';
 
 test('separators: =, :, whitespace; surrounding whitespace trimmed', () => {
   const p = parseProperties('a=1\nb: 2\nc 3\n  d   =   4  \ne\t5\nf=\ng\n');

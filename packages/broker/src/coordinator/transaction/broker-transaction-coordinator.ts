@@ -1,0 +1,201 @@
+/**
+ * The transaction coordinator inside a broker: writes through the `__transaction_state`
+ * partition logs, loads the partitions this broker leads (and follows leadership through
+ * metadata changes), creates the topic on the first FindCoordinator for a transactional id, and
+ * writes transaction markers.
+ *
+ * Markers go to each partition's leader. Partitions led here are written in-process (the
+ * WriteTxnMarkers handler uses the same path for markers sent by other coordinators); the
+ * `__consumer_offsets` partitions additionally complete the group coordinator's pending
+ * transactional offsets. Partitions led by another broker get a WriteTxnMarkers request over
+ * @samsa/network (one connection per broker); failures are retried by the coordinator.
+ */
+import { ApiKey, apiByName, ErrorCode, KafkaError } from '@samsa/protocol';
+import { Connection } from '@samsa/network';
+import { ControlRecordType, createEndTxnMarkerBatch, encodeRecordBatch } from '@samsa/protocol/records';
+import type { ReplicaManager } from '../../cluster/replica-manager.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { TopicManager } from '../../metadata/topic-manager.js';
+import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC } from '../../metadata/topic-name.js';
+import type { ProducerManager } from '../../producer/producer-manager.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import type { BrokerGroupCoordinator } from '../group/broker-group-coordinator.js';
+import { InternalTopicCoordinatorLoader } from '../internal-topic.js';
+import { PartitionLogWriter } from '../runtime.js';
+import { TransactionCoordinator, type TopicPartitionRef } from './transaction-coordinator.js';
+
+export interface TxnCoordinatorHost {
+  readonly config: BrokerConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly nodeId: number;
+  readonly topics: TopicManager;
+  readonly partitions: ReplicaManager;
+  readonly producers: ProducerManager | null;
+  readonly groupCoordinator: BrokerGroupCoordinator | null;
+}
+
+export interface MarkerEntry {
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
+}
+
+/**
+ * Writes one marker to a partition led here (Kafka's ReplicaManager.appendRecords with origin
+ * Coordinator): a control batch in the log, then the group coordinator's pending offsets for
+ * `__consumer_offsets`. Throws a KafkaError (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION).
+ */
+export function writeLocalMarker(host: Pick<TxnCoordinatorHost, 'partitions' | 'clock' | 'groupCoordinator'>, tp: TopicPartitionRef, m: MarkerEntry): void {
+  const partition = host.partitions.getPartition(tp.topic, tp.partition);
+  if (partition === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${tp.topic}-${tp.partition} is not hosted here`);
+  const nowMs = host.clock.now();
+  const batch = encodeRecordBatch(createEndTxnMarkerBatch({
+    producerId: m.producerId,
+    producerEpoch: m.producerEpoch,
+    type: m.commit ? ControlRecordType.Commit : ControlRecordType.Abort,
+    coordinatorEpoch: m.coordinatorEpoch,
+    timestamp: BigInt(nowMs),
+  }));
+  // No producer-state checks: the coordinator is the authority here; the state learns the marker from the log.
+  partition.appendRecordsAsLeader(batch, { requiredAcks: 1, minInsyncReplicas: 1, nowMs, hook: null });
+  if (tp.topic === GROUP_METADATA_TOPIC) host.groupCoordinator?.coordinator.completeTransaction(tp.partition, m.producerId, m.commit);
+}
+
+export class BrokerTransactionCoordinator {
+  readonly coordinator: TransactionCoordinator;
+  private unsubscribe: (() => void) | null = null;
+  private readonly log: Logger;
+  private readonly loader: InternalTopicCoordinatorLoader;
+
+  constructor(private readonly host: TxnCoordinatorHost) {
+    this.log = host.log.child('kafka.coordinator.transaction.TransactionCoordinator');
+    const c = host.config;
+    const producers = host.producers;
+    this.coordinator = new TransactionCoordinator({
+      clock: host.clock,
+      log: this.log,
+      writer: new PartitionLogWriter((p) => host.partitions.getPartition(TRANSACTION_STATE_TOPIC, p), host.clock),
+      config: {
+        numPartitions: c.int('transaction.state.log.num.partitions'),
+        maxTimeoutMs: c.int('transaction.max.timeout.ms'),
+        idExpirationMs: c.int('transactional.id.expiration.ms'),
+        abortTimedOutIntervalMs: c.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+        removeExpiredIntervalMs: c.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
+      },
+      generateProducerId: () => {
+        if (producers === null) return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no producer id manager'));
+        return producers.producerIds.generateProducerId();
+      },
+      markers: { writeMarkers: async (m) => this.writeMarkers(m) },
+    });
+    this.loader = new InternalTopicCoordinatorLoader(host, this.coordinator, () => ({
+      name: TRANSACTION_STATE_TOPIC,
+      numPartitions: c.int('transaction.state.log.num.partitions'),
+      replicationFactor: c.int('transaction.state.log.replication.factor'),
+      configs: {
+        'cleanup.policy': 'compact',
+        'compression.type': 'producer',
+        'min.insync.replicas': String(c.int('transaction.state.log.min.isr')),
+        'segment.bytes': String(c.int('transaction.state.log.segment.bytes')),
+        'unclean.leader.election.enable': 'false',
+      },
+    }), this.log);
+  }
+
+  /**
+   * Marker fan-out: partitions led here are written in-process, the others go to their leaders
+   * in one WriteTxnMarkers request per broker; what failed comes back as pending (retried by the
+   * coordinator).
+   */
+  private async writeMarkers(m: MarkerEntry & { partitions: TopicPartitionRef[] }): Promise<TopicPartitionRef[]> {
+    const pending: TopicPartitionRef[] = [];
+    const remote = new Map<number, TopicPartitionRef[]>();
+    const image = this.host.topics.image;
+    for (const tp of m.partitions) {
+      const topic = image.topic(tp.topic);
+      const p = topic?.partitions[tp.partition];
+      if (p === undefined) {
+        this.log.info(`Dropping the transaction marker for ${tp.topic}-${tp.partition}: the partition no longer exists`);
+        continue;
+      }
+      if (p.leader !== this.host.nodeId) {
+        if (p.leader < 0) pending.push(tp);
+        else remote.set(p.leader, [...(remote.get(p.leader) ?? []), tp]);
+        continue;
+      }
+      try {
+        writeLocalMarker(this.host, tp, m);
+      } catch (e) {
+        if (!(e instanceof KafkaError)) this.log.warn(`Writing a transaction marker to ${tp.topic}-${tp.partition} failed`, e);
+        pending.push(tp);
+      }
+    }
+    await Promise.all([...remote].map(async ([leader, tps]) => {
+      try {
+        const byTopic = new Map<string, number[]>();
+        for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+        const { response } = await this.connectionTo(leader).send(apiByName.WriteTxnMarkers, () => ({
+          markers: [{ producerId: m.producerId, producerEpoch: m.producerEpoch, transactionResult: m.commit, coordinatorEpoch: m.coordinatorEpoch, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
+        }));
+        for (const t of response.markers[0]?.topics ?? []) {
+          for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) pending.push({ topic: t.name, partition: p.partitionIndex });
+        }
+      } catch (e) {
+        this.log.warn(`Sending transaction markers to broker ${leader} failed; retrying`, e);
+        pending.push(...tps);
+      }
+    }));
+    return pending;
+  }
+
+  /** One connection per remote leader (Kafka's TransactionMarkerChannelManager keeps one per broker). */
+  private readonly connections = new Map<number, Connection>();
+
+  private connectionTo(brokerId: number): Connection {
+    const b = this.host.topics.image.brokers.find((x) => x.nodeId === brokerId);
+    if (b === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered`);
+    let c = this.connections.get(brokerId);
+    if (c !== undefined && (c.host !== b.host || c.port !== b.port)) {
+      c.close();
+      c = undefined;
+    }
+    if (c === undefined) {
+      c = new Connection(b.host, b.port, brokerId, {
+        clientId: `broker-${this.host.nodeId}-txn-marker-sender`,
+        requestTimeoutMs: this.host.config.int('request.timeout.ms'),
+        connectTimeoutMs: 10_000, reconnectBackoffMs: 50, reconnectBackoffMaxMs: 1000,
+        maxVersions: new Map([[ApiKey.ApiVersions, 3], [ApiKey.WriteTxnMarkers, 1]]),
+        softwareName: 'samsa-broker', softwareVersion: '0.1.0',
+      });
+      this.connections.set(brokerId, c);
+    }
+    return c;
+  }
+
+  start(): void {
+    this.unsubscribe = this.host.topics.onChange((image) => this.loader.reconcile(image));
+    this.loader.reconcile(this.host.topics.image);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.coordinator.close();
+    this.loader.clear();
+    for (const c of this.connections.values()) c.close();
+    this.connections.clear();
+  }
+
+  /** Creates `__transaction_state` on first use, as Kafka does; NONE or COORDINATOR_NOT_AVAILABLE. */
+  ensureTopic(): Promise<number> {
+    return this.loader.ensureTopic();
+  }
+
+  /** The node leading a transactional id's partition, or null when not known yet. */
+  coordinatorNodeFor(transactionalId: string): number | null {
+    return this.loader.coordinatorNodeFor(transactionalId);
+  }
+}
