@@ -41,8 +41,11 @@ const ALLOWED_SKIPS = [
   /^@platformatic\/kafka zstd needs node:zlib zstd \(Node >= 22\.15\)/,
 ];
 const tapFile = join(mkdtempSync(join(tmpdir(), 'samsa-tests-')), 'results.tap');
+// One file at a time: several suites run whole clusters of broker processes (ZooKeeper, three
+// brokers, client processes) with second-scale session timeouts, and two of them side by side
+// on two cores starve each other's heartbeats.
 const run = (files, tap, env = process.env) => spawnSync(process.execPath, [
-  '--test', '--test-concurrency=2', '--test-timeout=300000',
+  '--test', '--test-concurrency=1', '--test-timeout=300000',
   `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
   ...passthrough, ...files,
