@@ -2,7 +2,8 @@
  * AlterUserScramCredentials (51). v0. Upserts carry the client-computed salted password
  * (KIP-554); the broker stores Kafka's stored_key/server_key form in the user's entity config.
  * Needs ALTER on the cluster. Per-user errors as Kafka: duplicate users, unknown mechanisms,
- * iterations outside 4096-16384, deleting what does not exist.
+ * iterations outside 4096-16384, an empty or oversized salt, a salted password that is not
+ * the mechanism's digest length, deleting what does not exist.
  */
 import { ApiKey, ErrorCode, type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse } from '@samsa/protocol';
 import { SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, scramHash, serverKey, storedKey } from '@samsa/protocol/sasl';
@@ -13,6 +14,10 @@ import type { ApiHandler } from './types.js';
 
 type Result = AlterUserScramCredentialsResponse['results'][number];
 const mechanismName = (code: number): string | undefined => SCRAM_MECHANISMS[code - 1];
+/** A salted password is Hi() of the mechanism's hash, so exactly its digest length. */
+const saltedPasswordLength = (mechanism: number): number => (scramHash(mechanismName(mechanism)!) === 'sha256' ? 32 : 64);
+/** Clients send 16-64 random bytes; a bound keeps a hostile salt from bloating the store. */
+const MAX_SALT_BYTES = 1024;
 
 export const alterUserScramCredentialsHandler: ApiHandler<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse> = {
   apiKey: ApiKey.AlterUserScramCredentials,
@@ -35,6 +40,8 @@ export const alterUserScramCredentialsHandler: ApiHandler<AlterUserScramCredenti
       else if (mechanisms.some((m) => mechanismName(m) === undefined)) fail(ErrorCode.UNSUPPORTED_SASL_MECHANISM, 'Unknown SCRAM mechanism');
       else if (upsertions.some((u) => u.iterations < SCRAM_MIN_ITERATIONS)) fail(ErrorCode.UNACCEPTABLE_CREDENTIAL, `Too few iterations (minimum ${SCRAM_MIN_ITERATIONS})`);
       else if (upsertions.some((u) => u.iterations > SCRAM_MAX_ITERATIONS)) fail(ErrorCode.UNACCEPTABLE_CREDENTIAL, `Too many iterations (maximum ${SCRAM_MAX_ITERATIONS})`);
+      else if (upsertions.some((u) => u.salt.length === 0 || u.salt.length > MAX_SALT_BYTES)) fail(ErrorCode.UNACCEPTABLE_CREDENTIAL, `Salt must be 1 to ${MAX_SALT_BYTES} bytes`);
+      else if (upsertions.some((u) => u.saltedPassword.length !== saltedPasswordLength(u.mechanism))) fail(ErrorCode.UNACCEPTABLE_CREDENTIAL, 'Salted password length does not match the mechanism\'s digest length');
       else if (deletions.some((d) => !entities.configs({ user, clientId: null }).has(mechanismName(d.mechanism)!))) fail(ErrorCode.RESOURCE_NOT_FOUND, 'Attempt to delete a user credential that does not exist');
       else {
         await entities.alter({ user, clientId: null }, (configs) => {

