@@ -173,9 +173,14 @@ for (const engine of engines) {
         assert.ok(!events.some((e) => e.key === '/elsewhere'));
         const k3 = events.filter((e) => e.key === '/w/k3' && e.type === 'put').map((e) => (e as { value: string }).value);
         assert.equal(k3.at(-1), 'changed');
+        // A cancelled watch hears nothing more: a second, live watch on the same store shows the
+        // write has been delivered (an event to wait on rather than a fixed pause).
+        const live: string[] = [];
+        const w2 = await watcher.watch('/w', (e) => void live.push(e.key));
         w.cancel();
         await writer.put('/w/after-cancel', 'x');
-        await new Promise((r) => setTimeout(r, 200));
+        await until('the live watch saw the write', () => live.includes('/w/after-cancel'));
+        w2.cancel();
         assert.ok(!events.some((e) => e.key === '/w/after-cancel'));
       } finally {
         await Promise.all([writer.close(), watcher.close()]);
