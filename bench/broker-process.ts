@@ -138,7 +138,8 @@ export class BrokerProcess {
       'log.dirs': join(dataDir, 'logs'),
       'auto.create.topics.enable': 'false',
       'log.retention.check.interval.ms': '1000',
-      ...opts.overrides,
+      // '{port}' in an override stands for the port picked here (--tls listeners).
+      ...Object.fromEntries(Object.entries(opts.overrides ?? {}).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
     };
     const args = [...nodeArgs, entry, 'server', '--storage', storage];
     for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);

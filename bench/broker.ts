@@ -7,14 +7,16 @@
  *   node -C source --import tsx bench/broker.ts [--quick] [--storage auto|file|memory]
  *        [--only loopback,produce,consume,latency] [--profile DIR] [--json FILE]
  *        [--connections 4] [--depth 16] [--fetch-depth 4] [--seconds N] [--broker-build source|dist]
+ *        [--tls]   (SSL listener with a throwaway certificate; every bench connection uses TLS)
  *   npm run bench        (compiles, then runs bench/dist/broker.js)
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem, arch, platform, setPriority } from 'node:os';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, arch, platform, setPriority, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { BrokerProcess, type BrokerBuild, type StorageKind } from './broker-process.js';
 import { formatProfileSummary, readProfile, summarizeProfile } from './profile-summary.js';
-import { PipelinedConnection } from './wire.js';
+import { PipelinedConnection, useTls } from './wire.js';
 import {
   makeBatch, runConsume, runLatency, runLoopback, runProduce, RECORDS_PER_BATCH,
   type ConsumeResult, type LatencyResult, type LoopbackResult, type ProduceResult,
@@ -25,6 +27,8 @@ const ALL_PHASES: Phase[] = ['loopback', 'produce', 'consume', 'latency'];
 
 interface Args {
   quick: boolean;
+  /** The broker listens with SSL (a throwaway certificate) and every bench connection uses TLS. */
+  tls: boolean;
   storage: StorageKind | 'auto';
   only: Set<Phase>;
   profileDir: string | undefined;
@@ -41,7 +45,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined, brokerNodeArgs: [], brokerLog: undefined, nice: undefined };
+  const a: Args = { quick: false, tls: false, storage: 'auto', only: new Set(ALL_PHASES), profileDir: undefined, json: undefined, connections: 4, depth: 16, fetchDepth: 4, seconds: undefined, build: undefined, brokerNodeArgs: [], brokerLog: undefined, nice: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -54,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     };
     switch (flag) {
       case '--quick': a.quick = true; break;
+      case '--tls': a.tls = true; break;
       case '--storage': {
         const v = value();
         if (v !== 'auto' && v !== 'file' && v !== 'memory') throw new Error('--storage auto|file|memory');
@@ -152,8 +157,11 @@ async function main(): Promise<void> {
   if (args.profileDir !== undefined) mkdirSync(args.profileDir, { recursive: true });
   const needsBroker = args.only.has('produce') || args.only.has('consume') || args.only.has('latency');
   if (needsBroker) {
+    const tls = args.tls ? benchCertificate() : null;
+    useTls(tls === null ? null : { ca: tls.cert, servername: 'localhost' });
     const broker = await BrokerProcess.start({
       storage: args.storage,
+      ...(tls !== null ? { overrides: { listeners: 'SSL://127.0.0.1:{port}', 'advertised.listeners': 'SSL://127.0.0.1:{port}', 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': tls.keystore } } : {}),
       ...(args.build !== undefined ? { build: args.build } : {}),
       nodeArgs: args.brokerNodeArgs,
       ...(args.profileDir !== undefined ? { profileDir: args.profileDir } : {}),
@@ -243,3 +251,12 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+/** A self-signed EC certificate for localhost (openssl), as a PEM keystore file and the certificate. */
+function benchCertificate(): { keystore: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  writeFileSync(join(dir, 'keystore.pem'), readFileSync(join(dir, 'key.pem'), 'utf8') + cert);
+  return { keystore: join(dir, 'keystore.pem'), cert };
+}

@@ -5,12 +5,19 @@
  * `request`, which encodes and decodes with the generated codecs.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   ApiKey, Reader, Writer, apis, decodeResponseHeader, encodeRequestHeader, ErrorCode,
   type CreateTopicsResponse, type DeleteTopicsResponse, type ListOffsetsResponse,
 } from '@samsa/protocol';
 
 export const CLIENT_ID = 'samsa-bench';
+
+/** TLS settings for every connection the bench opens (--tls); null = plain TCP. */
+let tlsOptions: TlsOptions | null = null;
+export function useTls(opts: TlsOptions | null): void {
+  tlsOptions = opts;
+}
 
 /** A whole request frame (size prefix included) from the generated codecs. */
 export function encodeRequestFrame(apiKey: ApiKey, version: number, correlationId: number, body: unknown): Buffer {
@@ -126,12 +133,12 @@ export class PipelinedConnection {
 
   static open(host: string, port: number, timeoutMs = 5000): Promise<PipelinedConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket = tlsOptions === null ? connect({ host, port }) : tlsConnect({ host, port, ...tlsOptions });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`connect to ${host}:${port} timed out`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(tlsOptions === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new PipelinedConnection(socket));

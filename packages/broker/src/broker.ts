@@ -27,6 +27,10 @@ import { ProducerManager } from './producer/producer-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
+import { BrokerSecurity } from './security/broker-security.js';
+import { ListenerConfig } from './security/listener-config.js';
+import { RequestGate } from './security/request-gate.js';
+import { tlsServerOptions } from './security/tls.js';
 import type { RecordsDecompressor } from './storage/batch-util.js';
 import { LogCleaner, type CleanableLog } from './storage/log-cleaner.js';
 import { MemoryStorageEngine } from './storage/memory-engine.js';
@@ -81,6 +85,7 @@ export class Broker implements BrokerServices {
   private controllerRole: Controller | null = null;
   private unsubscribeSession: (() => void) | null = null;
   private cluster = '';
+  private securityParts: BrokerSecurity | null = null;
   private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -129,6 +134,10 @@ export class Broker implements BrokerServices {
   /** Consumer groups and committed offsets (`__consumer_offsets`); null until started. */
   get groupCoordinator(): BrokerGroupCoordinator | null {
     return this.groups;
+  }
+  /** Authentication, ACLs and quotas (null until started). */
+  get security(): BrokerSecurity | null {
+    return this.securityParts;
   }
   /** Log compaction (null when log.cleaner.enable=false or not started). */
   get logCleaner(): LogCleaner | null {
@@ -202,6 +211,10 @@ export class Broker implements BrokerServices {
         registry.applyDelta(image, delta);
         // Fenced (store session lost): lead nothing, whatever the last image said; unfenced: the image's states again.
         if (image.fenced || delta.clusterChanged === true) registry.becomeLeaderOrFollower(partitionStates(image));
+        // Dynamic broker configs altered through any broker reach this one too.
+        if (delta.brokerConfigsChanged === true) {
+          this.topicManager?.loadBrokerConfigOverrides().then(() => registry.refreshConfigs(), (e: unknown) => this.log.warn(`Could not reload dynamic broker configs: ${(e as Error).message}`));
+        }
       });
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
@@ -215,6 +228,8 @@ export class Broker implements BrokerServices {
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
       await this.topicManager.load();
+      this.securityParts = new BrokerSecurity(this.config, this.store, this.clock, this.log.child('kafka.security'));
+      await this.securityParts.load();
       if (this.producerManager !== null) {
         this.producerManager.track(hostedLogs(registry));
         this.producerManager.start();
@@ -238,9 +253,12 @@ export class Broker implements BrokerServices {
         maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {
-        if (l.securityProtocol !== 'PLAINTEXT') throw new Error(`listener ${l.name}: security protocol ${l.securityProtocol} is not supported yet`);
-        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'));
-        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'));
+        if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(l.securityProtocol)) throw new Error(`listener ${l.name}: unknown security protocol ${l.securityProtocol}`);
+        const authenticator = this.securityParts.authenticator(l);
+        const tls = l.securityProtocol.endsWith('SSL') ? tlsServerOptions(new ListenerConfig(this.config, l.name)) : null;
+        const gate = new RequestGate(authenticator, this.securityParts.quotas, this.clock);
+        const router = new RequestRouter(this.handlers, this, l.name, this.log.child('kafka.network.RequestChannel'), gate);
+        const server = new SocketServer(l, router, connOpts, this.log.child('kafka.network.SocketServer'), tls);
         await server.start();
         this.servers.push(server);
       }
@@ -384,6 +402,7 @@ export class Broker implements BrokerServices {
     await Promise.all(this.servers.map((s) => s.stop(this.opts.shutdownGraceMs ?? 1000)));
     this.servers = [];
     this.topicManager?.close();
+    this.securityParts?.close();
     const engine = this.storageEngine;
     if (engine !== null) {
       // Appends still being written land before the logs close (close then fsyncs synchronously).

@@ -37,7 +37,21 @@ export interface ToolSpec {
   /** One line shown above the options. */
   summary: string;
   options: OptionDef[];
+  /**
+   * Options Kafka has removed, with what to use instead (default: REMOVED_OPTIONS). A tool that
+   * gives one of them a meaning of its own lists its own table.
+   */
+  removed?: Readonly<Record<string, string>>;
 }
+
+/** Options removed from Kafka's tools over the years, and what replaced them. */
+export const REMOVED_OPTIONS: Readonly<Record<string, string>> = {
+  zookeeper: '--bootstrap-server (the tools talk to the brokers, not to ZooKeeper)',
+  'new-consumer': 'nothing: the new consumer is the only one',
+  whitelist: '--include',
+  blacklist: '--exclude',
+  'authorizer-properties': '--bootstrap-server with --command-config',
+};
 
 /** Bad command line: the runner prints the message and the usage, and exits 1. */
 export class UsageError extends Error {
@@ -159,7 +173,8 @@ function lookup(spec: ToolSpec, all: OptionDef[], token: string): OptionDef {
   // jopt-simple accepts any unambiguous prefix of a long option
   const byPrefix = all.filter((o) => o.name.startsWith(token) || (o.aliases ?? []).some((a) => a.startsWith(token)));
   if (token.length > 0 && byPrefix.length === 1) return byPrefix[0]!;
-  void spec;
+  const instead = (spec.removed ?? REMOVED_OPTIONS)[token];
+  if (instead !== undefined) throw new UsageError(`${token} is not a recognized option: --${token} was removed from Kafka's tools; use ${instead} instead`);
   throw new UsageError(`${token} is not a recognized option`);
 }
 

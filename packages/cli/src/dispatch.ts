@@ -3,11 +3,14 @@ import { processIo, runTool } from './tool.js';
 import { findTool, TOOLS } from './tools.js';
 
 const SERVER_COMMANDS = new Set(['server', 'kafka-server-start', 'kafka-server-start.sh']);
+const SERVER_STOP_COMMANDS = new Set(['server-stop', 'kafka-server-stop', 'kafka-server-stop.sh']);
 
 const USAGE = `USAGE: samsa <command> [options]
 
 Commands:
-  server [server.properties] [--override property=value]*   run a broker (also: kafka-server-start)
+  server [-daemon] [server.properties] [--override property=value]*
+                                                             run a broker (also: kafka-server-start)
+  server-stop [server.properties]                            stop brokers (also: kafka-server-stop)
   zookeeper-server-start zookeeper.properties                  run the installed Apache ZooKeeper (also: zookeeper-server-start.sh)
   zookeeper-shell host:port[/chroot] [command]               ZooKeeper shell: ls, get, stat, create, set, delete, deleteall
   streams wordcount [streams.properties]                      Kafka's WordCountDemo (also: kafka-run-class ${'org.apache.kafka.streams.examples.wordcount.WordCountDemo'})
@@ -24,6 +27,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // loaded on demand: the tools never need the broker's code
     const { runServer } = await import('./commands/server.js');
     return runServer(rest);
+  }
+  if (command !== undefined && SERVER_STOP_COMMANDS.has(command)) {
+    const { runServerStop } = await import('./commands/server-stop.js');
+    return runServerStop(rest);
   }
   switch (command) {
     case undefined:

@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ClusterOptions, ConsumerOptions, ProducerOptions } from '@samsa/client';
+import { KafkaError } from '@samsa/client';
+import { kafkaExceptionText } from './kafka-exceptions.js';
 import { formatUsage, HelpRequested, parseArgs, type ParsedArgs, type ToolSpec, UsageError, VersionRequested } from './args.js';
+import { SECURITY_KEYS, securityOptions } from './security-props.js';
 
 export const SAMSA_VERSION = '0.1.0';
 
@@ -102,6 +105,7 @@ function reportUsage(tool: Tool, e: unknown, io: Io, noArgs: boolean): number {
 /** An error's message, with AggregateError's parts and the cause of connection failures. */
 export function describeError(e: unknown): string {
   if (e instanceof AggregateError) return e.errors.map((x) => describeError(x)).join('; ');
+  if (e instanceof KafkaError) return kafkaExceptionText(e);
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
     const head = e.message;
@@ -171,7 +175,7 @@ function boolProp(props: Map<string, string>, key: string): boolean | undefined 
   return v === 'true';
 }
 
-const COMMON_CLIENT_KEYS = new Set(['bootstrap.servers', 'client.id', 'request.timeout.ms', 'socket.connection.setup.timeout.ms', 'reconnect.backoff.ms', 'reconnect.backoff.max.ms', 'metadata.max.age.ms', 'retry.backoff.ms', 'security.protocol']);
+const COMMON_CLIENT_KEYS = new Set(['bootstrap.servers', 'client.id', 'request.timeout.ms', 'socket.connection.setup.timeout.ms', 'reconnect.backoff.ms', 'reconnect.backoff.max.ms', 'metadata.max.age.ms', 'retry.backoff.ms', ...SECURITY_KEYS]);
 const IGNORED_KEYS = new Set(['key.serializer', 'value.serializer', 'key.deserializer', 'value.deserializer', 'check.crcs', 'receive.buffer.bytes', 'send.buffer.bytes', 'buffer.memory', 'partitioner.class', 'interceptor.classes', 'default.api.timeout.ms', 'exclude.internal.topics']);
 const PRODUCER_KEYS = new Set(['acks', 'linger.ms', 'batch.size', 'compression.type', 'enable.idempotence', 'max.in.flight.requests.per.connection', 'retries', 'delivery.timeout.ms', 'max.request.size', 'max.block.ms', 'transactional.id']);
 const CONSUMER_KEYS = new Set(['group.id', 'group.instance.id', 'auto.offset.reset', 'enable.auto.commit', 'auto.commit.interval.ms', 'session.timeout.ms', 'heartbeat.interval.ms', 'max.poll.interval.ms', 'fetch.min.bytes', 'fetch.max.wait.ms', 'fetch.max.bytes', 'max.partition.fetch.bytes', 'isolation.level', 'partition.assignment.strategy', 'group.protocol', 'max.poll.records', 'allow.auto.create.topics']);
@@ -197,8 +201,7 @@ export function clusterOptions(bootstrap: string[], props: Map<string, string>, 
   if (ma !== undefined) o.metadataMaxAgeMs = ma;
   const rtb = intProp(props, 'retry.backoff.ms');
   if (rtb !== undefined) o.retryBackoffMs = rtb;
-  const sp = props.get('security.protocol');
-  if (sp !== undefined && sp.toUpperCase() !== 'PLAINTEXT') throw new ToolError(`security.protocol=${sp} is not supported by the Samsa tools yet (PLAINTEXT only)`);
+  Object.assign(o, securityOptions(props));
   return o;
 }
 

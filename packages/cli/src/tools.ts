@@ -1,4 +1,5 @@
 /** Every command-line tool, by the name after `samsa` and its Kafka script name (kafka-<name>.sh). */
+import { aclsTool } from './commands/acls.js';
 import { configsTool } from './commands/configs.js';
 import { consoleConsumerTool } from './commands/console-consumer.js';
 import { consoleProducerTool } from './commands/console-producer.js';
@@ -22,6 +23,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['get-offsets', getOffsetsTool],
   ['delete-records', deleteRecordsTool],
   ['dump-log', dumpLogTool],
+  ['acls', aclsTool],
 ]);
 
 /** `topics`, `kafka-topics` and `kafka-topics.sh` all name the same tool. */

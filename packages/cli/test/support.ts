@@ -33,10 +33,10 @@ export interface Running {
 }
 
 /** Starts `bin` with `args`; stdin gets `input` (then EOF) when given. Killed after timeoutMs. */
-export function start(bin: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Running {
+export function start(bin: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Running {
   const child = spawn(process.execPath, [...binArgs(bin), ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'ERROR' },
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'ERROR', ...opts.env },
   });
   let stdout = '';
   let stderr = '';
@@ -54,7 +54,7 @@ export function start(bin: string, args: string[], opts: { input?: string; timeo
 }
 
 /** Runs a tool to completion. */
-export function run(bin: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(bin: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
   return start(bin, args, opts).done;
 }
 

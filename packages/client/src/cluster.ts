@@ -145,6 +145,8 @@ export class Cluster {
         last = err;
       }
     }
+    // A broker that refused our credentials is reachable: say why (SASL_AUTHENTICATION_FAILED ...).
+    if (last instanceof KafkaError) throw last;
     throw new ConnectionError(`no broker reachable (${candidates.map((c) => c.address).join(', ')})`, { cause: last });
   }
 

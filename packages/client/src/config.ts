@@ -59,6 +59,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   spec('fetchMaxBytes', 'fetch.max.bytes', 'int'),
   spec('maxPartitionFetchBytes', 'max.partition.fetch.bytes', 'int'),
   spec('isolationLevel', 'isolation.level', ['read_uncommitted', 'read_committed']),
+  spec('checkCrcs', 'check.crcs', 'bool'),
   spec('assignors', 'partition.assignment.strategy', 'listOrObjects'),
   spec('groupProtocol', 'group.protocol', ['classic', 'consumer']),
   spec('groupRemoteAssignor', 'group.remote.assignor', 'string'),
@@ -109,6 +110,7 @@ export interface KafkaProperties {
   'fetch.max.bytes'?: number | string;
   'max.partition.fetch.bytes'?: number | string;
   'isolation.level'?: 'read_uncommitted' | 'read_committed';
+  'check.crcs'?: boolean | string;
   'partition.assignment.strategy'?: string | string[];
   'group.protocol'?: 'classic' | 'consumer';
   'group.remote.assignor'?: string;

@@ -1,8 +1,12 @@
 /**
  * One TCP connection to one broker: request pipelining keyed by correlation id, ApiVersions
  * negotiation on connect, per-request timeouts, and lazy reconnection with exponential backoff.
+ * With `ssl` the socket is TLS; with `sasl` the connection authenticates (SaslHandshake v1 +
+ * SaslAuthenticate) before it is used, and again before the session lifetime the broker
+ * gives ends (KIP-368).
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
   ApiKey,
   type ApiDescriptor,
@@ -14,6 +18,8 @@ import {
   Writer,
 } from '@samsa/protocol';
 import { FrameDecoder } from '@samsa/protocol/framing';
+import { saslClient, type SaslOptions } from './sasl.js';
+import { FrameReader } from './frame-reader.js';
 import { ClientError, ConnectionError, RequestTimeoutError, UnsupportedApiError, ClosedError } from './errors.js';
 import { CLIENT_MAX_VERSIONS, CLIENT_MIN_VERSIONS } from './versions.js';
 
@@ -26,6 +32,10 @@ export interface ConnectionOptions {
   /** reconnect.backoff.ms / reconnect.backoff.max.ms (Kafka: 50 / 1000). */
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
+  /** TLS (security.protocol SSL / SASL_SSL): true for the system CAs, or node:tls options (ca, cert, key, ...). */
+  ssl: boolean | TlsConnectionOptions | undefined;
+  /** SASL (security.protocol SASL_PLAINTEXT / SASL_SSL). */
+  sasl: SaslOptions | undefined;
 }
 
 export const defaultConnectionOptions: ConnectionOptions = {
@@ -34,6 +44,8 @@ export const defaultConnectionOptions: ConnectionOptions = {
   connectTimeoutMs: 10000,
   reconnectBackoffMs: 50,
   reconnectBackoffMaxMs: 1000,
+  ssl: undefined,
+  sasl: undefined,
 };
 
 interface Pending {
@@ -65,6 +77,7 @@ export class Connection {
   private failures = 0;
   private lastFailureAt = 0;
   private closed = false;
+  private reauthTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly host: string, readonly port: number, readonly nodeId: number, private readonly opts: ConnectionOptions) {}
 
@@ -108,6 +121,7 @@ export class Connection {
       const socket = await this.openSocket();
       this.attach(socket);
       await this.negotiate();
+      if (this.opts.sasl !== undefined) await this.authenticate(this.opts.sasl);
       this.failures = 0;
     } catch (err) {
       this.failures++;
@@ -121,12 +135,21 @@ export class Connection {
 
   private openSocket(): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true });
+      const ssl = this.opts.ssl;
+      let socket: Socket;
+      if (ssl === undefined || ssl === false) {
+        const reader = new FrameReader((frame) => this.onFrame(frame), (err) => this.teardown(err));
+        socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true, onread: reader.onread });
+      } else {
+        // A TLS socket hands its decrypted bytes to 'data' listeners (attach's decoder), not to onread.
+        socket = tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
+      }
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`connect to ${this.address} timed out after ${this.opts.connectTimeoutMs} ms`));
       }, this.opts.connectTimeoutMs);
-      socket.once('connect', () => {
+      socket.once(ssl === undefined || ssl === false ? 'connect' : 'secureConnect', () => {
+        socket.setNoDelay(true);
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(socket);
@@ -171,6 +194,39 @@ export class Connection {
       return;
     }
     throw new UnsupportedApiError('ApiVersions', 'no common version');
+  }
+
+  /**
+   * SaslHandshake v1 then SaslAuthenticate rounds. A refusal is the broker's KafkaError
+   * (SASL_AUTHENTICATION_FAILED with its message, UNSUPPORTED_SASL_MECHANISM). With a session
+   * lifetime, re-authenticates on the same connection when 85-95% of it has passed (as Kafka's clients).
+   */
+  private async authenticate(opts: SaslOptions): Promise<void> {
+    const hs = await this.rawRequest(apiByName.SaslHandshake, 1, { mechanism: opts.mechanism });
+    if (hs.errorCode !== 0) throw KafkaError.from(hs.errorCode, `SASL mechanism ${opts.mechanism} is not enabled on ${this.address} (enabled: ${hs.mechanisms.join(', ')})`);
+    const exchange = saslClient(opts);
+    const authVersion = Math.min(2, this.brokerVersions.get(ApiKey.SaslAuthenticate)?.[1] ?? 0);
+    let server: Buffer | null = null;
+    let lifetimeMs = 0n;
+    for (;;) {
+      const token = await exchange.next(server);
+      if (token === null) break;
+      const res = await this.rawRequest(apiByName.SaslAuthenticate, authVersion, { authBytes: token });
+      if (res.errorCode !== 0) throw KafkaError.from(res.errorCode, res.errorMessage);
+      server = res.authBytes;
+      lifetimeMs = res.sessionLifetimeMs ?? 0n;
+    }
+    if (this.reauthTimer !== null) clearTimeout(this.reauthTimer);
+    this.reauthTimer = null;
+    if (lifetimeMs > 0n) {
+      const socket = this.socket;
+      this.reauthTimer = setTimeout(() => {
+        this.reauthTimer = null;
+        if (this.socket !== socket || socket === null) return;
+        this.authenticate(opts).catch((err: Error) => this.teardown(err));
+      }, Number(lifetimeMs) * (0.85 + Math.random() * 0.1));
+      this.reauthTimer.unref();
+    }
   }
 
   /** Whether the broker serves an API in a version this client speaks. */
@@ -258,6 +314,8 @@ export class Connection {
   }
 
   private teardown(err: Error): void {
+    if (this.reauthTimer !== null) clearTimeout(this.reauthTimer);
+    this.reauthTimer = null;
     const socket = this.socket;
     this.socket = null;
     if (socket !== null) {

@@ -46,6 +46,8 @@ export interface ConsumerOptions extends ClusterOptions {
   fetchMaxBytes?: number;
   maxPartitionFetchBytes?: number;
   isolationLevel?: 'read_uncommitted' | 'read_committed';
+  /** check.crcs (default true, as Kafka's Java consumer; librdkafka's default is false): verify each batch's CRC32C. */
+  checkCrcs?: boolean;
   /** partition.assignment.strategy, by name (default ['range', 'cooperative-sticky'] as Kafka). */
   assignors?: Array<string | Assignor>;
   /** group.protocol: 'classic' (default) or 'consumer' (KIP-848: the coordinator assigns). */
@@ -88,6 +90,17 @@ interface Completed {
   messages: ConsumedMessage[];
 }
 
+const FETCH_SESSION_ID_NOT_FOUND = 70;
+const INVALID_FETCH_SESSION_EPOCH = 71;
+
+/** A fetch session with one broker (KIP-227): its id, the epoch to send next, and the partitions and offsets it holds. */
+interface FetchSession {
+  id: number;
+  epoch: number;
+  sent: Map<string, bigint>;
+  partitions: Map<string, { topic: string; partition: number }>;
+}
+
 const JAVA_ASSIGNOR_NAMES: Record<string, string> = { RangeAssignor: 'range', RoundRobinAssignor: 'roundrobin', CooperativeStickyAssignor: 'cooperative-sticky' };
 
 const key = (t: string, p: number): string => `${t}\u0000${p}`;
@@ -107,10 +120,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   readonly groupId: string | null;
   private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
   private readonly isolationLevel: number;
+  private readonly checkCrcs: boolean;
   readonly autoCommit: boolean;
   private readonly states = new Map<string, PartitionState>();
   private readonly completed: Completed[] = [];
   private readonly nodesInFlight = new Set<number>();
+  private readonly fetchSessions = new Map<number, FetchSession>();
   private wake: (() => void) | null = null;
   private fetchError: Error | null = null;
   private membership: ClassicMembership | ConsumerProtocolMembership | null = null;
@@ -136,6 +151,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       maxPartitionFetchBytes: opts.maxPartitionFetchBytes ?? 1048576,
     };
     this.isolationLevel = opts.isolationLevel === 'read_committed' ? 1 : 0;
+    this.checkCrcs = opts.checkCrcs ?? true;
     this.autoCommit = this.groupId !== null && (opts.enableAutoCommit ?? true);
     if (this.groupId !== null) {
       const assignors = (opts.assignors ?? ['range', 'cooperative-sticky']).map((a) => {
@@ -403,18 +419,37 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     for (const [node, states] of byNode) void this.fetchFrom(node, states);
   }
 
+  /**
+   * One Fetch to a leader for its fetchable partitions. With a fetch session (KIP-227, Fetch
+   * v7+) only partitions whose fetch offset changed are sent, partitions no longer fetched here
+   * are forgotten, and the broker answers only for partitions with news.
+   */
   private async fetchFrom(node: number, states: PartitionState[]): Promise<void> {
     this.nodesInFlight.add(node);
-    const snapshot = states.map((s) => ({ s, epoch: s.epoch, offset: s.position! }));
-    for (const x of snapshot) x.s.busy = true;
+    const snapshot = new Map<string, { s: PartitionState; epoch: number; offset: bigint }>();
+    for (const s of states) {
+      snapshot.set(key(s.topic, s.partition), { s, epoch: s.epoch, offset: s.position! });
+      s.busy = true;
+    }
+    const session = this.fetchSessions.get(node) ?? null;
     try {
-      const byTopic = new Map<string, typeof snapshot>();
-      for (const x of snapshot) {
+      const byTopic = new Map<string, Array<{ s: PartitionState; offset: bigint }>>();
+      for (const [k, x] of snapshot) {
+        if (session !== null && session.sent.get(k) === x.offset) continue; // the session has it
         let l = byTopic.get(x.s.topic);
         if (l === undefined) byTopic.set(x.s.topic, (l = []));
         l.push(x);
       }
-      const { response } = await this.cluster.broker(node).send(
+      const forgotten = new Map<string, number[]>();
+      if (session !== null) {
+        for (const [k, tp] of session.partitions) {
+          if (snapshot.has(k)) continue;
+          let l = forgotten.get(tp.topic);
+          if (l === undefined) forgotten.set(tp.topic, (l = []));
+          l.push(tp.partition);
+        }
+      }
+      const { version, response } = await this.cluster.broker(node).send(
         apiByName.Fetch,
         (v) => ({
           replicaId: -1,
@@ -422,6 +457,13 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           minBytes: this.opts.fetchMinBytes,
           maxBytes: this.opts.fetchMaxBytes,
           isolationLevel: this.isolationLevel,
+          ...(v >= 7
+            ? {
+                sessionId: session?.id ?? 0,
+                sessionEpoch: session?.epoch ?? 0, // 0: full fetch that opens a session
+                forgottenTopicsData: [...forgotten].map(([topic, partitions]) => ({ topic, partitions })),
+              }
+            : {}),
           topics: [...byTopic].map(([topic, xs]) => ({
             topic,
             partitions: xs.map((x) => ({
@@ -434,19 +476,27 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         }),
         { extraTimeoutMs: this.opts.fetchMaxWaitMs },
       );
-      if ((response.errorCode ?? 0) !== 0) throw KafkaError.from(response.errorCode!);
+      const code = response.errorCode ?? 0;
+      if (code === FETCH_SESSION_ID_NOT_FOUND || code === INVALID_FETCH_SESSION_EPOCH) {
+        this.fetchSessions.delete(node); // the next fetch is a full one
+        for (const x of snapshot.values()) if (x.s.epoch === x.epoch) x.s.busy = false;
+        return;
+      }
+      if (code !== 0) throw KafkaError.from(code);
+      this.recordSession(node, session, version >= 7 ? response.sessionId ?? 0 : 0, snapshot);
       const seen = new Set<PartitionState>();
       for (const t of response.responses) {
         for (const p of t.partitions) {
-          const x = snapshot.find((y) => y.s.topic === t.topic && y.s.partition === p.partitionIndex);
+          const x = snapshot.get(key(t.topic ?? '', p.partitionIndex));
           if (x === undefined) continue;
           seen.add(x.s);
           await this.onPartitionData(x.s, x.epoch, x.offset, p);
         }
       }
-      for (const x of snapshot) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
+      for (const x of snapshot.values()) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
     } catch (err) {
-      for (const x of snapshot) if (x.s.epoch === x.epoch) x.s.busy = false;
+      this.fetchSessions.delete(node);
+      for (const x of snapshot.values()) if (x.s.epoch === x.epoch) x.s.busy = false;
       if (!isRetriable(err) && !(err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.fetchError = err as Error;
       else {
         this.cluster.refreshMetadata().catch(() => {});
@@ -456,6 +506,22 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       this.nodesInFlight.delete(node);
       this.wake?.();
     }
+  }
+
+  /** After a successful fetch: what the broker's session now holds, and the next epoch. */
+  private recordSession(node: number, session: FetchSession | null, responseSessionId: number, snapshot: Map<string, { s: PartitionState; offset: bigint }>): void {
+    if (responseSessionId === 0 || (session !== null && session.id !== responseSessionId)) {
+      this.fetchSessions.delete(node);
+      return;
+    }
+    const sent = new Map<string, bigint>();
+    const partitions = new Map<string, { topic: string; partition: number }>();
+    for (const [k, x] of snapshot) {
+      sent.set(k, x.offset);
+      partitions.set(k, { topic: x.s.topic, partition: x.s.partition });
+    }
+    const epoch = session === null ? 1 : session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
+    this.fetchSessions.set(node, { id: responseSessionId, epoch, sent, partitions });
   }
 
   private async onPartitionData(
@@ -484,7 +550,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       return;
     }
     const records = p.records ?? Buffer.alloc(0);
-    const { messages, nextOffset } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null);
+    const { messages, nextOffset } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs);
     if (messages.length === 0 && nextOffset === fetchOffset) {
       s.busy = false;
       s.highWatermark = p.highWatermark;
@@ -656,6 +722,7 @@ export async function decodeFetched(
   buf: Buffer,
   fetchOffset: bigint,
   aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
+  checkCrcs = true,
 ): Promise<{ messages: ConsumedMessage[]; nextOffset: bigint }> {
   const messages: ConsumedMessage[] = [];
   let nextOffset = fetchOffset;
@@ -674,7 +741,7 @@ export async function decodeFetched(
       }
       continue;
     }
-    const header = decodeRecordBatchHeader(buf, pos);
+    const header = decodeRecordBatchHeader(buf, pos, { verifyCrc: checkCrcs });
     const last = header.baseOffset + BigInt(header.lastOffsetDelta);
     if (last + 1n > nextOffset) nextOffset = last + 1n;
     if (last < fetchOffset) continue;

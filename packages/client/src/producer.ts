@@ -6,7 +6,7 @@
  * partition's batches one at a time, in sequence order, until the first succeeds.
  */
 import { apiByName, BATCH_HEADER_SIZE, CompressionType, decodeRecordBatchHeader, decodeRecords, KafkaError } from '@samsa/protocol';
-import { BatchBuilder, recordSize, restampBatch, type HeaderInput } from './batch-builder.js';
+import { BatchBuilder, BufferPool, recordSize, restampBatch, type HeaderInput } from './batch-builder.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
 import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
@@ -100,6 +100,8 @@ interface ProducerBatch {
   baseTimestamp: number;
   /** Bytes of buffer.memory this batch holds until it completes or fails. */
   reserved: number;
+  /** The builder's buffer, returned to the pool once the broker has acknowledged the batch (null: not pooled). */
+  backing: Buffer | null;
 }
 
 interface OpenBatch {
@@ -168,6 +170,7 @@ export class Producer {
   producerEpoch = -1;
   private readonly partitions = new Map<string, PartitionState>();
   private readonly sticky: StickyPartitioner;
+  private readonly pool: BufferPool;
   private readonly customPartitioner: Partitioner | undefined;
   private readonly inFlightByNode = new Map<number, number>();
   private lingerTimer: NodeJS.Timeout | null = null;
@@ -209,6 +212,7 @@ export class Producer {
       if (this.maxInFlight > 5) throw new ClientError(ClientErrorCode.CONFIG, 'enable.idempotence requires max.in.flight.requests.per.connection <= 5');
     }
     this.sticky = new StickyPartitioner(this.batchSize);
+    this.pool = new BufferPool(Math.max(this.batchSize, BATCH_HEADER_SIZE + 64), Math.max(4, Math.floor(this.bufferMemory / this.batchSize)));
   }
 
   /** Connects, fetches metadata and (with idempotence) a producer id. */
@@ -479,7 +483,7 @@ export class Producer {
       if (s.open !== null) this.closeOpen(s);
       const est = recordSize(0, 0, key, value, headers);
       if (est + BATCH_HEADER_SIZE > this.maxRequestSize) throw new ClientError(ClientErrorCode.RECORD_TOO_LARGE, `record of ${est} bytes exceeds max.request.size ${this.maxRequestSize}`);
-      s.open = { builder: new BatchBuilder(this.batchSize, now), reserved: 0, waiters: [], deadline: now + this.lingerMs, closing: false };
+      s.open = { builder: new BatchBuilder(this.batchSize, now, this.pool), reserved: 0, waiters: [], deadline: now + this.lingerMs, closing: false };
       size = s.open.builder.append(timestamp, key, value, headers);
       s.open.reserved = s.open.builder.capacity;
       this.buffered += s.open.reserved;
@@ -527,6 +531,7 @@ export class Producer {
       waiters: open.waiters,
       baseTimestamp: builder.baseTimestamp,
       reserved: open.reserved,
+      backing: null,
     };
     // Keep order: the batch takes its place in `ready` now; compression fills in buf.
     s.ready.push(batch);
@@ -541,6 +546,10 @@ export class Producer {
     builder.close(compression, pid, epoch, batch.baseSequence).then(
       (buf) => {
         batch.buf = buf;
+        // A compressed batch has its own buffer: the builder's goes back now. An uncompressed
+        // one is a view of it, returned once acknowledged (acks=0: never, the write may be queued).
+        if (compression !== CompressionType.None) this.pool.give(builder.backing);
+        else if (this.acks !== 0) batch.backing = builder.backing;
         s.closing--;
         this.scheduleDrain();
       },
@@ -678,6 +687,8 @@ export class Producer {
   }
 
   private completeBatch(b: ProducerBatch, baseOffset: bigint, logAppendTime: bigint): void {
+    if (b.backing !== null) this.pool.give(b.backing);
+    b.backing = null;
     const s = this.state(b.topic, b.partition);
     s.inFlight--;
     s.resendInOrder = false;
@@ -735,7 +746,7 @@ export class Producer {
     const base = Number(header.baseTimestamp);
     const parts = [records.slice(0, half), records.slice(half)];
     const halves = parts.map((part, i): ProducerBatch => {
-      return { ...b, buf: Buffer.alloc(0), count: part.length, baseSequence: b.baseSequence < 0 ? -1 : (b.baseSequence + i * half) % (INT32_MAX + 1), attempts: 0, waiters: [], reserved: i === 0 ? b.reserved : 0 };
+      return { ...b, buf: Buffer.alloc(0), count: part.length, baseSequence: b.baseSequence < 0 ? -1 : (b.baseSequence + i * half) % (INT32_MAX + 1), attempts: 0, waiters: [], reserved: i === 0 ? b.reserved : 0, backing: null };
     });
     const results: Array<BatchResult | null> = [null, null];
     let failed = false;
@@ -761,10 +772,13 @@ export class Producer {
     const at = later < 0 ? s.ready.length : later;
     s.ready.splice(at, 0, ...halves);
     halves.forEach((h, i) => {
-      const builder = new BatchBuilder(this.batchSize, b.createdAt);
+      const builder = new BatchBuilder(this.batchSize, b.createdAt, this.pool);
       for (const r of parts[i]!) builder.append(base + r.timestampDelta, r.key, r.value, r.headers);
       this.encodeInPlace(s, h, builder, header.compression);
     });
+    // The halves copied the records: b's buffer is free.
+    if (b.backing !== null) this.pool.give(b.backing);
+    b.backing = null;
   }
 
   private requeue(s: PartitionState, b: ProducerBatch): void {

@@ -34,6 +34,15 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.DescribeCluster, 1],
   [ApiKey.DescribeLogDirs, 4],
   [ApiKey.ConsumerGroupHeartbeat, 1],
+  [ApiKey.SaslHandshake, 1],
+  [ApiKey.SaslAuthenticate, 2],
+  [ApiKey.DescribeAcls, 3],
+  [ApiKey.CreateAcls, 3],
+  [ApiKey.DeleteAcls, 3],
+  [ApiKey.DescribeUserScramCredentials, 0],
+  [ApiKey.AlterUserScramCredentials, 0],
+  [ApiKey.DescribeClientQuotas, 1],
+  [ApiKey.AlterClientQuotas, 1],
 ]);
 
 /** Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4). */

@@ -136,14 +136,41 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('producer.id.expiration.check.interval.ms', 'int', '600000', { validator: atLeast(1) }),
   d('max.connections', 'int', '2147483647', { dynamic: true }),
   d('max.connections.per.ip', 'int', '2147483647', { dynamic: true }),
-  // security (parsed so DescribeConfigs shows them; enforcement is the security module's)
-  d('sasl.enabled.mechanisms', 'list', 'GSSAPI', { dynamic: true }),
+  // security (src/security reads these; listener.name.<listener>.<key> overrides any of them per
+  // listener). Read when a listener starts: not dynamic, as nothing reloads a listener's TLS or SASL yet.
+  d('connections.max.reauth.ms', 'long', '0', { validator: atLeast(0) }),
+  d('sasl.enabled.mechanisms', 'list', 'GSSAPI'),
   d('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI'),
-  d('ssl.keystore.password', 'password', null, { sensitive: true, dynamic: true }),
-  d('ssl.key.password', 'password', null, { sensitive: true, dynamic: true }),
-  d('ssl.truststore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('sasl.jaas.config', 'password', null, { sensitive: true }),
+  d('sasl.server.max.receive.size', 'int', '524288', { validator: atLeast(1) }),
+  d('sasl.oauthbearer.jwks.endpoint.url', 'string', null),
+  d('sasl.oauthbearer.expected.audience', 'list', null),
+  d('sasl.oauthbearer.expected.issuer', 'string', null),
+  d('sasl.oauthbearer.sub.claim.name', 'string', 'sub'),
+  d('sasl.oauthbearer.clock.skew.seconds', 'int', '30'),
+  d('ssl.protocol', 'string', 'TLSv1.3'),
+  d('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3'),
+  d('ssl.cipher.suites', 'list', ''),
+  d('ssl.client.auth', 'string', 'none', { validator: oneOf('required', 'requested', 'none') }),
+  d('ssl.keystore.type', 'string', 'JKS'),
+  d('ssl.keystore.location', 'string', null),
+  d('ssl.keystore.password', 'password', null, { sensitive: true }),
+  d('ssl.keystore.key', 'password', null, { sensitive: true }),
+  d('ssl.keystore.certificate.chain', 'password', null, { sensitive: true }),
+  d('ssl.key.password', 'password', null, { sensitive: true }),
+  d('ssl.truststore.type', 'string', 'JKS'),
+  d('ssl.truststore.location', 'string', null),
+  d('ssl.truststore.password', 'password', null, { sensitive: true }),
+  d('ssl.truststore.certificates', 'password', null, { sensitive: true }),
+  d('ssl.endpoint.identification.algorithm', 'string', 'https'),
+  d('ssl.principal.mapping.rules', 'string', 'DEFAULT'),
   d('authorizer.class.name', 'string', ''),
   d('super.users', 'string', null),
+  d('allow.everyone.if.no.acl.found', 'boolean', 'false'),
+  // quotas (per user/client-id quotas themselves live in the metadata store, as Kafka's)
+  d('quota.window.num', 'int', '11', { validator: atLeast(1) }),
+  d('quota.window.size.seconds', 'int', '1', { validator: atLeast(1) }),
+  d('client.quota.callback.class', 'class', null),
 ];
 
 const DEFS_BY_NAME = new Map(BROKER_CONFIG_DEFS.map((x) => [x.name, x]));
@@ -203,7 +230,8 @@ export class BrokerConfig {
     const originals = props instanceof Map ? new Map(props) : new Map(Object.entries(props));
     this.originals = originals;
     const unknown: string[] = [];
-    for (const key of originals.keys()) if (!DEFS_BY_NAME.has(key)) unknown.push(key);
+    // listener.name.<listener>.<key> are per-listener copies of known keys (read by src/security).
+    for (const key of originals.keys()) if (!DEFS_BY_NAME.has(key) && !key.startsWith('listener.name.')) unknown.push(key);
     this.unknownKeys = unknown;
 
     for (const def of BROKER_CONFIG_DEFS) {

@@ -65,14 +65,12 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['replica.fetch.max.bytes', cluster],
   ['request.timeout.ms', cluster],
   ['unclean.leader.election.enable', cluster],
-  // Given meaning by the security work (authentication, authorization).
-  ['authorizer.class.name', security],
-  ['super.users', security],
-  ['sasl.enabled.mechanisms', security],
+  // Security settings that are not implemented: inter-broker SASL (brokers replicate over
+  // their own connections, not a SASL client), custom Java callbacks, the client-side TLS knobs.
   ['sasl.mechanism.inter.broker.protocol', security],
-  ['ssl.keystore.password', security],
-  ['ssl.key.password', security],
-  ['ssl.truststore.password', security],
+  ['client.quota.callback.class', { kind: 'refused', reason: 'custom quota callbacks are Java classes; quotas follow Kafka\'s default user/client-id callback' }],
+  ['ssl.protocol', { kind: 'inert', reason: 'Node negotiates the newest TLS version within ssl.enabled.protocols' }],
+  ['ssl.endpoint.identification.algorithm', { kind: 'inert', reason: 'the broker opens no TLS connections of its own; clients verify the broker\'s host name' }],
 ]);
 
 /**

@@ -10,6 +10,8 @@ import { TopicConfig, type DescribedConfig } from '../config/topic-config.js';
 import { topicNameError } from '../metadata/topic-name.js';
 import { mapError } from '../server/error-mapping.js';
 import type { BrokerServices, RequestContext } from './types.js';
+import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
+import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
@@ -145,6 +147,12 @@ export interface AlterResourceResult {
   resourceName: string;
 }
 
+/** ALTER_CONFIGS / DESCRIBE_CONFIGS on the topic, or on the cluster for a broker resource. */
+export function requireConfigAccess(ctx: RequestContext, op: AclOperation, r: { resourceType: number; resourceName: string }): void {
+  if (r.resourceType === RESOURCE_TOPIC) requireAuthorized(ctx, op, ResourceType.TOPIC, r.resourceName);
+  else if (r.resourceType === RESOURCE_BROKER) requireAuthorized(ctx, op, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+}
+
 /**
  * Runs `alter` for each resource of an (Incremental)AlterConfigs request; a failure answers
  * that resource alone with its Kafka code, as Kafka does.
@@ -158,6 +166,7 @@ export async function alterEachResource<R extends { resourceType: number; resour
   const responses: AlterResourceResult[] = [];
   for (const r of resources) {
     try {
+      requireConfigAccess(ctx, AclOperation.ALTER_CONFIGS, r);
       await alter(ctx.broker, r, validateOnly);
       responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
     } catch (e) {

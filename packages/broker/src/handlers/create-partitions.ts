@@ -11,6 +11,7 @@ import type { MetadataImage } from '../metadata/image.js';
 import { mapError } from '../server/error-mapping.js';
 import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, MutationThrottle, ResourceType, THROTTLING_QUOTA_EXCEEDED_MESSAGE } from '../security/authorize.js';
 
 type TopicResult = CreatePartitionsResponse['results'][number];
 type PartitionsTopic = CreatePartitionsRequest['topics'][number];
@@ -57,13 +58,19 @@ async function createFor(broker: BrokerServices, topic: PartitionsTopic, validat
   }
 }
 
-async function handle(ctx: RequestContext, req: CreatePartitionsRequest, _version: number): Promise<CreatePartitionsResponse> {
+async function handle(ctx: RequestContext, req: CreatePartitionsRequest, version: number): Promise<CreatePartitionsResponse> {
+  const mutations = new MutationThrottle(ctx, version >= 3);
+  const create = (t: PartitionsTopic): Promise<TopicResult> => {
+    const added = t.count - (ctx.broker.metadata.topic(t.name)?.partitions.length ?? t.count);
+    if (!req.validateOnly && !mutations.admit(added)) return Promise.resolve({ name: t.name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: THROTTLING_QUOTA_EXCEEDED_MESSAGE });
+    return createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0);
+  };
   const results = await perDistinctName(
     req.topics,
     (name): TopicResult => ({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' }),
-    (t) => createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0),
+    (t) => (authorize(ctx, AclOperation.ALTER, ResourceType.TOPIC, t.name) ? create(t) : Promise.resolve<TopicResult>({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' })),
   );
-  return { throttleTimeMs: 0, results };
+  return { throttleTimeMs: mutations.throttleMs, results };
 }
 
 export const createPartitionsHandler: ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> = {

@@ -13,6 +13,7 @@ import { ZERO_UUID } from '../metadata/uuid.js';
 import { mapError } from '../server/error-mapping.js';
 import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { authorizeTopicCreate, MutationThrottle, THROTTLING_QUOTA_EXCEEDED_MESSAGE } from '../security/authorize.js';
 
 type TopicResult = CreateTopicsResponse['topics'][number];
 type CreatableTopic = CreateTopicsRequest['topics'][number];
@@ -63,14 +64,20 @@ async function handle(ctx: RequestContext, req: CreateTopicsRequest, version: nu
   const broker = ctx.broker;
   const validateOnly = version >= 1 && req.validateOnly === true;
   const timedOut = req.timeoutMs <= 0;
+  const mutations = new MutationThrottle(ctx, version >= 6);
+  const partitionsOf = (t: CreatableTopic): number => (t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.config.int('num.partitions') : t.numPartitions);
+  const create = (t: CreatableTopic): Promise<TopicResult> => {
+    if (!validateOnly && !mutations.admit(partitionsOf(t))) return Promise.resolve(errorResult(t.name, ErrorCode.THROTTLING_QUOTA_EXCEEDED, THROTTLING_QUOTA_EXCEEDED_MESSAGE));
+    return createOne(broker, t, validateOnly, timedOut);
+  };
   // Sequential: a later topic in the same request sees the earlier ones (collision checks).
   const results = await perDistinctName(
     req.topics,
     (name) => errorResult(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'),
-    (t) => createOne(broker, t, validateOnly, timedOut),
+    (t) => (authorizeTopicCreate(ctx, t.name) ? create(t) : Promise.resolve(errorResult(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'))),
   );
   if (version < 5) for (const r of results) r.configs = null;
-  return { throttleTimeMs: 0, topics: results };
+  return { throttleTimeMs: mutations.throttleMs, topics: results };
 }
 
 export const createTopicsHandler: ApiHandler<CreateTopicsRequest, CreateTopicsResponse> = {

@@ -2,14 +2,17 @@
  * DeleteGroups (42). v0-v2. Deletes empty groups and their offsets (tombstones in
  * `__consumer_offsets`); NON_EMPTY_GROUP while members remain, GROUP_ID_NOT_FOUND otherwise.
  */
-import { ApiKey, type DeleteGroupsRequest, type DeleteGroupsResponse } from '@samsa/protocol';
+import { ApiKey, ErrorCode, type DeleteGroupsRequest, type DeleteGroupsResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 function handle(ctx: RequestContext, req: DeleteGroupsRequest): DeleteGroupsResponse {
   try {
-    return { throttleTimeMs: 0, results: groupCoordinator(ctx).coordinator.deleteGroups(req.groupsNames) };
+    const allowed = req.groupsNames.filter((g) => authorize(ctx, AclOperation.DELETE, ResourceType.GROUP, g));
+    const deleted = groupCoordinator(ctx).coordinator.deleteGroups(allowed);
+    return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => deleted.find((r) => r.groupId === groupId) ?? { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }) };
   } catch (e) {
     const code = mapError(e).code;
     return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: code })) };

@@ -9,6 +9,7 @@ import { ApiKey, ErrorCode, type DeleteRecordsRequest, type DeleteRecordsRespons
 import { isInternalTopic } from '../metadata/topic-name.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 type PartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][number];
 
@@ -39,10 +40,13 @@ function deletePartition(broker: BrokerServices, topic: string, partitionIndex: 
 function handle(ctx: RequestContext, req: DeleteRecordsRequest, _version: number): DeleteRecordsResponse {
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => deletePartition(ctx.broker, t.name, p.partitionIndex, p.offset)),
-    })),
+    topics: req.topics.map((t) => {
+      const allowed = authorize(ctx, AclOperation.DELETE, ResourceType.TOPIC, t.name);
+      return {
+        name: t.name,
+        partitions: t.partitions.map((p) => (allowed ? deletePartition(ctx.broker, t.name, p.partitionIndex, p.offset) : failed(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED))),
+      };
+    }),
   };
 }
 

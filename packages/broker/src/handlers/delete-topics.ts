@@ -8,6 +8,7 @@ import { ApiKey, ErrorCode, type DeleteTopicsRequest, type DeleteTopicsResponse 
 import { ZERO_UUID } from '../metadata/uuid.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, MutationThrottle, ResourceType, THROTTLING_QUOTA_EXCEEDED_MESSAGE } from '../security/authorize.js';
 
 type TopicResult = DeleteTopicsResponse['responses'][number];
 
@@ -51,6 +52,11 @@ async function handle(ctx: RequestContext, req: DeleteTopicsRequest, version: nu
   }
   const responses: TopicResult[] = [];
   const reported = new Set<string>();
+  const mutations = new MutationThrottle(ctx, version >= 5);
+  const remove = async (name: string, topicId: string, reportedName: string | null): Promise<TopicResult> => {
+    if (!mutations.admit(broker.metadata.topic(name)?.partitions.length ?? 0)) return result(reportedName, topicId, ErrorCode.THROTTLING_QUOTA_EXCEEDED, THROTTLING_QUOTA_EXCEEDED_MESSAGE);
+    return deleteByName(broker, name, topicId);
+  };
   for (const w of wanted) {
     const key = w.name !== null ? `n:${w.name}` : `i:${w.topicId}`;
     if (reported.has(key)) continue;
@@ -60,14 +66,18 @@ async function handle(ctx: RequestContext, req: DeleteTopicsRequest, version: nu
     } else if (w.name === null && idCounts.get(w.topicId)! > 1) {
       responses.push(result(null, w.topicId, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'));
     } else if (w.name !== null) {
-      responses.push(await deleteByName(broker, w.name, ZERO_UUID));
+      // Unauthorized names answer TOPIC_AUTHORIZATION_FAILED whether or not the topic exists.
+      if (!authorize(ctx, AclOperation.DELETE, ResourceType.TOPIC, w.name)) responses.push(result(w.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
+      else responses.push(await remove(w.name, ZERO_UUID, w.name));
     } else {
       const t = broker.metadata.topicsById.get(w.topicId);
-      if (t === undefined) responses.push(result(null, w.topicId, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
-      else responses.push(await deleteByName(broker, t.name, w.topicId));
+      // An id the principal may not describe looks unknown, so ids do not reveal topics.
+      if (t === undefined || !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) responses.push(result(null, w.topicId, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.'));
+      else if (!authorize(ctx, AclOperation.DELETE, ResourceType.TOPIC, t.name)) responses.push(result(null, w.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
+      else responses.push(await remove(t.name, w.topicId, null));
     }
   }
-  return { throttleTimeMs: 0, responses };
+  return { throttleTimeMs: mutations.throttleMs, responses };
 }
 
 export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> = {

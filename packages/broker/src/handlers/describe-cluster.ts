@@ -5,6 +5,8 @@
  * brokers answer it. Cluster authorized operations only when asked for.
  */
 import { ApiKey, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponse } from '@samsa/protocol';
+import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
+import { authorizedOperations, ResourceType } from '../security/authorize.js';
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, brokerEndpoint } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
@@ -35,7 +37,7 @@ function handle(ctx: RequestContext, req: DescribeClusterRequest, version: numbe
     clusterId: broker.clusterId,
     controllerId: image.controllerId,
     brokers: image.brokers.map((b) => ({ brokerId: b.nodeId, ...brokerEndpoint(broker, b, ctx.listenerName), rack: b.rack })),
-    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, ALL_CLUSTER_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }
 

@@ -8,7 +8,8 @@
 import { ApiKey, ErrorCode, type DescribeConfigsRequest, type DescribeConfigsResponse } from '@samsa/protocol';
 import { ConfigSource } from '../config/config-def.js';
 import { TopicConfig, type DescribedConfig } from '../config/topic-config.js';
-import { brokerEntity, describeBroker, requireTopic, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, toResourceError } from './config-resources.js';
+import { AclOperation } from '../security/authorize.js';
+import { brokerEntity, describeBroker, requireConfigAccess, requireTopic, RESOURCE_BROKER, RESOURCE_TOPIC, ResourceError, toResourceError } from './config-resources.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type ResourceResult = DescribeConfigsResponse['results'][number];
@@ -28,6 +29,7 @@ function handle(ctx: RequestContext, req: DescribeConfigsRequest, version: numbe
   const includeSynonyms = version >= 1 && req.includeSynonyms === true;
   const results: ResourceResult[] = req.resources.map((r) => {
     try {
+      requireConfigAccess(ctx, AclOperation.DESCRIBE_CONFIGS, r);
       const configs = describeResource(ctx.broker, r, includeSynonyms).map((c) => {
         const entry: ResourceResult['configs'][number] = { name: c.name, value: c.isSensitive ? null : c.value, readOnly: c.readOnly, isSensitive: c.isSensitive };
         if (version === 0) {

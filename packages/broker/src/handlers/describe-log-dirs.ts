@@ -9,6 +9,7 @@ import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ApiKey, ErrorCode, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from '@samsa/protocol';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorizeCluster } from '../security/authorize.js';
 
 type DirResult = DescribeLogDirsResponse['results'][number];
 type TopicResult = DirResult['topics'][number];
@@ -27,6 +28,7 @@ function volumeBytes(dir: string): { total: bigint; usable: bigint } {
 
 function handle(ctx: RequestContext, req: DescribeLogDirsRequest, version: number): DescribeLogDirsResponse {
   const broker = ctx.broker;
+  if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
   const configured = broker.storage.logDirs.length > 0 ? broker.storage.logDirs : broker.config.logDirs;
   const dirs = configured.map((d) => resolve(d));
   const byDir = new Map<string, Map<string, TopicResult>>(dirs.map((d) => [d, new Map()]));

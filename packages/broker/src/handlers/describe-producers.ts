@@ -11,6 +11,7 @@ import {
 } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 function handle(ctx: RequestContext, req: DescribeProducersRequest, _version: number): DescribeProducersResponse {
   const broker = ctx.broker;
@@ -18,9 +19,11 @@ function handle(ctx: RequestContext, req: DescribeProducersRequest, _version: nu
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => {
+      const allowed = authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name);
       return {
         name: t.name,
         partitions: t.partitionIndexes.map((index): DescribeProducersResponsePartitionResponse => {
+          if (!allowed) return { partitionIndex: index, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
           const partition = broker.partitions.getPartition(t.name, index);
           if (partition === undefined) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
           if (producers === null) return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] };

@@ -13,6 +13,7 @@ import { partitionKey } from '../server/purgatory.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -32,6 +33,8 @@ interface FetchTarget {
   unknownTopicId: boolean;
   /** Cached partition of an incremental session (decides whether the response mentions it). */
   cached: SessionPartition | null;
+  /** The principal may not read the topic: answered TOPIC_AUTHORIZATION_FAILED, never kept in a session. */
+  denied?: boolean;
 }
 
 interface FetchParams {
@@ -59,8 +62,8 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
   let minOneBatch = true;
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
-    if (t.unknownTopicId) {
-      data[i] = errorPartition(t.partition, ErrorCode.UNKNOWN_TOPIC_ID);
+    if (t.unknownTopicId || t.denied === true) {
+      data[i] = errorPartition(t.partition, t.denied === true ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.UNKNOWN_TOPIC_ID);
       errors = true;
       continue;
     }
@@ -185,6 +188,10 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
 
   // Request partitions (added to or updated in the session).
   const requested: FetchTarget[] = [];
+  const denied: FetchTarget[] = [];
+  // Followers fetch with CLUSTER_ACTION on the cluster; consumers need READ on each topic.
+  const follower = (req.replicaId ?? req.replicaState?.replicaId ?? -1) >= 0;
+  const followerAllowed = follower && authorizeCluster(ctx, AclOperation.CLUSTER_ACTION);
   for (const ft of req.topics) {
     let name: string;
     let topicId: string;
@@ -198,10 +205,11 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
       name = ft.topic ?? '';
       topicId = image.topic(name)?.id ?? ZERO_UUID;
     }
+    const allowed = unknownTopicId || (follower ? followerAllowed : authorize(ctx, AclOperation.READ, ResourceType.TOPIC, name));
     for (const fp of ft.partitions) {
-      requested.push({
+      (allowed ? requested : denied).push({
         topic: name, topicId, partition: fp.partition, fetchOffset: fp.fetchOffset, partitionMaxBytes: fp.partitionMaxBytes,
-        currentLeaderEpoch: fp.currentLeaderEpoch ?? -1, unknownTopicId, cached: null,
+        currentLeaderEpoch: fp.currentLeaderEpoch ?? -1, unknownTopicId, cached: null, denied: !allowed,
       });
     }
   }
@@ -242,6 +250,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
     if (params.incremental) broker.fetchSessions.advance(session);
   }
   const sessionId = session?.id ?? 0;
+  if (denied.length > 0) targets = [...targets, ...denied];
 
   const first = readAll(broker, targets, params);
   if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {

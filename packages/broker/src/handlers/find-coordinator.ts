@@ -9,11 +9,15 @@ import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import { brokerEndpoint } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 type Coordinator = NonNullable<FindCoordinatorResponse['coordinators']>[number];
 
 async function findOne(ctx: RequestContext, key: string, keyType: number): Promise<Coordinator> {
   const fail = (errorCode: number, errorMessage: string | null = null): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (!authorize(ctx, AclOperation.DESCRIBE, keyType === 1 ? ResourceType.TRANSACTIONAL_ID : ResourceType.GROUP, key)) {
+    return fail(keyType === 1 ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  }
   if (keyType === 1) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not available.');
   if (keyType !== 0) return fail(ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}`);
   try {

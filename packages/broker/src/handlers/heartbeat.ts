@@ -6,9 +6,11 @@ import { ApiKey, type HeartbeatRequest, type HeartbeatResponse } from '@samsa/pr
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 function handle(ctx: RequestContext, req: HeartbeatRequest): HeartbeatResponse {
   try {
+    requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
     return { throttleTimeMs: 0, errorCode: groupCoordinator(ctx).coordinator.heartbeat(req) };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: mapError(e).code };

@@ -15,6 +15,7 @@
 import { ApiKey, ErrorCode, type InitProducerIdRequest, type InitProducerIdResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, authorizeAny, authorizeCluster, ResourceType } from '../security/authorize.js';
 
 const NO_PRODUCER_ID = -1n;
 const NO_PRODUCER_EPOCH = -1;
@@ -27,11 +28,14 @@ async function handle(ctx: RequestContext, req: InitProducerIdRequest, version: 
   if ((producerId === NO_PRODUCER_ID) !== (producerEpoch === NO_PRODUCER_EPOCH)) return failed(ErrorCode.INVALID_REQUEST);
   const transactionalId = req.transactionalId;
   if (transactionalId !== null) {
+    if (transactionalId !== '' && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (transactionalId !== '') {
       ctx.broker.log.warn(`InitProducerId for transactional id '${transactionalId}' from client ${ctx.connection.clientId ?? ''} refused: transactions are not supported by this broker yet`);
     }
     return failed(ErrorCode.INVALID_REQUEST); // an empty transactional id is INVALID_REQUEST in Kafka too
   }
+  // Idempotent producers: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic (KIP-679).
+  if (!authorizeCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   const producers = ctx.broker.producers;
   if (producers === null) {
     ctx.broker.log.error('InitProducerId: this broker runs without the producer manager (custom append hook)');

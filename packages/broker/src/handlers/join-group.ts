@@ -7,10 +7,12 @@
 import { ApiKey, type JoinGroupRequest, type JoinGroupResponse } from '@samsa/protocol';
 import { groupCoordinator, requestInfo } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 async function handle(ctx: RequestContext, req: JoinGroupRequest, version: number): Promise<JoinGroupResponse> {
   let res: JoinGroupResponse;
   try {
+    requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
     res = await groupCoordinator(ctx).coordinator.joinGroup(requestInfo(ctx), req);
   } catch (e) {
     res = { errorCode: (e as { code?: number }).code ?? -1, generationId: -1, protocolName: null, leader: '', memberId: req.memberId, members: [] };

@@ -6,9 +6,11 @@ import { ApiKey, type LeaveGroupRequest, type LeaveGroupResponse } from '@samsa/
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 function handle(ctx: RequestContext, req: LeaveGroupRequest, version: number): LeaveGroupResponse {
   try {
+    requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
     const res = groupCoordinator(ctx).coordinator.leaveGroup(req, version);
     return { throttleTimeMs: 0, errorCode: res.errorCode, members: version >= 3 ? (res.members ?? []) : [] };
   } catch (e) {

@@ -8,6 +8,7 @@ import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } 
 import { mapError } from '../server/error-mapping.js';
 import { READ_COMMITTED } from './fetch.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
@@ -67,7 +68,10 @@ function handle(ctx: RequestContext, req: ListOffsetsRequest, version: number): 
   const isolation = req.isolationLevel ?? 0;
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => listPartition(ctx.broker, t.name, p, isolation, version)) })),
+    topics: req.topics.map((t) => {
+      const allowed = authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name);
+      return { name: t.name, partitions: t.partitions.map((p) => (allowed ? listPartition(ctx.broker, t.name, p, isolation, version) : error(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED, version))) };
+    }),
   };
 }
 

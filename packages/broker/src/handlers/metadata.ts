@@ -9,6 +9,8 @@ import type { BrokerImage, TopicImage } from '../metadata/image.js';
 import { topicNameError } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
+import { AclOperation, authorize, authorizedOperations, authorizeTopicCreate, ResourceType } from '../security/authorize.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
 
@@ -56,12 +58,16 @@ function errorEntry(name: string | null, topicId: string, errorCode: number, aut
 async function handle(ctx: RequestContext, req: MetadataRequest, version: number): Promise<MetadataResponse> {
   const broker = ctx.broker;
   const topicOps = req.includeTopicAuthorizedOperations === true ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
+  // What this principal may do with each topic, when the client asks (KIP-430).
+  const opsOf = (name: string): number => (topicOps === AUTHORIZED_OPERATIONS_OMITTED ? topicOps : authorizedOperations(ctx, ResourceType.TOPIC, name, ALL_TOPIC_OPERATIONS));
   const allowAutoCreate = broker.config.bool('auto.create.topics.enable') && (version < 4 || req.allowAutoTopicCreation !== false);
   const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
 
   const topics: TopicEntry[] = [];
+  const describable = (name: string): boolean => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
   if (allTopics) {
-    for (const t of broker.metadata.topicsByName.values()) topics.push(topicEntry(t, topicOps));
+    // Topics the principal may not describe are left out, as if they did not exist.
+    for (const t of broker.metadata.topicsByName.values()) if (authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name, false)) topics.push(topicEntry(t, opsOf(t.name)));
   } else {
     const toCreate: Array<{ index: number; name: string }> = [];
     for (const rt of req.topics!) {
@@ -69,14 +75,19 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
       if (rt.name === null || rt.name === undefined) {
         const id = rt.topicId ?? ZERO_UUID;
         const t = id === ZERO_UUID ? undefined : image.topicsById.get(id);
-        topics.push(t === undefined ? errorEntry(null, id, id === ZERO_UUID ? ErrorCode.INVALID_REQUEST : ErrorCode.UNKNOWN_TOPIC_ID, topicOps) : topicEntry(t, topicOps));
+        if (t !== undefined && !describable(t.name)) topics.push(errorEntry(null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicOps));
+        else topics.push(t === undefined ? errorEntry(null, id, id === ZERO_UUID ? ErrorCode.INVALID_REQUEST : ErrorCode.UNKNOWN_TOPIC_ID, topicOps) : topicEntry(t, opsOf(t.name)));
         continue;
       }
       const t = image.topic(rt.name);
-      if (t !== undefined) {
-        topics.push(topicEntry(t, topicOps));
+      if (!describable(rt.name)) {
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicOps));
+      } else if (t !== undefined) {
+        topics.push(topicEntry(t, opsOf(t.name)));
       } else if (topicNameError(rt.name) !== null) {
         topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, topicOps));
+      } else if (allowAutoCreate && !authorizeTopicCreate(ctx, rt.name)) {
+        topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicOps));
       } else if (allowAutoCreate) {
         toCreate.push({ index: topics.length, name: rt.name });
         topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE, topicOps));
@@ -98,7 +109,7 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
     clusterId: broker.clusterId,
     controllerId: broker.metadata.controllerId,
     topics,
-    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations === true ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, ALL_CLUSTER_OPERATIONS) : AUTHORIZED_OPERATIONS_OMITTED,
   };
   return res;
 }

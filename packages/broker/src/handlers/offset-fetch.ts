@@ -8,10 +8,18 @@ import type { FetchOffsetsResult } from '../coordinator/group/group-coordinator.
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, authorize, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 function fetchGroup(ctx: RequestContext, groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: number[] }> | null, requireStable: boolean): FetchOffsetsResult {
   try {
-    return groupCoordinator(ctx).coordinator.fetchOffsets(groupId, topics, requireStable);
+    requireAuthorized(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
+    const describable = (name: string): boolean => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+    const res = groupCoordinator(ctx).coordinator.fetchOffsets(groupId, topics === null ? null : topics.filter((t) => describable(t.name)), requireStable);
+    // Requested topics the principal may not describe answer TOPIC_AUTHORIZATION_FAILED; unrequested ones are left out.
+    const denied = (topics ?? []).filter((t) => !describable(t.name)).map((t) => ({
+      name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+    }));
+    return { ...res, topics: [...res.topics.filter((t) => describable(t.name)), ...denied] };
   } catch (e) {
     return { errorCode: mapError(e).code, topics: [] };
   }

@@ -18,6 +18,7 @@ import { unhostedPartitionError } from '../server/leadership.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
+import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
@@ -118,6 +119,8 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   let anyError = false;
   const responses: ProduceResponse['responses'] = new Array(req.topicData.length);
+  const transactionalId = req.transactionalId ?? null;
+  const transactionDenied = transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId);
   // acks=all: the appended partitions whose high watermark has to pass the batch.
   let waits: ProduceWait[] | null = null;
   let waiting: PartitionResponse[] | null = null;
@@ -125,11 +128,13 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
     const td = req.topicData[t]!;
     const hosted = broker.partitions.topic(td.name);
     const internal = isInternalTopic(td.name);
+    const denied = transactionDenied ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : !authorize(ctx, AclOperation.WRITE, ResourceType.TOPIC, td.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.NONE;
     const parts: PartitionResponse[] = new Array(td.partitionData.length);
     for (let p = 0; p < td.partitionData.length; p++) {
       const pd = td.partitionData[p]!;
       let r: PartitionResponse;
       if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
+      else if (denied !== ErrorCode.NONE) r = errorResponse(pd.index, denied, null);
       else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
       else r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs);
       if (r.errorCode !== ErrorCode.NONE) anyError = true;

@@ -6,10 +6,12 @@
 import { ApiKey, type SyncGroupRequest, type SyncGroupResponse } from '@samsa/protocol';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
+import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 async function handle(ctx: RequestContext, req: SyncGroupRequest, version: number): Promise<SyncGroupResponse> {
   let res: SyncGroupResponse;
   try {
+    requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
     res = await groupCoordinator(ctx).coordinator.syncGroup(req);
   } catch (e) {
     res = { errorCode: (e as { code?: number }).code ?? -1, assignment: Buffer.alloc(0) };

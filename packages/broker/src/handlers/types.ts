@@ -13,6 +13,7 @@ import type { ProducerManager } from '../producer/producer-manager.js';
 import type { Connection } from '../server/connection.js';
 import type { FetchSessionCache } from '../server/fetch-session-cache.js';
 import type { Purgatory } from '../server/purgatory.js';
+import type { BrokerSecurity } from '../security/broker-security.js';
 import type { AppendInfo, PartitionLog, StorageEngine } from '../storage/partition-log.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
@@ -45,6 +46,8 @@ export interface BrokerServices {
   readonly producers: ProducerManager | null;
   /** Consumer groups and committed offsets (null/absent when the broker runs without one). */
   readonly groupCoordinator?: BrokerGroupCoordinator | null;
+  /** Authentication, ACLs, quotas (null/absent: no authorizer, no quotas, PLAINTEXT only). */
+  readonly security?: BrokerSecurity | null;
   /** Topic auto-creation (Metadata, and later FindCoordinator's internal topics). */
   autoCreateTopic(name: string): Promise<void>;
 }

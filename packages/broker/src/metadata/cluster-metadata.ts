@@ -19,6 +19,7 @@ export class ClusterMetadata {
   private dirtyTopics = new Set<string>();
   private clusterDirty = false;
   private adminDirty = false;
+  private brokerConfigsDirty = false;
   private flushScheduled = false;
   private listeners: MetadataListener[] = [];
   private waiters: Array<{ pred: (i: MetadataImage) => boolean; resolve: () => void }> = [];
@@ -121,12 +122,15 @@ export class ClusterMetadata {
     else if (k.kind === 'topic' || k.kind === 'partitionState' || k.kind === 'topicConfig') this.dirtyTopics.add(k.topic);
     // Queued deletions change no image but are the controller's work: publish an empty delta.
     else if (k.kind === 'deleteTopic') this.adminDirty = true;
+    else if (k.kind === 'brokerConfig') this.brokerConfigsDirty = true;
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (!this.clusterDirty && this.dirtyTopics.size === 0 && !this.adminDirty) return;
+    if (!this.clusterDirty && this.dirtyTopics.size === 0 && !this.adminDirty && !this.brokerConfigsDirty) return;
     this.adminDirty = false;
+    const brokerConfigsChanged = this.brokerConfigsDirty;
+    this.brokerConfigsDirty = false;
     const before = this.current;
     let brokers = before.brokers;
     let controllerId = before.controllerId;
@@ -140,7 +144,7 @@ export class ClusterMetadata {
     // Offline replicas depend on liveness: a broker change touches every topic.
     const toBuild = livenessChanged ? new Set([...before.topicsByName.keys(), ...this.dirtyTopics]) : this.dirtyTopics;
     const topics = new Map(before.topicsByName);
-    const delta: MetadataDelta = { createdTopics: [], deletedTopics: [], changedTopics: [], changedPartitions: [], clusterChanged: this.clusterDirty };
+    const delta: MetadataDelta = { createdTopics: [], deletedTopics: [], changedTopics: [], changedPartitions: [], clusterChanged: this.clusterDirty, brokerConfigsChanged };
     for (const name of toBuild) {
       const old = before.topicsByName.get(name);
       const next = this.buildTopic(name, live);

@@ -100,4 +100,6 @@ export interface MetadataDelta {
   changedPartitions?: PartitionStateChange[];
   /** The registered brokers or the controller changed. */
   clusterChanged?: boolean;
+  /** Dynamic broker configs (/config/brokers/...) changed: reload them. */
+  brokerConfigsChanged?: boolean;
 }

@@ -31,6 +31,7 @@ export type ParsedKey =
   | { kind: 'topicConfig'; topic: string }
   | { kind: 'controller' }
   | { kind: 'deleteTopic'; topic: string }
+  | { kind: 'brokerConfig'; entity: string }
   | { kind: 'other' };
 
 export function parseKey(key: string): ParsedKey {
@@ -41,6 +42,7 @@ export function parseKey(key: string): ParsedKey {
     return { kind: 'partitionState', topic: parts[2]!, partition: Number(parts[4]) };
   }
   if (parts[0] === 'config' && parts[1] === 'topics' && parts.length === 3) return { kind: 'topicConfig', topic: parts[2]! };
+  if (parts[0] === 'config' && parts[1] === 'brokers' && parts.length === 3) return { kind: 'brokerConfig', entity: parts[2]! };
   if (parts[0] === 'controller' && parts.length === 1) return { kind: 'controller' };
   if (parts[0] === 'admin' && parts[1] === 'delete_topics' && parts.length === 3) return { kind: 'deleteTopic', topic: parts[2]! };
   return { kind: 'other' };

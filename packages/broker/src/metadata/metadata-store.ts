@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fs.js';
+import { encodeConfig, encodePartitionState, encodeTopic, Paths } from './kafka-layout.js';
 
 export interface VersionedValue {
   key: string;
@@ -126,7 +127,7 @@ export class LocalMetadataBackend {
     if (this.file !== null && existsSync(this.file)) {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as StoreFile;
       this.revision = parsed.revision;
-      for (const e of parsed.entries) this.entries.set(e.key, { key: e.key, value: e.value, revision: e.revision, owner: null });
+      for (const e of migrateFlatKeys(parsed.entries)) this.entries.set(e.key, { key: e.key, value: e.value, revision: e.revision, owner: null });
     }
   }
 
@@ -174,6 +175,30 @@ export class LocalMetadataBackend {
     const data: StoreFile = { version: 1, revision: this.revision, entries };
     writeFileAtomic(this.file, JSON.stringify(data));
   }
+}
+
+/**
+ * Stores written before the cluster layout used flat keys (`topics/<name>` with the whole topic,
+ * `configs/brokers/<entity>`, `producer-ids/latest-block`): read them as Kafka's layout.
+ */
+function migrateFlatKeys(entries: StoreFile['entries']): StoreFile['entries'] {
+  const out: StoreFile['entries'] = [];
+  for (const e of entries) {
+    if (e.key.startsWith('topics/')) {
+      const name = e.key.slice('topics/'.length);
+      const t = JSON.parse(e.value) as { id: string; partitions: Array<{ replicas: number[]; leaderEpoch: number }>; configs: Record<string, string> };
+      out.push({ key: Paths.topic(name), value: encodeTopic({ id: t.id, partitions: t.partitions.map((p) => p.replicas) }), revision: e.revision });
+      t.partitions.forEach((p, i) => out.push({ key: Paths.partitionState(name, i), value: encodePartitionState({ leader: p.replicas[0] ?? -1, leaderEpoch: p.leaderEpoch, isr: p.replicas, controllerEpoch: 0 }), revision: e.revision }));
+      out.push({ key: Paths.topicConfig(name), value: encodeConfig(t.configs), revision: e.revision });
+    } else if (e.key.startsWith('configs/brokers/')) {
+      out.push({ key: Paths.brokerConfig(e.key.slice('configs/brokers/'.length).replace('<default>', '')), value: encodeConfig(JSON.parse(e.value) as Record<string, string>), revision: e.revision });
+    } else if (e.key === 'producer-ids/latest-block') {
+      out.push({ ...e, key: '/latest_producer_id_block' });
+    } else {
+      out.push(e);
+    }
+  }
+  return out;
 }
 
 /** Local engine: one session over a LocalMetadataBackend (its own, or shared). */

@@ -14,6 +14,7 @@ import {
 } from '@samsa/protocol';
 import { frameResponse } from '@samsa/protocol/framing';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type NoResponse, type RequestContext } from '../handlers/types.js';
+import type { RequestGate } from '../security/request-gate.js';
 import type { Logger } from '../util/log.js';
 import { CloseConnection, type Connection, type Dispatcher, type DispatchResult } from './connection.js';
 import { MAX_REQUEST_ELEMENTS, refuseOverLimit } from './request-limits.js';
@@ -42,6 +43,8 @@ export class RequestRouter implements Dispatcher {
     private readonly services: BrokerServices,
     private readonly listenerName: string,
     private readonly log: Logger,
+    /** Authentication gate, channel muting and quota accounting (absent: none of them). */
+    private readonly gate?: RequestGate,
   ) {
     for (const h of handlers) {
       if (this.byKey[h.apiKey] !== undefined) throw new Error(`two handlers for api key ${h.apiKey}`);
@@ -54,6 +57,13 @@ export class RequestRouter implements Dispatcher {
     const apiKey = frame.readInt16BE(0);
     const version = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
+    const gate = this.gate;
+    if (gate !== undefined) {
+      const mutedMs = gate.muteDelayMs(conn);
+      if (mutedMs > 0) return new Promise<void>((r) => setTimeout(r, mutedMs)).then(() => this.dispatch(frame, conn));
+      const intercepted = gate.before(frame, apiKey, conn);
+      if (intercepted !== undefined) return intercepted;
+    }
     const handler = apiKey >= 0 ? this.byKey[apiKey] : undefined;
     const api = apiKey >= 0 ? (apis[apiKey] as ApiDescriptor | undefined) : undefined;
     if (handler === undefined || api === undefined) {
@@ -79,10 +89,18 @@ export class RequestRouter implements Dispatcher {
     const refused = refuseOverLimit(apiKey, request, version, this.services);
     if (refused !== null) return this.respond(api, version, correlationId, refused, conn, start);
     const ctx: RequestContext = { broker: this.services, connection: conn, header, apiVersion: version, listenerName: this.listenerName };
+    const accounting = gate !== undefined && gate.accounting;
+    const handlerStart = accounting ? performance.now() : 0;
     const result = handler.handle(ctx, request, version);
+    // Quotas count the handler's own time (not a long poll's wait) and the bytes moved.
+    const handlerMs = accounting ? performance.now() - handlerStart : 0;
     if (result instanceof Promise) {
-      return result.then((res) => this.respond(api, version, correlationId, res, conn, start));
+      return result.then((res) => {
+        if (accounting) gate!.after(apiKey, conn, header.clientId ?? '', frame.length, handlerMs, res);
+        return this.respond(api, version, correlationId, res, conn, start);
+      });
     }
+    if (accounting) gate!.after(apiKey, conn, header.clientId ?? '', frame.length, handlerMs, result);
     return this.respond(api, version, correlationId, result, conn, start);
   }
 

@@ -1,9 +1,12 @@
 /**
- * One TCP listener: accepts connections and gives each a Connection bound to the listener's
- * router. Stopping closes the listen socket, lets queued responses drain briefly, then
- * destroys what is left.
+ * One listener: accepts TCP (PLAINTEXT, SASL_PLAINTEXT) or TLS (SSL, SASL_SSL) connections and
+ * gives each a Connection bound to the listener's router. A TLS connection becomes a
+ * Connection once its handshake is done; with ssl.client.auth=requested a client without a
+ * certificate is accepted but one with an untrusted certificate is not. Stopping closes the
+ * listen socket, lets queued responses drain briefly, then destroys what is left.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Listener } from '../config/broker-config.js';
 import type { Logger } from '../util/log.js';
 import { Connection, type ConnectionOptions, type Dispatcher } from './connection.js';
@@ -23,6 +26,8 @@ export class SocketServer {
     private readonly dispatcher: Dispatcher,
     private readonly opts: ConnectionOptions & { backlog?: number; maxConnections?: number; maxConnectionsPerIp?: number },
     private readonly log: Logger,
+    /** TLS settings for SSL and SASL_SSL listeners. */
+    private readonly tls: TlsOptions | null = null,
   ) {
     this.connectionLog = log.rateLimited(10, 100);
   }
@@ -42,7 +47,9 @@ export class SocketServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.accept(socket));
+    const server = this.tls === null
+      ? createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.accept(socket))
+      : this.tlsServer(this.tls);
     if (this.opts.maxConnections !== undefined && this.opts.maxConnections < 2147483647) server.maxConnections = this.opts.maxConnections;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -57,6 +64,22 @@ export class SocketServer {
     this.boundPort = typeof addr === 'object' && addr !== null ? addr.port : this.listener.port;
     server.on('error', (e) => this.log.error(`Listener ${this.listener.name} error`, e));
     this.log.info(`Awaiting socket connections on ${this.listener.host === '' ? '0.0.0.0' : this.listener.host}:${this.boundPort} (listener ${this.listener.name}).`);
+  }
+
+  private tlsServer(tls: TlsOptions): Server {
+    const server = createTlsServer({ ...tls, handshakeTimeout: 10_000 }, (socket: TLSSocket) => {
+      // "requested": no certificate is fine, an untrusted one is not.
+      if (tls.requestCert === true && !socket.authorized && socket.getPeerCertificate()?.raw !== undefined) {
+        this.log.info(`Failed authentication with ${socket.remoteAddress ?? '?'} (SSL handshake failed: ${String(socket.authorizationError)})`);
+        socket.destroy();
+        return;
+      }
+      this.accept(socket);
+    });
+    server.on('tlsClientError', (err, socket) => {
+      this.log.info(`Failed authentication with ${socket.remoteAddress ?? '?'} (SSL handshake failed: ${err.message})`);
+    });
+    return server;
   }
 
   /** Open connections by remote address (max.connections.per.ip). */

@@ -96,6 +96,14 @@ function writeExclusive(path: string, content: string): boolean {
 
 const content = (): string => `pid=${self.pid}\nstartTime=${self.startTime}\nhost=${hostname()}\n`;
 
+/** The pid of the live broker holding a directory's lock, or null (kafka-server-stop). */
+export function lockHolderPid(dir: string): number | null {
+  const h = parse(read(join(dir, LOCK_FILE)) ?? '');
+  if (h === null || !isAlive(h.pid)) return null;
+  const now = processStartTime(h.pid);
+  return now === null || (now !== '' && h.startTime !== '' && now !== h.startTime) ? null : h.pid;
+}
+
 /** A lock on one log directory; release() on clean shutdown. */
 export class DirLock {
   private constructor(readonly dir: string, private readonly key: string) {}

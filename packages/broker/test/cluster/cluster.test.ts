@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
-import { Kafka, logLevel } from 'kafkajs';
+import kafkajs from 'kafkajs';
+
+const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
 import { startCluster, type TestCluster } from '../../src/testkit/index.js';
 import type { MetadataImage } from '../../src/metadata/image.js';
 import { createLogger } from '../../src/util/log.js';
@@ -192,3 +194,34 @@ print(len(md.brokers), len(md.topics['spread'].partitions))
     });
   });
 }
+
+describe('3 brokers on the shared in-memory store: admin at any broker reaches every broker', () => {
+  test('topic and broker configs altered through one broker apply on the others', async () => {
+    const cluster = await startCluster({ brokers: 3, store: 'memory', logger: quiet });
+    const kafka = new Kafka({ clientId: 'configs', brokers: [cluster.broker(0).bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'cfg', numPartitions: 3, replicationFactor: 2 }], waitForLeaders: true });
+      await admin.alterConfigs({ validateOnly: false, resources: [
+        { type: ConfigResourceTypes.TOPIC, name: 'cfg', configEntries: [{ name: 'retention.ms', value: '1234' }] },
+        { type: ConfigResourceTypes.BROKER, name: '2', configEntries: [{ name: 'num.partitions', value: '5' }] },
+      ] });
+      await waitImage(cluster, (i) => i.topic('cfg')?.configs.get('retention.ms') === '1234', 'the topic config everywhere');
+      const deadline = Date.now() + 10000;
+      while (cluster.broker(2).broker.config.int('num.partitions') !== 5) {
+        if (Date.now() > deadline) assert.fail('broker 2 never applied its dynamic config');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(cluster.broker(1).broker.config.int('num.partitions'), 1);
+      // Every broker's hosted replicas of the topic carry the new config.
+      for (const b of cluster.brokers.values()) {
+        const hosted = b.broker.partitions.topic('cfg');
+        if (hosted !== undefined) assert.equal(hosted.config.num('retention.ms'), 1234);
+      }
+    } finally {
+      await admin.disconnect();
+      await cluster.stop();
+    }
+  });
+});

@@ -14,11 +14,11 @@ import { createLogger, startBroker } from '../../src/testkit/index.js';
 import { WireClient } from '../testkit/wire-client.js';
 
 const EXPECTED: Record<string, readonly string[]> = {
-  refused: ['queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms', 'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'offsets.commit.timeout.ms'],
-  inert: ['socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate', 'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes', 'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms'],
+  refused: ['client.quota.callback.class', 'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms', 'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'offsets.commit.timeout.ms'],
+  inert: ['ssl.protocol', 'ssl.endpoint.identification.algorithm', 'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate', 'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes', 'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms'],
   'owned:core': ['min.insync.replicas'],
   'owned:cluster': ['inter.broker.listener.name', 'request.timeout.ms', 'unclean.leader.election.enable', 'replica.fetch.max.bytes'],
-  'owned:security': ['sasl.enabled.mechanisms', 'sasl.mechanism.inter.broker.protocol', 'ssl.keystore.password', 'ssl.key.password', 'ssl.truststore.password', 'authorizer.class.name', 'super.users'],
+  'owned:security': ['sasl.mechanism.inter.broker.protocol'],
   implemented: [
     'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'zookeeper.connect', 'zookeeper.session.timeout.ms', 'zookeeper.connection.timeout.ms', 'metadata.store',
     'node.id', 'broker.id', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names', 'broker.rack', 'socket.request.max.bytes',
@@ -32,6 +32,12 @@ const EXPECTED: Record<string, readonly string[]> = {
     'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols', 'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms',
     'offsets.topic.num.partitions', 'offsets.topic.replication.factor', 'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms',
     'offset.metadata.max.bytes', 'producer.id.expiration.ms', 'producer.id.expiration.check.interval.ms', 'max.connections', 'max.connections.per.ip', 'replica.lag.time.max.ms', 'replica.high.watermark.checkpoint.interval.ms',
+    // security (src/security)
+    'connections.max.reauth.ms', 'sasl.enabled.mechanisms', 'sasl.jaas.config', 'sasl.server.max.receive.size', 'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.expected.audience',
+    'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.sub.claim.name', 'sasl.oauthbearer.clock.skew.seconds', 'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.client.auth',
+    'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password', 'ssl.truststore.type',
+    'ssl.truststore.location', 'ssl.truststore.password', 'ssl.truststore.certificates', 'ssl.principal.mapping.rules', 'authorizer.class.name', 'super.users',
+    'allow.everyone.if.no.acl.found', 'quota.window.num', 'quota.window.size.seconds',
   ],
 };
 
@@ -52,6 +58,7 @@ test('a refused key with a non-default value stops the broker with a reason; its
   const nonDefault: Record<string, string> = {
     'queued.max.request.bytes': '1000000', 'metadata.log.dir': '/tmp/meta', 'log.flush.offset.checkpoint.interval.ms': '1000',
     'log.flush.start.offset.checkpoint.interval.ms': '1000', 'log.cleaner.io.max.bytes.per.second': '1048576', 'compression.type': 'gzip', 'offsets.commit.timeout.ms': '1000',
+    'client.quota.callback.class': 'com.example.MyQuotaCallback',
   };
   assert.deepEqual(Object.keys(nonDefault).sort(), [...EXPECTED['refused']!].sort());
   for (const [name, value] of Object.entries(nonDefault)) {

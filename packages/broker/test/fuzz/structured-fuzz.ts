@@ -182,6 +182,7 @@ export class CaseFactory {
   private readonly gen: Generator;
   private readonly served: Array<{ api: ApiDescriptor; model: MessageModel; min: number; max: number }>;
   private nextCorrelationId = 1;
+  private firstPass = 0;
 
   constructor(private readonly rng: Rng, served: readonly ServedApi[]) {
     const batches = [1, 3, 20].map((n) => encodeRecordBatch(createRecordBatch(Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`fuzz-${i}`) })))));
@@ -195,7 +196,8 @@ export class CaseFactory {
   }
 
   next(): FuzzCase {
-    const s = this.served[Math.floor(this.rng() * this.served.length)]!;
+    // Every served API once first, so a short (loaded) run still covers them all; then at random.
+    const s = this.firstPass < this.served.length ? this.served[this.firstPass++]! : this.served[Math.floor(this.rng() * this.served.length)]!;
     const version = s.min + Math.floor(this.rng() * (s.max - s.min + 1));
     const correlationId = this.nextCorrelationId++ & 0x7fffffff;
     const body = this.gen.request(s.model, version);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerConfig } from '../../src/config/broker-config.js';
@@ -121,6 +121,30 @@ test('meta.properties is written once per log dir and checked against node.id', 
     const second = ensureMetaProperties(dirs, 3, () => 'other');
     assert.equal(second.clusterId, 'clusterAAAAAAAAAAAAAAAA');
     assert.throws(() => ensureMetaProperties(dirs, 4, () => 'x'), /doesn't match configured node.id 4/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a store written with the earlier flat keys is read in the cluster layout', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-md-old-'));
+  try {
+    const old = { version: 1, revision: 3, entries: [
+      { key: 'topics/legacy', value: JSON.stringify({ id: '1f28ed90-964b-461e-b6a0-fd6648b544a8', replicationFactor: 1, partitions: [{ replicas: [0], leaderEpoch: 2 }, { replicas: [0], leaderEpoch: 0 }], configs: { 'retention.ms': '5' } }), revision: 1 },
+      { key: 'configs/brokers/<default>', value: JSON.stringify({ 'num.partitions': '4' }), revision: 2 },
+      { key: 'producer-ids/latest-block', value: JSON.stringify({ version: 1, broker: 0, block_start: '0', block_end: '999' }), revision: 3 },
+    ] };
+    writeFileSync(join(dir, 'store.json'), JSON.stringify(old));
+    const store = new LocalMetadataStore(dir);
+    const tm = new TopicManager(store, new BrokerConfig({}), 'c1', 0);
+    await tm.load();
+    const t = tm.image.topic('legacy')!;
+    assert.equal(t.id, '1f28ed90-964b-461e-b6a0-fd6648b544a8');
+    assert.deepEqual(t.partitions.map((p) => [p.leader, p.leaderEpoch]), [[0, 2], [0, 0]]);
+    assert.equal(t.configs.get('retention.ms'), '5');
+    assert.deepEqual([...(await tm.brokerConfigOverrides(''))], [['num.partitions', '4']]);
+    assert.notEqual(await store.get('/latest_producer_id_block'), null);
+    tm.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
  */
 import { Admin, AlterConfigOp, ConfigResourceType, type ConfigEntry } from '@samsa/client';
 import { type ParsedArgs, type ToolSpec, UsageError } from '../args.js';
+import { alterClientEntity, clientEntity, describeClientEntity } from './client-entity-configs.js';
 import { bootstrapList, clusterOptions, describeError, type Io, loadProperties, type Tool, ToolError } from '../tool.js';
 
 export const configsSpec: ToolSpec = {
@@ -17,8 +18,8 @@ export const configsSpec: ToolSpec = {
     { name: 'alter', kind: 'flag', description: 'Alter the configuration for the entity.' },
     { name: 'describe', kind: 'flag', description: 'List configs for the given entity.' },
     { name: 'all', kind: 'flag', description: 'List all configs for the given topic, broker, or broker-logger entity (includes static configuration when the entity type is brokers)' },
-    { name: 'entity-type', kind: 'value', repeatable: true, metavar: 'String', description: 'Type of entity (topics/brokers)' },
-    { name: 'entity-name', kind: 'value', repeatable: true, metavar: 'String', description: 'Name of entity (topic name/broker id)' },
+    { name: 'entity-type', kind: 'value', repeatable: true, metavar: 'String', description: 'Type of entity (topics/clients/users/brokers)' },
+    { name: 'entity-name', kind: 'value', repeatable: true, metavar: 'String', description: 'Name of entity (topic name/client id/user principal name/broker id)' },
     { name: 'entity-default', kind: 'flag', description: 'Default entity name for brokers (applies to corresponding entity type in command line)' },
     { name: 'add-config', kind: 'value', metavar: 'String', description: "Key Value pairs of configs to add. Square brackets can be used to group values which contain commas: 'k1=v1,k2=[v1,v2,v2],k3=v3'." },
     { name: 'add-config-file', kind: 'value', metavar: 'String', description: 'Path to a properties file with configs to add.' },
@@ -68,7 +69,7 @@ function entity(a: ParsedArgs): Entity {
   if (types.length > 1) throw new UsageError('Only one entity type is supported by the Samsa tools (topics or brokers)');
   const type = types[0]!;
   if (type !== 'topics' && type !== 'brokers') {
-    if (['users', 'clients', 'ips', 'broker-loggers', 'client-metrics', 'groups'].includes(type)) throw new ToolError(`Entity type ${type} is not supported by Samsa yet (topics and brokers are)`);
+    if (['ips', 'broker-loggers', 'client-metrics', 'groups'].includes(type)) throw new ToolError(`Entity type ${type} is not supported by Samsa yet (topics, brokers, users and clients are)`);
     throw new UsageError(`Invalid entity type ${type}, the entity type must be one of users, topics, clients, brokers, ips, client-metrics, groups, broker-loggers`);
   }
   if (names.length > 1) throw new UsageError('Only one entity name may be specified');
@@ -168,11 +169,13 @@ export const configsTool: Tool = {
     if (server === undefined) throw new UsageError('One of the required bootstrap options must be provided: --bootstrap-server or --bootstrap-controller');
     for (const o of ['add-config', 'add-config-file', 'delete-config'] as const) a.checkInvalid(o, 'describe');
     a.checkInvalid('all', 'alter');
-    const e = entity(a);
+    const ce = clientEntity(a);
+    const e = ce === null ? entity(a) : null;
     const props = a.has('command-config') ? loadProperties(a.required('command-config')) : new Map<string, string>();
     const admin = new Admin(clusterOptions(bootstrapList(server), props, 'adminclient-1'));
     try {
-      return a.has('describe') ? await describe(admin, a, e, io) : await alter(admin, a, e, io);
+      if (ce !== null) return a.has('describe') ? await describeClientEntity(admin.cluster, ce, io) : await alterClientEntity(admin.cluster, a, ce, io);
+      return a.has('describe') ? await describe(admin, a, e!, io) : await alter(admin, a, e!, io);
     } catch (err) {
       if (err instanceof UsageError || err instanceof ToolError) throw err;
       io.err(`Error while executing config command with args '${a.argv.join(' ')}'\n${describeError(err)}\n`);

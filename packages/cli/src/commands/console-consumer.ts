@@ -3,7 +3,7 @@
  * print.timestamp, print.partition, print.offset, print.headers, separators, null.literal) and
  * "Processed a total of N messages" on stderr at exit. With --group it is a group member and
  * commits what it printed; with --partition it reads that partition from --offset; with neither
- * it reads every partition of the topic(s) without a group.
+ * it joins a generated group console-consumer-NNNNN, as Kafka's does, and commits nothing.
  */
 import { Admin, Consumer, type ConsumedMessage } from '@samsa/client';
 import { type ParsedArgs, type ToolSpec, UsageError } from '../args.js';
@@ -200,11 +200,15 @@ export const consoleConsumerTool: Tool = {
       if (a.has('from-beginning') && v !== 'earliest') throw new ToolError(`Can't simultaneously specify --from-beginning and 'auto.offset.reset=${v}', please remove one option`);
     } else props.set('auto.offset.reset', a.has('from-beginning') ? 'earliest' : 'latest');
     if (a.has('isolation-level') || !props.has('isolation.level')) props.set('isolation.level', a.required('isolation-level'));
-    const group = groupIds.size > 0 ? [...groupIds][0]! : null;
+    // Without --group (and without --partition) Kafka's console consumer joins a throwaway
+    // group console-consumer-NNNNN and, unless told otherwise, commits nothing for it.
+    const groupPassed = groupIds.size > 0;
+    const group = groupPassed ? [...groupIds][0]! : a.has('partition') ? null : `console-consumer-${Math.floor(Math.random() * 100_000)}`;
     if (group !== null) props.set('group.id', group);
     // commits are made here, of what was printed; the client's auto-commit would also commit
     // records fetched but not printed (after --max-messages)
-    const commit = group !== null && props.get('enable.auto.commit')?.trim().toLowerCase() !== 'false';
+    const autoCommit = props.get('enable.auto.commit')?.trim().toLowerCase();
+    const commit = group !== null && (groupPassed ? autoCommit !== 'false' : autoCommit === 'true');
     props.set('enable.auto.commit', 'false');
     const bootstrap = bootstrapList(a.required('bootstrap-server'));
     const maxMessages = a.int('max-messages') ?? -1;
@@ -237,14 +241,8 @@ export const consoleConsumerTool: Tool = {
         if (offset === 'earliest') consumer.seekToBeginning([tp]);
         else if (offset === 'latest') consumer.seekToEnd([tp]);
         else consumer.seek({ ...tp, offset });
-      } else if (group !== null) {
-        consumer.subscribe(topics);
       } else {
-        const tps: Array<{ topic: string; partition: number }> = [];
-        for (const t of await consumer.cluster.waitForTopics(topics, 60000)) for (const p of t.partitions) tps.push({ topic: t.name, partition: p.partition });
-        consumer.assign(tps);
-        if (offset === 'earliest') consumer.seekToBeginning(tps);
-        else consumer.seekToEnd(tps);
+        consumer.subscribe(topics);
       }
       let lastMessageAt = Date.now();
       while (!stopped && (maxMessages < 0 || processed < maxMessages)) {

@@ -1,15 +1,21 @@
 /**
- * `samsa server [server.properties] [--override key=value]...`, also installed as
+ * `samsa server [-daemon] [server.properties] [--override key=value]...`, also installed as
  * kafka-server-start(.sh) with Kafka's argument shape. Runs until SIGTERM/SIGINT, then shuts
- * down cleanly and exits 0.
+ * down cleanly and exits 0. Logs go to stderr and, as Kafka's log4j config does, to
+ * $LOG_DIR/server.log (LOG_DIR defaults to logs/ under the current directory). `-daemon`
+ * detaches: the broker runs in a new session with its console output in
+ * $LOG_DIR/kafkaServer.out, and the command returns at once.
  */
-import { readFileSync } from 'node:fs';
-import { Broker, BrokerConfig, ConfigException, createLogger, parseProperties } from '@samsa/broker';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, openSync, readFileSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Broker, BrokerConfig, ConfigException, createLogger, parseProperties, type LogSink } from '@samsa/broker';
 
 export const SERVER_USAGE = 'USAGE: samsa server [-daemon] [server.properties] [--override property=value]* [--storage file|memory]';
 
 export interface ServerArgs {
   propertiesFile: string | null;
+  daemon: boolean;
   overrides: Map<string, string>;
   /** Samsa extension: `--storage memory` keeps everything in memory (nothing on disk). */
   storage: 'file' | 'memory';
@@ -19,6 +25,7 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
   let propertiesFile: string | null = null;
   const overrides = new Map<string, string>();
   let storage: 'file' | 'memory' = 'file';
+  let daemon = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--override') {
@@ -36,7 +43,10 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
       if (v !== 'file' && v !== 'memory') throw new ConfigException(`--storage must be file or memory, got ${v ?? 'nothing'}`);
       storage = v;
     } else if (a === '-daemon' || a === '--daemon') {
-      // Kafka's script backgrounds itself; under a process manager we stay in the foreground.
+      daemon = true;
+    } else if (a === '-name' || a === '-loggc') {
+      // kafka-run-class options that kafka-server-start passes along: nothing to do here.
+      if (a === '-name') i++;
     } else if (a === '-h' || a === '--help') {
       throw new ConfigException(SERVER_USAGE);
     } else if (propertiesFile === null && !a.startsWith('-')) {
@@ -45,7 +55,7 @@ export function parseServerArgs(argv: readonly string[]): ServerArgs {
       throw new ConfigException(`Unrecognized argument ${a}\n${SERVER_USAGE}`);
     }
   }
-  return { propertiesFile, overrides, storage };
+  return { propertiesFile, daemon, overrides, storage };
 }
 
 /**
@@ -65,8 +75,40 @@ export function loadServerConfig(args: ServerArgs): BrokerConfig {
   return new BrokerConfig(props);
 }
 
+/** Kafka's LOG_DIR: where server.log (and kafkaServer.out with -daemon) are written. */
+export function logDir(): string {
+  return resolve(process.env['LOG_DIR'] ?? 'logs');
+}
+
+/** Every line to stderr and to $LOG_DIR/server.log. */
+function serverLogSink(): { sink: LogSink; file: WriteStream } {
+  const dir = logDir();
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(join(dir, 'server.log'), { flags: 'a' });
+  file.on('error', (e) => process.stderr.write(`Cannot write ${join(dir, 'server.log')}: ${e.message}\n`));
+  return { file, sink: (line) => { process.stderr.write(`${line}\n`); file.write(`${line}\n`); } };
+}
+
+/** Starts this same command without -daemon in a new session, output to $LOG_DIR/kafkaServer.out. */
+function detach(argv: readonly string[]): number {
+  const dir = logDir();
+  mkdirSync(dir, { recursive: true });
+  const out = openSync(join(dir, 'kafkaServer.out'), 'a');
+  const rest = argv.filter((a) => a !== '-daemon' && a !== '--daemon');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...serverCommandPrefix(), ...rest], {
+    detached: true, stdio: ['ignore', out, out], env: { ...process.env, LOG_DIR: dir },
+  });
+  child.unref();
+  return 0;
+}
+
+/** The words before the server's own arguments: `samsa server ...` vs `kafka-server-start ...`. */
+function serverCommandPrefix(): string[] {
+  const command = process.argv[2];
+  return command === 'server' || command === 'kafka-server-start' || command === 'kafka-server-start.sh' ? [command] : [];
+}
+
 export async function runServer(argv: readonly string[]): Promise<number> {
-  const log = createLogger('kafka.Kafka');
   let config: BrokerConfig;
   let args: ServerArgs;
   try {
@@ -76,7 +118,16 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  const broker = new Broker({ config, storage: args.storage });
+  if (args.daemon) return detach(argv);
+  const { sink, file } = serverLogSink();
+  const log = createLogger('kafka.Kafka', { sink });
+  const code = await runBroker(config, args, log, createLogger('kafka.server.KafkaServer', { sink }));
+  await new Promise<void>((r) => file.end(() => r()));
+  return code;
+}
+
+async function runBroker(config: BrokerConfig, args: ServerArgs, log: ReturnType<typeof createLogger>, brokerLog: ReturnType<typeof createLogger>): Promise<number> {
+  const broker = new Broker({ config, storage: args.storage, logger: brokerLog });
   try {
     await broker.start();
   } catch (e) {

@@ -3,8 +3,9 @@
  * TopicCommand output ("Created topic t.", the tab-separated describe lines) and checks.
  */
 import { Admin, ConfigResourceType, KafkaError, type TopicDescription } from '@samsa/client';
-import { type ParsedArgs, type ToolSpec, UsageError } from '../args.js';
+import { type ParsedArgs, REMOVED_OPTIONS, type ToolSpec, UsageError } from '../args.js';
 import { kafkaUuid } from '../format.js';
+import { kafkaErrorMessage } from '../kafka-exceptions.js';
 import { StoreTopicAdmin, type TopicAdmin } from './store-topic-admin.js';
 import { bootstrapList, clusterOptions, describeError, type Io, loadProperties, type Tool, ToolError } from '../tool.js';
 
@@ -14,6 +15,8 @@ const KAFKA_CONFIGS_HINT = ' (To alter topic configurations, the kafka-configs t
 export const topicsSpec: ToolSpec = {
   name: 'kafka-topics',
   summary: 'This tool helps to create, delete, describe, or change a topic.',
+  // --zookeeper is an option of this tool again (ZooKeeper-backed clusters).
+  removed: Object.fromEntries(Object.entries(REMOVED_OPTIONS).filter(([k]) => k !== 'zookeeper')),
   options: [
     { name: 'bootstrap-server', aliases: ['broker-list'], kind: 'value', metavar: 'String: server to connect to', description: 'REQUIRED: The Kafka server to connect to.' },
     { name: 'zookeeper', kind: 'value', metavar: 'String: hosts', description: 'The connection string for the zookeeper connection in the form host:port. Multiple hosts can be given to allow fail-over (the ZooKeeper-era alternative to --bootstrap-server).' },
@@ -231,8 +234,10 @@ export const topicsTool: Tool = {
       return 0;
     } catch (e) {
       if (e instanceof UsageError || e instanceof ToolError) throw e;
-      // TopicCommand prints execution errors to stdout with this prefix, and exits 1
-      io.out(`Error while executing topic command : ${describeError(e)}\n`);
+      // TopicCommand prints the error's message to stdout with this prefix, logs the
+      // exception as an ERROR, and exits 1
+      io.out(`Error while executing topic command : ${e instanceof KafkaError ? kafkaErrorMessage(e) : describeError(e)}\n`);
+      io.err(`ERROR ${describeError(e)} (kafka.admin.TopicCommand$)\n`);
       return 1;
     } finally {
       await admin.close();
