@@ -384,13 +384,6 @@ export class Partition {
     return { ...info, highWatermark, lastStableOffset };
   }
 
-  /** Throws OFFSET_OUT_OF_RANGE for an offset outside [log start, log end], as a read would. */
-  checkFetchOffset(fetchOffset: bigint): void {
-    if (fetchOffset < this.log.logStartOffset || fetchOffset > this.log.logEndOffset) {
-      throw new OffsetOutOfRangeError(this.topic, this.partition, fetchOffset, this.log.logStartOffset, this.log.logEndOffset);
-    }
-  }
-
   // ---- ListOffsets, DeleteRecords, OffsetForLeaderEpoch -----------------------------------
 
   /** ListOffsets by timestamp, among committed records (below the HW) as Kafka answers consumers. */

@@ -355,9 +355,11 @@ export class FileSegment implements SegmentState {
     if (err === null && written < bytes && visible) {
       // A short write: the rest goes first in the next round.
       const rest = dropBytes(this.inflight, written);
+      const done = owners.length - rest.length; // views and their staging buffers pair up
+      for (let i = 0; i < done; i++) this.stager.giveBackStagingBuffer(owners[i]!);
       this.fileSize += written;
       this.tail = [...rest, ...this.tail];
-      this.tailOwners = [...owners, ...this.tailOwners];
+      this.tailOwners = [...owners.slice(done), ...this.tailOwners];
       this.inflight = [];
       this.inflightOwners = [];
       this.stager.unwrittenBytes -= written;
@@ -575,14 +577,14 @@ export class FileSegment implements SegmentState {
   truncateTo(size: number): void {
     if (this.failure !== null) throw this.failedError();
     if (this.writing) {
-      if (size >= this.fileSize + inflightBytes(this)) {
+      if (size >= this.fileSize + this.inflightByteCount) {
         // Only staged bytes go: cut them in memory.
         this.cutMemory(size);
       } else {
         // The write in flight is cut after it lands; until then reads below `size` use the file
         // (which the write does not touch there) and nothing else writes.
+        this.stager.unwrittenBytes -= this.inflightByteCount;
         this.inflightVisible = false;
-        this.stager.unwrittenBytes -= inflightBytes(this);
         this.dropMemory();
         this.fileSize = Math.min(this.fileSize, size);
         this.truncateAfterWrite = true;
@@ -600,7 +602,7 @@ export class FileSegment implements SegmentState {
 
   /** Drops staged bytes at or after `size` (which lies in the staged region). */
   private cutMemory(size: number): void {
-    let at = this.fileSize + inflightBytes(this);
+    let at = this.fileSize + this.inflightByteCount;
     const tail: Buffer[] = [];
     const owners: Buffer[] = [];
     let dropped = 0;
@@ -740,10 +742,6 @@ export class FileSegment implements SegmentState {
       });
     }
   }
-}
-
-function inflightBytes(seg: FileSegment): number {
-  return seg.inflightByteCount;
 }
 
 /** The iovecs left after the first `n` bytes of `bufs` were written. */
