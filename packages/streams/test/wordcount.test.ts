@@ -96,7 +96,7 @@ before(async () => {
 
 after(async () => {
   for (const c of apps) c.kill('SIGKILL');
-  reader.stop();
+  await reader.stop();
   await Promise.allSettled([reader.close(), producer.close(), admin.close()]);
   await broker.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
