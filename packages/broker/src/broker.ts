@@ -8,15 +8,18 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiKey } from '@samsa/protocol';
 import { decompressSync, type CompressionType } from '@samsa/protocol/records';
-import { ReplicaManager } from './cluster/replica-manager.js';
+import { ReplicaManager, type TopicPartitionState } from './cluster/replica-manager.js';
 import { BrokerConfig, type AdvertisedListener } from './config/broker-config.js';
 import { BrokerGroupCoordinator } from './coordinator/group/broker-group-coordinator.js';
 import { handlers as defaultHandlers } from './handlers/index.js';
 import type { ApiHandler, BrokerServices, PartitionAppendHook } from './handlers/types.js';
 import { TopicOperationError } from './metadata/errors.js';
 import type { MetadataImage } from './metadata/image.js';
-import { ensureMetaProperties } from './metadata/meta-properties.js';
-import { LocalMetadataStore, METADATA_DIR, type MetadataStore } from './metadata/metadata-store.js';
+import { ensureMetaProperties, readMetaProperties } from './metadata/meta-properties.js';
+import { Controller } from './metadata/controller.js';
+import { decodeClusterId, encodeBroker, encodeClusterId, Paths } from './metadata/kafka-layout.js';
+import { RevisionMismatchError, type MetadataStore } from './metadata/metadata-store.js';
+import { openMetadataStore } from './metadata/open-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { randomClusterId } from './metadata/uuid.js';
 import { FetchSessionCache } from './server/fetch-session-cache.js';
@@ -75,6 +78,8 @@ export class Broker implements BrokerServices {
   private producerManager: ProducerManager | null = null;
   private cleaner: LogCleaner | null = null;
   private groups: BrokerGroupCoordinator | null = null;
+  private controllerRole: Controller | null = null;
+  private unsubscribeSession: (() => void) | null = null;
   private cluster = '';
   private dirLocks: DirLock[] = [];
 
@@ -103,6 +108,15 @@ export class Broker implements BrokerServices {
   get partitions(): ReplicaManager {
     if (this.registry === null) throw new Error('broker not started');
     return this.registry;
+  }
+  /** This broker's controller role (active when it won the election). */
+  get controller(): Controller {
+    if (this.controllerRole === null) throw new Error('broker not started');
+    return this.controllerRole;
+  }
+  get metadataStore(): MetadataStore {
+    if (this.store === null) throw new Error('broker not started');
+    return this.store;
   }
   get storage(): StorageEngine {
     if (this.storageEngine === null) throw new Error('broker not started');
@@ -172,21 +186,23 @@ export class Broker implements BrokerServices {
         // Before anything reads or writes the directories: a second broker on them refuses.
         for (const dir of this.config.logDirs) this.dirLocks.push(DirLock.acquire(dir));
       }
-      this.cluster = useDisk
-        ? ensureMetaProperties(this.config.logDirs, this.nodeId, () => this.opts.clusterId ?? randomClusterId()).clusterId
-        : this.opts.clusterId ?? randomClusterId();
+      this.store = this.opts.metadataStore ?? (await openMetadataStore(this.config, useDisk ? this.config.logDirs[0]! : null));
+      this.cluster = await this.resolveClusterId(useDisk);
       this.storageEngine = typeof storage === 'object' ? storage : storage === 'memory' ? new MemoryStorageEngine({ now: () => this.clock.now(), decompress: decompressRecords }) : await openFileEngine(this.config, this.clock);
       if (useDisk) for (const dir of this.config.logDirs) rmSync(join(dir, CLEAN_SHUTDOWN_FILE), { force: true });
 
-      this.store = this.opts.metadataStore ?? new LocalMetadataStore(useDisk ? join(this.config.logDirs[0]!, METADATA_DIR) : null);
-      this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId, []);
+      this.topicManager = new TopicManager(this.store, this.config, this.cluster, this.nodeId);
       this.registry = new ReplicaManager({
         storage: this.storageEngine, brokerConfig: this.config, fetchPurgatory: this.purgatory, producePurgatory: this.producePurgatory,
         nodeId: this.nodeId, clock: this.clock, log: this.log.child('kafka.server.ReplicaManager'),
       });
       const registry = this.registry;
       registry.appendHook = this.opts.appendHook ?? null;
-      this.topicManager.onChange((image, delta) => registry.applyDelta(image, delta));
+      this.topicManager.onChange((image, delta) => {
+        registry.applyDelta(image, delta);
+        // Fenced (store session lost): lead nothing, whatever the last image said; unfenced: the image's states again.
+        if (image.fenced || delta.clusterChanged === true) registry.becomeLeaderOrFollower(partitionStates(image));
+      });
       if (this.opts.appendHook === undefined) {
         // Idempotent producers: id allocation, producer state per log (recovered at open), expiry.
         const producers = new ProducerManager({
@@ -228,7 +244,12 @@ export class Broker implements BrokerServices {
         await server.start();
         this.servers.push(server);
       }
-      this.topicManager.setBrokers([{ nodeId: this.nodeId, host: this.advertisedListener(this.config.listeners[0]!.name).host, port: this.advertisedListener(this.config.listeners[0]!.name).port, rack: this.config.get('broker.rack') as string | null }]);
+      await this.register();
+      this.controllerRole = new Controller(this.store, this.topicManager.metadata, this.nodeId, this.log.child('kafka.controller.KafkaController'), () => this.clock.now());
+      this.controllerRole.start();
+      this.unsubscribeSession = this.store.onSession((s) => this.onSessionChange(s));
+      // Our own registration must be in the image before admin requests place replicas.
+      await this.topicManager.metadata.waitFor((i) => i.broker(this.nodeId) !== undefined, 30000);
       this.scheduleRetention();
       this.state = 'running';
       this.log.info(`[KafkaServer id=${this.nodeId}] started (cluster ${this.cluster}, ${this.storageEngine.kind} storage, ${this.metadata.topicsByName.size} topic(s), ${Date.now() - started} ms)`);
@@ -238,6 +259,76 @@ export class Broker implements BrokerServices {
       this.state = 'stopped';
       throw e;
     }
+  }
+
+  /**
+   * The cluster id lives in the store (/cluster/id): the first broker writes its own (from
+   * meta.properties, or new); every broker checks its log dirs belong to that cluster.
+   */
+  private async resolveClusterId(useDisk: boolean): Promise<string> {
+    const store = this.store!;
+    const fromDisk = useDisk ? readClusterIdFromDirs(this.config.logDirs) : null;
+    let stored = await store.get(Paths.clusterId);
+    if (stored === null) {
+      try {
+        await store.put(Paths.clusterId, encodeClusterId(fromDisk ?? this.opts.clusterId ?? randomClusterId()), { expectedRevision: 0 });
+      } catch (e) {
+        if (!(e instanceof RevisionMismatchError)) throw e;
+      }
+      stored = await store.get(Paths.clusterId);
+    }
+    const clusterId = decodeClusterId(stored!.value);
+    if (fromDisk !== null && fromDisk !== clusterId) {
+      throw new Error(`The Cluster ID ${clusterId} doesn't match stored clusterId Some(${fromDisk}) in meta.properties. The broker is trying to join the wrong cluster. Configured ${store.description}`);
+    }
+    if (useDisk) ensureMetaProperties(this.config.logDirs, this.nodeId, () => clusterId);
+    return clusterId;
+  }
+
+  /** The ephemeral /brokers/ids/N registration; waits out a previous session's node (a restart within the session timeout). */
+  private async register(): Promise<void> {
+    const store = this.store!;
+    const endpoints = this.config.advertisedListeners.map((l) => {
+      const a = this.advertisedListener(l.name);
+      const listener = this.config.listeners.find((x) => x.name === l.name);
+      return { listener: l.name, securityProtocol: listener?.securityProtocol ?? 'PLAINTEXT', host: a.host, port: a.port };
+    });
+    const first = endpoints[0]!;
+    const value = encodeBroker({ id: this.nodeId, host: first.host, port: first.port, rack: this.config.get('broker.rack') as string | null, endpoints }, this.clock.now());
+    const deadline = Date.now() + Math.max(this.config.int('zookeeper.session.timeout.ms') * 2, 5000);
+    for (;;) {
+      try {
+        await store.put(Paths.broker(this.nodeId), value, { ephemeral: true });
+        this.log.info(`Registered broker ${this.nodeId} at path ${Paths.broker(this.nodeId)} with addresses: ${endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`).join(',')} (${store.description})`);
+        return;
+      } catch (e) {
+        if (!(e instanceof RevisionMismatchError) || Date.now() > deadline) {
+          throw new Error(`Error while creating ephemeral at ${Paths.broker(this.nodeId)}, node already exists and owner does not match current session: is another broker running with broker.id=${this.nodeId}? (${(e as Error).message})`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** Session lost: stop leading (fenced) and give up the controller seat; restored: re-register and rejoin. */
+  private onSessionChange(s: 'lost' | 'restored'): void {
+    if (this.state !== 'running') return;
+    if (s === 'lost') {
+      this.log.warn(`[KafkaServer id=${this.nodeId}] Lost the ${this.store!.description} session: fenced until it comes back`);
+      this.controllerRole?.resign();
+      this.topicManager?.metadata.fence();
+      return;
+    }
+    void (async () => {
+      try {
+        await this.register();
+        await this.topicManager!.metadata.rejoin();
+        this.controllerRole?.trigger();
+        this.log.info(`[KafkaServer id=${this.nodeId}] Rejoined the cluster on a new ${this.store!.description} session`);
+      } catch (e) {
+        this.log.error(`[KafkaServer id=${this.nodeId}] Could not rejoin after the session came back`, e);
+      }
+    })();
   }
 
   private scheduleRetention(): void {
@@ -282,6 +373,8 @@ export class Broker implements BrokerServices {
   private async shutdownParts(): Promise<void> {
     if (this.retentionTimer !== null) this.clock.clearTimeout(this.retentionTimer);
     this.retentionTimer = null;
+    this.unsubscribeSession?.();
+    this.controllerRole?.stop();
     this.producerManager?.stop();
     await this.cleaner?.stop();
     this.groups?.stop();
@@ -293,6 +386,8 @@ export class Broker implements BrokerServices {
     this.topicManager?.close();
     const engine = this.storageEngine;
     if (engine !== null) {
+      // Appends still being written land before the logs close (close then fsyncs synchronously).
+      await engine.whenWritesDone();
       try {
         this.registry?.flushAll();
         this.registry?.stop();
@@ -308,6 +403,23 @@ export class Broker implements BrokerServices {
     for (const lock of this.dirLocks) lock.release();
     this.dirLocks = [];
   }
+}
+
+/** Every partition's leadership as the image says, or with no leader while this broker is fenced. */
+function* partitionStates(image: MetadataImage): Generator<TopicPartitionState> {
+  for (const t of image.topicsByName.values()) {
+    for (const p of t.partitions) {
+      yield { topic: t.name, partition: p.partition, leader: image.fenced ? -1 : p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr };
+    }
+  }
+}
+
+function readClusterIdFromDirs(dirs: readonly string[]): string | null {
+  for (const dir of dirs) {
+    const mp = readMetaProperties(dir);
+    if (mp !== null) return mp.clusterId;
+  }
+  return null;
 }
 
 /** Without the 'consumer' rebalance protocol, KIP-848's APIs are neither served nor advertised (as Kafka). */

@@ -8,6 +8,8 @@ const USAGE = `USAGE: samsa <command> [options]
 
 Commands:
   server [server.properties] [--override property=value]*   run a broker (also: kafka-server-start)
+  zookeeper-server-start zookeeper.properties                  run the installed Apache ZooKeeper (also: zookeeper-server-start.sh)
+  zookeeper-shell host:port[/chroot] [command]               ZooKeeper shell: ls, get, stat, create, set, delete, deleteall
   streams wordcount [streams.properties]                      Kafka's WordCountDemo (also: kafka-run-class ${'org.apache.kafka.streams.examples.wordcount.WordCountDemo'})
 ${[...TOOLS.keys()].map((n) => `  ${n.padEnd(58)}as kafka-${n}.sh`).join('\n')}
 
@@ -30,6 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'help':
       process.stdout.write(USAGE);
       return command === undefined ? 1 : 0;
+  }
+  if (command !== undefined && /^zookeeper-(server-start|shell)(\.sh)?$/.test(command)) {
+    const { runZookeeperServerStart, runZookeeperShell } = await import('./commands/zookeeper.js');
+    return (command.startsWith('zookeeper-shell') ? runZookeeperShell : runZookeeperServerStart)(rest, processIo());
   }
   if (command === 'streams' || command === 'kafka-run-class' || command === 'kafka-run-class.sh') {
     const { runClass, runStreams } = await import('./commands/streams.js');

@@ -5,6 +5,7 @@
  */
 import { apiByName, KafkaError } from '@samsa/protocol';
 import { Cluster, type ClusterOptions } from './cluster.js';
+import { resolveOptions } from './config.js';
 import { throwIfError } from './errors.js';
 import { decodeAssignment, decodeSubscription, type TopicPartitions } from './group/classic-membership.js';
 import { commitOffsets, fetchOffsets, findCoordinator, type CommittedOffset } from './group/coordinator.js';
@@ -60,7 +61,8 @@ function checkAll(results: Array<{ errorCode: number; errorMessage?: string | nu
 export class Admin {
   readonly cluster: Cluster;
 
-  constructor(opts: ClusterOptions) {
+  constructor(options: ClusterOptions) {
+    const opts = resolveOptions(options);
     this.cluster = new Cluster({ ...opts, allowAutoTopicCreation: false });
   }
 

@@ -98,6 +98,11 @@ export class BatchBuilder {
     this.createdAt = now;
   }
 
+  /** Bytes allocated for the batch (batch.size, or one oversized record's size). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Bytes used so far (header included). */
   get size(): number {
     return this.pos;

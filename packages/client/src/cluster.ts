@@ -5,11 +5,12 @@
  */
 import { apiByName, type ApiDescriptor, KafkaError, type MetadataResponse } from '@samsa/protocol';
 import { Connection, type ConnectionOptions, defaultConnectionOptions, type RequestOptions } from './connection.js';
+import { type KafkaProperties, resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, ConnectionError, isRetriable } from './errors.js';
 
-export interface ClusterOptions extends Partial<ConnectionOptions> {
-  /** bootstrap.servers: "host:port" strings. */
-  bootstrapServers: string[] | string;
+export interface ClusterOptions extends Partial<ConnectionOptions>, KafkaProperties {
+  /** bootstrap.servers: "host:port" strings, or one comma-separated string (required, by either name). */
+  bootstrapServers?: string[] | string;
   /** metadata.max.age.ms (Kafka default 300000). */
   metadataMaxAgeMs?: number;
   /** retry.backoff.ms (Kafka default 100). */
@@ -45,6 +46,10 @@ export interface BrokerInfo {
 /** Errors after which the metadata for a partition must be refreshed before retrying. */
 export const METADATA_REFRESH_CODES: ReadonlySet<number> = new Set([3, 5, 6, 74, 75, 100, 103]);
 
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+/** How long a topic may stay UNKNOWN_TOPIC_OR_PARTITION before send()/subscribe() give up on it. */
+export const UNKNOWN_TOPIC_GRACE_MS = 2000;
+
 export function parseHostPort(s: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(s.trim());
   if (m === null) throw new ClientError(ClientErrorCode.CONFIG, `invalid broker address "${s}" (want host:port)`);
@@ -72,7 +77,8 @@ export class Cluster {
   controllerId = -1;
   allowAutoTopicCreation: boolean;
 
-  constructor(opts: ClusterOptions) {
+  constructor(options: ClusterOptions) {
+    const opts = resolveOptions(options);
     this.connectionOptions = {
       ...defaultConnectionOptions,
       ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => k in defaultConnectionOptions && v !== undefined)),
@@ -80,7 +86,8 @@ export class Cluster {
     this.retryBackoffMs = opts.retryBackoffMs ?? 100;
     this.metadataMaxAgeMs = opts.metadataMaxAgeMs ?? 300000;
     this.allowAutoTopicCreation = opts.allowAutoTopicCreation ?? true;
-    const list = typeof opts.bootstrapServers === 'string' ? opts.bootstrapServers.split(',') : opts.bootstrapServers;
+    if (opts.bootstrapServers === undefined) throw new ClientError(ClientErrorCode.CONFIG, 'bootstrap.servers (bootstrapServers) is required');
+    const list = (typeof opts.bootstrapServers === 'string' ? opts.bootstrapServers.split(',') : opts.bootstrapServers).filter((s) => s.trim() !== '');
     if (list.length === 0) throw new ClientError(ClientErrorCode.CONFIG, 'bootstrap.servers is empty');
     this.bootstrap = list.map((s, i) => {
       const { host, port } = parseHostPort(s);
@@ -269,12 +276,16 @@ export class Cluster {
     this.track(names);
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
+    /** When each topic was first reported UNKNOWN_TOPIC_OR_PARTITION. */
+    const unknownSince = new Map<string, number>();
     for (;;) {
       const missing = names.filter((n) => {
         const t = this.topics.get(n);
         return t === undefined || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0);
       });
       if (missing.length === 0) return names.map((n) => this.topics.get(n)!);
+      const allowAuto = this.allowAutoTopicCreation;
+      let gaveUp: KafkaError | null = null;
       try {
         const res = await this.fetchMetadata([...this.interest]);
         for (const t of res.topics) {
@@ -282,11 +293,21 @@ export class Cluster {
           if (t.name !== null && missing.includes(t.name) && t.errorCode !== 0 && !KafkaError.from(t.errorCode).retriable) {
             throw KafkaError.from(t.errorCode, `topic ${t.name}`);
           }
+          // A topic that stays unknown (auto-creation off) fails fast rather than after max.block.ms;
+          // the grace covers a topic just created elsewhere that this broker has not seen yet.
+          if (t.name !== null && missing.includes(t.name) && t.errorCode === UNKNOWN_TOPIC_OR_PARTITION) {
+            const since = unknownSince.get(t.name) ?? Date.now();
+            unknownSince.set(t.name, since);
+            if (Date.now() - since >= Math.min(UNKNOWN_TOPIC_GRACE_MS, timeoutMs)) {
+              gaveUp = new KafkaError(UNKNOWN_TOPIC_OR_PARTITION, `topic "${t.name}" does not exist${allowAuto ? ' and the broker did not create it (auto.create.topics.enable=false?)' : ' (allow.auto.create.topics=false)'}`);
+            }
+          }
         }
       } catch (err) {
         if (!isRetriable(err)) throw err;
         lastError = err;
       }
+      if (gaveUp !== null) throw gaveUp;
       const stillMissing = names.filter((n) => {
         const t = this.topics.get(n);
         return t === undefined || t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0);

@@ -21,6 +21,7 @@ import {
 } from '@samsa/protocol/records';
 import { batchContext, type ConsumedMessage, readRecords } from './fetched-record.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
+import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
 import { ASSIGNORS, type Assignor } from './group/assignors.js';
 import { ClassicMembership, type TopicPartitions } from './group/classic-membership.js';
@@ -87,6 +88,8 @@ interface Completed {
   messages: ConsumedMessage[];
 }
 
+const JAVA_ASSIGNOR_NAMES: Record<string, string> = { RangeAssignor: 'range', RoundRobinAssignor: 'roundrobin', CooperativeStickyAssignor: 'cooperative-sticky' };
+
 const key = (t: string, p: number): string => `${t}\u0000${p}`;
 
 function toTopicPartitions(list: Array<{ topic: string; partition: number }>): TopicPartitions {
@@ -120,7 +123,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   /** Bumped by stop(): iterators started before it end. */
   stopRequested = 0;
 
-  constructor(opts: ConsumerOptions) {
+  constructor(options: ConsumerOptions) {
+    const opts = resolveOptions(options);
     this.cluster = new Cluster(opts);
     this.groupId = opts.groupId ?? null;
     this.opts = {
@@ -136,7 +140,9 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     if (this.groupId !== null) {
       const assignors = (opts.assignors ?? ['range', 'cooperative-sticky']).map((a) => {
         if (typeof a !== 'string') return a;
-        const found = ASSIGNORS[a];
+        // Java's class names too (partition.assignment.strategy pasted from a Java config)
+        const short = a.replace(/^org\.apache\.kafka\.clients\.consumer\./, '');
+        const found = ASSIGNORS[a] ?? ASSIGNORS[JAVA_ASSIGNOR_NAMES[short] ?? ''];
         if (found === undefined) throw new ClientError(ClientErrorCode.CONFIG, `unknown assignor ${a} (known: ${Object.keys(ASSIGNORS).join(', ')})`);
         return found;
       });

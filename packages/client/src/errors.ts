@@ -26,6 +26,8 @@ export const ClientErrorCode = {
   METADATA_TIMEOUT: 'ERR_SAMSA_METADATA_TIMEOUT',
   /** auto.offset.reset=none and there is no committed offset, or it is out of range. */
   NO_OFFSET: 'ERR_SAMSA_NO_OFFSET',
+  /** buffer.memory stayed full for max.block.ms (Kafka's BufferExhaustedException / TimeoutException). */
+  BUFFER_EXHAUSTED: 'ERR_SAMSA_BUFFER_EXHAUSTED',
   /** A record is larger than max.request.size / batch limits. */
   RECORD_TOO_LARGE: 'ERR_SAMSA_RECORD_TOO_LARGE',
 } as const;

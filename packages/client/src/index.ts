@@ -7,4 +7,6 @@ export { Connection, type ConnectionOptions } from './connection.js';
 export { murmur2, toPositive, defaultPartition, StickyPartitioner } from './partitioner.js';
 export { rangeAssignor, roundRobinAssignor, cooperativeStickyAssignor, ASSIGNORS, type Assignor, type MemberSubscription, type Assignment } from './group/assignors.js';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from './list-offsets.js';
+export { resolveOptions, OPTION_SPECS, type KafkaProperties } from './config.js';
+export { FetchedRecord } from './fetched-record.js';
 export * from './errors.js';

@@ -5,9 +5,10 @@
  * 3+) stamps producer id, epoch and per-partition sequences; retries keep order by resending a
  * partition's batches one at a time, in sequence order, until the first succeeds.
  */
-import { apiByName, BATCH_HEADER_SIZE, CompressionType, KafkaError } from '@samsa/protocol';
+import { apiByName, BATCH_HEADER_SIZE, CompressionType, decodeRecordBatchHeader, decodeRecords, KafkaError } from '@samsa/protocol';
 import { BatchBuilder, recordSize, restampBatch, type HeaderInput } from './batch-builder.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
+import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
 import { defaultPartition, StickyPartitioner } from './partitioner.js';
 
@@ -59,14 +60,29 @@ export interface ProducerOptions extends ClusterOptions {
   deliveryTimeoutMs?: number;
   /** max.request.size (default 1048576). */
   maxRequestSize?: number;
-  /** max.block.ms: how long send waits for metadata (default 60000). */
+  /**
+   * max.block.ms (default 60000): how long send()/produce() wait for topic metadata and for
+   * room in buffer.memory before failing with ERR_SAMSA_BUFFER_EXHAUSTED / METADATA_TIMEOUT.
+   */
   maxBlockMs?: number;
+  /**
+   * buffer.memory in bytes (default 33554432): the bound on records buffered and in flight.
+   * When full, produce() returns a promise to await (resolved once the record is buffered) and
+   * send() waits; both fail after max.block.ms.
+   */
+  bufferMemory?: number;
   /** Overrides the default (murmur2 / sticky) choice; return undefined to fall back. */
   partitioner?: Partitioner;
 }
 
+/** A delivered batch: the offset of its i-th record (-1n with acks=0) and the LogAppendTime, if any (-1n). */
+interface BatchResult {
+  offsetOf(index: number): bigint;
+  logAppendTime: bigint;
+}
+
 interface Waiter {
-  resolve(r: { baseOffset: bigint; logAppendTime: bigint }): void;
+  resolve(r: BatchResult): void;
   reject(e: Error): void;
 }
 
@@ -82,10 +98,13 @@ interface ProducerBatch {
   waiters: Waiter[];
   /** Set when the fast path had a record in it; errors go to onError. */
   baseTimestamp: number;
+  /** Bytes of buffer.memory this batch holds until it completes or fails. */
+  reserved: number;
 }
 
 interface OpenBatch {
   builder: BatchBuilder;
+  reserved: number;
   waiters: Waiter[];
   deadline: number;
   closing: boolean;
@@ -131,6 +150,17 @@ export class Producer {
   readonly deliveryTimeoutMs: number;
   readonly maxRequestSize: number;
   readonly maxBlockMs: number;
+  readonly bufferMemory: number;
+  /** Bytes of buffer.memory held by open, queued and in-flight batches. */
+  private buffered = 0;
+
+  /** Bytes of buffer.memory in use (Kafka's buffer.memory minus buffer-available-bytes). */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+  /** produce()/send() calls waiting for room in buffer.memory, in call order. */
+  private readonly blocked: Array<{ bytes: number; resume(): void; fail(e: Error): void }> = [];
+  private blockedBytes = 0;
   private idempotenceRequested: boolean | undefined;
   /** Whether this producer writes idempotently (known after connect). */
   idempotent = false;
@@ -152,10 +182,11 @@ export class Producer {
   /** Errors of fast-path (produce) records, thrown by the next flush(). */
   private fastPathErrors: Error[] = [];
   /** Records waiting for topic metadata (fast path). */
-  private readonly awaitingMetadata = new Map<string, Array<() => void>>();
+  private readonly awaitingMetadata = new Map<string, Array<{ fn: () => void; onFail: () => void }>>();
   onError: ((err: Error) => void) | undefined;
 
-  constructor(opts: ProducerOptions) {
+  constructor(options: ProducerOptions) {
+    const opts = resolveOptions(options);
     this.cluster = new Cluster(opts);
     const acks = opts.acks === 'all' ? -1 : opts.acks ?? -1;
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new ClientError(ClientErrorCode.CONFIG, `acks must be 0, 1 or -1/all, got ${String(opts.acks)}`);
@@ -170,6 +201,7 @@ export class Producer {
     this.deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 120000;
     this.maxRequestSize = opts.maxRequestSize ?? 1048576;
     this.maxBlockMs = opts.maxBlockMs ?? 60000;
+    this.bufferMemory = opts.bufferMemory ?? 33554432;
     this.customPartitioner = opts.partitioner;
     this.idempotenceRequested = opts.idempotent;
     if (opts.idempotent === true) {
@@ -239,15 +271,16 @@ export class Producer {
     await this.connect();
     const { topic, messages } = req;
     if (this.cluster.partitionCount(topic) === 0) await this.cluster.waitForTopics([topic], this.maxBlockMs);
-    const promises: Array<Promise<{ baseOffset: bigint; logAppendTime: bigint }>> = [];
+    const promises: Array<Promise<BatchResult>> = [];
     const placed: Array<{ partition: number; index: number; timestamp: number; p: number }> = [];
-    const batchPromises = new Map<Waiter[], { promise: Promise<{ baseOffset: bigint; logAppendTime: bigint }>; idx: number }>();
+    const batchPromises = new Map<Waiter[], { promise: Promise<BatchResult>; idx: number }>();
     for (const m of messages) {
+      if (this.isFull()) await this.waitForRoom(approxSize(m));
       const { state, index, timestamp } = this.appendRecord(topic, m);
       const open = state.open!;
       let bp = batchPromises.get(open.waiters);
       if (bp === undefined) {
-        const promise = new Promise<{ baseOffset: bigint; logAppendTime: bigint }>((resolve, reject) => open.waiters.push({ resolve, reject }));
+        const promise = new Promise<BatchResult>((resolve, reject) => open.waiters.push({ resolve, reject }));
         bp = { promise, idx: promises.length };
         promises.push(promise);
         batchPromises.set(open.waiters, bp);
@@ -260,7 +293,7 @@ export class Producer {
       return {
         topic,
         partition: x.partition,
-        offset: r.baseOffset < 0n ? -1n : r.baseOffset + BigInt(x.index),
+        offset: r.offsetOf(x.index),
         timestamp: r.logAppendTime >= 0n ? r.logAppendTime : BigInt(x.timestamp),
       };
     });
@@ -274,17 +307,88 @@ export class Producer {
 
   /**
    * The fast path: appends one record without a promise per record. Errors are reported to
-   * `onError` and thrown by the next flush(). Call connect() first.
+   * `onError` and thrown by the next flush(). Returns undefined when the record is buffered;
+   * when buffer.memory is full it returns a promise instead, resolved once the record is
+   * buffered (rejected with ERR_SAMSA_BUFFER_EXHAUSTED after max.block.ms): await it before
+   * producing more, e.g. `const w = producer.produce(t, v); if (w) await w;`. Producing on
+   * while a record waits, beyond another buffer.memory's worth, throws ERR_SAMSA_BUFFER_EXHAUSTED.
    */
-  produce(topic: string, value: Bytes, key?: Bytes, partition?: number, headers?: Message['headers']): void {
+  produce(topic: string, value: Bytes, key?: Bytes, partition?: number, headers?: Message['headers']): Promise<void> | undefined {
     this.ensureOpen();
     const msg: Message = { value, key, headers };
     if (partition !== undefined) msg.partition = partition;
-    if (this.cluster.partitionCount(topic) === 0 || this.connected === null) {
-      this.deferUntilMetadata(topic, () => this.appendFast(topic, msg));
-      return;
+    if (this.isFull()) {
+      const bytes = approxSize(msg);
+      if (this.blockedBytes + bytes > this.bufferMemory && this.blocked.length > 0) {
+        throw new ClientError(ClientErrorCode.BUFFER_EXHAUSTED, `buffer.memory (${this.bufferMemory} bytes) is full and records already wait for room: await the promise produce() returns before producing more`);
+      }
+      return this.waitForRoom(bytes).then(() => {
+        this.ensureOpen();
+        this.produceNow(topic, msg);
+      });
     }
-    this.appendFast(topic, msg);
+    this.produceNow(topic, msg);
+    return undefined;
+  }
+
+  private produceNow(topic: string, msg: Message): void {
+    if (this.cluster.partitionCount(topic) === 0 || this.connected === null) {
+      // Records waiting for metadata count against buffer.memory too.
+      const bytes = approxSize(msg);
+      this.buffered += bytes;
+      this.deferUntilMetadata(topic, () => {
+        this.release(bytes);
+        this.appendFast(topic, msg);
+      }, () => this.release(bytes));
+    } else this.appendFast(topic, msg);
+  }
+
+  /** Whether buffer.memory has no room for another batch (one batch always fits in an empty buffer). */
+  private isFull(): boolean {
+    return this.blocked.length > 0 || (this.buffered > 0 && this.buffered + this.batchSize > this.bufferMemory);
+  }
+
+  /** Waits (FIFO) until a batch's worth of buffer.memory is free, at most max.block.ms. */
+  private waitForRoom(bytes: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        bytes,
+        resume: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        fail: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.blocked.indexOf(entry);
+        if (i >= 0) {
+          this.blocked.splice(i, 1);
+          this.blockedBytes -= bytes;
+        }
+        reject(new ClientError(ClientErrorCode.BUFFER_EXHAUSTED, `failed to allocate memory within the configured max blocking time ${this.maxBlockMs} ms (buffer.memory=${this.bufferMemory}, ${this.bufferedBytes} bytes buffered)`, true));
+      }, this.maxBlockMs);
+      this.blocked.push(entry);
+      this.blockedBytes += bytes;
+      this.drain(); // make sure what is buffered is on its way
+    });
+  }
+
+  /** Returns a batch's bytes to buffer.memory and lets waiting produce()/send() calls go on. */
+  private release(bytes: number): void {
+    this.buffered -= bytes;
+    while (this.blocked.length > 0 && (this.buffered === 0 || this.buffered + this.batchSize <= this.bufferMemory)) {
+      const w = this.blocked.shift()!;
+      this.blockedBytes -= w.bytes;
+      // Each resumed caller appends before the next check: reserve its batch's worth meanwhile.
+      w.resume();
+      if (this.blocked.length > 0) {
+        queueMicrotask(() => this.release(0));
+        return;
+      }
+    }
   }
 
   private appendFast(topic: string, msg: Message): void {
@@ -302,13 +406,13 @@ export class Producer {
     this.onError?.(err);
   }
 
-  private deferUntilMetadata(topic: string, fn: () => void): void {
+  private deferUntilMetadata(topic: string, fn: () => void, onFail: () => void): void {
     let list = this.awaitingMetadata.get(topic);
     if (list !== undefined) {
-      list.push(fn);
+      list.push({ fn, onFail });
       return;
     }
-    list = [fn];
+    list = [{ fn, onFail }];
     this.awaitingMetadata.set(topic, list);
     this.pendingRecords++;
     void (async () => {
@@ -317,13 +421,14 @@ export class Producer {
         await this.cluster.waitForTopics([topic], this.maxBlockMs);
       } catch (err) {
         this.reportFastPathError(err as Error);
+        for (const f of this.awaitingMetadata.get(topic) ?? []) f.onFail();
         this.awaitingMetadata.delete(topic);
         this.recordsDone(1);
         return;
       }
       const fns = this.awaitingMetadata.get(topic) ?? [];
       this.awaitingMetadata.delete(topic);
-      for (const f of fns) f();
+      for (const f of fns) f.fn();
       this.recordsDone(1);
     })();
   }
@@ -374,8 +479,10 @@ export class Producer {
       if (s.open !== null) this.closeOpen(s);
       const est = recordSize(0, 0, key, value, headers);
       if (est + BATCH_HEADER_SIZE > this.maxRequestSize) throw new ClientError(ClientErrorCode.RECORD_TOO_LARGE, `record of ${est} bytes exceeds max.request.size ${this.maxRequestSize}`);
-      s.open = { builder: new BatchBuilder(this.batchSize, now), waiters: [], deadline: now + this.lingerMs, closing: false };
+      s.open = { builder: new BatchBuilder(this.batchSize, now), reserved: 0, waiters: [], deadline: now + this.lingerMs, closing: false };
       size = s.open.builder.append(timestamp, key, value, headers);
+      s.open.reserved = s.open.builder.capacity;
+      this.buffered += s.open.reserved;
       this.armLinger(s.open.deadline);
     }
     this.pendingRecords++;
@@ -419,13 +526,19 @@ export class Producer {
       attempts: 0,
       waiters: open.waiters,
       baseTimestamp: builder.baseTimestamp,
+      reserved: open.reserved,
     };
     // Keep order: the batch takes its place in `ready` now; compression fills in buf.
     s.ready.push(batch);
+    this.encodeInPlace(s, batch, builder, this.compression);
+  }
+
+  /** Closes (compresses, stamps) a builder into a batch already in `s.ready`; drains when done. */
+  private encodeInPlace(s: PartitionState, batch: ProducerBatch, builder: BatchBuilder, compression: CompressionType): void {
     s.closing++;
     const pid = this.idempotent ? this.producerId : -1n;
     const epoch = this.idempotent ? this.producerEpoch : -1;
-    builder.close(this.compression, pid, epoch, baseSequence).then(
+    builder.close(compression, pid, epoch, batch.baseSequence).then(
       (buf) => {
         batch.buf = buf;
         s.closing--;
@@ -568,12 +681,15 @@ export class Producer {
     const s = this.state(b.topic, b.partition);
     s.inFlight--;
     s.resendInOrder = false;
-    for (const w of b.waiters) w.resolve({ baseOffset, logAppendTime });
+    const result: BatchResult = { offsetOf: (i) => (baseOffset < 0n ? -1n : baseOffset + BigInt(i)), logAppendTime };
+    for (const w of b.waiters) w.resolve(result);
+    this.release(b.reserved);
     this.recordsDone(b.count);
   }
 
   private failBatch(b: ProducerBatch, err: Error): void {
     for (const w of b.waiters) w.reject(err);
+    this.release(b.reserved);
     this.recordsDone(b.count);
   }
 
@@ -592,6 +708,10 @@ export class Producer {
       this.requeue(s, b);
       return;
     }
+    if (code === 10 /* MESSAGE_TOO_LARGE */ && b.count > 1 && !expired && !this.closed) {
+      this.split(s, b);
+      return;
+    }
     if (this.idempotent && (code === 45 || code === 59 /* UNKNOWN_PRODUCER_ID */ || code === 47 /* INVALID_PRODUCER_EPOCH */)) {
       if (code === 59 && b.attempts <= this.retries && !expired) {
         // The broker lost our producer state (e.g. retention): new epoch, resend (KIP-360).
@@ -602,6 +722,49 @@ export class Producer {
       this.bumpEpoch();
     }
     this.failBatch(b, expired && !(err instanceof ClientError) ? new ClientError(ClientErrorCode.DELIVERY_TIMEOUT, `delivery.timeout.ms expired: ${err.message}`, false, { cause: err }) : err);
+  }
+
+  /**
+   * MESSAGE_TOO_LARGE for a batch of several records: as Kafka's producer, split it in two
+   * (same sequence range, so later batches keep theirs) and send the halves in its place.
+   */
+  private split(s: PartitionState, b: ProducerBatch): void {
+    const header = decodeRecordBatchHeader(b.buf, 0, { verifyCrc: false });
+    const records = decodeRecords(header);
+    const half = Math.ceil(records.length / 2);
+    const base = Number(header.baseTimestamp);
+    const parts = [records.slice(0, half), records.slice(half)];
+    const halves = parts.map((part, i): ProducerBatch => {
+      return { ...b, buf: Buffer.alloc(0), count: part.length, baseSequence: b.baseSequence < 0 ? -1 : (b.baseSequence + i * half) % (INT32_MAX + 1), attempts: 0, waiters: [], reserved: i === 0 ? b.reserved : 0 };
+    });
+    const results: Array<BatchResult | null> = [null, null];
+    let failed = false;
+    halves.forEach((h, i) => {
+      h.waiters.push({
+        resolve: (r) => {
+          results[i] = r;
+          if (results[0] === null || results[1] === null) return;
+          const [r0, r1] = results as [BatchResult, BatchResult];
+          const joined: BatchResult = { offsetOf: (k) => (k < half ? r0.offsetOf(k) : r1.offsetOf(k - half)), logAppendTime: r0.logAppendTime };
+          for (const w of b.waiters) w.resolve(joined);
+        },
+        reject: (e) => {
+          if (failed) return;
+          failed = true;
+          for (const w of b.waiters) w.reject(e);
+        },
+      });
+    });
+    // The halves' record counts add up to b's: pending-record accounting stays as it was.
+    s.resendInOrder = true;
+    const later = s.ready.findIndex((x) => !seqBefore(x.baseSequence, b.baseSequence));
+    const at = later < 0 ? s.ready.length : later;
+    s.ready.splice(at, 0, ...halves);
+    halves.forEach((h, i) => {
+      const builder = new BatchBuilder(this.batchSize, b.createdAt);
+      for (const r of parts[i]!) builder.append(base + r.timestampDelta, r.key, r.value, r.headers);
+      this.encodeInPlace(s, h, builder, header.compression);
+    });
   }
 
   private requeue(s: PartitionState, b: ProducerBatch): void {
@@ -674,13 +837,26 @@ export class Producer {
     }
   }
 
-  /** Flushes, then closes connections. */
-  async close(): Promise<void> {
+  /**
+   * Flushes (waiting at most `timeoutMs`, default unbounded as Kafka's close()), then closes
+   * connections; records still unacknowledged then fail with ERR_SAMSA_CLOSED.
+   */
+  async close(opts: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     try {
-      if (this.connected !== null) await this.flush().catch(() => {});
+      if (this.connected !== null) {
+        const flushed = this.flush().catch(() => {});
+        if (opts.timeoutMs === undefined) await flushed;
+        else {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([flushed, new Promise<void>((r) => (timer = setTimeout(r, opts.timeoutMs)))]);
+          clearTimeout(timer);
+        }
+      }
     } finally {
       this.closed = true;
+      for (const w of this.blocked.splice(0)) w.fail(new ClosedError('producer'));
+      for (const st of this.partitions.values()) for (const b of st.ready.splice(0)) this.failBatch(b, new ClosedError('producer'));
       if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
       this.cluster.close();
     }
@@ -692,6 +868,12 @@ function seqBefore(a: number, b: number): boolean {
   if (a < 0 || b < 0) return false;
   const d = (b - a + 0x80000000) % 0x80000000;
   return d > 0 && d < 0x40000000;
+}
+
+/** Rough encoded size of a record, for buffer.memory accounting of callers waiting for room. */
+function approxSize(m: Message): number {
+  const len = (b: Bytes): number => (b === null || b === undefined ? 0 : typeof b === 'string' ? b.length : b.length);
+  return 16 + len(m.key) + len(m.value);
 }
 
 export function createProducer(opts: ProducerOptions): Producer {

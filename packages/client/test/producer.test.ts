@@ -69,7 +69,6 @@ describe('producer', () => {
   });
 
   it('is idempotent by default: batches carry the producer id, epoch and consecutive sequences', async (t) => {
-    if ((await missingApis(broker, { InitProducerId: ApiKey.InitProducerId })).length > 0) return t.skip('broker does not serve InitProducerId yet');
     const producer = new Producer({ bootstrapServers: broker.bootstrap, batchSize: 1024, lingerMs: 0 });
     try {
       const topic = 'p-idem';

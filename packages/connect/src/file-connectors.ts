@@ -91,8 +91,11 @@ export class FileStreamSourceTask extends SourceTask {
     }
   }
 
+  /** One object for every record: the worker tells partitions apart by reference first. */
+  private partitionKey: Record<string, unknown> | null = null;
+
   private partition(): Record<string, unknown> {
-    return { filename: this.file };
+    return (this.partitionKey ??= { filename: this.file });
   }
 
   private idle(ms: number): Promise<void> {

@@ -89,6 +89,8 @@ class ErrorHandler {
 }
 
 const SKIP = Symbol('skip');
+/** Poll batches a source task may have unacknowledged before it waits. */
+const MAX_POLLS_IN_FLIGHT = 8;
 
 abstract class WorkerTask {
   state: State = 'UNASSIGNED';
@@ -176,6 +178,10 @@ class WorkerSourceTask extends WorkerTask {
   /** Acknowledged but not yet committed offsets, by source partition key. */
   private readonly pendingOffsets = new Map<string, { partition: Record<string, unknown>; offset: Record<string, unknown> }>();
   private className = '';
+  /** Settles once every record sent so far is acknowledged (and its offset recorded). */
+  private acked: Promise<void> = Promise.resolve();
+  private readonly inFlight: Array<Promise<void>> = [];
+  private sendFailure: Error | null = null;
 
   constructor(id: TaskId, worker: Worker, connectorProps: Record<string, string>, taskProps: Record<string, string>, initial: TargetState, private readonly TaskClass: new () => SourceTask) {
     super(id, worker, connectorProps, taskProps, initial);
@@ -198,7 +204,9 @@ class WorkerSourceTask extends WorkerTask {
     const task = this.task!;
     const flushMs = this.worker.config.offsetFlushIntervalMs;
     while (!this.stopping) {
+      if (this.sendFailure !== null) throw this.sendFailure;
       if (this.paused) {
+        await this.drainSends();
         await this.commitOffsets();
         await this.waitWhilePaused();
         continue;
@@ -208,8 +216,15 @@ class WorkerSourceTask extends WorkerTask {
       if (records !== null && records.length > 0) await this.sendRecords(records);
       if (Date.now() - this.lastCommit >= flushMs) await this.commitOffsets();
     }
+    await this.drainSends();
     await this.commitOffsets();
     await this.closeResources();
+  }
+
+  private async drainSends(): Promise<void> {
+    await this.acked;
+    this.inFlight.length = 0;
+    if (this.sendFailure !== null) throw this.sendFailure;
   }
 
   private async sendRecords(records: SourceRecord[]): Promise<void> {
@@ -237,11 +252,35 @@ class WorkerSourceTask extends WorkerTask {
       g.messages.push(msg);
       g.sources.push(r);
     }
-    const sent = await Promise.all([...byTopic].map(async ([topic, g]) => ({ topic, g, meta: await this.worker.producer.send({ topic, messages: g.messages }) })));
-    // every record of the poll is acknowledged (or dropped): its offset may be committed
-    for (const r of records) this.pendingOffsets.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
-    for (const r of dropped) this.task!.commitRecord(r, null);
-    for (const { g, meta } of sent) g.sources.forEach((r, i) => this.task!.commitRecord(r, { topic: meta[i]!.topic, partition: meta[i]!.partition, offset: Number(meta[i]!.offset) }));
+    // The next poll goes on while this one's records are in flight (as Kafka's WorkerSourceTask);
+    // acknowledgements are applied in poll order, so an offset is recorded only once every
+    // record before it is in Kafka too.
+    const sending = Promise.all([...byTopic].map(async ([topic, g]) => ({ g, meta: await this.worker.producer.send({ topic, messages: g.messages }) })));
+    const previous = this.acked;
+    this.acked = (async () => {
+      const sent = await sending;
+      await previous;
+      const seen = new Set<string>();
+      // the last record of each source partition carries its offset (records usually share one partition object)
+      let lastPartition: Record<string, unknown> | null = null;
+      for (let i = records.length - 1; i >= 0; i--) {
+        const r = records[i]!;
+        if (r.sourcePartition === lastPartition) continue;
+        lastPartition = r.sourcePartition;
+        const key = JSON.stringify(r.sourcePartition);
+        if (!seen.has(key)) {
+          seen.add(key);
+          this.pendingOffsets.set(key, { partition: r.sourcePartition, offset: r.sourceOffset });
+        }
+      }
+      for (const r of dropped) this.task!.commitRecord(r, null);
+      for (const { g, meta } of sent) g.sources.forEach((r, i) => this.task!.commitRecord(r, { topic: meta[i]!.topic, partition: meta[i]!.partition, offset: Number(meta[i]!.offset) }));
+    })();
+    this.acked.catch((err: Error) => {
+      this.sendFailure ??= err;
+    });
+    this.inFlight.push(this.acked);
+    if (this.inFlight.length > MAX_POLLS_IN_FLIGHT) await this.inFlight.shift()!.catch(() => {});
   }
 
   private async commitOffsets(): Promise<void> {
@@ -359,7 +398,7 @@ class WorkerSinkTask extends WorkerTask {
           if (r !== null) records.push(r);
         }
       }
-      if (records.length > 0) await this.task!.put(records);
+      if (records.length > 0) await this.putWithRetries(records);
       for (const b of batches) {
         const last = b.messages[b.messages.length - 1];
         if (last !== undefined) this.current.set(`${b.topic}\u0000${b.partition}`, { topic: b.topic, partition: b.partition, offset: Number(last.offset) + 1 });
@@ -368,6 +407,20 @@ class WorkerSinkTask extends WorkerTask {
     }
     await this.commitOffsets().catch(() => {});
     await this.closeResources();
+  }
+
+  /** put(); a RetriableException hands the same records to put() again after a backoff, as Kafka does. */
+  private async putWithRetries(records: SinkRecord[]): Promise<void> {
+    for (let backoff = 100; ; backoff = Math.min(backoff * 2, 10000)) {
+      try {
+        await this.task!.put(records);
+        return;
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'RetriableException') || this.stopping) throw err;
+        console.error(`WorkerSinkTask{id=${taskKey(this.id)}} RetriableException from SinkTask: ${err.message}; retrying in ${backoff} ms`);
+        await new Promise((r) => setTimeout(r, backoff));
+      }
+    }
   }
 
   private async toSinkRecord(m: ConsumedMessage): Promise<SinkRecord | null> {

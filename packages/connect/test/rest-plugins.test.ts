@@ -20,7 +20,24 @@ let producer: Producer;
 
 const apiUrl = pathToFileURL(join(import.meta.dirname, '..', 'src', 'index.js')).href;
 const PLUGIN = `
-import { SourceConnector, SourceTask, Schemas } from ${JSON.stringify(apiUrl)};
+import { SourceConnector, SourceTask, SinkConnector, SinkTask, RetriableException, Schemas } from ${JSON.stringify(apiUrl)};
+import { appendFileSync } from 'node:fs';
+export class FlakySink extends SinkConnector {
+  version() { return '1.0.0'; }
+  start(props) { this.props = props; }
+  taskClass() { return FlakyTask; }
+  taskConfigs(n) { return [{ ...this.props }]; }
+  stop() {}
+}
+class FlakyTask extends SinkTask {
+  version() { return '1.0.0'; }
+  start(props) { this.file = props.file; this.failures = 2; }
+  put(records) {
+    if (records.length > 0 && this.failures-- > 0) throw new RetriableException('not yet');
+    for (const r of records) appendFileSync(this.file, r.value + '\\n');
+  }
+  stop() {}
+}
 export class CounterSource extends SourceConnector {
   version() { return '1.2.3'; }
   start(props) { this.props = props; }
@@ -203,6 +220,16 @@ test('errors.tolerance=all skips bad records and sends them to the DLQ with cont
   const restarted = await rest(url, 'POST', '/connectors/strict/restart?includeTasks=true&onlyFailed=true');
   assert.equal(restarted.status, 202);
   assert.equal(restarted.body.name, 'strict');
+});
+
+test('a sink task\'s RetriableException gets the same records again', async () => {
+  await producer.send({ topic: 'flaky-in', messages: [{ value: 'one' }, { value: 'two' }] });
+  const out = join(dir, 'flaky.txt');
+  const res = await rest(url, 'POST', '/connectors', { name: 'flaky', config: { 'connector.class': 'FlakySink', topics: 'flaky-in', file: out } });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  await waitFor(() => linesOf(out).length === 2, 20000, () => `${linesOf(out)}`);
+  assert.deepEqual(linesOf(out), ['one', 'two']);
+  assert.equal((await rest(url, 'GET', '/connectors/flaky/status')).body.tasks[0].state, 'RUNNING');
 });
 
 test('a sink with topics.regex reads every matching topic', async () => {

@@ -40,6 +40,11 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('controller.quorum.voters', 'list', ''),
   d('controller.quorum.bootstrap.servers', 'list', ''),
   d('broker.rack', 'string', null),
+  // cluster metadata: ZooKeeper (Kafka's keys) or etcd (Samsa's metadata.store); neither = local store
+  d('zookeeper.connect', 'string', null),
+  d('zookeeper.session.timeout.ms', 'int', '18000', { validator: atLeast(1) }),
+  d('zookeeper.connection.timeout.ms', 'int', null),
+  d('metadata.store', 'string', null),
   d('socket.send.buffer.bytes', 'int', '102400'),
   d('socket.receive.buffer.bytes', 'int', '102400'),
   d('socket.request.max.bytes', 'int', '104857600', { validator: atLeast(1) }),

@@ -61,9 +61,6 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['min.insync.replicas', core],
 
   // Given meaning by the cluster work (metadata stores, controller, replication).
-  ['process.roles', cluster],
-  ['controller.quorum.voters', cluster],
-  ['controller.quorum.bootstrap.servers', cluster],
   ['inter.broker.listener.name', cluster],
   ['replica.fetch.max.bytes', cluster],
   ['request.timeout.ms', cluster],

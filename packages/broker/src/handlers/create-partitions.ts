@@ -46,9 +46,7 @@ export function checkNewPartitions(image: MetadataImage, topic: PartitionsTopic)
 async function createFor(broker: BrokerServices, topic: PartitionsTopic, validateOnly: boolean, timedOut: boolean): Promise<TopicResult> {
   try {
     checkNewPartitions(broker.metadata, topic);
-    // Single node: every valid manual assignment is this broker, which is also what the
-    // manager's own placement picks.
-    const t = await broker.topics.createPartitions(topic.name, topic.count, { validateOnly });
+    const t = await broker.topics.createPartitions(topic.name, topic.count, { validateOnly, assignments: topic.assignments?.map((a) => a.brokerIds) ?? null });
     if (!validateOnly) broker.log.info(`Topic ${t.name} now has ${t.partitions.length} partition(s)`);
     return { name: topic.name, errorCode: timedOut && !validateOnly ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE, errorMessage: null };
   } catch (e) {

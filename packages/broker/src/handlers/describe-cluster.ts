@@ -5,7 +5,7 @@
  * brokers answer it. Cluster authorized operations only when asked for.
  */
 import { ApiKey, ErrorCode, type DescribeClusterRequest, type DescribeClusterResponse } from '@samsa/protocol';
-import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED } from './metadata.js';
+import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, brokerEndpoint } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 export const ENDPOINT_TYPE_BROKER = 1;
@@ -27,7 +27,6 @@ function handle(ctx: RequestContext, req: DescribeClusterRequest, version: numbe
     };
   }
   const image = broker.metadata;
-  const advertised = broker.advertisedListener(ctx.listenerName);
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
@@ -35,9 +34,7 @@ function handle(ctx: RequestContext, req: DescribeClusterRequest, version: numbe
     endpointType,
     clusterId: broker.clusterId,
     controllerId: image.controllerId,
-    brokers: image.brokers.map((b) => (b.nodeId === broker.nodeId
-      ? { brokerId: b.nodeId, host: advertised.host, port: advertised.port, rack: b.rack }
-      : { brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: image.brokers.map((b) => ({ brokerId: b.nodeId, ...brokerEndpoint(broker, b, ctx.listenerName), rack: b.rack })),
     clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   };
 }

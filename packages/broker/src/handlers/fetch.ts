@@ -13,6 +13,7 @@ import { partitionKey } from '../server/purgatory.js';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../server/fetch-session-cache.js';
 import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -66,7 +67,8 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     const hosted = broker.partitions.topic(t.topic);
     const partition = hosted?.partitions[t.partition];
     if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
-      data[i] = errorPartition(t.partition, p.usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const known = hosted !== undefined && (!p.usesTopicIds || hosted.image.id === t.topicId);
+      data[i] = errorPartition(t.partition, known || !p.usesTopicIds ? unhostedPartitionError(broker.metadata, t.topic, t.partition) : ErrorCode.UNKNOWN_TOPIC_ID);
       errors = true;
       continue;
     }

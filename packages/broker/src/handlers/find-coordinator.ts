@@ -7,6 +7,7 @@
 import { ApiKey, ErrorCode, KafkaError, type FindCoordinatorRequest, type FindCoordinatorResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
+import { brokerEndpoint } from './metadata.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 type Coordinator = NonNullable<FindCoordinatorResponse['coordinators']>[number];
@@ -21,13 +22,9 @@ async function findOne(ctx: RequestContext, key: string, keyType: number): Promi
     if (created !== ErrorCode.NONE) return fail(created);
     const nodeId = gc.coordinatorNodeFor(key);
     if (nodeId === null) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (nodeId === ctx.broker.nodeId) {
-      const adv = ctx.broker.advertisedListener(ctx.listenerName);
-      return { key, nodeId, host: adv.host, port: adv.port, errorCode: ErrorCode.NONE, errorMessage: null };
-    }
-    const b = ctx.broker.metadata.brokers.find((x) => x.nodeId === nodeId);
+    const b = ctx.broker.metadata.broker(nodeId);
     if (b === undefined) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    return { key, nodeId, host: b.host, port: b.port, errorCode: ErrorCode.NONE, errorMessage: null };
+    return { key, nodeId, ...brokerEndpoint(ctx.broker, b, ctx.listenerName), errorCode: ErrorCode.NONE, errorMessage: null };
   } catch (e) {
     return fail(e instanceof KafkaError ? e.code : mapError(e).code);
   }

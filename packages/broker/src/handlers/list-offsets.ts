@@ -8,6 +8,7 @@ import { ApiKey, ErrorCode, type ListOffsetsRequest, type ListOffsetsResponse } 
 import { mapError } from '../server/error-mapping.js';
 import { READ_COMMITTED } from './fetch.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][number];
 
@@ -25,7 +26,7 @@ function error(partitionIndex: number, code: number, version: number): Partition
 
 function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number): PartitionResult {
   const partition = broker.partitions.getPartition(topic, p.partitionIndex);
-  if (partition === undefined) return error(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
+  if (partition === undefined) return error(p.partitionIndex, unhostedPartitionError(broker.metadata, topic, p.partitionIndex), version);
   try {
     partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1, true);
     const epoch = partition.leaderEpoch;

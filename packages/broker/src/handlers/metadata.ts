@@ -5,10 +5,10 @@
  * LEADER_NOT_AVAILABLE and the client asks again.
  */
 import { ApiKey, ErrorCode, type MetadataRequest, type MetadataResponse } from '@samsa/protocol';
-import type { TopicImage } from '../metadata/image.js';
+import type { BrokerImage, TopicImage } from '../metadata/image.js';
 import { topicNameError } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
-import type { ApiHandler, RequestContext } from './types.js';
+import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
 
@@ -26,16 +26,27 @@ function topicEntry(t: TopicImage, authorizedOps: number): TopicEntry {
     topicId: t.id,
     isInternal: t.isInternal,
     partitions: t.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
+      // Kafka: a partition without a live leader is LEADER_NOT_AVAILABLE, with what is known.
+      errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p.partition,
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
-      offlineReplicas: [],
+      offlineReplicas: [...p.offlineReplicas],
     })),
     topicAuthorizedOperations: authorizedOps,
   };
+}
+
+/** A broker's address on the listener the request came in on (Kafka answers per listener). */
+export function brokerEndpoint(broker: BrokerServices, b: BrokerImage, listenerName: string): { host: string; port: number } {
+  if (b.nodeId === broker.nodeId) {
+    const adv = broker.advertisedListener(listenerName);
+    return { host: adv.host, port: adv.port };
+  }
+  const e = b.endpoints?.find((x) => x.listener === listenerName);
+  return e !== undefined ? { host: e.host, port: e.port } : { host: b.host, port: b.port };
 }
 
 function errorEntry(name: string | null, topicId: string, errorCode: number, authorizedOps: number): TopicEntry {
@@ -81,10 +92,9 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
     }
   }
 
-  const advertised = broker.advertisedListener(ctx.listenerName);
   const res: MetadataResponse = {
     throttleTimeMs: 0,
-    brokers: broker.metadata.brokers.map((b) => ({ nodeId: b.nodeId, host: b.nodeId === broker.nodeId ? advertised.host : b.host, port: b.nodeId === broker.nodeId ? advertised.port : b.port, rack: b.rack })),
+    brokers: broker.metadata.brokers.map((b) => ({ nodeId: b.nodeId, ...brokerEndpoint(broker, b, ctx.listenerName), rack: b.rack })),
     clusterId: broker.clusterId,
     controllerId: broker.metadata.controllerId,
     topics,

@@ -3,19 +3,25 @@
  * checked against the group; generation -1 commits into a group without members. v2-v4 carry a
  * retention time (an explicit expire timestamp, OffsetCommitValue v1); v6+ the leader epoch;
  * v7+ group.instance.id; v9 returns GROUP_ID_NOT_FOUND instead of ILLEGAL_GENERATION for a
- * missing group. Every accepted offset is an OffsetCommit record in `__consumer_offsets`.
+ * missing group. Every accepted offset is an OffsetCommit record in `__consumer_offsets`;
+ * partitions that do not exist are answered UNKNOWN_TOPIC_OR_PARTITION and not committed.
  */
 import { ApiKey, type OffsetCommitRequest, type OffsetCommitResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
+import { splitUnknownPartitions, withUnknownPartitions } from './known-partitions.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 function handle(ctx: RequestContext, req: OffsetCommitRequest, version: number): OffsetCommitResponse {
+  // Partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka, and are not committed.
+  const { known, unknown } = splitUnknownPartitions(req.topics, ctx.broker.metadata);
+  const merge = (topics: OffsetCommitResponse['topics']): OffsetCommitResponse => ({ throttleTimeMs: 0, topics: withUnknownPartitions(topics, unknown, (name, partitions) => ({ name, partitions })) });
+  if (known.length === 0) return merge([]);
   try {
-    return { throttleTimeMs: 0, ...groupCoordinator(ctx).coordinator.commitOffsets(req, version) };
+    return merge(groupCoordinator(ctx).coordinator.commitOffsets({ ...req, topics: known }, version).topics);
   } catch (e) {
     const code = mapError(e).code;
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
+    return merge(known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })));
   }
 }
 

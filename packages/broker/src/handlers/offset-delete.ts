@@ -1,15 +1,21 @@
 /**
  * OffsetDelete (47). v0. Deletes committed offsets of a group for topics it no longer consumes
- * (GROUP_SUBSCRIBED_TO_TOPIC otherwise); NON_EMPTY_GROUP for non-consumer groups with members.
+ * (GROUP_SUBSCRIBED_TO_TOPIC otherwise); NON_EMPTY_GROUP for non-consumer groups with members;
+ * UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist.
  */
 import { ApiKey, type OffsetDeleteRequest, type OffsetDeleteResponse } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
 import { groupCoordinator } from './group-coordinator-access.js';
+import { splitUnknownPartitions, withUnknownPartitions } from './known-partitions.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
 function handle(ctx: RequestContext, req: OffsetDeleteRequest): OffsetDeleteResponse {
+  const { known, unknown } = splitUnknownPartitions(req.topics, ctx.broker.metadata);
+  const merge = (r: OffsetDeleteResponse): OffsetDeleteResponse => ({ ...r, topics: withUnknownPartitions(r.topics, unknown, (name, partitions) => ({ name, partitions })) });
+  // As Kafka: with nothing left to delete, the group is not consulted.
+  if (known.length === 0) return merge({ errorCode: 0, throttleTimeMs: 0, topics: [] });
   try {
-    return groupCoordinator(ctx).coordinator.deleteOffsets(req);
+    return merge(groupCoordinator(ctx).coordinator.deleteOffsets({ ...req, topics: known }));
   } catch (e) {
     return { errorCode: mapError(e).code, throttleTimeMs: 0, topics: [] };
   }

@@ -14,6 +14,7 @@ import {
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import type { HostedTopic, ProduceWait } from '../cluster/replica-manager.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 import { CloseConnection } from '../server/connection.js';
 import { mapError } from '../server/error-mapping.js';
 import { NO_RESPONSE, type ApiHandler, type BrokerServices, type RequestContext } from './types.js';
@@ -85,7 +86,7 @@ function errorResponse(index: number, code: number, message: string | null): Par
 
 function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number): PartitionResponse {
   const partition = hosted?.partitions[index];
-  if (hosted === undefined || partition === undefined) return errorResponse(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
   const cfg = hosted.config;
   const invalid = validateBatch(records, cfg.num('max.message.bytes'), nowMs, cfg.num('message.timestamp.after.max.ms'), cfg.num('message.timestamp.before.max.ms'));
   if (invalid !== null) return errorResponse(index, invalid.code, invalid.message);

@@ -1,28 +1,23 @@
 /**
- * Topic lifecycle on top of a MetadataStore: create (validation, assignment to this node,
- * persistence), delete, add partitions, alter configs. Each topic is one key `topics/<name>`;
- * the image is rebuilt from watch events, so whatever writes the store (this node now, a
- * controller elsewhere later) is applied the same way, and publishers get a delta.
+ * Topic administration from any broker, the way ZooKeeper-era Kafka's AdminZkClient does it:
+ * validate against the current image, write the assignment (/brokers/topics/T) and config
+ * (/config/topics/T) keys, queue deletions under /admin/delete_topics, and let the controller
+ * give partitions their leaders. Each operation then waits until this broker's image shows the
+ * result (it never assumes a watch fired inside the write), up to the operation's timeout.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigException } from '../config/config-def.js';
 import { validateTopicConfigs } from '../config/topic-config.js';
+import { ClusterMetadata, type MetadataListener } from './cluster-metadata.js';
 import { TopicOperationError } from './errors.js';
-import { MetadataImage, type BrokerImage, type MetadataDelta, type PartitionImage, type TopicImage } from './image.js';
-import { RevisionMismatchError, type MetadataStore, type WatchEvent } from './metadata-store.js';
+import type { MetadataImage, PartitionImage, TopicImage } from './image.js';
+import { decodeConfig, decodeTopic, encodeConfig, encodeTopic, Paths } from './kafka-layout.js';
+import { RevisionMismatchError, type MetadataStore } from './metadata-store.js';
+import { assignReplicas } from './replica-assignment.js';
 import { isInternalTopic, topicNameError, unifyCollisionChars } from './topic-name.js';
 import { randomTopicId } from './uuid.js';
 
-const TOPIC_PREFIX = 'topics/';
-
-/** The persisted form of a topic (JSON under topics/<name>). */
-interface TopicRecord {
-  id: string;
-  replicationFactor: number;
-  /** Per partition: replicas (leader first) and leader epoch. */
-  partitions: Array<{ replicas: number[]; leaderEpoch: number }>;
-  configs: Record<string, string>;
-}
+export type { MetadataListener } from './cluster-metadata.js';
 
 export interface CreateTopicRequest {
   name: string;
@@ -35,197 +30,151 @@ export interface CreateTopicRequest {
   configs?: ReadonlyMap<string, string> | Record<string, string>;
 }
 
-export type MetadataListener = (image: MetadataImage, delta: MetadataDelta) => void;
+interface PlannedTopic {
+  id: string;
+  partitions: number[][];
+  configs: Record<string, string>;
+}
+
+/** How long an admin operation waits for the controller's result to reach this broker. */
+const DEFAULT_PROPAGATION_MS = 30000;
 
 export class TopicManager {
-  private current: MetadataImage;
-  private listeners: MetadataListener[] = [];
-  private unwatch: (() => void) | null = null;
-  /** Serialises mutations so check-then-write sequences do not interleave. */
-  private queue: Promise<unknown> = Promise.resolve();
+  readonly metadata: ClusterMetadata;
 
   constructor(
     private readonly store: MetadataStore,
     private readonly config: BrokerConfig,
     clusterId: string,
     readonly nodeId: number,
-    brokers: readonly BrokerImage[],
   ) {
-    this.current = new MetadataImage(clusterId, nodeId, brokers, new Map());
+    this.metadata = new ClusterMetadata(store, clusterId);
   }
 
   get image(): MetadataImage {
-    return this.current;
+    return this.metadata.image;
   }
 
-  /** Replaces the broker list (once listeners are bound and their ports known). */
-  setBrokers(brokers: readonly BrokerImage[]): void {
-    const c = this.current;
-    this.current = new MetadataImage(c.clusterId, c.controllerId, brokers, c.topicsByName);
-  }
-
-  /** Loads the persisted topics and starts following store changes. */
+  /** Loads the stored metadata and starts following store changes. */
   async load(): Promise<void> {
     await this.loadBrokerConfigOverrides();
-    const topics = new Map<string, TopicImage>();
-    for (const e of await this.store.list(TOPIC_PREFIX)) {
-      const t = toImage(e.key.slice(TOPIC_PREFIX.length), JSON.parse(e.value) as TopicRecord, this.nodeId);
-      topics.set(t.name, t);
-    }
-    const before = this.current;
-    this.current = new MetadataImage(before.clusterId, before.controllerId, before.brokers, topics);
-    this.unwatch = this.store.watch(TOPIC_PREFIX, (e) => this.apply(e));
-    this.publish({ createdTopics: [...topics.values()], deletedTopics: [], changedTopics: [] });
+    await this.metadata.start();
   }
 
   onChange(listener: MetadataListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+    return this.metadata.onChange(listener);
   }
 
   close(): void {
-    this.unwatch?.();
-    this.unwatch = null;
+    this.metadata.stop();
   }
 
-  private apply(e: WatchEvent): void {
-    const name = e.key.slice(TOPIC_PREFIX.length);
-    const before = this.current.topic(name);
-    if (e.type === 'delete') {
-      if (before === undefined) return;
-      this.current = this.current.withoutTopic(name);
-      this.publish({ createdTopics: [], deletedTopics: [before], changedTopics: [] });
-      return;
-    }
-    const after = toImage(name, JSON.parse(e.value) as TopicRecord, this.nodeId);
-    this.current = this.current.withTopic(after);
-    if (before === undefined) this.publish({ createdTopics: [after], deletedTopics: [], changedTopics: [] });
-    else if (before.id !== after.id) this.publish({ createdTopics: [after], deletedTopics: [before], changedTopics: [] });
-    else this.publish({ createdTopics: [], deletedTopics: [], changedTopics: [{ before, after }] });
+  private liveBrokers(): Array<{ id: number; rack: string | null }> {
+    return this.image.brokers.map((b) => ({ id: b.nodeId, rack: b.rack }));
   }
 
-  private publish(delta: MetadataDelta): void {
-    for (const l of this.listeners) l(this.current, delta);
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Checks a create request and returns the record it would write (CreateTopics validateOnly uses this). */
-  validateCreate(req: CreateTopicRequest): TopicRecord {
+  /** Checks a create request and returns what it would write (CreateTopics validateOnly uses this). */
+  validateCreate(req: CreateTopicRequest): PlannedTopic {
     const nameErr = topicNameError(req.name);
     if (nameErr !== null) throw new TopicOperationError('INVALID_TOPIC_EXCEPTION', nameErr);
-    if (this.current.topic(req.name) !== undefined) throw new TopicOperationError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
+    if (this.image.topic(req.name) !== undefined) throw new TopicOperationError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
     const unified = unifyCollisionChars(req.name);
-    for (const other of this.current.topicsByName.keys()) {
+    for (const other of this.image.topicsByName.keys()) {
       if (unifyCollisionChars(other) === unified) throw new TopicOperationError('INVALID_TOPIC_EXCEPTION', `Topic '${req.name}' collides with existing topic: ${other}`);
     }
-    let configs: Map<string, string>;
-    try {
-      configs = validateTopicConfigs(req.configs ?? {});
-    } catch (e) {
-      if (e instanceof ConfigException) throw new TopicOperationError('INVALID_CONFIG', e.message);
-      throw e;
-    }
-    const brokerIds = this.current.brokers.map((b) => b.nodeId);
-    const partitions: TopicRecord['partitions'] = [];
-    let replicationFactor: number;
+    const configs = this.validConfigs(req.configs ?? {});
+    const brokerIds = this.liveBrokers().map((b) => b.id);
+    let partitions: number[][];
     if (req.assignments !== undefined && req.assignments.length > 0) {
       if ((req.numPartitions ?? -1) !== -1 || (req.replicationFactor ?? -1) !== -1) {
         throw new TopicOperationError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
       }
       const sorted = [...req.assignments].sort((a, b) => a.partition - b.partition);
-      replicationFactor = sorted[0]!.brokerIds.length;
-      sorted.forEach((a, i) => {
+      partitions = sorted.map((a, i) => {
         if (a.partition !== i) throw new TopicOperationError('INVALID_REPLICA_ASSIGNMENT', 'Partitions should be a consecutive 0-based integer sequence');
         if (a.brokerIds.length === 0 || new Set(a.brokerIds).size !== a.brokerIds.length) throw new TopicOperationError('INVALID_REPLICA_ASSIGNMENT', `Invalid replica assignment for partition ${i}: ${a.brokerIds.join(',')}`);
         for (const id of a.brokerIds) if (!brokerIds.includes(id)) throw new TopicOperationError('INVALID_REPLICA_ASSIGNMENT', `Unknown broker ${id} in replica assignment`);
-        partitions.push({ replicas: [...a.brokerIds], leaderEpoch: 0 });
+        return [...a.brokerIds];
       });
     } else {
       const n = req.numPartitions === undefined || req.numPartitions === -1 ? this.config.int('num.partitions') : req.numPartitions;
-      replicationFactor = req.replicationFactor === undefined || req.replicationFactor === -1 ? this.config.int('default.replication.factor') : req.replicationFactor;
-      if (n <= 0) throw new TopicOperationError('INVALID_PARTITIONS', 'Number of partitions must be larger than 0.');
-      if (replicationFactor <= 0) throw new TopicOperationError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0.');
-      if (replicationFactor > brokerIds.length) {
-        throw new TopicOperationError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokerIds.length} broker(s) are registered.`);
-      }
-      for (let p = 0; p < n; p++) {
-        const replicas: number[] = [];
-        for (let r = 0; r < replicationFactor; r++) replicas.push(brokerIds[(p + r) % brokerIds.length]!);
-        partitions.push({ replicas, leaderEpoch: 0 });
-      }
+      const rf = req.replicationFactor === undefined || req.replicationFactor === -1 ? this.config.int('default.replication.factor') : req.replicationFactor;
+      partitions = assignReplicas(this.liveBrokers(), n, rf);
     }
-    return { id: randomTopicId(), replicationFactor, partitions, configs: Object.fromEntries(configs) };
+    return { id: randomTopicId(), partitions, configs };
   }
 
-  createTopic(req: CreateTopicRequest, opts: { validateOnly?: boolean } = {}): Promise<TopicImage> {
-    return this.serial(async () => {
-      const rec = this.validateCreate(req);
-      if (opts.validateOnly === true) return toImage(req.name, rec, this.nodeId);
-      try {
-        await this.store.put(TOPIC_PREFIX + req.name, JSON.stringify(rec), { expectedRevision: 0 });
-      } catch (e) {
-        if (e instanceof RevisionMismatchError) throw new TopicOperationError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
-        throw e;
-      }
-      return this.current.topic(req.name) ?? toImage(req.name, rec, this.nodeId);
-    });
+  private validConfigs(configs: ReadonlyMap<string, string> | Record<string, string>): Record<string, string> {
+    try {
+      return Object.fromEntries(validateTopicConfigs(configs));
+    } catch (e) {
+      if (e instanceof ConfigException) throw new TopicOperationError('INVALID_CONFIG', e.message);
+      throw e;
+    }
   }
 
-  deleteTopic(name: string): Promise<TopicImage> {
-    return this.serial(async () => {
-      if (!this.config.bool('delete.topic.enable')) throw new TopicOperationError('TOPIC_DELETION_DISABLED', 'Topic deletion is disabled.');
-      const t = this.current.topic(name);
-      if (t === undefined) throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
-      await this.store.delete(TOPIC_PREFIX + name);
-      return t;
-    });
+  async createTopic(req: CreateTopicRequest, opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<TopicImage> {
+    const plan = this.validateCreate(req);
+    if (opts.validateOnly === true) return planImage(req.name, plan);
+    try {
+      // The config first, then the assignment, as Kafka's AdminZkClient writes them; one transaction here.
+      await this.store.txn([
+        { op: 'put', key: Paths.topicConfig(req.name), value: encodeConfig(plan.configs) },
+        { op: 'put', key: Paths.topic(req.name), value: encodeTopic({ id: plan.id, partitions: plan.partitions }), expectedRevision: 0 },
+      ]);
+    } catch (e) {
+      if (e instanceof RevisionMismatchError) throw new TopicOperationError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
+      throw e;
+    }
+    await this.metadata.waitFor((i) => hasLeaders(i.topic(req.name), plan.partitions.length), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+    return this.image.topic(req.name) ?? planImage(req.name, plan);
   }
 
-  createPartitions(name: string, totalCount: number, opts: { validateOnly?: boolean } = {}): Promise<TopicImage> {
-    return this.serial(async () => {
-      const e = await this.store.get(TOPIC_PREFIX + name);
+  async deleteTopic(name: string, opts: { timeoutMs?: number } = {}): Promise<TopicImage> {
+    if (!this.config.bool('delete.topic.enable')) throw new TopicOperationError('TOPIC_DELETION_DISABLED', 'Topic deletion is disabled.');
+    const t = this.image.topic(name);
+    if (t === undefined) throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
+    await this.store.put(Paths.deleteTopic(name), '');
+    await this.metadata.waitFor((i) => i.topic(name)?.id !== t.id, opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+    return t;
+  }
+
+  async createPartitions(name: string, totalCount: number, opts: { validateOnly?: boolean; assignments?: ReadonlyArray<readonly number[]> | null; timeoutMs?: number } = {}): Promise<TopicImage> {
+    for (;;) {
+      const e = await this.store.get(Paths.topic(name));
       if (e === null) throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
-      const rec = JSON.parse(e.value) as TopicRecord;
-      const cur = rec.partitions.length;
+      const assignment = decodeTopic(e.value);
+      const cur = assignment.partitions.length;
       if (totalCount < cur) throw new TopicOperationError('INVALID_PARTITIONS', `Topic currently has ${cur} partitions, which is higher than the requested ${totalCount}.`);
       if (totalCount === cur) throw new TopicOperationError('INVALID_PARTITIONS', `Topic already has ${cur} partitions.`);
-      const brokerIds = this.current.brokers.map((b) => b.nodeId);
-      for (let p = cur; p < totalCount; p++) {
-        const replicas: number[] = [];
-        for (let r = 0; r < rec.replicationFactor; r++) replicas.push(brokerIds[(p + r) % brokerIds.length]!);
-        rec.partitions.push({ replicas, leaderEpoch: 0 });
+      const added = opts.assignments != null && opts.assignments.length > 0
+        ? opts.assignments.map((a) => [...a])
+        : assignReplicas(this.liveBrokers(), totalCount - cur, assignment.partitions[0]?.length ?? 1, { startPartition: cur });
+      const next = { id: assignment.id, partitions: [...assignment.partitions, ...added] };
+      if (opts.validateOnly === true) {
+        const configs = await this.store.get(Paths.topicConfig(name));
+        return planImage(name, { ...next, configs: configs === null ? {} : decodeConfig(configs.value) });
       }
-      if (opts.validateOnly === true) return toImage(name, rec, this.nodeId);
-      await this.store.put(TOPIC_PREFIX + name, JSON.stringify(rec), { expectedRevision: e.revision });
-      return this.current.topic(name)!;
-    });
+      try {
+        await this.store.put(Paths.topic(name), encodeTopic(next), { expectedRevision: e.revision });
+      } catch (err) {
+        if (err instanceof RevisionMismatchError) continue;
+        throw err;
+      }
+      await this.metadata.waitFor((i) => hasLeaders(i.topic(name), totalCount), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+      return this.image.topic(name)!;
+    }
   }
 
   /** Replaces the topic's config overrides (already merged by the caller for incremental alters). */
-  setTopicConfigs(name: string, configs: ReadonlyMap<string, string>, opts: { validateOnly?: boolean } = {}): Promise<TopicImage> {
-    return this.serial(async () => {
-      const e = await this.store.get(TOPIC_PREFIX + name);
-      if (e === null) throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
-      let validated: Map<string, string>;
-      try {
-        validated = validateTopicConfigs(configs);
-      } catch (err) {
-        if (err instanceof ConfigException) throw new TopicOperationError('INVALID_CONFIG', err.message);
-        throw err;
-      }
-      const rec = JSON.parse(e.value) as TopicRecord;
-      rec.configs = Object.fromEntries(validated);
-      if (opts.validateOnly === true) return toImage(name, rec, this.nodeId);
-      await this.store.put(TOPIC_PREFIX + name, JSON.stringify(rec), { expectedRevision: e.revision });
-      return this.current.topic(name)!;
-    });
+  async setTopicConfigs(name: string, configs: ReadonlyMap<string, string>, opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<TopicImage> {
+    const t = this.image.topic(name);
+    if (t === undefined || (await this.store.get(Paths.topic(name))) === null) throw new TopicOperationError('UNKNOWN_TOPIC_OR_PARTITION', 'This server does not host this topic-partition.');
+    const validated = this.validConfigs(configs);
+    if (opts.validateOnly === true) return { ...t, configs: new Map(Object.entries(validated)) };
+    await this.store.put(Paths.topicConfig(name), encodeConfig(validated));
+    await this.metadata.waitFor((i) => sameConfigs(i.topic(name)?.configs, validated), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+    return this.image.topic(name) ?? t;
   }
 
   /**
@@ -233,17 +182,15 @@ export class TopicManager {
    * cluster-wide default (Kafka's `<default>` entity).
    */
   async brokerConfigOverrides(entity: string): Promise<Map<string, string>> {
-    const e = await this.store.get(brokerConfigKey(entity));
-    return e === null ? new Map() : new Map(Object.entries(JSON.parse(e.value) as Record<string, string>));
+    const e = await this.store.get(Paths.brokerConfig(entity));
+    return e === null ? new Map() : new Map(Object.entries(decodeConfig(e.value)));
   }
 
   /** Replaces an entity's dynamic broker config overrides (empty = none) and applies them to this broker's config. */
-  setBrokerConfigOverrides(entity: string, configs: ReadonlyMap<string, string>): Promise<void> {
-    return this.serial(async () => {
-      if (configs.size === 0) await this.store.delete(brokerConfigKey(entity));
-      else await this.store.put(brokerConfigKey(entity), JSON.stringify(Object.fromEntries(configs)));
-      await this.loadBrokerConfigOverrides();
-    });
+  async setBrokerConfigOverrides(entity: string, configs: ReadonlyMap<string, string>): Promise<void> {
+    if (configs.size === 0) await this.store.delete(Paths.brokerConfig(entity));
+    else await this.store.put(Paths.brokerConfig(entity), encodeConfig(Object.fromEntries(configs)));
+    await this.loadBrokerConfigOverrides();
   }
 
   /** Applies the stored dynamic broker configs (this node's and the cluster default) to the broker config. */
@@ -253,26 +200,18 @@ export class TopicManager {
   }
 }
 
-const BROKER_CONFIG_PREFIX = 'configs/brokers/';
-
-function brokerConfigKey(entity: string): string {
-  return BROKER_CONFIG_PREFIX + (entity === '' ? '<default>' : entity);
+function hasLeaders(t: TopicImage | undefined, partitions: number): boolean {
+  return t !== undefined && t.partitions.length >= partitions && t.partitions.every((p) => p.leader >= 0);
 }
 
-function toImage(name: string, rec: TopicRecord, _nodeId: number): TopicImage {
-  const partitions: PartitionImage[] = rec.partitions.map((p, i) => ({
-    partition: i,
-    leader: p.replicas[0] ?? -1,
-    leaderEpoch: p.leaderEpoch,
-    replicas: p.replicas,
-    isr: p.replicas,
-  }));
-  return {
-    name,
-    id: rec.id,
-    isInternal: isInternalTopic(name),
-    replicationFactor: rec.replicationFactor,
-    partitions,
-    configs: new Map(Object.entries(rec.configs)),
-  };
+function sameConfigs(a: ReadonlyMap<string, string> | undefined, b: Record<string, string>): boolean {
+  if (a === undefined) return false;
+  const keys = Object.keys(b);
+  return a.size === keys.length && keys.every((k) => a.get(k) === b[k]);
+}
+
+/** The image a plan would produce once the controller gives each partition its first replica as leader. */
+function planImage(name: string, plan: PlannedTopic): TopicImage {
+  const partitions: PartitionImage[] = plan.partitions.map((replicas, i) => ({ partition: i, leader: replicas[0] ?? -1, leaderEpoch: 0, replicas, isr: replicas, offlineReplicas: [] }));
+  return { name, id: plan.id, isInternal: isInternalTopic(name), replicationFactor: plan.partitions[0]?.length ?? 0, partitions, configs: new Map(Object.entries(plan.configs)) };
 }

@@ -8,7 +8,7 @@
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { RevisionMismatchError } from '../metadata/metadata-store.js';
 
-export const PRODUCER_ID_BLOCK_KEY = 'producer-ids/latest-block';
+export const PRODUCER_ID_BLOCK_KEY = '/latest_producer_id_block';
 export const PRODUCER_ID_BLOCK_SIZE = 1000n;
 const INT64_MAX = 0x7fffffffffffffffn;
 const MAX_CAS_ATTEMPTS = 20;

@@ -30,10 +30,11 @@ export interface ConnectionOptions {
   /** Pause reading while the socket buffers more than this many bytes of responses. */
   writeHighWater: number;
   /**
-   * Called before responses leave: appends they acknowledge must be readable after a crash of
-   * this process (the storage engine's staged writes). null, or the Error of a lost write.
+   * Passed before responses leave: appends they acknowledge must be readable after a crash of
+   * this process (the storage engine's staged writes). null when they are, a Promise of the
+   * same when they will be, or the Error of a lost write.
    */
-  durabilityBarrier: () => Error | null;
+  durabilityBarrier: () => Error | null | Promise<Error | null>;
   /** The pool whose leased reads responses carry (released once the kernel has copied them). */
   readBuffers: LeasedReads;
 }
@@ -102,18 +103,34 @@ export class Connection {
   close(reason?: string): void {
     if (this.closed) return;
     if (reason !== undefined) this.log.info(`Closing connection ${this.id}${this.clientId !== null ? ` (client ${this.clientId})` : ''}: ${reason}`);
-    // Responses of earlier requests of this turn are still corked: send them before closing.
-    if (this.corkedForTurn) this.uncorkBound();
+    // Responses of earlier requests go out first, once what they acknowledge is written.
+    const pending = this.pendingBatch === null ? [] : this.pendingBatch;
+    const batch = [...pending, ...this.takeOutQueue()];
     this.finish();
-    this.socket.destroy();
+    if (batch.length === 0) {
+      this.socket.destroy();
+      return;
+    }
+    const barrier = this.opts.durabilityBarrier();
+    const send = (failure: Error | null): void => {
+      if (failure === null) {
+        this.writeChunks(batch);
+        this.socket.end();
+        this.socket.destroySoon();
+      } else {
+        this.socket.destroy();
+      }
+    };
+    if (barrier instanceof Promise) barrier.then(send, (e: unknown) => send(e as Error));
+    else send(barrier);
   }
 
   /** Closes after the responses already queued are written (shutdown). */
   closeGracefully(): void {
     if (this.closed) return;
     this.socket.pause();
-    if (this.slots.length === 0) this.socket.end();
-    else this.endWhenIdle = true;
+    this.endWhenIdle = true;
+    this.maybeEnd();
   }
   private endWhenIdle = false;
   private backlog: Buffer[] = [];
@@ -123,18 +140,13 @@ export class Connection {
     this.closed = true;
     this.slots.length = 0;
     this.backlog = [];
+    this.outQueue = [];
+    this.pendingBatch = null;
+    this.outBytes = 0;
     this.onClose(this);
   }
 
   private onData(chunk: Buffer): void {
-    // Responses completed while this turn's reads are handled (synchronous handlers such as
-    // Produce answer inside push) leave in one writev when the turn ends, instead of one
-    // syscall per request: on loopback a small write costs as much as a 64 KiB one.
-    if (!this.corkedForTurn) {
-      this.corkedForTurn = true;
-      this.socket.cork();
-      setImmediate(this.uncorkBound);
-    }
     try {
       this.decoder.push(chunk, this.onFrameBound);
     } catch (e) {
@@ -146,20 +158,92 @@ export class Connection {
     }
   }
 
-  private corkedForTurn = false;
-  private readonly uncorkBound = (): void => {
-    this.corkedForTurn = false;
-    // Appends acknowledged by these responses must be in the page cache before they leave.
-    const failure = this.opts.durabilityBarrier();
-    if (failure !== null) {
-      this.abortUnwritten(failure);
+  // ---- responses out ------------------------------------------------------------------------
+  // Completed responses (in request order) queue here and leave at the end of the event-loop
+  // turn, in one writev: on loopback a small write costs as much as a 64 KiB one. Before they
+  // leave they pass the storage's durability barrier: what they acknowledge is in the page cache
+  // (the writes run on the thread pool; responses queued meanwhile wait for the next barrier).
+
+  private outQueue: Buffer[][] = [];
+  /** The batch waiting for a barrier (sent by close() if the connection closes meanwhile). */
+  private pendingBatch: Buffer[][] | null = null;
+  private outBytes = 0;
+  private drainScheduled = false;
+  private barrierPending = false;
+  private readonly drainBound = (): void => this.drain();
+
+  private queueResponse(chunks: Buffer[]): void {
+    this.outQueue.push(chunks);
+    for (const c of chunks) this.outBytes += c.length;
+    if (!this.drainScheduled && !this.barrierPending) {
+      this.drainScheduled = true;
+      setImmediate(this.drainBound);
+    }
+  }
+
+  private takeOutQueue(): Buffer[][] {
+    const batch = this.outQueue;
+    this.outQueue = [];
+    this.outBytes = 0;
+    return batch;
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    if (this.closed || this.barrierPending || this.outQueue.length === 0) return;
+    const batch = this.takeOutQueue();
+    const barrier = this.opts.durabilityBarrier();
+    if (barrier === null) {
+      this.writeBatch(batch);
       return;
     }
-    this.socket.uncork();
-  };
+    if (barrier instanceof Error) {
+      this.abortUnwritten(barrier);
+      return;
+    }
+    this.barrierPending = true;
+    this.pendingBatch = batch;
+    barrier.then((failure) => {
+      this.barrierPending = false;
+      this.pendingBatch = null;
+      if (this.closed) return;
+      if (failure !== null) {
+        this.abortUnwritten(failure);
+        return;
+      }
+      this.writeBatch(batch);
+      if (this.outQueue.length > 0) this.drain();
+    }, (e: unknown) => this.abortUnwritten(e as Error));
+  }
+
+  private writeBatch(batch: Buffer[][]): void {
+    this.writeChunks(batch);
+    if (!this.maybeEnd()) this.checkPressure();
+  }
+
+  private writeChunks(batch: Buffer[][]): void {
+    const socket = this.socket;
+    const readBuffers = this.opts.readBuffers;
+    socket.cork();
+    for (const chunks of batch) {
+      for (const c of chunks) {
+        // A pooled log read goes back to its pool once the kernel has copied it (not on error).
+        if (readBuffers.isLeased(c)) socket.write(c, (err) => err == null && readBuffers.release(c));
+        else socket.write(c);
+      }
+    }
+    socket.uncork();
+  }
+
+  /** Ends the socket of a gracefully closing connection once nothing is left to answer. */
+  private maybeEnd(): boolean {
+    if (!this.endWhenIdle || this.slots.length > 0 || this.outQueue.length > 0 || this.barrierPending) return false;
+    this.socket.end();
+    return true;
+  }
 
   /**
-   * A staged append could not be written: the corked responses may acknowledge it, so they are
+   * A staged append could not be written: the queued responses may acknowledge it, so they are
    * dropped with the connection (the client retries; the failed segment answers
    * KAFKA_STORAGE_ERROR from then on) rather than sent as a false acknowledgement.
    */
@@ -217,38 +301,15 @@ export class Connection {
       this.checkPressure();
       return;
     }
-    // Write every completed response at the head of the queue in one corked batch.
-    // Outside the turn's cork they leave at once: staged appends first (see uncorkBound).
-    if (!this.corkedForTurn) {
-      const failure = this.opts.durabilityBarrier();
-      if (failure !== null) {
-        this.abortUnwritten(failure);
-        return;
-      }
-    }
-    const socket = this.socket;
-    const readBuffers = this.opts.readBuffers;
-    socket.cork();
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
-      if (s.chunks !== null) {
-        for (const c of s.chunks) {
-          // A pooled log read goes back to its pool once the kernel has copied it (not on error).
-          if (readBuffers.isLeased(c)) socket.write(c, (err) => err == null && readBuffers.release(c));
-          else socket.write(c);
-        }
-      }
+      if (s.chunks !== null) this.queueResponse(s.chunks);
     }
-    socket.uncork();
-    if (this.endWhenIdle && this.slots.length === 0) {
-      socket.end();
-      return;
-    }
-    this.checkPressure();
+    if (!this.maybeEnd()) this.checkPressure();
   }
 
   private checkPressure(): void {
-    const over = this.slots.length >= this.opts.maxInFlight || this.socket.writableLength > this.opts.writeHighWater;
+    const over = this.slots.length >= this.opts.maxInFlight || this.socket.writableLength + this.outBytes > this.opts.writeHighWater;
     if (over && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -259,7 +320,7 @@ export class Connection {
 
   private maybeResume(): void {
     if (!this.paused || this.closed || this.endWhenIdle) return;
-    if (this.slots.length >= this.opts.maxInFlight || this.socket.writableLength > this.opts.writeHighWater) return;
+    if (this.slots.length >= this.opts.maxInFlight || this.socket.writableLength + this.outBytes > this.opts.writeHighWater) return;
     this.paused = false;
     while (this.backlog.length > 0 && !this.paused && !this.closed) this.process(this.backlog.shift()!);
     if (!this.paused && !this.closed) this.socket.resume();

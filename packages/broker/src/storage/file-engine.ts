@@ -200,15 +200,32 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   protected override afterAppend(offsetCount: number, nowMs: number): void {
     this.unflushedMessages += offsetCount;
-    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) {
-      this.flush();
-      this.lastFlushMs = nowMs;
+    if (this.unflushedMessages >= this.config.flushMessages || nowMs - this.lastFlushMs >= this.config.flushMs) this.requestFlush(nowMs);
+  }
+
+  /**
+   * flush.messages / flush.ms: asks for an fdatasync after the segments' next write round
+   * (group commit: one fsync covers every append of the round; responses wait for it through
+   * the durability barrier). The recovery point moves when it is done.
+   */
+  private requestFlush(nowMs: number): void {
+    const upTo = this.leo;
+    const active = this.active;
+    const waits: Array<Promise<Error | null>> = [];
+    for (const seg of this.segs) {
+      if (seg !== active && seg.nextOffset <= this.recoveryPoint) continue;
+      seg.requestFsync();
+      const w = seg.whenWritten();
+      if (w !== null) waits.push(w);
     }
+    this.unflushedMessages = 0;
+    this.lastFlushMs = nowMs;
+    void Promise.all(waits).then((errors) => {
+      if (errors.every((e) => e === null) && !this.closed && upTo > this.recoveryPoint) this.recoveryPoint = upTo;
+    });
   }
 
   protected sealSegment(seg: FileSegment): void {
-    // Its staged appends must be in the file before the background fsync below opens it.
-    seg.flushPending();
     // Kafka closes a segment's time index with its max timestamp, even when the index is full.
     seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
     seg.closeIndexes();
@@ -216,9 +233,14 @@ export class FileLog extends SegmentedLog<FileSegment> {
     seg.timeIndex.unload();
     const paths = [seg.logPath, seg.indexPath, seg.timeIndexPath];
     const upTo = seg.nextOffset;
-    // fsync in the background through separate descriptors (never racing a close of ours).
+    // fsync in the background through separate descriptors (never racing a close of ours),
+    // once its staged appends are in the file.
     this.flushChain = this.flushChain
-      .then(() => syncFiles(paths))
+      .then(() => seg.whenWritten())
+      .then((failure) => {
+        if (failure !== null) throw failure;
+        return syncFiles(paths);
+      })
       .then(
         () => {
           if (!this.closed && !this.backgroundFlushFailed && upTo > this.recoveryPoint) this.recoveryPoint = upTo;
@@ -364,10 +386,17 @@ export class FileLog extends SegmentedLog<FileSegment> {
     return rel < 0 ? seg.baseOffset : seg.baseOffset + rel;
   }
 
-  /** fsyncs everything past the recovery point and moves the recovery point to the log end. */
+  /**
+   * fsyncs everything past the recovery point and moves the recovery point to the log end
+   * (synchronously when no write is in flight: startup, shutdown; otherwise after it).
+   */
   flush(): void {
     this.ensureOpen();
     const active = this.active;
+    if (this.segs.some((s) => s.ioInFlight)) {
+      this.requestFlush(this.now());
+      return;
+    }
     for (const seg of this.segs) {
       if (seg === active || seg.nextOffset > this.recoveryPoint) seg.sync();
     }
@@ -379,7 +408,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   /** Flushes if flush.ms has passed since the last flush (the engine's periodic task). */
   flushIfDue(nowMs: number): void {
-    if (!this.closed && this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
+    if (!this.closed && this.unflushedMessages > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.requestFlush(nowMs);
   }
 
   close(): void {
@@ -625,9 +654,14 @@ export class FileStorageEngine implements StorageEngine {
     this.logStartOffsets.get(known.logDir)!.delete(key);
   }
 
-  /** Writes every staged append to the page cache (see WriteStager); the connections' durability barrier. */
-  durabilityBarrier(): Error | null {
-    return this.stager.flushPendingWrites();
+  /** The connections' durability barrier: staged appends written to the page cache (see WriteStager). */
+  durabilityBarrier(): Error | null | Promise<Error | null> {
+    return this.stager.durabilityBarrier();
+  }
+
+  /** Resolves when no append is staged or being written. */
+  whenWritesDone(): Promise<void> {
+    return this.stager.whenIdle();
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint in every log dir. */

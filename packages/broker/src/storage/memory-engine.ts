@@ -247,8 +247,12 @@ export class MemoryStorageEngine implements StorageEngine {
   }
 
   /** Nothing is staged: appends are in memory when append() returns. */
-  durabilityBarrier(): Error | null {
+  durabilityBarrier(): null {
     return null;
+  }
+
+  whenWritesDone(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): void {

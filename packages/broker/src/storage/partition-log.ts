@@ -207,9 +207,13 @@ export interface StorageEngine {
   /** This engine's pooled read buffers (reads return leases of them; release after the socket write). */
   readonly readBuffers: ReadBufferPool;
   /**
-   * Makes every append made so far readable after a crash of this process (page cache), before a
-   * response acknowledging it leaves: null when done, the Error when a staged write failed.
+   * Passed before a response acknowledging appends leaves: they must be readable after a crash
+   * of this process (in the page cache; fsynced when a flush policy says so). null when they
+   * are, a Promise resolving (null, or the Error of a failed write) when they will be, or the
+   * Error of a write that failed in this event-loop turn.
    */
-  durabilityBarrier(): Error | null;
+  durabilityBarrier(): Error | null | Promise<Error | null>;
+  /** Resolves when no append is staged or being written (shutdown). */
+  whenWritesDone(): Promise<void>;
   close(): void;
 }

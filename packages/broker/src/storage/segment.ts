@@ -3,6 +3,7 @@
  * (Kafka's LogSegment). The .log holds v2 batches back to back, exactly as appended.
  */
 import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writevSync, writeSync } from 'node:fs';
+import { fdatasync, writev } from 'node:fs';
 import { unlink as unlinkAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_LOCATE_BYTES, MIN_BATCH_LENGTH, headerBaseOffset, headerLastOffsetDelta, headerSize } from './batch-util.js';
@@ -28,25 +29,26 @@ const POSITION_CACHE = 8;
 /** Suffix of a segment file scheduled for deletion (Kafka's LogFileUtils.DELETED_FILE_SUFFIX). */
 export const DELETED_SUFFIX = '.deleted';
 
-// ---- Coalesced appends ----------------------------------------------------------------------
-// A write syscall costs ~11 µs on top of the copy, so one 16 KiB write per produced batch halves
-// what the disk path could do. Appends are therefore staged (copied into a 64 KiB buffer per
-// segment) and written when it fills or at the end of the event-loop turn. The staged bytes must reach the page
-// cache before any response acknowledging them leaves the process (acks=1 survives a SIGKILL):
-// the connection calls its durability barrier (the engine's WriteStager.flushPendingWrites) before
-// its end-of-turn uncork and before writing outside the turn's cork; a setImmediate flush covers
-// appends made without a connection. Reads,
-// fsyncs, truncation, rolls and close of a segment write its staged bytes first.
+// ---- Asynchronous, coalesced appends ---------------------------------------------------------
+// Appends are copied into 64 KiB staging buffers of their segment and written off the event
+// loop (libuv's thread pool, one writev per segment per round): the event loop never waits for
+// a write. While a segment's write is in flight, later appends accumulate and leave together in
+// the next writev (group commit). Reads of bytes not yet in the file are served from the staging
+// buffers, so an append is readable at once.
+// The bytes must reach the page cache before any response acknowledging them leaves the process
+// (acks=1 survives a SIGKILL): connections call the engine's durability barrier, which starts
+// the writes of everything staged and resolves when they are done (and fsynced, when a flush
+// policy asked for it: flush.messages / flush.ms become one fdatasync per write round).
+// Rare operations that need the file itself (truncation, close, fsync at shutdown) are ordered
+// after an in-flight write; nothing else touches a segment's descriptor meanwhile.
 
-/** Appends at least this large are written directly (no gain in coalescing them). */
-const DIRECT_WRITE_BYTES = 64 * 1024;
 /**
- * Size of a segment's staging buffer: a write of 64 KiB costs about half as much per byte as
- * four of 16 KiB, and a small buffer reused at once stays in the CPU cache (staging a whole
- * turn's appends in a large slab made the copies and the write slower than unstaged writes).
+ * Size of a staging buffer: a write of 64 KiB costs about half as much per byte as four of
+ * 16 KiB, and a small buffer reused at once stays in the CPU cache. Larger appends span several.
  */
 const STAGING_BYTES = 64 * 1024;
-const MAX_POOLED_STAGING = 16;
+/** Staging buffers kept for reuse per engine (fresh memory page-faults): 64 MiB at most. */
+const MAX_POOLED_STAGING = 1024;
 
 /**
  * The write staging of one storage engine instance (never module state: several brokers may
@@ -54,58 +56,72 @@ const MAX_POOLED_STAGING = 16;
  * write failure of the current event-loop turn, and the engine's scan buffer.
  */
 export class WriteStager {
-  /** Staging buffers returned by segments after their write, reused (fresh memory page-faults). */
   private readonly stagingPool: Buffer[] = [];
+  /** Segments with appends not yet in the file (staged or being written). */
   private readonly segmentsWithPending = new Set<FileSegment>();
-  private flushScheduled = false;
-  /** A staged write that failed during the current event-loop turn (see flushPendingWrites). */
+  private startScheduled = false;
+  /** A write that failed during the current event-loop turn (reported to every barrier of the turn). */
   private failureThisTurn: Error | null = null;
   /** Scan buffer for locating batches (the engine's reads are synchronous). */
   readonly scratch = Buffer.allocUnsafeSlow(16 * 1024);
-  private readonly flushAtEndOfTurn = (): void => {
-    this.flushScheduled = false;
-    this.flushPendingWrites();
+  /** Bytes staged or being written, across segments (diagnostics, backpressure). */
+  unwrittenBytes = 0;
+  private readonly startAtEndOfTurn = (): void => {
+    this.startScheduled = false;
+    this.startWrites();
   };
 
+  /** Starts the writes of every staged append (they complete on the thread pool). */
+  startWrites(): void {
+    for (const seg of this.segmentsWithPending) seg.startWrite();
+  }
+
   /**
-   * Writes every staged append to its segment file (page cache). Never throws: a segment whose
-   * write fails is marked failed (its later operations throw StorageIoError) and returned. This
-   * is the durability barrier connections call before a response leaves.
+   * The durability barrier a connection passes before its responses leave: null when every
+   * append is in the page cache, a Promise that resolves (with null, or the Error of a failed
+   * write) once the appends made so far are, or the failure of this turn.
    */
-  flushPendingWrites(): Error | null {
+  durabilityBarrier(): Error | null | Promise<Error | null> {
     if (this.segmentsWithPending.size === 0) return this.failureThisTurn;
-    let failure: Error | null = null;
+    const waits: Array<Promise<Error | null>> = [];
     for (const seg of this.segmentsWithPending) {
-      try {
-        seg.flushPending();
-      } catch (e) {
-        failure ??= e as Error;
-      }
+      const w = seg.whenWritten();
+      if (w !== null) waits.push(w);
     }
-    this.segmentsWithPending.clear();
-    if (failure !== null && this.failureThisTurn === null) {
-      // Every connection answering in this turn may hold an acknowledgement of the lost bytes,
-      // not only the one whose call hit the error: report it to all of them until the turn ends.
-      this.failureThisTurn = failure;
-      setImmediate(() => {
-        this.failureThisTurn = null;
-      });
-    }
-    return failure ?? this.failureThisTurn;
+    if (waits.length === 0) return this.failureThisTurn;
+    return Promise.all(waits).then((errors) => errors.find((e) => e !== null) ?? null);
   }
 
-  /** A segment has staged bytes: written at the latest when this event-loop turn ends. */
+  /** Resolves when nothing is staged or in flight (shutdown, tests). */
+  async whenIdle(): Promise<void> {
+    while (this.segmentsWithPending.size > 0) {
+      const b = this.durabilityBarrier();
+      if (b instanceof Promise) await b;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** A segment has appends to write: started at the latest when this event-loop turn ends. */
   staged(seg: FileSegment): void {
-    if (this.segmentsWithPending.has(seg)) return;
     this.segmentsWithPending.add(seg);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushAtEndOfTurn);
+    if (!this.startScheduled) {
+      this.startScheduled = true;
+      setImmediate(this.startAtEndOfTurn);
     }
   }
 
-  forget(seg: FileSegment): void {
+  /** A segment has nothing left to write (or is closed). */
+  settled(seg: FileSegment): void {
     this.segmentsWithPending.delete(seg);
+  }
+
+  writeFailed(failure: Error): void {
+    if (this.failureThisTurn !== null) return;
+    // Every connection answering in this turn may hold an acknowledgement of the lost bytes.
+    this.failureThisTurn = failure;
+    setImmediate(() => {
+      this.failureThisTurn = null;
+    });
   }
 
   takeStagingBuffer(): Buffer {
@@ -115,6 +131,13 @@ export class WriteStager {
   giveBackStagingBuffer(buf: Buffer): void {
     if (this.stagingPool.length < MAX_POOLED_STAGING) this.stagingPool.push(buf);
   }
+}
+
+/** A waiter on a segment's writes: resolved once the file holds `target` bytes (fsynced if asked). */
+interface WriteWaiter {
+  target: number;
+  fsync: boolean;
+  resolve: (e: Error | null) => void;
 }
 
 export class FileSegment implements SegmentState {
@@ -128,10 +151,33 @@ export class FileSegment implements SegmentState {
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
   fd: number;
-  /** Appended bytes not yet written; the file holds size - pendingBytes bytes. */
+  /**
+   * Bytes of the file that hold appended data: reads below go to the file, reads at or above
+   * come from memory (the in-flight write's buffers, then the staged ones). size - fileSize
+   * bytes are not written yet.
+   */
+  private fileSize: number;
+  /** Buffers of the write in flight (views, and the staging buffers they belong to). */
+  private inflight: Buffer[] = [];
+  private inflightOwners: Buffer[] = [];
+  /** False once a truncation made the in-flight bytes meaningless (they are cut after the write). */
+  private inflightVisible = true;
+  private writing = false;
+  /** Sealed staging views after the in-flight ones, and the open staging buffer. */
+  private tail: Buffer[] = [];
+  private tailOwners: Buffer[] = [];
   private staging: Buffer | null = null;
   private pendingBytes = 0;
-  /** Set when a deferred write failed: the in-memory state is ahead of the file. */
+  /** A flush policy asked for an fdatasync after the next write round; `syncing` while it runs. */
+  private fsyncWanted = false;
+  private syncing = false;
+  /** Bytes known fsynced (group commit waiters). */
+  private syncedSize = 0;
+  /** Set by a truncation during a write: the file is cut to fileSize once the write lands. */
+  private truncateAfterWrite = false;
+  private closeAfterWrite = false;
+  private waiters: WriteWaiter[] = [];
+  /** Set when a write failed: the in-memory state is ahead of the file. */
   private failure: Error | null = null;
   // Where the batch starting at a given offset sits: filled by appends and reads, so a consumer
   // fetching from where its last fetch ended finds its position without an index lookup.
@@ -151,6 +197,8 @@ export class FileSegment implements SegmentState {
   ) {
     this.fd = fd;
     this.size = size;
+    this.fileSize = size;
+    this.syncedSize = size;
     this.nextOffset = baseOffset;
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
@@ -207,89 +255,284 @@ export class FileSegment implements SegmentState {
   }
 
   /**
-   * Appends `data` at the end of the .log: staged and written with the other appends of this
-   * event-loop turn (see flushPendingWrites), or at once when large. The caller then adds
-   * data.length to `size`.
+   * Appends `data` at the end of the .log: copied into staging buffers and written with the
+   * other appends of this round, off the event loop. The caller then adds data.length to `size`.
    */
   write(data: Buffer): void {
     if (this.failure !== null) throw this.failedError();
-    if (this.pendingBytes + data.length > STAGING_BYTES) this.flushPending();
-    if (data.length >= DIRECT_WRITE_BYTES) {
-      this.writeNow([data], this.size, data.length);
-      return;
+    let off = 0;
+    while (off < data.length) {
+      if (this.staging === null) {
+        this.staging = this.stager.takeStagingBuffer();
+        this.pendingBytes = 0;
+      }
+      const n = Math.min(data.length - off, this.staging.length - this.pendingBytes);
+      data.copy(this.staging, this.pendingBytes, off, off + n);
+      this.pendingBytes += n;
+      off += n;
+      if (this.pendingBytes === this.staging.length) this.sealStaging();
     }
-    if (this.staging === null) this.staging = this.stager.takeStagingBuffer();
-    data.copy(this.staging, this.pendingBytes);
-    this.pendingBytes += data.length;
+    this.stager.unwrittenBytes += data.length;
     this.stager.staged(this);
   }
 
-  /** Writes the staged appends (one write). Throws StorageIoError if that fails. */
-  flushPending(): void {
-    if (this.pendingBytes === 0) {
-      if (this.failure !== null) throw this.failedError();
+  private sealStaging(): void {
+    if (this.staging === null) return;
+    if (this.pendingBytes > 0) {
+      this.tail.push(this.staging.subarray(0, this.pendingBytes));
+      this.tailOwners.push(this.staging);
+    } else {
+      this.stager.giveBackStagingBuffer(this.staging);
+    }
+    this.staging = null;
+    this.pendingBytes = 0;
+  }
+
+  /** Asks for an fdatasync after the next write round (flush policies: group commit). */
+  requestFsync(): void {
+    if (this.failure !== null || this.fd < 0) return;
+    this.fsyncWanted = true;
+    this.stager.staged(this);
+  }
+
+  /** Bytes of the write in flight that still count (0 once a truncation voided them). */
+  get inflightByteCount(): number {
+    if (!this.inflightVisible) return 0;
+    let n = 0;
+    for (const b of this.inflight) n += b.length;
+    return n;
+  }
+
+  /** True while a write or fsync runs on the thread pool (the descriptor is busy). */
+  get ioInFlight(): boolean {
+    return this.writing || this.syncing;
+  }
+
+  /** True while appends are staged or being written, or an fsync is pending. */
+  get busy(): boolean {
+    return this.writing || this.syncing || this.fsyncWanted || this.pendingBytes > 0 || this.tail.length > 0;
+  }
+
+  /**
+   * Resolves (null, or the write's Error) when the file holds every byte appended so far, and
+   * is fsynced if a flush policy asked; null when it already does.
+   */
+  whenWritten(): Promise<Error | null> | null {
+    if (this.failure !== null) return Promise.resolve(this.failure);
+    if (this.fd < 0) return null;
+    const fsync = this.fsyncWanted || this.syncing;
+    if (this.fileSize >= this.size && !fsync && !this.writing) return null;
+    this.startWrite();
+    return new Promise((resolve) => this.waiters.push({ target: this.size, fsync, resolve }));
+  }
+
+  /** Starts writing what is staged (one writev), unless a write is in flight (it continues then). */
+  startWrite(): void {
+    if (this.writing || this.syncing || this.failure !== null || this.fd < 0) return;
+    this.sealStaging();
+    if (this.tail.length === 0) {
+      if (this.fsyncWanted) this.startFsync();
+      else this.settleIfIdle();
       return;
     }
-    const staging = this.staging!;
-    const bytes = this.pendingBytes;
-    this.pendingBytes = 0;
+    const bufs = this.tail;
+    this.inflight = bufs;
+    this.inflightOwners = this.tailOwners;
+    this.inflightVisible = true;
+    this.tail = [];
+    this.tailOwners = [];
+    let bytes = 0;
+    for (const b of bufs) bytes += b.length;
+    this.writing = true;
+    const position = this.fileSize;
+    writev(this.fd, bufs, position, (err, written) => this.onWritten(err, written, bytes));
+  }
+
+  private onWritten(err: Error | null, written: number, bytes: number): void {
+    this.writing = false;
+    const owners = this.inflightOwners;
+    const visible = this.inflightVisible;
+    if (err === null && written < bytes && visible) {
+      // A short write: the rest goes first in the next round.
+      const rest = dropBytes(this.inflight, written);
+      this.fileSize += written;
+      this.tail = [...rest, ...this.tail];
+      this.tailOwners = [...owners, ...this.tailOwners];
+      this.inflight = [];
+      this.inflightOwners = [];
+      this.stager.unwrittenBytes -= written;
+      this.startWrite();
+      return;
+    }
+    this.inflight = [];
+    this.inflightOwners = [];
+    for (const o of owners) this.stager.giveBackStagingBuffer(o);
+    if (err !== null) {
+      this.fail(new StorageIoError(`write to ${this.logPath} failed: ${err.message}`, { cause: err }));
+      return;
+    }
+    if (visible) {
+      this.fileSize += written;
+      this.stager.unwrittenBytes -= written;
+    }
     try {
-      this.writeNow([staging.subarray(0, bytes)], this.size - bytes, bytes);
+      if (this.truncateAfterWrite) {
+        this.truncateAfterWrite = false;
+        ftruncateSync(this.fd, this.fileSize);
+      }
+      if (this.closeAfterWrite) {
+        this.closeNow();
+        return;
+      }
     } catch (e) {
-      this.failure = e as Error;
-      throw e;
-    } finally {
-      this.releaseStaging();
+      this.fail(new StorageIoError(`truncating ${this.logPath} failed: ${(e as Error).message}`, { cause: e }));
+      return;
+    }
+    this.resolveWaiters();
+    if (this.tail.length > 0 || this.pendingBytes > 0) this.startWrite();
+    else if (this.fsyncWanted) this.startFsync();
+    else this.settleIfIdle();
+  }
+
+  private startFsync(): void {
+    this.fsyncWanted = false;
+    this.syncing = true;
+    const upTo = this.fileSize;
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      if (err !== null) {
+        this.fail(new StorageIoError(`fsync of ${this.logPath} failed: ${err.message}`, { cause: err }));
+        return;
+      }
+      if (upTo > this.syncedSize) this.syncedSize = upTo;
+      if (this.closeAfterWrite) {
+        this.closeNow();
+        return;
+      }
+      this.resolveWaiters();
+      this.startWrite();
+    });
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const left: WriteWaiter[] = [];
+    for (const w of this.waiters) {
+      if (this.fileSize >= w.target && (!w.fsync || this.syncedSize >= w.target)) w.resolve(null);
+      else left.push(w);
+    }
+    this.waiters = left;
+  }
+
+  private settleIfIdle(): void {
+    if (!this.busy) {
+      this.resolveWaiters();
+      this.stager.settled(this);
     }
   }
 
-  private releaseStaging(): void {
+  /** A write failed: the segment refuses appends from now on; every waiter learns it. */
+  private fail(failure: Error): void {
+    this.failure = failure;
+    this.stager.writeFailed(failure);
+    for (const w of this.waiters) w.resolve(failure);
+    this.waiters = [];
+    this.dropMemory();
+    this.stager.settled(this);
+    if (this.closeAfterWrite) this.closeNow();
+  }
+
+  /** Forgets staged bytes (written synchronously, truncated away, or lost to a failure). */
+  private dropMemory(): void {
+    let bytes = this.pendingBytes;
+    for (const t of this.tail) bytes += t.length;
+    for (const o of this.tailOwners) this.stager.giveBackStagingBuffer(o);
     if (this.staging !== null) this.stager.giveBackStagingBuffer(this.staging);
+    this.tail = [];
+    this.tailOwners = [];
     this.staging = null;
+    this.pendingBytes = 0;
+    this.stager.unwrittenBytes -= bytes;
+  }
+
+  /**
+   * Writes what is staged now, synchronously (only when no write is in flight: startup, close,
+   * truncation of an idle segment). Throws StorageIoError if that fails.
+   */
+  private writeStagedSync(): void {
+    if (this.failure !== null) throw this.failedError();
+    this.sealStaging();
+    if (this.tail.length === 0) return;
+    const position = this.fileSize;
+    let bytes = 0;
+    for (const b of this.tail) bytes += b.length;
+    try {
+      let rest = this.tail;
+      let done = 0;
+      while (done < bytes) {
+        const n = writevSync(this.fd, rest, position + done);
+        done += n;
+        if (done < bytes) rest = dropBytes(rest, n);
+      }
+    } catch (e) {
+      try {
+        ftruncateSync(this.fd, position); // leave no partial batch behind (best effort)
+      } catch {
+        /* the original error matters more */
+      }
+      const failure = new StorageIoError(`write to ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+      this.fail(failure);
+      throw failure;
+    }
+    this.fileSize += bytes;
+    this.dropMemory();
+    this.resolveWaiters();
   }
 
   private failedError(): StorageIoError {
     return new StorageIoError(`an earlier write to ${this.logPath} failed: ${this.failure!.message}`, { cause: this.failure });
   }
 
-  private writeNow(bufs: Buffer[], position: number, bytes: number): void {
+  /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of data). */
+  readInto(buf: Buffer, offset: number, length: number, position: number): number {
+    if (this.failure !== null) throw this.failedError();
+    if (position + length > this.size) length = Math.max(0, this.size - position);
     let done = 0;
-    try {
-      if (bufs.length === 1) {
-        const data = bufs[0]!;
-        while (done < bytes) done += writeSync(this.fd, data, done, bytes - done, position + done);
-      } else {
-        let rest = bufs;
-        while (done < bytes) {
-          const n = writevSync(this.fd, rest, position + done);
-          done += n;
-          if (done < bytes) rest = dropBytes(rest, n);
-        }
-      }
-    } catch (e) {
-      // Leave no partial batch behind (best effort; recovery would truncate it anyway).
+    if (position < this.fileSize) {
+      const fromFile = Math.min(length, this.fileSize - position);
       try {
-        ftruncateSync(this.fd, position);
-      } catch {
-        /* the original error matters more */
+        while (done < fromFile) {
+          const n = readSync(this.fd, buf, offset + done, fromFile - done, position + done);
+          if (n === 0) break;
+          done += n;
+        }
+      } catch (e) {
+        throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
       }
-      throw new StorageIoError(`write to ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+      if (done < fromFile) return done;
     }
+    if (done < length) done += this.copyFromMemory(buf, offset + done, length - done, position + done);
+    return done;
   }
 
-  /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of file). */
-  readInto(buf: Buffer, offset: number, length: number, position: number): number {
-    if (this.pendingBytes > 0 || this.failure !== null) this.flushPending();
+  /** Copies not-yet-written bytes at `position` (>= fileSize): in-flight buffers, sealed ones, then the open one. */
+  private copyFromMemory(buf: Buffer, offset: number, length: number, position: number): number {
+    let at = this.fileSize;
     let done = 0;
-    try {
-      while (done < length) {
-        const n = readSync(this.fd, buf, offset + done, length - done, position + done);
-        if (n === 0) break;
+    const copyFrom = (src: Buffer): boolean => {
+      const end = at + src.length;
+      if (position + done < end) {
+        const from = position + done - at;
+        const n = Math.min(length - done, src.length - from);
+        src.copy(buf, offset + done, from, from + n);
         done += n;
       }
-    } catch (e) {
-      throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
-    }
+      at = end;
+      return done >= length;
+    };
+    if (this.inflightVisible) for (const b of this.inflight) if (copyFrom(b)) return done;
+    for (const b of this.tail) if (copyFrom(b)) return done;
+    if (this.staging !== null && this.pendingBytes > 0) copyFrom(this.staging.subarray(0, this.pendingBytes));
     return done;
   }
 
@@ -330,19 +573,76 @@ export class FileSegment implements SegmentState {
 
   /** Moves the end of the .log back to `size` bytes. */
   truncateTo(size: number): void {
-    this.flushPending();
-    ftruncateSync(this.fd, size);
+    if (this.failure !== null) throw this.failedError();
+    if (this.writing) {
+      if (size >= this.fileSize + inflightBytes(this)) {
+        // Only staged bytes go: cut them in memory.
+        this.cutMemory(size);
+      } else {
+        // The write in flight is cut after it lands; until then reads below `size` use the file
+        // (which the write does not touch there) and nothing else writes.
+        this.inflightVisible = false;
+        this.stager.unwrittenBytes -= inflightBytes(this);
+        this.dropMemory();
+        this.fileSize = Math.min(this.fileSize, size);
+        this.truncateAfterWrite = true;
+      }
+    } else {
+      this.writeStagedSync();
+      ftruncateSync(this.fd, size);
+      this.fileSize = size;
+    }
+    if (this.syncedSize > size) this.syncedSize = size;
+    for (const w of this.waiters) if (w.target > size) w.target = size;
     this.size = size;
     this.cacheOffsets.fill(-1);
   }
 
+  /** Drops staged bytes at or after `size` (which lies in the staged region). */
+  private cutMemory(size: number): void {
+    let at = this.fileSize + inflightBytes(this);
+    const tail: Buffer[] = [];
+    const owners: Buffer[] = [];
+    let dropped = 0;
+    for (let i = 0; i < this.tail.length; i++) {
+      const b = this.tail[i]!;
+      if (at >= size) {
+        dropped += b.length;
+        this.stager.giveBackStagingBuffer(this.tailOwners[i]!);
+      } else {
+        const keep = Math.min(b.length, size - at);
+        dropped += b.length - keep;
+        tail.push(b.subarray(0, keep));
+        owners.push(this.tailOwners[i]!);
+      }
+      at += b.length;
+    }
+    if (this.staging !== null) {
+      const keep = Math.max(0, Math.min(this.pendingBytes, size - at));
+      dropped += this.pendingBytes - keep;
+      this.pendingBytes = keep;
+    }
+    this.tail = tail;
+    this.tailOwners = owners;
+    this.stager.unwrittenBytes -= dropped;
+  }
+
+  /** Writes and fsyncs everything now (startup, shutdown). With a write in flight, asks for an fsync after it instead. */
   sync(): void {
-    this.flushPending();
+    if (this.writing || this.syncing) {
+      this.requestFsync();
+      return;
+    }
+    this.writeStagedSync();
     try {
       fdatasyncSync(this.fd);
     } catch (e) {
       throw new StorageIoError(`fsync of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
     }
+    this.syncedSize = this.fileSize;
+    this.fsyncWanted = false;
+    this.resolveWaiters();
+    this.settleIfIdle();
   }
 
   /** Writes pending index entries and keeps the index fds open (active segment). */
@@ -357,27 +657,46 @@ export class FileSegment implements SegmentState {
     this.timeIndex.close();
   }
 
+  /** Closes the segment; with a write in flight, the descriptor closes when it lands (after writing the rest). */
   close(): void {
+    this.closeIndexes();
+    if (this.fd < 0) return;
+    if (this.writing || this.syncing) {
+      this.closeAfterWrite = true;
+      return;
+    }
     let failure: unknown;
     try {
-      this.flushPending();
+      this.writeStagedSync();
     } catch (e) {
       failure = e;
     }
-    this.stager.forget(this);
-    this.closeIndexes();
+    this.closeNow();
+    if (failure !== undefined) throw failure;
+  }
+
+  private closeNow(): void {
+    this.closeAfterWrite = false;
+    if (this.failure === null && (this.tail.length > 0 || this.pendingBytes > 0)) {
+      try {
+        this.writeStagedSync();
+      } catch {
+        /* recorded as the segment's failure */
+      }
+    }
+    this.dropMemory();
+    for (const w of this.waiters) w.resolve(this.failure);
+    this.waiters = [];
+    this.stager.settled(this);
     if (this.fd >= 0) {
       closeSync(this.fd);
       this.fd = -1;
     }
-    if (failure !== undefined) throw failure;
   }
 
   /** Drops staged appends that will never be read (the segment is being deleted). */
   private discardPending(): void {
-    this.pendingBytes = 0;
-    this.releaseStaging();
-    this.stager.forget(this);
+    this.dropMemory();
   }
 
   private closeForDelete(): void {
@@ -421,6 +740,10 @@ export class FileSegment implements SegmentState {
       });
     }
   }
+}
+
+function inflightBytes(seg: FileSegment): number {
+  return seg.inflightByteCount;
 }
 
 /** The iovecs left after the first `n` bytes of `bufs` were written. */

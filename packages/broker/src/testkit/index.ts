@@ -12,8 +12,11 @@ export { FakeClock, SystemClock, systemClock, type Clock } from '../util/clock.j
 export { Broker } from '../broker.js';
 export { createLogger, Logger, type LogLevel, type LogSink } from '../util/log.js';
 export { requestChannel, type RequestEvent } from '../server/request-router.js';
+export { startZooKeeper, startEtcd, freePort, zooKeeperJavaArgs, ZOOKEEPER_JAR, type CoordinationService } from './coordination-services.js';
+export { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 
 export interface StartBrokerOptions {
+  /** Default: memory (or file when SAMSA_TESTKIT_STORAGE=file). */
   storage?: 'memory' | 'file';
   /** Data directory for the file engine (a fresh temp dir when omitted; removed on stop). */
   dataDir?: string;
@@ -26,6 +29,8 @@ export interface StartBrokerOptions {
   appendHook?: BrokerOptions['appendHook'];
   /** Where the broker logs (tests that assert on log lines pass a capturing logger). */
   logger?: BrokerOptions['logger'];
+  /** A metadata store session of its own (clusters); otherwise the config picks one. */
+  metadataStore?: BrokerOptions['metadataStore'];
 }
 
 export interface TestBroker {
@@ -38,8 +43,16 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+/**
+ * The storage of brokers that do not choose one: memory, or `SAMSA_TESTKIT_STORAGE=file` (the
+ * test runner passes the broker-level suites once more on the file engine that way).
+ */
+function defaultStorage(): 'memory' | 'file' {
+  return process.env['SAMSA_TESTKIT_STORAGE'] === 'file' ? 'file' : 'memory';
+}
+
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBroker> {
-  const storage = opts.storage ?? 'memory';
+  const storage = opts.storage ?? defaultStorage();
   let dataDir: string | null = null;
   let ownsDir = false;
   if (storage === 'file') {
@@ -61,6 +74,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<TestBr
   if (opts.handlers !== undefined) brokerOpts.handlers = opts.handlers;
   if (opts.appendHook !== undefined) brokerOpts.appendHook = opts.appendHook;
   if (opts.logger !== undefined) brokerOpts.logger = opts.logger;
+  if (opts.metadataStore !== undefined) brokerOpts.metadataStore = opts.metadataStore;
   const broker = new Broker(brokerOpts);
   await broker.start();
   const port = broker.boundListeners[0]!.port;

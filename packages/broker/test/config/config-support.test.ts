@@ -17,9 +17,10 @@ const EXPECTED: Record<string, readonly string[]> = {
   refused: ['queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms', 'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'offsets.commit.timeout.ms'],
   inert: ['socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate', 'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes', 'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms'],
   'owned:core': ['min.insync.replicas'],
-  'owned:cluster': ['process.roles', 'inter.broker.listener.name', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'request.timeout.ms', 'unclean.leader.election.enable', 'replica.fetch.max.bytes'],
+  'owned:cluster': ['inter.broker.listener.name', 'request.timeout.ms', 'unclean.leader.election.enable', 'replica.fetch.max.bytes'],
   'owned:security': ['sasl.enabled.mechanisms', 'sasl.mechanism.inter.broker.protocol', 'ssl.keystore.password', 'ssl.key.password', 'ssl.truststore.password', 'authorizer.class.name', 'super.users'],
   implemented: [
+    'process.roles', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'zookeeper.connect', 'zookeeper.session.timeout.ms', 'zookeeper.connection.timeout.ms', 'metadata.store',
     'node.id', 'broker.id', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names', 'broker.rack', 'socket.request.max.bytes',
     'socket.listen.backlog.size', 'connections.max.idle.ms', 'queued.max.requests', 'log.dirs', 'log.dir', 'num.partitions', 'default.replication.factor', 'auto.create.topics.enable',
     'delete.topic.enable', 'log.segment.bytes', 'log.roll.ms', 'log.roll.hours', 'log.roll.jitter.ms', 'log.roll.jitter.hours', 'log.retention.ms', 'log.retention.minutes',

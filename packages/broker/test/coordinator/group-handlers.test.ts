@@ -15,6 +15,8 @@ test('group APIs on the wire', async () => {
   const tb = await startBroker({ config: { 'offsets.topic.num.partitions': '3' } });
   const c = await WireClient.connect(tb.port);
   try {
+    // Offsets are committed only for partitions that exist (UNKNOWN_TOPIC_OR_PARTITION otherwise).
+    await tb.broker.topics.createTopic({ name: 't', numPartitions: 2 });
     const f0 = await c.send(ApiKey.FindCoordinator, 0, { key: 'g' });
     assert.equal(f0.errorCode, ErrorCode.NONE);
     assert.equal(f0.nodeId, tb.broker.nodeId);

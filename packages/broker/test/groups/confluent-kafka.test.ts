@@ -6,17 +6,21 @@
 import { test } from 'node:test';
 import { idleFourthMember, killAndRebalance } from './scenarios.js';
 import { clientMissing } from './support.js';
+import { requireClient } from '../support/interop.js';
 
-const skip = clientMissing('confluent-kafka');
+const missing = clientMissing('confluent-kafka');
 
-test('confluent-kafka: three members split six partitions; a SIGKILLed member\'s partitions move within the session timeout; every record consumed exactly once', { skip, timeout: 90_000 }, async () => {
+test('confluent-kafka: three members split six partitions; a SIGKILLed member\'s partitions move within the session timeout; every record consumed exactly once', { timeout: 90_000 }, async () => {
+  requireClient(missing);
   await killAndRebalance('confluent-kafka');
 });
 
-test('confluent-kafka: a fourth member on a three-partition topic stays idle, then takes over from a member that leaves', { skip, timeout: 60_000 }, async () => {
+test('confluent-kafka: a fourth member on a three-partition topic stays idle, then takes over from a member that leaves', { timeout: 60_000 }, async () => {
+  requireClient(missing);
   await idleFourthMember('confluent-kafka');
 });
 
-test('confluent-kafka with cooperative-sticky (incremental rebalances): same guarantees', { skip, timeout: 90_000 }, async () => {
+test('confluent-kafka with cooperative-sticky (incremental rebalances): same guarantees', { timeout: 90_000 }, async () => {
+  requireClient(missing);
   await killAndRebalance('confluent-kafka', { strategy: 'cooperative-sticky' });
 });

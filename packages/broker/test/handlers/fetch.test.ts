@@ -1,10 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch, decodeRecordBatches } from '@samsa/protocol/records';
 import { FakeClock, startBroker } from '../../src/testkit/index.js';
 import { WireClient } from '../testkit/wire-client.js';
+
+/** Waits (event-loop turns, bounded) until `n` fetches are parked in the purgatory. */
+async function untilParked(tb: { broker: { purgatory: { size: number } } }, n: number): Promise<void> {
+  for (let turns = 0; tb.broker.purgatory.size < n; turns++) {
+    if (turns > 100_000) throw new Error(`${n} fetch(es) never parked`);
+    await nextTurn();
+  }
+}
 
 const batch = (...values: string[]) => encodeRecordBatch(createRecordBatch(values.map((v) => ({ value: Buffer.from(v) }))));
 
@@ -35,8 +43,7 @@ test('a long poll wakes up within a few ms of an append', async () => {
     const producer = await WireClient.connect(tb.port);
     const t0 = Date.now();
     const pending = consumer.send(ApiKey.Fetch, 11, fetchReq([{ topic: 'lp', offset: 0n }], { maxWaitMs: 10_000 }));
-    await sleep(50);
-    assert.equal(tb.broker.purgatory.size, 1);
+    await untilParked(tb, 1);
     const appendAt = Date.now();
     await produce(producer, 'lp', 0, batch('wake'));
     const res = await pending;
@@ -64,9 +71,9 @@ test('a long poll completes at max_wait_ms (fake clock) with empty records', asy
       done = true;
       return r;
     });
-    await sleep(50);
+    await untilParked(tb, 1);
     clock.advance(29_999);
-    await sleep(50);
+    assert.equal(tb.broker.purgatory.size, 1, 'still waiting 1 ms before max_wait_ms');
     assert.equal(done, false);
     clock.advance(1);
     const res = await pending;
@@ -92,9 +99,10 @@ test('min_bytes: the poll waits until enough bytes were appended', async () => {
       done = true;
       return r;
     });
+    await untilParked(tb, 1);
     await produce(p2, 'mb', 0, batch('x'));
     await produce(p2, 'mb', 0, batch('y'));
-    await sleep(30);
+    assert.equal(tb.broker.purgatory.size, 1, 'two batches are not min_bytes yet');
     assert.equal(done, false);
     await produce(p2, 'mb', 0, batch('z'));
     const res = await pending;

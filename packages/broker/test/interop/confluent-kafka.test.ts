@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker } from '../../src/testkit/index.js';
-import { CODECS, librdkafkaStoredCodec, servedApis } from '../support/interop.js';
+import { CODECS, librdkafkaStoredCodec, requireClient, servedApis } from '../support/interop.js';
 import { produceConsumeEveryCodec, pythonModuleMissing, runPython } from './python-driver.js';
 
 const SCRIPT = 'confluent_client.py';
 const missing = await pythonModuleMissing('confluent_kafka');
 
-test('confluent-kafka produces and consumes keys, headers and timestamps in every codec', { skip: missing ?? false }, async (t) => {
+test('confluent-kafka produces and consumes keys, headers and timestamps in every codec', async (t) => {
+  requireClient(missing);
   const tb = await startBroker();
   try {
     const served = await servedApis(tb.port);
@@ -23,7 +24,8 @@ test('confluent-kafka produces and consumes keys, headers and timestamps in ever
   }
 });
 
-test('confluent-kafka AdminClient creates, lists, grows and deletes a topic', { skip: missing ?? false }, async () => {
+test('confluent-kafka AdminClient creates, lists, grows and deletes a topic', async () => {
+  requireClient(missing);
   const tb = await startBroker({ config: { 'auto.create.topics.enable': 'false' } });
   try {
     const res = await runPython(SCRIPT, [tb.bootstrap, 'admin', 'ck-admin']);
@@ -42,7 +44,8 @@ test('confluent-kafka AdminClient creates, lists, grows and deletes a topic', { 
   }
 });
 
-test('confluent-kafka edge cases: mid-batch start, offset reset, tiny fetch limits, LogAppendTime, offsets for times, oversized batch', { skip: missing ?? false }, async () => {
+test('confluent-kafka edge cases: mid-batch start, offset reset, tiny fetch limits, LogAppendTime, offsets for times, oversized batch', async () => {
+  requireClient(missing);
   const tb = await startBroker();
   try {
     const res = await runPython(SCRIPT, [tb.bootstrap, 'edge']);

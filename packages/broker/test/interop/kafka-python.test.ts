@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { startBroker } from '../../src/testkit/index.js';
 import { CODECS, type Codec } from '../support/interop.js';
 import { produceConsumeEveryCodec, pythonModuleMissing, runPython } from './python-driver.js';
+import { requireClient } from '../support/interop.js';
 
 const SCRIPT = 'kafka_python_client.py';
 const missing = await pythonModuleMissing('kafka');
 
-test('kafka-python produces and consumes keys, headers and timestamps in every codec it supports', { skip: missing ?? false }, async (t) => {
+test('kafka-python produces and consumes keys, headers and timestamps in every codec it supports', async (t) => {
+  requireClient(missing);
   const tb = await startBroker();
   try {
     const available = (await runPython(SCRIPT, [tb.bootstrap, 'codecs'])) as Record<Codec, boolean>;
@@ -25,7 +27,8 @@ test('kafka-python produces and consumes keys, headers and timestamps in every c
   }
 });
 
-test('kafka-python admin creates, describes, grows and deletes a topic', { skip: missing ?? false }, async () => {
+test('kafka-python admin creates, describes, grows and deletes a topic', async () => {
+  requireClient(missing);
   const tb = await startBroker({ config: { 'auto.create.topics.enable': 'false' } });
   try {
     const res = await runPython(SCRIPT, [tb.bootstrap, 'admin', 'kp-admin']);

@@ -8,10 +8,29 @@ import { TopicOperationError } from '../../src/metadata/errors.js';
 import { ensureMetaProperties, readMetaProperties } from '../../src/metadata/meta-properties.js';
 import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
 import { TopicManager } from '../../src/metadata/topic-manager.js';
+import { Controller } from '../../src/metadata/controller.js';
+import type { MetadataDelta } from '../../src/metadata/image.js';
+import { encodeBroker, Paths } from '../../src/metadata/kafka-layout.js';
+import { createLogger } from '../../src/util/log.js';
 import { topicNameError } from '../../src/metadata/topic-name.js';
 import { randomClusterId, base64ToUuid, uuidToBase64 } from '../../src/metadata/uuid.js';
 
-const brokers = [{ nodeId: 0, host: 'localhost', port: 9092, rack: null }];
+/** A topic manager as one broker runs it: registered (ephemeral) and running the controller. */
+async function singleNode(store: LocalMetadataStore, config: BrokerConfig, onDelta?: (d: MetadataDelta) => void): Promise<{ tm: TopicManager; close(): void }> {
+  const tm = new TopicManager(store, config, 'c1', 0);
+  if (onDelta !== undefined) tm.onChange((_i, d) => onDelta(d));
+  await store.put(Paths.broker(0), encodeBroker({ id: 0, host: 'localhost', port: 9092, rack: null, endpoints: [{ listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: 'localhost', port: 9092 }] }, 0), { ephemeral: true });
+  await tm.load();
+  const controller = new Controller(store, tm.metadata, 0, createLogger('test', { level: 'ERROR' }));
+  controller.start();
+  return {
+    tm,
+    close() {
+      controller.stop();
+      tm.close();
+    },
+  };
+}
 
 async function rejects(p: Promise<unknown>, name: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => e instanceof TopicOperationError && e.errorName === name);
@@ -36,13 +55,13 @@ test('create, validate, add partitions, alter configs, delete; persisted across 
   const dir = mkdtempSync(join(tmpdir(), 'samsa-md-'));
   try {
     const config = new BrokerConfig({ 'num.partitions': '3' });
-    const tm = new TopicManager(new LocalMetadataStore(dir), config, 'c1', 0, brokers);
     const deltas: string[] = [];
-    tm.onChange((_img, d) => deltas.push(`+${d.createdTopics.map((t) => t.name)} -${d.deletedTopics.map((t) => t.name)} ~${d.changedTopics.map((c) => c.after.name)}`));
-    await tm.load();
+    const store = new LocalMetadataStore(dir);
+    const node = await singleNode(store, config, (d) => deltas.push(`+${d.createdTopics.map((t) => t.name)} -${d.deletedTopics.map((t) => t.name)} ~${d.changedTopics.map((c) => c.after.name)}`));
+    const tm = node.tm;
     const t = await tm.createTopic({ name: 'orders', configs: { 'retention.ms': '1000' } });
     assert.equal(t.partitions.length, 3);
-    assert.deepEqual(t.partitions[2], { partition: 2, leader: 0, leaderEpoch: 0, replicas: [0], isr: [0] });
+    assert.deepEqual(t.partitions[2], { partition: 2, leader: 0, leaderEpoch: 0, replicas: [0], isr: [0], offlineReplicas: [] });
     assert.equal(tm.image.topicsById.get(t.id)?.name, 'orders');
     await rejects(tm.createTopic({ name: 'orders' }), 'TOPIC_ALREADY_EXISTS');
     await rejects(tm.createTopic({ name: 'bad/name' }), 'INVALID_TOPIC_EXCEPTION');
@@ -66,25 +85,30 @@ test('create, validate, add partitions, alter configs, delete; persisted across 
     await rejects(tm.deleteTopic('a.b'), 'UNKNOWN_TOPIC_OR_PARTITION');
     assert.deepEqual(deltas.slice(0, 2), ['+ - ~', '+orders - ~']);
     assert.ok(deltas.includes('+ -a.b ~'));
-    tm.close();
+    node.close();
+    await store.close();
 
     // A new manager over the same directory sees the same topics and ids.
-    const again = new TopicManager(new LocalMetadataStore(dir), config, 'c1', 0, brokers);
+    const again = new TopicManager(new LocalMetadataStore(dir), config, 'c1', 0);
     await again.load();
     assert.deepEqual([...again.image.topicsByName.keys()].sort(), ['orders', 'race']);
     assert.equal(again.image.topic('orders')!.id, t.id);
     assert.equal(again.image.topic('orders')!.partitions.length, 5);
-    assert.ok(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')).entries.length === 2);
+    // Kafka's layout; the ephemeral broker registration is never persisted.
+    const keys = (JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')) as { entries: Array<{ key: string }> }).entries.map((e) => e.key);
+    assert.ok(keys.includes('/brokers/topics/orders') && keys.includes('/brokers/topics/orders/partitions/4/state') && keys.includes('/config/topics/orders'));
+    assert.ok(!keys.includes('/brokers/ids/0'));
+    again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('deleting topics can be disabled', async () => {
-  const tm = new TopicManager(new LocalMetadataStore(null), new BrokerConfig({ 'delete.topic.enable': 'false' }), 'c', 0, brokers);
-  await tm.load();
+  const { tm, close } = await singleNode(new LocalMetadataStore(null), new BrokerConfig({ 'delete.topic.enable': 'false' }));
   await tm.createTopic({ name: 'keep' });
   await rejects(tm.deleteTopic('keep'), 'TOPIC_DELETION_DISABLED');
+  close();
 });
 
 test('meta.properties is written once per log dir and checked against node.id', () => {

@@ -52,7 +52,11 @@ test('a long poll completed by another connection\'s append is answered at once,
       topics: [{ topic: 'wake', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n }] }],
       forgottenTopicsData: [], rackId: '',
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the fetch is parked in the purgatory (event-loop turns, not a timed sleep).
+    for (let turns = 0; tb.broker.purgatory.size === 0; turns++) {
+      if (turns > 100_000) throw new Error('the fetch never parked');
+      await new Promise((r) => setImmediate(r));
+    }
     await producer.send(ApiKey.Produce, 9, produceBody('wake', 1));
     const res = await fetched;
     assert.ok(res.responses[0].partitions[0].records.length > 0);

@@ -268,7 +268,7 @@ describe('file engine on disk', () => {
     assert.ok(!existsSync(join(root, 'data', 'old-0.abc-delete')));
   });
 
-  it('flushes by flush.messages and spreads partitions over log dirs', () => {
+  it('flushes by flush.messages (one fsync per write round) and spreads partitions over log dirs', async () => {
     const dirs = [join(root, 'a'), join(root, 'b')];
     const engine = newEngine(dirs);
     const logs = [0, 1, 2, 3].map((p) => engine.openLog('spread', p, cfg({ flushMessages: 5 })) as FileLog);
@@ -277,6 +277,8 @@ describe('file engine on disk', () => {
     l.append(batchOf(3), { leaderEpoch: 0, nowMs: T0 });
     assert.equal(l.recoveryPoint, 0);
     l.append(batchOf(3), { leaderEpoch: 0, nowMs: T0 });
+    assert.ok(engine.durabilityBarrier() instanceof Promise, 'the barrier waits for the fsync');
+    await engine.whenWritesDone();
     assert.equal(l.recoveryPoint, 6);
   });
 
@@ -287,8 +289,10 @@ describe('file engine on disk', () => {
     log.append(batchOf(2), { leaderEpoch: 0, nowMs: T0 + 999 });
     assert.equal(log.recoveryPoint, 0);
     log.append(batchOf(2), { leaderEpoch: 0, nowMs: T0 + 1000 });
+    await engine.whenWritesDone();
     assert.equal(log.recoveryPoint, 4);
     log.append(batchOf(2), { leaderEpoch: 0, nowMs: T0 + 1000 });
+    await engine.whenWritesDone();
     assert.equal(log.recoveryPoint, 4);
     // The periodic task flushes once flush.ms has passed on the injected clock, then checkpoints.
     clock = T0 + 5000;

@@ -7,40 +7,80 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FileSegment, WriteStager } from '../../src/storage/segment.js';
 import { StorageIoError } from '../../src/storage/errors.js';
 
-function withSegment(fn: (seg: FileSegment, dir: string, stager: WriteStager) => Promise<void>): () => Promise<void> {
+function withSegment(fn: (seg: FileSegment, logPath: string, stager: WriteStager) => Promise<void>): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'samsa-staged-'));
     const stager = new WriteStager();
     const seg = FileSegment.create(stager, dir, 0, Date.now(), 1 << 20);
     try {
-      await fn(seg, dir, stager);
+      await fn(seg, join(dir, '00000000000000000000.log'), stager);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
 }
 
-test('staged appends reach the file when flushPendingWrites runs, before the turn ends', withSegment(async (_seg, dir, stager) => {
-  const seg = _seg;
-  seg.write(Buffer.from('hello '));
-  seg.write(Buffer.from('world'));
-  const logPath = join(dir, '00000000000000000000.log');
-  assert.equal(readFileSync(logPath).length, 0, 'small appends are staged, not written one by one');
-  assert.equal(stager.flushPendingWrites(), null);
-  assert.equal(readFileSync(logPath, 'utf8'), 'hello world');
-  closeSync(seg.fd);
+/** Appends like the log does: write, then grow the segment's size. */
+function append(seg: FileSegment, text: string | Buffer): void {
+  const data = typeof text === 'string' ? Buffer.from(text) : text;
+  seg.write(data);
+  seg.size += data.length;
+}
+
+function readAll(seg: FileSegment): string {
+  const out = Buffer.alloc(seg.size);
+  assert.equal(seg.readInto(out, 0, seg.size, 0), seg.size);
+  return out.toString();
+}
+
+test('appends are readable at once, written off the event loop, and in the file when the durability barrier resolves', withSegment(async (seg, logPath, stager) => {
+  append(seg, 'hello ');
+  append(seg, 'world');
+  assert.equal(readFileSync(logPath).length, 0, 'nothing written synchronously');
+  assert.equal(readAll(seg), 'hello world', 'staged bytes are read from memory');
+  const barrier = stager.durabilityBarrier();
+  assert.ok(barrier instanceof Promise);
+  append(seg, '!'); // during the write: goes in the next round
+  assert.equal(readAll(seg), 'hello world!');
+  assert.equal(await barrier, null);
+  assert.ok(readFileSync(logPath, 'utf8').startsWith('hello world'));
+  assert.equal(await stager.durabilityBarrier(), null);
+  assert.equal(readFileSync(logPath, 'utf8'), 'hello world!');
+  assert.equal(stager.durabilityBarrier(), null, 'nothing left to write');
+  assert.equal(stager.unwrittenBytes, 0);
+  // A large append spans staging buffers and is read back whole.
+  const big = Buffer.alloc(200_000, 7);
+  append(seg, big);
+  assert.ok(Buffer.from(readAll(seg), 'latin1').length > 0);
+  await stager.whenIdle();
+  assert.equal(readFileSync(logPath).length, 12 + big.length);
+  seg.close();
 }));
 
-test('a failed staged write is reported to every caller in that turn, then the segment refuses appends', withSegment(async (seg, dir, stager) => {
-  seg.write(Buffer.from('lost bytes'));
-  // Swap the segment's descriptor for a read-only one so the deferred write fails (EBADF).
+test('a truncation during an in-flight write cuts the file after it lands; later appends follow the cut', withSegment(async (seg, logPath, stager) => {
+  append(seg, 'aaaa');
+  await stager.whenIdle();
+  append(seg, 'bbbb');
+  const inFlight = stager.durabilityBarrier();
+  seg.truncateTo(2);
+  append(seg, 'cc');
+  assert.equal(readAll(seg), 'aacc');
+  await inFlight;
+  await stager.whenIdle();
+  assert.equal(readFileSync(logPath, 'utf8'), 'aacc');
+  seg.close();
+}));
+
+test('a failed write is reported to every barrier of that turn, then the segment refuses appends', withSegment(async (seg, logPath, stager) => {
+  append(seg, 'lost bytes');
+  // Swap the segment's descriptor for a read-only one so the write fails (EBADF).
   const writable = seg.fd;
-  seg.fd = openSync(join(dir, '00000000000000000000.log'), 'r');
-  const first = stager.flushPendingWrites();
-  assert.ok(first instanceof Error, 'the connection that flushes sees the failure');
-  assert.ok(stager.flushPendingWrites() instanceof Error, 'a second connection answering in the same turn sees it too');
+  seg.fd = openSync(logPath, 'r');
+  const first = await stager.durabilityBarrier();
+  assert.ok(first instanceof Error, 'the connection waiting on the write sees the failure');
+  assert.ok(stager.durabilityBarrier() instanceof Error, 'a second connection answering in the same turn sees it too');
   await nextTurn();
-  assert.equal(stager.flushPendingWrites(), null, 'the failure is not reported past its turn');
+  assert.equal(stager.durabilityBarrier(), null, 'the failure is not reported past its turn');
   assert.throws(() => seg.write(Buffer.from('more')), StorageIoError);
   closeSync(seg.fd);
   closeSync(writable);

@@ -21,6 +21,14 @@ export const CODEC_TYPE: Record<Codec, CompressionType> = {
 };
 
 export const PYTHON = '/usr/bin/python3';
+
+/**
+ * The interop tests need their clients (.ci/run installs them): a missing one fails the test
+ * with the reason, never skips it (a skip would hide a broker regression).
+ */
+export function requireClient(missing: string | false | null): void {
+  if (missing !== false && missing !== null) throw new Error(`${missing}: install it (see .ci/run) to run this test`);
+}
 export const KCAT = '/usr/bin/kcat';
 
 /** A record as the tests describe it: strings, so every client (and kcat's text I/O) can carry it. */

@@ -5,6 +5,7 @@
 import { Admin, ConfigResourceType, KafkaError, type TopicDescription } from '@samsa/client';
 import { type ParsedArgs, type ToolSpec, UsageError } from '../args.js';
 import { kafkaUuid } from '../format.js';
+import { StoreTopicAdmin, type TopicAdmin } from './store-topic-admin.js';
 import { bootstrapList, clusterOptions, describeError, type Io, loadProperties, type Tool, ToolError } from '../tool.js';
 
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
@@ -15,6 +16,7 @@ export const topicsSpec: ToolSpec = {
   summary: 'This tool helps to create, delete, describe, or change a topic.',
   options: [
     { name: 'bootstrap-server', aliases: ['broker-list'], kind: 'value', metavar: 'String: server to connect to', description: 'REQUIRED: The Kafka server to connect to.' },
+    { name: 'zookeeper', kind: 'value', metavar: 'String: hosts', description: 'The connection string for the zookeeper connection in the form host:port. Multiple hosts can be given to allow fail-over (the ZooKeeper-era alternative to --bootstrap-server).' },
     { name: 'command-config', kind: 'value', metavar: 'String: command config property file', description: 'Property file containing configs to be passed to Admin Client.' },
     { name: 'list', kind: 'flag', description: 'List all available topics.' },
     { name: 'create', kind: 'flag', description: 'Create a new topic.' },
@@ -46,7 +48,8 @@ const REPORTS = ['under-replicated-partitions', 'unavailable-partitions', 'under
 function checkArgs(a: ParsedArgs): void {
   const actions = ACTIONS.filter((x) => a.has(x));
   if (actions.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
-  if (!a.has('bootstrap-server')) throw new UsageError('--bootstrap-server must be specified');
+  if (!a.has('bootstrap-server') && !a.has('zookeeper')) throw new UsageError('--bootstrap-server must be specified');
+  if (a.has('bootstrap-server') && a.has('zookeeper')) throw new UsageError('Only one of --bootstrap-server or --zookeeper must be specified');
   if (!a.has('list') && !a.has('describe')) a.checkRequired('topic');
   if (a.has('alter')) {
     if (a.has('config')) throw new UsageError(`Option combination "[bootstrap-server, config]" can't be used with option "[alter]"${KAFKA_CONFIGS_HINT}`);
@@ -78,7 +81,7 @@ export function includeList(pattern: string): RegExp {
   }
 }
 
-async function getTopics(admin: Admin, pattern: string | undefined, excludeInternal: boolean): Promise<string[]> {
+async function getTopics(admin: TopicAdmin, pattern: string | undefined, excludeInternal: boolean): Promise<string[]> {
   const all = await admin.listTopics({ includeInternal: !excludeInternal });
   if (pattern === undefined) return all.filter((t) => !(excludeInternal && INTERNAL_TOPICS.has(t)));
   // a plain name matches itself even when it has regex characters (a.b matches only a.b then too)
@@ -115,7 +118,7 @@ function parseReplicaAssignment(s: string): Array<{ partition: number; replicas:
   return out;
 }
 
-async function createTopic(admin: Admin, a: ParsedArgs, io: Io): Promise<void> {
+async function createTopic(admin: TopicAdmin, a: ParsedArgs, io: Io): Promise<void> {
   const name = a.required('topic');
   const rf = a.int('replication-factor');
   const partitions = a.int('partitions');
@@ -138,7 +141,7 @@ async function createTopic(admin: Admin, a: ParsedArgs, io: Io): Promise<void> {
   }
 }
 
-async function describeTopics(admin: Admin, a: ParsedArgs, io: Io): Promise<void> {
+async function describeTopics(admin: TopicAdmin, a: ParsedArgs, io: Io): Promise<void> {
   let topics: string[];
   const topicId = a.value('topic-id');
   if (topicId !== undefined && !/^A{22}$/.test(topicId)) {
@@ -185,7 +188,7 @@ function printTopicLine(td: TopicDescription, nonDefault: Array<{ name: string; 
   io.out(`Topic: ${td.name}${id !== null ? `\tTopicId: ${id}` : ''}\tPartitionCount: ${td.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}\n`);
 }
 
-async function alterTopic(admin: Admin, a: ParsedArgs): Promise<void> {
+async function alterTopic(admin: TopicAdmin, a: ParsedArgs): Promise<void> {
   const topics = await getTopics(admin, a.value('topic'), a.has('exclude-internal'));
   ensureTopicExists(topics, a.value('topic'), !a.has('if-exists'));
   if (topics.length === 0) return;
@@ -204,7 +207,7 @@ async function alterTopic(admin: Admin, a: ParsedArgs): Promise<void> {
   });
 }
 
-async function deleteTopic(admin: Admin, a: ParsedArgs): Promise<void> {
+async function deleteTopic(admin: TopicAdmin, a: ParsedArgs): Promise<void> {
   const topics = await getTopics(admin, a.value('topic'), a.has('exclude-internal'));
   ensureTopicExists(topics, a.value('topic'), !a.has('if-exists'));
   if (topics.length > 0) await admin.deleteTopics({ topics });
@@ -216,7 +219,7 @@ export const topicsTool: Tool = {
     checkArgs(a);
     if (a.has('delete-config')) io.err('delete-config option is no longer supported and deprecated since version 4.0. The config will be fully removed in future releases.\n');
     const props = a.has('command-config') ? loadProperties(a.required('command-config')) : new Map<string, string>();
-    const admin = new Admin(clusterOptions(bootstrapList(a.required('bootstrap-server')), props, 'adminclient-1'));
+    const admin: TopicAdmin = a.has('zookeeper') ? await StoreTopicAdmin.connect(a.required('zookeeper')) : new Admin(clusterOptions(bootstrapList(a.required('bootstrap-server')), props, 'adminclient-1'));
     try {
       if (a.has('create')) await createTopic(admin, a, io);
       else if (a.has('alter')) await alterTopic(admin, a);

@@ -1,0 +1,137 @@
+/**
+ * Several in-process brokers sharing one metadata store: `startCluster({ brokers: 3, store })`
+ * where store is 'memory' (a shared in-memory local store), 'zookeeper' or 'etcd' (a real server
+ * started on free ports for this cluster, or an existing one given by `connect`, each cluster in
+ * its own chroot / key prefix). Hooks stop, kill (the session ends at once, no clean shutdown of
+ * the store session's owner) and restart a broker on its old port.
+ */
+import { randomBytes } from 'node:crypto';
+import { LocalMetadataBackend, LocalMetadataStore } from '../metadata/metadata-store.js';
+import { startEtcd, startZooKeeper, type CoordinationService } from './coordination-services.js';
+import { startBroker, type StartBrokerOptions, type TestBroker } from './index.js';
+
+export interface StartClusterOptions {
+  brokers?: number;
+  store?: 'memory' | 'zookeeper' | 'etcd';
+  /** An already running ZooKeeper (host:port) or etcd (etcd://host:port) to use instead of starting one. */
+  connect?: string;
+  storage?: 'memory' | 'file';
+  /** Extra server.properties entries for every broker. */
+  config?: Record<string, string>;
+  /** broker.rack per broker (by index). */
+  racks?: ReadonlyArray<string | null>;
+  /** zookeeper.session.timeout.ms (also the etcd lease TTL); 6000 by default. */
+  sessionTimeoutMs?: number;
+  logger?: StartBrokerOptions['logger'];
+}
+
+export interface TestCluster {
+  /** Running brokers by node id (0..n-1); a stopped broker is absent. */
+  readonly brokers: ReadonlyMap<number, TestBroker>;
+  /** Every running broker, comma-separated. */
+  readonly bootstrap: string;
+  /** The ZooKeeper/etcd server this cluster started (null for memory or `connect`). */
+  readonly service: CoordinationService | null;
+  /** zookeeper.connect or metadata.store value the brokers use (with chroot/prefix); null for memory. */
+  readonly connect: string | null;
+  broker(id: number): TestBroker;
+  /** Node id of the active controller, waiting until there is one. */
+  controller(timeoutMs?: number): Promise<number>;
+  stopBroker(id: number): Promise<void>;
+  /** Stops a broker abruptly (tests of leader failover); see the process tests for kill -9. */
+  killBroker(id: number): Promise<void>;
+  restartBroker(id: number): Promise<TestBroker>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: StartClusterOptions = {}): Promise<TestCluster> {
+  const n = opts.brokers ?? 3;
+  const kind = opts.store ?? 'memory';
+  let service: CoordinationService | null = null;
+  let connect: string | null = null;
+  if (kind !== 'memory') {
+    if (opts.connect === undefined) service = kind === 'zookeeper' ? await startZooKeeper() : await startEtcd();
+    const base = opts.connect ?? service!.connect;
+    connect = `${base}/samsa-${randomBytes(4).toString('hex')}`;
+  }
+  const backend = kind === 'memory' ? new LocalMetadataBackend(null) : null;
+  const sessionTimeoutMs = opts.sessionTimeoutMs ?? 6000;
+  const running = new Map<number, TestBroker>();
+  const ports = new Map<number, number>();
+  const dataDirs = new Map<number, string>();
+
+  const launch = async (id: number): Promise<TestBroker> => {
+    const config: Record<string, string> = {
+      'broker.id': String(id),
+      'zookeeper.session.timeout.ms': String(sessionTimeoutMs),
+      'offsets.topic.replication.factor': String(Math.min(3, n)),
+      ...(kind === 'zookeeper' ? { 'zookeeper.connect': connect! } : {}),
+      ...(kind === 'etcd' ? { 'metadata.store': connect! } : {}),
+      ...(opts.racks?.[id] != null ? { 'broker.rack': opts.racks[id]! } : {}),
+      ...opts.config,
+    };
+    const b = await startBroker({
+      storage: opts.storage ?? 'memory',
+      ...(ports.has(id) ? { port: ports.get(id)! } : {}),
+      ...(dataDirs.has(id) ? { dataDir: dataDirs.get(id)! } : {}),
+      config,
+      ...(backend !== null ? { metadataStore: new LocalMetadataStore(backend) } : {}),
+      ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    });
+    ports.set(id, b.port);
+    if (b.dataDir !== null) dataDirs.set(id, b.dataDir);
+    running.set(id, b);
+    return b;
+  };
+
+  try {
+    await Promise.all(Array.from({ length: n }, (_, i) => launch(i)));
+  } catch (e) {
+    await Promise.all([...running.values()].map((b) => b.stop().catch(() => undefined)));
+    await service?.stop();
+    throw e;
+  }
+  // Every broker sees every other one before the cluster is handed out.
+  await Promise.all([...running.values()].map((b) => b.broker.topics.metadata.waitFor((i) => i.brokers.length === n && i.controllerId >= 0, 30000)));
+
+  const cluster: TestCluster = {
+    brokers: running,
+    get bootstrap() {
+      return [...running.values()].map((b) => b.bootstrap).join(',');
+    },
+    service,
+    connect,
+    broker(id) {
+      const b = running.get(id);
+      if (b === undefined) throw new Error(`broker ${id} is not running`);
+      return b;
+    },
+    async controller(timeoutMs = 30000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (const b of running.values()) if (b.broker.controller.isActive) return b.broker.nodeId;
+        if (Date.now() > deadline) throw new Error('no active controller');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stopBroker(id) {
+      const b = cluster.broker(id);
+      running.delete(id);
+      await b.stop();
+    },
+    async killBroker(id) {
+      const b = cluster.broker(id);
+      running.delete(id);
+      // No controlled shutdown: listeners close and the session ends; the controller learns it
+      // from the registration disappearing, as with a crash (a real crash waits out the session).
+      await b.stop();
+    },
+    restartBroker: launch,
+    async stop() {
+      await Promise.all([...running.values()].map((b) => b.stop()));
+      running.clear();
+      await service?.stop();
+    },
+  };
+  return cluster;
+}
