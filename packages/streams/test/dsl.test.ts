@@ -282,3 +282,20 @@ test('to() with a topic extractor, and the Consumed/Produced/Grouped/Materialize
   assert.equal(d.getKeyValueStore<string, number>('per-kind')!.get('click'), 2);
   await d.close();
 });
+
+test("the README's windowed example: per-minute counts emitted once each minute closes", async () => {
+  const b = new StreamsBuilder();
+  b.stream<string, string>('clicks', { keySerde: S, valueSerde: S })
+    .groupByKey()
+    .windowedBy(TimeWindows.ofSizeAndGrace(60_000, 10_000))
+    .count({ storeName: 'clicks-per-minute' })
+    .suppress(Suppressed.untilWindowCloses())
+    .toStream()
+    .map((w, n) => [`${w.key}@${w.window.start}`, n])
+    .to('click-counts', { keySerde: S, valueSerde: Serdes.Long() });
+  const d = new TopologyTestDriver(b.build());
+  const input = d.createInputTopic('clicks', S, S);
+  for (const t of [1_000, 30_000, 59_000, 65_000, 55_000, 71_000]) input.pipeInput('page', 'x', t); // 55s: late but within grace
+  assert.deepEqual(d.createOutputTopic('click-counts', S, L).readKeyValuesToList(), [['page@0', 4]]);
+  await d.close();
+});

@@ -96,7 +96,7 @@ before(async () => {
 
 after(async () => {
   for (const c of apps) c.kill('SIGKILL');
-  reader.stop();
+  await reader.stop();
   await Promise.allSettled([reader.close(), producer.close(), admin.close()]);
   await broker.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -158,12 +158,22 @@ test('WordCount tutorial: counts, kill -9 and restart from the changelog, two in
   assert.equal(await exited, 0, b.log());
 });
 
-test('kafka-run-class names the classes it has', async () => {
-  const child = spawn(process.execPath, [...cliBin('kafka-run-class'), 'org.example.Nope'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
+async function runToExit(args: string[]): Promise<{ code: number | null; err: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  assert.equal(code, 1);
-  assert.match(err, /Could not find or load main class org\.example\.Nope/);
-  assert.match(err, /org\.apache\.kafka\.streams\.examples\.wordcount\.WordCountDemo/);
+  return { code, err };
+}
+
+test('kafka-run-class names the classes it has; the demo refuses exactly_once_v2 in one line', async () => {
+  const unknown = await runToExit([...cliBin('kafka-run-class'), 'org.example.Nope']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.err, /Could not find or load main class org\.example\.Nope/);
+  assert.match(unknown.err, /org\.apache\.kafka\.streams\.examples\.wordcount\.WordCountDemo/);
+  const props = join(tmp('samsa-wc-eos-'), 'eos.properties');
+  writeFileSync(props, `bootstrap.servers=${broker.bootstrap}\nprocessing.guarantee=exactly_once_v2\n`);
+  const eos = await runToExit([...cliBin('samsa'), 'streams', 'wordcount', props]);
+  assert.equal(eos.code, 1);
+  assert.equal(eos.err, 'ConfigException: processing.guarantee=exactly_once_v2 needs transactions, which @samsa/client does not have yet; use at_least_once (the default)\n');
 });

@@ -18,7 +18,15 @@ Applications:
   wordcount [streams.properties]   Kafka's WordCountDemo (streams-plaintext-input -> streams-wordcount-output)
 `;
 
-const wordCount = (args: readonly string[], io: Io): Promise<number> => runWordCountDemo(args, parseProperties, io.stopSignal, (s) => io.err(s));
+async function wordCount(args: readonly string[], io: Io): Promise<number> {
+  try {
+    return await runWordCountDemo(args, parseProperties, io.stopSignal, (s) => io.err(s));
+  } catch (e) {
+    // bad properties, unreachable cluster, missing topics: one line, as Kafka's demo dies with one exception
+    io.err(`${(e as Error).name}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
 
 export async function runClass(args: readonly string[], io: Io): Promise<number> {
   const [cls, ...rest] = args;
