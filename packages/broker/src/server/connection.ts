@@ -43,6 +43,8 @@ const PRODUCE_API_KEY = 0;
 /** Reused request buffer: allocated at this size at least, never kept above the max (larger requests get their own). */
 const MIN_REUSED_FRAME_BYTES = 64 * 1024;
 const MAX_REUSED_FRAME_BYTES = 8 * 1024 * 1024;
+/** How long an ended connection waits for the client to close before it is destroyed. */
+const CLOSE_LINGER_MS = 1000;
 
 /** A request's place in the response order. */
 interface Slot {
@@ -60,7 +62,8 @@ export class Connection {
   clientSoftwareName: string | null = null;
   clientSoftwareVersion: string | null = null;
 
-  private readonly decoder: FrameDecoder;
+  /** null once the connection is ending: what arrives then is discarded. */
+  private decoder: FrameDecoder | null;
   private readonly slots: Slot[] = [];
   private paused = false;
   private closed = false;
@@ -152,6 +155,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.decoder === null) return;
     try {
       this.decoder.push(chunk, this.onFrameBound);
     } catch (e) {
@@ -240,12 +244,24 @@ export class Connection {
     socket.uncork();
   }
 
-  /** Ends the socket of a gracefully closing connection once nothing is left to answer. */
+  /**
+   * Ends the socket of a gracefully closing connection once nothing is left to answer. The
+   * socket must then really close: a client may still be writing a request (a 31 MB one after
+   * a failed SaslAuthenticate), and a paused socket never reads the client's FIN, so a
+   * half-closed connection would stay open for good. What still arrives is read and
+   * discarded until the client closes, and the socket is destroyed after a short linger.
+   */
   private maybeEnd(): boolean {
     if (!this.endWhenIdle || this.slots.length > 0 || this.outQueue.length > 0 || this.barrierPending) return false;
+    if (this.ending) return true;
+    this.ending = true;
+    this.decoder = null;
     this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
     return true;
   }
+  private ending = false;
 
   /**
    * A staged append could not be written: the queued responses may acknowledge it, so they are
@@ -259,7 +275,8 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
-    if (this.closed) return;
+    // Nothing more is taken from a connection that is closing (after a failed authentication).
+    if (this.closed || this.endWhenIdle) return;
     // Frames that arrived in the same chunk as the one that tripped backpressure wait here
     // (bounded by one socket read) until the connection resumes.
     if (this.paused) {

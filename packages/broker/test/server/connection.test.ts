@@ -188,3 +188,28 @@ test('large pipelined requests assembled in the reused request buffer keep their
     await tb.stop();
   }
 });
+
+test('a connection closed after a failed SaslAuthenticate really closes while the client is still writing a large request (FUZZ_SEED=1733275963)', async () => {
+  const tb = await startBroker();
+  try {
+    const c = await WireClient.connect(tb.port);
+    // SaslAuthenticate without a handshake: ILLEGAL_SASL_STATE, then Kafka closes the connection.
+    const answer = c.send(ApiKey.SaslAuthenticate, 0, { authBytes: Buffer.from('x') });
+    // The next request is already on its way: 31 MB the broker stops reading. The socket used
+    // to stay half-closed (the broker ended its side, never read the client's FIN) for good.
+    const big = Buffer.alloc(31 * 1024 * 1024);
+    big.writeInt32BE(big.length - 4, 0);
+    c.sendRaw(big);
+    const res = await answer;
+    assert.equal(res.errorCode, ErrorCode.ILLEGAL_SASL_STATE);
+    const t0 = Date.now();
+    await Promise.race([c.closed, sleep(10_000).then(() => assert.fail('the connection was still open 10 s after the failed authentication'))]);
+    assert.ok(Date.now() - t0 < 10_000);
+    // The broker took nothing from the closing connection: the next client is served at once.
+    const d = await WireClient.connect(tb.port);
+    assert.equal((await d.send(ApiKey.ApiVersions, 2, {})).errorCode, 0);
+    d.close();
+  } finally {
+    await tb.stop();
+  }
+});
