@@ -136,6 +136,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('group.coordinator.rebalance.protocols', 'list', 'classic,consumer', { validator: oneOf('classic', 'consumer') }),
   d('group.consumer.session.timeout.ms', 'int', '45000', { validator: atLeast(1) }),
   d('group.consumer.heartbeat.interval.ms', 'int', '5000', { validator: atLeast(1) }),
+  d('group.consumer.max.size', 'int', '2147483647', { validator: atLeast(1) }),
   d('offsets.topic.num.partitions', 'int', '50', { validator: atLeast(1) }),
   d('offsets.topic.replication.factor', 'short', '3', { validator: atLeast(1) }),
   d('offsets.topic.segment.bytes', 'int', '104857600', { validator: atLeast(1) }),

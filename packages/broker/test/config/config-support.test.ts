@@ -38,7 +38,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'controlled.shutdown.enable',
     'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
     'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
-    'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',
+    'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'group.consumer.max.size', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',
     'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offset.metadata.max.bytes',
     'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
     'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms',

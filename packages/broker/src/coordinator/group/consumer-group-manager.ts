@@ -24,6 +24,9 @@ import type { RequestInfo } from './group-metadata-manager.js';
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2 } as const;
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
 
+/** Groups over at least this many subscribed partitions get their target assignment computed off the heartbeat path. */
+export const DEFERRED_ASSIGNMENT_PARTITIONS = 10_000;
+
 const LEAVE_GROUP_MEMBER_EPOCH = -1;
 const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 
@@ -98,9 +101,18 @@ function copy(a: MemberAssignment): MemberAssignment {
   return new Map([...a].map(([t, s]) => [t, new Set(s)]));
 }
 
+/** Same partitions (a topic with an empty set counts as absent). */
 function sameAssignment(a: MemberAssignment, b: MemberAssignment): boolean {
-  const norm = (x: MemberAssignment): string => JSON.stringify([...x].filter(([, s]) => s.size > 0).map(([t, s]) => [t, [...s].sort((p, q) => p - q)]).sort());
-  return norm(a) === norm(b);
+  const contains = (x: MemberAssignment, y: MemberAssignment): boolean => {
+    for (const [t, ps] of x) {
+      if (ps.size === 0) continue;
+      const other = y.get(t);
+      if (other === undefined || other.size !== ps.size) return false;
+      for (const p of ps) if (!other.has(p)) return false;
+    }
+    return true;
+  };
+  return contains(a, b) && contains(b, a);
 }
 
 function toWire(a: MemberAssignment): Array<{ topicId: string; partitions: number[] }> {
@@ -188,6 +200,12 @@ export class ConsumerGroupManager {
     let isNew = false;
     if (req.memberEpoch === 0) {
       const memberId = req.memberId !== '' ? req.memberId : randomUUID();
+      // Kafka's throwIfConsumerGroupIsFull: a full group takes no new member (a rejoin, or a
+      // static member replacing its previous incarnation, is fine).
+      const replaces = group.members.has(memberId) || (req.instanceId !== null && group.staticMember(req.instanceId) !== undefined);
+      if (group.members.size >= this.config.consumerMaxSize && !replaces) {
+        throw new RequestError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.consumerMaxSize} members.`);
+      }
       if (req.instanceId !== null) {
         const previous = group.staticMember(req.instanceId);
         if (previous !== undefined && previous.memberId !== memberId) {
@@ -244,7 +262,7 @@ export class ConsumerGroupManager {
       group.groupEpoch++;
       records.push({ type: 'cg-metadata', groupId: group.groupId, value: { epoch: group.groupEpoch } });
     }
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group, records);
+    if (group.groupEpoch > group.assignmentEpoch) this.updateTargetAssignment(group, records);
 
     const before = { epoch: member.memberEpoch, assigned: copy(member.assigned) };
     const owned = req.topicPartitions === null ? null : fromWire(req.topicPartitions);
@@ -316,6 +334,31 @@ export class ConsumerGroupManager {
     return out;
   }
 
+  /**
+   * A new target assignment for a group whose epoch moved. Over few partitions it is computed
+   * at once, so a joining member gets its partitions in the response. Over many (a burst of
+   * joins to a group over tens of thousands of partitions) it is computed off the heartbeat
+   * path, once for all the epoch bumps of the burst, in a coordinator timer of its own, so the
+   * joins are answered at once and other connections are served between them (Kafka 4.3 batches
+   * and offloads assignments the same way); the members get their partitions on their next
+   * heartbeat.
+   */
+  private updateTargetAssignment(group: ConsumerGroup, records: ConsumerGroupRecord[]): void {
+    let partitions = 0;
+    for (const t of group.subscriptionMetadata.values()) partitions += t.numPartitions;
+    if (partitions < DEFERRED_ASSIGNMENT_PARTITIONS) {
+      this.computeTargetAssignment(group, records);
+      return;
+    }
+    const key = assignmentKey(group.groupId);
+    if (this.ctx.timer.isScheduled(key)) return;
+    this.ctx.timer.schedule(key, 0, () => {
+      const out: ConsumerGroupRecord[] = [];
+      if (this.groups.get(group.groupId) === group && group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group, out);
+      return { records: out.map(consumerGroupRecord), response: undefined, replayRecords: false };
+    });
+  }
+
   private computeTargetAssignment(group: ConsumerGroup, records: ConsumerGroupRecord[]): void {
     const assignor = ASSIGNORS.get(this.preferredAssignor(group))!;
     const topics = new Map([...group.subscriptionMetadata.values()].map((t) => [t.id, t.numPartitions]));
@@ -350,7 +393,7 @@ export class ConsumerGroupManager {
 
   /** Kafka's CurrentAssignmentBuilder: one step of a member towards its target assignment. */
   private reconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: MemberAssignment | null, records: ConsumerGroupRecord[]): void {
-    const before = JSON.stringify([member.memberEpoch, member.previousMemberEpoch, member.state, toWire(member.assigned), toWire(member.pendingRevocation)]);
+    const before = { epoch: member.memberEpoch, previousEpoch: member.previousMemberEpoch, state: member.state, assigned: member.assigned, pendingRevocation: member.pendingRevocation };
     if (member.state === MemberState.UNREVOKED_PARTITIONS) {
       const stillOwnsRevoked = owned === null || [...member.pendingRevocation].some(([t, ps]) => [...ps].some((p) => owned.get(t)?.has(p) === true));
       if (!stillOwnsRevoked) {
@@ -400,8 +443,9 @@ export class ConsumerGroupManager {
         member.state = unreleased ? MemberState.UNRELEASED_PARTITIONS : MemberState.STABLE;
       }
     }
-    const after = JSON.stringify([member.memberEpoch, member.previousMemberEpoch, member.state, toWire(member.assigned), toWire(member.pendingRevocation)]);
-    if (before !== after) records.push(this.currentAssignmentRecord(group, member));
+    const changed = before.epoch !== member.memberEpoch || before.previousEpoch !== member.previousMemberEpoch || before.state !== member.state
+      || !sameAssignment(before.assigned, member.assigned) || !sameAssignment(before.pendingRevocation, member.pendingRevocation);
+    if (changed) records.push(this.currentAssignmentRecord(group, member));
   }
 
   private scheduleSessionTimeout(group: ConsumerGroup, member: ConsumerGroupMember): void {
@@ -587,6 +631,9 @@ function sameMetadata(a: ReadonlyMap<string, { id: string; numPartitions: number
   return true;
 }
 
+function assignmentKey(groupId: string): string {
+  return `consumer-assignment-${groupId}`;
+}
 function sessionKey(groupId: string, memberId: string): string {
   return `consumer-session-${groupId}-${memberId}`;
 }

@@ -23,6 +23,8 @@ export interface GroupCoordinatorConfig {
   consumerSessionTimeoutMs: number;
   /** group.consumer.heartbeat.interval.ms */
   consumerHeartbeatIntervalMs: number;
+  /** group.consumer.max.size: members a KIP-848 group may have (GROUP_MAX_SIZE_REACHED beyond) */
+  consumerMaxSize: number;
   /** group.consumer.assignors: names, the first is the default */
   consumerAssignors: readonly string[];
 }
@@ -39,6 +41,7 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   offsetsRetentionCheckIntervalMs: 600_000,
   consumerSessionTimeoutMs: 45_000,
   consumerHeartbeatIntervalMs: 5000,
+  consumerMaxSize: 2147483647,
   consumerAssignors: ['uniform', 'range'],
 };
 
@@ -65,6 +68,7 @@ export function groupConfigFrom(config: BrokerConfig): GroupCoordinatorConfig {
     offsetsRetentionCheckIntervalMs: Number(config.long('offsets.retention.check.interval.ms')),
     consumerSessionTimeoutMs: optional(config, 'group.consumer.session.timeout.ms', DEFAULT_GROUP_CONFIG.consumerSessionTimeoutMs),
     consumerHeartbeatIntervalMs: optional(config, 'group.consumer.heartbeat.interval.ms', DEFAULT_GROUP_CONFIG.consumerHeartbeatIntervalMs),
+    consumerMaxSize: optional(config, 'group.consumer.max.size', DEFAULT_GROUP_CONFIG.consumerMaxSize),
     consumerAssignors: DEFAULT_GROUP_CONFIG.consumerAssignors,
   };
 }
