@@ -5,7 +5,7 @@
  * closest valid one. The set of names is shared by all clients, as a Java config file is: an
  * option of another client kind (a consumer's group.id given to an Admin) is accepted and unused.
  */
-import { defaultConnectionOptions } from './connection.js';
+import { defaultConnectionOptions } from './versions.js';
 import { ClientError, ClientErrorCode } from './errors.js';
 import { SECURITY_PROPERTY_NAMES, securityOptionsFromProperties } from './security-properties.js';
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { parseJaasConfig } from '@samsa/protocol/sasl';
 import { ClientError, ClientErrorCode } from './errors.js';
-import type { SaslMechanism, SaslOptions } from './sasl.js';
+import type { SaslMechanism, SaslOptions } from '@samsa/network';
 
 /** Every security property read here: Java's names first, then librdkafka's. */
 export const SECURITY_PROPERTY_NAMES: readonly string[] = [
