@@ -42,6 +42,7 @@ try {
   console.log(`fuzz soak: seed ${SEED}, ${CASES} cases, broker pid ${pid} on port ${port}`);
   stats = await runStructuredFuzz({
     port, seed: SEED, served, cases: CASES, budgetMs: BUDGET_MS, concurrency: 16, mustEndMs: 10_000, mayWaitMs: 300,
+    onHang: (h) => console.log(`${new Date().toISOString()} hang: ${h}`),
     onProgress: (s) => console.log(`${new Date().toISOString()} ${s.cases} cases, ${s.answered} answered, ${s.closed} closed, ${s.waited} waited, ${s.hangs.length} hangs; steady rounds ${steady.rounds()}; broker peak RSS ${peakRssMb(pid)} MB`),
   });
   try {

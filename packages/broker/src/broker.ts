@@ -29,6 +29,7 @@ import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
+import { RequestMemoryPool } from './server/request-memory.js';
 import { SocketServer } from './server/socket-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { ListenerConfig } from './security/listener-config.js';
@@ -274,6 +275,8 @@ export class Broker implements BrokerServices {
         maxConnections: this.config.int('max.connections'),
         durabilityBarrier: () => storageEngine.durabilityBarrier(),
         readBuffers: storageEngine.readBuffers,
+        // One pool for every listener, as Kafka's SocketServer has (-1, the default: unbounded).
+        requestMemory: new RequestMemoryPool(Number(this.config.long('queued.max.request.bytes'))),
         maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {

@@ -27,6 +27,8 @@ export class FrameDecoder {
   constructor(
     readonly maxFrameSize = 104857600,
     private readonly allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
+    /** Told each frame's size as soon as its prefix is read (and accepted), before its body. */
+    private readonly onFrameSize: ((size: number) => void) | null = null,
   ) {}
 
   /** Bytes buffered while waiting for the rest of a frame. */
@@ -51,6 +53,7 @@ export class FrameDecoder {
     while (len - pos >= 4) {
       const size = chunk.readInt32BE(pos);
       this.check(size);
+      this.onFrameSize?.(size);
       if (len - pos - 4 < size) break;
       onFrame(chunk.subarray(pos + 4, pos + 4 + size));
       pos += 4 + size;
@@ -76,6 +79,7 @@ export class FrameDecoder {
       const prefix = Buffer.concat([...this.pending, chunk.subarray(0, need)], 4);
       this.frameSize = prefix.readInt32BE(0);
       this.check(this.frameSize);
+      this.onFrameSize?.(this.frameSize);
       this.pending = [prefix];
       this.pendingBytes = 4;
       pos = need;

@@ -30,7 +30,6 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['socket.receive.buffer.bytes', { kind: 'inert', reason: 'Node does not expose SO_RCVBUF on TCP sockets; the OS default applies' }],
 
   ['log.cleaner.io.max.bytes.per.second', { kind: 'refused', reason: 'the log cleaner has no I/O throttle' }],
-  ['queued.max.request.bytes', { kind: 'refused', reason: 'there is no request memory pool; bound requests with socket.request.max.bytes and queued.max.requests' }],
   ['log.flush.offset.checkpoint.interval.ms', { kind: 'refused', reason: 'recovery points are written at shutdown and by the log flusher, not on a separate schedule' }],
   ['log.flush.start.offset.checkpoint.interval.ms', { kind: 'refused', reason: 'log start offsets are written when they change, not on a separate schedule' }],
   ['metadata.log.dir', { kind: 'refused', reason: 'the single-node metadata lives in the first log directory' }],

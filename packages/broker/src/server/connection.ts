@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
 import type { LeasedReads } from '../storage/read-buffers.js';
 import type { Logger } from '../util/log.js';
+import type { RequestMemoryPool, RequestMemoryWaiter } from './request-memory.js';
 
 /** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
 export class CloseConnection extends Error {
@@ -37,6 +38,8 @@ export interface ConnectionOptions {
   durabilityBarrier: () => Error | null | Promise<Error | null>;
   /** The pool whose leased reads responses carry (released once the kernel has copied them). */
   readBuffers: LeasedReads;
+  /** queued.max.request.bytes across the broker's connections (absent: unbounded). */
+  requestMemory?: RequestMemoryPool;
 }
 
 const PRODUCE_API_KEY = 0;
@@ -50,6 +53,8 @@ const CLOSE_LINGER_MS = 1000;
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
+  /** Request memory held until the response passes the durability barrier. */
+  requestBytes: number;
 }
 
 let nextConnectionId = 0;
@@ -80,7 +85,9 @@ export class Connection {
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.id = `${socket.localAddress ?? ''}:${socket.localPort ?? ''}-${this.remote}-${nextConnectionId++}`;
-    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame);
+    this.memory = opts.requestMemory !== undefined && opts.requestMemory.bounded ? opts.requestMemory : null;
+    this.maxReusedFrameBytes = this.memory === null ? MAX_REUSED_FRAME_BYTES : MIN_REUSED_FRAME_BYTES;
+    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame, this.memory === null ? null : this.onFrameSizeBound);
     socket.setNoDelay(true);
     socket.on('data', this.onDataBound);
     socket.on('drain', () => this.maybeResume());
@@ -146,6 +153,13 @@ export class Connection {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.memory !== null) {
+      this.memory.cancel(this.memoryWaiter);
+      const held = this.memoryHeld;
+      this.memoryHeld = 0;
+      this.memoryWanted = 0;
+      this.memory.release(held);
+    }
     this.slots.length = 0;
     this.backlog = [];
     this.outQueue = [];
@@ -181,8 +195,12 @@ export class Connection {
   private barrierPending = false;
   private readonly drainBound = (): void => this.drain();
 
-  private queueResponse(chunks: Buffer[]): void {
+  /** Request memory of the queued responses' requests (released once they are written). */
+  private outRequestBytes = 0;
+
+  private queueResponse(chunks: Buffer[], requestBytes: number): void {
     this.outQueue.push(chunks);
+    this.outRequestBytes += requestBytes;
     for (const c of chunks) this.outBytes += c.length;
     if (!this.drainScheduled && !this.barrierPending) {
       this.drainScheduled = true;
@@ -197,12 +215,20 @@ export class Connection {
     return batch;
   }
 
+  private takeOutRequestBytes(): number {
+    const bytes = this.outRequestBytes;
+    this.outRequestBytes = 0;
+    return bytes;
+  }
+
   private drain(): void {
     this.drainScheduled = false;
     if (this.closed || this.barrierPending || this.outQueue.length === 0) return;
     const batch = this.takeOutQueue();
+    const requestBytes = this.takeOutRequestBytes();
     const barrier = this.opts.durabilityBarrier();
     if (barrier === null) {
+      this.releaseRequest(requestBytes);
       this.writeBatch(batch);
       return;
     }
@@ -220,6 +246,7 @@ export class Connection {
         this.abortUnwritten(failure);
         return;
       }
+      this.releaseRequest(requestBytes);
       this.writeBatch(batch);
       if (this.outQueue.length > 0) this.drain();
     }, (e: unknown) => this.abortUnwritten(e as Error));
@@ -277,9 +304,9 @@ export class Connection {
   private onFrame(frame: Buffer): void {
     // Nothing more is taken from a connection that is closing (after a failed authentication).
     if (this.closed || this.endWhenIdle) return;
-    // Frames that arrived in the same chunk as the one that tripped backpressure wait here
-    // (bounded by one socket read) until the connection resumes.
-    if (this.paused) {
+    // Frames that arrived in the same chunk as the one that tripped backpressure (or found the
+    // request memory exhausted) wait here, bounded by one socket read, until the connection resumes.
+    if (this.paused || this.muted) {
       this.backlog.push(frame);
       return;
     }
@@ -294,16 +321,79 @@ export class Connection {
   // metadata, SASL bytes), so theirs are copied out of it.
 
   private frameBuffer: Buffer | null = null;
+  /**
+   * Under queued.max.request.bytes a connection keeps no large buffer between requests: what
+   * it held would escape the bound (48 idle connections x 4 MiB kept buffers = 192 MiB).
+   */
+  private readonly maxReusedFrameBytes: number;
   private frameBufferBusy = false;
   private readonly allocateFrame = (size: number): Buffer => {
-    if (this.frameBufferBusy || size > MAX_REUSED_FRAME_BYTES) return Buffer.allocUnsafeSlow(size);
+    if (this.frameBufferBusy || size > this.maxReusedFrameBytes) return Buffer.allocUnsafeSlow(size);
     if (this.frameBuffer === null || this.frameBuffer.length < size) this.frameBuffer = Buffer.allocUnsafeSlow(Math.max(size, MIN_REUSED_FRAME_BYTES));
     this.frameBufferBusy = true;
     return this.frameBuffer.subarray(0, size);
   };
 
+  // ---- queued.max.request.bytes ------------------------------------------------------------
+  // Each request holds its size in the broker's request memory pool from the moment its size
+  // prefix is read until its response leaves, past the durability barrier: a produce's records
+  // stay staged in memory until they are written, so they count until then. A request that finds the pool exhausted mutes
+  // the connection: its socket stops being read (what one read already brought waits in the
+  // backlog) until memory is released, and then everything it wanted is reserved at once.
+
+  private readonly memory: RequestMemoryPool | null;
+  private muted = false;
+  /** Bytes reserved in the pool for this connection's requests. */
+  private memoryHeld = 0;
+  /** Bytes of requests whose size was read while muted, reserved when the connection wakes. */
+  private memoryWanted = 0;
+  private readonly memoryWaiter: RequestMemoryWaiter = { wake: () => this.unmute() };
+  private readonly onFrameSizeBound = (size: number): void => this.reserveRequest(size);
+
+  private reserveRequest(size: number): void {
+    const pool = this.memory!;
+    if (this.muted) {
+      this.memoryWanted += size;
+      return;
+    }
+    if (pool.tryReserve(size)) {
+      this.memoryHeld += size;
+      return;
+    }
+    this.muted = true;
+    this.memoryWanted = size;
+    this.socket.pause();
+    pool.wait(this.memoryWaiter);
+  }
+
+  private unmute(): void {
+    const pool = this.memory!;
+    if (this.closed || !this.muted) return;
+    if (!pool.tryReserve(this.memoryWanted)) {
+      pool.wait(this.memoryWaiter);
+      return;
+    }
+    this.memoryHeld += this.memoryWanted;
+    this.memoryWanted = 0;
+    this.muted = false;
+    this.resumeReading();
+  }
+
+  /** Requests were answered: their memory goes back to the pool. */
+  private releaseRequest(size: number): void {
+    if (this.memory === null || this.closed) return;
+    this.memoryHeld -= size;
+    this.memory.release(size);
+  }
+
+  /** Whether reading is muted because the request memory pool was exhausted. */
+  get isMuted(): boolean {
+    return this.muted;
+  }
+
   private process(frame: Buffer): void {
-    const slot: Slot = { done: false, chunks: null };
+    const size = frame.length;
+    const slot: Slot = { done: false, chunks: null, requestBytes: this.memory === null ? 0 : size };
     this.slots.push(slot);
     let holdsFrameBuffer = this.frameBuffer !== null && frame.buffer === this.frameBuffer.buffer;
     if (holdsFrameBuffer && frame.length >= 2 && frame.readInt16BE(0) !== PRODUCE_API_KEY) {
@@ -355,7 +445,8 @@ export class Connection {
     }
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
-      if (s.chunks !== null) this.queueResponse(s.chunks);
+      if (s.chunks !== null) this.queueResponse(s.chunks, s.requestBytes);
+      else this.releaseRequest(s.requestBytes);
     }
     if (!this.maybeEnd()) this.checkPressure();
   }
@@ -374,7 +465,13 @@ export class Connection {
     if (!this.paused || this.closed || this.endWhenIdle) return;
     if (this.slots.length >= this.opts.maxInFlight || this.socket.writableLength + this.outBytes > this.opts.writeHighWater) return;
     this.paused = false;
-    while (this.backlog.length > 0 && !this.paused && !this.closed) this.process(this.backlog.shift()!);
-    if (!this.paused && !this.closed) this.socket.resume();
+    this.resumeReading();
+  }
+
+  /** Processes what waited in the backlog, then reads the socket again, unless paused or muted meanwhile. */
+  private resumeReading(): void {
+    if (this.paused || this.muted || this.closed || this.endWhenIdle) return;
+    while (this.backlog.length > 0 && !this.paused && !this.muted && !this.closed) this.process(this.backlog.shift()!);
+    if (!this.paused && !this.muted && !this.closed) this.socket.resume();
   }
 }

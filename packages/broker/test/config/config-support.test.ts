@@ -14,7 +14,7 @@ import { WireClient } from '../testkit/wire-client.js';
 
 const EXPECTED: Record<string, readonly string[]> = {
   refused: [
-    'inter.broker.listener.name', 'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms',
+    'inter.broker.listener.name', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms',
     'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'replica.alter.log.dirs.io.max.bytes.per.second',
     'sasl.mechanism.inter.broker.protocol', 'client.quota.callback.class',
   ],
@@ -25,7 +25,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   implemented: [
     'node.id', 'broker.id', 'process.roles', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names',
     'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'broker.rack', 'zookeeper.connect', 'zookeeper.session.timeout.ms',
-    'zookeeper.connection.timeout.ms', 'metadata.store', 'socket.request.max.bytes', 'socket.listen.backlog.size', 'connections.max.idle.ms', 'queued.max.requests',
+    'zookeeper.connection.timeout.ms', 'metadata.store', 'socket.request.max.bytes', 'socket.listen.backlog.size', 'connections.max.idle.ms', 'queued.max.requests', 'queued.max.request.bytes',
     'request.timeout.ms', 'log.dirs', 'log.dir', 'num.partitions', 'default.replication.factor', 'auto.create.topics.enable', 'delete.topic.enable', 'log.segment.bytes',
     'log.roll.ms', 'log.roll.hours', 'log.roll.jitter.ms', 'log.roll.jitter.hours', 'log.retention.ms', 'log.retention.minutes', 'log.retention.hours',
     'log.retention.bytes', 'log.retention.check.interval.ms', 'log.cleanup.policy', 'log.index.size.max.bytes', 'log.index.interval.bytes',
@@ -67,7 +67,7 @@ test('every broker config key is classified, and the classification is this list
 
 test('a refused key with a non-default value stops the broker with a reason; its default is accepted', () => {
   const nonDefault: Record<string, string> = {
-    'queued.max.request.bytes': '1000000', 'metadata.log.dir': '/tmp/meta', 'log.flush.offset.checkpoint.interval.ms': '1000',
+    'metadata.log.dir': '/tmp/meta', 'log.flush.offset.checkpoint.interval.ms': '1000',
     'log.flush.start.offset.checkpoint.interval.ms': '1000', 'log.cleaner.io.max.bytes.per.second': '1048576', 'compression.type': 'gzip',
     'client.quota.callback.class': 'com.example.MyQuotaCallback', 'inter.broker.listener.name': 'INTERNAL', 'sasl.mechanism.inter.broker.protocol': 'PLAIN',
     'replica.alter.log.dirs.io.max.bytes.per.second': '1048576',

@@ -324,6 +324,8 @@ export interface FuzzRunOptions {
   /** How long a may-wait case is watched before the connection is dropped. */
   mayWaitMs: number;
   onProgress?: (stats: FuzzStats) => void;
+  /** Told each hang as it happens (a soak logs it at once, for diagnosis while it runs). */
+  onHang?: (description: string) => void;
 }
 
 export async function runStructuredFuzz(o: FuzzRunOptions): Promise<FuzzStats> {
@@ -350,7 +352,9 @@ export async function runStructuredFuzz(o: FuzzRunOptions): Promise<FuzzStats> {
         } else if (mayWait) {
           stats.waited++;
         } else {
-          stats.hangs.push(`${name}${c.mutated ? ' (mutated)' : ''}: neither answered nor closed within ${o.mustEndMs} ms; frame ${c.frame.toString('hex').slice(0, 200)}`);
+          const hang = `${name}${c.mutated ? ' (mutated)' : ''} (case ${c.correlationId}, ${c.frame.length} bytes): neither answered nor closed within ${o.mustEndMs} ms; frame ${c.frame.toString('hex').slice(0, 200)}`;
+          stats.hangs.push(hang);
+          o.onHang?.(hang);
         }
         if (o.onProgress !== undefined && Date.now() - lastProgress > 10_000) {
           lastProgress = Date.now();
