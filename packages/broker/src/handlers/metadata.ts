@@ -8,6 +8,7 @@ import { ApiKey, ErrorCode, type MetadataRequest, type MetadataResponse } from '
 import type { BrokerImage, TopicImage } from '../metadata/image.js';
 import { topicNameError } from '../metadata/topic-name.js';
 import { ZERO_UUID } from '../metadata/uuid.js';
+import { EXCESSIVELY_LARGE_BATCH, MAX_RECORDS_PER_USER_OP } from '../server/request-limits.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
 import { AclOperation, authorize, authorizedOperations, authorizeTopicCreate, ResourceType } from '../security/authorize.js';
@@ -95,7 +96,14 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
         topics.push(errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topicOps));
       }
     }
-    if (toCreate.length > 0) {
+    // Kafka forwards one CreateTopics for the request's unknown topics, which its controller
+    // refuses whole when it would write more than MAX_RECORDS_PER_USER_OP records (a topic
+    // record and one per partition): none of them is created.
+    const records = toCreate.length * (1 + Math.max(1, broker.config.int('num.partitions')));
+    if (records > MAX_RECORDS_PER_USER_OP) {
+      broker.log.debug(`Not auto-creating the ${toCreate.length} unknown topics of a Metadata request from ${ctx.connection.clientId ?? ctx.connection.remote}: ${EXCESSIVELY_LARGE_BATCH} (${records} metadata records, at most ${MAX_RECORDS_PER_USER_OP})`);
+      for (const c of toCreate) topics[c.index]!.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    } else if (toCreate.length > 0) {
       const results = await Promise.allSettled(toCreate.map((c) => broker.autoCreateTopic(c.name)));
       results.forEach((r, i) => {
         if (r.status === 'rejected') topics[toCreate[i]!.index]!.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

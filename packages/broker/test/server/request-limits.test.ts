@@ -142,3 +142,26 @@ test('a request whose arrays together exceed the element budget is refused while
     await tb.stop();
   }
 });
+
+test('a Metadata request naming 100,000 unknown topics with auto-creation on creates none (over 10,000 metadata records, as Kafka\'s controller refuses it); at the bound they are created', async () => {
+  const tb = await startBroker({ config: { 'auto.create.topics.enable': 'true', 'num.partitions': '1' } });
+  try {
+    const c = await WireClient.connect(tb.port);
+    const names = Array.from({ length: 100_000 }, (_, i) => `auto-${i}`);
+    const t0 = performance.now();
+    const r = await c.send(ApiKey.Metadata, 12, { topics: names.map((name) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    const elapsed = performance.now() - t0;
+    assert.equal(r.topics.length, names.length);
+    assert.ok(r.topics.every((t: any) => t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+    assert.equal(tb.broker.metadata.topicsByName.size, 0, 'no topic was created');
+    assert.ok(elapsed < 15_000, `answered in ${elapsed.toFixed(0)} ms`);
+    // 5,000 topics of one partition: 10,000 records, the bound itself.
+    const atBound = names.slice(0, 5000);
+    const ok = await c.send(ApiKey.Metadata, 12, { topics: atBound.map((name) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' })), allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    assert.ok(ok.topics.every((t: any) => t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE));
+    assert.equal(tb.broker.metadata.topicsByName.size, 5000);
+    c.close();
+  } finally {
+    await tb.stop();
+  }
+});
