@@ -274,78 +274,116 @@ export class Controller {
    * replicas come back (leadership moves to one of them if needed).
    */
   async alterReassignments(items: ReadonlyArray<{ topic: string; partition: number; replicas: number[] | null }>): Promise<ElectionResult[]> {
-    const results: ElectionResult[] = [];
-    for (const item of items) {
-      const done = (errorCode: number, errorMessage: string | null) => results.push({ topic: item.topic, partition: item.partition, errorCode, errorMessage });
-      if (!this.active) {
-        done(ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.');
-        continue;
-      }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const [code, message] = await this.alterOne(item);
-          done(code, message);
-          break;
-        } catch (e) {
-          if (e instanceof RevisionMismatchError && attempt < 5 && this.active) continue;
-          done(ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message);
-          break;
+    // One read and one write of each topic's znode for all its partitions in the request: per
+    // partition, a request over thousands of partitions rewrote the whole topic thousands of
+    // times (seconds of work, quadratic in the partition count).
+    const byTopic = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const list = byTopic.get(item.topic);
+      if (list === undefined) byTopic.set(item.topic, [i]);
+      else list.push(i);
+    });
+    const outcome = new Array<[number, string | null]>(items.length);
+    for (const [topic, indexes] of byTopic) {
+      const group = indexes.map((i) => items[i]!);
+      let results: Array<[number, string | null]>;
+      if (!this.active) results = group.map(() => [ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.']);
+      else {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            results = await this.alterTopicReassignments(topic, group);
+            break;
+          } catch (e) {
+            if (e instanceof RevisionMismatchError && attempt < 5 && this.active) continue;
+            results = group.map(() => [ErrorCode.UNKNOWN_SERVER_ERROR, (e as Error).message]);
+            break;
+          }
         }
       }
+      indexes.forEach((i, k) => (outcome[i] = results[k]!));
     }
     this.trigger();
-    return results;
+    return items.map((item, i) => ({ topic: item.topic, partition: item.partition, errorCode: outcome[i]![0], errorMessage: outcome[i]![1] }));
   }
 
   private async alterOne(item: { topic: string; partition: number; replicas: number[] | null }): Promise<[number, string | null]> {
-    const { topic, partition: p } = item;
+    return (await this.alterTopicReassignments(item.topic, [item]))[0]!;
+  }
+
+  /** Reassignment changes to partitions of one topic, applied in order, written at once. */
+  private async alterTopicReassignments(topic: string, items: ReadonlyArray<{ partition: number; replicas: number[] | null }>): Promise<Array<[number, string | null]>> {
     const entry = await this.store.get(Paths.topic(topic));
-    const a = entry === null ? null : decodeTopic(entry.value);
-    const current = a?.partitions[p];
-    if (a === null || current === undefined) return [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'];
-    const adding = a.adding?.get(p) ?? [];
-    const removing = a.removing?.get(p) ?? [];
-    const original = current.filter((r) => !adding.includes(r));
-    const target = item.replicas ?? original;
-    if (item.replicas === null && adding.length === 0 && removing.length === 0) {
-      return [ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment is in progress for topic ${topic} partition ${p}`];
-    }
-    if (target.length === 0) return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Empty replica list specified in partition reassignment.`];
-    if (new Set(target).size !== target.length) return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate replica ids in partition reassignment replica list: [${target.join(', ')}]`];
-    const live = new Set(this.metadata.image.brokers.map((b) => b.nodeId));
-    if (item.replicas !== null && !target.every((r) => live.has(r))) {
-      return [ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment has brokers that are not alive. Replica list: [${target.join(', ')}], live broker list: [${[...live].sort((x, y) => x - y).join(', ')}]`];
-    }
-    const replicaSet = [...new Set([...target, ...original])];
-    const nextAdding = target.filter((r) => !original.includes(r));
-    const nextRemoving = original.filter((r) => !target.includes(r));
+    if (entry === null) return items.map(() => [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.']);
+    const a = decodeTopic(entry.value);
+    const partitions = a.partitions.slice();
     const nextAdd = new Map(a.adding ?? []);
     const nextRemove = new Map(a.removing ?? []);
-    nextAdd.delete(p);
-    nextRemove.delete(p);
-    if (nextAdding.length > 0 || nextRemoving.length > 0) {
-      nextAdd.set(p, nextAdding);
-      nextRemove.set(p, nextRemoving);
+    const live = new Set(this.metadata.image.brokers.map((b) => b.nodeId));
+    const results: Array<[number, string | null]> = [];
+    /** Partitions whose replicas lost members without the usual completion, with what they had before this request. */
+    const droppedFrom = new Map<number, number[]>();
+    const changes: string[] = [];
+    for (const item of items) {
+      const p = item.partition;
+      const current = partitions[p];
+      if (current === undefined || !Number.isInteger(p) || p < 0) {
+        results.push([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.']);
+        continue;
+      }
+      const adding = nextAdd.get(p) ?? [];
+      const removing = nextRemove.get(p) ?? [];
+      const original = current.filter((r) => !adding.includes(r));
+      const target = item.replicas ?? original;
+      if (item.replicas === null && adding.length === 0 && removing.length === 0) {
+        results.push([ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `No reassignment is in progress for topic ${topic} partition ${p}`]);
+        continue;
+      }
+      if (target.length === 0) {
+        results.push([ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Empty replica list specified in partition reassignment.`]);
+        continue;
+      }
+      if (new Set(target).size !== target.length) {
+        results.push([ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate replica ids in partition reassignment replica list: [${target.join(', ')}]`]);
+        continue;
+      }
+      if (item.replicas !== null && !target.every((r) => live.has(r))) {
+        results.push([ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment has brokers that are not alive. Replica list: [${target.join(', ')}], live broker list: [${[...live].sort((x, y) => x - y).join(', ')}]`]);
+        continue;
+      }
+      const replicaSet = [...new Set([...target, ...original])];
+      const nextAdding = target.filter((r) => !original.includes(r));
+      const nextRemoving = original.filter((r) => !target.includes(r));
+      nextAdd.delete(p);
+      nextRemove.delete(p);
+      const moving = nextAdding.length > 0 || nextRemoving.length > 0;
+      if (moving) {
+        nextAdd.set(p, nextAdding);
+        nextRemove.set(p, nextRemoving);
+      }
+      if (!droppedFrom.has(p)) droppedFrom.set(p, current);
+      partitions[p] = moving ? replicaSet : target;
+      changes.push(`${item.replicas === null ? 'Cancelled reassignment of' : 'Reassigning'} ${topic}-${p}: replicas [${partitions[p]!.join(',')}], adding [${nextAdding.join(',')}], removing [${nextRemoving.join(',')}]`);
+      results.push([ErrorCode.NONE, null]);
     }
-    const next: TopicAssignment = { ...a, partitions: a.partitions.map((r, i) => (i === p ? (nextAdding.length > 0 || nextRemoving.length > 0 ? replicaSet : target) : r)), adding: nextAdd, removing: nextRemove };
-    const ops: TxnOp[] = [{ op: 'put', key: Paths.topic(topic), value: encodeTopic(next), expectedRevision: entry!.revision }];
+    if (changes.length === 0) return results;
+    const next: TopicAssignment = { ...a, partitions, adding: nextAdd, removing: nextRemove };
+    const ops: TxnOp[] = [{ op: 'put', key: Paths.topic(topic), value: encodeTopic(next), expectedRevision: entry.revision }];
     // Replicas dropped without the usual completion (a cancel, or a target that drops replicas
     // being added) leave the partition state now: the leader moves if it was one of them.
-    const dropped = current.filter((r) => !next.partitions[p]!.includes(r));
-    if (dropped.length > 0) {
+    for (const [p, before] of droppedFrom) {
+      const kept = partitions[p]!;
+      if (before.every((r) => kept.includes(r))) continue;
       const stateEntry = await this.store.get(Paths.partitionState(topic, p));
-      if (stateEntry !== null) {
-        const state = decodePartitionState(stateEntry.value);
-        const kept = next.partitions[p]!;
-        const isr = state.isr.filter((r) => kept.includes(r));
-        const leader = kept.includes(state.leader) ? state.leader : kept.find((r) => live.has(r) && isr.includes(r)) ?? -1;
-        ops.push({ op: 'put', key: Paths.partitionState(topic, p), value: encodePartitionState({ leader, leaderEpoch: state.leaderEpoch + 1, isr: isr.length > 0 ? isr : [kept[0]!], controllerEpoch: this.epoch }), expectedRevision: stateEntry.revision });
-      }
+      if (stateEntry === null) continue;
+      const state = decodePartitionState(stateEntry.value);
+      const isr = state.isr.filter((r) => kept.includes(r));
+      const leader = kept.includes(state.leader) ? state.leader : kept.find((r) => live.has(r) && isr.includes(r)) ?? -1;
+      ops.push({ op: 'put', key: Paths.partitionState(topic, p), value: encodePartitionState({ leader, leaderEpoch: state.leaderEpoch + 1, isr: isr.length > 0 ? isr : [kept[0]!], controllerEpoch: this.epoch }), expectedRevision: stateEntry.revision });
     }
     await this.write(ops);
-    if (!this.active) return [ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.'];
-    this.log.info(`[Controller id=${this.nodeId}] ${item.replicas === null ? 'Cancelled reassignment of' : 'Reassigning'} ${topic}-${p}: replicas [${next.partitions[p]!.join(',')}], adding [${nextAdding.join(',')}], removing [${nextRemoving.join(',')}]`);
-    return [ErrorCode.NONE, null];
+    if (!this.active) return results.map(([code, message]) => (code === ErrorCode.NONE ? [ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.'] : [code, message]));
+    for (const change of changes) this.log.info(`[Controller id=${this.nodeId}] ${change}`);
+    return results;
   }
 
   /**
