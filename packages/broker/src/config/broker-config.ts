@@ -151,6 +151,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('transactional.id.expiration.ms', 'int', '604800000', { validator: atLeast(1), dynamic: true }),
   d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', { validator: atLeast(1) }),
   d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', { validator: atLeast(1) }),
+  d('transaction.partition.verification.enable', 'boolean', 'true', { dynamic: true }),
   d('producer.id.expiration.ms', 'int', '86400000', { validator: atLeast(1), dynamic: true }),
   d('producer.id.expiration.check.interval.ms', 'int', '600000', { validator: atLeast(1) }),
   d('max.connections', 'int', '2147483647', { dynamic: true }),

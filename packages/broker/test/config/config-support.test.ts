@@ -37,7 +37,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'replica.fetch.max.bytes', 'num.replica.fetchers', 'replica.fetch.wait.max.ms',
     'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'controlled.shutdown.enable',
     'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
-    'offsets.commit.timeout.ms', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
+    'offsets.commit.timeout.ms', 'transaction.partition.verification.enable', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
     'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',
     'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offset.metadata.max.bytes',
     'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
