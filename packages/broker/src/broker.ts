@@ -397,7 +397,10 @@ export class Broker implements BrokerServices {
     this.cleaner = new LogCleaner({
       clock: this.clock,
       logs: () => compactableLogs(registry),
-      ...(producers !== null ? { producerLastBatches: (log: PartitionLog) => producers.stateOf(log).lastDataOffsets() } : {}),
+      ...(producers !== null ? {
+        producerLastBatches: (log: PartitionLog) => producers.stateOf(log).lastDataOffsets(),
+        transactionIndex: (log: PartitionLog) => producers.attach(log).abortedTxns,
+      } : {}),
       logger: this.log.child('kafka.log.LogCleaner'),
       backoffMs: () => this.config.long('log.cleaner.backoff.ms'),
       dedupeBufferSize: () => this.config.long('log.cleaner.dedupe.buffer.size'),
@@ -511,7 +514,8 @@ function* compactableLogs(registry: ReplicaManager): Generator<CleanableLog> {
   for (const t of registry.all()) {
     const config = t.config.toLogConfig();
     const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
-    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs };
+    // Compaction stops at the last stable offset: open transactions and what the ISR may not have yet stay.
+    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs, lastStableOffset: p.lastStableOffset };
   }
 }
 
