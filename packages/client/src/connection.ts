@@ -18,7 +18,7 @@ import {
   Writer,
 } from '@samsa/protocol';
 import { FrameDecoder } from '@samsa/protocol/framing';
-import { saslClient, type SaslOptions } from './sasl.js';
+import { saslClient, type SaslOptions } from '@samsa/network';
 import { FrameReader } from './frame-reader.js';
 import { ClientError, ConnectionError, RequestTimeoutError, UnsupportedApiError, ClosedError } from './errors.js';
 import { CLIENT_MAX_VERSIONS, CLIENT_MIN_VERSIONS } from './versions.js';

@@ -1,2 +1,3 @@
 export * from './errors.js';
 export * from './connection.js';
+export * from './sasl.js';

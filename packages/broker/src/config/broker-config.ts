@@ -35,7 +35,10 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('listeners', 'list', 'PLAINTEXT://:9092'),
   d('advertised.listeners', 'list', null),
   d('listener.security.protocol.map', 'list', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT'),
+  // Which advertised listener other brokers connect to (followers, transaction markers): named,
+  // or by security protocol (the listener of that name); one or the other, as Kafka.
   d('inter.broker.listener.name', 'string', null),
+  d('security.inter.broker.protocol', 'string', 'PLAINTEXT', { validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
   d('controller.listener.names', 'list', null),
   d('controller.quorum.voters', 'list', ''),
   d('controller.quorum.bootstrap.servers', 'list', ''),
@@ -239,6 +242,8 @@ export class BrokerConfig {
   readonly nodeId: number;
   readonly listeners: readonly Listener[];
   readonly advertisedListeners: readonly AdvertisedListener[];
+  /** The listener brokers use to reach each other (inter.broker.listener.name / security.inter.broker.protocol). */
+  readonly interBrokerListener: { name: string; securityProtocol: string };
   readonly logDirs: readonly string[];
   readonly logRetentionMs: number;
   readonly logRollMs: number;
@@ -301,6 +306,8 @@ export class BrokerConfig {
       throw new ConfigException('advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
     }
 
+    this.interBrokerListener = this.resolveInterBrokerListener(protocolMap);
+
     // A value Samsa cannot honour is refused, never silently ignored (config-support.ts).
     for (const [name, support] of CONFIG_SUPPORT) {
       if (support.kind !== 'refused' || !this.differsFromDefault(name)) continue;
@@ -327,6 +334,38 @@ export class BrokerConfig {
     this.logRollJitterMs = jitterMs !== null ? jitterMs : this.int('log.roll.jitter.hours') * 3_600_000;
     const flushMs = this.values.get('log.flush.interval.ms') as number | null;
     this.logFlushIntervalMs = flushMs !== null ? flushMs : this.long('log.flush.scheduler.interval.ms');
+  }
+
+  /** Kafka's KafkaConfig rules for the inter-broker listener, with its messages. */
+  private resolveInterBrokerListener(protocolMap: ReadonlyMap<string, string>): { name: string; securityProtocol: string } {
+    const named = this.originals.get('inter.broker.listener.name');
+    if (named !== undefined && this.originals.has('security.inter.broker.protocol')) {
+      throw new ConfigException('Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    }
+    let name: string;
+    let securityProtocol: string;
+    if (named !== undefined) {
+      name = named.trim().toUpperCase();
+      const p = protocolMap.get(name);
+      if (p === undefined) throw new ConfigException(`Listener with name ${name} defined in inter.broker.listener.name not found in listener.security.protocol.map.`);
+      securityProtocol = p;
+    } else {
+      securityProtocol = this.string('security.inter.broker.protocol');
+      name = securityProtocol;
+    }
+    if (!this.advertisedListeners.some((l) => l.name === name)) {
+      throw new ConfigException(`inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${this.advertisedListeners.map((l) => l.name).join(',')}`);
+    }
+    if (securityProtocol.startsWith('SASL')) {
+      const mechanism = this.string('sasl.mechanism.inter.broker.protocol');
+      const prefix = `listener.name.${name.toLowerCase()}.`;
+      const enabledText = this.originals.get(`${prefix}sasl.enabled.mechanisms`) ?? this.text('sasl.enabled.mechanisms') ?? '';
+      const enabled = enabledText.split(',').map((m) => m.trim().toUpperCase());
+      if (!enabled.includes(mechanism.toUpperCase())) {
+        throw new ConfigException('sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication');
+      }
+    }
+    return { name, securityProtocol };
   }
 
   /** Whether a supplied value means something else than Kafka's default. */

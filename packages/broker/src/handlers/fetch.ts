@@ -181,7 +181,8 @@ function recordFollowerFetches(broker: BrokerServices, targets: readonly FetchTa
   const replication = broker.replication;
   if (replication === undefined || replication === null) return;
   for (const t of targets) {
-    if (t.unknownTopicId) continue;
+    // A replica refused CLUSTER_ACTION reads nothing and must not count towards the ISR either.
+    if (t.unknownTopicId || t.denied === true) continue;
     const partition = broker.partitions.getPartition(t.topic, t.partition);
     if (partition !== undefined) replication.recordFollowerFetch(partition, replicaId, t.fetchOffset, -1n);
   }
