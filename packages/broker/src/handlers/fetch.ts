@@ -222,7 +222,8 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   const requested: FetchTarget[] = [];
   const denied: FetchTarget[] = [];
   // Followers fetch with CLUSTER_ACTION on the cluster; consumers need READ on each topic.
-  const follower = (req.replicaId ?? req.replicaState?.replicaId ?? -1) >= 0;
+  // (v15+ decodes replica_id as -1: the follower is known by ReplicaState, as params has it.)
+  const follower = params.replicaId >= 0;
   const followerAllowed = follower && authorizeCluster(ctx, AclOperation.CLUSTER_ACTION);
   for (const ft of req.topics) {
     let name: string;
