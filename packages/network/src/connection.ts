@@ -11,6 +11,7 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import { ApiKey, type ApiDescriptor, apiByName, decodeApiVersionsResponse, encodeRequestHeader, KafkaError, Reader, Writer } from '@samsa/protocol';
 import { FrameDecoder } from '@samsa/protocol/framing';
 import { ClosedError, ConnectionError, RequestTimeoutError, SamsaError, UnsupportedApiError } from './errors.js';
+import { FrameReader } from './frame-reader.js';
 import { saslClient, type SaslOptions } from './sasl.js';
 
 export interface ConnectionOptions {
@@ -126,13 +127,21 @@ export class Connection {
     }
   }
 
+  /**
+   * Plain TCP reads frames through `onread` straight into each frame's own buffer (FrameReader);
+   * a TLS socket hands its decrypted bytes to 'data' listeners, which attach() decodes.
+   */
   private openSocket(): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const ssl = this.opts.ssl;
       const plain = ssl === undefined || ssl === false;
-      const socket = plain
-        ? netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true })
-        : tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
+      let socket: Socket;
+      if (plain) {
+        const reader = new FrameReader((frame) => this.onFrame(frame), (err) => this.teardown(err));
+        socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true, onread: reader.onread });
+      } else {
+        socket = tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
+      }
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError(`connect to ${this.address} timed out after ${this.opts.connectTimeoutMs} ms`));
