@@ -18,11 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
-import { saltedPassword, serverKey, storedKey } from '@samsa/protocol/sasl';
-import { ZooKeeperMetadataStore } from '../../src/metadata/zookeeper/zookeeper-store.js';
-import { EntityConfigStore } from '../../src/security/entity-configs.js';
-import { formatScramCredential } from '../../src/security/sasl/scram.js';
-import { createLogger, startBroker, startCluster, startZooKeeper, type CoordinationService, type TestBroker, type TestCluster } from '../../src/testkit/index.js';
+import { createLogger, spawnSamsa, startBroker, startCluster, startZooKeeper, type CoordinationService, type TestBroker, type TestCluster } from '../../src/testkit/index.js';
 import { plainJaas } from '../support/security.js';
 import { makeTestCerts, type TestCerts } from '../support/tls-certs.js';
 
@@ -265,17 +261,18 @@ describe('inter-broker listener SASL_SSL with SCRAM-SHA-512 and ACLs', { timeout
   });
 });
 
-/** SCRAM-SHA-512 credentials written straight into ZooKeeper, as kafka-configs --zookeeper does. */
+/**
+ * SCRAM-SHA-512 credentials written into ZooKeeper before any broker runs, with the tool and
+ * flags of Kafka's docs: kafka-configs --zookeeper ... --alter --add-config 'SCRAM-SHA-512=[password=...]'.
+ */
 async function createScramUsers(connect: string, users: Record<string, string>): Promise<void> {
-  const store = await ZooKeeperMetadataStore.connect({ connect, sessionTimeoutMs: 10_000, connectionTimeoutMs: 10_000 });
-  try {
-    const entities = new EntityConfigStore(store);
-    for (const [user, password] of Object.entries(users)) {
-      const salt = Buffer.from(`salt-of-${user}`);
-      const salted = saltedPassword('sha512', password, salt, 4096);
-      await entities.alter({ user, clientId: null }, (c) => c.set('SCRAM-SHA-512', formatScramCredential({ salt, storedKey: storedKey('sha512', salted), serverKey: serverKey('sha512', salted), iterations: 4096 })));
-    }
-  } finally {
-    await store.close();
-  }
+  await Promise.all(Object.entries(users).map(async ([user, password]) => {
+    const child = spawnSamsa(['kafka-configs', '--zookeeper', connect, '--alter', '--add-config', `SCRAM-SHA-512=[iterations=4096,password=${password}]`, '--entity-type', 'users', '--entity-name', user]);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(code, 0, out);
+    assert.equal(out, `Completed updating config for entity: user-principal '${user}'.\n`);
+  }));
 }
