@@ -31,7 +31,7 @@ import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
-import { InterBrokerChannel } from './security/inter-broker.js';
+import { InterBrokerChannel, isTlsStoreKey } from './security/inter-broker.js';
 import { ListenerConfig } from './security/listener-config.js';
 import { RequestGate } from './security/request-gate.js';
 import { tlsServerOptions } from './security/tls.js';
@@ -296,6 +296,18 @@ export class Broker implements BrokerServices {
         await server.start();
         this.servers.push(server);
       }
+      // Certificate rotation: a dynamic key/trust store update reaches new connections, both ways.
+      this.config.onDynamicChange((changed) => {
+        if (![...changed].some(isTlsStoreKey) || this.state === 'stopped' || this.state === 'stopping') return;
+        const tlsServers = this.servers.filter((x) => x.listener.securityProtocol.endsWith('SSL'));
+        try {
+          for (const server of tlsServers) server.updateTls(tlsServerOptions(new ListenerConfig(this.config, server.listener.name)));
+          interBroker.reloadTls();
+          this.log.info(`Reloaded the TLS key and trust stores of listeners ${tlsServers.map((x) => x.listener.name).join(',') || '(none)'} and of inter-broker connections`);
+        } catch (e) {
+          this.log.error(`Could not reload the TLS key and trust stores; new connections keep the previous ones: ${(e as Error).message}`);
+        }
+      });
       await this.register();
       const image = () => this.topicManager!.metadata.image;
       const uncleanDefault = () => this.config.bool('unclean.leader.election.enable');

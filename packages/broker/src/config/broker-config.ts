@@ -159,7 +159,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('max.connections', 'int', '2147483647', { dynamic: true }),
   d('max.connections.per.ip', 'int', '2147483647', { dynamic: true }),
   // security (src/security reads these; listener.name.<listener>.<key> overrides any of them per
-  // listener). Read when a listener starts: not dynamic, as nothing reloads a listener's TLS or SASL yet.
+  // listener). SASL settings are read when a listener starts; the TLS key and trust stores are
+  // dynamic per broker (Kafka's certificate rotation): new connections get the new ones.
   d('connections.max.reauth.ms', 'long', '0', { validator: atLeast(0) }),
   d('sasl.enabled.mechanisms', 'list', 'GSSAPI'),
   d('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI'),
@@ -174,16 +175,16 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3'),
   d('ssl.cipher.suites', 'list', ''),
   d('ssl.client.auth', 'string', 'none', { validator: oneOf('required', 'requested', 'none') }),
-  d('ssl.keystore.type', 'string', 'JKS'),
-  d('ssl.keystore.location', 'string', null),
-  d('ssl.keystore.password', 'password', null, { sensitive: true }),
-  d('ssl.keystore.key', 'password', null, { sensitive: true }),
-  d('ssl.keystore.certificate.chain', 'password', null, { sensitive: true }),
-  d('ssl.key.password', 'password', null, { sensitive: true }),
-  d('ssl.truststore.type', 'string', 'JKS'),
-  d('ssl.truststore.location', 'string', null),
-  d('ssl.truststore.password', 'password', null, { sensitive: true }),
-  d('ssl.truststore.certificates', 'password', null, { sensitive: true }),
+  d('ssl.keystore.type', 'string', 'JKS', { dynamic: true }),
+  d('ssl.keystore.location', 'string', null, { dynamic: true }),
+  d('ssl.keystore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.keystore.key', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.keystore.certificate.chain', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.key.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.truststore.type', 'string', 'JKS', { dynamic: true }),
+  d('ssl.truststore.location', 'string', null, { dynamic: true }),
+  d('ssl.truststore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.truststore.certificates', 'password', null, { sensitive: true, dynamic: true }),
   d('ssl.endpoint.identification.algorithm', 'string', 'https'),
   d('ssl.principal.mapping.rules', 'string', 'DEFAULT'),
   d('authorizer.class.name', 'string', ''),
@@ -442,8 +443,28 @@ export class BrokerConfig {
     derived.logRollMs = next.logRollMs;
     derived.logRollJitterMs = next.logRollJitterMs;
     derived.logFlushIntervalMs = next.logFlushIntervalMs;
+    const changed = new Set<string>();
+    for (const k of new Set([...this.dynamicDefault.keys(), ...this.dynamicBroker.keys(), ...clusterDefault.keys(), ...perBroker.keys()])) {
+      if ((this.dynamicBroker.get(k) ?? this.dynamicDefault.get(k)) !== (perBroker.get(k) ?? clusterDefault.get(k))) changed.add(k);
+    }
     this.dynamicDefault = new Map(clusterDefault);
     this.dynamicBroker = new Map(perBroker);
+    if (changed.size > 0) for (const l of this.dynamicListeners) l(changed);
+  }
+
+  private readonly dynamicListeners: Array<(changed: ReadonlySet<string>) => void> = [];
+
+  /** Called after dynamic overrides changed the effective value of some keys (TLS reloads). */
+  onDynamicChange(listener: (changed: ReadonlySet<string>) => void): void {
+    this.dynamicListeners.push(listener);
+  }
+
+  /**
+   * The text in force for any key, known or not (listener.name.<l>.<key> included): this
+   * broker's dynamic value, the cluster-wide dynamic default, then server.properties.
+   */
+  effectiveOriginal(name: string): string | undefined {
+    return this.dynamicBroker.get(name) ?? this.dynamicDefault.get(name) ?? this.originals.get(name);
   }
 
   isExplicit(name: string): boolean {

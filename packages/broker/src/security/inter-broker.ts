@@ -8,7 +8,7 @@
  * PLAIN or SCRAM login module; an unsecured token for OAUTHBEARER). Built at startup, so a
  * missing credential or unreadable keystore stops the broker instead of failing every fetch.
  */
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Connection, type ConnectionOptions, type SaslMechanism, type SaslOptions } from '@samsa/network';
 import { parseJaasConfig } from '@samsa/protocol/sasl';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -16,7 +16,7 @@ import { ConfigException } from '../config/config-def.js';
 import type { BrokerImage } from '../metadata/image.js';
 import { ListenerConfig } from './listener-config.js';
 import { SUPPORTED_MECHANISMS } from './sasl/mechanism.js';
-import { secureContextOptions } from './tls.js';
+import { secureContextOptions, tlsServerOptions } from './tls.js';
 
 export interface InterBrokerConnectionOptions {
   clientId: string;
@@ -28,16 +28,23 @@ export interface InterBrokerConnectionOptions {
 export class InterBrokerChannel {
   readonly listenerName: string;
   readonly securityProtocol: string;
-  private readonly ssl: TlsConnectionOptions | undefined;
+  private ssl: TlsConnectionOptions | undefined;
   private readonly sasl: SaslOptions | undefined;
+  private readonly listenerConfig: ListenerConfig;
 
   constructor(config: BrokerConfig) {
     const { name, securityProtocol } = config.interBrokerListener;
     this.listenerName = name;
     this.securityProtocol = securityProtocol;
     const lc = new ListenerConfig(config, name);
+    this.listenerConfig = lc;
     this.ssl = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL' ? tlsClientOptions(lc) : undefined;
     this.sasl = securityProtocol.startsWith('SASL') ? saslClientOptions(lc, config.string('sasl.mechanism.inter.broker.protocol').toUpperCase()) : undefined;
+  }
+
+  /** Re-reads the listener's key and trust stores (dynamic update): connections opened from now on use them. */
+  reloadTls(): void {
+    if (this.ssl !== undefined) this.ssl = tlsClientOptions(this.listenerConfig);
   }
 
   /** How other brokers are reached, for the startup log. */
@@ -128,4 +135,27 @@ export function unsecuredLoginToken(options: ReadonlyMap<string, string>, nowMs:
   }
   const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${enc({ alg: 'none' })}.${enc(claims)}.`;
+}
+
+/** Keys whose dynamic update reloads TLS stores (plain or per listener). */
+export function isTlsStoreKey(key: string): boolean {
+  return /^(listener\.name\.[^.]+\.)?ssl\.(keystore|truststore)\.|^(listener\.name\.[^.]+\.)?ssl\.key\.password$/.test(key);
+}
+
+/**
+ * Proves that a configuration's TLS stores load, for every SSL listener (server side) and the
+ * inter-broker client, before a dynamic update is accepted: a bad path or password is refused
+ * with the reason instead of breaking new connections later. Throws ConfigException.
+ */
+export function checkTlsStores(config: BrokerConfig): void {
+  for (const l of config.listeners) {
+    if (!l.securityProtocol.endsWith('SSL')) continue;
+    try {
+      createSecureContext(tlsServerOptions(new ListenerConfig(config, l.name)));
+    } catch (e) {
+      if (e instanceof ConfigException) throw e;
+      throw new ConfigException(`listener ${l.name}: the new key or trust store does not load: ${(e as Error).message}`);
+    }
+  }
+  new InterBrokerChannel(config);
 }

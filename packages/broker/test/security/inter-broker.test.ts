@@ -14,10 +14,15 @@
  * the ISR, replicates nothing, and says why in its log.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { Connection } from '@samsa/network';
+import { ApiKey, apiByName, ErrorCode } from '@samsa/protocol';
 import { createLogger, spawnSamsa, startBroker, startCluster, startZooKeeper, type CoordinationService, type TestBroker, type TestCluster } from '../../src/testkit/index.js';
 import { plainJaas } from '../support/security.js';
 import { makeTestCerts, type TestCerts } from '../support/tls-certs.js';
@@ -216,6 +221,62 @@ describe('inter-broker listener SSL with mTLS', { timeout: 120_000 }, () => {
     await refusedFollower(s, 3, { 'listener.name.internal.ssl.keystore.location': roguePemKeystore }, /Error in fetch from localhost:\d+ \(inter-broker listener INTERNAL, SSL\): .*SSL handshake failed: the broker does not accept our certificate/, 'untrusted-follower');
     // The leader's side: the handshake refused, in Kafka's words.
     assert.ok(lines.slice(leaderLinesBefore).some((l) => /Failed authentication with .* \(SSL handshake failed/.test(l)), 'the leader logs the refused handshake');
+  });
+  it('rotates broker 0\'s certificate without a restart: AlterConfigs on listener.name.internal.ssl.keystore.location', async () => {
+    // A new certificate from the same CA, with its own serial number.
+    const f = (n: string): string => join(certs.dir, n);
+    const ssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: certs.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('rotated.key'), '-out', f('rotated.csr'), '-subj', '/CN=localhost/O=Samsa');
+    writeFileSync(f('rotated.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    ssl('x509', '-req', '-in', f('rotated.csr'), '-CA', certs.caCert, '-CAkey', f('samsa-test-ca.key'), '-CAcreateserial', '-out', f('rotated.crt'), '-days', '2', '-extfile', f('rotated.ext'));
+    writeFileSync(f('rotated-keystore.pem'), certs.pem(f('rotated.key')) + certs.pem(f('rotated.crt')));
+    const rotatedSerial = new X509Certificate(certs.pem(f('rotated.crt'))).serialNumber;
+    const b0 = s.cluster.broker(0).broker;
+    const internalPort = b0.boundListeners.find((l) => l.name === 'INTERNAL')!.port;
+    const servedSerial = async (): Promise<string> => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: internalPort, servername: 'localhost', ca: certs.pem(certs.caCert), key: certs.pem(certs.serverKey), cert: certs.pem(certs.serverCert) });
+      try {
+        await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+        return socket.getPeerCertificate().serialNumber;
+      } finally {
+        socket.destroy();
+      }
+    };
+    assert.notEqual((await servedSerial()).toUpperCase(), rotatedSerial.toUpperCase());
+
+    // Sent to broker 0 itself (the stores are its files), as Kafka's admin client does.
+    const conn = new Connection('127.0.0.1', b0.boundListeners.find((l) => l.name === 'CLIENT')!.port, 0, {
+      clientId: 'rotate', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, reconnectBackoffMs: 50, reconnectBackoffMaxMs: 1000,
+      maxVersions: new Map([[ApiKey.ApiVersions, 3], [ApiKey.IncrementalAlterConfigs, 1]]), softwareName: 'test', softwareVersion: '1',
+    });
+    const alter = async (entity: string, value: string): Promise<{ errorCode: number; errorMessage: string | null }> => {
+      const { response } = await conn.send(apiByName.IncrementalAlterConfigs, () => ({
+        validateOnly: false,
+        resources: [{ resourceType: 4, resourceName: entity, configs: [{ name: 'listener.name.internal.ssl.keystore.location', configOperation: 0, value }] }],
+      }));
+      return response.responses[0]!;
+    };
+    try {
+      // A store that does not load is refused with the reason; so is a cluster-wide default.
+      const missing = await alter('0', f('no-such-keystore.pem'));
+      assert.equal(missing.errorCode, ErrorCode.INVALID_REQUEST);
+      assert.match(missing.errorMessage ?? '', /Failed to load SSL keystore\/truststore .*no-such-keystore.pem/);
+      const clusterWide = await alter('', f('rotated-keystore.pem'));
+      assert.equal(clusterWide.errorCode, ErrorCode.INVALID_REQUEST);
+      assert.match(clusterWide.errorMessage ?? '', /Cannot update these configs at default cluster level, broker id must be specified/);
+      const rotated = await alter('0', f('rotated-keystore.pem'));
+      assert.equal(rotated.errorCode, ErrorCode.NONE, rotated.errorMessage ?? '');
+    } finally {
+      conn.close();
+    }
+    await until(() => lines.some((l) => /Reloaded the TLS key and trust stores of listeners INTERNAL/.test(l)), 'the reload');
+    assert.equal((await servedSerial()).toUpperCase(), rotatedSerial.toUpperCase());
+    // Replication carries on: new inter-broker connections to and from broker 0 use the new certificate.
+    const producer = s.kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    await producer.send({ topic: TOPIC, acks: -1, messages: [0, 1, 2].map((partition) => ({ partition, value: 'after-rotation' })) });
+    await producer.disconnect();
+    for (const p of [0, 1, 2]) await isrOf(s, TOPIC, p, [0, 1, 2]);
   });
 });
 
