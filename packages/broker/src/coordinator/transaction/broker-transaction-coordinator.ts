@@ -11,13 +11,14 @@
  * @samsa/network (one connection per broker); failures are retried by the coordinator.
  */
 import { ApiKey, apiByName, ErrorCode, KafkaError } from '@samsa/protocol';
-import { Connection } from '@samsa/network';
+import type { Connection } from '@samsa/network';
 import { ControlRecordType, createEndTxnMarkerBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { TopicManager } from '../../metadata/topic-manager.js';
 import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC } from '../../metadata/topic-name.js';
 import type { ProducerManager } from '../../producer/producer-manager.js';
+import type { InterBrokerChannel } from '../../security/inter-broker.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { BrokerGroupCoordinator } from '../group/broker-group-coordinator.js';
@@ -34,6 +35,8 @@ export interface TxnCoordinatorHost {
   readonly partitions: ReplicaManager;
   readonly producers: ProducerManager | null;
   readonly groupCoordinator: BrokerGroupCoordinator | null;
+  /** How connections to other brokers are made (inter-broker listener, TLS, SASL). */
+  readonly interBroker: InterBrokerChannel;
 }
 
 export interface MarkerEntry {
@@ -273,18 +276,18 @@ export class BrokerTransactionCoordinator {
   private connectionTo(brokerId: number): Connection {
     const b = this.host.topics.image.brokers.find((x) => x.nodeId === brokerId);
     if (b === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered`);
+    const endpoint = this.host.interBroker.endpointOf(b);
+    if (endpoint === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} has no endpoint for the inter-broker listener ${this.host.interBroker.listenerName}`);
     let c = this.connections.get(brokerId);
-    if (c !== undefined && (c.host !== b.host || c.port !== b.port)) {
+    if (c !== undefined && (c.host !== endpoint.host || c.port !== endpoint.port)) {
       c.close();
       c = undefined;
     }
     if (c === undefined) {
-      c = new Connection(b.host, b.port, brokerId, {
+      c = this.host.interBroker.connect(brokerId, endpoint, {
         clientId: `broker-${this.host.nodeId}-txn-marker-sender`,
         requestTimeoutMs: this.host.config.int('request.timeout.ms'),
-        connectTimeoutMs: 10_000, reconnectBackoffMs: 50, reconnectBackoffMaxMs: 1000,
         maxVersions: new Map([[ApiKey.ApiVersions, 3], [ApiKey.WriteTxnMarkers, 1], [ApiKey.AddPartitionsToTxn, 4]]),
-        softwareName: 'samsa-broker', softwareVersion: '0.1.0',
       });
       this.connections.set(brokerId, c);
     }
