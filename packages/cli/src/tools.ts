@@ -12,6 +12,7 @@ import { getOffsetsTool } from './commands/get-offsets.js';
 import { leaderElectionTool, preferredReplicaElectionTool } from './commands/leader-election.js';
 import { reassignPartitionsTool } from './commands/reassign-partitions.js';
 import { logDirsTool } from './commands/log-dirs.js';
+import { mirrorMakerTool } from './commands/mirror-maker.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
 import { transactionsTool } from './commands/transactions.js';
@@ -33,6 +34,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['reassign-partitions', reassignPartitionsTool],
   ['broker-api-versions', brokerApiVersionsTool],
   ['log-dirs', logDirsTool],
+  ['mirror-maker', mirrorMakerTool],
   ['transactions', transactionsTool],
   ['acls', aclsTool],
 ]);
