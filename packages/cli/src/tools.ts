@@ -1,6 +1,7 @@
 /** Every command-line tool, by the name after `samsa` and its Kafka script name (kafka-<name>.sh). */
 import { aclsTool } from './commands/acls.js';
 import { brokerApiVersionsTool } from './commands/broker-api-versions.js';
+import { clusterTool } from './commands/cluster.js';
 import { configsTool } from './commands/configs.js';
 import { consoleConsumerTool } from './commands/console-consumer.js';
 import { consoleProducerTool } from './commands/console-producer.js';
@@ -34,6 +35,7 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['reassign-partitions', reassignPartitionsTool],
   ['broker-api-versions', brokerApiVersionsTool],
   ['log-dirs', logDirsTool],
+  ['cluster', clusterTool],
   ['mirror-maker', mirrorMakerTool],
   ['transactions', transactionsTool],
   ['acls', aclsTool],
