@@ -1,7 +1,8 @@
 // MirrorMaker 2 between two independent in-process clusters, driven by `connect-mirror-maker
 // mm2.properties` as a separate process: a topic is mirrored A→B as `A.orders` (records with
 // keys, headers and timestamps, partition count, configs, later partitions and config changes),
-// topics.exclude keeps a topic back, heartbeats arrive on B, and a consumer group that consumed
+// topics.exclude keeps a topic back, topic ACLs follow, heartbeats arrive on B (and B→A's come
+// back as A.heartbeats), and a consumer group that consumed
 // part of the topic on A resumes on B from the translated offset, re-reading no more than
 // offset.lag.max records and skipping none.
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Admin, Consumer, type ConsumedMessage, Producer } from '@samsa/client';
+import { Admin, Consumer, type ConsumedMessage, createAcls, describeAcls, Producer } from '@samsa/client';
 import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { CheckpointFormat, HeartbeatFormat } from '../src/mirror/mirror-records.js';
 import { waitFor, writeProperties } from './support.js';
@@ -28,7 +29,10 @@ let mm: { kill(): void; exited: Promise<number | string>; output: () => string }
 const clients: Array<{ close(): Promise<void> }> = [];
 
 before(async () => {
-  [a, b] = await Promise.all([startBroker({ storage: 'memory' }), startBroker({ storage: 'memory' })]);
+  // ACL authorizers on both sides (the mirror's own clients connect as ANONYMOUS, a super user)
+  // no auto-created topics: a reader that starts early must not create A.orders with one partition before MirrorMaker does
+  const config = { 'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer', 'super.users': 'User:ANONYMOUS', 'auto.create.topics.enable': 'false' };
+  [a, b] = await Promise.all([startBroker({ storage: 'memory', config }), startBroker({ storage: 'memory', config })]);
   dir = mkdtempSync(join(tmpdir(), 'mirror-maker-'));
 });
 
@@ -54,6 +58,9 @@ function startMirrorMaker(props: string): NonNullable<typeof mm> {
 
 /** Every record of a topic from the beginning, per partition, read until `count` arrived. */
 async function readAll(bootstrap: string, topic: string, partitions: number, count: number): Promise<ConsumedMessage[][]> {
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  await waitFor(async () => (await admin.listTopics()).includes(topic), 60000, () => `${topic} not created on ${bootstrap}\n${mm?.output() ?? ''}`);
+  await admin.close();
   const c = new Consumer({ bootstrapServers: bootstrap, autoOffsetReset: 'earliest' });
   clients.push(c);
   c.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
@@ -78,6 +85,9 @@ test('connect-mirror-maker mirrors a topic, its configs and a consumer group\'s 
     await producer.send({ topic: 'orders', messages: Array.from({ length: PER_PARTITION }, (_, i) => ({ partition: p, key: `k${p}-${i}`, value: `order ${p}-${i}`, headers: [{ key: 'trace', value: `t${i}` }], timestamp: base + p * 1000 + i })) });
   }
   await producer.send({ topic: 'secret-plans', messages: [{ value: 'do not copy' }] });
+  // topic ACLs: ALLOW ALL is copied as READ, ALLOW WRITE is not copied (codes: TOPIC 2, LITERAL 3, ALL 2, READ 3, WRITE 4, ALLOW 3)
+  const acl = (principal: string, operation: number) => ({ resourceType: 2, resourceName: 'orders', patternType: 3, principal, host: '*', operation, permissionType: 3 });
+  assert.deepEqual(await createAcls(adminA.cluster, [acl('User:alice', 2), acl('User:bob', 4)]), [null, null]);
 
   const mm2 = writeProperties(join(dir, 'mm2.properties'), {
     clusters: 'A, B',
@@ -86,7 +96,6 @@ test('connect-mirror-maker mirrors a topic, its configs and a consumer group\'s 
     'A->B.enabled': 'true',
     'A->B.topics': '.*',
     'A->B.topics.exclude': 'secret-.*',
-    'B->A.emit.heartbeats.enabled': 'false',
     'replication.factor': '1',
     'checkpoints.topic.replication.factor': '1',
     'heartbeats.topic.replication.factor': '1',
@@ -104,7 +113,7 @@ test('connect-mirror-maker mirrors a topic, its configs and a consumer group\'s 
     'refresh.groups.interval.seconds': '1',
     'refresh.topics.interval.seconds': '1',
     'sync.topic.configs.interval.seconds': '1',
-    'sync.topic.acls.enabled': 'false',
+    'sync.topic.acls.interval.seconds': '1',
     'B.offset.flush.interval.ms': '300',
   });
   mm = startMirrorMaker(mm2);
@@ -133,11 +142,20 @@ test('connect-mirror-maker mirrors a topic, its configs and a consumer group\'s 
   for (const t of ['A.checkpoints.internal', 'heartbeats', 'mm2-configs.A.internal', 'mm2-offsets.A.internal', 'mm2-status.A.internal']) assert.ok(topicsB.includes(t), `${t} on B: ${topicsB.join(',')}`);
   assert.ok((await adminA.listTopics()).includes('mm2-offset-syncs.B.internal'));
 
+  // ACLs of the replicated topic
+  const anyOnRemote = { resourceType: 2, resourceName: 'A.orders', patternType: 3, principal: null, host: null, operation: 1, permissionType: 1 };
+  await waitFor(async () => (await describeAcls(adminB.cluster, anyOnRemote)).length > 0, 30000, () => 'no ACLs synced');
+  assert.deepEqual((await describeAcls(adminB.cluster, anyOnRemote)).map((x) => [x.principal, x.operation, x.permissionType]), [['User:alice', 3, 3]]);
+
   // heartbeats: Kafka's key/value layout, source A → target B
   const [[hb]] = await readAll(b.bootstrap, 'heartbeats', 1, 1);
   const heartbeat = HeartbeatFormat.decode(hb!.key, hb!.value);
   assert.deepEqual([heartbeat.sourceClusterAlias, heartbeat.targetClusterAlias], ['A', 'B']);
   assert.ok(Math.abs(heartbeat.timestamp - Date.now()) < 60000);
+  // the B->A flow only emits heartbeats (to A), which the A->B flow replicates back as A.heartbeats
+  const [[back]] = await readAll(b.bootstrap, 'A.heartbeats', 1, 1);
+  const returned = HeartbeatFormat.decode(back!.key, back!.value);
+  assert.deepEqual([returned.sourceClusterAlias, returned.targetClusterAlias], ['B', 'A']);
 
   // later changes follow: a config change and a new partition on A
   await adminA.incrementalAlterConfigs({ resources: [{ type: 2, name: 'orders', configs: [{ name: 'retention.ms', value: '987654321' }] }] });
