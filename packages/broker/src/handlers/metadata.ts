@@ -71,8 +71,14 @@ async function handle(ctx: RequestContext, req: MetadataRequest, version: number
     for (const t of broker.metadata.topicsByName.values()) if (authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name, false)) topics.push(topicEntry(t, opsOf(t.name)));
   } else {
     const toCreate: Array<{ index: number; name: string }> = [];
+    // Kafka answers each named topic once (KafkaApis takes the request's topics as a set): a
+    // request naming a 10,001-partition topic 3,000 times must not build 30 million partitions.
+    const seen = new Set<string>();
     for (const rt of req.topics!) {
       const image = broker.metadata;
+      const key = rt.name ?? `id:${rt.topicId ?? ZERO_UUID}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (rt.name === null || rt.name === undefined) {
         const id = rt.topicId ?? ZERO_UUID;
         const t = id === ZERO_UUID ? undefined : image.topicsById.get(id);
