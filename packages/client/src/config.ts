@@ -63,6 +63,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   spec('assignors', 'partition.assignment.strategy', 'listOrObjects'),
   spec('groupProtocol', 'group.protocol', ['classic', 'consumer']),
   spec('groupRemoteAssignor', 'group.remote.assignor', 'string'),
+  spec('clientRack', 'client.rack', 'string'),
 ];
 
 /**
@@ -114,6 +115,7 @@ export interface KafkaProperties {
   'partition.assignment.strategy'?: string | string[];
   'group.protocol'?: 'classic' | 'consumer';
   'group.remote.assignor'?: string;
+  'client.rack'?: string;
   'key.serializer'?: string;
   'value.serializer'?: string;
   'key.deserializer'?: string;

@@ -11,6 +11,7 @@ import type { ConnectionOptions } from '@samsa/network';
 export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
   [ApiKey.Produce, 11],
   [ApiKey.Fetch, 12],
+  [ApiKey.OffsetForLeaderEpoch, 4],
   [ApiKey.ListOffsets, 9],
   [ApiKey.Metadata, 12],
   [ApiKey.OffsetCommit, 9],
@@ -54,11 +55,15 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.AlterClientQuotas, 1],
 ]);
 
-/** Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4). */
+/**
+ * Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4; a consumer's
+ * OffsetForLeaderEpoch needs v3, the first with a replica id, as Kafka's consumer).
+ */
 export const CLIENT_MIN_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
   [ApiKey.Produce, 3],
   [ApiKey.Fetch, 4],
   [ApiKey.ListOffsets, 1],
+  [ApiKey.OffsetForLeaderEpoch, 3],
 ]);
 
 /** Kafka's client defaults for the connection options (request.timeout.ms 30000 ...). */
