@@ -5,6 +5,7 @@ export { Admin, createAdmin, ConfigResourceType, AlterConfigOp, type NewTopic, t
 export { Cluster, type ClusterOptions, type TopicInfo, type PartitionInfo, type BrokerInfo } from './cluster.js';
 export { Connection, type ConnectionOptions, type SaslOptions, type SaslMechanism } from '@samsa/network';
 export { defaultConnectionOptions } from './versions.js';
+export { securityOptionsFromProperties, SECURITY_PROPERTY_NAMES, unsecuredToken } from './security-properties.js';
 export * from './security-admin.js';
 export { murmur2, toPositive, defaultPartition, StickyPartitioner } from './partitioner.js';
 export { rangeAssignor, roundRobinAssignor, cooperativeStickyAssignor, ASSIGNORS, type Assignor, type MemberSubscription, type Assignment } from './group/assignors.js';
