@@ -85,7 +85,7 @@ describe('follower fetching (KIP-392, replica.selector.class rack-aware)', () =>
   const expected = Array.from({ length: RECORDS }, (_, i) => `${i}:record-${i}`);
 
   before(async () => {
-    cluster = await startCluster({ brokers: 3, racks: ['a', 'b', 'c'], config: { 'replica.selector.class': RACK_AWARE, 'replica.fetch.wait.max.ms': '100' } });
+    cluster = await startCluster({ brokers: 3, racks: ['a', 'b', 'c'], config: { 'replica.selector.class': RACK_AWARE, 'replica.fetch.wait.max.ms': '100', 'replica.lag.time.max.ms': '2000' } });
     const admin = new Admin({ bootstrapServers: cluster.bootstrap });
     await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [0, 1, 2] }] }] });
     await admin.close();
@@ -141,5 +141,30 @@ describe('follower fetching (KIP-392, replica.selector.class rack-aware)', () =>
     assert.deepEqual(seen.map(([o, v]) => `${o}:${v}`), expected);
     const perBroker = counts.byClient.get('rack-c-librdkafka');
     assert.ok(perBroker !== undefined && (perBroker.get(cluster.broker(2).port) ?? 0) >= 1, `fetches by broker port: ${JSON.stringify([...(perBroker ?? [])])}`);
+  });
+
+  it('when the rack-c replica goes away, @samsa/client falls back to the leader and reads on', async () => {
+    const consumer = new Consumer({ bootstrapServers: cluster.bootstrap, clientId: 'rack-c-fallback', clientRack: 'c', autoOffsetReset: 'earliest', fetchMaxWaitMs: 100, reconnectBackoffMaxMs: 200, retryBackoffMs: 50 });
+    const take = async (n: number): Promise<string[]> => {
+      const got: ConsumedMessage[] = [];
+      const deadline = Date.now() + 30_000;
+      while (got.length < n && Date.now() < deadline) for (const b of await consumer.poll(200)) got.push(...b.messages);
+      return got.map((m) => `${m.offset}:${m.value!.toString()}`);
+    };
+    try {
+      consumer.assign([{ topic: TOPIC, partition: 0 }]);
+      assert.deepEqual(await take(RECORDS), expected);
+      const rackCPort = cluster.broker(2).port;
+      assert.ok((counts.byClient.get('rack-c-fallback')!.get(rackCPort) ?? 0) >= 1);
+      await cluster.killBroker(2);
+      const producer = new Producer({ bootstrapServers: cluster.bootstrap, acks: 1, idempotent: false });
+      await producer.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => ({ value: `later-${i}`, partition: 0 })) });
+      await producer.close();
+      const leaderBefore = counts.byClient.get('rack-c-fallback')!.get(cluster.broker(0).port) ?? 0;
+      assert.deepEqual(await take(10), Array.from({ length: 10 }, (_, i) => `${RECORDS + i}:later-${i}`));
+      assert.ok((counts.byClient.get('rack-c-fallback')!.get(cluster.broker(0).port) ?? 0) > leaderBefore, 'the leader served the records after the replica went away');
+    } finally {
+      await consumer.close();
+    }
   });
 });
