@@ -24,6 +24,10 @@ export const ClientErrorCode = {
   BUFFER_EXHAUSTED: 'ERR_SAMSA_BUFFER_EXHAUSTED',
   /** A record is larger than max.request.size / batch limits. */
   RECORD_TOO_LARGE: 'ERR_SAMSA_RECORD_TOO_LARGE',
+  /** A transactional call in the wrong state (Kafka's IllegalStateException): send() outside a transaction, commit after an error... */
+  TRANSACTION_STATE: 'ERR_SAMSA_TRANSACTION_STATE',
+  /** The transaction was aborted: records not yet sent when abortTransaction() ran (Kafka's TransactionAbortedException). */
+  TRANSACTION_ABORTED: 'ERR_SAMSA_TRANSACTION_ABORTED',
 } as const;
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
