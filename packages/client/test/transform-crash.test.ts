@@ -53,7 +53,7 @@ test('consume-transform-produce: kill -9 of the app mid-stream, restart: each in
   const first = startApp(cluster.bootstrap);
   apps.push(first.child);
   await feed(300);
-  await waitFor(() => first.commits() >= 3, () => `the app's first transactions (log: ${first.log()})`);
+  await waitFor(() => first.commits() >= 1, () => `the app's first transactions (log: ${first.log()})`);
   // input keeps coming; the app dies between (or inside) transactions
   while (fed < RECORDS / 2) await feed(100);
   const commitsBeforeKill = first.commits();
