@@ -30,10 +30,10 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 40_000): Promise<void> {
+async function waitFor(cond: () => boolean | Promise<boolean>, what: () => string, timeoutMs = 40_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -98,7 +98,7 @@ async function crashRun(guarantee: string): Promise<{ expected: Map<string, numb
     };
     const first = startApp(broker.bootstrap, stateDir, guarantee);
     await feed(100);
-    await waitFor(async () => (await committedInput(admin)) > 0n, `a first commit (app log: ${first.log()})`);
+    await waitFor(async () => (await committedInput(admin)) > 0n, () => `a first commit (app log: ${first.log()})`);
     // keep the input flowing; kill once there is work in progress: under exactly-once an open
     // transaction with output in it, under at-least-once output ahead of the committed input
     let killedWithUncommitted = 0n;
@@ -132,7 +132,7 @@ async function crashRun(guarantee: string): Promise<{ expected: Map<string, numb
       if ((await committedInput(admin)) !== total) return false;
       counted = await finalCounts(broker.bootstrap, admin, 'read_committed');
       return [...counted.values()].reduce((a, b) => a + b, 0) >= LINES;
-    }, `every input processed and committed (app log: ${second.log()})`);
+    }, () => `every input processed and committed (app log: ${second.log()})`);
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
     return { expected, counted, killedWithUncommitted };
