@@ -46,6 +46,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   spec('maxBlockMs', 'max.block.ms', 'int'),
   spec('bufferMemory', 'buffer.memory', 'int'),
   spec('partitioner', null, 'function'),
+  spec('transactionalId', 'transactional.id', 'string'),
+  spec('transactionTimeoutMs', 'transaction.timeout.ms', 'int'),
   // consumer
   spec('groupId', 'group.id', 'string'),
   spec('groupInstanceId', 'group.instance.id', 'string'),
@@ -103,6 +105,8 @@ export interface KafkaProperties {
   'max.request.size'?: number | string;
   'max.block.ms'?: number | string;
   'buffer.memory'?: number | string;
+  'transactional.id'?: string;
+  'transaction.timeout.ms'?: number | string;
   'group.id'?: string;
   'group.instance.id'?: string;
   'auto.offset.reset'?: 'earliest' | 'latest' | 'none';

@@ -33,6 +33,7 @@ import { ClassicMembership, type TopicPartitions } from './group/classic-members
 import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js';
 import { commitOffsets, COORDINATOR_ERRORS, fetchOffsets, type OffsetToCommit } from './group/coordinator.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
+import type { ConsumerGroupMetadata } from './transaction-manager.js';
 
 export interface ConsumerOptions extends ClusterOptions {
   groupId?: string;
@@ -142,6 +143,7 @@ function toTopicPartitions(list: Array<{ topic: string; partition: number }>): T
 export class Consumer implements AsyncIterable<ConsumedMessage> {
   readonly cluster: Cluster;
   readonly groupId: string | null;
+  private readonly groupInstanceId: string | null;
   private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
   private readonly isolationLevel: number;
   private readonly checkCrcs: boolean;
@@ -169,6 +171,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     const opts = resolveOptions(options);
     this.cluster = new Cluster(opts);
     this.groupId = opts.groupId ?? null;
+    this.groupInstanceId = opts.groupInstanceId ?? null;
     this.opts = {
       autoOffsetReset: opts.autoOffsetReset ?? 'latest',
       autoCommitIntervalMs: opts.autoCommitIntervalMs ?? 5000,
@@ -817,6 +820,21 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         callback?.(err);
       },
     );
+  }
+
+  /**
+   * The group membership a transactional producer's sendOffsetsToTransaction() takes (KIP-447):
+   * the group's coordinator accepts the offsets only from the current generation's member.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    if (this.groupId === null) throw new ClientError(ClientErrorCode.CONFIG, 'groupMetadata() needs a groupId');
+    const inGroup = this.membership !== null && this.subscribed.length > 0;
+    return {
+      groupId: this.groupId,
+      generationId: inGroup ? this.membership!.generationId : -1,
+      memberId: inGroup ? this.membership!.memberId : '',
+      groupInstanceId: this.groupInstanceId,
+    };
   }
 
   /** Committed offsets of partitions (default: the assigned ones). */

@@ -26,6 +26,10 @@ export const ClientErrorCode = {
   RECORD_TOO_LARGE: 'ERR_SAMSA_RECORD_TOO_LARGE',
   /** The log was truncated below the consumer's position (KIP-320) and auto.offset.reset=none. */
   LOG_TRUNCATION: 'ERR_SAMSA_LOG_TRUNCATION',
+  /** A transactional call in the wrong state (Kafka's IllegalStateException): send() outside a transaction, commit after an error... */
+  TRANSACTION_STATE: 'ERR_SAMSA_TRANSACTION_STATE',
+  /** The transaction was aborted: records not yet sent when abortTransaction() ran (Kafka's TransactionAbortedException). */
+  TRANSACTION_ABORTED: 'ERR_SAMSA_TRANSACTION_ABORTED',
 } as const;
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

@@ -40,6 +40,12 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.AlterPartitionReassignments, 0],
   [ApiKey.ListPartitionReassignments, 0],
   [ApiKey.ConsumerGroupHeartbeat, 1],
+  // Client-side versions of the transaction APIs: AddPartitionsToTxn v4+ is the brokers'
+  // batched verification form; EndTxn v5 is transaction protocol 2 (an epoch per transaction).
+  [ApiKey.AddPartitionsToTxn, 3],
+  [ApiKey.AddOffsetsToTxn, 4],
+  [ApiKey.EndTxn, 4],
+  [ApiKey.TxnOffsetCommit, 4],
   [ApiKey.WriteTxnMarkers, 1],
   [ApiKey.DescribeProducers, 0],
   [ApiKey.DescribeTransactions, 0],
