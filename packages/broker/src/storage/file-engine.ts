@@ -493,10 +493,17 @@ export class FileLog extends SegmentedLog<FileSegment> {
     }
   }
 
-  /** Closes without flushing (the log is about to be deleted). */
+  /** Closes without flushing or writing anything (the log is about to be deleted, maybe from a full disk). */
   closeForDelete(): void {
     if (this.closed) return;
-    this.closeFiles();
+    this.closed = true;
+    for (const seg of this.segs) {
+      try {
+        seg.close(false);
+      } catch {
+        /* deleted next */
+      }
+    }
   }
 
   private closeFiles(): void {

@@ -73,6 +73,11 @@ export class OpenFiles {
     this.lru.delete(owner);
   }
 
+  /** Closes idle files beyond capacity (files busy with writes when they were opened go once their writes are done). */
+  trim(): void {
+    if (this.lru.size > this.capacity) this.closeIdle(this.lru.size - this.capacity);
+  }
+
   /** Asks up to `count` least recently used owners that are idle to close. */
   private closeIdle(count: number): void {
     if (count <= 0) return;

@@ -120,6 +120,7 @@ export class WriteStager {
   /** A segment has nothing left to write (or is closed). */
   settled(seg: FileSegment): void {
     this.segmentsWithPending.delete(seg);
+    if (this.segmentsWithPending.size === 0) this.openFiles.trim();
   }
 
   writeFailed(failure: Error): void {
@@ -793,11 +794,11 @@ export class FileSegment implements SegmentState, OpenFileOwner {
   }
 
   /** Closes the segment for good; with a write in flight, the descriptor closes when it lands (after writing the rest). */
-  close(): void {
+  close(persistIndexes = true): void {
     if (this.closedForGood) return;
     let failure: unknown;
     try {
-      this.closeIndexes();
+      if (persistIndexes) this.closeIndexes();
     } catch (e) {
       failure = e;
     }
@@ -844,7 +845,8 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     this.dropMemory();
     this.unwrittenEnds = [];
     try {
-      this.close();
+      // Nothing is written for files about to go: deleting must work on a full disk.
+      this.close(false);
     } catch {
       /* deleting anyway */
     }
