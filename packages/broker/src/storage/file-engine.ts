@@ -46,7 +46,7 @@ import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js'
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
 import { ReadBufferPool } from './read-buffers.js';
 import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName } from './segment.js';
-import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
+import { EMPTY_RECORDS, MAX_READ_BYTES, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
 import { OpenFiles } from './open-files.js';
 import { createLogger, type Logger } from '../util/log.js';
 
@@ -443,6 +443,31 @@ export class FileLog extends SegmentedLog<FileSegment> {
     }
     const records = this.readBuffers.commit(total);
     return records.length === 0 ? EMPTY_RECORDS : records;
+  }
+
+  /**
+   * Before a fetch's synchronous read at `offset`: when the bytes it will read may not be in the
+   * page cache (data older than this process, not read lately), reads them on the thread pool
+   * first and resolves when the read can run without blocking on the disk; null when it can now.
+   */
+  prepareRead(offset: bigint, maxBytes: number): Promise<void> | null {
+    if (this.closed) return null;
+    const o = Number(offset);
+    if (o < this.lso || o >= this.leo) return null;
+    const si = this.segmentIndexFor(o);
+    const seg = this.segs[si]!;
+    // From the index entry at or before the offset (where locate starts scanning) through the read.
+    const start = seg.offsetIndex.lookup(o - seg.baseOffset);
+    const length = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES) + this.config.indexIntervalBytes + 16 * 1024;
+    if (!seg.isCold(start, length)) return null;
+    const scratch = this.stager.takeReadScratch();
+    return seg.warm(start, length, scratch).then(
+      () => this.stager.giveBackReadScratch(scratch),
+      (e: unknown) => {
+        this.stager.giveBackReadScratch(scratch);
+        throw e;
+      },
+    );
   }
 
   protected forEachBatch(seg: FileSegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {

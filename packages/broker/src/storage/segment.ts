@@ -3,7 +3,7 @@
  * (Kafka's LogSegment). The .log holds v2 batches back to back, exactly as appended.
  */
 import { closeSync, constants, existsSync, fdatasyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
-import { fdatasync, writev } from 'node:fs';
+import { fdatasync, read as readAsync, writev } from 'node:fs';
 import { unlink as unlinkAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_LOCATE_BYTES, MIN_BATCH_LENGTH, headerBaseOffset, headerLastOffsetDelta, headerSize } from './batch-util.js';
@@ -58,6 +58,7 @@ const MAX_POOLED_STAGING = 1024;
  */
 export class WriteStager {
   private readonly stagingPool: Buffer[] = [];
+  private readonly readScratch: Buffer[] = [];
   /** The engine's open segment descriptors (opened lazily, least recently used closed first). */
   readonly openFiles: OpenFiles;
   /** Segments with appends not yet in the file (staged or being written). */
@@ -132,6 +133,15 @@ export class WriteStager {
     });
   }
 
+  /** A 1 MiB buffer that async reads warming the page cache read into (their bytes are thrown away). */
+  takeReadScratch(): Buffer {
+    return this.readScratch.pop() ?? Buffer.allocUnsafeSlow(1 << 20);
+  }
+
+  giveBackReadScratch(buf: Buffer): void {
+    if (this.readScratch.length < 8) this.readScratch.push(buf);
+  }
+
   takeStagingBuffer(): Buffer {
     return this.stagingPool.pop() ?? Buffer.allocUnsafeSlow(STAGING_BYTES);
   }
@@ -190,6 +200,14 @@ export class FileSegment implements SegmentState, OpenFileOwner {
   private waiters: WriteWaiter[] = [];
   /** Async reads using the descriptor (it is not closed under them). */
   private readsInFlight = 0;
+  /**
+   * Bytes at or above `hotFrom` were appended by this process (in the page cache, most likely);
+   * [warmStart, warmEnd) was read off the event loop lately. Reads of anything else may miss
+   * the page cache: fetches warm them asynchronously first (prepareRead).
+   */
+  private hotFrom: number;
+  private warmStart = 0;
+  private warmEnd = 0;
   /** File positions where the appends not yet known to be in the file end, and where the last one that is ends (a failed write rolls back to it). */
   private unwrittenEnds: number[] = [];
   private writtenEnd = 0;
@@ -222,6 +240,7 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     this.fileSize = size;
     this.syncedSize = size;
     this.writtenEnd = size;
+    this.hotFrom = size;
     this.nextOffset = baseOffset;
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
@@ -622,6 +641,38 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     this.dropMemory();
     this.confirmWritten();
     this.resolveWaiters();
+  }
+
+  /** True when [position, position + length) has file bytes that may not be in the page cache. */
+  isCold(position: number, length: number): boolean {
+    const end = Math.min(position + length, this.fileSize, this.hotFrom);
+    if (end <= position) return false;
+    return position < this.warmStart || end > this.warmEnd;
+  }
+
+  /**
+   * Reads [position, position + length) of the file on libuv's thread pool into `scratch`, so
+   * the synchronous read that follows finds it in the page cache: the event loop never waits
+   * for the disk. The descriptor stays open meanwhile.
+   */
+  async warm(position: number, length: number, scratch: Buffer): Promise<void> {
+    const end = Math.min(position + length, this.fileSize);
+    if (end <= position) return;
+    const fd = this.fdForUse();
+    this.readsInFlight++;
+    try {
+      for (let at = position; at < end; ) {
+        const n = await new Promise<number>((resolve, reject) => readAsync(fd, scratch, 0, Math.min(scratch.length, end - at), at, (err, bytes) => (err === null ? resolve(bytes) : reject(err))));
+        if (n === 0) break;
+        at += n;
+      }
+    } catch (e) {
+      throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      this.readsInFlight--;
+    }
+    this.warmStart = position;
+    this.warmEnd = end;
   }
 
   /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of data). */
