@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
@@ -78,8 +79,18 @@ test('20,000 partitions in 4 topics under a 1,024-descriptor limit: created, pro
       const r = await c.send(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name, partitionData }] });
       for (const p of r.responses[0].partitionResponses) assert.equal(p.errorCode, ErrorCode.NONE, `${name}-${p.index}`);
     }
-    // The listener still accepts.
+    // Exhaust the broker's descriptors with connections: accepting fails (EMFILE) while they are
+    // open, and the listener accepts again once they are gone.
+    const sockets = await Promise.all(Array.from({ length: NOFILE }, () => new Promise<Socket>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: portOf(props) });
+      s.on('error', () => {});
+      s.once('connect', () => resolve(s));
+      s.once('close', () => resolve(s));
+    })));
+    for (const s of sockets) s.destroy();
     const second = await WireClient.connect(portOf(props));
+    const one = await second.send(ApiKey.Metadata, 12, { topics: [{ name: TOPICS[0], topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    assert.equal(one.topics[0].partitions.length, PARTITIONS_PER_TOPIC);
     second.close();
     c.close();
 
