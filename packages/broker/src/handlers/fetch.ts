@@ -313,8 +313,27 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   if (denied.length > 0) targets = [...targets, ...denied];
 
   if (params.replicaId >= 0) recordFollowerFetches(broker, targets, params.replicaId);
+  // Data that may not be in the page cache is read on the thread pool first (all partitions of
+  // the fetch at once), so the synchronous reads below never wait for the disk.
+  const warming = warmColdReads(broker, targets, params);
+  if (warming !== null) return warming.then(() => readAndRespond(broker, targets, params, sessionId, req.maxWaitMs));
+  return readAndRespond(broker, targets, params, sessionId, req.maxWaitMs);
+}
+
+function warmColdReads(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): Promise<unknown> | null {
+  let waits: Array<Promise<void>> | null = null;
+  for (const t of targets) {
+    if (t.unknownTopicId || t.denied === true) continue;
+    const w = broker.partitions.getPartition(t.topic, t.partition)?.log.prepareRead?.(t.fetchOffset, Math.min(t.partitionMaxBytes, p.maxBytes));
+    // A failed warm-up is reported by the read itself.
+    if (w != null) (waits ??= []).push(w.catch(() => {}));
+  }
+  return waits === null ? null : Promise.all(waits);
+}
+
+function readAndRespond(broker: BrokerServices, targets: FetchTarget[], params: FetchParams, sessionId: number, maxWaitMs: number): FetchResponse | Promise<FetchResponse> {
   const first = readAll(broker, targets, params);
-  if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {
+  if (first.bytes >= params.minBytes || maxWaitMs <= 0 || first.errors || targets.length === 0) {
     return buildResponse(targets, first.data, params, sessionId);
   }
   // Long poll: wait for appends on the partitions read here. These reads are read again when
@@ -326,7 +345,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   if (params.replicaId >= 0) for (const t of targets) keys.push(logEndKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {
     delayed.resolve = resolve;
-    broker.purgatory.watch(delayed, keys, req.maxWaitMs);
+    broker.purgatory.watch(delayed, keys, maxWaitMs);
   });
 }
 
