@@ -2,7 +2,8 @@
 // Writes docs/API.md: the typed API reference of @samsa/client, generated from the TSDoc in the
 // compiled declarations (dist/src/*.d.ts, which tsc -b emits with their doc comments).
 // Run after `npx tsc -b`: `npm run docs -w @samsa/client`. Private members are left out.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// `--check` writes nothing and exits 1 when docs/API.md is not what the sources give (a test runs it).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,15 @@ for (const mod of modules) {
     .trim();
   out += `\n## ${mod}\n\n\`\`\`ts\n${text}\n\`\`\`\n`;
 }
-mkdirSync(join(pkg, 'docs'), { recursive: true });
-writeFileSync(join(pkg, 'docs', 'API.md'), out);
-console.log(`docs/API.md: ${modules.length} modules, ${out.length} characters`);
+const target = join(pkg, 'docs', 'API.md');
+if (process.argv.includes('--check')) {
+  if (!existsSync(target) || readFileSync(target, 'utf8') !== out) {
+    console.error('docs/API.md is out of date with the sources: run `npx tsc -b && npm run docs -w @samsa/client` and commit it');
+    process.exit(1);
+  }
+  console.log(`docs/API.md current: ${modules.length} modules`);
+} else {
+  mkdirSync(join(pkg, 'docs'), { recursive: true });
+  writeFileSync(target, out);
+  console.log(`docs/API.md: ${modules.length} modules, ${out.length} characters`);
+}

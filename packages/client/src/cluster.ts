@@ -4,7 +4,8 @@
  * every metadata.max.age.ms.
  */
 import { apiByName, type ApiDescriptor, KafkaError, type MetadataResponse } from '@samsa/protocol';
-import { Connection, type ConnectionOptions, defaultConnectionOptions, type RequestOptions } from './connection.js';
+import { Connection, type ConnectionOptions, type RequestOptions } from '@samsa/network';
+import { defaultConnectionOptions } from './versions.js';
 import { type KafkaProperties, resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, ConnectionError, isRetriable } from './errors.js';
 

@@ -5,8 +5,9 @@
  * closest valid one. The set of names is shared by all clients, as a Java config file is: an
  * option of another client kind (a consumer's group.id given to an Admin) is accepted and unused.
  */
-import { defaultConnectionOptions } from './connection.js';
+import { defaultConnectionOptions } from './versions.js';
 import { ClientError, ClientErrorCode } from './errors.js';
+import { SECURITY_PROPERTY_NAMES, securityOptionsFromProperties } from './security-properties.js';
 
 type OptionType = 'int' | 'bool' | 'string' | 'servers' | 'acks' | 'list' | 'object' | 'function' | 'objectOrBool' | 'listOrObjects' | readonly string[];
 
@@ -71,6 +72,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
  */
 const JVM_ONLY = new Set(['key.serializer', 'value.serializer', 'key.deserializer', 'value.deserializer']);
 
+/** Kafka's security properties, turned together into the `ssl` and `sasl` options (security-properties.ts). */
+const SECURITY_NAMES = new Set(SECURITY_PROPERTY_NAMES);
+const SECURITY_SPECS = SECURITY_PROPERTY_NAMES.map((n) => spec(n, null, 'string'));
+
 const byName = new Map<string, OptionSpec>();
 for (const s of OPTION_SPECS) {
   byName.set(s.name, s);
@@ -114,6 +119,33 @@ export interface KafkaProperties {
   'partition.assignment.strategy'?: string | string[];
   'group.protocol'?: 'classic' | 'consumer';
   'group.remote.assignor'?: string;
+  'security.protocol'?: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  'sasl.mechanism'?: string;
+  'sasl.mechanisms'?: string;
+  'sasl.jaas.config'?: string;
+  'sasl.username'?: string;
+  'sasl.password'?: string;
+  'sasl.oauthbearer.config'?: string;
+  'ssl.truststore.location'?: string;
+  'ssl.truststore.type'?: string;
+  'ssl.truststore.password'?: string;
+  'ssl.truststore.certificates'?: string;
+  'ssl.keystore.location'?: string;
+  'ssl.keystore.type'?: string;
+  'ssl.keystore.password'?: string;
+  'ssl.key.password'?: string;
+  'ssl.keystore.key'?: string;
+  'ssl.keystore.certificate.chain'?: string;
+  'ssl.endpoint.identification.algorithm'?: string;
+  'ssl.protocol'?: string;
+  'ssl.enabled.protocols'?: string;
+  'ssl.ca.location'?: string;
+  'ssl.ca.pem'?: string;
+  'ssl.certificate.location'?: string;
+  'ssl.certificate.pem'?: string;
+  'ssl.key.location'?: string;
+  'ssl.key.pem'?: string;
+  'enable.ssl.certificate.verification'?: boolean | string;
   'key.serializer'?: string;
   'value.serializer'?: string;
   'key.deserializer'?: string;
@@ -138,7 +170,7 @@ export function closestOption(name: string): OptionSpec {
   const squash = (s: string): string => s.toLowerCase().replace(/[._-]/g, '');
   let best = OPTION_SPECS[0]!;
   let bestScore = Infinity;
-  for (const s of OPTION_SPECS) {
+  for (const s of [...OPTION_SPECS, ...SECURITY_SPECS]) {
     for (const candidate of [s.name, s.kafka]) {
       if (candidate === null) continue;
       // Same letters apart from separators and case (auto_offset_reset, AutoOffsetReset): distance 0.
@@ -220,9 +252,15 @@ export function resolveOptions<T extends object>(opts: T): T {
   if (typeof opts !== 'object' || opts === null) throw configError(`options must be an object, got ${describe(opts)}`);
   const out: Record<string, unknown> = {};
   const from: Record<string, string> = {};
+  const security = new Map<string, string>();
   for (const [given, v] of Object.entries(opts)) {
     if (v === undefined) continue;
     if (JVM_ONLY.has(given)) continue;
+    if (SECURITY_NAMES.has(given)) {
+      if (typeof v !== 'string' && typeof v !== 'boolean') throw configError(`option ${given} must be a string, got ${describe(v)}`);
+      security.set(given, String(v));
+      continue;
+    }
     const s = byName.get(given);
     if (s === undefined && given in defaultConnectionOptions) {
       out[given] = v; // a connection option added to ConnectionOptions after this table (validated there)
@@ -238,6 +276,14 @@ export function resolveOptions<T extends object>(opts: T): T {
     }
     out[s.name] = value;
     from[s.name] = given;
+  }
+  if (security.size > 0) {
+    const derived = securityOptionsFromProperties(security);
+    for (const key of ['ssl', 'sasl'] as const) {
+      if (derived[key] === undefined) continue;
+      if (key in out) throw configError(`option ${key} given twice: as the ${key} object and as Kafka's security properties (${[...security.keys()].join(', ')}); use one`);
+      out[key] = derived[key];
+    }
   }
   resolved.add(out);
   return out as T;

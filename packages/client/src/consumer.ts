@@ -570,7 +570,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     return out;
   }
 
-  private async withCoordinator<T>(fn: (conn: import('./connection.js').Connection) => Promise<T>): Promise<T> {
+  private async withCoordinator<T>(fn: (conn: import('@samsa/network').Connection) => Promise<T>): Promise<T> {
     if (this.groupId === null) throw new ClientError(ClientErrorCode.CONFIG, 'offsets need a groupId');
     const m = this.membership!;
     for (let attempt = 0; ; attempt++) {

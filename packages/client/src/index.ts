@@ -3,8 +3,9 @@ export { Producer, createProducer, type ProducerOptions, type Message, type Reco
 export { Consumer, createConsumer, decodeFetched, type ConsumerOptions, type ConsumedMessage, type FetchedBatch } from './consumer.js';
 export { Admin, createAdmin, ConfigResourceType, AlterConfigOp, type NewTopic, type TopicDescription, type GroupDescription, type ConfigEntry, type TransactionListing, type TransactionDescription, type ProducerStateDescription } from './admin.js';
 export { Cluster, type ClusterOptions, type TopicInfo, type PartitionInfo, type BrokerInfo } from './cluster.js';
-export { Connection, defaultConnectionOptions, type ConnectionOptions } from './connection.js';
-export { type SaslOptions, type SaslMechanism } from './sasl.js';
+export { Connection, type ConnectionOptions, type SaslOptions, type SaslMechanism } from '@samsa/network';
+export { defaultConnectionOptions } from './versions.js';
+export { securityOptionsFromProperties, SECURITY_PROPERTY_NAMES, unsecuredToken } from './security-properties.js';
 export * from './security-admin.js';
 export { murmur2, toPositive, defaultPartition, StickyPartitioner } from './partitioner.js';
 export { rangeAssignor, roundRobinAssignor, cooperativeStickyAssignor, ASSIGNORS, type Assignor, type MemberSubscription, type Assignment } from './group/assignors.js';

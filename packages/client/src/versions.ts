@@ -1,10 +1,12 @@
 /**
+ * How the client appears on the wire: the versions it speaks and its connection defaults.
  * The newest version of each API this client speaks. The version used on a connection is
  * min(this, the broker's max), and must be >= the broker's min (Kafka's client rule).
  * Caps sit where a newer version changes a request's shape in a way the client does not use
  * (Fetch v13+ and DeleteTopics v6 address topics by id).
  */
 import { ApiKey } from '@samsa/protocol';
+import type { ConnectionOptions } from '@samsa/network';
 
 export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
   [ApiKey.Produce, 11],
@@ -58,3 +60,18 @@ export const CLIENT_MIN_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.Fetch, 4],
   [ApiKey.ListOffsets, 1],
 ]);
+
+/** Kafka's client defaults for the connection options (request.timeout.ms 30000 ...). */
+export const defaultConnectionOptions: ConnectionOptions = {
+  clientId: 'samsa',
+  requestTimeoutMs: 30000,
+  connectTimeoutMs: 10000,
+  reconnectBackoffMs: 50,
+  reconnectBackoffMaxMs: 1000,
+  maxVersions: CLIENT_MAX_VERSIONS,
+  minVersions: CLIENT_MIN_VERSIONS,
+  softwareName: 'samsa-client',
+  softwareVersion: '0.1.0',
+  ssl: undefined,
+  sasl: undefined,
+};

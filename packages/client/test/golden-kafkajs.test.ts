@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { type ApiDescriptor, apiByName } from '@samsa/protocol';
 import { CompressionType, crc32c } from '@samsa/protocol/records';
 import { BatchBuilder } from '../src/batch-builder.js';
-import { encodeRequestFrame } from '../src/connection.js';
+import { encodeRequestFrame } from '@samsa/network';
 import { encodeAssignment } from '../src/group/classic-membership.js';
 
 const require = createRequire(import.meta.url);

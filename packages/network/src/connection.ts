@@ -2,13 +2,17 @@
  * One TCP connection to one broker, shared by the client and the broker's replica fetchers:
  * request pipelining keyed by correlation id (responses may come back in any order across
  * connections, in order on one), ApiVersions negotiation on connect (KIP-511 downgrade),
- * per-request timeouts, and lazy reconnection with exponential backoff. The transport and an
- * authentication step are pluggable, so TLS and SASL sit on top without a second copy.
+ * per-request timeouts, and lazy reconnection with exponential backoff. With `ssl` the socket
+ * is TLS; with `sasl` the connection authenticates (SaslHandshake v1 + SaslAuthenticate) before
+ * it is used, and again before the session lifetime the broker gives ends (KIP-368).
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ApiKey, type ApiDescriptor, apiByName, decodeApiVersionsResponse, encodeRequestHeader, KafkaError, Reader, Writer } from '@samsa/protocol';
 import { FrameDecoder } from '@samsa/protocol/framing';
-import { ClosedError, ConnectionError, NetworkError, RequestTimeoutError, UnsupportedApiError } from './errors.js';
+import { ClosedError, ConnectionError, RequestTimeoutError, SamsaError, UnsupportedApiError } from './errors.js';
+import { FrameReader } from './frame-reader.js';
+import { saslClient, type SaslOptions } from './sasl.js';
 
 export interface ConnectionOptions {
   clientId: string | null;
@@ -22,14 +26,14 @@ export interface ConnectionOptions {
   /** Newest version of each API the owner speaks: a request goes at min(this, broker max). */
   maxVersions: ReadonlyMap<number, number>;
   /** Lowest version the owner can use per API (default 0). */
-  minVersions?: ReadonlyMap<number, number>;
+  minVersions?: ReadonlyMap<number, number> | undefined;
   /** Sent in ApiVersions v3+ (KIP-511). */
   softwareName: string;
   softwareVersion: string;
-  /** Opens the transport; plain TCP when absent (TLS plugs in here). */
-  openSocket?: (host: string, port: number, timeoutMs: number) => Promise<Socket>;
-  /** Runs after ApiVersions and before any other request (SASL plugs in here). */
-  authenticate?: (connection: Connection) => Promise<void>;
+  /** TLS (security.protocol SSL / SASL_SSL): true for the system CAs, or node:tls options (ca, cert, key, ...). */
+  ssl?: boolean | TlsConnectionOptions | undefined;
+  /** SASL (security.protocol SASL_PLAINTEXT / SASL_SSL): runs after ApiVersions, before any other request. */
+  sasl?: SaslOptions | undefined;
 }
 
 export const UNSUPPORTED_VERSION = 35;
@@ -60,6 +64,7 @@ export class Connection {
   private failures = 0;
   private lastFailureAt = 0;
   private closed = false;
+  private reauthTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly host: string, readonly port: number, readonly nodeId: number, private readonly opts: ConnectionOptions) {}
 
@@ -104,20 +109,51 @@ export class Connection {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (this.closed) throw new ClosedError(`connection to ${this.address}`);
     try {
-      const open = this.opts.openSocket ?? openTcpSocket;
-      const socket = await open(this.host, this.port, this.opts.connectTimeoutMs);
+      const socket = await this.openSocket();
       this.attach(socket);
       await this.negotiate();
-      if (this.opts.authenticate !== undefined) await this.opts.authenticate(this);
+      if (this.opts.sasl !== undefined) await this.authenticate(this.opts.sasl);
       this.failures = 0;
     } catch (err) {
       this.failures++;
       this.lastFailureAt = Date.now();
       this.teardown(err instanceof Error ? err : new Error(String(err)));
-      throw err instanceof KafkaError || err instanceof NetworkError
+      throw err instanceof KafkaError || err instanceof SamsaError
         ? err
         : new ConnectionError(`connect to ${this.address} failed: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /**
+   * Plain TCP reads frames through `onread` straight into each frame's own buffer (FrameReader);
+   * a TLS socket hands its decrypted bytes to 'data' listeners, which attach() decodes.
+   */
+  private openSocket(): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const ssl = this.opts.ssl;
+      const plain = ssl === undefined || ssl === false;
+      let socket: Socket;
+      if (plain) {
+        const reader = new FrameReader((frame) => this.onFrame(frame), (err) => this.teardown(err));
+        socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true, onread: reader.onread });
+      } else {
+        socket = tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
+      }
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ConnectionError(`connect to ${this.address} timed out after ${this.opts.connectTimeoutMs} ms`));
+      }, this.opts.connectTimeoutMs);
+      socket.once(plain ? 'connect' : 'secureConnect', () => {
+        socket.setNoDelay(true);
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new ConnectionError(`connect to ${this.address} failed: ${err.message}`, { cause: err }));
+      });
+    });
   }
 
   private attach(socket: Socket): void {
@@ -153,6 +189,40 @@ export class Connection {
       return;
     }
     throw new UnsupportedApiError('ApiVersions', 'no common version');
+  }
+
+  /**
+   * SaslHandshake v1 then SaslAuthenticate rounds. A refusal is the broker's KafkaError
+   * (SASL_AUTHENTICATION_FAILED with its message, UNSUPPORTED_SASL_MECHANISM). With a session
+   * lifetime, re-authenticates on the same connection when 85-95% of it has passed (KIP-368, as
+   * Kafka's clients).
+   */
+  private async authenticate(opts: SaslOptions): Promise<void> {
+    const hs = await this.rawRequest(apiByName.SaslHandshake, 1, { mechanism: opts.mechanism });
+    if (hs.errorCode !== 0) throw KafkaError.from(hs.errorCode, `SASL mechanism ${opts.mechanism} is not enabled on ${this.address} (enabled: ${hs.mechanisms.join(', ')})`);
+    const exchange = saslClient(opts);
+    const authVersion = Math.min(2, this.brokerVersions.get(ApiKey.SaslAuthenticate)?.[1] ?? 0);
+    let server: Buffer | null = null;
+    let lifetimeMs = 0n;
+    for (;;) {
+      const token = await exchange.next(server);
+      if (token === null) break;
+      const res = await this.rawRequest(apiByName.SaslAuthenticate, authVersion, { authBytes: token });
+      if (res.errorCode !== 0) throw KafkaError.from(res.errorCode, res.errorMessage);
+      server = res.authBytes;
+      lifetimeMs = res.sessionLifetimeMs ?? 0n;
+    }
+    if (this.reauthTimer !== null) clearTimeout(this.reauthTimer);
+    this.reauthTimer = null;
+    if (lifetimeMs > 0n) {
+      const socket = this.socket;
+      this.reauthTimer = setTimeout(() => {
+        this.reauthTimer = null;
+        if (this.socket !== socket || socket === null) return;
+        this.authenticate(opts).catch((err: Error) => this.teardown(err));
+      }, Number(lifetimeMs) * (0.85 + Math.random() * 0.1));
+      this.reauthTimer.unref();
+    }
   }
 
   /** Whether the broker serves an API in a version we speak. */
@@ -243,6 +313,8 @@ export class Connection {
   }
 
   private teardown(err: Error): void {
+    if (this.reauthTimer !== null) clearTimeout(this.reauthTimer);
+    this.reauthTimer = null;
     const socket = this.socket;
     this.socket = null;
     if (socket !== null) {
@@ -252,7 +324,7 @@ export class Connection {
       socket.destroy();
     }
     if (this.pending.size === 0) return;
-    const wrapped = err instanceof NetworkError ? err : new ConnectionError(`connection to ${this.address} lost: ${err.message}`, { cause: err });
+    const wrapped = err instanceof SamsaError ? err : new ConnectionError(`connection to ${this.address} lost: ${err.message}`, { cause: err });
     const all = [...this.pending.values()];
     this.pending.clear();
     for (const p of all) {
@@ -272,25 +344,6 @@ export class Connection {
     this.closed = true;
     this.teardown(new ClosedError(`connection to ${this.address}`));
   }
-}
-
-function openTcpSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true, autoSelectFamily: true });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectionError(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new ConnectionError(`connect to ${host}:${port} failed: ${err.message}`, { cause: err }));
-    });
-  });
 }
 
 /** A whole request frame (size, header, body) as chunks for a vectored write. */

@@ -33,7 +33,6 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['queued.max.request.bytes', { kind: 'refused', reason: 'there is no request memory pool; bound requests with socket.request.max.bytes and queued.max.requests' }],
   ['log.flush.offset.checkpoint.interval.ms', { kind: 'refused', reason: 'recovery points are written at shutdown and by the log flusher, not on a separate schedule' }],
   ['log.flush.start.offset.checkpoint.interval.ms', { kind: 'refused', reason: 'log start offsets are written when they change, not on a separate schedule' }],
-  ['offsets.commit.timeout.ms', { kind: 'refused', reason: 'offset commits are appended locally and answered when written; there are no replicas to wait for' }],
   ['metadata.log.dir', { kind: 'refused', reason: 'the single-node metadata lives in the first log directory' }],
   ['compression.type', { kind: 'refused', reason: NO_RECOMPRESSION.replace(', so it never compresses', '; recompression on the broker is not implemented') }],
   ['compression.gzip.level', { kind: 'inert', reason: NO_RECOMPRESSION }],

@@ -10,11 +10,11 @@ import { groupCoordinator, requestInfo } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
-function handle(ctx: RequestContext, req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResponse {
+async function handle(ctx: RequestContext, req: ConsumerGroupHeartbeatRequest): Promise<ConsumerGroupHeartbeatResponse> {
   try {
     requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
     for (const t of req.subscribedTopicNames ?? []) requireAuthorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t);
-    return groupCoordinator(ctx).coordinator.consumerGroupHeartbeat(requestInfo(ctx), req);
+    return await groupCoordinator(ctx).coordinator.consumerGroupHeartbeat(requestInfo(ctx), req);
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: mapError(e).code, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
   }

@@ -8,10 +8,10 @@ import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
-function handle(ctx: RequestContext, req: DeleteGroupsRequest): DeleteGroupsResponse {
+async function handle(ctx: RequestContext, req: DeleteGroupsRequest): Promise<DeleteGroupsResponse> {
   try {
     const allowed = req.groupsNames.filter((g) => authorize(ctx, AclOperation.DELETE, ResourceType.GROUP, g));
-    const deleted = groupCoordinator(ctx).coordinator.deleteGroups(allowed);
+    const deleted = await groupCoordinator(ctx).coordinator.deleteGroups(allowed);
     return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => deleted.find((r) => r.groupId === groupId) ?? { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }) };
   } catch (e) {
     const code = mapError(e).code;

@@ -8,10 +8,10 @@ import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
-function handle(ctx: RequestContext, req: LeaveGroupRequest, version: number): LeaveGroupResponse {
+async function handle(ctx: RequestContext, req: LeaveGroupRequest, version: number): Promise<LeaveGroupResponse> {
   try {
     requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
-    const res = groupCoordinator(ctx).coordinator.leaveGroup(req, version);
+    const res = await groupCoordinator(ctx).coordinator.leaveGroup(req, version);
     return { throttleTimeMs: 0, errorCode: res.errorCode, members: version >= 3 ? (res.members ?? []) : [] };
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: mapError(e).code, members: [] };

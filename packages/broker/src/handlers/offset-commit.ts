@@ -13,7 +13,7 @@ import { splitUnknownPartitions, withUnknownPartitions } from './known-partition
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, requireAuthorized, ResourceType } from '../security/authorize.js';
 
-function handle(ctx: RequestContext, req: OffsetCommitRequest, version: number): OffsetCommitResponse {
+async function handle(ctx: RequestContext, req: OffsetCommitRequest, version: number): Promise<OffsetCommitResponse> {
   try {
     requireAuthorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
   } catch (e) {
@@ -28,7 +28,7 @@ function handle(ctx: RequestContext, req: OffsetCommitRequest, version: number):
   const merge = (topics: OffsetCommitResponse['topics']): OffsetCommitResponse => ({ throttleTimeMs: 0, topics: withUnknownPartitions(topics, unknown, (name, partitions) => ({ name, partitions })) });
   if (known.length === 0) return merge([]);
   try {
-    return merge(groupCoordinator(ctx).coordinator.commitOffsets({ ...req, topics: known }, version).topics);
+    return merge((await groupCoordinator(ctx).coordinator.commitOffsets({ ...req, topics: known }, version)).topics);
   } catch (e) {
     const code = mapError(e).code;
     return merge(known.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })));

@@ -10,7 +10,7 @@ import { splitUnknownPartitions, withUnknownPartitions } from './known-partition
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, requireAuthorized, ResourceType } from '../security/authorize.js';
 
-function handle(ctx: RequestContext, req: OffsetDeleteRequest): OffsetDeleteResponse {
+async function handle(ctx: RequestContext, req: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
   try {
     requireAuthorized(ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId);
   } catch (e) {
@@ -24,7 +24,7 @@ function handle(ctx: RequestContext, req: OffsetDeleteRequest): OffsetDeleteResp
   // As Kafka: with nothing left to delete, the group is not consulted.
   if (known.length === 0) return merge({ errorCode: 0, throttleTimeMs: 0, topics: [] });
   try {
-    return merge(groupCoordinator(ctx).coordinator.deleteOffsets({ ...req, topics: known }));
+    return merge(await groupCoordinator(ctx).coordinator.deleteOffsets({ ...req, topics: known }));
   } catch (e) {
     return { errorCode: mapError(e).code, throttleTimeMs: 0, topics: [] };
   }

@@ -41,7 +41,7 @@ type TopicResult = NonNullable<AddPartitionsToTxnResponse['resultsByTopicV3AndBe
  * One transaction's partitions: unknown topics/partitions fail alone and the others get
  * OPERATION_NOT_ATTEMPTED, as Kafka; otherwise the coordinator's one code for all.
  */
-function addPartitionsFor(ctx: RequestContext, transactionalId: string, producerId: bigint, producerEpoch: number, topics: AddPartitionsTopic[], verifyOnly: boolean): TopicResult[] {
+async function addPartitionsFor(ctx: RequestContext, transactionalId: string, producerId: bigint, producerEpoch: number, topics: AddPartitionsTopic[], verifyOnly: boolean): Promise<TopicResult[]> {
   const image = ctx.broker.metadata;
   if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
     return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED })) }));
@@ -61,7 +61,7 @@ function addPartitionsFor(ctx: RequestContext, transactionalId: string, producer
   else {
     try {
       const refs: TopicPartitionRef[] = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
-      code = transactionCoordinator(ctx).coordinator.addPartitions(transactionalId, producerId, producerEpoch, refs, verifyOnly);
+      code = await transactionCoordinator(ctx).coordinator.addPartitions(transactionalId, producerId, producerEpoch, refs, verifyOnly);
     } catch (e) {
       code = codeOf(e);
     }
@@ -76,18 +76,18 @@ export const addPartitionsToTxnHandler: ApiHandler<AddPartitionsToTxnRequest, Ad
   apiKey: ApiKey.AddPartitionsToTxn,
   minVersion: 0,
   maxVersion: 5,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     if (version <= 3) {
-      const results = addPartitionsFor(ctx, req.v3AndBelowTransactionalId ?? '', req.v3AndBelowProducerId ?? -1n, req.v3AndBelowProducerEpoch ?? -1, req.v3AndBelowTopics ?? [], false);
+      const results = await addPartitionsFor(ctx, req.v3AndBelowTransactionalId ?? '', req.v3AndBelowProducerId ?? -1n, req.v3AndBelowProducerEpoch ?? -1, req.v3AndBelowTopics ?? [], false);
       for (const t of results) for (const p of t.resultsByPartition) p.partitionErrorCode = fencedCodeFor(p.partitionErrorCode, version, 2);
       return { throttleTimeMs: 0, resultsByTopicV3AndBelow: results };
     }
     // v4+: brokers batching several transactions (and KIP-890 verification): CLUSTER_ACTION.
     if (!authorizeCluster(ctx, AclOperation.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] };
-    const resultsByTransaction = (req.transactions ?? []).map((t) => ({
+    const resultsByTransaction = await Promise.all((req.transactions ?? []).map(async (t) => ({
       transactionalId: t.transactionalId,
-      topicResults: addPartitionsFor(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
-    }));
+      topicResults: await addPartitionsFor(ctx, t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
+    })));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
   },
 };
@@ -98,7 +98,7 @@ export const addOffsetsToTxnHandler: ApiHandler<AddOffsetsToTxnRequest, AddOffse
   apiKey: ApiKey.AddOffsetsToTxn,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     let code: number;
     try {
       if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) code = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
@@ -108,7 +108,7 @@ export const addOffsetsToTxnHandler: ApiHandler<AddOffsetsToTxnRequest, AddOffse
         // The group's __consumer_offsets partition joins the transaction; its marker completes the offsets.
         const gc = groupCoordinator(ctx);
         const partition = gc.coordinator.partitionFor(req.groupId);
-        code = transactionCoordinator(ctx).coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: GROUP_METADATA_TOPIC, partition }]);
+        code = await transactionCoordinator(ctx).coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: GROUP_METADATA_TOPIC, partition }]);
       }
     } catch (e) {
       code = codeOf(e);
@@ -123,11 +123,11 @@ export const endTxnHandler: ApiHandler<EndTxnRequest, EndTxnResponse> = {
   apiKey: ApiKey.EndTxn,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     let code: number;
     try {
-      code = transactionCoordinator(ctx).coordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+      code = await transactionCoordinator(ctx).coordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
     } catch (e) {
       code = codeOf(e);
     }
@@ -141,7 +141,7 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
   apiKey: ApiKey.TxnOffsetCommit,
   minVersion: 0,
   maxVersion: 4,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const all = (code: number): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
     if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
@@ -151,7 +151,7 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
       return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: denied.includes(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED })) })) };
     }
     try {
-      return { throttleTimeMs: 0, topics: groupCoordinator(ctx).coordinator.txnCommitOffsets(req) };
+      return { throttleTimeMs: 0, topics: await groupCoordinator(ctx).coordinator.txnCommitOffsets(req) };
     } catch (e) {
       const code = codeOf(e);
       return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
@@ -165,26 +165,28 @@ export const writeTxnMarkersHandler: ApiHandler<WriteTxnMarkersRequest, WriteTxn
   apiKey: ApiKey.WriteTxnMarkers,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     if (!authorizeCluster(ctx, AclOperation.CLUSTER_ACTION)) {
       return { markers: req.markers.map((m) => ({ producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) })) })) };
     }
     const host = { partitions: ctx.broker.partitions, clock: ctx.broker.clock, groupCoordinator: ctx.broker.groupCoordinator ?? null };
+    const timeoutMs = ctx.broker.config.int('request.timeout.ms');
+    // Every marker is appended at once; the response waits until the in-sync replicas have them all.
     return {
-      markers: req.markers.map((m) => ({
+      markers: await Promise.all(req.markers.map(async (m) => ({
         producerId: m.producerId,
-        topics: m.topics.map((t) => ({
+        topics: await Promise.all(m.topics.map(async (t) => ({
           name: t.name,
-          partitions: t.partitionIndexes.map((partitionIndex) => {
+          partitions: await Promise.all(t.partitionIndexes.map(async (partitionIndex) => {
             try {
-              writeLocalMarker(host, { topic: t.name, partition: partitionIndex }, { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult });
+              await writeLocalMarker(host, { topic: t.name, partition: partitionIndex }, { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult }, timeoutMs);
               return { partitionIndex, errorCode: ErrorCode.NONE };
             } catch (e) {
               return { partitionIndex, errorCode: codeOf(e) };
             }
-          }),
-        })),
-      })),
+          })),
+        }))),
+      }))),
     };
   },
 };

@@ -16,7 +16,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   refused: [
     'inter.broker.listener.name', 'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms',
     'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'replica.alter.log.dirs.io.max.bytes.per.second',
-    'offsets.commit.timeout.ms', 'sasl.mechanism.inter.broker.protocol', 'client.quota.callback.class',
+    'sasl.mechanism.inter.broker.protocol', 'client.quota.callback.class',
   ],
   inert: [
     'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate',
@@ -37,7 +37,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'replica.fetch.max.bytes', 'num.replica.fetchers', 'replica.fetch.wait.max.ms',
     'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'controlled.shutdown.enable',
     'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
-    'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
+    'offsets.commit.timeout.ms', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
     'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',
     'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offset.metadata.max.bytes',
     'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
@@ -68,7 +68,7 @@ test('every broker config key is classified, and the classification is this list
 test('a refused key with a non-default value stops the broker with a reason; its default is accepted', () => {
   const nonDefault: Record<string, string> = {
     'queued.max.request.bytes': '1000000', 'metadata.log.dir': '/tmp/meta', 'log.flush.offset.checkpoint.interval.ms': '1000',
-    'log.flush.start.offset.checkpoint.interval.ms': '1000', 'log.cleaner.io.max.bytes.per.second': '1048576', 'compression.type': 'gzip', 'offsets.commit.timeout.ms': '1000',
+    'log.flush.start.offset.checkpoint.interval.ms': '1000', 'log.cleaner.io.max.bytes.per.second': '1048576', 'compression.type': 'gzip',
     'client.quota.callback.class': 'com.example.MyQuotaCallback', 'inter.broker.listener.name': 'INTERNAL', 'sasl.mechanism.inter.broker.protocol': 'PLAIN',
     'replica.alter.log.dirs.io.max.bytes.per.second': '1048576',
   };

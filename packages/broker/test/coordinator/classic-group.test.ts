@@ -94,21 +94,21 @@ describe('classic group state machine', () => {
   it('PreparingRebalance -> Empty when the last member leaves, and the empty generation is written', async () => {
     const h = await harness();
     const a = await stableSingle(h, 'g');
-    const res = h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: a.memberId, groupInstanceId: null }] }, 3);
+    const res = await h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: a.memberId, groupInstanceId: null }] }, 3);
     assert.equal(res.errorCode, ErrorCode.NONE);
     assert.equal(res.members![0]!.errorCode, ErrorCode.NONE);
     assert.equal(state(h, 'g'), 'Empty');
     const d = h.coordinator.describeGroups(['g'])[0]!;
     assert.equal(d.members.length, 0);
-    assert.equal(h.coordinator.leaveGroup({ groupId: 'g', memberId: 'nobody' }, 1).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal((await h.coordinator.leaveGroup({ groupId: 'g', memberId: 'nobody' }, 1)).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('Empty -> Dead through DeleteGroups (NON_EMPTY_GROUP first, GROUP_ID_NOT_FOUND after)', async () => {
     const h = await harness();
     const a = await stableSingle(h, 'g');
-    assert.deepEqual(h.coordinator.deleteGroups(['g']), [{ groupId: 'g', errorCode: ErrorCode.NON_EMPTY_GROUP }]);
-    h.coordinator.leaveGroup({ groupId: 'g', memberId: a.memberId }, 0);
-    assert.deepEqual(h.coordinator.deleteGroups(['g', 'missing']), [
+    assert.deepEqual(await h.coordinator.deleteGroups(['g']), [{ groupId: 'g', errorCode: ErrorCode.NON_EMPTY_GROUP }]);
+    await h.coordinator.leaveGroup({ groupId: 'g', memberId: a.memberId }, 0);
+    assert.deepEqual(await h.coordinator.deleteGroups(['g', 'missing']), [
       { groupId: 'g', errorCode: ErrorCode.NONE },
       { groupId: 'missing', errorCode: ErrorCode.GROUP_ID_NOT_FOUND },
     ]);
@@ -274,7 +274,7 @@ describe('static membership', () => {
     // roundrobin is preferred now: the selected protocol changes, so the group rebalances.
     assert.equal(state(h, 'g'), 'CompletingRebalance');
     assert.equal(rejoin.value!.protocolName, 'roundrobin');
-    const res = h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'i-1' }, { memberId: '', groupInstanceId: 'i-2' }] }, 3);
+    const res = await h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'i-1' }, { memberId: '', groupInstanceId: 'i-2' }] }, 3);
     assert.deepEqual(res.members!.map((m) => m.errorCode), [ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID]);
     assert.equal(state(h, 'g'), 'Empty');
   });

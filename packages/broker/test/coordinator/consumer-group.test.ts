@@ -30,7 +30,7 @@ async function setup(topics: Record<string, [string, number]> = { orders: [T1, 6
 
 type H = Awaited<ReturnType<typeof setup>>;
 
-function hb(h: H, r: Partial<ConsumerGroupHeartbeatRequest> & { memberId: string; memberEpoch: number }, version = 1): ConsumerGroupHeartbeatResponse {
+async function hb(h: H, r: Partial<ConsumerGroupHeartbeatRequest> & { memberId: string; memberEpoch: number }, version = 1): Promise<ConsumerGroupHeartbeatResponse> {
   const req: ConsumerGroupHeartbeatRequest = {
     groupId: 'cg', instanceId: null, rackId: null, rebalanceTimeoutMs: r.memberEpoch === 0 ? 30_000 : -1,
     subscribedTopicNames: r.memberEpoch === 0 ? ['orders'] : null, serverAssignor: null, topicPartitions: r.memberEpoch === 0 ? [] : null,
@@ -85,25 +85,25 @@ describe('server-side assignors', () => {
 describe('KIP-848 consumer groups', () => {
   it('a join gets epoch 1 and every partition; a second member waits for the first to revoke', async () => {
     const h = await setup();
-    const a = hb(h, { memberId: 'A', memberEpoch: 0 });
+    const a = await hb(h, { memberId: 'A', memberEpoch: 0 });
     assert.equal(a.errorCode, ErrorCode.NONE);
     assert.equal(a.memberEpoch, 1);
     assert.deepEqual(parts(a), [0, 1, 2, 3, 4, 5]);
     assert.equal(a.heartbeatIntervalMs, 5000);
     assert.equal(h.coordinator.consumerGroupDescribe(['cg'])[0]!.groupState, 'Stable');
 
-    const b = hb(h, { memberId: 'B', memberEpoch: 0 });
+    const b = await hb(h, { memberId: 'B', memberEpoch: 0 });
     assert.equal(b.memberEpoch, 2);
     assert.deepEqual(parts(b), [], 'its partitions are still owned by A');
     assert.equal(h.coordinator.consumerGroupDescribe(['cg'])[0]!.groupState, 'Reconciling');
 
-    const a2 = hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) });
+    const a2 = await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) });
     assert.equal(a2.memberEpoch, 1, 'A keeps its epoch until it has revoked');
     const keptByA = parts(a2);
     assert.equal(keptByA.length, 3);
-    const a3 = hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keptByA) });
+    const a3 = await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keptByA) });
     assert.equal(a3.memberEpoch, 2);
-    const b2 = hb(h, { memberId: 'B', memberEpoch: 2, topicPartitions: owned([]) });
+    const b2 = await hb(h, { memberId: 'B', memberEpoch: 2, topicPartitions: owned([]) });
     assert.deepEqual([...parts(b2), ...keptByA].sort(), [0, 1, 2, 3, 4, 5], 'disjoint and complete');
     assert.equal(parts(b2).length, 3);
     const d = h.coordinator.consumerGroupDescribe(['cg'])[0]!;
@@ -116,33 +116,33 @@ describe('KIP-848 consumer groups', () => {
 
   it('fencing: unknown member, stale epoch; the previous epoch is accepted once', async () => {
     const h = await setup();
-    hb(h, { memberId: 'A', memberEpoch: 0 });
-    assert.equal(hb(h, { memberId: 'Z', memberEpoch: 1 }).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-    assert.equal(hb(h, { memberId: 'A', memberEpoch: 7 }).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
-    hb(h, { memberId: 'B', memberEpoch: 0 });
+    await hb(h, { memberId: 'A', memberEpoch: 0 });
+    assert.equal((await hb(h, { memberId: 'Z', memberEpoch: 1 })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal((await hb(h, { memberId: 'A', memberEpoch: 7 })).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
+    await hb(h, { memberId: 'B', memberEpoch: 0 });
     // A revokes and moves to epoch 2; a late heartbeat with epoch 1 owning only kept partitions is fine.
-    const keep = parts(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }));
-    assert.equal(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) }).memberEpoch, 2);
-    assert.equal(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) }).errorCode, ErrorCode.NONE);
-    assert.equal(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
-    assert.equal(hb(h, { groupId: 'nope', memberId: 'A', memberEpoch: 3 }).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    const keep = parts(await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }));
+    assert.equal((await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) })).memberEpoch, 2);
+    assert.equal((await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) })).errorCode, ErrorCode.NONE);
+    assert.equal((await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) })).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
+    assert.equal((await hb(h, { groupId: 'nope', memberId: 'A', memberEpoch: 3 })).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
   it('leaving and session expiry hand the partitions to the others', async () => {
     const h = await setup();
-    hb(h, { memberId: 'A', memberEpoch: 0 });
-    hb(h, { memberId: 'B', memberEpoch: 0 });
-    const keep = parts(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }));
-    hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) });
-    const left = hb(h, { memberId: 'A', memberEpoch: -1 });
+    await hb(h, { memberId: 'A', memberEpoch: 0 });
+    await hb(h, { memberId: 'B', memberEpoch: 0 });
+    const keep = parts(await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }));
+    await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) });
+    const left = await hb(h, { memberId: 'A', memberEpoch: -1 });
     assert.equal(left.memberEpoch, -1);
-    const b = hb(h, { memberId: 'B', memberEpoch: 2, topicPartitions: owned([]) });
+    const b = await hb(h, { memberId: 'B', memberEpoch: 2, topicPartitions: owned([]) });
     assert.equal(b.memberEpoch, 3);
     assert.deepEqual(parts(b), [0, 1, 2, 3, 4, 5]);
 
-    hb(h, { memberId: 'C', memberEpoch: 0 });
+    await hb(h, { memberId: 'C', memberEpoch: 0 });
     h.clock.advance(40_000);
-    hb(h, { memberId: 'B', memberEpoch: 3, topicPartitions: owned([0, 1, 2, 3, 4, 5]) });
+    await hb(h, { memberId: 'B', memberEpoch: 3, topicPartitions: owned([0, 1, 2, 3, 4, 5]) });
     h.clock.advance(6000); // C never heartbeat again: fenced after 45 s
     const d = h.coordinator.consumerGroupDescribe(['cg'])[0]!;
     assert.deepEqual(d.members.map((m) => m.memberId), ['B']);
@@ -150,21 +150,21 @@ describe('KIP-848 consumer groups', () => {
 
   it('a member that does not revoke within its rebalance timeout is fenced', async () => {
     const h = await setup();
-    hb(h, { memberId: 'A', memberEpoch: 0, rebalanceTimeoutMs: 5000 });
-    hb(h, { memberId: 'B', memberEpoch: 0 });
-    hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) });
+    await hb(h, { memberId: 'A', memberEpoch: 0, rebalanceTimeoutMs: 5000 });
+    await hb(h, { memberId: 'B', memberEpoch: 0 });
+    await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) });
     h.clock.advance(5000);
-    assert.equal(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-    const b = hb(h, { memberId: 'B', memberEpoch: 2, topicPartitions: owned([]) });
+    assert.equal((await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    const b = await hb(h, { memberId: 'B', memberEpoch: 2, topicPartitions: owned([]) });
     assert.deepEqual(parts(b), [0, 1, 2, 3, 4, 5]);
   });
 
   it('range assignor on request; unsupported assignors and bad first heartbeats are refused', async () => {
     const h = await setup({ orders: [T1, 5] });
-    assert.equal(hb(h, { memberId: 'X', memberEpoch: 0, serverAssignor: 'sticky' }).errorCode, ErrorCode.UNSUPPORTED_ASSIGNOR);
-    assert.equal(hb(h, { memberId: 'X', memberEpoch: 0, subscribedTopicNames: [] }).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal(hb(h, { memberId: '', memberEpoch: 0 }).errorCode, ErrorCode.INVALID_REQUEST, 'v1 clients choose their member id');
-    const v0 = hb(h, { memberId: '', memberEpoch: 0, serverAssignor: 'range' }, 0);
+    assert.equal((await hb(h, { memberId: 'X', memberEpoch: 0, serverAssignor: 'sticky' })).errorCode, ErrorCode.UNSUPPORTED_ASSIGNOR);
+    assert.equal((await hb(h, { memberId: 'X', memberEpoch: 0, subscribedTopicNames: [] })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await hb(h, { memberId: '', memberEpoch: 0 })).errorCode, ErrorCode.INVALID_REQUEST, 'v1 clients choose their member id');
+    const v0 = await hb(h, { memberId: '', memberEpoch: 0, serverAssignor: 'range' }, 0);
     assert.match(v0.memberId!, /^[0-9a-f-]{36}$/, 'v0: the coordinator chooses');
     const d = h.coordinator.consumerGroupDescribe(['cg'])[0]!;
     assert.equal(d.assignorName, 'range');
@@ -172,37 +172,37 @@ describe('KIP-848 consumer groups', () => {
 
   it('offset commits are checked against the member epoch; classic joins cannot take the id', async () => {
     const h = await setup();
-    const a = hb(h, { memberId: 'A', memberEpoch: 0 });
-    const commit = (epoch: number, memberId: string, version: number) => h.coordinator.commitOffsets({
+    const a = await hb(h, { memberId: 'A', memberEpoch: 0 });
+    const commit = async (epoch: number, memberId: string, version: number) => (await h.coordinator.commitOffsets({
       groupId: 'cg', generationIdOrMemberEpoch: epoch, memberId, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedMetadata: '' }] }],
-    }, version).topics[0]!.partitions[0]!.errorCode;
-    assert.equal(commit(a.memberEpoch, 'A', 9), ErrorCode.NONE);
-    assert.equal(commit(a.memberEpoch + 1, 'A', 9), ErrorCode.STALE_MEMBER_EPOCH);
-    assert.equal(commit(a.memberEpoch + 1, 'A', 8), ErrorCode.ILLEGAL_GENERATION);
-    assert.equal(commit(a.memberEpoch, 'Q', 9), ErrorCode.UNKNOWN_MEMBER_ID);
+    }, version)).topics[0]!.partitions[0]!.errorCode;
+    assert.equal(await commit(a.memberEpoch, 'A', 9), ErrorCode.NONE);
+    assert.equal(await commit(a.memberEpoch + 1, 'A', 9), ErrorCode.STALE_MEMBER_EPOCH);
+    assert.equal(await commit(a.memberEpoch + 1, 'A', 8), ErrorCode.ILLEGAL_GENERATION);
+    assert.equal(await commit(a.memberEpoch, 'Q', 9), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(h.coordinator.fetchOffsets('cg', [{ name: 'orders', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset, 9n);
     const j = join(h as never, 'cg', { version: 3 });
     await flush();
     assert.equal(j.value!.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     assert.deepEqual(h.coordinator.listGroups([], ['consumer']).groups.map((g) => [g.groupId, g.groupType, g.groupState]), [['cg', 'consumer', 'Stable']]);
-    assert.equal(h.coordinator.deleteGroups(['cg'])[0]!.errorCode, ErrorCode.NON_EMPTY_GROUP);
-    hb(h, { memberId: 'A', memberEpoch: -1 });
-    assert.equal(h.coordinator.deleteGroups(['cg'])[0]!.errorCode, ErrorCode.NONE);
+    assert.equal((await h.coordinator.deleteGroups(['cg']))[0]!.errorCode, ErrorCode.NON_EMPTY_GROUP);
+    await hb(h, { memberId: 'A', memberEpoch: -1 });
+    assert.equal((await h.coordinator.deleteGroups(['cg']))[0]!.errorCode, ErrorCode.NONE);
     assert.equal(h.coordinator.consumerGroupDescribe(['cg'])[0]!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
   it('a consumer group is rebuilt from its records', async () => {
     const h = await setup();
-    hb(h, { memberId: 'A', memberEpoch: 0 });
-    hb(h, { memberId: 'B', memberEpoch: 0, serverAssignor: 'uniform' });
-    const keep = parts(hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }));
-    hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) });
-    hb(h, { memberId: 'C', memberEpoch: 0 });
-    hb(h, { memberId: 'C', memberEpoch: -1 });
+    await hb(h, { memberId: 'A', memberEpoch: 0 });
+    await hb(h, { memberId: 'B', memberEpoch: 0, serverAssignor: 'uniform' });
+    const keep = parts(await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned([0, 1, 2, 3, 4, 5]) }));
+    await hb(h, { memberId: 'A', memberEpoch: 1, topicPartitions: owned(keep) });
+    await hb(h, { memberId: 'C', memberEpoch: 0 });
+    await hb(h, { memberId: 'C', memberEpoch: -1 });
     const again = await setup(undefined, { clock: h.clock, writer: h.writer });
     assert.deepEqual(again.coordinator.consumerGroupDescribe(['cg']), h.coordinator.consumerGroupDescribe(['cg']));
     // And it keeps working: B completes its reconciliation on the rebuilt coordinator.
-    const b = hb(again, { memberId: 'B', memberEpoch: h.coordinator.consumerGroupDescribe(['cg'])[0]!.members.find((m) => m.memberId === 'B')!.memberEpoch, topicPartitions: owned([]) });
+    const b = await hb(again, { memberId: 'B', memberEpoch: h.coordinator.consumerGroupDescribe(['cg'])[0]!.members.find((m) => m.memberId === 'B')!.memberEpoch, topicPartitions: owned([]) });
     assert.equal(b.errorCode, ErrorCode.NONE);
   });
 });

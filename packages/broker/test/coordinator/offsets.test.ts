@@ -4,7 +4,7 @@ import { ErrorCode, KafkaError, Reader, decodeOffsetCommitKey, decodeOffsetCommi
 import { javaStringHashCode, kafkaAbs, partitionForGroup } from '../../src/coordinator/partitioner.js';
 import { NUM_PARTITIONS, assignment, flush, harness, joinNew, state, sync, type Harness } from './harness.js';
 
-function commit(h: Harness, groupId: string, offsets: Array<[string, number, bigint]>, o: { generationId?: number; memberId?: string; metadata?: string; version?: number; retentionTimeMs?: bigint } = {}) {
+async function commit(h: Harness, groupId: string, offsets: Array<[string, number, bigint]>, o: { generationId?: number; memberId?: string; metadata?: string; version?: number; retentionTimeMs?: bigint } = {}) {
   const req: OffsetCommitRequest = {
     groupId,
     generationIdOrMemberEpoch: o.generationId ?? -1,
@@ -16,7 +16,7 @@ function commit(h: Harness, groupId: string, offsets: Array<[string, number, big
       partitions: offsets.filter((x) => x[0] === name).map(([, p, off]) => ({ partitionIndex: p, committedOffset: off, committedLeaderEpoch: 3, committedMetadata: o.metadata ?? 'm' })),
     })),
   };
-  const res = h.coordinator.commitOffsets(req, o.version ?? 8);
+  const res = await h.coordinator.commitOffsets(req, o.version ?? 8);
   return res.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
 }
 
@@ -31,7 +31,7 @@ async function stableGroup(h: Harness, groupId: string, topics = ['t']) {
   h.clock.advance(0);
   await flush();
   const r = j.value!;
-  await sync(h, groupId, r.memberId, r.generationId, [{ memberId: r.memberId, assignment: assignment('t', [0]) }]).promise;
+  (await sync(h, groupId, r.memberId, r.generationId, [{ memberId: r.memberId, assignment: assignment('t', [0]) }])).promise;
   return r;
 }
 
@@ -66,7 +66,7 @@ describe('group partitioning', () => {
 describe('offsets', () => {
   it('commit and fetch, simple groups, null topics = all, unknown partitions = -1', async () => {
     const h = await harness();
-    assert.deepEqual(commit(h, 'g', [['t', 0, 10n], ['t', 1, 20n], ['u', 0, 5n]]), [0, 0, 0]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 10n], ['t', 1, 20n], ['u', 0, 5n]]), [0, 0, 0]);
     assert.deepEqual(fetched(h, 'g', [{ name: 't', partitionIndexes: [0, 1, 2] }]), [['t', 0, 10n, 'm'], ['t', 1, 20n, 'm'], ['t', 2, -1n, '']]);
     assert.deepEqual(fetched(h, 'g', null).length, 3);
     assert.deepEqual(fetched(h, 'nobody', [{ name: 't', partitionIndexes: [0] }]), [['t', 0, -1n, '']]);
@@ -83,45 +83,45 @@ describe('offsets', () => {
         { partitionIndex: 1, committedOffset: 2n, committedMetadata: 'x'.repeat(10) },
       ] }],
     };
-    const res = h.coordinator.commitOffsets(req, 8);
+    const res = await h.coordinator.commitOffsets(req, 8);
     assert.deepEqual(res.topics[0]!.partitions.map((p) => p.errorCode), [ErrorCode.OFFSET_METADATA_TOO_LARGE, ErrorCode.NONE]);
     assert.deepEqual(fetched(h, 'g', [{ name: 't', partitionIndexes: [0, 1] }]).map((x) => x[2]), [-1n, 2n]);
   });
 
   it('group commits are checked against the generation and member', async () => {
     const h = await harness();
-    assert.deepEqual(commit(h, '', [['t', 0, 1n]]), [ErrorCode.INVALID_GROUP_ID]);
-    assert.deepEqual(commit(h, 'nogroup', [['t', 0, 1n]], { generationId: 1, memberId: 'm' }), [ErrorCode.ILLEGAL_GENERATION]);
-    assert.deepEqual(commit(h, 'nogroup', [['t', 0, 1n]], { generationId: 1, memberId: 'm', version: 9 }), [ErrorCode.GROUP_ID_NOT_FOUND]);
+    assert.deepEqual(await commit(h, '', [['t', 0, 1n]]), [ErrorCode.INVALID_GROUP_ID]);
+    assert.deepEqual(await commit(h, 'nogroup', [['t', 0, 1n]], { generationId: 1, memberId: 'm' }), [ErrorCode.ILLEGAL_GENERATION]);
+    assert.deepEqual(await commit(h, 'nogroup', [['t', 0, 1n]], { generationId: 1, memberId: 'm', version: 9 }), [ErrorCode.GROUP_ID_NOT_FOUND]);
     const a = await joinNew(h, 'g');
     h.clock.advance(0);
     await flush();
     const r = a.value!;
     assert.equal(state(h, 'g'), 'CompletingRebalance');
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId, memberId: r.memberId }), [ErrorCode.REBALANCE_IN_PROGRESS]);
-    await sync(h, 'g', r.memberId, r.generationId, []).promise;
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId, memberId: r.memberId }), [ErrorCode.NONE]);
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId + 1, memberId: r.memberId }), [ErrorCode.ILLEGAL_GENERATION]);
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId, memberId: 'other' }), [ErrorCode.UNKNOWN_MEMBER_ID]);
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.UNKNOWN_MEMBER_ID], 'no generation while the group has members');
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId, memberId: r.memberId }), [ErrorCode.REBALANCE_IN_PROGRESS]);
+    (await sync(h, 'g', r.memberId, r.generationId, [])).promise;
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId, memberId: r.memberId }), [ErrorCode.NONE]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId + 1, memberId: r.memberId }), [ErrorCode.ILLEGAL_GENERATION]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]], { generationId: r.generationId, memberId: 'other' }), [ErrorCode.UNKNOWN_MEMBER_ID]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.UNKNOWN_MEMBER_ID], 'no generation while the group has members');
   });
 
   it('OffsetDelete refuses topics the group consumes (GROUP_SUBSCRIBED_TO_TOPIC) and deletes the rest', async () => {
     const h = await harness();
     const r = await stableGroup(h, 'g', ['t']);
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n], ['old', 0, 7n]], { generationId: r.generationId, memberId: r.memberId }), [0, 0]);
-    const res = h.coordinator.deleteOffsets({ groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }, { name: 'old', partitions: [{ partitionIndex: 0 }] }] });
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n], ['old', 0, 7n]], { generationId: r.generationId, memberId: r.memberId }), [0, 0]);
+    const res = await h.coordinator.deleteOffsets({ groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }, { name: 'old', partitions: [{ partitionIndex: 0 }] }] });
     assert.equal(res.errorCode, ErrorCode.NONE);
     assert.deepEqual(res.topics.map((t) => t.partitions[0]!.errorCode), [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode.NONE]);
     assert.deepEqual(fetched(h, 'g', null).map((x) => x[0]), ['t']);
-    assert.equal(h.coordinator.deleteOffsets({ groupId: 'none', topics: [] }).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    assert.equal((await h.coordinator.deleteOffsets({ groupId: 'none', topics: [] })).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
   it('offsets of an empty group expire after offsets.retention.minutes, then the group is deleted', async () => {
     const h = await harness({ offsetsRetentionMs: 60_000, offsetsRetentionCheckIntervalMs: 1000 });
-    commit(h, 'g', [['t', 0, 1n]]);
+    await commit(h, 'g', [['t', 0, 1n]]);
     h.clock.advance(30_000);
-    commit(h, 'g', [['t', 1, 2n]]);
+    await commit(h, 'g', [['t', 1, 2n]]);
     h.clock.advance(30_000);
     assert.deepEqual(fetched(h, 'g', null).map((x) => x[1]), [1], 'the first commit expired, the second did not');
     h.clock.advance(30_000);
@@ -129,13 +129,13 @@ describe('offsets', () => {
     assert.equal(state(h, 'g'), 'Dead');
     // A consumer group's offsets count from when the group became empty, not from the commit.
     const r = await stableGroup(h, 'c');
-    commit(h, 'c', [['t', 0, 5n]], { generationId: r.generationId, memberId: r.memberId });
+    await commit(h, 'c', [['t', 0, 5n]], { generationId: r.generationId, memberId: r.memberId });
     for (let i = 0; i < 24; i++) {
       h.clock.advance(5000);
       assert.equal(h.coordinator.heartbeat({ groupId: 'c', generationId: r.generationId, memberId: r.memberId }), ErrorCode.NONE);
     }
     assert.equal(fetched(h, 'c', null).length, 1, 'a group with members keeps its offsets');
-    h.coordinator.leaveGroup({ groupId: 'c', memberId: r.memberId }, 1);
+    await h.coordinator.leaveGroup({ groupId: 'c', memberId: r.memberId }, 1);
     h.clock.advance(59_000);
     assert.equal(fetched(h, 'c', null).length, 1);
     h.clock.advance(2000);
@@ -145,11 +145,11 @@ describe('offsets', () => {
   it('a fresh coordinator replaying the log has the same groups and offsets; Kafka-format readers see every commit', async () => {
     const h = await harness();
     const r = await stableGroup(h, 'g1');
-    commit(h, 'g1', [['t', 0, 100n], ['t', 1, 200n]], { generationId: r.generationId, memberId: r.memberId });
-    commit(h, 'simple', [['t', 0, 1n]]);
-    commit(h, 'simple', [['t', 0, 2n]]);
-    commit(h, 'gone', [['t', 0, 3n]]);
-    h.coordinator.deleteGroups(['gone']);
+    await commit(h, 'g1', [['t', 0, 100n], ['t', 1, 200n]], { generationId: r.generationId, memberId: r.memberId });
+    await commit(h, 'simple', [['t', 0, 1n]]);
+    await commit(h, 'simple', [['t', 0, 2n]]);
+    await commit(h, 'gone', [['t', 0, 3n]]);
+    await h.coordinator.deleteGroups(['gone']);
 
     const again = await harness({}, { clock: h.clock, writer: h.writer });
     for (const g of ['g1', 'simple', 'gone']) {
@@ -192,7 +192,7 @@ describe('offsets', () => {
     const h = await harness();
     const p = h.coordinator.partitionFor('g');
     h.coordinator.unloadPartition(p);
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.NOT_COORDINATOR]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.NOT_COORDINATOR]);
     assert.equal(h.coordinator.groupStatus('g'), ErrorCode.NOT_COORDINATOR);
     const loading = h.coordinator.loadPartition(p);
     // load() replays synchronously up to its first yield; an empty log is done at once.
@@ -202,8 +202,8 @@ describe('offsets', () => {
 
   it('offsets of deleted topics are deleted in every group', async () => {
     const h = await harness();
-    commit(h, 'g1', [['gone', 0, 1n], ['kept', 0, 2n]]);
-    commit(h, 'g2', [['gone', 3, 4n]]);
+    await commit(h, 'g1', [['gone', 0, 1n], ['kept', 0, 2n]]);
+    await commit(h, 'g2', [['gone', 3, 4n]]);
     h.coordinator.onTopicsDeleted(['gone']);
     assert.deepEqual(fetched(h, 'g1', null).map((x) => x[0]), ['kept']);
     assert.deepEqual(fetched(h, 'g2', null), []);
@@ -212,18 +212,18 @@ describe('offsets', () => {
   it('a failed write answers with a coordinator error and changes nothing', async () => {
     const h = await harness();
     h.writer.failAppends = new Error('disk on fire');
-    assert.deepEqual(commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.UNKNOWN_SERVER_ERROR]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 1n]]), [ErrorCode.UNKNOWN_SERVER_ERROR]);
     h.writer.failAppends = null;
     assert.deepEqual(fetched(h, 'g', [{ name: 't', partitionIndexes: [0] }]).map((x) => x[2]), [-1n]);
   });
 
   it('a failed append answers as Kafka maps it (storage error: NOT_COORDINATOR; too few replicas: COORDINATOR_NOT_AVAILABLE) and keeps the committed offset', async () => {
     const h = await harness();
-    commit(h, 'g', [['t', 0, 5n]]);
+    await commit(h, 'g', [['t', 0, 5n]]);
     h.writer.failAppends = new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'log dir offline');
-    assert.deepEqual(commit(h, 'g', [['t', 0, 9n]]), [ErrorCode.NOT_COORDINATOR]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 9n]]), [ErrorCode.NOT_COORDINATOR]);
     h.writer.failAppends = new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'ISR too small');
-    assert.deepEqual(commit(h, 'g', [['t', 0, 9n]]), [ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+    assert.deepEqual(await commit(h, 'g', [['t', 0, 9n]]), [ErrorCode.COORDINATOR_NOT_AVAILABLE]);
     h.writer.failAppends = null;
     assert.deepEqual(fetched(h, 'g', [{ name: 't', partitionIndexes: [0] }]).map((x) => x[2]), [5n]);
   });

@@ -7,6 +7,7 @@
  * an untrusted broker, each with the client's own error, and nothing written by any of them.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { Consumer, Producer, type SaslOptions } from '@samsa/client';
@@ -122,6 +123,61 @@ describe('@samsa/client', () => {
       assertNothingWritten(topic);
     });
   }
+});
+
+/**
+ * The same client configured with Kafka's property names instead of the ssl/sasl objects: a
+ * Java client's config (security.protocol, sasl.jaas.config, a PEM truststore and keystore) and
+ * a librdkafka one (sasl.mechanisms, sasl.username, ssl.ca.location, ssl.certificate.location).
+ */
+describe('@samsa/client with Kafka security properties', () => {
+  const javaScram = (password: string): Record<string, string> => ({
+    'security.protocol': 'SASL_SSL',
+    'sasl.mechanism': 'SCRAM-SHA-512',
+    'sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="carol" password="${password}";`,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': certs.caCert,
+  });
+  const propertyCases: { name: string; listener: Case['listener']; props: () => Record<string, string> }[] = [
+    { name: 'java-sasl-ssl-scram512', listener: 'SASL_SSL', props: () => javaScram('carol-secret') },
+    {
+      name: 'java-ssl-pem-keystore',
+      listener: 'SSL',
+      props: () => {
+        const keystore = `${certs.dir}/client-keystore.pem`;
+        writeFileSync(keystore, certs.pem(certs.clientKey) + certs.pem(certs.clientCert));
+        return { 'security.protocol': 'SSL', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': certs.caCert, 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': keystore };
+      },
+    },
+    { name: 'rdkafka-sasl-plaintext-plain', listener: 'SASL_PLAINTEXT', props: () => ({ 'security.protocol': 'sasl_plaintext', 'sasl.mechanisms': 'PLAIN', 'sasl.username': 'alice', 'sasl.password': 'alice-secret' }) },
+    { name: 'rdkafka-ssl-mtls', listener: 'SSL', props: () => ({ 'security.protocol': 'ssl', 'ssl.ca.location': certs.caCert, 'ssl.certificate.location': certs.clientCert, 'ssl.key.location': certs.clientKey }) },
+    { name: 'java-oauthbearer-unsecured', listener: 'SASL_PLAINTEXT', props: () => ({ 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="erin";' }) },
+  ];
+  for (const c of propertyCases) {
+    it(`${c.name}: produces and reads back`, async () => {
+      const topic = `samsa-props-${c.name}`;
+      await tb.broker.topics.createTopic({ name: topic, numPartitions: 1 });
+      const producer = new Producer({ 'bootstrap.servers': listenerAddress(tb, c.listener), ...c.props() });
+      await producer.send({ topic, messages: [{ value: c.name }] });
+      await producer.close();
+      assert.equal(tb.broker.partitions.getPartition(topic, 0)?.log.logEndOffset, 1n);
+    });
+  }
+  it('a wrong password given in sasl.jaas.config is refused and writes nothing', async () => {
+    const topic = 'samsa-props-bad-password';
+    await tb.broker.topics.createTopic({ name: topic, numPartitions: 1 });
+    const producer = new Producer({ 'bootstrap.servers': listenerAddress(tb, 'SASL_SSL'), ...javaScram('wrong'), maxBlockMs: 3000, reconnectBackoffMaxMs: 200 });
+    await assert.rejects(producer.send({ topic, messages: [{ value: 'leak' }] }), /SASL_AUTHENTICATION_FAILED/);
+    await producer.close();
+    assertNothingWritten(topic);
+  });
+  it('bad property values are configuration errors naming the property', () => {
+    assert.throws(() => new Producer({ 'bootstrap.servers': 'localhost:1', 'security.protocol': 'TLS' } as never), /Invalid value TLS for configuration security.protocol/);
+    assert.throws(() => new Producer({ 'bootstrap.servers': 'localhost:1', 'security.protocol': 'SASL_PLAINTEXT' }), /sasl.mechanism GSSAPI is not supported/);
+    assert.throws(() => new Producer({ 'bootstrap.servers': 'localhost:1', 'security.protocol': 'SSL', 'ssl.keystore.location': certs.caCert }), /ssl.keystore.type JKS is not supported; use PKCS12 or PEM/);
+    assert.throws(() => new Producer({ 'bootstrap.servers': 'localhost:1', 'security.protocl': 'SSL' } as never), /unknown option "security.protocl": did you mean security.protocol\?/);
+    assert.throws(() => new Producer({ 'bootstrap.servers': 'localhost:1', 'security.protocol': 'SSL', ssl: true }), /option ssl given twice/);
+  });
 });
 
 function kafkajsOptions(c: Case): { ssl?: object; sasl?: SASLOptions } {

@@ -46,16 +46,16 @@ test('init, add partitions, commit: Kafka records, markers, Complete state; fenc
   await coordinator.loadPartition(0, 3);
   const init = await coordinator.initProducerId('tx', 10_000, -1n, -1);
   assert.deepEqual(init, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 0 });
-  assert.equal(coordinator.addPartitions('tx', 1000n, 0, [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]), ErrorCode.NONE);
+  assert.equal(await coordinator.addPartitions('tx', 1000n, 0, [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]), ErrorCode.NONE);
   assert.equal(stateOf(coordinator, 'tx').state, TxnState.Ongoing);
-  assert.equal(coordinator.addPartitions('tx', 1000n, 1, [{ topic: 't', partition: 2 }]), ErrorCode.PRODUCER_FENCED);
-  assert.equal(coordinator.addPartitions('tx', 999n, 0, [{ topic: 't', partition: 2 }]), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-  assert.equal(coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.NONE);
+  assert.equal(await coordinator.addPartitions('tx', 1000n, 1, [{ topic: 't', partition: 2 }]), ErrorCode.PRODUCER_FENCED);
+  assert.equal(await coordinator.addPartitions('tx', 999n, 0, [{ topic: 't', partition: 2 }]), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  assert.equal(await coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.NONE);
   await settle();
   assert.deepEqual(markers, [{ producerId: 1000n, producerEpoch: 0, commit: true, partitions: [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }] }]);
   assert.equal(stateOf(coordinator, 'tx').state, TxnState.CompleteCommit);
-  assert.equal(coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.NONE, 'a retried commit');
-  assert.equal(coordinator.endTransaction('tx', 1000n, 0, false), ErrorCode.INVALID_TXN_STATE);
+  assert.equal(await coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.NONE, 'a retried commit');
+  assert.equal(await coordinator.endTransaction('tx', 1000n, 0, false), ErrorCode.INVALID_TXN_STATE);
 
   // The log holds Kafka's record sequence: Empty, Ongoing, PrepareCommit, CompleteCommit.
   const states = decodeRecordBatches(writer.batches(0)).flatMap((b) => b.records.map((r) => decodeTxnRecord(r.key!, r.value)!.entry!.state));
@@ -64,7 +64,7 @@ test('init, add partitions, commit: Kafka records, markers, Complete state; fenc
   // A new instance bumps the epoch; the old epoch is fenced everywhere.
   const second = await coordinator.initProducerId('tx', 10_000, -1n, -1);
   assert.deepEqual(second, { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 1 });
-  assert.equal(coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.PRODUCER_FENCED);
+  assert.equal(await coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.PRODUCER_FENCED);
   // KIP-360: a retry of the bump (the previous id/epoch) gets the same answer; anything older is a zombie.
   assert.deepEqual(await coordinator.initProducerId('tx', 10_000, 1000n, 0), { errorCode: ErrorCode.NONE, producerId: 1000n, producerEpoch: 1 });
   assert.equal((await coordinator.initProducerId('tx', 10_000, 1000n, 1)).producerEpoch, 2);
@@ -76,7 +76,7 @@ test('InitProducerId while a transaction is open aborts it with a bumped epoch (
   const { coordinator, markers, setFailMarkers } = setup();
   await coordinator.loadPartition(0);
   await coordinator.initProducerId('tx', 10_000, -1n, -1);
-  coordinator.addPartitions('tx', 1000n, 0, [{ topic: 't', partition: 0 }]);
+  await coordinator.addPartitions('tx', 1000n, 0, [{ topic: 't', partition: 0 }]);
   setFailMarkers(true);
   assert.equal((await coordinator.initProducerId('tx', 10_000, -1n, -1)).errorCode, ErrorCode.CONCURRENT_TRANSACTIONS);
   assert.equal(stateOf(coordinator, 'tx').state, TxnState.PrepareAbort);
@@ -92,9 +92,9 @@ test('a prepared commit is completed after a reload; timeouts abort with a bumpe
   const first = setup(writer, clock);
   await first.coordinator.loadPartition(0);
   await first.coordinator.initProducerId('tx', 10_000, -1n, -1);
-  first.coordinator.addPartitions('tx', 1000n, 0, [{ topic: 't', partition: 0 }]);
+  await first.coordinator.addPartitions('tx', 1000n, 0, [{ topic: 't', partition: 0 }]);
   first.setFailMarkers(true); // the broker "crashes" before the markers are written
-  assert.equal(first.coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.NONE);
+  assert.equal(await first.coordinator.endTransaction('tx', 1000n, 0, true), ErrorCode.NONE);
   await settle();
   first.coordinator.close();
 
@@ -106,7 +106,7 @@ test('a prepared commit is completed after a reload; timeouts abort with a bumpe
 
   // An abandoned transaction: aborted once its timeout passed, with the epoch bumped.
   await second.coordinator.initProducerId('tx', 500, -1n, -1);
-  second.coordinator.addPartitions('tx', 1000n, 1, [{ topic: 't', partition: 1 }]);
+  await second.coordinator.addPartitions('tx', 1000n, 1, [{ topic: 't', partition: 1 }]);
   clock.advance(400);
   assert.equal(stateOf(second.coordinator, 'tx').state, TxnState.Ongoing);
   clock.advance(200);

@@ -16,7 +16,7 @@ import {
   Writer,
 } from '@samsa/protocol';
 import { type Cluster, sleep } from '../cluster.js';
-import type { Connection } from '../connection.js';
+import type { Connection } from '@samsa/network';
 import { ClosedError, isRetriable } from '../errors.js';
 import { type Assignor, type MemberSubscription } from './assignors.js';
 import { COORDINATOR_ERRORS, findCoordinator } from './coordinator.js';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { apiByName, type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse, ErrorCode, KafkaError } from '@samsa/protocol';
 import type { Cluster } from '../cluster.js';
-import type { Connection } from '../connection.js';
+import type { Connection } from '@samsa/network';
 import { ClientError, ClosedError, isRetriable } from '../errors.js';
 import { diff, type MembershipListener, type MembershipOptions, type TopicPartitions } from './classic-membership.js';
 import { COORDINATOR_ERRORS, findCoordinator } from './coordinator.js';

@@ -5,7 +5,7 @@
 import { apiByName, KafkaError } from '@samsa/protocol';
 import type { Cluster } from '../cluster.js';
 import { sleep } from '../cluster.js';
-import type { Connection } from '../connection.js';
+import type { Connection } from '@samsa/network';
 import { isRetriable } from '../errors.js';
 
 /** Errors after which the coordinator must be looked up again. */

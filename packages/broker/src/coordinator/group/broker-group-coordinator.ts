@@ -33,7 +33,7 @@ export class BrokerGroupCoordinator {
 
   constructor(private readonly host: GroupCoordinatorHost) {
     this.log = host.log.child('org.apache.kafka.coordinator.group.GroupCoordinatorService');
-    const writer = new PartitionLogWriter((p) => host.partitions.getPartition(GROUP_METADATA_TOPIC, p), host.clock);
+    const writer = new PartitionLogWriter(host.partitions, GROUP_METADATA_TOPIC, host.clock);
     const topics: TopicView = {
       byName: (name) => {
         const t = host.topics.image.topic(name);

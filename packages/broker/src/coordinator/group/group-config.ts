@@ -19,6 +19,8 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms */
   offsetsRetentionCheckIntervalMs: number;
+  /** offsets.commit.timeout.ms: how long a write waits for the in-sync replicas */
+  offsetCommitTimeoutMs: number;
   /** group.consumer.session.timeout.ms (KIP-848 groups) */
   consumerSessionTimeoutMs: number;
   /** group.consumer.heartbeat.interval.ms */
@@ -37,6 +39,7 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   offsetMetadataMaxBytes: 4096,
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
+  offsetCommitTimeoutMs: 5000,
   consumerSessionTimeoutMs: 45_000,
   consumerHeartbeatIntervalMs: 5000,
   consumerAssignors: ['uniform', 'range'],
@@ -63,6 +66,7 @@ export function groupConfigFrom(config: BrokerConfig): GroupCoordinatorConfig {
     offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: Number(config.long('offsets.retention.check.interval.ms')),
+    offsetCommitTimeoutMs: config.int('offsets.commit.timeout.ms'),
     consumerSessionTimeoutMs: optional(config, 'group.consumer.session.timeout.ms', DEFAULT_GROUP_CONFIG.consumerSessionTimeoutMs),
     consumerHeartbeatIntervalMs: optional(config, 'group.consumer.heartbeat.interval.ms', DEFAULT_GROUP_CONFIG.consumerHeartbeatIntervalMs),
     consumerAssignors: DEFAULT_GROUP_CONFIG.consumerAssignors,

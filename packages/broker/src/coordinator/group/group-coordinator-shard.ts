@@ -44,9 +44,9 @@ export class GroupCoordinatorShard implements CoordinatorShard {
     return g.generationId > 0 || g.protocolType !== null ? [groupMetadataTombstone(groupId)] : [];
   }
 
-  replay(record: CoordinatorRecord): void {
+  replay(record: CoordinatorRecord, offset: bigint, producerId: bigint): void {
     const r = decodeCoordinatorRecord(record.key, record.value);
-    if (r.type === 'offset') this.offsets.replayOffset(r.group, r.topic, r.partition, r.value);
+    if (r.type === 'offset') this.offsets.replayOffset(r.group, r.topic, r.partition, r.value, offset, producerId);
     else if (r.type === 'group') this.groups.replayGroup(r.group, r.value);
     else if (r.type !== 'other') {
       // A consumer group owns its id: an empty classic (or simple) group of that id goes away.
@@ -57,6 +57,10 @@ export class GroupCoordinatorShard implements CoordinatorShard {
       this.consumerGroups.replay(r);
     }
     // Share group records are not served by this coordinator.
+  }
+
+  replayEndTransactionMarker(producerId: bigint, commit: boolean): void {
+    this.offsets.replayEndTransactionMarker(producerId, commit);
   }
 
   onLoaded(): void {

@@ -16,14 +16,13 @@ import { mapError } from '../../server/error-mapping.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { partitionForGroup } from '../partitioner.js';
-import { CoordinatorRuntime, type CoordinatorPartitionWriter } from '../runtime.js';
+import { appendErrorToResponseError, CoordinatorRuntime, type CoordinatorPartitionWriter } from '../runtime.js';
 import { joinError, syncError } from './classic-group.js';
 import type { TopicView } from './consumer-group-manager.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 import { GroupCoordinatorShard } from './group-coordinator-shard.js';
-import { appendErrorToResponseError, type RequestInfo } from './group-metadata-manager.js';
+import type { RequestInfo } from './group-metadata-manager.js';
 import type { FetchedOffset } from './offset-metadata-manager.js';
-import { offsetCommitRecord, type CoordinatorRecord } from '../records.js';
 
 export interface GroupCoordinatorOptions {
   clock: Clock;
@@ -62,6 +61,7 @@ export class GroupCoordinator {
       clock: opts.clock,
       writer: opts.writer,
       newShard: (ctx) => new GroupCoordinatorShard(ctx, opts.config, (e) => mapError(e).code, opts.topics),
+      writeTimeoutMs: opts.config.offsetCommitTimeoutMs,
     };
     if (opts.log !== undefined) runtimeOpts.log = opts.log;
     this.runtime = new CoordinatorRuntime(runtimeOpts);
@@ -80,7 +80,6 @@ export class GroupCoordinator {
   }
 
   unloadPartition(partition: number): void {
-    this.pendingTxnOffsets.delete(partition);
     this.runtime.unload(partition);
   }
 
@@ -115,25 +114,25 @@ export class GroupCoordinator {
   heartbeat(req: HeartbeatRequest): number {
     if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     try {
-      return this.runtime.write(this.partitionFor(req.groupId), (s) => ({ records: [], response: s.groups.heartbeat(req), replayRecords: false }));
+      return this.runtime.mutate(this.partitionFor(req.groupId), (s) => s.groups.heartbeat(req));
     } catch (e) {
       return codeOf(e);
     }
   }
 
-  leaveGroup(req: LeaveGroupRequest, version: number): LeaveGroupResponse {
+  async leaveGroup(req: LeaveGroupRequest, version: number): Promise<LeaveGroupResponse> {
     if (req.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     try {
-      return this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.leave(req, version));
+      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.groups.leave(req, version));
     } catch (e) {
       return { errorCode: codeOf(e), members: [] };
     }
   }
 
-  commitOffsets(req: OffsetCommitRequest, version: number): OffsetCommitResponse {
+  async commitOffsets(req: OffsetCommitRequest, version: number): Promise<OffsetCommitResponse> {
     try {
       if (req.groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID);
-      return this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commit(req, version));
+      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commit(req, version));
     } catch (e) {
       const code = codeOf(e);
       return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
@@ -141,60 +140,28 @@ export class GroupCoordinator {
   }
 
   /**
-   * Transactional offsets per `__consumer_offsets` partition and producer id, waiting for the
-   * transaction's marker: written as ordinary offset commits on COMMIT, dropped on ABORT (Kafka
-   * keeps them in the log as a transactional batch; here they are held in memory until the
-   * marker, so a coordinator restart before the marker loses them and the transaction commits
-   * without its offsets).
+   * TxnOffsetCommit: the offsets go into `__consumer_offsets` as a transactional batch of the
+   * producer (as Kafka writes them), so they survive a coordinator restart or move; the shard
+   * holds them as pending until the transaction's marker commits or drops them.
    */
-  private readonly pendingTxnOffsets = new Map<number, Map<bigint, Map<string, { groupId: string; record: CoordinatorRecord }>>>();
-
-  /** TxnOffsetCommit: offsets that become visible when the producer's transaction commits. */
-  txnCommitOffsets(req: TxnOffsetCommitRequest): TxnOffsetCommitResponse['topics'] {
+  async txnCommitOffsets(req: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResponse['topics']> {
     const all = (code: number): TxnOffsetCommitResponse['topics'] => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
     if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
-    const status = this.groupStatus(req.groupId);
-    if (status !== ErrorCode.NONE) return all(status);
-    const partition = this.partitionFor(req.groupId);
-    let byProducer = this.pendingTxnOffsets.get(partition);
-    if (byProducer === undefined) this.pendingTxnOffsets.set(partition, (byProducer = new Map()));
-    let pending = byProducer.get(req.producerId);
-    if (pending === undefined) byProducer.set(req.producerId, (pending = new Map()));
-    const now = BigInt(this.clock.now());
-    const out: TxnOffsetCommitResponse['topics'] = [];
-    for (const t of req.topics) {
-      const partitions: TxnOffsetCommitResponse['topics'][number]['partitions'] = [];
-      for (const p of t.partitions) {
-        const metadata = p.committedMetadata ?? '';
-        if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
-          partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-          continue;
-        }
-        const record = offsetCommitRecord(req.groupId, t.name, p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata, commitTimestamp: now });
-        pending.set(`${req.groupId}\u0000${t.name}\u0000${p.partitionIndex}`, { groupId: req.groupId, record });
-        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE });
-      }
-      out.push({ name: t.name, partitions });
+    try {
+      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commitTransactional(req));
+    } catch (e) {
+      return all(codeOf(e));
     }
-    return out;
   }
 
-  /** A transaction marker reached a `__consumer_offsets` partition: its pending offsets commit or vanish. */
-  completeTransaction(partition: number, producerId: bigint, commit: boolean): void {
-    const byProducer = this.pendingTxnOffsets.get(partition);
-    const pending = byProducer?.get(producerId);
-    if (pending === undefined) return;
-    byProducer!.delete(producerId);
-    if (!commit || pending.size === 0) return;
-    this.runtime.write(partition, () => ({ records: [...pending.values()].map((p) => p.record), response: undefined }));
-  }
-
-  /** Whether a group has transactional offsets waiting for a marker (OffsetFetch requireStable). */
-  private hasPendingTxnOffsets(groupId: string): boolean {
-    for (const pending of this.pendingTxnOffsets.get(this.partitionFor(groupId))?.values() ?? []) {
-      for (const p of pending.values()) if (p.groupId === groupId) return true;
-    }
-    return false;
+  /**
+   * A transaction marker for a `__consumer_offsets` partition (WriteTxnMarkers): written through
+   * the runtime, so the shard commits or drops the producer's pending offsets in log order once
+   * the marker is committed. Throws NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS or the append's
+   * error, which the transaction coordinator retries.
+   */
+  completeTransaction(partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean): Promise<void> {
+    return this.runtime.writeEndTransactionMarker(partition, { producerId, producerEpoch }, coordinatorEpoch, commit);
   }
 
   /**
@@ -203,29 +170,26 @@ export class GroupCoordinator {
    */
   fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): FetchOffsetsResult {
     try {
-      const fetched = this.runtime.read(this.partitionFor(groupId), (s) => s.offsets.fetch(groupId, topics));
-      if (requireStable && this.hasPendingTxnOffsets(groupId)) {
-        for (const t of fetched) for (const p of t.partitions) p.errorCode = ErrorCode.UNSTABLE_OFFSET_COMMIT;
-      }
+      const fetched = this.runtime.read(this.partitionFor(groupId), (s) => s.offsets.fetch(groupId, topics, requireStable));
       return { errorCode: ErrorCode.NONE, topics: fetched };
     } catch (e) {
       return { errorCode: codeOf(e), topics: [] };
     }
   }
 
-  deleteOffsets(req: OffsetDeleteRequest): OffsetDeleteResponse {
+  async deleteOffsets(req: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
     try {
-      const r = this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.deleteOffsets(req.groupId, req.topics));
+      const r = await this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.deleteOffsets(req.groupId, req.topics));
       return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
     } catch (e) {
       return { errorCode: codeOf(e), throttleTimeMs: 0, topics: [] };
     }
   }
 
-  deleteGroups(groupIds: readonly string[]): DeleteGroupsResponse['results'] {
-    return groupIds.map((groupId) => {
+  deleteGroups(groupIds: readonly string[]): Promise<DeleteGroupsResponse['results']> {
+    return Promise.all(groupIds.map(async (groupId) => {
       try {
-        const errorCode = this.runtime.write(this.partitionFor(groupId), (s) => {
+        const errorCode = await this.runtime.write(this.partitionFor(groupId), (s) => {
           const r = s.deleteGroup(groupId);
           return { records: r.records, response: r.errorCode };
         });
@@ -233,7 +197,7 @@ export class GroupCoordinator {
       } catch (e) {
         return { groupId, errorCode: codeOf(e) };
       }
-    });
+    }));
   }
 
   describeGroups(groupIds: readonly string[]): DescribeGroupsResponse['groups'] {
@@ -262,9 +226,9 @@ export class GroupCoordinator {
   }
 
   /** KIP-848 heartbeat: join, reconcile, leave. */
-  consumerGroupHeartbeat(info: RequestInfo, req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResponse {
+  async consumerGroupHeartbeat(info: RequestInfo, req: ConsumerGroupHeartbeatRequest): Promise<ConsumerGroupHeartbeatResponse> {
     try {
-      return this.runtime.write(this.partitionFor(req.groupId), (s) => s.consumerGroups.heartbeat(info, req));
+      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.consumerGroups.heartbeat(info, req));
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: codeOf(e), errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
     }
@@ -285,16 +249,13 @@ export class GroupCoordinator {
     if (topics.length === 0) return;
     const names = new Set(topics);
     for (const p of this.runtime.activePartitions()) {
-      try {
-        this.runtime.write(p, (s) => ({ records: s.offsets.tombstonesForTopics(names), response: undefined }));
-      } catch {
-        // Best effort, as in Kafka: offsets left behind expire with their group.
-      }
+      // Best effort, as in Kafka: offsets left behind expire with their group.
+      this.runtime.write(p, (s) => ({ records: s.offsets.tombstonesForTopics(names), response: undefined })).catch(() => {});
     }
   }
 
   /** Runs the offset/group expiry of every loaded partition now (tests, admin). */
-  expireNow(): void {
-    for (const p of this.runtime.activePartitions()) this.runtime.write(p, (s) => s.expireNow());
+  async expireNow(): Promise<void> {
+    await Promise.all(this.runtime.activePartitions().map((p) => this.runtime.write(p, (s) => s.expireNow())));
   }
 }

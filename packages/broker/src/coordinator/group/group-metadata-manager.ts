@@ -14,7 +14,7 @@ import {
   type LeaveGroupRequest, type LeaveGroupResponse, type ListGroupsResponse, type SyncGroupRequest, type SyncGroupResponse,
 } from '@samsa/protocol';
 import { groupMetadataRecord, type CoordinatorRecord } from '../records.js';
-import type { CoordinatorResult, ShardContext } from '../runtime.js';
+import { appendErrorToResponseError, type CoordinatorResult, type ShardContext } from '../runtime.js';
 import {
   ClassicGroup, ClassicGroupMember, UNKNOWN_MEMBER_ID, joinError, syncError,
   type ClassicGroupState, type Protocol,
@@ -46,25 +46,6 @@ function merge(a: VoidResult, b: VoidResult): VoidResult {
     records: [...a.records, ...b.records], response: undefined, replayRecords: false,
     afterWrite: (e) => { fa?.(e); fb?.(e); },
   };
-}
-
-/** Kafka's appendGroupMetadataErrorToResponseError: what a member sees when persisting failed. */
-export function appendErrorToResponseError(code: number): number {
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
 }
 
 export class GroupMetadataManager {

@@ -4,7 +4,7 @@
  * offsets.retention.minutes. The map of offsets changes only by replaying OffsetCommit records
  * (after they are written), so the log and the memory agree by construction.
  */
-import { ErrorCode, KafkaError, type OffsetCommitRequest, type OffsetCommitResponse, type OffsetCommitValue } from '@samsa/protocol';
+import { ErrorCode, KafkaError, type OffsetCommitRequest, type OffsetCommitResponse, type OffsetCommitValue, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '@samsa/protocol';
 import { groupMetadataTombstone, offsetCommitRecord, offsetCommitTombstone, type CoordinatorRecord } from '../records.js';
 import type { CoordinatorResult, ShardContext } from '../runtime.js';
 import { CONSUMER_PROTOCOL_TYPE, type ClassicGroup } from './classic-group.js';
@@ -19,6 +19,8 @@ export interface OffsetAndMetadata {
   commitTimestampMs: number;
   /** Only from OffsetCommit v2-v4 with a retention time; -1 otherwise. */
   expireTimestampMs: number;
+  /** Offset of the record in `__consumer_offsets`: the newest of a plain and a transactional commit wins. */
+  recordOffset: bigint;
 }
 
 export interface FetchedOffset {
@@ -34,6 +36,8 @@ type Offsets = Map<string, Map<number, OffsetAndMetadata>>;
 export class OffsetMetadataManager {
   /** group -> topic -> partition -> offset */
   readonly offsets = new Map<string, Offsets>();
+  /** Transactional offsets in the log waiting for their producer's marker: producer id -> group -> offsets. */
+  readonly pendingTransactionalOffsets = new Map<bigint, Map<string, Offsets>>();
 
   constructor(
     private readonly ctx: ShardContext,
@@ -96,17 +100,56 @@ export class OffsetMetadataManager {
   }
 
   /** Offsets of a group: for the listed topics/partitions, or all of them when topics is null. */
-  fetch(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): Array<{ name: string; partitions: FetchedOffset[] }> {
+  /**
+   * Offsets of a group: for the listed topics/partitions, or all of them when topics is null.
+   * With requireStable (KIP-447), a partition with a transactional offset waiting for its
+   * marker answers UNSTABLE_OFFSET_COMMIT (retriable), as Kafka.
+   */
+  fetch(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): Array<{ name: string; partitions: FetchedOffset[] }> {
     const group = this.offsets.get(groupId);
-    const toFetched = (partitionIndex: number, o: OffsetAndMetadata | undefined): FetchedOffset => o === undefined
-      ? { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
-      : { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
+    const toFetched = (topic: string, partitionIndex: number, o: OffsetAndMetadata | undefined): FetchedOffset => {
+      if (requireStable && this.hasPendingTransactionalOffset(groupId, topic, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
+      return o === undefined
+        ? { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
+        : { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
+    };
     if (topics === null) {
       const out: Array<{ name: string; partitions: FetchedOffset[] }> = [];
-      for (const [name, parts] of group ?? []) out.push({ name, partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([p, o]) => toFetched(p, o)) });
+      for (const [name, parts] of group ?? []) out.push({ name, partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([p, o]) => toFetched(name, p, o)) });
       return out;
     }
-    return topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => toFetched(p, group?.get(t.name)?.get(p))) }));
+    return topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => toFetched(t.name, p, group?.get(t.name)?.get(p))) }));
+  }
+
+  private hasPendingTransactionalOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const byGroup of this.pendingTransactionalOffsets.values()) if (byGroup.get(groupId)?.get(topic)?.has(partition) === true) return true;
+    return false;
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's OffsetMetadataManager.commitTransactionalOffset): OffsetCommit
+   * records written as the producer's transactional batch; replayed as pending offsets.
+   */
+  commitTransactional(req: TxnOffsetCommitRequest): CoordinatorResult<TxnOffsetCommitResponse['topics']> {
+    const now = BigInt(this.ctx.clock.now());
+    const records: CoordinatorRecord[] = [];
+    const topics: TxnOffsetCommitResponse['topics'] = [];
+    for (const t of req.topics) {
+      const partitions: TxnOffsetCommitResponse['topics'][number]['partitions'] = [];
+      for (const p of t.partitions) {
+        const metadata = p.committedMetadata ?? '';
+        if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+          continue;
+        }
+        records.push(offsetCommitRecord(req.groupId, t.name, p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata, commitTimestamp: now }));
+        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE });
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { records, response: topics, transaction: { producerId: req.producerId, producerEpoch: req.producerEpoch } };
   }
 
   hasOffsets(groupId: string): boolean {
@@ -197,8 +240,17 @@ export class OffsetMetadataManager {
     return records;
   }
 
-  replayOffset(groupId: string, topic: string, partition: number, value: OffsetCommitValue | null): void {
+  replayOffset(groupId: string, topic: string, partition: number, value: OffsetCommitValue | null, recordOffset: bigint, producerId: bigint): void {
+    if (producerId >= 0n) {
+      // A transactional commit: pending until the producer's marker (Kafka keeps them the same way).
+      if (value === null) return;
+      let byGroup = this.pendingTransactionalOffsets.get(producerId);
+      if (byGroup === undefined) this.pendingTransactionalOffsets.set(producerId, (byGroup = new Map()));
+      setOffset(byGroup, groupId, topic, partition, toOffsetAndMetadata(value, recordOffset));
+      return;
+    }
     if (value === null) {
+      for (const byGroup of this.pendingTransactionalOffsets.values()) byGroup.get(groupId)?.get(topic)?.delete(partition);
       const g = this.offsets.get(groupId);
       const t = g?.get(topic);
       t?.delete(partition);
@@ -208,22 +260,53 @@ export class OffsetMetadataManager {
     }
     // An offset of a group with no group record belongs to a simple group.
     if (!this.consumerGroups.groups.has(groupId)) this.groups.getOrCreateSimpleGroup(groupId);
-    let g = this.offsets.get(groupId);
-    if (g === undefined) this.offsets.set(groupId, (g = new Map()));
-    let t = g.get(topic);
-    if (t === undefined) g.set(topic, (t = new Map()));
-    t.set(partition, {
-      offset: value.offset,
-      leaderEpoch: value.leaderEpoch ?? -1,
-      metadata: value.metadata,
-      commitTimestampMs: Number(value.commitTimestamp),
-      expireTimestampMs: value.expireTimestamp !== undefined ? Number(value.expireTimestamp) : -1,
-    });
+    setOffset(this.offsets, groupId, topic, partition, toOffsetAndMetadata(value, recordOffset));
+  }
+
+  /**
+   * A committed COMMIT/ABORT marker (Kafka's replayEndTransactionMarker): the producer's pending
+   * offsets become committed, unless a newer plain commit of the same partition is already
+   * there, or are dropped.
+   */
+  replayEndTransactionMarker(producerId: bigint, commit: boolean): void {
+    const byGroup = this.pendingTransactionalOffsets.get(producerId);
+    if (byGroup === undefined) return;
+    this.pendingTransactionalOffsets.delete(producerId);
+    if (!commit) return;
+    for (const [groupId, byTopic] of byGroup) {
+      for (const [topic, parts] of byTopic) {
+        for (const [partition, o] of parts) {
+          const existing = this.offsets.get(groupId)?.get(topic)?.get(partition);
+          if (existing !== undefined && existing.recordOffset > o.recordOffset) continue;
+          if (!this.consumerGroups.groups.has(groupId)) this.groups.getOrCreateSimpleGroup(groupId);
+          setOffset(this.offsets, groupId, topic, partition, o);
+        }
+      }
+    }
   }
 
   removeGroupOffsets(groupId: string): void {
     this.offsets.delete(groupId);
   }
+}
+
+function toOffsetAndMetadata(value: OffsetCommitValue, recordOffset: bigint): OffsetAndMetadata {
+  return {
+    offset: value.offset,
+    leaderEpoch: value.leaderEpoch ?? -1,
+    metadata: value.metadata,
+    commitTimestampMs: Number(value.commitTimestamp),
+    expireTimestampMs: value.expireTimestamp !== undefined ? Number(value.expireTimestamp) : -1,
+    recordOffset,
+  };
+}
+
+function setOffset(offsets: Map<string, Offsets>, groupId: string, topic: string, partition: number, o: OffsetAndMetadata): void {
+  let g = offsets.get(groupId);
+  if (g === undefined) offsets.set(groupId, (g = new Map()));
+  let t = g.get(topic);
+  if (t === undefined) g.set(topic, (t = new Map()));
+  t.set(partition, o);
 }
 
 /** Kafka's ClassicGroup.validateOffsetCommit. */

@@ -45,11 +45,20 @@ export interface MarkerEntry {
 
 /**
  * Writes one marker to a partition led here (Kafka's ReplicaManager.appendRecords with origin
- * Coordinator): a control batch in the log, then the group coordinator's pending offsets for
- * `__consumer_offsets`. Throws a KafkaError (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION).
+ * Coordinator and requiredAcks -1): a control batch in the log, answered once the in-sync
+ * replicas have it (min.insync.replicas checked first; REQUEST_TIMED_OUT after `timeoutMs`). A
+ * `__consumer_offsets` partition takes the marker through its group coordinator, which commits
+ * or drops the transaction's offsets in log order. Rejects with a KafkaError
+ * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, ...).
  */
-export function writeLocalMarker(host: Pick<TxnCoordinatorHost, 'partitions' | 'clock' | 'groupCoordinator'>, tp: TopicPartitionRef, m: MarkerEntry): void {
-  const partition = host.partitions.getPartition(tp.topic, tp.partition);
+export async function writeLocalMarker(host: Pick<TxnCoordinatorHost, 'partitions' | 'clock' | 'groupCoordinator'>, tp: TopicPartitionRef, m: MarkerEntry, timeoutMs: number): Promise<void> {
+  if (tp.topic === GROUP_METADATA_TOPIC) {
+    const gc = host.groupCoordinator;
+    if (gc === null) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no group coordinator');
+    return gc.coordinator.completeTransaction(tp.partition, m.producerId, m.producerEpoch, m.coordinatorEpoch, m.commit);
+  }
+  const hosted = host.partitions.topic(tp.topic);
+  const partition = hosted?.partitions[tp.partition];
   if (partition === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${tp.topic}-${tp.partition} is not hosted here`);
   const nowMs = host.clock.now();
   const batch = encodeRecordBatch(createEndTxnMarkerBatch({
@@ -59,9 +68,11 @@ export function writeLocalMarker(host: Pick<TxnCoordinatorHost, 'partitions' | '
     coordinatorEpoch: m.coordinatorEpoch,
     timestamp: BigInt(nowMs),
   }));
+  const minInsyncReplicas = hosted!.config.num('min.insync.replicas');
   // No producer-state checks: the coordinator is the authority here; the state learns the marker from the log.
-  partition.appendRecordsAsLeader(batch, { requiredAcks: 1, minInsyncReplicas: 1, nowMs, hook: null });
-  if (tp.topic === GROUP_METADATA_TOPIC) host.groupCoordinator?.coordinator.completeTransaction(tp.partition, m.producerId, m.commit);
+  const info = partition.appendRecordsAsLeader(batch, { requiredAcks: -1, minInsyncReplicas, nowMs, hook: null });
+  const [code] = await host.partitions.awaitHighWatermarks([{ topic: tp.topic, partition: tp.partition, requiredOffset: info.lastOffset + 1n, minInsyncReplicas }], timeoutMs);
+  if (code !== undefined && code !== ErrorCode.NONE) throw new KafkaError(code, `transaction marker for ${tp.topic}-${tp.partition} not acknowledged by the in-sync replicas`);
 }
 
 export class BrokerTransactionCoordinator {
@@ -77,13 +88,14 @@ export class BrokerTransactionCoordinator {
     this.coordinator = new TransactionCoordinator({
       clock: host.clock,
       log: this.log,
-      writer: new PartitionLogWriter((p) => host.partitions.getPartition(TRANSACTION_STATE_TOPIC, p), host.clock),
+      writer: new PartitionLogWriter(host.partitions, TRANSACTION_STATE_TOPIC, host.clock),
       config: {
         numPartitions: c.int('transaction.state.log.num.partitions'),
         maxTimeoutMs: c.int('transaction.max.timeout.ms'),
         idExpirationMs: c.int('transactional.id.expiration.ms'),
         abortTimedOutIntervalMs: c.int('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
         removeExpiredIntervalMs: c.int('transaction.remove.expired.transaction.cleanup.interval.ms'),
+        writeTimeoutMs: c.int('request.timeout.ms'),
       },
       generateProducerId: () => {
         if (producers === null) return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no producer id manager'));
@@ -113,7 +125,9 @@ export class BrokerTransactionCoordinator {
   private async writeMarkers(m: MarkerEntry & { partitions: TopicPartitionRef[] }): Promise<TopicPartitionRef[]> {
     const pending: TopicPartitionRef[] = [];
     const remote = new Map<number, TopicPartitionRef[]>();
+    const local: Array<Promise<void>> = [];
     const image = this.host.topics.image;
+    const timeoutMs = this.host.config.int('request.timeout.ms');
     for (const tp of m.partitions) {
       const topic = image.topic(tp.topic);
       const p = topic?.partitions[tp.partition];
@@ -126,14 +140,12 @@ export class BrokerTransactionCoordinator {
         else remote.set(p.leader, [...(remote.get(p.leader) ?? []), tp]);
         continue;
       }
-      try {
-        writeLocalMarker(this.host, tp, m);
-      } catch (e) {
+      local.push(writeLocalMarker(this.host, tp, m, timeoutMs).catch((e: unknown) => {
         if (!(e instanceof KafkaError)) this.log.warn(`Writing a transaction marker to ${tp.topic}-${tp.partition} failed`, e);
         pending.push(tp);
-      }
+      }));
     }
-    await Promise.all([...remote].map(async ([leader, tps]) => {
+    await Promise.all([...local, ...[...remote].map(async ([leader, tps]) => {
       try {
         const byTopic = new Map<string, number[]>();
         for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
@@ -147,7 +159,7 @@ export class BrokerTransactionCoordinator {
         this.log.warn(`Sending transaction markers to broker ${leader} failed; retrying`, e);
         pending.push(...tps);
       }
-    }));
+    })]);
     return pending;
   }
 

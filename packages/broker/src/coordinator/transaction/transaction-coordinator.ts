@@ -21,7 +21,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { partitionForGroup } from '../partitioner.js';
 import type { CoordinatorRecord } from '../records.js';
-import { CoordinatorRuntime, type CoordinatorPartitionWriter, type CoordinatorResult, type CoordinatorShard, type ShardContext } from '../runtime.js';
+import { appendErrorToResponseError, CoordinatorRuntime, type CoordinatorPartitionWriter, type CoordinatorResult, type CoordinatorShard, type ShardContext } from '../runtime.js';
 import { decodeTxnRecord, TxnState, txnRecord, txnTombstone, type TxnLogEntry } from './txn-records.js';
 
 export const MAX_PRODUCER_EPOCH = 32767;
@@ -39,6 +39,8 @@ export interface TxnCoordinatorConfig {
   abortTimedOutIntervalMs: number;
   /** transaction.remove.expired.transaction.cleanup.interval.ms */
   removeExpiredIntervalMs: number;
+  /** request.timeout.ms: how long a state write waits for the in-sync replicas (as Kafka's TransactionStateManager) */
+  writeTimeoutMs?: number;
 }
 
 export interface TopicPartitionRef {
@@ -61,6 +63,11 @@ export interface TxnMetadata extends TxnLogEntry {
 
 export class TxnShard implements CoordinatorShard {
   readonly txns = new Map<string, TxnMetadata>();
+  /**
+   * Ids with a state change written but not committed yet (Kafka's pendingState): their state
+   * here is still the committed one, so other requests for them get CONCURRENT_TRANSACTIONS.
+   */
+  readonly pendingWrites = new Set<string>();
 
   constructor(
     readonly ctx: ShardContext,
@@ -99,13 +106,24 @@ export function fencedCodeFor(code: number, version: number, firstVersionWithFen
   return code === ErrorCode.PRODUCER_FENCED && version < firstVersionWithFenced ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
 }
 
+/** What a failed `__transaction_state` write answers (Kafka's TransactionStateManager.appendTransactionToLog). */
 function codeOf(e: unknown): number {
-  if (e instanceof KafkaError) {
-    // The log append failed: as Kafka's TransactionStateManager, tell the client to find the coordinator again.
-    if (e.code === ErrorCode.NOT_LEADER_OR_FOLLOWER || e.code === ErrorCode.NOT_ENOUGH_REPLICAS) return ErrorCode.NOT_COORDINATOR;
-    return e.code;
-  }
-  return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return e instanceof KafkaError ? appendErrorToResponseError(e.code) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+}
+
+/**
+ * A state change of one transactional id: the id is pending until the record commits (or the
+ * write fails), so concurrent requests for it see CONCURRENT_TRANSACTIONS, not a stale state.
+ */
+function change<T>(shard: TxnShard, transactionalId: string, records: CoordinatorRecord[], response: T, afterWrite?: (error: unknown) => void): CoordinatorResult<T> {
+  shard.pendingWrites.add(transactionalId);
+  return {
+    records, response,
+    afterWrite: (error) => {
+      shard.pendingWrites.delete(transactionalId);
+      afterWrite?.(error);
+    },
+  };
 }
 
 export interface TxnCoordinatorOptions {
@@ -142,6 +160,7 @@ export class TransactionCoordinator {
       clock: opts.clock,
       writer: opts.writer,
       newShard: (ctx) => new TxnShard(ctx, (shard) => this.onShardLoaded(shard)),
+      ...(opts.config.writeTimeoutMs !== undefined ? { writeTimeoutMs: opts.config.writeTimeoutMs } : {}),
       ...(opts.log !== undefined ? { log: opts.log } : {}),
     });
   }
@@ -207,16 +226,18 @@ export class TransactionCoordinator {
     const records: CoordinatorRecord[] = [];
     const aborting: string[] = [];
     for (const md of shard.txns.values()) {
-      if (md.state !== TxnState.Ongoing || md.startTimestampMs + md.timeoutMs > now) continue;
+      if (md.state !== TxnState.Ongoing || md.startTimestampMs + md.timeoutMs > now || shard.pendingWrites.has(md.transactionalId)) continue;
       const epoch = md.producerEpoch < MAX_PRODUCER_EPOCH - 1 ? md.producerEpoch + 1 : md.producerEpoch;
       this.log?.info(`Aborting transaction ${md.transactionalId} (producer id ${md.producerId}) which timed out after ${md.timeoutMs} ms; bumping the epoch to ${epoch}`);
       records.push(update(md, { state: TxnState.PrepareAbort, producerEpoch: epoch, lastUpdateTimestampMs: now }));
       aborting.push(md.transactionalId);
+      shard.pendingWrites.add(md.transactionalId);
     }
     return {
       records,
       response: undefined,
       afterWrite: (error) => {
+        for (const id of aborting) shard.pendingWrites.delete(id);
         if (error !== null) return;
         for (const id of aborting) {
           const md = shard.txns.get(id);
@@ -232,7 +253,7 @@ export class TransactionCoordinator {
     const records: CoordinatorRecord[] = [];
     for (const md of shard.txns.values()) {
       const idle = md.state === TxnState.Empty || md.state === TxnState.CompleteCommit || md.state === TxnState.CompleteAbort;
-      if (idle && md.lastUpdateTimestampMs + this.config.idExpirationMs <= now) records.push(txnTombstone(md.transactionalId));
+      if (idle && md.lastUpdateTimestampMs + this.config.idExpirationMs <= now && !shard.pendingWrites.has(md.transactionalId)) records.push(txnTombstone(md.transactionalId));
     }
     return { records, response: undefined };
   }
@@ -257,14 +278,17 @@ export class TransactionCoordinator {
       }
       if (this.closed || this.coordinatorEpochs.get(partition) !== coordinatorEpoch) return;
       try {
-        this.runtime.write(partition, (shard) => {
+        const retry = await this.runtime.write(partition, (shard): CoordinatorResult<boolean> => {
           const md = shard.txns.get(transactionalId);
-          if (md === undefined || md.producerId !== producerId || md.producerEpoch !== producerEpoch || md.state !== prepared.state) return { records: [], response: undefined };
+          if (shard.pendingWrites.has(transactionalId)) return { records: [], response: true };
+          if (md === undefined || md.producerId !== producerId || md.producerEpoch !== producerEpoch || md.state !== prepared.state) return { records: [], response: false };
           const now = this.clock.now();
-          return { records: [update(md, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Map(), lastUpdateTimestampMs: now })], response: undefined };
+          return change(shard, transactionalId, [update(md, { state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: new Map(), lastUpdateTimestampMs: now })], false);
         });
+        if (retry) this.clock.setTimeout(() => void attempt(), MARKER_RETRY_MS);
       } catch (e) {
-        this.log?.warn(`Completing transaction ${transactionalId} failed`, e);
+        this.log?.warn(`Completing transaction ${transactionalId} failed; retrying`, e);
+        this.clock.setTimeout(() => void attempt(), MARKER_RETRY_MS);
       }
     };
     void attempt();
@@ -287,13 +311,14 @@ export class TransactionCoordinator {
       });
       const newId = needsNewId ? await this.opts.generateProducerId() : NO_PRODUCER_ID;
       let abortOngoing: TxnMetadata | null = null;
-      const res = this.runtime.write(partition, (shard): CoordinatorResult<InitProducerIdResult> => {
+      const res = await this.runtime.write(partition, (shard): CoordinatorResult<InitProducerIdResult> => {
         const now = this.clock.now();
+        if (shard.pendingWrites.has(transactionalId)) return { records: [], response: fail(ErrorCode.CONCURRENT_TRANSACTIONS) };
         const md = shard.txns.get(transactionalId);
         if (md === undefined) {
           if (newId < 0n) return { records: [], response: fail(ErrorCode.CONCURRENT_TRANSACTIONS) };
           const entry: TxnLogEntry = { producerId: newId, producerEpoch: 0, timeoutMs, state: TxnState.Empty, partitions: new Map(), lastUpdateTimestampMs: now, startTimestampMs: -1 };
-          return { records: [txnRecord(transactionalId, entry)], response: { errorCode: ErrorCode.NONE, producerId: newId, producerEpoch: 0 } };
+          return change(shard, transactionalId, [txnRecord(transactionalId, entry)], { errorCode: ErrorCode.NONE, producerId: newId, producerEpoch: 0 });
         }
         if (givenProducerId >= 0n) {
           // KIP-360: the producer says who it was; anyone else is a zombie.
@@ -312,23 +337,16 @@ export class TransactionCoordinator {
           case TxnState.Ongoing: {
             // The previous instance left a transaction open: fence it and abort; the client retries.
             const epoch = md.producerEpoch < MAX_PRODUCER_EPOCH - 1 ? md.producerEpoch + 1 : md.producerEpoch;
-            return {
-              records: [update(md, { state: TxnState.PrepareAbort, producerEpoch: epoch, lastUpdateTimestampMs: now })],
-              response: fail(ErrorCode.CONCURRENT_TRANSACTIONS),
-              afterWrite: (error) => {
-                if (error === null) abortOngoing = shard.txns.get(transactionalId) ?? null;
-              },
-            };
+            return change(shard, transactionalId, [update(md, { state: TxnState.PrepareAbort, producerEpoch: epoch, lastUpdateTimestampMs: now })], fail(ErrorCode.CONCURRENT_TRANSACTIONS), (error) => {
+              if (error === null) abortOngoing = shard.txns.get(transactionalId) ?? null;
+            });
           }
           default: {
             const exhausted = md.producerEpoch >= MAX_PRODUCER_EPOCH - 1;
             if (exhausted && newId < 0n) return { records: [], response: fail(ErrorCode.CONCURRENT_TRANSACTIONS) };
             const producerId = exhausted ? newId : md.producerId;
             const producerEpoch = exhausted ? 0 : md.producerEpoch + 1;
-            return {
-              records: [update(md, { producerId, producerEpoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), lastUpdateTimestampMs: now, startTimestampMs: -1 })],
-              response: { errorCode: ErrorCode.NONE, producerId, producerEpoch },
-            };
+            return change(shard, transactionalId, [update(md, { producerId, producerEpoch, timeoutMs, state: TxnState.Empty, partitions: new Map(), lastUpdateTimestampMs: now, startTimestampMs: -1 })], { errorCode: ErrorCode.NONE, producerId, producerEpoch });
           }
         }
       });
@@ -353,10 +371,10 @@ export class TransactionCoordinator {
    * partitions join the transaction, which becomes Ongoing. Returns one code for all of them.
    * `verifyOnly` (KIP-890, brokers asking before a transactional append) only checks membership.
    */
-  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartitionRef[], verifyOnly = false): number {
+  async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartitionRef[], verifyOnly = false): Promise<number> {
     if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
     try {
-      return this.runtime.write(this.partitionFor(transactionalId), (shard): CoordinatorResult<number> => {
+      return await this.runtime.write(this.partitionFor(transactionalId), (shard): CoordinatorResult<number> => {
         const md = shard.txns.get(transactionalId);
         const code = this.validate(md, producerId, producerEpoch);
         if (code !== ErrorCode.NONE) return { records: [], response: code };
@@ -364,6 +382,7 @@ export class TransactionCoordinator {
         const missing = partitions.filter((tp) => m.partitions.get(tp.topic)?.has(tp.partition) !== true);
         if (verifyOnly) return { records: [], response: m.state === TxnState.Ongoing && missing.length === 0 ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE };
         if (m.state === TxnState.Ongoing && missing.length === 0) return { records: [], response: ErrorCode.NONE };
+        if (shard.pendingWrites.has(transactionalId)) return { records: [], response: ErrorCode.CONCURRENT_TRANSACTIONS };
         const now = this.clock.now();
         const wasOngoing = m.state === TxnState.Ongoing;
         const next = new Map<string, Set<number>>();
@@ -373,10 +392,7 @@ export class TransactionCoordinator {
           if (set === undefined) next.set(tp.topic, (set = new Set()));
           set.add(tp.partition);
         }
-        return {
-          records: [update(m, { state: TxnState.Ongoing, partitions: next, lastUpdateTimestampMs: now, startTimestampMs: wasOngoing ? m.startTimestampMs : now })],
-          response: ErrorCode.NONE,
-        };
+        return change(shard, transactionalId, [update(m, { state: TxnState.Ongoing, partitions: next, lastUpdateTimestampMs: now, startTimestampMs: wasOngoing ? m.startTimestampMs : now })], ErrorCode.NONE);
       });
     } catch (e) {
       return codeOf(e);
@@ -384,24 +400,21 @@ export class TransactionCoordinator {
   }
 
   /** EndTxn (Kafka's handleEndTransaction): writes the Prepare state and answers; markers follow. */
-  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): number {
+  async endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<number> {
     if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
     const partition = this.partitionFor(transactionalId);
     try {
       let prepared: TxnMetadata | null = null;
-      const code = this.runtime.write(partition, (shard): CoordinatorResult<number> => {
+      const code = await this.runtime.write(partition, (shard): CoordinatorResult<number> => {
+        if (shard.pendingWrites.has(transactionalId)) return { records: [], response: ErrorCode.CONCURRENT_TRANSACTIONS };
         const md = shard.txns.get(transactionalId);
         if (md === undefined || md.producerId !== producerId) return { records: [], response: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
         if (md.producerEpoch !== producerEpoch) return { records: [], response: ErrorCode.PRODUCER_FENCED };
         switch (md.state) {
           case TxnState.Ongoing:
-            return {
-              records: [update(md, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, lastUpdateTimestampMs: this.clock.now() })],
-              response: ErrorCode.NONE,
-              afterWrite: (error) => {
-                if (error === null) prepared = shard.txns.get(transactionalId) ?? null;
-              },
-            };
+            return change(shard, transactionalId, [update(md, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, lastUpdateTimestampMs: this.clock.now() })], ErrorCode.NONE, (error) => {
+              if (error === null) prepared = shard.txns.get(transactionalId) ?? null;
+            });
           case TxnState.CompleteCommit:
             return { records: [], response: commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE };
           case TxnState.CompleteAbort:

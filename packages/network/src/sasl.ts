@@ -1,12 +1,13 @@
 /**
  * Client side of SASL: the token exchanges of PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER, as
- * step functions the connection drives over SaslAuthenticate requests.
+ * step functions the connection drives over SaslAuthenticate requests (clients and brokers
+ * talking to other brokers alike).
  */
 import { randomBytes } from 'node:crypto';
 import {
   clientKey, encodeSaslName, hmac, oauthBearerClientFirst, saltedPassword, scramAttributes, scramHash, serverKey, storedKey, xor,
 } from '@samsa/protocol/sasl';
-import { ClientError, ClientErrorCode } from './errors.js';
+import { NetworkErrorCode, SamsaError } from './errors.js';
 
 export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
 
@@ -50,18 +51,18 @@ export function saslClient(opts: SaslOptions): SaslClient {
           }
           sent = true;
           const t = typeof opts.token === 'function' ? await opts.token() : opts.token;
-          if (t === undefined || t === '') throw new ClientError(ClientErrorCode.CONFIG, 'sasl OAUTHBEARER needs a token');
+          if (t === undefined || t === '') throw new SamsaError(NetworkErrorCode.CONFIG, 'sasl OAUTHBEARER needs a token');
           return oauthBearerClientFirst(t);
         },
       };
     }
     default:
-      throw new ClientError(ClientErrorCode.CONFIG, `unsupported SASL mechanism ${String((opts as SaslOptions).mechanism)}`);
+      throw new SamsaError(NetworkErrorCode.CONFIG, `unsupported SASL mechanism ${String((opts as SaslOptions).mechanism)}`);
   }
 }
 
 function credentials(opts: SaslOptions): { username: string; password: string } {
-  if (opts.username === undefined || opts.password === undefined) throw new ClientError(ClientErrorCode.CONFIG, `sasl ${opts.mechanism} needs a username and a password`);
+  if (opts.username === undefined || opts.password === undefined) throw new SamsaError(NetworkErrorCode.CONFIG, `sasl ${opts.mechanism} needs a username and a password`);
   return { username: opts.username, password: opts.password };
 }
 
@@ -82,7 +83,7 @@ function scramClient(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', c: { username
         const serverFirst = server!.toString('utf8');
         const a = scramAttributes(serverFirst);
         const r = a.get('r') ?? '';
-        if (!r.startsWith(nonce)) throw new ClientError(ClientErrorCode.CONNECTION, 'SCRAM: the server nonce does not extend ours');
+        if (!r.startsWith(nonce)) throw new SamsaError(NetworkErrorCode.CONNECTION, 'SCRAM: the server nonce does not extend ours');
         const salted = saltedPassword(hash, c.password, Buffer.from(a.get('s') ?? '', 'base64'), Number(a.get('i')));
         const withoutProof = `c=biws,r=${r}`;
         const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`;
@@ -93,7 +94,7 @@ function scramClient(mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', c: { username
       if (step === 2) {
         step = 3;
         const v = scramAttributes(server!.toString('utf8')).get('v');
-        if (v === undefined || !Buffer.from(v, 'base64').equals(expectedServerSignature!)) throw new ClientError(ClientErrorCode.CONNECTION, 'SCRAM: invalid server signature');
+        if (v === undefined || !Buffer.from(v, 'base64').equals(expectedServerSignature!)) throw new SamsaError(NetworkErrorCode.CONNECTION, 'SCRAM: invalid server signature');
       }
       return null;
     },
