@@ -31,6 +31,7 @@ import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
 import { SocketServer } from './server/socket-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { InterBrokerChannel, isTlsStoreKey } from './security/inter-broker.js';
 import { ListenerConfig } from './security/listener-config.js';
 import { RequestGate } from './security/request-gate.js';
 import { tlsServerOptions } from './security/tls.js';
@@ -91,6 +92,7 @@ export class Broker implements BrokerServices {
   private unsubscribeSession: (() => void) | null = null;
   private cluster = '';
   private securityParts: BrokerSecurity | null = null;
+  private interBrokerChannel: InterBrokerChannel | null = null;
   private dirLocks: DirLock[] = [];
 
   constructor(private readonly opts: BrokerOptions = {}) {
@@ -152,6 +154,11 @@ export class Broker implements BrokerServices {
   get security(): BrokerSecurity | null {
     return this.securityParts;
   }
+  /** How this broker connects to the others (inter-broker listener, TLS, SASL); set at start. */
+  get interBroker(): InterBrokerChannel {
+    if (this.interBrokerChannel === null) throw new Error('broker not started');
+    return this.interBrokerChannel;
+  }
   /** Log compaction (null when log.cleaner.enable=false or not started). */
   get logCleaner(): LogCleaner | null {
     return this.cleaner;
@@ -201,6 +208,9 @@ export class Broker implements BrokerServices {
     try {
       for (const key of this.config.unknownKeys) this.log.warn(`The configuration '${key}' was supplied but isn't a known config.`);
       for (const warning of this.config.inertSettingWarnings()) this.log.warn(warning);
+      // Before anything else: a missing inter-broker credential or unreadable keystore stops the broker.
+      const interBroker = new InterBrokerChannel(this.config);
+      this.interBrokerChannel = interBroker;
       const storage = this.opts.storage ?? 'file';
       const useDisk = storage === 'file' || (typeof storage === 'object' && storage.kind === 'file');
       if (useDisk) {
@@ -232,7 +242,7 @@ export class Broker implements BrokerServices {
       const topics = this.topicManager;
       const replication = new ReplicationManager({
         nodeId: this.nodeId, config: this.config, clock: this.clock, log: this.log, replicas: registry,
-        stateWriter: new StorePartitionStateWriter(this.store), image: () => topics.image,
+        stateWriter: new StorePartitionStateWriter(this.store), image: () => topics.image, interBroker,
       });
       this.replicationManager = replication;
       this.topicManager.onChange((image, delta) => replication.apply(image, delta));
@@ -286,6 +296,18 @@ export class Broker implements BrokerServices {
         await server.start();
         this.servers.push(server);
       }
+      // Certificate rotation: a dynamic key/trust store update reaches new connections, both ways.
+      this.config.onDynamicChange((changed) => {
+        if (![...changed].some(isTlsStoreKey) || this.state === 'stopped' || this.state === 'stopping') return;
+        const tlsServers = this.servers.filter((x) => x.listener.securityProtocol.endsWith('SSL'));
+        try {
+          for (const server of tlsServers) server.updateTls(tlsServerOptions(new ListenerConfig(this.config, server.listener.name)));
+          interBroker.reloadTls();
+          this.log.info(`Reloaded the TLS key and trust stores of listeners ${tlsServers.map((x) => x.listener.name).join(',') || '(none)'} and of inter-broker connections`);
+        } catch (e) {
+          this.log.error(`Could not reload the TLS key and trust stores; new connections keep the previous ones: ${(e as Error).message}`);
+        }
+      });
       await this.register();
       const image = () => this.topicManager!.metadata.image;
       const uncleanDefault = () => this.config.bool('unclean.leader.election.enable');
@@ -350,7 +372,7 @@ export class Broker implements BrokerServices {
     for (;;) {
       try {
         await store.put(Paths.broker(this.nodeId), value, { ephemeral: true });
-        this.log.info(`Registered broker ${this.nodeId} at path ${Paths.broker(this.nodeId)} with addresses: ${endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`).join(',')} (${store.description})`);
+        this.log.info(`Registered broker ${this.nodeId} at path ${Paths.broker(this.nodeId)} with addresses: ${endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`).join(',')} (${store.description}); other brokers are reached on ${this.interBroker.describe()}`);
         return;
       } catch (e) {
         if (!(e instanceof RevisionMismatchError) || Date.now() > deadline) {
@@ -397,7 +419,10 @@ export class Broker implements BrokerServices {
     this.cleaner = new LogCleaner({
       clock: this.clock,
       logs: () => compactableLogs(registry),
-      ...(producers !== null ? { producerLastBatches: (log: PartitionLog) => producers.stateOf(log).lastDataOffsets() } : {}),
+      ...(producers !== null ? {
+        producerLastBatches: (log: PartitionLog) => producers.stateOf(log).lastDataOffsets(),
+        transactionIndex: (log: PartitionLog) => producers.attach(log).abortedTxns,
+      } : {}),
       logger: this.log.child('kafka.log.LogCleaner'),
       backoffMs: () => this.config.long('log.cleaner.backoff.ms'),
       dedupeBufferSize: () => this.config.long('log.cleaner.dedupe.buffer.size'),
@@ -511,7 +536,8 @@ function* compactableLogs(registry: ReplicaManager): Generator<CleanableLog> {
   for (const t of registry.all()) {
     const config = t.config.toLogConfig();
     const maxCompactionLagMs = t.config.num('max.compaction.lag.ms');
-    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs };
+    // Compaction stops at the last stable offset: open transactions and what the ISR may not have yet stay.
+    for (const p of t.partitions) if (p !== undefined) yield { log: p.log, config, maxCompactionLagMs, lastStableOffset: p.lastStableOffset };
   }
 }
 

@@ -7,3 +7,5 @@ export { mapError } from './server/error-mapping.js';
 export { FakeClock, SystemClock, systemClock, type Clock, type TimerHandle } from './util/clock.js';
 export { createLogger, Logger, type LogLevel, type LogSink } from './util/log.js';
 export { DirLock, KafkaException, LOCK_FILE, lockHolderPid } from './util/dir-lock.js';
+export { EntityConfigStore } from './security/entity-configs.js';
+export { formatScramCredential, scramCredentialFromPassword } from './security/sasl/scram.js';

@@ -1,6 +1,7 @@
 /** Every command-line tool, by the name after `samsa` and its Kafka script name (kafka-<name>.sh). */
 import { aclsTool } from './commands/acls.js';
 import { brokerApiVersionsTool } from './commands/broker-api-versions.js';
+import { clusterTool } from './commands/cluster.js';
 import { configsTool } from './commands/configs.js';
 import { consoleConsumerTool } from './commands/console-consumer.js';
 import { consoleProducerTool } from './commands/console-producer.js';
@@ -12,6 +13,7 @@ import { getOffsetsTool } from './commands/get-offsets.js';
 import { leaderElectionTool, preferredReplicaElectionTool } from './commands/leader-election.js';
 import { reassignPartitionsTool } from './commands/reassign-partitions.js';
 import { logDirsTool } from './commands/log-dirs.js';
+import { mirrorMakerTool } from './commands/mirror-maker.js';
 import { producerPerfTool } from './commands/producer-perf-test.js';
 import { topicsTool } from './commands/topics.js';
 import { transactionsTool } from './commands/transactions.js';
@@ -33,6 +35,8 @@ export const TOOLS: ReadonlyMap<string, Tool> = new Map([
   ['reassign-partitions', reassignPartitionsTool],
   ['broker-api-versions', brokerApiVersionsTool],
   ['log-dirs', logDirsTool],
+  ['cluster', clusterTool],
+  ['mirror-maker', mirrorMakerTool],
   ['transactions', transactionsTool],
   ['acls', aclsTool],
 ]);

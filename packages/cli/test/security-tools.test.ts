@@ -35,6 +35,8 @@ before(async () => {
     config: {
       listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
       'advertised.listeners': 'SASL_PLAINTEXT://localhost:0',
+      'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism.inter.broker.protocol': 'PLAIN',
       'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
       'listener.name.sasl_plaintext.plain.sasl.jaas.config': `${PLAIN_MODULE} required username="admin" password="admin-secret" user_admin="admin-secret";`,
       'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',

@@ -16,6 +16,16 @@ test('removed flags name their replacement; kafka-topics leaves --zookeeper to t
   assert.match(g.stderr, /use nothing: the new consumer is the only one instead/);
 });
 
+test('kafka-configs --zookeeper is only for SCRAM credentials of a named user (the brokers\' bootstrap step)', async () => {
+  const topic = await run('kafka-configs', ['--zookeeper', '127.0.0.1:1', '--alter', '--entity-type', 'topics', '--entity-name', 't', '--add-config', 'retention.ms=1']);
+  assert.equal(topic.code, 1);
+  assert.match(topic.stderr, /--zookeeper only describes and alters the SCRAM credentials of a named user/);
+  const quota = await run('kafka-configs', ['--zookeeper', '127.0.0.1:1', '--alter', '--entity-type', 'users', '--entity-name', 'u', '--add-config', 'producer_byte_rate=1024']);
+  assert.match(quota.stderr, /--zookeeper only alters SCRAM credentials \(SCRAM-SHA-256, SCRAM-SHA-512\); use --bootstrap-server for producer_byte_rate/);
+  const both = await run('kafka-configs', ['--zookeeper', '127.0.0.1:1', '--bootstrap-server', 'localhost:9092', '--describe', '--entity-type', 'users', '--entity-name', 'u']);
+  assert.match(both.stderr, /Only one of --bootstrap-server or --zookeeper must be specified/);
+});
+
 test('Kafka exception text for broker errors', () => {
   assert.equal(describeError(new KafkaError(36, "Topic 'x' already exists.")), "org.apache.kafka.common.errors.TopicExistsException: Topic 'x' already exists.");
   assert.equal(describeError(new KafkaError(69)), 'org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.');

@@ -403,6 +403,19 @@ export class Admin {
     return { clusterId: res.clusterId ?? null, controllerId: res.controllerId ?? -1, brokers: res.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) };
   }
 
+  /**
+   * UnregisterBroker (KIP-631): removes a broker's registration. Only KRaft clusters serve it;
+   * a cluster that does not advertise it (ZooKeeper, etcd and single-node modes, where a stopped
+   * broker's registration goes with its session) answers with UnsupportedApiError, as Kafka's
+   * admin client throws UnsupportedVersionException.
+   */
+  async unregisterBroker(brokerId: number): Promise<void> {
+    await this.connect();
+    const conn = await this.cluster.anyConnection();
+    const { response } = await conn.send(apiByName.UnregisterBroker, () => ({ brokerId }));
+    throwIfError(response.errorCode, `unregister broker ${brokerId}${response.errorMessage ? `: ${response.errorMessage}` : ''}`);
+  }
+
   /** DescribeLogDirs on every broker (topics null = all). */
   async describeLogDirs(topics: Array<{ topic: string; partitions: number[] }> | null = null): Promise<Array<{ broker: number; logDir: string; totalBytes: bigint; usableBytes: bigint; partitions: Array<{ topic: string; partition: number; size: bigint; offsetLag: bigint }> }>> {
     await this.connect();

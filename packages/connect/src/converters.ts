@@ -45,8 +45,17 @@ export class StringConverter implements Converter {
   }
 }
 
-export class ByteArrayConverter implements Converter {
+/** ByteArrayConverter: bytes as they are; also a HeaderConverter (header values pass through as bytes), as Kafka's. */
+export class ByteArrayConverter implements Converter, HeaderConverter {
   configure(): void {}
+
+  fromConnectHeader(topic: string, _key: string, schema: Schema | null, value: unknown): Buffer | null {
+    return this.fromConnectData(topic, schema, value);
+  }
+
+  toConnectHeader(_topic: string, _key: string, value: Buffer | null): SchemaAndValue {
+    return { schema: Schemas.OPTIONAL_BYTES, value };
+  }
 
   fromConnectData(_topic: string, schema: Schema | null, value: unknown): Buffer | null {
     if (schema !== null && schema.type !== 'bytes') throw new DataException(`Invalid schema type for ByteArrayConverter: ${schema.type.toUpperCase()}`);

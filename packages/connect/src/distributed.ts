@@ -256,10 +256,10 @@ export class DistributedHerder extends Herder {
     await ensureCompactedTopic(this.admin, c.configStorageTopic, 1, c.configStorageReplicationFactor);
     await ensureCompactedTopic(this.admin, c.offsetStorageTopic, c.offsetStoragePartitions, c.offsetStorageReplicationFactor);
     await ensureCompactedTopic(this.admin, c.statusStorageTopic, c.statusStoragePartitions, c.statusStorageReplicationFactor);
-    this.offsets.log = new KafkaBasedLog(c.offsetStorageTopic, c, this.admin, this.producer, this.offsets.apply);
-    this.statusStore.log = new KafkaBasedLog(c.statusStorageTopic, c, this.admin, this.producer, this.statusStore.apply);
+    this.offsets.log = new KafkaBasedLog(c.offsetStorageTopic, c.consumer, this.admin, this.producer, this.offsets.apply);
+    this.statusStore.log = new KafkaBasedLog(c.statusStorageTopic, c.consumer, this.admin, this.producer, this.statusStore.apply);
     this.statusLog = this.statusStore.log;
-    this.configLog = new KafkaBasedLog(c.configStorageTopic, c, this.admin, this.producer, (m) => this.applyConfigRecord(m));
+    this.configLog = new KafkaBasedLog(c.configStorageTopic, c.consumer, this.admin, this.producer, (m) => this.applyConfigRecord(m));
     await Promise.all([this.offsets.start(), this.statusLog.start(), this.configLog.start()]);
     this.cluster = new Cluster({ ...c.consumer });
     this.member = new ConnectGroupMember(this.cluster, c, () => this.requestRebalance());
@@ -361,7 +361,16 @@ export class DistributedHerder extends Herder {
     console.log(`Joined group at generation ${this.member!.generationId} (protocol version ${version}) with assignment: connectors ${JSON.stringify(full.connectors)}, tasks ${JSON.stringify(full.tasks.map(taskKey))}; starting connectors ${JSON.stringify(toStart.connectors)}, tasks ${JSON.stringify(toStart.tasks.map(taskKey))}`);
     for (const name of toStart.connectors) await this.startOwnedConnector(name);
     for (const id of toStart.tasks) await this.startAssignedTask(id);
+    this.rebalanceSuccess();
   }
+
+  /** Whether this worker leads the group (as of the last completed rebalance). */
+  protected isLeader(): boolean {
+    return this.assignment !== null && this.member !== null && this.assignment.leader === this.member.memberId;
+  }
+
+  /** Called after each completed rebalance (MirrorMaker's herder configures its connectors there). */
+  protected rebalanceSuccess(): void {}
 
   private async startAssignedTask(id: TaskRef): Promise<void> {
     const config = this.configState.connectorConfigs.get(id.connector);

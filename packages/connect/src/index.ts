@@ -11,3 +11,9 @@ export { encodeWorkerState, decodeWorkerState, encodeAssignment, decodeAssignmen
 export { IncrementalCooperativeAssignor } from './cooperative-assignor.js';
 export { buildTransformationChain, buildConverters, validateConnectorConfig } from './connector-config.js';
 export { VERSION_STRING } from './version.js';
+export { MirrorSourceConnector, MirrorSourceTask } from './mirror/mirror-source-connector.js';
+export { MirrorCheckpointConnector, MirrorCheckpointTask } from './mirror/mirror-checkpoint-connector.js';
+export { MirrorHeartbeatConnector, MirrorHeartbeatTask } from './mirror/mirror-heartbeat-connector.js';
+export { MirrorMaker, MirrorMakerConfig, mirrorMakerMain } from './mirror/mirror-maker.js';
+export { DefaultReplicationPolicy, IdentityReplicationPolicy, type ReplicationPolicy } from './mirror/replication-policy.js';
+export { CheckpointFormat, HeartbeatFormat, OffsetSyncFormat, type Checkpoint, type Heartbeat, type OffsetSync } from './mirror/mirror-records.js';

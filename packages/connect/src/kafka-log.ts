@@ -3,8 +3,7 @@
  * group, written through the worker's producer. readToEnd() waits until every record that was
  * in the topic when it was called has been applied (the log-end offsets as the target).
  */
-import { Admin, Consumer, type ConsumedMessage, KafkaError, type Producer } from '@samsa/client';
-import type { WorkerConfig } from './worker-config.js';
+import { Admin, Consumer, type ConsumedMessage, type ConsumerOptions, KafkaError, type Producer } from '@samsa/client';
 
 /** Creates a compacted internal topic, tolerating one that exists (Kafka's TopicAdmin.createOrFindTopics). */
 export async function ensureCompactedTopic(admin: Admin, topic: string, partitions: number, replicationFactor: number): Promise<void> {
@@ -25,16 +24,19 @@ export class KafkaBasedLog {
 
   constructor(
     readonly topic: string,
-    private readonly cfg: WorkerConfig,
+    private readonly consumerOptions: Omit<ConsumerOptions, 'groupId'>,
     private readonly admin: Admin,
-    private readonly producer: Producer,
+    /** Writes go through this producer (null: a read-only log). */
+    private readonly producer: Producer | null,
     private readonly onRecord: (m: ConsumedMessage) => void,
+    /** Which partitions to read (Kafka's KafkaBasedLog partition filter); all by default. */
+    private readonly partitionFilter: (partition: number) => boolean = () => true,
   ) {}
 
   async start(): Promise<void> {
     const [desc] = await this.admin.describeTopics({ topics: [this.topic] });
-    this.partitions = desc!.partitions.map((p) => p.partition).sort((a, b) => a - b);
-    this.consumer = new Consumer({ ...this.cfg.consumer, clientId: `${this.cfg.consumer.clientId ?? 'connect'}-${this.topic}`, autoOffsetReset: 'earliest', fetchMaxWaitMs: 200 });
+    this.partitions = desc!.partitions.map((p) => p.partition).filter(this.partitionFilter).sort((a, b) => a - b);
+    this.consumer = new Consumer({ ...this.consumerOptions, clientId: `${this.consumerOptions.clientId ?? 'connect'}-${this.topic}`, autoOffsetReset: 'earliest', fetchMaxWaitMs: 200 });
     this.consumer.assign(this.partitions.map((partition) => ({ topic: this.topic, partition })));
     this.running = true;
     this.loop = this.readLoop();
@@ -57,7 +59,7 @@ export class KafkaBasedLog {
 
   /** Resolves once everything written to the topic before this call has been read. */
   async readToEnd(): Promise<void> {
-    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    const ends = (await this.admin.fetchTopicOffsets(this.topic)).filter((e) => this.partitions.includes(e.partition));
     const caughtUp = async (): Promise<boolean> => {
       for (const e of ends) {
         if (e.high <= e.low) continue;
@@ -78,6 +80,7 @@ export class KafkaBasedLog {
   }
 
   async send(key: string, value: Buffer | null): Promise<void> {
+    if (this.producer === null) throw new Error(`${this.topic} is read-only here`);
     await this.producer.send({ topic: this.topic, messages: [{ key, value }] });
   }
 

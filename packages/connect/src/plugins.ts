@@ -14,6 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { ConfigException, type Connector, type Predicate, type Transformation } from './api.js';
 import { ByteArrayConverter, type Converter, type HeaderConverter, JsonConverter, SimpleHeaderConverter, StringConverter } from './converters.js';
 import { FileStreamSinkConnector, FileStreamSourceConnector } from './file-connectors.js';
+import { MirrorCheckpointConnector } from './mirror/mirror-checkpoint-connector.js';
+import { MirrorHeartbeatConnector } from './mirror/mirror-heartbeat-connector.js';
+import { MirrorSourceConnector } from './mirror/mirror-source-connector.js';
 import { VERSION_STRING as VERSION } from './version.js';
 import { ExtractField, Filter, HasHeaderKey, InsertField, MaskField, RecordIsTombstone, RegexRouter, ReplaceField, TimestampRouter, TopicNameMatches, ValueToKey } from './transforms.js';
 
@@ -34,6 +37,7 @@ interface Entry<T> {
 }
 
 const T = 'org.apache.kafka.connect.transforms.';
+const MIRROR = 'org.apache.kafka.connect.mirror.';
 
 export class Plugins {
   private readonly connectors = new Map<string, Entry<Connector>>();
@@ -50,6 +54,10 @@ export class Plugins {
     this.add(this.converters, 'converter', 'org.apache.kafka.connect.json.JsonConverter', () => new JsonConverter());
     this.add(this.converters, 'converter', 'org.apache.kafka.connect.converters.ByteArrayConverter', () => new ByteArrayConverter());
     this.add(this.headerConverters, 'header_converter', 'org.apache.kafka.connect.storage.SimpleHeaderConverter', () => new SimpleHeaderConverter());
+    this.add(this.headerConverters, 'header_converter', 'org.apache.kafka.connect.converters.ByteArrayConverter', () => new ByteArrayConverter());
+    this.addConnector(`${MIRROR}MirrorSourceConnector`, () => new MirrorSourceConnector());
+    this.addConnector(`${MIRROR}MirrorCheckpointConnector`, () => new MirrorCheckpointConnector());
+    this.addConnector(`${MIRROR}MirrorHeartbeatConnector`, () => new MirrorHeartbeatConnector());
     for (const side of ['Key', 'Value'] as const) {
       const s = side === 'Key' ? 'key' : 'value';
       this.add(this.transformations, 'transformation', `${T}InsertField$${side}`, () => new InsertField(s));

@@ -65,6 +65,8 @@ export class Connection {
   private lastFailureAt = 0;
   private closed = false;
   private reauthTimer: NodeJS.Timeout | null = null;
+  /** Versions negotiated and authenticated on the current socket. */
+  private setUp = false;
 
   constructor(readonly host: string, readonly port: number, readonly nodeId: number, private readonly opts: ConnectionOptions) {}
 
@@ -113,6 +115,7 @@ export class Connection {
       this.attach(socket);
       await this.negotiate();
       if (this.opts.sasl !== undefined) await this.authenticate(this.opts.sasl);
+      this.setUp = true;
       this.failures = 0;
     } catch (err) {
       this.failures++;
@@ -158,6 +161,7 @@ export class Connection {
 
   private attach(socket: Socket): void {
     this.socket = socket;
+    this.setUp = false;
     this.decoder = new FrameDecoder(Number.MAX_SAFE_INTEGER);
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -167,7 +171,18 @@ export class Connection {
       }
     });
     socket.on('error', (err) => this.teardown(err));
-    socket.on('close', () => this.teardown(new Error('connection closed by peer')));
+    socket.on('close', () => this.teardown(new Error(this.setUp ? 'connection closed by peer' : this.closedDuringSetup())));
+  }
+
+  /**
+   * A Node TLS server refuses a client certificate by closing the connection after the TLS 1.3
+   * handshake, without an alert: the close is all the client learns, so say what it likely means.
+   */
+  private closedDuringSetup(): string {
+    const ssl = this.opts.ssl;
+    if (ssl === undefined || ssl === false) return 'connection closed by peer before ApiVersions was answered';
+    const presented = ssl !== true && (ssl.cert !== undefined || ssl.pfx !== undefined);
+    return `connection closed by peer before ApiVersions was answered (SSL handshake failed: ${presented ? 'the broker does not accept our certificate' : 'the broker may require a client certificate (ssl.client.auth)'}, or the port is not a TLS listener)`;
   }
 
   /** ApiVersions at our newest; on UNSUPPORTED_VERSION retry at the broker's max (KIP-511). */

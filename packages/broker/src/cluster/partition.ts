@@ -18,7 +18,7 @@
  * states (Kafka's AlterPartition round trip); the leader only proposes them.
  */
 import { ErrorCode, KafkaError } from '@samsa/protocol';
-import { BATCH_HEADER_SIZE, batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch, batchSize } from '@samsa/protocol/records';
+import { BATCH_HEADER_SIZE, batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch, batchProducerId, batchSize } from '@samsa/protocol/records';
 import type { PartitionAppendHook } from '../handlers/types.js';
 import type { AppendInfo, LogObserver, LogOffsetMetadata, PartitionLog, ReadInfo, TimestampOffset } from '../storage/partition-log.js';
 import { offsetOnlyMetadata } from '../storage/partition-log.js';
@@ -116,6 +116,12 @@ export class Partition {
   private readonly remotes = new Map<number, RemoteReplicaState>();
   private readonly logObserver: LogObserver;
   private readonly firstUnstableOffset: () => bigint | null;
+  /**
+   * KIP-890 verifications in flight, by producer id (Kafka's VerificationStateEntry): a marker
+   * for the producer ends its transaction and drops the guard, so a batch verified before the
+   * marker is refused after it.
+   */
+  private readonly verificationGuards = new Map<bigint, object>();
 
   constructor(log: PartitionLog, opts: PartitionOptions) {
     this.topic = log.topic;
@@ -275,11 +281,27 @@ export class Partition {
       if (dup !== null) return { ...dup, duplicate: true };
     }
     const info = this.log.append(batch, { leaderEpoch: this.leaderEpochValue, nowMs: opts.nowMs });
+    if (this.verificationGuards.size > 0) {
+      // A marker ends the producer's transaction here; its first data batch starts the next one: either way the guard is spent.
+      this.verificationGuards.delete(batchProducerId(batch));
+    }
     hook?.afterAppend?.(this.log, batch, info);
     this.epochCache.assign(this.leaderEpochValue, info.baseOffset);
     this.listener.onLogEndAdvanced?.(this, batch.length);
     this.maybeIncrementLeaderHW();
     return { ...info, duplicate: false };
+  }
+
+  /** Starts verifying a producer's first transactional batch here (KIP-890); the guard must still hold when the batch is appended. */
+  startTransactionVerification(producerId: bigint): object {
+    let guard = this.verificationGuards.get(producerId);
+    if (guard === undefined) this.verificationGuards.set(producerId, (guard = {}));
+    return guard;
+  }
+
+  /** Whether a verification started with `guard` still holds (no batch or marker of the producer appended since). */
+  verificationHolds(producerId: bigint, guard: object): boolean {
+    return this.verificationGuards.get(producerId) === guard;
   }
 
   /**

@@ -35,7 +35,10 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('listeners', 'list', 'PLAINTEXT://:9092'),
   d('advertised.listeners', 'list', null),
   d('listener.security.protocol.map', 'list', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT'),
+  // Which advertised listener other brokers connect to (followers, transaction markers): named,
+  // or by security protocol (the listener of that name); one or the other, as Kafka.
   d('inter.broker.listener.name', 'string', null),
+  d('security.inter.broker.protocol', 'string', 'PLAINTEXT', { validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
   d('controller.listener.names', 'list', null),
   d('controller.quorum.voters', 'list', ''),
   d('controller.quorum.bootstrap.servers', 'list', ''),
@@ -151,12 +154,14 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('transactional.id.expiration.ms', 'int', '604800000', { validator: atLeast(1), dynamic: true }),
   d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', { validator: atLeast(1) }),
   d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', { validator: atLeast(1) }),
+  d('transaction.partition.verification.enable', 'boolean', 'true', { dynamic: true }),
   d('producer.id.expiration.ms', 'int', '86400000', { validator: atLeast(1), dynamic: true }),
   d('producer.id.expiration.check.interval.ms', 'int', '600000', { validator: atLeast(1) }),
   d('max.connections', 'int', '2147483647', { dynamic: true }),
   d('max.connections.per.ip', 'int', '2147483647', { dynamic: true }),
   // security (src/security reads these; listener.name.<listener>.<key> overrides any of them per
-  // listener). Read when a listener starts: not dynamic, as nothing reloads a listener's TLS or SASL yet.
+  // listener). SASL settings are read when a listener starts; the TLS key and trust stores are
+  // dynamic per broker (Kafka's certificate rotation): new connections get the new ones.
   d('connections.max.reauth.ms', 'long', '0', { validator: atLeast(0) }),
   d('sasl.enabled.mechanisms', 'list', 'GSSAPI'),
   d('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI'),
@@ -171,16 +176,16 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3'),
   d('ssl.cipher.suites', 'list', ''),
   d('ssl.client.auth', 'string', 'none', { validator: oneOf('required', 'requested', 'none') }),
-  d('ssl.keystore.type', 'string', 'JKS'),
-  d('ssl.keystore.location', 'string', null),
-  d('ssl.keystore.password', 'password', null, { sensitive: true }),
-  d('ssl.keystore.key', 'password', null, { sensitive: true }),
-  d('ssl.keystore.certificate.chain', 'password', null, { sensitive: true }),
-  d('ssl.key.password', 'password', null, { sensitive: true }),
-  d('ssl.truststore.type', 'string', 'JKS'),
-  d('ssl.truststore.location', 'string', null),
-  d('ssl.truststore.password', 'password', null, { sensitive: true }),
-  d('ssl.truststore.certificates', 'password', null, { sensitive: true }),
+  d('ssl.keystore.type', 'string', 'JKS', { dynamic: true }),
+  d('ssl.keystore.location', 'string', null, { dynamic: true }),
+  d('ssl.keystore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.keystore.key', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.keystore.certificate.chain', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.key.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.truststore.type', 'string', 'JKS', { dynamic: true }),
+  d('ssl.truststore.location', 'string', null, { dynamic: true }),
+  d('ssl.truststore.password', 'password', null, { sensitive: true, dynamic: true }),
+  d('ssl.truststore.certificates', 'password', null, { sensitive: true, dynamic: true }),
   d('ssl.endpoint.identification.algorithm', 'string', 'https'),
   d('ssl.principal.mapping.rules', 'string', 'DEFAULT'),
   d('authorizer.class.name', 'string', ''),
@@ -239,6 +244,8 @@ export class BrokerConfig {
   readonly nodeId: number;
   readonly listeners: readonly Listener[];
   readonly advertisedListeners: readonly AdvertisedListener[];
+  /** The listener brokers use to reach each other (inter.broker.listener.name / security.inter.broker.protocol). */
+  readonly interBrokerListener: { name: string; securityProtocol: string };
   readonly logDirs: readonly string[];
   readonly logRetentionMs: number;
   readonly logRollMs: number;
@@ -301,6 +308,8 @@ export class BrokerConfig {
       throw new ConfigException('advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
     }
 
+    this.interBrokerListener = this.resolveInterBrokerListener(protocolMap);
+
     // A value Samsa cannot honour is refused, never silently ignored (config-support.ts).
     for (const [name, support] of CONFIG_SUPPORT) {
       if (support.kind !== 'refused' || !this.differsFromDefault(name)) continue;
@@ -327,6 +336,38 @@ export class BrokerConfig {
     this.logRollJitterMs = jitterMs !== null ? jitterMs : this.int('log.roll.jitter.hours') * 3_600_000;
     const flushMs = this.values.get('log.flush.interval.ms') as number | null;
     this.logFlushIntervalMs = flushMs !== null ? flushMs : this.long('log.flush.scheduler.interval.ms');
+  }
+
+  /** Kafka's KafkaConfig rules for the inter-broker listener, with its messages. */
+  private resolveInterBrokerListener(protocolMap: ReadonlyMap<string, string>): { name: string; securityProtocol: string } {
+    const named = this.originals.get('inter.broker.listener.name');
+    if (named !== undefined && this.originals.has('security.inter.broker.protocol')) {
+      throw new ConfigException('Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    }
+    let name: string;
+    let securityProtocol: string;
+    if (named !== undefined) {
+      name = named.trim().toUpperCase();
+      const p = protocolMap.get(name);
+      if (p === undefined) throw new ConfigException(`Listener with name ${name} defined in inter.broker.listener.name not found in listener.security.protocol.map.`);
+      securityProtocol = p;
+    } else {
+      securityProtocol = this.string('security.inter.broker.protocol');
+      name = securityProtocol;
+    }
+    if (!this.advertisedListeners.some((l) => l.name === name)) {
+      throw new ConfigException(`inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${this.advertisedListeners.map((l) => l.name).join(',')}`);
+    }
+    if (securityProtocol.startsWith('SASL')) {
+      const mechanism = this.string('sasl.mechanism.inter.broker.protocol');
+      const prefix = `listener.name.${name.toLowerCase()}.`;
+      const enabledText = this.originals.get(`${prefix}sasl.enabled.mechanisms`) ?? this.text('sasl.enabled.mechanisms') ?? '';
+      const enabled = enabledText.split(',').map((m) => m.trim().toUpperCase());
+      if (!enabled.includes(mechanism.toUpperCase())) {
+        throw new ConfigException('sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication');
+      }
+    }
+    return { name, securityProtocol };
   }
 
   /** Whether a supplied value means something else than Kafka's default. */
@@ -403,8 +444,28 @@ export class BrokerConfig {
     derived.logRollMs = next.logRollMs;
     derived.logRollJitterMs = next.logRollJitterMs;
     derived.logFlushIntervalMs = next.logFlushIntervalMs;
+    const changed = new Set<string>();
+    for (const k of new Set([...this.dynamicDefault.keys(), ...this.dynamicBroker.keys(), ...clusterDefault.keys(), ...perBroker.keys()])) {
+      if ((this.dynamicBroker.get(k) ?? this.dynamicDefault.get(k)) !== (perBroker.get(k) ?? clusterDefault.get(k))) changed.add(k);
+    }
     this.dynamicDefault = new Map(clusterDefault);
     this.dynamicBroker = new Map(perBroker);
+    if (changed.size > 0) for (const l of this.dynamicListeners) l(changed);
+  }
+
+  private readonly dynamicListeners: Array<(changed: ReadonlySet<string>) => void> = [];
+
+  /** Called after dynamic overrides changed the effective value of some keys (TLS reloads). */
+  onDynamicChange(listener: (changed: ReadonlySet<string>) => void): void {
+    this.dynamicListeners.push(listener);
+  }
+
+  /**
+   * The text in force for any key, known or not (listener.name.<l>.<key> included): this
+   * broker's dynamic value, the cluster-wide dynamic default, then server.properties.
+   */
+  effectiveOriginal(name: string): string | undefined {
+    return this.dynamicBroker.get(name) ?? this.dynamicDefault.get(name) ?? this.originals.get(name);
   }
 
   isExplicit(name: string): boolean {

@@ -40,14 +40,9 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['log.preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
 
-  // Brokers replicate and send transaction markers over plaintext connections of their own:
-  // an inter-broker listener or SASL mechanism other than the default is refused, not ignored.
-  ['inter.broker.listener.name', { kind: 'refused', reason: 'brokers connect to each other on the first advertised listener, in plaintext; a separate inter-broker listener is not implemented yet' }],
-  ['sasl.mechanism.inter.broker.protocol', { kind: 'refused', reason: 'inter-broker SASL is not implemented yet: followers and transaction markers connect without authentication' }],
   ['replica.alter.log.dirs.io.max.bytes.per.second', { kind: 'refused', reason: 'AlterReplicaLogDirs (moving a replica between log directories of one broker) is not implemented' }],
   ['client.quota.callback.class', { kind: 'refused', reason: 'custom quota callbacks are Java classes; quotas follow Kafka\'s default user/client-id callback' }],
   ['ssl.protocol', { kind: 'inert', reason: 'Node negotiates the newest TLS version within ssl.enabled.protocols' }],
-  ['ssl.endpoint.identification.algorithm', { kind: 'inert', reason: 'the broker opens no TLS connections of its own; clients verify the broker\'s host name' }],
 ]);
 
 /**

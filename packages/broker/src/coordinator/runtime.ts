@@ -17,7 +17,8 @@
  * stay in the local log, so they are applied if and when they commit later, and dropped with the
  * shard if leadership moves first (the new leader's log decides).
  *
- * Pending writes of a shard complete in log order. Loading replays the partition to its log end
+ * Pending writes of a shard complete in log order; an operation without records that comes while
+ * writes are pending is answered after them (Kafka's deferred read-after-write). Loading replays the partition to its log end
  * and serves once the high watermark has reached that end. Timers (session timeouts, join delays)
  * run as operations too, on an injected Clock.
  */
@@ -426,7 +427,8 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
   /**
    * Runs an operation: its records are appended as one batch, and the returned promise settles
    * once they are committed (or the write failed: rejected with the partition's error, or
-   * REQUEST_TIMED_OUT after the write timeout). Without records it settles at once.
+   * REQUEST_TIMED_OUT after the write timeout). Without records it settles at once, or, when
+   * writes are pending, with the last of them.
    */
   async write<T>(partition: number, op: (shard: S) => CoordinatorResult<T>): Promise<T> {
     const s = this.active(partition);
@@ -453,8 +455,18 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
 
   private submit<T>(partition: number, s: ActiveShard<S>, res: CoordinatorResult<T>, marker: PendingWrite['marker'], markerBatch?: Buffer): Promise<T> {
     if (res.records.length === 0 && markerBatch === undefined) {
-      res.afterWrite?.(null);
-      return Promise.resolve(res.response);
+      const last = s.pending[s.pending.length - 1];
+      if (last === undefined) {
+        res.afterWrite?.(null);
+        return Promise.resolve(res.response);
+      }
+      // Kafka's read-after-write rule: an answer may rest on state written but not committed yet,
+      // so it waits for the last pending write (and fails with it when that times out).
+      return new Promise<T>((resolve, reject) => {
+        const w: PendingWrite = { base: last.end, end: last.end, result: res, marker: null, resolve: resolve as (v: unknown) => void, reject, answered: false };
+        s.pending.push(w);
+        this.awaitCommit(partition, s, w);
+      });
     }
     const batch = markerBatch ?? encodeRecordBatch(createRecordBatch(res.records.map((r) => ({ key: r.key, value: r.value })), {
       now: BigInt(this.clock.now()),

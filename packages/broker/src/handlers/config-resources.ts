@@ -11,6 +11,7 @@ import { topicNameError } from '../metadata/topic-name.js';
 import { mapError } from '../server/error-mapping.js';
 import type { BrokerServices, RequestContext } from './types.js';
 import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
+import { checkTlsStores, isTlsStoreKey } from '../security/inter-broker.js';
 import { AclOperation, requireAuthorized, ResourceType } from '../security/authorize.js';
 
 export const RESOURCE_TOPIC = 2;
@@ -109,10 +110,13 @@ export async function replaceTopicConfigs(broker: BrokerServices, topic: string,
  */
 export async function replaceBrokerConfigs(broker: BrokerServices, entity: string, configs: ReadonlyMap<string, string>, validateOnly: boolean): Promise<void> {
   const readOnly = [...configs.keys()].filter((k) => {
-    const def = brokerConfigDef(k);
-    return def !== undefined && def.dynamic !== true;
+    // listener.name.<listener>.<key> is as dynamic as <key> (Kafka's per-listener reconfiguration).
+    const def = brokerConfigDef(k.startsWith('listener.name.') ? k.split('.').slice(3).join('.') : k);
+    return (def !== undefined || k.startsWith('listener.name.')) && def?.dynamic !== true;
   });
   if (readOnly.length > 0) throw new ResourceError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: Set(${readOnly.join(', ')})`);
+  const perBrokerOnly = [...configs.keys()].filter(isTlsStoreKey);
+  if (entity === '' && perBrokerOnly.length > 0) throw new ResourceError(ErrorCode.INVALID_REQUEST, `Cannot update these configs at default cluster level, broker id must be specified: Set(${perBrokerOnly.join(', ')})`);
   const config = broker.config;
   try {
     for (const [k, v] of configs) {
@@ -124,7 +128,9 @@ export async function replaceBrokerConfigs(broker: BrokerServices, entity: strin
     }
     const defaults = entity === '' ? configs : config.dynamicOverrides('default');
     const own = entity === '' ? config.dynamicOverrides('broker') : configs;
-    config.withDynamic(defaults, own);
+    const candidate = config.withDynamic(defaults, own);
+    // The stores are files on the broker that uses them: loaded here for this broker's own entity.
+    if (entity === String(broker.nodeId) && [...configs.keys(), ...config.dynamicOverrides('broker').keys()].some(isTlsStoreKey)) checkTlsStores(candidate);
   } catch (e) {
     if (e instanceof ConfigException) throw new ResourceError(ErrorCode.INVALID_REQUEST, e.message);
     throw e;

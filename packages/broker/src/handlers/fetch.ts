@@ -181,7 +181,8 @@ function recordFollowerFetches(broker: BrokerServices, targets: readonly FetchTa
   const replication = broker.replication;
   if (replication === undefined || replication === null) return;
   for (const t of targets) {
-    if (t.unknownTopicId) continue;
+    // A replica refused CLUSTER_ACTION reads nothing and must not count towards the ISR either.
+    if (t.unknownTopicId || t.denied === true) continue;
     const partition = broker.partitions.getPartition(t.topic, t.partition);
     if (partition !== undefined) replication.recordFollowerFetch(partition, replicaId, t.fetchOffset, -1n);
   }
@@ -221,7 +222,8 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   const requested: FetchTarget[] = [];
   const denied: FetchTarget[] = [];
   // Followers fetch with CLUSTER_ACTION on the cluster; consumers need READ on each topic.
-  const follower = (req.replicaId ?? req.replicaState?.replicaId ?? -1) >= 0;
+  // (v15+ decodes replica_id as -1: the follower is known by ReplicaState, as params has it.)
+  const follower = params.replicaId >= 0;
   const followerAllowed = follower && authorizeCluster(ctx, AclOperation.CLUSTER_ACTION);
   for (const ft of req.topics) {
     let name: string;

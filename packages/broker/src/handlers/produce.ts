@@ -6,10 +6,13 @@
  * acks=0 gets no response; an error with acks=0 closes the connection so the client notices.
  * acks=all checks min.insync.replicas before appending (NOT_ENOUGH_REPLICAS) and answers once the
  * high watermark passes the batch (at once on a single replica; REQUEST_TIMED_OUT after timeoutMs).
+ * KIP-890 part 1 (transaction.partition.verification.enable): a producer's first transactional
+ * batch in a partition is appended only once its transaction coordinator confirms the partition
+ * is in the ongoing transaction (INVALID_TXN_STATE otherwise, as Kafka answers these versions).
  */
-import { ApiKey, ErrorCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
+import { ApiKey, ErrorCode, errorByCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
 import {
-  ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_ATTRIBUTES, BATCH_BASE_TIMESTAMP, BATCH_CRC, BATCH_HEADER_SIZE, BATCH_LAST_OFFSET_DELTA,
+  ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_ATTRIBUTES, batchProducerEpoch, batchProducerId, BATCH_BASE_TIMESTAMP, BATCH_CRC, BATCH_HEADER_SIZE, BATCH_LAST_OFFSET_DELTA,
   BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, CodecUnavailableError, crc32c, decodeRecordBatch,
 } from '@samsa/protocol/records';
 import { isInternalTopic } from '../metadata/topic-name.js';
@@ -85,7 +88,71 @@ function errorResponse(index: number, code: number, message: string | null): Par
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number): PartitionResponse {
+/** KIP-890 verification results of one request: failures by `topic:partition`, and the guards of the verified partitions. */
+interface Verification {
+  failed: Map<string, number>;
+  guards: Map<string, { producerId: bigint; guard: object }>;
+}
+
+/** Kafka's postVerificationCallback: what a producer sees when its partition could not be verified. */
+function verificationFailure(index: number, code: number): PartitionResponse {
+  if (code === ErrorCode.INVALID_TXN_STATE) return errorResponse(index, code, 'Partition was not added to the transaction');
+  switch (code) {
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.NETWORK_EXCEPTION:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      // Retriable for every client, without a metadata refresh (as Kafka picks NOT_ENOUGH_REPLICAS).
+      return errorResponse(index, ErrorCode.NOT_ENOUGH_REPLICAS, `Unable to verify the partition has been added to the transaction. Underlying error: ${errorByCode(code)?.name ?? code}`);
+    default:
+      return errorResponse(index, code, null);
+  }
+}
+
+/**
+ * The partitions of a transactional produce whose batch starts the producer's transaction there
+ * (no transaction of that producer open in the log yet): those need verifying. Null when none.
+ */
+function partitionsToVerify(broker: BrokerServices, req: ProduceRequest): Array<{ topic: string; partition: number; producerId: bigint; producerEpoch: number }> | null {
+  const hook = broker.partitions.appendHook;
+  if (hook?.hasOngoingTransaction === undefined || !hook.supportsTransactions) return null;
+  let out: Array<{ topic: string; partition: number; producerId: bigint; producerEpoch: number }> | null = null;
+  for (const td of req.topicData) {
+    const hosted = broker.partitions.topic(td.name);
+    for (const pd of td.partitionData) {
+      const partition = hosted?.partitions[pd.index];
+      const batch = pd.records;
+      if (partition === undefined || !partition.isLeader || batch === null || batch.length < BATCH_HEADER_SIZE) continue;
+      if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) === 0) continue;
+      const producerId = batchProducerId(batch);
+      if (producerId < 0n || hook.hasOngoingTransaction(partition.log, producerId)) continue;
+      (out ??= []).push({ topic: td.name, partition: pd.index, producerId, producerEpoch: batchProducerEpoch(batch) });
+    }
+  }
+  return out;
+}
+
+async function verifyThenHandle(ctx: RequestContext, req: ProduceRequest, transactionalId: string, toVerify: NonNullable<ReturnType<typeof partitionsToVerify>>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+  const broker = ctx.broker;
+  const verification: Verification = { failed: new Map(), guards: new Map() };
+  // Kafka: one producer id per transactional request.
+  const { producerId, producerEpoch } = toVerify[0]!;
+  for (const v of toVerify) {
+    const key = `${v.topic}:${v.partition}`;
+    if (v.producerId !== producerId) verification.failed.set(key, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    else verification.guards.set(key, { producerId, guard: broker.partitions.getPartition(v.topic, v.partition)!.startTransactionVerification(producerId) });
+  }
+  const refs = toVerify.filter((v) => verification.guards.has(`${v.topic}:${v.partition}`)).map((v) => ({ topic: v.topic, partition: v.partition }));
+  const coordinator = broker.transactionCoordinator!;
+  for (const [key, code] of await coordinator.verifyPartitions(transactionalId, producerId, producerEpoch, refs)) {
+    verification.failed.set(key, code);
+    verification.guards.delete(key);
+  }
+  return handleVerified(ctx, req, verification);
+}
+
+function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number, verification: Verification | null): PartitionResponse {
   const partition = hosted?.partitions[index];
   if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
   // A leader handing over (controlled shutdown) takes no new writes; the client retries at the next leader.
@@ -102,6 +169,14 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
     return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');
   }
+  if (verification !== null) {
+    const key = `${partition.topic}:${index}`;
+    const failed = verification.failed.get(key);
+    if (failed !== undefined) return verificationFailure(index, failed);
+    const v = verification.guards.get(key);
+    // A marker since the verification ended the transaction this batch was verified for (Kafka's VerificationGuard).
+    if (v !== undefined && !hook!.hasOngoingTransaction!(partition.log, v.producerId) && !partition.verificationHolds(v.producerId, v.guard)) return errorResponse(index, ErrorCode.INVALID_TXN_STATE, 'Record was not part of an ongoing transaction');
+  }
   try {
     const info = partition.appendRecordsAsLeader(batch, {
       requiredAcks: req.acks, minInsyncReplicas: cfg.num('min.insync.replicas'), nowMs, transactionalId: req.transactionalId ?? null, hook,
@@ -114,7 +189,17 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   }
 }
 
-function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
+function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse | typeof NO_RESPONSE> {
+  const transactionalId = req.transactionalId ?? null;
+  if (transactionalId !== null && ctx.broker.transactionCoordinator != null && ctx.broker.config.bool('transaction.partition.verification.enable')
+    && authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId, false)) {
+    const toVerify = partitionsToVerify(ctx.broker, req);
+    if (toVerify !== null) return verifyThenHandle(ctx, req, transactionalId, toVerify);
+  }
+  return handleVerified(ctx, req, null);
+}
+
+function handleVerified(ctx: RequestContext, req: ProduceRequest, verification: Verification | null): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
   const broker = ctx.broker;
   const acks = req.acks;
   const nowMs = broker.clock.now();
@@ -138,7 +223,7 @@ function handle(ctx: RequestContext, req: ProduceRequest, _version: number): Pro
       if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
       else if (denied !== ErrorCode.NONE) r = errorResponse(pd.index, denied, null);
       else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-      else r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs);
+      else r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs, verification);
       if (r.errorCode !== ErrorCode.NONE) anyError = true;
       else if (acks === -1) {
         const partition = hosted!.partitions[pd.index]!;

@@ -93,6 +93,8 @@ export interface PartitionAppendHook {
   afterAppend?(log: PartitionLog, batch: Buffer, info: AppendInfo): void;
   /** Whether transactional batches are accepted. */
   readonly supportsTransactions: boolean;
+  /** Whether a producer has a transaction open in a log (KIP-890: its first batch there needs verifying). */
+  hasOngoingTransaction?(log: PartitionLog, producerId: bigint): boolean;
   /** The first offset of the oldest open transaction of a log (bounds its last stable offset). */
   firstUnstableOffset?(log: PartitionLog): bigint | null;
   /** Aborted transactions with data in [fetchOffset, upperBoundOffset), for read_committed fetches. */

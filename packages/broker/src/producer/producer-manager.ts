@@ -125,6 +125,10 @@ export class ProducerManager implements PartitionAppendHook {
     };
   }
 
+  hasOngoingTransaction(log: PartitionLog, producerId: bigint): boolean {
+    return (this.attach(log).state.lastEntry(producerId)?.currentTxnFirstOffset ?? -1n) >= 0n;
+  }
+
   firstUnstableOffset(log: PartitionLog): bigint | null {
     return this.attach(log).state.firstUnstableOffset();
   }

@@ -12,14 +12,15 @@
  * delta that follows moves it to its new leader.
  */
 import type { ReplicationThrottle } from './replication-throttle.js';
-import { ApiKey, apiByName, ErrorCode, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochResponse } from '@samsa/protocol';
+import { ApiKey, apiByName, ErrorCode, errorByCode, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochResponse } from '@samsa/protocol';
 import { BATCH_LENGTH, BATCH_LOG_OVERHEAD, batchLastOffset } from '@samsa/protocol/records';
-import { Connection } from '@samsa/network';
+import type { Connection } from '@samsa/network';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../cluster/leader-epoch-cache.js';
 import type { Partition } from '../cluster/partition.js';
+import type { InterBrokerChannel } from '../security/inter-broker.js';
 
 /** Versions a fetcher speaks; a request goes at min(this, the leader's max). */
 const FETCHER_MAX_VERSIONS: ReadonlyMap<number, number> = new Map([
@@ -43,6 +44,8 @@ export interface FetcherHost {
   readonly log: Logger;
   /** Where a broker listens for other brokers (undefined while it is not registered). */
   brokerEndpoint(brokerId: number): { host: string; port: number } | undefined;
+  /** How connections to other brokers are made (inter-broker listener, TLS, SASL). */
+  readonly interBroker: InterBrokerChannel;
   /** Called after follower appends and high-watermark moves. */
   onFollowerProgress?(replica: Partition): void;
   /** follower.replication.throttled.rate over throttled partitions. */
@@ -242,17 +245,11 @@ class ReplicaFetcher {
     if (endpoint === undefined) return null;
     this.host = endpoint.host;
     this.port = endpoint.port;
-    const c = this.env.config;
-    this.connection = new Connection(endpoint.host, endpoint.port, this.leaderId, {
+    this.connection = this.env.interBroker.connect(this.leaderId, endpoint, {
       clientId: `broker-${this.env.nodeId}-fetcher-${this.fetcherId}`,
-      requestTimeoutMs: c.int('replica.socket.timeout.ms'),
-      connectTimeoutMs: 10_000,
-      reconnectBackoffMs: 50,
-      reconnectBackoffMaxMs: 1000,
+      requestTimeoutMs: this.env.config.int('replica.socket.timeout.ms'),
       maxVersions: FETCHER_MAX_VERSIONS,
       minVersions: FETCHER_MIN_VERSIONS,
-      softwareName: 'samsa-broker',
-      softwareVersion: '0.1.0',
     });
     return this.connection;
   }
@@ -285,7 +282,7 @@ class ReplicaFetcher {
         await this.fetch(conn, fetching);
       } catch (e) {
         if (!this.running) break;
-        this.log.warn(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}, fetcherId=${this.fetcherId}] Error in fetch from ${this.host}:${this.port}: ${(e as Error).message}`);
+        this.log.warn(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}, fetcherId=${this.fetcherId}] Error in fetch from ${this.host}:${this.port} (inter-broker listener ${this.env.interBroker.listenerName}, ${this.env.interBroker.securityProtocol}): ${(e as Error).message}`);
         await this.pause(backoffMs);
       }
     }
@@ -365,6 +362,11 @@ class ReplicaFetcher {
 
   private park(s: FetchState, code: number, what: string): void {
     s.delayedUntil = this.env.clock.now() + this.env.config.int('replica.fetch.backoff.ms');
+    if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED || code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED) {
+      // Not a metadata race: nothing replicates until an operator grants it, so say so loudly.
+      this.log.warn(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}, fetcherId=${this.fetcherId}] ${what} of ${s.replica.topic}-${s.replica.partition} was refused (${errorByCode(code)?.name ?? code}): the inter-broker principal on listener ${this.env.interBroker.listenerName} needs ClusterAction on the cluster (super.users or an ACL)`);
+      return;
+    }
     this.log.debug(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}] ${what} of ${s.replica.topic}-${s.replica.partition} failed with error ${code}; retrying after backoff`);
   }
 

@@ -21,6 +21,7 @@ import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import type { PartitionStateWriter } from './partition-state-writer.js';
 import { ReplicaFetcherManager, type FollowRequest } from './replica-fetcher.js';
+import type { InterBrokerChannel } from '../security/inter-broker.js';
 
 export interface ReplicationManagerOptions {
   nodeId: number;
@@ -31,6 +32,8 @@ export interface ReplicationManagerOptions {
   stateWriter: PartitionStateWriter;
   /** The current metadata image (broker endpoints, topic ids). */
   image(): MetadataImage;
+  /** How connections to other brokers are made (inter-broker listener, TLS, SASL). */
+  interBroker: InterBrokerChannel;
 }
 
 /** What this broker last did about a partition: lead, or follow a leader in an epoch. */
@@ -51,6 +54,8 @@ export class ReplicationManager {
   private readonly handingOver = new Set<string>();
   private isrTimer: TimerHandle | null = null;
   private stopped = false;
+  /** Brokers already reported as lacking the inter-broker listener (one warning each). */
+  private readonly missingEndpointLogged = new Set<number>();
   private shuttingDown = false;
 
   constructor(private readonly opts: ReplicationManagerOptions) {
@@ -62,9 +67,17 @@ export class ReplicationManager {
       config: opts.config,
       clock: opts.clock,
       log: opts.log,
+      interBroker: opts.interBroker,
       brokerEndpoint: (id) => {
         const b = this.opts.image().brokers.find((x) => x.nodeId === id);
-        return b === undefined ? undefined : { host: b.host, port: b.port };
+        if (b === undefined) return undefined;
+        const endpoint = opts.interBroker.endpointOf(b);
+        if (endpoint !== undefined) this.missingEndpointLogged.delete(id);
+        else if (!this.missingEndpointLogged.has(id)) {
+          this.missingEndpointLogged.add(id);
+          this.log.warn(`Broker ${id} has no endpoint for the inter-broker listener ${opts.interBroker.listenerName} (it registered ${(b.endpoints ?? []).map((e) => e.listener).join(',') || 'none'}): partitions it leads are not replicated here until it does`);
+        }
+        return endpoint;
       },
     });
   }

@@ -14,7 +14,7 @@ export class ListenerConfig {
 
   /** The listener's value of a key as text, else the broker-wide value, else null. */
   text(key: string): string | null {
-    const own = this.config.originals.get(this.prefix + key);
+    const own = this.config.effectiveOriginal(this.prefix + key);
     if (own !== undefined) return own;
     return this.config.text(key);
   }
@@ -26,6 +26,6 @@ export class ListenerConfig {
 
   /** The JAAS config for a SASL mechanism on this listener (listener + mechanism prefix first). */
   jaasConfig(mechanism: string): string | null {
-    return this.config.originals.get(`${this.prefix}${mechanism.toLowerCase()}.sasl.jaas.config`) ?? this.text('sasl.jaas.config');
+    return this.config.effectiveOriginal(`${this.prefix}${mechanism.toLowerCase()}.sasl.jaas.config`) ?? this.text('sasl.jaas.config');
   }
 }

@@ -6,7 +6,7 @@
  * listen socket, lets queued responses drain briefly, then destroys what is left.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
+import { createServer as createTlsServer, Server as TlsServer, type TLSSocket, type TlsOptions } from 'node:tls';
 import type { Listener } from '../config/broker-config.js';
 import type { Logger } from '../util/log.js';
 import { Connection, type ConnectionOptions, type Dispatcher } from './connection.js';
@@ -44,6 +44,12 @@ export class SocketServer {
   /** Open connections (for tests and metrics). */
   allConnections(): ReadonlySet<Connection> {
     return this.connections;
+  }
+
+  /** New key/trust stores for connections accepted from now on (dynamic ssl.keystore.location ...). */
+  updateTls(tls: TlsOptions): void {
+    if (this.tls === null || !(this.server instanceof TlsServer)) return;
+    this.server.setSecureContext(tls);
   }
 
   async start(): Promise<void> {

@@ -35,8 +35,12 @@
  * - tombstones use Kafka 3.x's delete horizon (KIP-534): the first cleaning that keeps a
  *   tombstone rewrites its batch with the delete-horizon attribute bit set and
  *   baseTimestamp = now + delete.retention.ms; a later cleaning after that time drops it;
- * - control batches (transaction markers) are kept as they are; transactional data is compacted
- *   like any data (aborted transactions are not removed yet);
+ * - transactions (Kafka's CleanedTransactionMetadata, fed from the aborted-transaction index):
+ *   nothing at or past the last stable offset is cleaned (the planner caps the round there);
+ *   batches of aborted transactions are removed, and never enter the offset map; a marker stays
+ *   while data of its transaction does (an ABORT marker kept keeps its .txnindex entry), then
+ *   gets a delete horizon (now + delete.retention.ms) on the first cleaning that finds no data of
+ *   its transaction, and goes on a cleaning after that horizon (Kafka's two passes);
  * - a batch left empty is dropped, unless it is the last batch of an active producer (from the
  *   producer state): its header stays, with its offsets and sequence, so the producer's last
  *   sequence survives compaction;
@@ -46,7 +50,11 @@
 import { performance } from 'node:perf_hooks';
 import {
   ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
   BATCH_HEADER_SIZE,
+  batchProducerId,
+  ControlRecordType,
+  decodeControlRecordKey,
   batchAttributes,
   batchBaseOffset,
   batchLastOffset,
@@ -89,6 +97,8 @@ export interface CompactionPlan {
   dirtyBytes: number;
   /** every segment that starts below firstUncleanableOffset: all of them are rewritten */
   segments: CleanerSegment[];
+  /** where each of `segments` ends (the next segment's base offset): past firstUncleanableOffset for one cut by the last stable offset */
+  segmentEnds: bigint[];
 }
 
 export function planCompaction(input: {
@@ -101,6 +111,8 @@ export function planCompaction(input: {
   config: CompactionConfig;
   /** plan even below min.cleanable.dirty.ratio (e.g. to drop expired tombstones) */
   force?: boolean;
+  /** the log's last stable offset (min of the high watermark and the first open transaction): nothing from it on is cleaned */
+  lastStableOffset?: bigint;
 }): CompactionPlan | null {
   const { segments, logStartOffset, logEndOffset, nowMs, config } = input;
   if (segments.length < 2) return null; // only the active segment
@@ -110,6 +122,7 @@ export function planCompaction(input: {
   // The active segment is never cleaned; nor is anything from the first segment that holds a
   // record younger than min.compaction.lag.ms (Kafka: LogCleanerManager.cleanableOffsets).
   let firstUncleanable = segments[segments.length - 1]!.baseOffset;
+  if (input.lastStableOffset !== undefined && input.lastStableOffset < firstUncleanable) firstUncleanable = input.lastStableOffset;
   const lagHorizon = BigInt(nowMs - config.minCompactionLagMs);
   if (config.minCompactionLagMs > 0) {
     for (let i = 0; i < segments.length - 1; i++) {
@@ -127,12 +140,14 @@ export function planCompaction(input: {
   let cleanBytes = 0;
   let dirtyBytes = 0;
   const chosen: CleanerSegment[] = [];
+  const segmentEnds: bigint[] = [];
   let oldestDirtyTimestamp: bigint | null = null;
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i]!;
     if (s.baseOffset >= firstUncleanable) break;
     chosen.push(s);
     const end = segments[i + 1]!.baseOffset;
+    segmentEnds.push(end);
     if (end <= firstDirty) cleanBytes += s.sizeBytes;
     else {
       dirtyBytes += s.sizeBytes;
@@ -147,7 +162,7 @@ export function planCompaction(input: {
     oldestDirtyTimestamp <= BigInt(nowMs - config.maxCompactionLagMs);
   if (dirtyBytes === 0 && !input.force) return null;
   if (dirtyRatio < config.minCleanableDirtyRatio && !overdue && !input.force) return null;
-  return { firstDirtyOffset: firstDirty, firstUncleanableOffset: firstUncleanable, dirtyRatio, cleanBytes, dirtyBytes, segments: chosen };
+  return { firstDirtyOffset: firstDirty, firstUncleanableOffset: firstUncleanable, dirtyRatio, cleanBytes, dirtyBytes, segments: chosen, segmentEnds };
 }
 
 /**
@@ -250,9 +265,11 @@ export function* splitBatches(chunk: Buffer): Generator<Buffer> {
 export function* buildOffsetMap(
   map: OffsetMap,
   input: Iterable<Buffer>,
-  opts: { startOffset: bigint; endOffset: bigint; batchesPerStep?: number; stepBudgetMs?: number },
+  opts: { startOffset: bigint; endOffset: bigint; batchesPerStep?: number; stepBudgetMs?: number; abortedTransactions?: readonly AbortedTransaction[] },
 ): Generator<void, OffsetMapResult> {
   const clock = new StepClock(opts.batchesPerStep ?? DEFAULT_BATCHES_PER_STEP, opts.stepBudgetMs ?? DEFAULT_STEP_BUDGET_MS);
+  // Records of aborted transactions never supersede anything (Kafka's buildOffsetMapForSegment).
+  const txns = new TransactionCleaningState(opts.abortedTransactions ?? []);
   let batchesRead = 0;
   for (const chunk of input) {
     for (const batch of splitBatches(chunk)) {
@@ -260,7 +277,9 @@ export function* buildOffsetMap(
       if (base >= opts.endOffset) return { full: false, cleanUpTo: opts.endOffset, batchesRead };
       const last = batchLastOffset(batch);
       if (last < opts.startOffset) continue;
-      if ((batchAttributes(batch) & ATTR_CONTROL) === 0) {
+      const attributes = batchAttributes(batch);
+      if ((attributes & ATTR_CONTROL) !== 0) txns.onControlBatchRead(batch);
+      else if (!txns.onBatchRead(batchProducerId(batch), (attributes & ATTR_TRANSACTIONAL) !== 0, last)) {
         const count = batchRecordCount(batch);
         if (map.size > 0 && map.size + count > map.maxEntries) {
           return { full: true, cleanUpTo: map.latestOffset + 1n, batchesRead };
@@ -298,6 +317,11 @@ export interface CleanOptions {
   deleteRetentionMs: number;
   /** active producers (ProducerStateManager.lastDataOffsets()): their last batch is never removed */
   producers: ReadonlyMap<bigint, ProducerLastBatch>;
+  /**
+   * What the transaction index says about the batches cleaned (aborted transactions with data or
+   * marker in them); the ABORT markers this cleaning keeps end up in its `retainedAborted`.
+   */
+  transactions?: TransactionCleaningState;
   /** a step ends after this many input batches (default 64) ... */
   batchesPerStep?: number;
   /** ... or after this much time (default 5 ms), whichever comes first */
@@ -329,9 +353,10 @@ export function* cleanBatches(input: Iterable<Buffer>, opts: CleanOptions): Gene
     bytesRead: 0, bytesWritten: 0, batchesCopied: 0, keylessRecords: 0,
   };
   let out: Buffer[] = [];
+  const txns = opts.transactions ?? new TransactionCleaningState([]);
   for (const chunk of input) {
     for (const batch of splitBatches(chunk)) {
-      const cleaned = cleanBatch(batch, opts, stats);
+      const cleaned = cleanBatch(batch, opts, stats, txns);
       stats.batchesRead++;
       stats.bytesRead += batch.length;
       if (cleaned !== null) {
@@ -352,12 +377,32 @@ export function* cleanBatches(input: Iterable<Buffer>, opts: CleanOptions): Gene
 }
 
 /** One batch: the batch itself, a rewritten one, an empty header, or null (removed). */
-export function cleanBatch(batch: Buffer, opts: CleanOptions, stats?: CleanStats): Buffer | null {
+export function cleanBatch(batch: Buffer, opts: CleanOptions, stats?: CleanStats, txns: TransactionCleaningState = new TransactionCleaningState([])): Buffer | null {
   const attributes = batchAttributes(batch);
+  const count = batchRecordCount(batch);
+  if (stats) stats.recordsRead += count;
   if ((attributes & ATTR_CONTROL) !== 0) {
-    if (stats) stats.recordsRead += batchRecordCount(batch);
-    if (stats) stats.recordsRetained += batchRecordCount(batch);
-    return batch;
+    // A marker is kept while data of its transaction is; then it waits out delete.retention.ms (Kafka's two passes).
+    const canDiscard = txns.onControlBatchRead(batch);
+    if (!canDiscard) {
+      if (stats) stats.recordsRetained += count;
+      return batch;
+    }
+    const decoded = decodeRecordBatch(batch, 0, { verifyCrc: false });
+    if (!decoded.hasDeleteHorizon) {
+      if (stats) stats.recordsRetained += count;
+      return decoded.records.length === 0 ? batch : rewrite(decoded, decoded.records, BigInt(opts.nowMs + opts.deleteRetentionMs));
+    }
+    if (BigInt(opts.nowMs) < decoded.baseTimestamp) {
+      if (stats) stats.recordsRetained += count;
+      return batch;
+    }
+    return isLastBatchOfProducer(decoded, opts.producers) ? emptyBatch(decoded) : null;
+  }
+  if (txns.onBatchRead(batchProducerId(batch), (attributes & ATTR_TRANSACTIONAL) !== 0, batchLastOffset(batch))) {
+    // Data of an aborted transaction: gone (its header stays if it holds the producer's last sequence).
+    const decoded = decodeRecordBatch(batch, 0, { verifyCrc: false });
+    return isLastBatchOfProducer(decoded, opts.producers) ? emptyBatch(decoded) : null;
   }
   const decoded = decodeRecordBatch(batch, 0, { verifyCrc: false });
   const { map, nowMs } = opts;
@@ -379,15 +424,97 @@ export function cleanBatch(batch: Buffer, opts: CleanOptions, stats?: CleanStats
       if (r.value === null) keptTombstone = true;
     }
   }
-  if (stats) {
-    stats.recordsRead += decoded.records.length;
-    stats.recordsRetained += kept.length;
-  }
+  if (stats) stats.recordsRetained += kept.length;
   const needHorizon = keptTombstone && horizon === null;
   if (kept.length === decoded.records.length && !needHorizon) return batch;
   if (kept.length === 0) return isLastBatchOfProducer(decoded, opts.producers) ? emptyBatch(decoded) : null;
   const newHorizon = needHorizon ? BigInt(nowMs + opts.deleteRetentionMs) : horizon;
   return rewrite(decoded, kept, newHorizon);
+}
+
+/** An aborted transaction, as the transaction index (.txnindex) records it (Kafka's AbortedTxn). */
+export interface AbortedTransaction {
+  producerId: bigint;
+  firstOffset: bigint;
+  /** offset of its ABORT marker */
+  lastOffset: bigint;
+  lastStableOffset: bigint;
+}
+
+/**
+ * The transactions seen while reading batches in offset order (Kafka's CleanedTransactionMetadata):
+ * which data batches belong to aborted transactions, and which markers no data depends on any
+ * more. Fed with the aborted transactions overlapping what is read (from the transaction index).
+ */
+export class TransactionCleaningState {
+  /** Aborted transactions not reached yet, by first offset. */
+  private readonly waiting: AbortedTransaction[];
+  private next = 0;
+  private readonly seen = new Set<string>();
+  /** Aborted transactions under way at the current offset, by producer, and whether a batch of theirs was read. */
+  private readonly ongoingAborted = new Map<bigint, { txn: AbortedTransaction; dataRead: boolean }>();
+  /** Producers with a committed (or still open) transaction under way whose data was read. */
+  private readonly ongoingCommitted = new Set<bigint>();
+  /** Aborted transactions whose ABORT marker was kept: the cleaned segments' .txnindex entries. */
+  readonly retainedAborted: AbortedTransaction[] = [];
+
+  constructor(aborted: readonly AbortedTransaction[]) {
+    this.waiting = [];
+    this.add(aborted);
+  }
+
+  /** More aborted transactions (of the next range read); ones already known are ignored. */
+  add(aborted: readonly AbortedTransaction[]): void {
+    for (const t of aborted) {
+      const key = `${t.producerId}:${t.lastOffset}`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      this.waiting.push(t);
+    }
+    const rest = this.waiting.splice(this.next).sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+    this.waiting.push(...rest);
+  }
+
+  private reach(offset: bigint): void {
+    while (this.next < this.waiting.length && this.waiting[this.next]!.firstOffset <= offset) {
+      const t = this.waiting[this.next++]!;
+      if (!this.ongoingAborted.has(t.producerId)) this.ongoingAborted.set(t.producerId, { txn: t, dataRead: false });
+    }
+  }
+
+  /** A data batch: true when it belongs to an aborted transaction (to be removed). */
+  onBatchRead(producerId: bigint, isTransactional: boolean, lastOffset: bigint): boolean {
+    this.reach(lastOffset);
+    if (!isTransactional) return false;
+    const aborted = this.ongoingAborted.get(producerId);
+    if (aborted !== undefined) {
+      aborted.dataRead = true;
+      return true;
+    }
+    this.ongoingCommitted.add(producerId);
+    return false;
+  }
+
+  /** A control batch: true when no data of its transaction was read, so the marker may go (after its delete horizon). */
+  onControlBatchRead(batch: Buffer): boolean {
+    this.reach(batchLastOffset(batch));
+    const decoded = decodeRecordBatch(batch, 0, { verifyCrc: false });
+    const record = decoded.records[0];
+    if (record === undefined) return true; // an empty control batch was cleaned before
+    const producerId = decoded.producerId;
+    const { type } = decodeControlRecordKey(record.key);
+    if (type === ControlRecordType.Abort) {
+      const aborted = this.ongoingAborted.get(producerId);
+      this.ongoingAborted.delete(producerId);
+      if (aborted !== undefined && aborted.dataRead) {
+        this.retainedAborted.push(aborted.txn);
+        return false;
+      }
+      return true;
+    }
+    if (type === ControlRecordType.Commit) return !this.ongoingCommitted.delete(producerId);
+    return false;
+  }
 }
 
 function isLastBatchOfProducer(b: RecordBatch, producers: ReadonlyMap<bigint, ProducerLastBatch>): boolean {
@@ -497,15 +624,17 @@ export function runToCompletion<Y, R>(job: Generator<Y, R>, onStep?: (value: Y) 
  */
 export function compactBatches(
   batches: readonly Buffer[],
-  opts: Omit<CleanOptions, 'map'> & { firstDirtyOffset?: bigint; endOffset: bigint; maxMapEntries?: number },
-): { batches: Buffer[]; cleanUpTo: bigint; stats: CleanStats } {
+  opts: Omit<CleanOptions, 'map' | 'transactions'> & { firstDirtyOffset?: bigint; endOffset: bigint; maxMapEntries?: number; abortedTransactions?: readonly AbortedTransaction[] },
+): { batches: Buffer[]; cleanUpTo: bigint; stats: CleanStats; retainedAborted: AbortedTransaction[] } {
   const map = new OffsetMap(opts.maxMapEntries);
+  const aborted = opts.abortedTransactions ?? [];
   const { cleanUpTo } = runToCompletion(
-    buildOffsetMap(map, batches, { startOffset: opts.firstDirtyOffset ?? -1n, endOffset: opts.endOffset }),
+    buildOffsetMap(map, batches, { startOffset: opts.firstDirtyOffset ?? -1n, endOffset: opts.endOffset, abortedTransactions: aborted }),
   );
   const below = batches.filter((b) => batchBaseOffset(b) < cleanUpTo);
   const rest = batches.filter((b) => batchBaseOffset(b) >= cleanUpTo);
   const out: Buffer[] = [];
-  const stats = runToCompletion(cleanBatches(below, { ...opts, map }), (chunk) => out.push(...chunk));
-  return { batches: [...out, ...rest], cleanUpTo, stats };
+  const transactions = new TransactionCleaningState(aborted);
+  const stats = runToCompletion(cleanBatches(below, { ...opts, map, transactions }), (chunk) => out.push(...chunk));
+  return { batches: [...out, ...rest], cleanUpTo, stats, retainedAborted: transactions.retainedAborted };
 }

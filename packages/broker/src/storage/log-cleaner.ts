@@ -20,6 +20,9 @@
  *   written after each cleaning. The memory engine keeps it in memory.
  * - Cleaned segments are swapped in without append(), so log observers (producer state) never
  *   see them; the producers' last batches (producer state) are kept as empty headers.
+ * - Transactions: a round stops at the log's last stable offset; the aborted-transaction index
+ *   tells which batches to remove, and after each swap it holds, for the new segment, the aborted
+ *   transactions whose ABORT marker was kept (Kafka's cleaned .txnindex).
  * - Concurrent changes to the log (retention, DeleteRecords, truncation, deletion) make the swap
  *   or a read fail: the round is dropped and the next one starts over.
  */
@@ -34,6 +37,8 @@ import {
   OffsetMap,
   planCompaction,
   splitBatches,
+  TransactionCleaningState,
+  type AbortedTransaction,
   type CleanStats,
   type CompactionPlan,
   type ProducerLastBatch,
@@ -54,6 +59,15 @@ export interface CleanableLog {
   config: LogConfig;
   /** max.compaction.lag.ms (absent or >= 2^53: never forces a cleaning). */
   maxCompactionLagMs?: number;
+  /** The last stable offset (high watermark, or the first offset of the oldest open transaction): rounds stop there. */
+  lastStableOffset?: bigint;
+}
+
+/** The aborted-transaction index of a log (.txnindex), as the cleaner reads and rewrites it. */
+export interface CleanerTxnIndex {
+  collect(fromOffset: bigint, upperBoundOffset: bigint): AbortedTransaction[];
+  /** The segments at `oldBaseOffsets` became one at `newBaseOffset`; `retained` are its aborted transactions. */
+  replaceSegments(oldBaseOffsets: readonly bigint[], newBaseOffset: bigint, retained: readonly AbortedTransaction[]): void;
 }
 
 /** A number, or a function giving the current value (dynamic broker configs). */
@@ -66,6 +80,8 @@ export interface LogCleanerOptions {
   logs: () => Iterable<CleanableLog>;
   /** The last data batch of each active producer of a log (ProducerStateManager.lastDataOffsets). */
   producerLastBatches?: (log: PartitionLog) => ReadonlyMap<bigint, ProducerLastBatch>;
+  /** The log's aborted-transaction index (the producer state's); none: no transactions to handle. */
+  transactionIndex?: (log: PartitionLog) => CleanerTxnIndex | null;
   logger: Logger;
   /** log.cleaner.backoff.ms (a function: read at each use, so dynamic broker configs apply) */
   backoffMs: Setting;
@@ -240,7 +256,10 @@ export class LogCleaner {
           minCleanableDirtyRatio: config.minCleanableDirtyRatio,
           ...(lag !== undefined && lag < Number.MAX_SAFE_INTEGER ? { maxCompactionLagMs: lag } : {}),
         };
-        const base = { segments: log.segments(), logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, nowMs, config: compaction };
+        const base = {
+          segments: log.segments(), logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, nowMs, config: compaction,
+          ...(entry.lastStableOffset !== undefined ? { lastStableOffset: entry.lastStableOffset } : {}),
+        };
         const checkpoint = this.checkpointOf(log);
         let plan = planCompaction({ ...base, ...(checkpoint !== undefined ? { firstDirtyOffset: checkpoint } : {}) });
         let forced = false;
@@ -298,27 +317,34 @@ export class LogCleaner {
       ...(this.opts.batchesPerStep !== undefined ? { batchesPerStep: this.opts.batchesPerStep } : {}),
       ...(this.opts.stepBudgetMs !== undefined ? { stepBudgetMs: this.opts.stepBudgetMs } : {}),
     };
-    // 1. key -> latest offset over the dirty section
+    const txnIndex = this.opts.transactionIndex?.(log) ?? null;
+    // 1. key -> latest offset over the dirty section (records of aborted transactions left out)
     const map = new OffsetMap(Math.max(1, Math.floor(valueOf(this.opts.dedupeBufferSize) / BYTES_PER_MAP_ENTRY)));
     const { cleanUpTo } = await this.drive(
       buildOffsetMap(map, this.readRange(log, plan.firstDirtyOffset, plan.firstUncleanableOffset), {
         startOffset: plan.firstDirtyOffset, endOffset: plan.firstUncleanableOffset, ...stepOpts,
+        abortedTransactions: txnIndex?.collect(plan.firstDirtyOffset, plan.firstUncleanableOffset) ?? [],
       }),
     );
-    // 2. rewrite every segment below the map's end, in groups that each become one segment
+    // 2. rewrite every segment below the map's end, in groups that each become one segment; a
+    // segment cut by the last stable offset is rewritten whole (what is past the map is kept)
     const ends = new Map<bigint, bigint>();
-    plan.segments.forEach((s, i) => ends.set(s.baseOffset, plan.segments[i + 1]?.baseOffset ?? plan.firstUncleanableOffset));
+    plan.segments.forEach((s, i) => ends.set(s.baseOffset, plan.segmentEnds[i]!));
     const segments = plan.segments.filter((s) => s.baseOffset < cleanUpTo);
     const groups = groupSegments(segments, Math.min(config.segmentBytes, this.maxGroupBytes));
     const total: CleanStats = { batchesRead: 0, batchesWritten: 0, recordsRead: 0, recordsRetained: 0, bytesRead: 0, bytesWritten: 0, batchesCopied: 0, keylessRecords: 0 };
     let horizon = Infinity;
+    // One view of the transactions for the whole round: a marker stays while its data is in any group.
+    const transactions = new TransactionCleaningState([]);
     for (const group of groups) {
       const start = group[0]!.baseOffset;
       const end = ends.get(group[group.length - 1]!.baseOffset)!;
       const producers = this.opts.producerLastBatches?.(log) ?? new Map<bigint, ProducerLastBatch>();
       const out: Buffer[] = [];
+      transactions.add(txnIndex?.collect(start, end) ?? []);
+      const retainedBefore = transactions.retainedAborted.length;
       const stats = await this.drive(
-        cleanBatches(this.readRange(log, start, end), { map, nowMs, deleteRetentionMs: config.deleteRetentionMs, producers, ...stepOpts }),
+        cleanBatches(this.readRange(log, start, end), { map, nowMs, deleteRetentionMs: config.deleteRetentionMs, producers, transactions, ...stepOpts }),
         (chunk) => {
           for (const b of chunk) out.push(b);
         },
@@ -327,6 +353,7 @@ export class LogCleaner {
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       log.replaceSegments(group.map((s) => s.baseOffset), out);
+      txnIndex?.replaceSegments(group.map((s) => s.baseOffset), start, transactions.retainedAborted.slice(retainedBefore));
       this.recordStep(performance.now() - t0, process.cpuUsage(cpu0), true);
       for (const b of out) {
         // A horizon already passed marks no tombstone any more: this cleaning dropped them.

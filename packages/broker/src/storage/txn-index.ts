@@ -92,6 +92,20 @@ export class AbortedTxnIndex {
     return out;
   }
 
+  /**
+   * The cleaner merged the segments at `oldBaseOffsets` into one at `newBaseOffset`: their
+   * entries become `retained` (the aborted transactions whose ABORT marker it kept), filed under
+   * the new segment (Kafka writes the cleaned segment's own .txnindex).
+   */
+  replaceSegments(oldBaseOffsets: readonly bigint[], newBaseOffset: bigint, retained: readonly AbortedTxn[]): void {
+    const old = new Set(oldBaseOffsets);
+    const kept = this.entries.filter((e) => !old.has(e.segmentBaseOffset));
+    for (const t of retained) kept.push({ producerId: t.producerId, firstOffset: t.firstOffset, lastOffset: t.lastOffset, lastStableOffset: t.lastStableOffset, segmentBaseOffset: newBaseOffset });
+    kept.sort((a, b) => (a.lastOffset < b.lastOffset ? -1 : a.lastOffset > b.lastOffset ? 1 : 0));
+    this.entries = kept;
+    this.rewriteFiles();
+  }
+
   /** The log was truncated to `endOffset`: entries of markers at or after it go. */
   truncateTo(endOffset: bigint): void {
     const kept = this.entries.filter((e) => e.lastOffset < endOffset);
@@ -119,9 +133,8 @@ export class AbortedTxnIndex {
     }
     for (const name of readdirSync(dir).filter((n) => n.endsWith(TXN_INDEX_SUFFIX))) {
       const base = BigInt(name.slice(0, -TXN_INDEX_SUFFIX.length));
-      const list = bySegment.get(base);
-      if (list === undefined) rmSync(join(dir, name), { force: true });
-      else writeFileSync(join(dir, name), Buffer.concat(list));
+      if (!bySegment.has(base)) rmSync(join(dir, name), { force: true });
     }
+    for (const [base, list] of bySegment) writeFileSync(join(dir, fileName(base)), Buffer.concat(list));
   }
 }

@@ -23,6 +23,11 @@ export interface StartClusterOptions {
   /** zookeeper.session.timeout.ms (also the etcd lease TTL); 6000 by default. */
   sessionTimeoutMs?: number;
   logger?: StartBrokerOptions['logger'];
+  /**
+   * Runs once the store (with its chroot/prefix) is chosen and before any broker starts: what an
+   * operator does first with `--zookeeper` tools (SCRAM credentials for the brokers' own user).
+   */
+  prepareStore?: (connect: string | null) => Promise<void>;
 }
 
 export interface TestCluster {
@@ -96,6 +101,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   };
 
   try {
+    await opts.prepareStore?.(connect);
     await Promise.all(Array.from({ length: n }, (_, i) => launch(i)));
   } catch (e) {
     await Promise.all([...running.values()].map((b) => b.stop().catch(() => undefined)));

@@ -56,6 +56,25 @@ test('listeners: empty host binds all and advertises the host name; 0.0.0.0 cann
   assert.throws(() => new BrokerConfig({ listeners: 'FOO://:1' }), /No security protocol defined for listener FOO/);
 });
 
+test('inter-broker listener: named or by security protocol, never both; advertised; its SASL mechanism enabled on it (Kafka\'s KafkaConfig rules)', () => {
+  const two = { listeners: 'INTERNAL://:9093,EXTERNAL://:9092', 'listener.security.protocol.map': 'INTERNAL:SSL,EXTERNAL:SASL_SSL' };
+  assert.deepEqual(new BrokerConfig({ ...two, 'inter.broker.listener.name': 'internal' }).interBrokerListener, { name: 'INTERNAL', securityProtocol: 'SSL' });
+  // Default: security.inter.broker.protocol=PLAINTEXT, the listener named PLAINTEXT.
+  assert.deepEqual(new BrokerConfig().interBrokerListener, { name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' });
+  assert.deepEqual(new BrokerConfig({ listeners: 'PLAINTEXT://:9092,SSL://:9093', 'security.inter.broker.protocol': 'SSL' }).interBrokerListener, { name: 'SSL', securityProtocol: 'SSL' });
+  assert.throws(() => new BrokerConfig({ ...two, 'inter.broker.listener.name': 'INTERNAL', 'security.inter.broker.protocol': 'SSL' }), /Only one of inter.broker.listener.name and security.inter.broker.protocol should be set./);
+  assert.throws(() => new BrokerConfig({ ...two, 'inter.broker.listener.name': 'REPLICATION' }), /Listener with name REPLICATION defined in inter.broker.listener.name not found in listener.security.protocol.map./);
+  assert.throws(() => new BrokerConfig(two), /inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are INTERNAL,EXTERNAL/);
+  assert.throws(() => new BrokerConfig({ 'security.inter.broker.protocol': 'SASL_PLAIN' }), /Invalid value SASL_PLAIN for configuration security.inter.broker.protocol/);
+  const sasl = { listeners: 'SASL_SSL://:9092', 'security.inter.broker.protocol': 'SASL_SSL' };
+  // Kafka's default mechanism (GSSAPI) is not enabled once PLAIN is chosen for clients ...
+  assert.throws(() => new BrokerConfig({ ...sasl, 'sasl.enabled.mechanisms': 'PLAIN' }), /sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication/);
+  // ... and the listener's own list (listener.name.<l>.sasl.enabled.mechanisms) is the one that counts.
+  assert.throws(() => new BrokerConfig({ ...sasl, 'sasl.enabled.mechanisms': 'SCRAM-SHA-512', 'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'PLAIN', 'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512' }), /must be included in sasl.enabled.mechanisms/);
+  const ok = new BrokerConfig({ ...sasl, 'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512', 'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512' });
+  assert.deepEqual(ok.interBrokerListener, { name: 'SASL_SSL', securityProtocol: 'SASL_SSL' });
+});
+
 test('validation messages follow Kafka wording', () => {
   assert.throws(() => new BrokerConfig({ 'num.partitions': 'abc' }), (e: unknown) => e instanceof ConfigException && e.message === 'Invalid value abc for configuration num.partitions: Not a number of type INT');
   assert.throws(() => new BrokerConfig({ 'num.partitions': '0' }), /Invalid value 0 for configuration num.partitions: Value must be at least 1/);

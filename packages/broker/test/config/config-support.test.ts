@@ -14,16 +14,17 @@ import { WireClient } from '../testkit/wire-client.js';
 
 const EXPECTED: Record<string, readonly string[]> = {
   refused: [
-    'inter.broker.listener.name', 'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms',
+    'queued.max.request.bytes', 'metadata.log.dir', 'log.flush.offset.checkpoint.interval.ms',
     'log.flush.start.offset.checkpoint.interval.ms', 'log.cleaner.io.max.bytes.per.second', 'compression.type', 'replica.alter.log.dirs.io.max.bytes.per.second',
-    'sasl.mechanism.inter.broker.protocol', 'client.quota.callback.class',
+    'client.quota.callback.class',
   ],
   inert: [
     'socket.send.buffer.bytes', 'socket.receive.buffer.bytes', 'num.network.threads', 'num.io.threads', 'num.recovery.threads.per.data.dir', 'log.preallocate',
-    'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'ssl.protocol', 'ssl.endpoint.identification.algorithm',
+    'log.cleaner.threads', 'compression.gzip.level', 'compression.lz4.level', 'compression.zstd.level', 'ssl.protocol',
   ],
   implemented: [
-    'node.id', 'broker.id', 'process.roles', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names',
+    'node.id', 'broker.id', 'process.roles', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'inter.broker.listener.name',
+    'security.inter.broker.protocol', 'controller.listener.names',
     'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'broker.rack', 'zookeeper.connect', 'zookeeper.session.timeout.ms',
     'zookeeper.connection.timeout.ms', 'metadata.store', 'socket.request.max.bytes', 'socket.listen.backlog.size', 'connections.max.idle.ms', 'queued.max.requests',
     'request.timeout.ms', 'log.dirs', 'log.dir', 'num.partitions', 'default.replication.factor', 'auto.create.topics.enable', 'delete.topic.enable', 'log.segment.bytes',
@@ -37,17 +38,17 @@ const EXPECTED: Record<string, readonly string[]> = {
     'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'replica.fetch.max.bytes', 'num.replica.fetchers', 'replica.fetch.wait.max.ms',
     'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'controlled.shutdown.enable',
     'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
-    'offsets.commit.timeout.ms', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
+    'offsets.commit.timeout.ms', 'transaction.partition.verification.enable', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
     'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',
     'offsets.topic.segment.bytes', 'offsets.retention.minutes', 'offsets.retention.check.interval.ms', 'offset.metadata.max.bytes',
     'transaction.state.log.num.partitions', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'transaction.state.log.segment.bytes',
     'transaction.max.timeout.ms', 'transactional.id.expiration.ms', 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
     'transaction.remove.expired.transaction.cleanup.interval.ms', 'producer.id.expiration.ms', 'producer.id.expiration.check.interval.ms', 'max.connections',
-    'max.connections.per.ip', 'connections.max.reauth.ms', 'sasl.enabled.mechanisms', 'sasl.jaas.config', 'sasl.server.max.receive.size',
+    'max.connections.per.ip', 'connections.max.reauth.ms', 'sasl.enabled.mechanisms', 'sasl.mechanism.inter.broker.protocol', 'sasl.jaas.config', 'sasl.server.max.receive.size',
     'sasl.oauthbearer.jwks.endpoint.url', 'sasl.oauthbearer.expected.audience', 'sasl.oauthbearer.expected.issuer', 'sasl.oauthbearer.sub.claim.name',
     'sasl.oauthbearer.clock.skew.seconds', 'ssl.enabled.protocols', 'ssl.cipher.suites', 'ssl.client.auth', 'ssl.keystore.type', 'ssl.keystore.location',
     'ssl.keystore.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password', 'ssl.truststore.type', 'ssl.truststore.location',
-    'ssl.truststore.password', 'ssl.truststore.certificates', 'ssl.principal.mapping.rules', 'authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found',
+    'ssl.truststore.password', 'ssl.truststore.certificates', 'ssl.endpoint.identification.algorithm', 'ssl.principal.mapping.rules', 'authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found',
     'quota.window.num', 'quota.window.size.seconds',
   ],
 };
@@ -69,7 +70,7 @@ test('a refused key with a non-default value stops the broker with a reason; its
   const nonDefault: Record<string, string> = {
     'queued.max.request.bytes': '1000000', 'metadata.log.dir': '/tmp/meta', 'log.flush.offset.checkpoint.interval.ms': '1000',
     'log.flush.start.offset.checkpoint.interval.ms': '1000', 'log.cleaner.io.max.bytes.per.second': '1048576', 'compression.type': 'gzip',
-    'client.quota.callback.class': 'com.example.MyQuotaCallback', 'inter.broker.listener.name': 'INTERNAL', 'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+    'client.quota.callback.class': 'com.example.MyQuotaCallback',
     'replica.alter.log.dirs.io.max.bytes.per.second': '1048576',
   };
   assert.deepEqual(Object.keys(nonDefault).sort(), [...EXPECTED['refused']!].sort());

@@ -3,14 +3,15 @@
  * `__consumer_offsets`, an offset commit is answered, and seen by OffsetFetch, only once the
  * followers have it; when they do not fetch it within offsets.commit.timeout.ms it is answered
  * COORDINATOR_NOT_AVAILABLE (Kafka's mapping of REQUEST_TIMED_OUT) and stays invisible until it
- * is committed.
+ * is committed. Transaction markers written by WriteTxnMarkers wait for the ISR the same way.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ErrorCode, type OffsetCommitRequest } from '@samsa/protocol';
+import { ApiKey, ErrorCode, type OffsetCommitRequest } from '@samsa/protocol';
 import { GROUP_METADATA_TOPIC } from '../../src/metadata/topic-name.js';
 import { partitionKeyOf } from '../../src/replication/replica-fetcher.js';
 import { startCluster, type TestCluster } from '../../src/testkit/index.js';
+import { WireClient } from '../testkit/wire-client.js';
 
 const COMMIT_TIMEOUT_MS = 1500;
 
@@ -40,6 +41,8 @@ describe('coordinator writes wait for the ISR (RF 3)', () => {
         // Followers that stop fetching stay in the ISR for the whole test.
         'replica.lag.time.max.ms': '120000',
         'replica.fetch.wait.max.ms': '100',
+        // WriteTxnMarkers waits at most this long for the ISR.
+        'request.timeout.ms': String(COMMIT_TIMEOUT_MS),
       },
     });
     const gc = cluster.broker(0).broker.groupCoordinator!;
@@ -56,14 +59,15 @@ describe('coordinator writes wait for the ISR (RF 3)', () => {
 
   const coordinator = () => cluster.broker(leaderId).broker.groupCoordinator!.coordinator;
   const committed = (): bigint => coordinator().fetchOffsets('g', [{ name: 't', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.committedOffset;
-  const pauseFollowers = () => {
-    for (const id of followers) cluster.broker(id).broker.replication!.fetchers.removePartitions([partitionKeyOf(GROUP_METADATA_TOPIC, 0)]);
+  const pauseFollowers = (topic = GROUP_METADATA_TOPIC, leader = leaderId) => {
+    for (const id of [0, 1, 2]) if (id !== leader) cluster.broker(id).broker.replication!.fetchers.removePartitions([partitionKeyOf(topic, 0)]);
   };
-  const resumeFollowers = () => {
-    for (const id of followers) {
+  const resumeFollowers = (topic = GROUP_METADATA_TOPIC, leader = leaderId) => {
+    for (const id of [0, 1, 2]) {
+      if (id === leader) continue;
       const b = cluster.broker(id).broker;
-      const replica = b.partitions.getPartition(GROUP_METADATA_TOPIC, 0)!;
-      b.replication!.fetchers.addPartitions([{ replica, topicId: b.topics.image.topic(GROUP_METADATA_TOPIC)!.id, leaderId, leaderEpoch: replica.leaderEpoch }]);
+      const replica = b.partitions.getPartition(topic, 0)!;
+      b.replication!.fetchers.addPartitions([{ replica, topicId: b.topics.image.topic(topic)!.id, leaderId: leader, leaderEpoch: replica.leaderEpoch }]);
     }
   };
 
@@ -95,5 +99,36 @@ describe('coordinator writes wait for the ISR (RF 3)', () => {
     // The record is in the leader's log: once the followers have it, it is committed, and the state follows the log.
     resumeFollowers();
     await until(() => committed() === 43n, 'the late commit applied');
+  });
+
+  it('WriteTxnMarkers appends with acks=all: answered once the ISR has the marker, REQUEST_TIMED_OUT when it does not', async () => {
+    await cluster.broker(0).broker.topics.createTopic({ name: 'marked', numPartitions: 1, replicationFactor: 3, configs: {} });
+    await until(() => [0, 1, 2].every((id) => (cluster.broker(id).broker.partitions.getPartition('marked', 0)?.leaderId ?? -1) >= 0), 'marked-0 led');
+    const markedLeader = cluster.broker(0).broker.topics.image.topic('marked')!.partitions[0]!.leader;
+    const partition = cluster.broker(markedLeader).broker.partitions.getPartition('marked', 0)!;
+    await until(() => partition.isr.length === 3, 'marked-0 in sync');
+    const client = await WireClient.connect(cluster.broker(markedLeader).port);
+    try {
+      const marker = (producerId: bigint) => client.send(ApiKey.WriteTxnMarkers, 1, {
+        markers: [{ producerId, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 'marked', partitionIndexes: [0] }] }],
+      }).then((r) => r.markers[0].topics[0].partitions[0].errorCode as number);
+      pauseFollowers('marked', markedLeader);
+      let answer: number | null = null;
+      const pending = marker(1000n).then((c) => (answer = c));
+      await until(() => partition.logEndOffset === 1n, 'the marker appended on the leader');
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(answer, null, 'not answered before the followers have the marker');
+      assert.equal(partition.highWatermark, 0n);
+      resumeFollowers('marked', markedLeader);
+      await pending;
+      assert.equal(answer, ErrorCode.NONE);
+      assert.equal(partition.highWatermark, 1n);
+
+      pauseFollowers('marked', markedLeader);
+      assert.equal(await marker(1001n), ErrorCode.REQUEST_TIMED_OUT, 'the coordinator retries markers the ISR did not take in time');
+      resumeFollowers('marked', markedLeader);
+    } finally {
+      client.close();
+    }
   });
 });

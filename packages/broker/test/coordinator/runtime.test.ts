@@ -122,10 +122,15 @@ describe('coordinator runtime', () => {
     await first;
     assert.deepEqual(answered, ['a']);
     assert.equal(rt.read(0, (s) => s.total), 2);
+    // An operation without records that may rest on the pending write waits for it too.
+    const third = rt.write<string>(0, () => ({ records: [], response: 'c' })).then((v) => (answered as string[]).push(v));
+    await flush();
+    assert.deepEqual(answered, ['a']);
     writer.commit(0);
-    await second;
-    assert.deepEqual(answered, ['a', 'b']);
+    await Promise.all([second, third]);
+    assert.deepEqual(answered, ['a', 'b', 'c']);
     assert.equal(rt.read(0, (s) => s.total), 5);
+    assert.equal(await rt.write(0, () => ({ records: [], response: 'd' })), 'd', 'nothing pending: answered at once');
   });
 
   it('a write not committed within the write timeout answers REQUEST_TIMED_OUT; its records apply if they commit later', async () => {

@@ -31,6 +31,8 @@ function brokerConfig(): Record<string, string> {
   return {
     listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
     'advertised.listeners': 'SASL_PLAINTEXT://localhost:0',
+    'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+    'sasl.mechanism.inter.broker.protocol': 'PLAIN',
     'sasl.enabled.mechanisms': 'PLAIN',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(),
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',

@@ -40,6 +40,8 @@ describe('session lifetime and re-authentication (KIP-368)', () => {
       config: {
         listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
         'advertised.listeners': 'SASL_PLAINTEXT://localhost:0',
+        'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+        'sasl.mechanism.inter.broker.protocol': 'PLAIN',
         'sasl.enabled.mechanisms': 'PLAIN,OAUTHBEARER',
         'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(),
         'connections.max.reauth.ms': String(REAUTH_MS),
@@ -151,6 +153,9 @@ describe('OAUTHBEARER with signed tokens checked against a JWKS', () => {
       config: {
         listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
         'advertised.listeners': 'SASL_PLAINTEXT://localhost:0',
+        'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+        'sasl.mechanism.inter.broker.protocol': 'OAUTHBEARER',
+        'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";',
         'sasl.enabled.mechanisms': 'OAUTHBEARER',
         'sasl.oauthbearer.jwks.endpoint.url': pathToFileURL(join(dir, 'jwks.json')).href,
         'sasl.oauthbearer.expected.issuer': 'https://issuer.test',
@@ -193,6 +198,8 @@ describe('@samsa/client re-authenticates before its session ends', () => {
       config: {
         listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
         'advertised.listeners': 'SASL_PLAINTEXT://localhost:0',
+        'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+        'sasl.mechanism.inter.broker.protocol': 'PLAIN',
         'sasl.enabled.mechanisms': 'SCRAM-SHA-256,PLAIN',
         'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(),
         'connections.max.reauth.ms': '1500',

@@ -16,6 +16,8 @@ function securedConfig(storeKey: string, connect: string): Record<string, string
     [storeKey]: connect,
     listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
     'advertised.listeners': 'SASL_PLAINTEXT://localhost:0',
+    'security.inter.broker.protocol': 'SASL_PLAINTEXT',
+    'sasl.mechanism.inter.broker.protocol': 'PLAIN',
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(),
     'authorizer.class.name': 'kafka.security.authorizer.AclAuthorizer',

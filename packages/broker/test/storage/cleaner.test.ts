@@ -111,7 +111,7 @@ test('compressed batches stay compressed with their codec', () => {
   }
 });
 
-test('the last batch of an active producer survives as an empty header; markers are kept', () => {
+test('the last batch of an active producer survives as an empty header; a marker without data gets its delete horizon', () => {
   // producer 7 writes a=1 then a=2 (same key): its last batch holds a=2 and survives anyway;
   // then a non-idempotent write supersedes a=2, emptying the producer's last batch
   const p7 = buildLog(puts('a=1 | a=2'), { producerId: 7n, producerEpoch: 3 });
@@ -131,7 +131,10 @@ test('the last batch of an active producer survives as an empty header; markers 
   assert.equal(batchLastOffset(empty), 1n);
   assert.equal(batchBaseSequence(empty), 1);
   assert.equal(decodeRecordBatch(empty).producerEpoch, 3);
-  assertSameView(batches[3], marker, 'control batch copied');
+  // no data of producer 9's transaction is left: the marker starts waiting out delete.retention.ms (Kafka's first pass)
+  assert.equal(batchBaseOffset(batches[3]!), 4n);
+  assert.ok((batchAttributes(batches[3]!) & ATTR_DELETE_HORIZON) !== 0, 'marker has a delete horizon');
+  assert.equal(batchBaseTimestamp(batches[3]!), BigInt(NOW + DAY));
   // the producer state rebuilt from the compacted log is the same
   const rebuilt = new ProducerStateManager({ maxProducerIdExpirationMs: DAY, now: () => 0 });
   for (const b of batches) rebuilt.replay(b);
@@ -186,6 +189,12 @@ test('planCompaction: dirty ratio, min lag, the active segment, grouping', () =>
   // only an active segment, or a checkpoint at the end: nothing to do
   assert.equal(planCompaction({ ...base, segments: [seg(0n, 10, 1n)] }), null);
   assert.equal(planCompaction({ ...base, firstDirtyOffset: 300n }), null);
+  // the last stable offset caps the round; a segment it cuts is rewritten whole (its end is the next segment's base)
+  const stable = planCompaction({ ...base, lastStableOffset: 150n })!;
+  assert.equal(stable.firstUncleanableOffset, 150n);
+  assert.deepEqual(stable.segments.map((s) => s.baseOffset), [0n, 100n]);
+  assert.deepEqual(stable.segmentEnds, [100n, 200n]);
+  assert.equal(planCompaction({ ...base, lastStableOffset: 0n }), null, 'an open transaction at the log start: nothing cleanable');
   assert.deepEqual(groupSegments(segments, 2000).map((g) => g.map((s) => s.baseOffset)), [[0n, 100n], [200n, 300n]]);
   assert.deepEqual(groupSegments([seg(0n, 5000, 1n), seg(1n, 1, 1n)], 2000).length, 2);
 });

@@ -10,6 +10,7 @@ import {
   alterClientQuotas, alterUserScramCredentials, describeClientQuotas, describeUserScramCredentials, KafkaError,
   type Cluster, type QuotaEntity, type ScramMechanismName,
 } from '@samsa/client';
+import { EntityConfigStore, formatScramCredential, scramCredentialFromPassword, ZooKeeperMetadataStore } from '@samsa/broker';
 import { type ParsedArgs, UsageError } from '../args.js';
 import { type Io, loadProperties, ToolError } from '../tool.js';
 import { parseConfigPairs } from './configs.js';
@@ -72,6 +73,58 @@ export async function describeClientEntity(cluster: Cluster, ce: ClientEntity, i
   return 0;
 }
 
+/** `SCRAM-SHA-256=[iterations=8192,password=secret]` → the mechanism, password and iterations (default 4096). */
+function scramUpsertion(mechanism: string, value: string): { mechanism: ScramMechanismName; password: string; iterations: number } {
+  const params = new Map(value.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1)]));
+  const password = params.get('password');
+  if (password === undefined) throw new UsageError(`Invalid credential property ${mechanism}: password must be given ('${mechanism}=[password=...]')`);
+  return { mechanism: mechanism as ScramMechanismName, password, iterations: Number(params.get('iterations') ?? 4096) };
+}
+
+/**
+ * `kafka-configs --zookeeper host:2181[/chroot] --entity-type users`: SCRAM credentials written
+ * straight into the metadata store, the way Kafka's docs create the brokers' own user before any
+ * broker runs (the one use of --zookeeper KIP-554 kept). Everything else needs --bootstrap-server.
+ */
+export async function scramCredentialsInStore(zookeeperConnect: string, a: ParsedArgs, ce: ClientEntity | null, io: Io): Promise<number> {
+  const user = ce?.entity['user'];
+  if (ce === null || ce.types.length !== 1 || user === undefined || user === null) {
+    throw new UsageError('--zookeeper only describes and alters the SCRAM credentials of a named user (--entity-type users --entity-name <user>); use --bootstrap-server for everything else');
+  }
+  const add = a.has('add-config') ? parseConfigPairs(a.required('add-config')) : [];
+  const del = a.values('delete-config').flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+  const notScram = [...add.map(([k]) => k), ...del].filter((k) => !SCRAM.includes(k));
+  if (notScram.length > 0 || a.has('add-config-file')) throw new UsageError(`--zookeeper only alters SCRAM credentials (${SCRAM.join(', ')}); use --bootstrap-server for ${notScram.join(',') || '--add-config-file'}`);
+  const store = await ZooKeeperMetadataStore.connect({ connect: zookeeperConnect, sessionTimeoutMs: 30000, connectionTimeoutMs: 30000 });
+  try {
+    const entities = new EntityConfigStore(store);
+    const entity = { user, clientId: null };
+    if (a.has('describe')) {
+      await entities.load();
+      const configs = [...entities.configs(entity)].filter(([k]) => SCRAM.includes(k));
+      io.out(`Configs for user-principal '${user}' are ${configs.map(([k, v]) => `${k}=${v}`).join(',')}\n`);
+      return 0;
+    }
+    if (add.length === 0 && del.length === 0) throw new UsageError('At least one of --add-config or --delete-config must be specified with --alter');
+    const credentials = add.map(([mechanism, value]) => {
+      const u = scramUpsertion(mechanism, value);
+      try {
+        return [mechanism, formatScramCredential(scramCredentialFromPassword(u.mechanism, u.password, u.iterations))] as const;
+      } catch (e) {
+        throw new ToolError(`Invalid credential property ${mechanism}: ${(e as Error).message}`);
+      }
+    });
+    await entities.alter(entity, (c) => {
+      for (const k of del) c.delete(k);
+      for (const [k, v] of credentials) c.set(k, v);
+    });
+    io.out(`Completed updating config for entity: user-principal '${user}'.\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 export async function alterClientEntity(cluster: Cluster, a: ParsedArgs, ce: ClientEntity, io: Io): Promise<number> {
   const add = new Map<string, string>();
   if (a.has('add-config-file')) for (const [k, v] of loadProperties(a.required('add-config-file'))) add.set(k, v);
@@ -87,12 +140,7 @@ export async function alterClientEntity(cluster: Cluster, a: ParsedArgs, ce: Cli
     throw new UsageError('SCRAM credentials can only be altered for a named user (--entity-type users --entity-name <user>)');
   }
   if (scramAdds.length > 0 || scramDels.length > 0) {
-    const upsertions = scramAdds.map(([mechanism, value]) => {
-      const params = new Map(value.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1)]));
-      const password = params.get('password');
-      if (password === undefined) throw new UsageError(`Invalid credential property ${mechanism}: password must be given ('${mechanism}=[password=...]')`);
-      return { user: user!, mechanism: mechanism as ScramMechanismName, password, iterations: Number(params.get('iterations') ?? 4096) };
-    });
+    const upsertions = scramAdds.map(([mechanism, value]) => ({ user: user!, ...scramUpsertion(mechanism, value) }));
     const results = await alterUserScramCredentials(cluster, upsertions, scramDels.map((mechanism) => ({ user: user!, mechanism: mechanism as ScramMechanismName })));
     const failed = results.find((r) => r.error !== null);
     if (failed !== undefined) throw failed.error as KafkaError;

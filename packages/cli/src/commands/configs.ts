@@ -5,7 +5,7 @@
  */
 import { Admin, AlterConfigOp, ConfigResourceType, type ConfigEntry } from '@samsa/client';
 import { type ParsedArgs, type ToolSpec, UsageError } from '../args.js';
-import { alterClientEntity, clientEntity, describeClientEntity } from './client-entity-configs.js';
+import { alterClientEntity, clientEntity, describeClientEntity, scramCredentialsInStore } from './client-entity-configs.js';
 import { bootstrapList, clusterOptions, describeError, type Io, loadProperties, type Tool, ToolError } from '../tool.js';
 
 export const configsSpec: ToolSpec = {
@@ -13,6 +13,7 @@ export const configsSpec: ToolSpec = {
   summary: 'This tool helps to manipulate and describe entity config for a topic, client, user, broker, broker-logger, ip, client-metrics or group',
   options: [
     { name: 'bootstrap-server', kind: 'value', metavar: 'String: server to connect to', description: 'The Kafka servers to connect to.' },
+    { name: 'zookeeper', kind: 'value', metavar: 'String: urls', description: 'The connection string for the zookeeper connection in the form host:port[/chroot]: only to describe and alter SCRAM credentials of users before the brokers run (as KIP-554 kept it).' },
     { name: 'bootstrap-controller', kind: 'value', metavar: 'String: controller to connect to', description: 'The Kafka controllers to connect to (Samsa brokers answer both).' },
     { name: 'command-config', kind: 'value', metavar: 'String: command config property file', description: 'Property file containing configs to be passed to Admin Client.' },
     { name: 'alter', kind: 'flag', description: 'Alter the configuration for the entity.' },
@@ -165,6 +166,11 @@ export const configsTool: Tool = {
   spec: configsSpec,
   async run(a, io) {
     if ([a.has('alter'), a.has('describe')].filter(Boolean).length !== 1) throw new UsageError('Command must include exactly one action: --describe, --alter');
+    const zookeeper = a.value('zookeeper');
+    if (zookeeper !== undefined) {
+      if (a.has('bootstrap-server') || a.has('bootstrap-controller')) throw new UsageError('Only one of --bootstrap-server or --zookeeper must be specified');
+      return scramCredentialsInStore(zookeeper, a, clientEntity(a), io);
+    }
     const server = a.value('bootstrap-server') ?? a.value('bootstrap-controller');
     if (server === undefined) throw new UsageError('One of the required bootstrap options must be provided: --bootstrap-server or --bootstrap-controller');
     for (const o of ['add-config', 'add-config-file', 'delete-config'] as const) a.checkInvalid(o, 'describe');

@@ -11,13 +11,14 @@
  * @samsa/network (one connection per broker); failures are retried by the coordinator.
  */
 import { ApiKey, apiByName, ErrorCode, KafkaError } from '@samsa/protocol';
-import { Connection } from '@samsa/network';
+import type { Connection } from '@samsa/network';
 import { ControlRecordType, createEndTxnMarkerBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { TopicManager } from '../../metadata/topic-manager.js';
 import { GROUP_METADATA_TOPIC, TRANSACTION_STATE_TOPIC } from '../../metadata/topic-name.js';
 import type { ProducerManager } from '../../producer/producer-manager.js';
+import type { InterBrokerChannel } from '../../security/inter-broker.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { BrokerGroupCoordinator } from '../group/broker-group-coordinator.js';
@@ -34,6 +35,8 @@ export interface TxnCoordinatorHost {
   readonly partitions: ReplicaManager;
   readonly producers: ProducerManager | null;
   readonly groupCoordinator: BrokerGroupCoordinator | null;
+  /** How connections to other brokers are made (inter-broker listener, TLS, SASL). */
+  readonly interBroker: InterBrokerChannel;
 }
 
 export interface MarkerEntry {
@@ -73,6 +76,18 @@ export async function writeLocalMarker(host: Pick<TxnCoordinatorHost, 'partition
   const info = partition.appendRecordsAsLeader(batch, { requiredAcks: -1, minInsyncReplicas, nowMs, hook: null });
   const [code] = await host.partitions.awaitHighWatermarks([{ topic: tp.topic, partition: tp.partition, requiredOffset: info.lastOffset + 1n, minInsyncReplicas }], timeoutMs);
   if (code !== undefined && code !== ErrorCode.NONE) throw new KafkaError(code, `transaction marker for ${tp.topic}-${tp.partition} not acknowledged by the in-sync replicas`);
+}
+
+interface PendingVerification {
+  producerId: bigint;
+  producerEpoch: number;
+  partitions: TopicPartitionRef[];
+  callbacks: Array<(codes: Map<string, number>) => void>;
+}
+
+/** A coordinator's answer to a verification, as the leader uses it (producers expect INVALID_PRODUCER_EPOCH when fenced, as in Kafka). */
+function verificationError(code: number): number {
+  return code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
 }
 
 export class BrokerTransactionCoordinator {
@@ -163,24 +178,116 @@ export class BrokerTransactionCoordinator {
     return pending;
   }
 
+  /** Verifications waiting to be sent to a remote transaction coordinator, by its node id (one request per node and tick). */
+  private readonly verifications = new Map<number, Map<string, PendingVerification>>();
+
+  /**
+   * KIP-890 part 1 (Kafka's AddPartitionsToTxnManager): asks the transaction coordinator whether
+   * these partitions are in the producer's ongoing transaction (AddPartitionsToTxn v4,
+   * verifyOnly). Resolves with the error code of each partition that is not verified (by
+   * `topic:partition`); an empty map means all are. Requests for one coordinator node made in
+   * the same tick go in one request.
+   */
+  async verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartitionRef[]): Promise<Map<string, number>> {
+    const all = (code: number): Map<string, number> => new Map(partitions.map((tp) => [`${tp.topic}:${tp.partition}`, code]));
+    const node = this.coordinatorNodeFor(transactionalId);
+    if (node === null) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (node === this.host.nodeId) {
+      const code = await this.coordinator.addPartitions(transactionalId, producerId, producerEpoch, partitions, true);
+      return code === ErrorCode.NONE ? new Map() : all(verificationError(code));
+    }
+    return new Promise((resolve) => {
+      let byId = this.verifications.get(node);
+      if (byId === undefined) {
+        this.verifications.set(node, (byId = new Map()));
+        setImmediate(() => void this.sendVerifications(node));
+      }
+      const existing = byId.get(transactionalId);
+      const entry: PendingVerification = { producerId, producerEpoch, partitions: [...partitions], callbacks: [(codes) => {
+        const failed = new Map<string, number>();
+        for (const tp of partitions) {
+          const key = `${tp.topic}:${tp.partition}`;
+          const code = codes.get(key);
+          if (code !== undefined && code !== ErrorCode.NONE) failed.set(key, code);
+        }
+        resolve(failed);
+      }] };
+      if (existing !== undefined) {
+        if (existing.producerId === producerId && existing.producerEpoch === producerEpoch) {
+          existing.partitions.push(...partitions);
+          existing.callbacks.push(...entry.callbacks);
+          return;
+        }
+        // As Kafka: the older epoch is fenced, the newer one is verified.
+        const [fenced, kept] = existing.producerEpoch < producerEpoch ? [existing, entry] : [entry, existing];
+        const codes = new Map(fenced.partitions.map((tp) => [`${tp.topic}:${tp.partition}`, ErrorCode.INVALID_PRODUCER_EPOCH as number]));
+        for (const cb of fenced.callbacks) cb(codes);
+        byId.set(transactionalId, kept);
+        return;
+      }
+      byId.set(transactionalId, entry);
+    });
+  }
+
+  private async sendVerifications(node: number): Promise<void> {
+    const byId = this.verifications.get(node);
+    this.verifications.delete(node);
+    if (byId === undefined || byId.size === 0) return;
+    const answerAll = (code: number): void => {
+      for (const v of byId.values()) {
+        const codes = new Map(v.partitions.map((tp) => [`${tp.topic}:${tp.partition}`, code]));
+        for (const cb of v.callbacks) cb(codes);
+      }
+    };
+    try {
+      const transactions = [...byId].map(([transactionalId, v]) => {
+        const byTopic = new Map<string, Set<number>>();
+        for (const tp of v.partitions) {
+          let set = byTopic.get(tp.topic);
+          if (set === undefined) byTopic.set(tp.topic, (set = new Set()));
+          set.add(tp.partition);
+        }
+        return { transactionalId, producerId: v.producerId, producerEpoch: v.producerEpoch, verifyOnly: true, topics: [...byTopic].map(([name, ps]) => ({ name, partitions: [...ps] })) };
+      });
+      const { response } = await this.connectionTo(node).send(apiByName.AddPartitionsToTxn, () => ({ transactions }));
+      if (response.errorCode !== undefined && response.errorCode !== ErrorCode.NONE) {
+        // The client must not see CLUSTER_AUTHORIZATION_FAILED: the verification just did not complete (as Kafka).
+        answerAll(verificationError(response.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED ? ErrorCode.INVALID_TXN_STATE : response.errorCode));
+        return;
+      }
+      for (const t of response.resultsByTransaction ?? []) {
+        const v = byId.get(t.transactionalId);
+        if (v === undefined) continue;
+        byId.delete(t.transactionalId);
+        const codes = new Map<string, number>();
+        for (const r of t.topicResults) for (const p of r.resultsByPartition) codes.set(`${r.name}:${p.partitionIndex}`, verificationError(p.partitionErrorCode));
+        for (const cb of v.callbacks) cb(codes);
+      }
+      answerAll(ErrorCode.NETWORK_EXCEPTION); // transactions the response left out
+    } catch (e) {
+      this.log.warn(`Verifying transactions with broker ${node} failed`, e);
+      answerAll(ErrorCode.NETWORK_EXCEPTION);
+    }
+  }
+
   /** One connection per remote leader (Kafka's TransactionMarkerChannelManager keeps one per broker). */
   private readonly connections = new Map<number, Connection>();
 
   private connectionTo(brokerId: number): Connection {
     const b = this.host.topics.image.brokers.find((x) => x.nodeId === brokerId);
     if (b === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} is not registered`);
+    const endpoint = this.host.interBroker.endpointOf(b);
+    if (endpoint === undefined) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${brokerId} has no endpoint for the inter-broker listener ${this.host.interBroker.listenerName}`);
     let c = this.connections.get(brokerId);
-    if (c !== undefined && (c.host !== b.host || c.port !== b.port)) {
+    if (c !== undefined && (c.host !== endpoint.host || c.port !== endpoint.port)) {
       c.close();
       c = undefined;
     }
     if (c === undefined) {
-      c = new Connection(b.host, b.port, brokerId, {
+      c = this.host.interBroker.connect(brokerId, endpoint, {
         clientId: `broker-${this.host.nodeId}-txn-marker-sender`,
         requestTimeoutMs: this.host.config.int('request.timeout.ms'),
-        connectTimeoutMs: 10_000, reconnectBackoffMs: 50, reconnectBackoffMaxMs: 1000,
-        maxVersions: new Map([[ApiKey.ApiVersions, 3], [ApiKey.WriteTxnMarkers, 1]]),
-        softwareName: 'samsa-broker', softwareVersion: '0.1.0',
+        maxVersions: new Map([[ApiKey.ApiVersions, 3], [ApiKey.WriteTxnMarkers, 1], [ApiKey.AddPartitionsToTxn, 4]]),
       });
       this.connections.set(brokerId, c);
     }

@@ -6,7 +6,9 @@
  * the same and fails only at the proof, as Kafka does.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { decodeSaslName, digest, hmac, scramAttributes, scramHash, xor, type ScramHash } from '@samsa/protocol/sasl';
+import {
+  decodeSaslName, digest, hmac, saltedPassword, SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, scramAttributes, scramHash, serverKey, storedKey, xor, type ScramHash,
+} from '@samsa/protocol/sasl';
 import type { KafkaPrincipal } from '../principal.js';
 import { SaslAuthenticationError, type SaslServer, type ScramMechanism } from './mechanism.js';
 
@@ -19,6 +21,19 @@ export interface ScramCredential {
 
 export function formatScramCredential(c: ScramCredential): string {
   return `salt=${c.salt.toString('base64')},stored_key=${c.storedKey.toString('base64')},server_key=${c.serverKey.toString('base64')},iterations=${c.iterations}`;
+}
+
+/**
+ * A new credential for a password (Kafka's ScramFormatter.generateCredential): what
+ * `kafka-configs --zookeeper` stores for a user before any broker runs.
+ */
+export function scramCredentialFromPassword(mechanism: ScramMechanism, password: string, iterations: number): ScramCredential {
+  if (iterations < SCRAM_MIN_ITERATIONS) throw new Error(`Iterations ${iterations} is less than the minimum ${SCRAM_MIN_ITERATIONS} required for ${mechanism}`);
+  if (iterations > SCRAM_MAX_ITERATIONS) throw new Error(`Iterations ${iterations} is more than the maximum ${SCRAM_MAX_ITERATIONS} allowed for ${mechanism}`);
+  const hash = scramHash(mechanism);
+  const salt = randomBytes(32);
+  const salted = saltedPassword(hash, password, salt, iterations);
+  return { salt, storedKey: storedKey(hash, salted), serverKey: serverKey(hash, salted), iterations };
 }
 
 export function parseScramCredential(text: string): ScramCredential {
