@@ -113,6 +113,12 @@ interface ProducerBatch {
   reserved: number;
   /** The builder's buffer, returned to the pool once the broker has acknowledged the batch (null: not pooled). */
   backing: Buffer | null;
+  /**
+   * A send failed in a way that leaves it open whether the leader appended it (lost connection,
+   * REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND). Retrying under the same epoch and
+   * sequence is safe (the broker deduplicates); restamping it under a bumped epoch is not.
+   */
+  outcomeUnknown?: boolean;
 }
 
 interface OpenBatch {
@@ -859,6 +865,7 @@ export class Producer {
     const s = this.state(b.topic, b.partition);
     s.inFlight--;
     const code = err instanceof KafkaError ? err.code : null;
+    if (connectionLevel || code === 7 /* REQUEST_TIMED_OUT */ || code === 20 /* NOT_ENOUGH_REPLICAS_AFTER_APPEND */) b.outcomeUnknown = true;
     const expired = Date.now() - b.createdAt > this.deliveryTimeoutMs;
     // A later batch of a partition whose earlier batch is being retried gets OUT_OF_ORDER_SEQUENCE:
     // that is not a real gap, it goes back in line behind the earlier one.
@@ -964,6 +971,16 @@ export class Producer {
         return;
       }
       for (const s of this.partitions.values()) {
+        // A batch the old epoch may already have written must not be written again under the new
+        // one (it would be a duplicate the broker cannot recognise): it fails, as Kafka's producer
+        // fails a batch with an unresolved sequence when it bumps the epoch.
+        const unresolved = s.ready.filter((b) => b.outcomeUnknown === true);
+        if (unresolved.length > 0) {
+          s.ready = s.ready.filter((b) => b.outcomeUnknown !== true);
+          for (const b of unresolved) {
+            this.failBatch(b, new ClientError(ClientErrorCode.DELIVERY_TIMEOUT, `${b.topic}-${b.partition}: the outcome of a batch of ${b.count} record(s) is unknown (it may have been written) and the producer epoch was bumped, so it is not resent`));
+          }
+        }
         let seq = 0;
         for (const b of s.ready) {
           b.baseSequence = seq;
