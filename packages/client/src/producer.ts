@@ -427,7 +427,7 @@ export class Producer {
     this.ensureOpen();
     await this.connect();
     const { topic, messages } = req;
-    if (this.cluster.partitionCount(topic) === 0) await this.cluster.waitForTopics([topic], this.maxBlockMs);
+    await this.metadataGate(topic);
     const promises: Array<Promise<BatchResult>> = [];
     const placed: Array<{ partition: number; index: number; timestamp: number; p: number }> = [];
     const batchPromises = new Map<Waiter[], { promise: Promise<BatchResult>; idx: number }>();
@@ -454,6 +454,27 @@ export class Producer {
         timestamp: r.logAppendTime >= 0n ? r.logAppendTime : BigInt(x.timestamp),
       };
     });
+  }
+
+  /** Per topic: settles once the send() calls waiting for the topic's metadata have gone on. */
+  private readonly sendGates = new Map<string, Promise<void>>();
+
+  /**
+   * Waits for the topic's metadata, behind earlier send() calls that wait for it: a later call
+   * that found the metadata first would otherwise take earlier sequences than theirs (reordering
+   * the records of a key, which idempotence promises not to do).
+   */
+  private async metadataGate(topic: string): Promise<void> {
+    const earlier = this.sendGates.get(topic);
+    if (earlier === undefined && this.cluster.partitionCount(topic) > 0) return;
+    const wait = (earlier ?? Promise.resolve()).then(() => (this.cluster.partitionCount(topic) === 0 ? this.cluster.waitForTopics([topic], this.maxBlockMs) : undefined));
+    const settled = wait.then(() => {}, () => {});
+    this.sendGates.set(topic, settled);
+    try {
+      await wait;
+    } finally {
+      if (this.sendGates.get(topic) === settled) this.sendGates.delete(topic);
+    }
   }
 
   /** send() to several topics. */
@@ -489,7 +510,9 @@ export class Producer {
   }
 
   private produceNow(topic: string, msg: Message): void {
-    if (this.cluster.partitionCount(topic) === 0 || this.connected === null) {
+    // Behind records of the topic still waiting for metadata, never ahead of them: a record that
+    // went straight into a batch would take an earlier sequence than older ones (reordering).
+    if (this.cluster.partitionCount(topic) === 0 || this.connected === null || this.awaitingMetadata.has(topic)) {
       // Records waiting for metadata count against buffer.memory too.
       const bytes = approxSize(msg);
       this.buffered += bytes;

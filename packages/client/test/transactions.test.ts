@@ -144,7 +144,15 @@ test('sendOffsetsToTransaction: the group offsets commit with the transaction an
   await p.send({ topic: TOPIC, messages: [{ partition: 0, value: 'with-offsets' }] });
   await p.sendOffsetsToTransaction(offsets, meta);
   await p.commitTransaction();
-  const after = (await admin.listConsumerGroupOffsets('txn-offsets-group')).map((o) => `${o.partition}:${o.offset}`).sort();
+  // EndTxn answers once the decision is logged; the COMMIT marker then reaches __consumer_offsets
+  // (as in Kafka), so the offsets appear a moment later: wait for them, within a deadline.
+  const deadline = Date.now() + 15_000;
+  let after: string[] = [];
+  for (;;) {
+    after = (await admin.listConsumerGroupOffsets('txn-offsets-group')).filter((o) => o.offset >= 0n).map((o) => `${o.partition}:${o.offset}`).sort();
+    if (after.length === 2 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   assert.deepEqual(after, ['0:2', '1:2']);
 });
 
