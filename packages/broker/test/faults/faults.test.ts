@@ -153,11 +153,9 @@ describe('on a 3-broker cluster in network namespaces', () => {
     assert.equal(r.historyFile, null, `history of the failing run: ${r.historyFile}`);
     assert.deepEqual({ missing: eo.missing, duplicated: eo.duplicated, unexpected: eo.unexpected, ahead: eo.aheadOfOffsets, unfinished: eo.unfinished }, { missing: [], duplicated: [], unexpected: [], ahead: [], unfinished: [] });
     assert.ok(eo.inputs > 0 && eo.outputs === eo.inputs);
-    // Two of three brokers die here. The @samsa/client idempotent producer (values `c3-*`) can then
-    // write a batch twice: it re-sends batches whose outcome it does not know under a new producer
-    // id (its bumpEpoch restamps them; RESULTS.md, seed 7016). That client bug is reported, not
-    // hidden: the confluent-kafka writer's records must not be duplicated, and nothing may be lost.
-    assert.deepEqual({ lost: r.report.lost, duplicated: r.report.duplicated.filter((d) => !d.startsWith('c3-')) }, { lost: [], duplicated: [] });
+    // Two of three brokers die here: no writer may lose or duplicate a record (the @samsa/client
+    // producer once re-sent batches of unknown outcome under a new producer id; RESULTS.md, seed 7016).
+    assert.deepEqual({ lost: r.report.lost, duplicated: r.report.duplicated }, { lost: [], duplicated: [] });
   });
 
   test('the checker catches a build whose leader acknowledges before followers have the records', async () => {
