@@ -6,6 +6,7 @@
  */
 import { varintSize } from '@samsa/protocol';
 import {
+  ATTR_TRANSACTIONAL,
   BATCH_ATTRIBUTES,
   BATCH_BASE_OFFSET,
   BATCH_BASE_SEQUENCE,
@@ -194,7 +195,7 @@ export class BatchBuilder {
   }
 
   /** The finished batch (records section compressed if asked), CRC filled in. */
-  async close(compression: CompressionType, producerId: bigint, producerEpoch: number, baseSequence: number): Promise<Buffer> {
+  async close(compression: CompressionType, producerId: bigint, producerEpoch: number, baseSequence: number, transactional = false): Promise<Buffer> {
     let out: Buffer;
     if (compression === CompressionType.None) {
       out = this.buf.subarray(0, this.pos);
@@ -207,7 +208,7 @@ export class BatchBuilder {
     out.writeInt32BE(out.length - BATCH_LOG_OVERHEAD, BATCH_LENGTH);
     out.writeInt32BE(NO_PARTITION_LEADER_EPOCH, BATCH_PARTITION_LEADER_EPOCH);
     out.writeInt8(RECORD_BATCH_MAGIC, BATCH_MAGIC);
-    out.writeInt16BE(compression, BATCH_ATTRIBUTES); // codec, CreateTime, not transactional
+    out.writeInt16BE(compression | (transactional ? ATTR_TRANSACTIONAL : 0), BATCH_ATTRIBUTES); // codec, CreateTime, transactional bit
     out.writeInt32BE(this.count - 1, BATCH_LAST_OFFSET_DELTA);
     out.writeBigInt64BE(BigInt(this.baseTimestamp), BATCH_BASE_TIMESTAMP);
     out.writeBigInt64BE(BigInt(this.maxTimestamp), BATCH_MAX_TIMESTAMP);

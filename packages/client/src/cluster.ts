@@ -331,7 +331,20 @@ export class Cluster {
   }
 
   leaderEpochOf(topic: string, partition: number): number {
-    return this.topics.get(topic)?.partitions.find((x) => x.partition === partition)?.leaderEpoch ?? -1;
+    return this.partitionInfo(topic, partition)?.leaderEpoch ?? -1;
+  }
+
+  /** A partition's metadata (leader, leader epoch, replicas, ISR), if known. */
+  partitionInfo(topic: string, partition: number): PartitionInfo | undefined {
+    const ps = this.topics.get(topic)?.partitions;
+    if (ps === undefined) return undefined;
+    const p = ps[partition]; // sorted by partition: usually at its own index
+    return p !== undefined && p.partition === partition ? p : ps.find((x) => x.partition === partition);
+  }
+
+  /** Whether a broker is in the current metadata. */
+  hasBroker(nodeId: number): boolean {
+    return this.brokerInfo.has(nodeId);
   }
 
   partitionCount(topic: string): number {

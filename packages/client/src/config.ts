@@ -46,6 +46,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   spec('maxBlockMs', 'max.block.ms', 'int'),
   spec('bufferMemory', 'buffer.memory', 'int'),
   spec('partitioner', null, 'function'),
+  spec('transactionalId', 'transactional.id', 'string'),
+  spec('transactionTimeoutMs', 'transaction.timeout.ms', 'int'),
   // consumer
   spec('groupId', 'group.id', 'string'),
   spec('groupInstanceId', 'group.instance.id', 'string'),
@@ -64,6 +66,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   spec('assignors', 'partition.assignment.strategy', 'listOrObjects'),
   spec('groupProtocol', 'group.protocol', ['classic', 'consumer']),
   spec('groupRemoteAssignor', 'group.remote.assignor', 'string'),
+  spec('clientRack', 'client.rack', 'string'),
 ];
 
 /**
@@ -102,6 +105,8 @@ export interface KafkaProperties {
   'max.request.size'?: number | string;
   'max.block.ms'?: number | string;
   'buffer.memory'?: number | string;
+  'transactional.id'?: string;
+  'transaction.timeout.ms'?: number | string;
   'group.id'?: string;
   'group.instance.id'?: string;
   'auto.offset.reset'?: 'earliest' | 'latest' | 'none';
@@ -119,6 +124,7 @@ export interface KafkaProperties {
   'partition.assignment.strategy'?: string | string[];
   'group.protocol'?: 'classic' | 'consumer';
   'group.remote.assignor'?: string;
+  'client.rack'?: string;
   'security.protocol'?: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
   'sasl.mechanism'?: string;
   'sasl.mechanisms'?: string;

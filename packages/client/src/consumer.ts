@@ -3,8 +3,13 @@
  * (classic protocol), a fetch loop with long polls per leader, record decoding (compressed
  * batches on the thread pool), auto/manual commit, and two ways to read: `for await` over
  * messages, or run({ eachMessage | eachBatch }).
+ *
+ * Positions carry the leader epoch of the record before them (KIP-320): after a leader change
+ * the consumer asks the new leader where that epoch ends (OffsetForLeaderEpoch) before it
+ * fetches again, so a log truncated by an unclean election is detected instead of skipped. With
+ * `clientRack` (KIP-392) it reads from the replica the leader prefers for its rack.
  */
-import { apiByName, KafkaError } from '@samsa/protocol';
+import { ApiKey, apiByName, ErrorCode, KafkaError } from '@samsa/protocol';
 import {
   BATCH_HEADER_SIZE,
   BATCH_LENGTH,
@@ -22,12 +27,13 @@ import {
 import { batchContext, type ConsumedMessage, readRecords } from './fetched-record.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
 import { resolveOptions } from './config.js';
-import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
+import { ClientError, ClientErrorCode, ClosedError, type DivergentOffset, isRetriable, LogTruncationError } from './errors.js';
 import { ASSIGNORS, type Assignor } from './group/assignors.js';
 import { ClassicMembership, type TopicPartitions } from './group/classic-membership.js';
 import { ConsumerProtocolMembership } from './group/consumer-protocol-membership.js';
 import { commitOffsets, COORDINATOR_ERRORS, fetchOffsets, type OffsetToCommit } from './group/coordinator.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.js';
+import type { ConsumerGroupMetadata } from './transaction-manager.js';
 
 export interface ConsumerOptions extends ClusterOptions {
   groupId?: string;
@@ -54,6 +60,12 @@ export interface ConsumerOptions extends ClusterOptions {
   groupProtocol?: 'classic' | 'consumer';
   /** group.remote.assignor (group.protocol=consumer): 'uniform' or 'range'; default: the broker's choice. */
   groupRemoteAssignor?: string;
+  /**
+   * client.rack (KIP-392): the rack this consumer runs in. Sent with each Fetch; a broker with
+   * replica.selector.class set then names a replica in this rack to read from, which the
+   * consumer follows until an error or metadata.max.age.ms passes.
+   */
+  clientRack?: string;
 }
 
 export type { ConsumedMessage };
@@ -79,6 +91,18 @@ interface PartitionState {
   lastCommitted: bigint | null;
   /** Offset-reset strategy forced for this partition (from seekToBeginning/End). */
   resetTo: 'earliest' | 'latest' | null;
+  /** Leader epoch of the record before `position` (Kafka's FetchPosition.offsetEpoch); -1 unknown. */
+  offsetEpoch: number;
+  /** The leader and leader epoch the position was last checked against (FetchPosition.currentLeader). */
+  leaderSeen: number;
+  leaderEpochSeen: number;
+  /** The position waits for OffsetForLeaderEpoch to confirm it (KIP-320); no fetches meanwhile. */
+  awaitingValidation: boolean;
+  /** No validation request before this time (retry.backoff.ms after a failed one). */
+  validateAfter: number;
+  /** The replica the leader told this consumer to read from (KIP-392), -1 for the leader, and until when. */
+  readReplica: number;
+  readReplicaUntil: number;
 }
 
 interface Completed {
@@ -86,6 +110,7 @@ interface Completed {
   epoch: number;
   fetchOffset: bigint;
   nextOffset: bigint;
+  lastEpoch: number;
   highWatermark: bigint;
   messages: ConsumedMessage[];
 }
@@ -118,9 +143,13 @@ function toTopicPartitions(list: Array<{ topic: string; partition: number }>): T
 export class Consumer implements AsyncIterable<ConsumedMessage> {
   readonly cluster: Cluster;
   readonly groupId: string | null;
+  private readonly groupInstanceId: string | null;
   private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
   private readonly isolationLevel: number;
   private readonly checkCrcs: boolean;
+  private readonly clientRack: string;
+  /** Nodes with an OffsetForLeaderEpoch validation in flight. */
+  private readonly validationsInFlight = new Set<number>();
   readonly autoCommit: boolean;
   private readonly states = new Map<string, PartitionState>();
   private readonly completed: Completed[] = [];
@@ -142,6 +171,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     const opts = resolveOptions(options);
     this.cluster = new Cluster(opts);
     this.groupId = opts.groupId ?? null;
+    this.groupInstanceId = opts.groupInstanceId ?? null;
     this.opts = {
       autoOffsetReset: opts.autoOffsetReset ?? 'latest',
       autoCommitIntervalMs: opts.autoCommitIntervalMs ?? 5000,
@@ -152,6 +182,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     };
     this.isolationLevel = opts.isolationLevel === 'read_committed' ? 1 : 0;
     this.checkCrcs = opts.checkCrcs ?? true;
+    this.clientRack = opts.clientRack ?? '';
     this.autoCommit = this.groupId !== null && (opts.enableAutoCommit ?? true);
     if (this.groupId !== null) {
       const assignors = (opts.assignors ?? ['range', 'cooperative-sticky']).map((a) => {
@@ -239,7 +270,10 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   private addPartition(topic: string, partition: number): void {
     if (this.states.has(key(topic, partition))) return;
-    this.states.set(key(topic, partition), { topic, partition, position: null, paused: false, busy: false, epoch: 0, highWatermark: -1n, lastCommitted: null, resetTo: null });
+    this.states.set(key(topic, partition), {
+      topic, partition, position: null, paused: false, busy: false, epoch: 0, highWatermark: -1n, lastCommitted: null, resetTo: null,
+      offsetEpoch: -1, leaderSeen: -1, leaderEpochSeen: -1, awaitingValidation: false, validateAfter: 0, readReplica: -1, readReplicaUntil: 0,
+    });
   }
 
   private stateOf(topic: string, partition: number): PartitionState {
@@ -248,12 +282,20 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     return s;
   }
 
-  seek(tp: { topic: string; partition: number; offset: bigint | number | string }): void {
+  /**
+   * Moves a partition's position. With `leaderEpoch` (the epoch of the record before `offset`,
+   * as a committed offset carries it) the position is validated against the leader before the
+   * next fetch (KIP-320), as Kafka's seek(partition, OffsetAndMetadata).
+   */
+  seek(tp: { topic: string; partition: number; offset: bigint | number | string; leaderEpoch?: number | undefined }): void {
     const s = this.stateOf(tp.topic, tp.partition);
     s.position = BigInt(tp.offset);
     s.resetTo = null;
     s.epoch++;
     s.busy = false;
+    s.offsetEpoch = tp.leaderEpoch ?? -1;
+    s.awaitingValidation = s.offsetEpoch >= 0;
+    s.validateAfter = 0;
   }
 
   seekToBeginning(tps: Array<{ topic: string; partition: number }>): void {
@@ -271,6 +313,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       s.resetTo = to;
       s.epoch++;
       s.busy = false;
+      s.awaitingValidation = false;
     }
   }
 
@@ -310,6 +353,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           if (s !== undefined && s.position === null && c.offset >= 0n) {
             s.position = c.offset;
             s.lastCommitted = c.offset;
+            // A committed offset with its epoch is checked against the leader's log first (KIP-320):
+            // it may have been truncated since the commit.
+            s.offsetEpoch = c.leaderEpoch;
+            s.awaitingValidation = c.leaderEpoch >= 0;
+            s.validateAfter = 0;
           }
         }
       }
@@ -327,6 +375,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       if (s !== undefined && s.position === null) {
         s.position = a.offset;
         s.resetTo = null;
+        s.offsetEpoch = a.leaderEpoch;
+        s.awaitingValidation = false;
+        const p = this.cluster.partitionInfo(s.topic, s.partition);
+        s.leaderSeen = p?.leader ?? -1;
+        s.leaderEpochSeen = p?.leaderEpoch ?? -1;
       }
     }
   }
@@ -364,7 +417,10 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       this.sendFetches();
       if (out.length > 0) return out;
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed || stopped() || (this.membership?.needsRejoin ?? false)) return [];
+      // A rebalance ends the poll early, only for a subscribed consumer: one that assign()s its
+      // partitions (with a groupId for commits) never joins, and returning at once would make a
+      // poll loop spin without ever giving the sockets a turn.
+      if (left <= 0 || this.closed || stopped() || (this.subscribed.length > 0 && (this.membership?.needsRejoin ?? false))) return [];
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.wake = null;
@@ -393,6 +449,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       }
       s.busy = false;
       s.position = c.nextOffset;
+      s.offsetEpoch = c.lastEpoch;
       s.highWatermark = c.highWatermark;
       if (c.messages.length > 0) out.push({ topic: s.topic, partition: s.partition, highWatermark: c.highWatermark, messages: c.messages });
     }
@@ -402,27 +459,157 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   private sendFetches(): void {
     const byNode = new Map<number, PartitionState[]>();
+    let toValidate: Map<number, PartitionState[]> | null = null;
     let needMetadata = false;
+    let now = 0;
     for (const s of this.states.values()) {
       if (s.paused || s.busy || s.position === null) continue;
-      const leader = this.cluster.leaderOf(s.topic, s.partition);
+      const info = this.cluster.partitionInfo(s.topic, s.partition);
+      const leader = info?.leader ?? -1;
       if (leader < 0) {
         needMetadata = true;
         continue;
       }
-      if (this.nodesInFlight.has(leader)) continue;
-      let l = byNode.get(leader);
-      if (l === undefined) byNode.set(leader, (l = []));
+      if (leader !== s.leaderSeen || info!.leaderEpoch !== s.leaderEpochSeen) this.onLeaderChange(s, leader, info!.leaderEpoch);
+      if (s.awaitingValidation) {
+        if (now === 0) now = Date.now();
+        if (s.validateAfter > now || this.validationsInFlight.has(leader)) continue;
+        toValidate ??= new Map();
+        let l = toValidate.get(leader);
+        if (l === undefined) toValidate.set(leader, (l = []));
+        l.push(s);
+        continue;
+      }
+      let node = leader;
+      if (s.readReplica >= 0) {
+        if (now === 0) now = Date.now();
+        if (now < s.readReplicaUntil && this.cluster.hasBroker(s.readReplica)) node = s.readReplica;
+        else s.readReplica = -1; // the lease ran out (metadata.max.age.ms): ask the leader again
+      }
+      if (this.nodesInFlight.has(node)) continue;
+      let l = byNode.get(node);
+      if (l === undefined) byNode.set(node, (l = []));
       l.push(s);
     }
     if (needMetadata) this.cluster.refreshMetadata().catch(() => {});
+    if (toValidate !== null) for (const [node, states] of toValidate) void this.validatePositions(node, states);
     for (const [node, states] of byNode) void this.fetchFrom(node, states);
   }
 
   /**
-   * One Fetch to a leader for its fetchable partitions. With a fetch session (KIP-227, Fetch
-   * v7+) only partitions whose fetch offset changed are sent, partitions no longer fetched here
-   * are forgotten, and the broker answers only for partitions with news.
+   * The partition's leader or its epoch moved (Kafka's maybeValidatePositionForCurrentLeader): a
+   * position that knows its epoch is validated before the next fetch; the read replica the
+   * old leader chose is forgotten.
+   */
+  private onLeaderChange(s: PartitionState, leader: number, leaderEpoch: number): void {
+    s.leaderSeen = leader;
+    s.leaderEpochSeen = leaderEpoch;
+    s.readReplica = -1;
+    if (s.offsetEpoch >= 0 && leaderEpoch >= 0) {
+      s.awaitingValidation = true;
+      s.validateAfter = 0;
+    }
+  }
+
+  /**
+   * OffsetForLeaderEpoch (v3+, replica id -1) for positions awaiting validation (KIP-320): the
+   * leader says where the position's epoch ends in its log. A position past that end read
+   * records the log no longer has (an unclean election truncated them): with auto.offset.reset
+   * earliest/latest the consumer goes back to where the logs agree, as Kafka's consumer does;
+   * with none it raises LogTruncationError. A leader without the API (or an older version) skips
+   * the check, as Kafka does.
+   */
+  private async validatePositions(node: number, states: PartitionState[]): Promise<void> {
+    this.validationsInFlight.add(node);
+    const asked = states.map((s) => ({ s, epoch: s.epoch, position: s.position!, offsetEpoch: s.offsetEpoch, leaderEpoch: s.leaderEpochSeen }));
+    const backOff = (x: { s: PartitionState }): void => {
+      x.s.validateAfter = Date.now() + this.cluster.retryBackoffMs;
+    };
+    try {
+      const conn = this.cluster.broker(node);
+      if (!conn.connected) await conn.connect();
+      if (!conn.supports(ApiKey.OffsetForLeaderEpoch)) {
+        for (const x of asked) if (x.s.epoch === x.epoch) x.s.awaitingValidation = false;
+        return;
+      }
+      const byTopic = new Map<string, typeof asked>();
+      for (const x of asked) {
+        let l = byTopic.get(x.s.topic);
+        if (l === undefined) byTopic.set(x.s.topic, (l = []));
+        l.push(x);
+      }
+      const { response } = await conn.send(apiByName.OffsetForLeaderEpoch, () => ({
+        replicaId: -1,
+        topics: [...byTopic].map(([topic, xs]) => ({
+          topic,
+          partitions: xs.map((x) => ({ partition: x.s.partition, currentLeaderEpoch: x.leaderEpoch, leaderEpoch: x.offsetEpoch })),
+        })),
+      }));
+      const truncated: DivergentOffset[] = [];
+      let refresh = false;
+      for (const t of response.topics) {
+        for (const r of t.partitions) {
+          const x = byTopic.get(t.topic)?.find((y) => y.s.partition === r.partition);
+          // Sought, reset or revoked meanwhile: this answer is about a position that is gone.
+          if (x === undefined || x.s.epoch !== x.epoch || this.states.get(key(t.topic, r.partition)) !== x.s || !x.s.awaitingValidation) continue;
+          if (r.errorCode !== ErrorCode.NONE) {
+            backOff(x);
+            if (METADATA_REFRESH_CODES.has(r.errorCode) || r.errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH) refresh = true;
+            else if (!KafkaError.from(r.errorCode).retriable) this.fetchError = KafkaError.from(r.errorCode, `OffsetForLeaderEpoch ${t.topic}-${r.partition}`);
+            continue;
+          }
+          const endEpoch = r.leaderEpoch ?? -1;
+          if (r.endOffset < 0n || endEpoch < 0) {
+            // The leader has no entry for the epoch or an older one: nothing to resume from.
+            if (this.opts.autoOffsetReset === 'none') {
+              truncated.push({ topic: t.topic, partition: r.partition, position: x.position, offset: null, leaderEpoch: null });
+              backOff(x);
+            } else {
+              x.s.position = null;
+              x.s.awaitingValidation = false;
+              x.s.epoch++;
+            }
+          } else if (r.endOffset < x.position) {
+            if (this.opts.autoOffsetReset === 'none') {
+              truncated.push({ topic: t.topic, partition: r.partition, position: x.position, offset: r.endOffset, leaderEpoch: endEpoch });
+              backOff(x);
+            } else {
+              // The first offset known to diverge: everything from there on is what the new leader holds.
+              x.s.position = r.endOffset;
+              x.s.offsetEpoch = endEpoch;
+              x.s.awaitingValidation = false;
+              x.s.epoch++;
+              this.onLogTruncation?.({ topic: t.topic, partition: r.partition, position: x.position, offset: r.endOffset, leaderEpoch: endEpoch });
+            }
+          } else {
+            x.s.awaitingValidation = false;
+          }
+        }
+      }
+      if (truncated.length > 0) this.fetchError = new LogTruncationError(truncated);
+      if (refresh) this.cluster.refreshMetadata().catch(() => {});
+    } catch (err) {
+      for (const x of asked) backOff(x);
+      if (isRetriable(err) || (err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.cluster.refreshMetadata().catch(() => {});
+      else this.fetchError = err as Error;
+    } finally {
+      this.validationsInFlight.delete(node);
+      this.wake?.();
+    }
+  }
+
+  /**
+   * Called when the consumer finds its position past the end of its leader epoch on a new leader
+   * and moves back to where the logs agree (auto.offset.reset earliest/latest; Kafka logs this as
+   * "Truncation detected"). Records from `offset` on are read again: they are what the log now holds.
+   */
+  onLogTruncation: ((truncation: DivergentOffset) => void) | undefined;
+
+  /**
+   * One Fetch to a leader (or the read replica it named, KIP-392) for its fetchable partitions.
+   * With a fetch session (KIP-227, Fetch v7+) only partitions whose fetch offset changed are
+   * sent, partitions no longer fetched here are forgotten, and the broker answers only for
+   * partitions with news.
    */
   private async fetchFrom(node: number, states: PartitionState[]): Promise<void> {
     this.nodesInFlight.add(node);
@@ -457,6 +644,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           minBytes: this.opts.fetchMinBytes,
           maxBytes: this.opts.fetchMaxBytes,
           isolationLevel: this.isolationLevel,
+          ...(v >= 11 ? { rackId: this.clientRack } : {}),
           ...(v >= 7
             ? {
                 sessionId: session?.id ?? 0,
@@ -468,7 +656,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
             topic,
             partitions: xs.map((x) => ({
               partition: x.s.partition,
-              ...(v >= 9 ? { currentLeaderEpoch: this.cluster.leaderEpochOf(topic, x.s.partition) } : {}),
+              ...(v >= 9 ? { currentLeaderEpoch: x.s.leaderEpochSeen } : {}),
               fetchOffset: x.offset,
               partitionMaxBytes: this.opts.maxPartitionFetchBytes,
             })),
@@ -490,13 +678,16 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           const x = snapshot.get(key(t.topic ?? '', p.partitionIndex));
           if (x === undefined) continue;
           seen.add(x.s);
-          await this.onPartitionData(x.s, x.epoch, x.offset, p);
+          await this.onPartitionData(node, x.s, x.epoch, x.offset, p);
         }
       }
       for (const x of snapshot.values()) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
     } catch (err) {
       this.fetchSessions.delete(node);
-      for (const x of snapshot.values()) if (x.s.epoch === x.epoch) x.s.busy = false;
+      for (const x of snapshot.values()) {
+        if (x.s.epoch === x.epoch) x.s.busy = false;
+        if (x.s.readReplica === node) x.s.readReplica = -1; // the read replica failed: back to the leader
+      }
       if (!isRetriable(err) && !(err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.fetchError = err as Error;
       else {
         this.cluster.refreshMetadata().catch(() => {});
@@ -525,14 +716,28 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   }
 
   private async onPartitionData(
+    node: number,
     s: PartitionState,
     epoch: number,
     fetchOffset: bigint,
-    p: { errorCode: number; highWatermark: bigint; records: Buffer | null; abortedTransactions?: Array<{ producerId: bigint; firstOffset: bigint }> | null },
+    p: { errorCode: number; highWatermark: bigint; records: Buffer | null; abortedTransactions?: Array<{ producerId: bigint; firstOffset: bigint }> | null; preferredReadReplica?: number },
   ): Promise<void> {
     if (s.epoch !== epoch) return;
     if (p.errorCode !== 0) {
       s.busy = false;
+      if (s.readReplica === node) {
+        // Any error from the read replica (behind, no longer a replica, out of range there):
+        // back to the leader, which answers for the log or names another replica (as Kafka).
+        s.readReplica = -1;
+        if (p.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE) this.cluster.refreshMetadata().catch(() => {});
+        return;
+      }
+      if (p.errorCode === ErrorCode.FENCED_LEADER_EPOCH || p.errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH) {
+        // The leader's epoch is not the one we know: find the current leader, then validate the position against it (KIP-320).
+        if (s.offsetEpoch >= 0) s.awaitingValidation = true;
+        this.cluster.refreshMetadata().catch(() => {});
+        return;
+      }
       if (p.errorCode === 1 /* OFFSET_OUT_OF_RANGE */) {
         if (this.opts.autoOffsetReset === 'none') {
           this.fetchError = new ClientError(ClientErrorCode.NO_OFFSET, `offset ${fetchOffset} out of range for ${s.topic}-${s.partition} and auto.offset.reset=none`);
@@ -549,14 +754,19 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       this.fetchError = KafkaError.from(p.errorCode, `fetch ${s.topic}-${s.partition}`);
       return;
     }
+    const preferred = p.preferredReadReplica ?? -1;
+    if (preferred >= 0 && preferred !== node) {
+      s.readReplica = preferred;
+      s.readReplicaUntil = Date.now() + this.cluster.metadataMaxAgeMs;
+    }
     const records = p.records ?? Buffer.alloc(0);
-    const { messages, nextOffset } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs);
+    const { messages, nextOffset, lastEpoch } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs);
     if (messages.length === 0 && nextOffset === fetchOffset) {
       s.busy = false;
       s.highWatermark = p.highWatermark;
       return;
     }
-    this.completed.push({ state: s, epoch, fetchOffset, nextOffset, highWatermark: p.highWatermark, messages });
+    this.completed.push({ state: s, epoch, fetchOffset, nextOffset, lastEpoch, highWatermark: p.highWatermark, messages });
   }
 
   // ---- commits ------------------------------------------------------------------------------
@@ -565,7 +775,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     const out: OffsetToCommit[] = [];
     for (const [t, ps] of tps) for (const p of ps) {
       const s = this.states.get(key(t, p));
-      if (s !== undefined && s.position !== null && s.position !== s.lastCommitted) out.push({ topic: t, partition: p, offset: s.position });
+      if (s !== undefined && s.position !== null && s.position !== s.lastCommitted) out.push({ topic: t, partition: p, offset: s.position, leaderEpoch: s.offsetEpoch });
     }
     return out;
   }
@@ -587,10 +797,10 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   }
 
   /** Commits offsets (default: the current positions of every assigned partition). */
-  async commitSync(offsets?: Array<{ topic: string; partition: number; offset: bigint | number | string; metadata?: string | null }>): Promise<void> {
+  async commitSync(offsets?: Array<{ topic: string; partition: number; offset: bigint | number | string; leaderEpoch?: number; metadata?: string | null }>): Promise<void> {
     const list: OffsetToCommit[] = offsets === undefined
-      ? [...this.states.values()].filter((s) => s.position !== null && s.position !== s.lastCommitted).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position! }))
-      : offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), metadata: o.metadata ?? null }));
+      ? [...this.states.values()].filter((s) => s.position !== null && s.position !== s.lastCommitted).map((s) => ({ topic: s.topic, partition: s.partition, offset: s.position!, leaderEpoch: s.offsetEpoch }))
+      : offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: o.leaderEpoch ?? -1, metadata: o.metadata ?? null }));
     if (list.length === 0) return;
     const m = this.membership!;
     const inGroup = this.subscribed.length > 0;
@@ -610,6 +820,21 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         callback?.(err);
       },
     );
+  }
+
+  /**
+   * The group membership a transactional producer's sendOffsetsToTransaction() takes (KIP-447):
+   * the group's coordinator accepts the offsets only from the current generation's member.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    if (this.groupId === null) throw new ClientError(ClientErrorCode.CONFIG, 'groupMetadata() needs a groupId');
+    const inGroup = this.membership !== null && this.subscribed.length > 0;
+    return {
+      groupId: this.groupId,
+      generationId: inGroup ? this.membership!.generationId : -1,
+      memberId: inGroup ? this.membership!.memberId : '',
+      groupInstanceId: this.groupInstanceId,
+    };
   }
 
   /** Committed offsets of partitions (default: the assigned ones). */
@@ -680,6 +905,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       if (done.has(k) || m === undefined || !this.states.has(k)) continue;
       done.add(k);
       this.seek({ topic: batch.topic, partition: batch.partition, offset: m.offset });
+      // Back into records just fetched from the current leader: nothing to validate. The record's
+      // own epoch stands in for its predecessor's (a later epoch can only end later), so a
+      // leader change after this is still checked (KIP-320).
+      const s = this.states.get(k)!;
+      s.offsetEpoch = m.leaderEpoch ?? -1;
+      s.awaitingValidation = false;
     }
   }
 
@@ -723,9 +954,11 @@ export async function decodeFetched(
   fetchOffset: bigint,
   aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
   checkCrcs = true,
-): Promise<{ messages: ConsumedMessage[]; nextOffset: bigint }> {
+): Promise<{ messages: ConsumedMessage[]; nextOffset: bigint; lastEpoch: number }> {
   const messages: ConsumedMessage[] = [];
   let nextOffset = fetchOffset;
+  /** partitionLeaderEpoch of the last batch the position moves past (Kafka's CompletedFetch.lastEpoch), -1 for none. */
+  let lastEpoch = -1;
   const { positions } = scanBatches(buf);
   const abortedOpen = new Set<bigint>();
   const pendingAborts = aborted === null ? [] : [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
@@ -734,6 +967,7 @@ export async function decodeFetched(
     if (length + BATCH_LOG_OVERHEAD < BATCH_MAGIC + 1) break;
     const magic = buf.readInt8(pos + BATCH_MAGIC);
     if (magic < 2) {
+      lastEpoch = -1;
       const end = pos + BATCH_LOG_OVERHEAD + length;
       for (const r of decodeRecordSet(buf.subarray(pos, end))) {
         if (r.offset >= fetchOffset) messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, ...(magic === 1 ? { timestampType: (buf.readInt8(pos + BATCH_MAGIC + 1) & 0x08) !== 0 ? 1 : 0 } : {}) });
@@ -745,6 +979,7 @@ export async function decodeFetched(
     const last = header.baseOffset + BigInt(header.lastOffsetDelta);
     if (last + 1n > nextOffset) nextOffset = last + 1n;
     if (last < fetchOffset) continue;
+    lastEpoch = header.partitionLeaderEpoch;
     if (aborted !== null) {
       while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset <= last) abortedOpen.add(pendingAborts.shift()!.producerId);
       if (header.isControl) {
@@ -760,15 +995,15 @@ export async function decodeFetched(
     if (header.isControl) continue;
     const minDelta = fetchOffset > header.baseOffset ? Number(fetchOffset - header.baseOffset) : 0;
     if (header.compression === CompressionType.None) {
-      const ctx = batchContext(topic, partition, buf, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType);
+      const ctx = batchContext(topic, partition, buf, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
       readRecords(ctx, pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes, header.recordCount, minDelta, messages);
     } else {
       const data = await decompress(header.compression, header.recordsData);
-      const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType);
+      const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
       readRecords(ctx, 0, data.length, header.recordCount, minDelta, messages);
     }
   }
-  return { messages, nextOffset };
+  return { messages, nextOffset, lastEpoch };
 }
 
 /** The `for await` iterator: hands out the records of polled batches one by one. */

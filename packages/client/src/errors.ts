@@ -4,7 +4,7 @@
  * Kafka's own error codes stay KafkaError from @samsa/protocol (name, code, retriable).
  */
 import { KafkaError } from '@samsa/protocol';
-import { NetworkErrorCode } from '@samsa/network';
+import { NetworkErrorCode, SamsaError } from '@samsa/network';
 
 export { KafkaError };
 export { SamsaError, SamsaError as ClientError, ClosedError, ConnectionError, RequestTimeoutError, UnsupportedApiError, NetworkErrorCode, isRetriable } from '@samsa/network';
@@ -24,8 +24,38 @@ export const ClientErrorCode = {
   BUFFER_EXHAUSTED: 'ERR_SAMSA_BUFFER_EXHAUSTED',
   /** A record is larger than max.request.size / batch limits. */
   RECORD_TOO_LARGE: 'ERR_SAMSA_RECORD_TOO_LARGE',
+  /** The log was truncated below the consumer's position (KIP-320) and auto.offset.reset=none. */
+  LOG_TRUNCATION: 'ERR_SAMSA_LOG_TRUNCATION',
+  /** A transactional call in the wrong state (Kafka's IllegalStateException): send() outside a transaction, commit after an error... */
+  TRANSACTION_STATE: 'ERR_SAMSA_TRANSACTION_STATE',
+  /** The transaction was aborted: records not yet sent when abortTransaction() ran (Kafka's TransactionAbortedException). */
+  TRANSACTION_ABORTED: 'ERR_SAMSA_TRANSACTION_ABORTED',
 } as const;
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** Where a partition's log stops agreeing with what a consumer read: the first offset known to diverge. */
+export interface DivergentOffset {
+  topic: string;
+  partition: number;
+  /** The consumer's position when the truncation was detected. */
+  position: bigint;
+  /** The end offset of the consumer's leader epoch on the leader, null when the leader does not know the epoch. */
+  offset: bigint | null;
+  leaderEpoch: number | null;
+}
+
+/**
+ * Kafka's LogTruncationException (KIP-320): after a leader change the log no longer holds what
+ * the consumer read up to its position (an unclean election truncated it), and
+ * auto.offset.reset=none forbids resetting. seek() the partition (to `offset` to resume where
+ * the logs agree) to go on.
+ */
+export class LogTruncationError extends SamsaError {
+  override readonly name = 'LogTruncationError';
+  constructor(readonly divergentOffsets: DivergentOffset[]) {
+    super(ClientErrorCode.LOG_TRUNCATION, `log truncation detected: ${divergentOffsets.map((d) => `${d.topic}-${d.partition} at ${d.position}${d.offset === null ? ' (the leader does not know the epoch)' : `, logs agree up to ${d.offset} (epoch ${d.leaderEpoch})`}`).join('; ')}; auto.offset.reset=none, seek to continue`, false);
+  }
+}
 
 /** Throws KafkaError for a non-zero error code. */
 export function throwIfError(code: number | undefined, message?: string | null): void {

@@ -18,6 +18,8 @@ export interface ConsumedMessage {
   readonly timestamp: bigint;
   /** 0 = CreateTime, 1 = LogAppendTime (Kafka's TimestampType ids); absent for v0 messages. */
   readonly timestampType?: number;
+  /** The leader epoch the record was written in (its batch's partitionLeaderEpoch); absent for old message formats. */
+  readonly leaderEpoch?: number | undefined;
 }
 
 /** Per-batch facts shared by its records. */
@@ -29,6 +31,8 @@ export interface BatchContext {
   readonly baseTimestamp: bigint;
   readonly maxTimestamp: bigint;
   readonly timestampType: number;
+  /** The batch's partitionLeaderEpoch (-1: none). */
+  readonly leaderEpoch: number;
   /** baseOffset / baseTimestamp as numbers when offsets stay exact in a double, else NaN. */
   readonly baseOffsetNumber: number;
   readonly baseTimestampNumber: number;
@@ -38,7 +42,7 @@ const EXACT = 2 ** 52;
 const NO_HEADERS: RecordHeader[] = [];
 Object.freeze(NO_HEADERS);
 
-export function batchContext(topic: string, partition: number, data: Buffer, baseOffset: bigint, baseTimestamp: bigint, maxTimestamp: bigint, timestampType: number): BatchContext {
+export function batchContext(topic: string, partition: number, data: Buffer, baseOffset: bigint, baseTimestamp: bigint, maxTimestamp: bigint, timestampType: number, leaderEpoch: number): BatchContext {
   const o = Number(baseOffset);
   const t = Number(baseTimestamp);
   return {
@@ -49,6 +53,7 @@ export function batchContext(topic: string, partition: number, data: Buffer, bas
     baseTimestamp,
     maxTimestamp,
     timestampType,
+    leaderEpoch,
     baseOffsetNumber: Math.abs(o) < EXACT ? o : Number.NaN,
     baseTimestampNumber: Math.abs(t) < EXACT ? t : Number.NaN,
   };
@@ -90,6 +95,10 @@ export class FetchedRecord implements ConsumedMessage {
     return this.batch.timestampType;
   }
 
+  get leaderEpoch(): number | undefined {
+    return this.batch.leaderEpoch >= 0 ? this.batch.leaderEpoch : undefined;
+  }
+
   get key(): Buffer | null {
     return this.keyLength < 0 ? null : this.batch.data.subarray(this.keyPos, this.keyPos + this.keyLength);
   }
@@ -116,7 +125,7 @@ export class FetchedRecord implements ConsumedMessage {
 
   /** A plain object with every field (for logging, JSON, spreading). */
   toJSON(): ConsumedMessage {
-    return { topic: this.topic, partition: this.partition, offset: this.offset, key: this.key, value: this.value, headers: this.headers, timestamp: this.timestamp, timestampType: this.timestampType };
+    return { topic: this.topic, partition: this.partition, offset: this.offset, key: this.key, value: this.value, headers: this.headers, timestamp: this.timestamp, timestampType: this.timestampType, leaderEpoch: this.leaderEpoch };
   }
 }
 

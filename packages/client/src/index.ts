@@ -13,3 +13,5 @@ export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from './list-offs
 export { resolveOptions, OPTION_SPECS, type KafkaProperties } from './config.js';
 export { FetchedRecord } from './fetched-record.js';
 export * from './errors.js';
+export { type TransactionState, type ConsumerGroupMetadata, type TransactionalOffset } from './transaction-manager.js';
+export { runTransform, type TransformOptions, type TransformOutput } from './transform.js';

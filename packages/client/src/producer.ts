@@ -3,7 +3,9 @@
  * batches ship when full (batch.size) or after linger.ms, one Produce request per leader with
  * up to max.in.flight.requests.per.connection outstanding. Idempotence (default on, as Kafka
  * 3+) stamps producer id, epoch and per-partition sequences; retries keep order by resending a
- * partition's batches one at a time, in sequence order, until the first succeeds.
+ * partition's batches one at a time, in sequence order, until the first succeeds. With a
+ * transactional.id the producer is transactional (transaction-manager.ts): a partition's batches
+ * wait until AddPartitionsToTxn has added it to the open transaction.
  */
 import { apiByName, BATCH_HEADER_SIZE, CompressionType, decodeRecordBatchHeader, decodeRecords, KafkaError } from '@samsa/protocol';
 import { BatchBuilder, BufferPool, recordSize, restampBatch, type HeaderInput } from './batch-builder.js';
@@ -11,6 +13,7 @@ import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './c
 import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, isRetriable } from './errors.js';
 import { defaultPartition, StickyPartitioner } from './partitioner.js';
+import { type ConsumerGroupMetadata, FENCING_CODES, type TransactionalOffset, TransactionManager, type TransactionState } from './transaction-manager.js';
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 const CODECS: Record<CompressionName, CompressionType> = {
@@ -73,6 +76,14 @@ export interface ProducerOptions extends ClusterOptions {
   bufferMemory?: number;
   /** Overrides the default (murmur2 / sticky) choice; return undefined to fall back. */
   partitioner?: Partitioner;
+  /**
+   * transactional.id: makes the producer transactional (idempotent, acks=all). Call
+   * initTransactions() once, then beginTransaction() / send... / commitTransaction() or
+   * abortTransaction(). A newer producer with the same id fences this one (PRODUCER_FENCED).
+   */
+  transactionalId?: string;
+  /** transaction.timeout.ms (default 60000): the coordinator aborts a transaction open longer. */
+  transactionTimeoutMs?: number;
 }
 
 /** A delivered batch: the offset of its i-th record (-1n with acks=0) and the LogAppendTime, if any (-1n). */
@@ -102,6 +113,12 @@ interface ProducerBatch {
   reserved: number;
   /** The builder's buffer, returned to the pool once the broker has acknowledged the batch (null: not pooled). */
   backing: Buffer | null;
+  /**
+   * A send failed in a way that leaves it open whether the leader appended it (lost connection,
+   * REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND). Retrying under the same epoch and
+   * sequence is safe (the broker deduplicates); restamping it under a bumped epoch is not.
+   */
+  outcomeUnknown?: boolean;
 }
 
 interface OpenBatch {
@@ -186,6 +203,8 @@ export class Producer {
   private fastPathErrors: Error[] = [];
   /** Records waiting for topic metadata (fast path). */
   private readonly awaitingMetadata = new Map<string, Array<{ fn: () => void; onFail: () => void }>>();
+  /** The transaction state machine (null: not transactional). */
+  private readonly txn: TransactionManager | null = null;
   onError: ((err: Error) => void) | undefined;
 
   constructor(options: ProducerOptions) {
@@ -211,6 +230,26 @@ export class Producer {
       if (acks !== -1) throw new ClientError(ClientErrorCode.CONFIG, 'enable.idempotence requires acks=all');
       if (this.maxInFlight > 5) throw new ClientError(ClientErrorCode.CONFIG, 'enable.idempotence requires max.in.flight.requests.per.connection <= 5');
     }
+    if (opts.transactionalId !== undefined) {
+      if (opts.transactionalId === '') throw new ClientError(ClientErrorCode.CONFIG, 'transactional.id must not be empty');
+      if (opts.idempotent === false) throw new ClientError(ClientErrorCode.CONFIG, 'Cannot set a transactional.id without also enabling idempotence (enable.idempotence=false)');
+      if (acks !== -1) throw new ClientError(ClientErrorCode.CONFIG, 'a transactional producer needs acks=all (-1)');
+      if (this.maxInFlight > 5) throw new ClientError(ClientErrorCode.CONFIG, 'a transactional producer needs max.in.flight.requests.per.connection <= 5');
+      // eslint-disable-next-line @typescript-eslint/no-this-alias
+      const producer = this;
+      const host = {
+        get producerId(): bigint {
+          return producer.producerId;
+        },
+        get producerEpoch(): number {
+          return producer.producerEpoch;
+        },
+        setProducer: (id: bigint, epoch: number) => this.setProducer(id, epoch),
+        partitionsAdded: () => this.scheduleDrain(),
+        failPartition: (topic: string, partition: number, err: Error) => this.failPartition(topic, partition, err),
+      };
+      this.txn = new TransactionManager(this.cluster, opts.transactionalId, opts.transactionTimeoutMs ?? 60000, this.maxBlockMs, host);
+    }
     this.sticky = new StickyPartitioner(this.batchSize);
     this.pool = new BufferPool(Math.max(this.batchSize, BATCH_HEADER_SIZE + 64), Math.max(4, Math.floor(this.bufferMemory / this.batchSize)));
   }
@@ -228,6 +267,13 @@ export class Producer {
 
   private async doConnect(): Promise<void> {
     await this.cluster.connect();
+    if (this.txn !== null) {
+      if (!(await this.cluster.supports(apiByName.InitProducerId)) || !(await this.cluster.supports(apiByName.EndTxn))) {
+        throw new ClientError(ClientErrorCode.UNSUPPORTED_API, 'transactional.id is set but the broker does not serve transactions (InitProducerId, EndTxn)');
+      }
+      this.idempotent = true; // the producer id comes from initTransactions()
+      return;
+    }
     // Kafka 3+: idempotence is on unless configured off or a conflicting setting (acks) was set.
     const want = this.idempotenceRequested ?? (this.acks === -1 && this.maxInFlight <= 5);
     if (!want) return;
@@ -264,6 +310,113 @@ export class Producer {
 
   private ensureOpen(): void {
     if (this.closed) throw new ClosedError('producer');
+    this.txn?.ensure('send', 'IN_TRANSACTION');
+  }
+
+  // ---- transactions -------------------------------------------------------------------------
+
+  /** The transaction state (null: not a transactional producer). */
+  get transactionState(): TransactionState | null {
+    return this.txn?.state ?? null;
+  }
+
+  private transactions(operation: string): TransactionManager {
+    if (this.closed) throw new ClosedError('producer');
+    if (this.txn === null) throw new ClientError(ClientErrorCode.TRANSACTION_STATE, `cannot ${operation}: the producer has no transactional.id`);
+    return this.txn;
+  }
+
+  /**
+   * Once, before the first transaction: finds the transaction coordinator and gets the
+   * producer id and a new epoch for transactional.id, which fences older producers with the
+   * same id and has the coordinator finish a transaction they left open. A timeout may be
+   * retried by calling it again.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactions('initTransactions');
+    await this.connect();
+    await txn.initTransactions();
+  }
+
+  /** Starts a transaction (no request: partitions join it as records are sent to them). */
+  beginTransaction(): void {
+    this.transactions('beginTransaction').beginTransaction();
+  }
+
+  /**
+   * Adds a consumer group's offsets to the transaction (consume-transform-produce): they are
+   * committed with the transaction's records, or not at all. `group` is the consumer's
+   * groupMetadata() (the group's coordinator then fences zombies of an older generation,
+   * KIP-447), or just a group id.
+   */
+  async sendOffsetsToTransaction(offsets: TransactionalOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    await this.transactions('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group);
+  }
+
+  /**
+   * Flushes, then commits the transaction. Throws if a record failed (the transaction must then
+   * be aborted) or the producer was fenced (PRODUCER_FENCED: close it). A timeout may be retried.
+   */
+  async commitTransaction(): Promise<void> {
+    await this.transactions('commitTransaction').commit(() => this.flush());
+  }
+
+  /**
+   * Aborts the transaction: records not yet sent are dropped (their promises reject with
+   * ERR_SAMSA_TRANSACTION_ABORTED), in-flight ones are waited for, then the coordinator writes
+   * abort markers. Allowed after an abortable error.
+   */
+  async abortTransaction(): Promise<void> {
+    await this.transactions('abortTransaction').abort(() => this.dropUnsent());
+  }
+
+  /** Producer id and epoch from InitProducerId: sequences start again at 0. */
+  private setProducer(producerId: bigint, producerEpoch: number): void {
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    for (const s of this.partitions.values()) s.nextSequence = 0;
+  }
+
+  /** Fails everything not yet sent and waits for what is in flight (abortTransaction). */
+  private async dropUnsent(): Promise<void> {
+    const aborted = (): Error => new ClientError(ClientErrorCode.TRANSACTION_ABORTED, 'the transaction was aborted before the record was sent');
+    for (;;) {
+      let busy = false;
+      for (const s of this.partitions.values()) {
+        if (s.open !== null) this.dropOpen(s, aborted());
+        for (const b of s.ready.splice(0)) {
+          if (b.buf.length === 0) {
+            s.ready.push(b); // still compressing
+            continue;
+          }
+          this.failBatch(b, aborted());
+        }
+        if (s.inFlight > 0 || s.closing > 0 || s.ready.length > 0) busy = true;
+      }
+      if (!busy) break;
+      await sleep(5);
+    }
+    this.fastPathErrors = []; // they belonged to the aborted transaction (onError has seen them)
+  }
+
+  /** Fails a partition's open batch (never sent, no sequence number yet). */
+  private dropOpen(s: PartitionState, err: Error): void {
+    const open = s.open!;
+    s.open = null;
+    for (const w of open.waiters) w.reject(err);
+    this.release(open.reserved);
+    this.recordsDone(open.builder.count);
+  }
+
+  /** AddPartitionsToTxn failed for a partition: its records fail with that error. */
+  private failPartition(topic: string, partition: number, err: Error): void {
+    const s = this.partitions.get(`${topic}\u0000${partition}`);
+    if (s === undefined) return;
+    if (s.open !== null) this.dropOpen(s, err);
+    for (const b of s.ready.splice(0)) {
+      if (b.buf.length === 0) s.ready.push(b); // compressing: sent nowhere, failed by the next abort
+      else this.failBatch(b, err);
+    }
   }
 
   /**
@@ -274,7 +427,7 @@ export class Producer {
     this.ensureOpen();
     await this.connect();
     const { topic, messages } = req;
-    if (this.cluster.partitionCount(topic) === 0) await this.cluster.waitForTopics([topic], this.maxBlockMs);
+    await this.metadataGate(topic);
     const promises: Array<Promise<BatchResult>> = [];
     const placed: Array<{ partition: number; index: number; timestamp: number; p: number }> = [];
     const batchPromises = new Map<Waiter[], { promise: Promise<BatchResult>; idx: number }>();
@@ -303,6 +456,27 @@ export class Producer {
     });
   }
 
+  /** Per topic: settles once the send() calls waiting for the topic's metadata have gone on. */
+  private readonly sendGates = new Map<string, Promise<void>>();
+
+  /**
+   * Waits for the topic's metadata, behind earlier send() calls that wait for it: a later call
+   * that found the metadata first would otherwise take earlier sequences than theirs (reordering
+   * the records of a key, which idempotence promises not to do).
+   */
+  private async metadataGate(topic: string): Promise<void> {
+    const earlier = this.sendGates.get(topic);
+    if (earlier === undefined && this.cluster.partitionCount(topic) > 0) return;
+    const wait = (earlier ?? Promise.resolve()).then(() => (this.cluster.partitionCount(topic) === 0 ? this.cluster.waitForTopics([topic], this.maxBlockMs) : undefined));
+    const settled = wait.then(() => {}, () => {});
+    this.sendGates.set(topic, settled);
+    try {
+      await wait;
+    } finally {
+      if (this.sendGates.get(topic) === settled) this.sendGates.delete(topic);
+    }
+  }
+
   /** send() to several topics. */
   async sendBatch(req: { topicMessages: Array<{ topic: string; messages: Message[] }> }): Promise<RecordMetadata[]> {
     const all = await Promise.all(req.topicMessages.map((t) => this.send(t)));
@@ -318,7 +492,7 @@ export class Producer {
    * while a record waits, beyond another buffer.memory's worth, throws ERR_SAMSA_BUFFER_EXHAUSTED.
    */
   produce(topic: string, value: Bytes, key?: Bytes, partition?: number, headers?: Message['headers']): Promise<void> | undefined {
-    this.ensureOpen();
+    this.ensureOpen(); // (a transactional producer: only inside a transaction)
     const msg: Message = { value, key, headers };
     if (partition !== undefined) msg.partition = partition;
     if (this.isFull()) {
@@ -336,7 +510,9 @@ export class Producer {
   }
 
   private produceNow(topic: string, msg: Message): void {
-    if (this.cluster.partitionCount(topic) === 0 || this.connected === null) {
+    // Behind records of the topic still waiting for metadata, never ahead of them: a record that
+    // went straight into a batch would take an earlier sequence than older ones (reordering).
+    if (this.cluster.partitionCount(topic) === 0 || this.connected === null || this.awaitingMetadata.has(topic)) {
       // Records waiting for metadata count against buffer.memory too.
       const bytes = approxSize(msg);
       this.buffered += bytes;
@@ -476,6 +652,7 @@ export class Producer {
     const partition = this.choosePartition(topic, m, key, numPartitions);
     const timestamp = m.timestamp === undefined ? Date.now() : Number(m.timestamp);
     const s = this.state(topic, partition);
+    this.txn?.onAppend(topic, partition);
     const now = Date.now();
     let size = -1;
     if (s.open !== null) size = s.open.builder.append(timestamp, key, value, headers);
@@ -543,7 +720,7 @@ export class Producer {
     s.closing++;
     const pid = this.idempotent ? this.producerId : -1n;
     const epoch = this.idempotent ? this.producerEpoch : -1;
-    builder.close(compression, pid, epoch, batch.baseSequence).then(
+    builder.close(compression, pid, epoch, batch.baseSequence, this.txn !== null).then(
       (buf) => {
         batch.buf = buf;
         // A compressed batch has its own buffer: the builder's goes back now. An uncompressed
@@ -596,6 +773,7 @@ export class Producer {
       }
       if (s.resendInOrder && s.inFlight > 0) continue;
       if (this.idempotent && s.inFlight >= 5) continue;
+      if (this.txn !== null && !this.txn.canSend(s.topic, s.partition)) continue; // AddPartitionsToTxn first
       const leader = this.cluster.leaderOf(s.topic, s.partition);
       if (leader < 0) {
         needMetadata = true;
@@ -658,7 +836,7 @@ export class Producer {
     let response;
     try {
       const conn = this.cluster.broker(node);
-      const res = await conn.send(apiByName.Produce, () => ({ transactionalId: null, acks: this.acks, timeoutMs: this.cluster.connectionOptions.requestTimeoutMs, topicData }), { noResponse });
+      const res = await conn.send(apiByName.Produce, () => ({ transactionalId: this.txn?.transactionalId ?? null, acks: this.acks, timeoutMs: this.cluster.connectionOptions.requestTimeoutMs, topicData }), { noResponse });
       response = res.response;
     } catch (err) {
       for (const b of batches) this.onBatchError(b, err as Error, true);
@@ -699,6 +877,8 @@ export class Producer {
   }
 
   private failBatch(b: ProducerBatch, err: Error): void {
+    // In a transaction a lost batch leaves a sequence gap: the transaction can only be aborted.
+    if (this.txn !== null && b.baseSequence >= 0) this.txn.onBatchFailed(err);
     for (const w of b.waiters) w.reject(err);
     this.release(b.reserved);
     this.recordsDone(b.count);
@@ -708,6 +888,7 @@ export class Producer {
     const s = this.state(b.topic, b.partition);
     s.inFlight--;
     const code = err instanceof KafkaError ? err.code : null;
+    if (connectionLevel || code === 7 /* REQUEST_TIMED_OUT */ || code === 20 /* NOT_ENOUGH_REPLICAS_AFTER_APPEND */) b.outcomeUnknown = true;
     const expired = Date.now() - b.createdAt > this.deliveryTimeoutMs;
     // A later batch of a partition whose earlier batch is being retried gets OUT_OF_ORDER_SEQUENCE:
     // that is not a real gap, it goes back in line behind the earlier one.
@@ -721,6 +902,11 @@ export class Producer {
     }
     if (code === 10 /* MESSAGE_TOO_LARGE */ && b.count > 1 && !expired && !this.closed) {
       this.split(s, b);
+      return;
+    }
+    if (this.txn !== null) {
+      // Fenced: fatal. Anything else failed the transaction; abortTransaction() bumps the epoch.
+      this.failBatch(b, code !== null && FENCING_CODES.has(code) ? KafkaError.from(code, `producer ${this.producerId} epoch ${this.producerEpoch} of transactional.id ${this.txn.transactionalId} was fenced by a newer instance`) : err);
       return;
     }
     if (this.idempotent && (code === 45 || code === 59 /* UNKNOWN_PRODUCER_ID */ || code === 47 /* INVALID_PRODUCER_EPOCH */)) {
@@ -808,6 +994,16 @@ export class Producer {
         return;
       }
       for (const s of this.partitions.values()) {
+        // A batch the old epoch may already have written must not be written again under the new
+        // one (it would be a duplicate the broker cannot recognise): it fails, as Kafka's producer
+        // fails a batch with an unresolved sequence when it bumps the epoch.
+        const unresolved = s.ready.filter((b) => b.outcomeUnknown === true);
+        if (unresolved.length > 0) {
+          s.ready = s.ready.filter((b) => b.outcomeUnknown !== true);
+          for (const b of unresolved) {
+            this.failBatch(b, new ClientError(ClientErrorCode.DELIVERY_TIMEOUT, `${b.topic}-${b.partition}: the outcome of a batch of ${b.count} record(s) is unknown (it may have been written) and the producer epoch was bumped, so it is not resent`));
+          }
+        }
         let seq = 0;
         for (const b of s.ready) {
           b.baseSequence = seq;

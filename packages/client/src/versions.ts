@@ -11,6 +11,7 @@ import type { ConnectionOptions } from '@samsa/network';
 export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
   [ApiKey.Produce, 11],
   [ApiKey.Fetch, 12],
+  [ApiKey.OffsetForLeaderEpoch, 4],
   [ApiKey.ListOffsets, 9],
   [ApiKey.Metadata, 12],
   [ApiKey.OffsetCommit, 9],
@@ -39,6 +40,12 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.AlterPartitionReassignments, 0],
   [ApiKey.ListPartitionReassignments, 0],
   [ApiKey.ConsumerGroupHeartbeat, 1],
+  // Client-side versions of the transaction APIs: AddPartitionsToTxn v4+ is the brokers'
+  // batched verification form; EndTxn v5 is transaction protocol 2 (an epoch per transaction).
+  [ApiKey.AddPartitionsToTxn, 3],
+  [ApiKey.AddOffsetsToTxn, 4],
+  [ApiKey.EndTxn, 4],
+  [ApiKey.TxnOffsetCommit, 4],
   [ApiKey.WriteTxnMarkers, 1],
   [ApiKey.DescribeProducers, 0],
   [ApiKey.DescribeTransactions, 0],
@@ -54,11 +61,15 @@ export const CLIENT_MAX_VERSIONS: ReadonlyMap<number, number> = new Map<number, 
   [ApiKey.AlterClientQuotas, 1],
 ]);
 
-/** Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4). */
+/**
+ * Lowest versions the client can use (record batch v2 needs Produce 3 / Fetch 4; a consumer's
+ * OffsetForLeaderEpoch needs v3, the first with a replica id, as Kafka's consumer).
+ */
 export const CLIENT_MIN_VERSIONS: ReadonlyMap<number, number> = new Map<number, number>([
   [ApiKey.Produce, 3],
   [ApiKey.Fetch, 4],
   [ApiKey.ListOffsets, 1],
+  [ApiKey.OffsetForLeaderEpoch, 3],
 ]);
 
 /** Kafka's client defaults for the connection options (request.timeout.ms 30000 ...). */

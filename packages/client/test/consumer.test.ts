@@ -105,13 +105,21 @@ describe('consumer (manual assignment)', () => {
     try {
       consumer.assign([{ topic, partition: 0 }]);
       const started = Date.now();
-      setTimeout(() => void producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `it${i}` })) }), 100);
+      // Produce once the consumer's fetch waits in the broker's purgatory: the append must wake it.
+      const sent = (async () => {
+        while (broker.broker.purgatory.size === 0) {
+          assert.ok(Date.now() - started < 10_000, 'the consumer never parked a fetch');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `it${i}` })) });
+      })();
       const seen: string[] = [];
       for await (const m of consumer) {
         seen.push(m.value!.toString());
         if (seen.length === 5) break;
         if (Date.now() - started > 10000) break;
       }
+      await sent;
       assert.deepEqual(seen, ['it0', 'it1', 'it2', 'it3', 'it4']);
       assert.ok(Date.now() - started < 2000, 'long poll completed by the append, not by fetch.max.wait.ms');
     } finally {

@@ -2,7 +2,9 @@
  * Streams throughput: a stateless map (mapValues) and a count (groupBy + count, persistent store
  * with changelog), each over N records already in a 4-partition input topic, timed from start()
  * until the output topic holds one record per input record. The broker runs in this process
- * (memory storage), so the figures include its CPU.
+ * (memory storage), so the figures include its CPU. The count runs again under
+ * processing.guarantee=exactly_once_v2 and at_least_once, both timed until the group has
+ * committed every input offset (under EOS the output end also counts transaction markers).
  *   node packages/streams/dist/bench/throughput.js [records=200000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,12 +31,17 @@ async function outputCount(topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 }
 
-async function run(name: string, app: string, topology: Topology, out: string): Promise<void> {
+async function committedInput(group: string): Promise<number> {
+  return (await admin.listConsumerGroupOffsets(group)).filter((o) => o.topic === 'bench-in').reduce((n, o) => n + Number(o.offset), 0);
+}
+
+async function run(name: string, app: string, topology: Topology, out: string, guarantee?: string): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
-  const streams = new KafkaStreams(topology, { 'application.id': app, 'bootstrap.servers': broker.bootstrap, 'state.dir': stateDir });
+  const streams = new KafkaStreams(topology, { 'application.id': app, 'bootstrap.servers': broker.bootstrap, 'state.dir': stateDir, ...(guarantee !== undefined ? { 'processing.guarantee': guarantee } : {}) });
   const t0 = process.hrtime.bigint();
   await streams.start();
-  while ((await outputCount(out)) < N) await new Promise((r) => setTimeout(r, 20));
+  const done = guarantee === undefined ? async () => (await outputCount(out)) >= N : async () => (await committedInput(app)) >= N;
+  while (!(await done())) await new Promise((r) => setTimeout(r, 20));
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   await streams.close();
   rmSync(stateDir, { recursive: true, force: true });
@@ -52,5 +59,11 @@ const countMem = new StreamsBuilder();
 countMem.stream<string, string>('bench-in', { keySerde: S, valueSerde: S }).groupByKey().count({ storeName: 'bench-counts', storeType: 'in_memory' }).toStream().to('count-out-mem', { keySerde: S, valueSerde: Serdes.Long() });
 await admin.createTopics({ topics: [{ topic: 'count-out-mem', numPartitions: 4 }] });
 await run('count (in-memory store + changelog)', 'bench-count-mem', countMem.build(), 'count-out-mem');
+for (const guarantee of ['at_least_once', 'exactly_once_v2']) {
+  const g = new StreamsBuilder();
+  g.stream<string, string>('bench-in', { keySerde: S, valueSerde: S }).groupByKey().count({ storeName: 'bench-counts' }).toStream().to(`count-out-${guarantee}`, { keySerde: S, valueSerde: Serdes.Long() });
+  await admin.createTopics({ topics: [{ topic: `count-out-${guarantee}`, numPartitions: 4 }] });
+  await run(`count, ${guarantee}, to commit`, `bench-count-${guarantee.replace(/_/g, '-')}`, g.build(), `count-out-${guarantee}`, guarantee);
+}
 await admin.close();
 await broker.stop();

@@ -16,7 +16,9 @@ export interface StreamsConfig {
   bootstrapServers: string[];
   stateDir: string;
   commitIntervalMs: number;
-  processingGuarantee: 'at_least_once';
+  processingGuarantee: 'at_least_once' | 'exactly_once_v2';
+  /** The producer's transaction.timeout.ms under exactly_once_v2 (Kafka Streams' default 10000). */
+  transactionTimeoutMs: number;
   defaultKeySerde: Serde<unknown>;
   defaultValueSerde: Serde<unknown>;
   defaultStoreType: StoreType;
@@ -62,11 +64,15 @@ export function streamsConfig(props: StreamsProperties): StreamsConfig {
   if (!/^[a-zA-Z0-9._-]+$/.test(applicationId)) throw new StreamsConfigError(`Invalid value ${applicationId} for configuration application.id: it names topics, so only ASCII letters, digits, '.', '_' and '-'`);
   const bootstrap = str('bootstrap.servers');
   if (bootstrap === undefined || bootstrap.trim() === '') throw new StreamsConfigError('Missing required configuration "bootstrap.servers" which has no default value.');
-  const guarantee = str('processing.guarantee') ?? 'at_least_once';
-  if (guarantee === 'exactly_once_v2' || guarantee === 'exactly_once' || guarantee === 'exactly_once_beta') {
-    throw new StreamsConfigError(`processing.guarantee=${guarantee} needs transactions, which @samsa/client does not have yet; use at_least_once (the default)`);
+  let guarantee = str('processing.guarantee') ?? 'at_least_once';
+  if (guarantee === 'exactly_once' || guarantee === 'exactly_once_beta') {
+    // Kafka 3.x accepts the deprecated names with a warning (4.0 removed them); both run as v2
+    // here, which gives the same guarantee with one producer per instance.
+    process.stderr.write(`WARN Configuration processing.guarantee=${guarantee} is deprecated and will be removed in 4.0; running as exactly_once_v2. Please use exactly_once_v2 instead.\n`);
+    guarantee = 'exactly_once_v2';
   }
-  if (guarantee !== 'at_least_once') throw new StreamsConfigError(`Invalid value ${guarantee} for configuration processing.guarantee: String must be one of: at_least_once, exactly_once_v2`);
+  const eos = guarantee === 'exactly_once_v2';
+  if (guarantee !== 'at_least_once' && !eos) throw new StreamsConfigError(`Invalid value ${guarantee} for configuration processing.guarantee: String must be one of: at_least_once, exactly_once_v2`);
   const dslStore = str('default.dsl.store') ?? 'rocksDB';
   if (dslStore !== 'rocksDB' && dslStore !== 'in_memory') throw new StreamsConfigError(`Invalid value ${dslStore} for configuration default.dsl.store: String must be one of: rocksDB, in_memory`);
   const reset = str('auto.offset.reset') ?? 'earliest';
@@ -81,8 +87,10 @@ export function streamsConfig(props: StreamsProperties): StreamsConfig {
     applicationId,
     bootstrapServers: bootstrap.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     stateDir: str('state.dir') ?? join(tmpdir(), 'kafka-streams'),
-    commitIntervalMs: int('commit.interval.ms', str('commit.interval.ms'), 30000),
-    processingGuarantee: 'at_least_once',
+    // Kafka's defaults: 30 s, 100 ms under exactly-once (each commit ends a transaction)
+    commitIntervalMs: int('commit.interval.ms', str('commit.interval.ms'), eos ? 100 : 30000),
+    processingGuarantee: eos ? 'exactly_once_v2' : 'at_least_once',
+    transactionTimeoutMs: int('producer.transaction.timeout.ms', str('producer.transaction.timeout.ms') ?? str('transaction.timeout.ms'), 10000, 1),
     defaultKeySerde: serde('default.key.serde'),
     defaultValueSerde: serde('default.value.serde'),
     // rocksDB is Kafka's name for the default persistent store; here it is LMDB

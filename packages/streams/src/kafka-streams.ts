@@ -6,7 +6,16 @@
  * producer; offsets are committed after the flush (at-least-once) every commit.interval.ms and
  * whenever the input goes idle. Positions are also committed when a rebalance revokes
  * partitions, and since output is flushed before every poll those positions are safe to commit.
+ *
+ * processing.guarantee=exactly_once_v2: one transactional producer per instance
+ * (transactional.id `<application.id>-<process id>-1`, the process id kept in the state dir so a
+ * restarted instance fences its predecessor at once); output, changelog writes and the input
+ * offsets go in one transaction committed every commit.interval.ms (100 ms). Input and changelogs
+ * are read read_committed; stores are checkpointed only on a clean close, so after a crash they
+ * are rebuilt from the committed changelog. An abortable producer error aborts the transaction,
+ * drops the tasks' state and rewinds the input to the committed offsets.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Admin, type Assignment, type Assignor, type Consumer, createAdmin, createConsumer, createProducer, type FetchedBatch, KafkaError, type Message, type Producer } from '@samsa/client';
@@ -56,6 +65,9 @@ export class KafkaStreams {
   /** The first rebalance has completed (RUNNING is only reached after it). */
   private joined = false;
   private lastCommit = Date.now();
+  private readonly eos: boolean;
+  /** Per task partition, the input offsets the last commit covered (exactly-once commits only what moved). */
+  private readonly committedOffsets = new Map<string, bigint>();
   private readonly io: TaskIo;
   private stateListener: ((next: StreamsState, prev: StreamsState) => void) | null = null;
   private errorHandler: ((err: Error) => void) | null = null;
@@ -65,6 +77,7 @@ export class KafkaStreams {
     props: StreamsProperties,
   ) {
     this.config = streamsConfig(props);
+    this.eos = this.config.processingGuarantee === 'exactly_once_v2';
     this.subtopologies = topology.subtopologies();
     const cfg = this.config;
     this.io = {
@@ -116,15 +129,20 @@ export class KafkaStreams {
     this.admin = createAdmin(common);
     try {
       await this.planTopics();
-      this.producer = createProducer({ ...common, acks: 'all' });
+      const isolationLevel = this.eos ? 'read_committed' as const : 'read_uncommitted' as const;
+      this.producer = createProducer({ ...common, acks: 'all', ...(this.eos ? { transactionalId: `${cfg.applicationId}-${this.processId()}-1`, transactionTimeoutMs: cfg.transactionTimeoutMs } : {}) });
       await this.producer.connect();
-      this.restoreConsumer = createConsumer({ ...common, clientId: `${cfg.clientId}-restore`, autoOffsetReset: 'earliest' });
+      // fences a previous incarnation and aborts what it left open, before offsets are read
+      if (this.eos) await this.producer.initTransactions();
+      this.restoreConsumer = createConsumer({ ...common, clientId: `${cfg.clientId}-restore`, autoOffsetReset: 'earliest', isolationLevel });
       this.consumer = createConsumer({
         ...common,
         groupId: cfg.applicationId,
         autoOffsetReset: cfg.autoOffsetReset,
-        // auto commit only at revocation (the consumer commits revoked positions); the loop commits itself
-        enableAutoCommit: true,
+        isolationLevel,
+        // at-least-once: auto commit only at revocation (the consumer commits revoked positions), the
+        // loop commits itself; exactly-once: offsets are committed in transactions only
+        enableAutoCommit: !this.eos,
         autoCommitIntervalMs: INT32_MAX,
         sessionTimeoutMs: cfg.sessionTimeoutMs,
         heartbeatIntervalMs: cfg.heartbeatIntervalMs,
@@ -151,6 +169,25 @@ export class KafkaStreams {
       if (this.errorHandler !== null) this.errorHandler(err);
       else process.stderr.write(`stream thread died: ${err.stack ?? err.message}\n`);
     });
+  }
+
+  /**
+   * The instance's process id, kept in `<state.dir>/<application.id>/kafka-streams-process-metadata`
+   * as Kafka Streams does, so that a restart on the same state dir reuses its transactional.id.
+   */
+  private processId(): string {
+    const dir = join(this.config.stateDir, this.config.applicationId);
+    const file = join(dir, 'kafka-streams-process-metadata');
+    try {
+      const id = (JSON.parse(readFileSync(file, 'utf8')) as { processId?: unknown }).processId;
+      if (typeof id === 'string' && id !== '') return id;
+    } catch {
+      // none yet (or unreadable): a new one
+    }
+    const id = randomUUID();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ processId: id }));
+    return id;
   }
 
   /** Checks source topics, sizes and creates the internal topics. */
@@ -276,8 +313,44 @@ export class KafkaStreams {
 
   private async runLoop(): Promise<void> {
     while (!this.stopping) {
+      try {
+        await this.runOnce();
+      } catch (err) {
+        if (!this.eos) throw err;
+        const state = this.producer.transactionState;
+        if (state === 'FATAL_ERROR') throw err;
+        if (state !== 'READY') await this.producer.abortTransaction(); // nothing of it becomes visible
+        if (state !== 'ABORTABLE_ERROR') throw err; // the processing itself failed: the thread dies
+        process.stderr.write(`WARN transaction aborted (${(err as Error).message}); tasks rewound to the last commit\n`);
+        await this.rewindTasks();
+      }
+    }
+  }
+
+  /**
+   * After an aborted transaction: the tasks' state may hold uncommitted updates, so they are
+   * closed and rebuilt from the (committed) changelog, and the input goes back to the committed offsets.
+   */
+  private async rewindTasks(): Promise<void> {
+    this.pending = new Map();
+    for (const t of this.tasks.values()) await t.close();
+    this.tasks.clear();
+    this.committedOffsets.clear();
+    const assigned = this.consumer.assignment();
+    const committed = await this.consumer.committed(assigned);
+    for (const tp of assigned) {
+      const c = committed.find((x) => x.topic === tp.topic && x.partition === tp.partition);
+      if (c !== undefined && c.offset >= 0n) this.consumer.seek({ ...tp, offset: c.offset });
+      else if (this.config.autoOffsetReset === 'latest') this.consumer.seekToEnd([tp]);
+      else this.consumer.seekToBeginning([tp]);
+    }
+    this.dirty = false;
+  }
+
+  private async runOnce(): Promise<void> {
+    {
       const batches = await this.consumer.poll(this.config.pollMs);
-      if (this.stopping) break;
+      if (this.stopping) return;
       await this.syncTasks();
       let processed = 0;
       const byTask = new Map<StreamTask, FetchedBatch[]>();
@@ -305,6 +378,7 @@ export class KafkaStreams {
 
   private async flushOutput(): Promise<void> {
     if (this.pending.size === 0) return;
+    if (this.eos && this.producer.transactionState === 'READY') this.producer.beginTransaction();
     const batches = [...this.pending];
     this.pending = new Map();
     await Promise.all(batches.map(([topic, messages]) => this.producer.send({ topic, messages })));
@@ -314,11 +388,35 @@ export class KafkaStreams {
   private async commit(): Promise<void> {
     await this.flushOutput();
     for (const t of this.tasks.values()) t.flushStores();
+    if (this.eos) {
+      await this.commitTransaction();
+      this.dirty = false;
+      this.lastCommit = Date.now();
+      for (const t of this.tasks.values()) t.commitRequested = false;
+      return; // checkpoints only on a clean close: after a crash the stores are rebuilt from the changelog
+    }
     await this.consumer.commitSync();
     this.dirty = false;
     this.lastCommit = Date.now();
     for (const t of this.tasks.values()) t.commitRequested = false;
     await this.writeCheckpoints([...this.tasks.values()]);
+  }
+
+  /** The input offsets the tasks moved since the last commit go in the transaction, which then commits. */
+  private async commitTransaction(): Promise<void> {
+    const offsets: Array<{ topic: string; partition: number; offset: bigint }> = [];
+    for (const t of this.tasks.values()) {
+      for (const [topic, offset] of t.nextOffsets) {
+        const k = `${topic}\u0000${t.partition}`;
+        if (this.committedOffsets.get(k) !== offset) offsets.push({ topic, partition: t.partition, offset });
+      }
+    }
+    if (offsets.length > 0) {
+      if (this.producer.transactionState === 'READY') this.producer.beginTransaction();
+      await this.producer.sendOffsetsToTransaction(offsets, this.consumer.groupMetadata());
+    }
+    if (this.producer.transactionState === 'IN_TRANSACTION') await this.producer.commitTransaction();
+    for (const o of offsets) this.committedOffsets.set(`${o.topic}\u0000${o.partition}`, o.offset);
   }
 
   /**
@@ -328,18 +426,29 @@ export class KafkaStreams {
   private async writeCheckpoints(tasks: StreamTask[]): Promise<void> {
     const wanted = tasks.flatMap((t) => [...t.stores.values()].filter((s) => s.persistent && s.loggingEnabled).map((s) => ({ t, s })));
     if (wanted.length === 0) return;
-    const ends = await this.admin.listOffsets(wanted.map(({ t, s }) => ({ topic: changelogTopic(this.config.applicationId, s.name), partition: t.partition, spec: 'latest' as const })));
+    const ends = await this.endOffsets(wanted.map(({ t, s }) => ({ topic: changelogTopic(this.config.applicationId, s.name), partition: t.partition })));
     const byTask = new Map<StreamTask, Checkpoint>();
     wanted.forEach(({ t, s }, i) => {
       let c = byTask.get(t);
       if (c === undefined) byTask.set(t, (c = { offsets: {}, streamTime: Number.isFinite(t.streamTime) ? t.streamTime : null }));
-      c.offsets[s.name] = String(ends[i]!.offset);
+      c.offsets[s.name] = String(ends[i]!);
     });
     for (const [t, c] of byTask) writeFileSync(join(this.io.taskDir(t.id)!, '.checkpoint'), JSON.stringify(c));
   }
 
+  /**
+   * End offsets in query order (ListOffsets answers come grouped by leader); under exactly-once
+   * the last stable offset, where a read_committed restoration ends.
+   */
+  private async endOffsets(tps: Array<{ topic: string; partition: number }>): Promise<bigint[]> {
+    const answers = await this.admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'latest' as const })), { isolationLevel: this.eos ? 'read_committed' : 'read_uncommitted' });
+    return tps.map((tp) => answers.find((a) => a.topic === tp.topic && a.partition === tp.partition)!.offset);
+  }
+
   /** Closes tasks whose partitions left, creates (and restores) tasks for new ones. */
   private async syncTasks(): Promise<void> {
+    // exactly-once: what the tasks did so far commits before any of them is closed (Kafka's handleRevocation)
+    if (this.eos && this.revoked.size > 0 && this.dirty) await this.commit();
     const wanted = new Map<string, { st: number; p: number }>();
     for (const tp of this.consumer.assignment()) {
       const st = this.plan.subtopologyOf.get(tp.topic);
@@ -389,11 +498,11 @@ export class KafkaStreams {
     const checkpoint = saved.offsets;
     rmSync(join(dir, '.checkpoint'), { force: true }); // valid again only after the next commit
     const topicOf = (s: StateStore): string => changelogTopic(this.config.applicationId, s.name);
-    const ends = await this.admin.listOffsets(stores.map((s) => ({ topic: topicOf(s), partition: task.partition, spec: 'latest' as const })));
+    const ends = await this.endOffsets(stores.map((s) => ({ topic: topicOf(s), partition: task.partition })));
     const work: Array<{ store: StateStore; topic: string; end: bigint }> = [];
     const assignment: Array<{ topic: string; partition: number }> = [];
     stores.forEach((s, i) => {
-      const end = ends[i]!.offset;
+      const end = ends[i]!;
       const from = s.persistent && checkpoint[s.name] !== undefined ? BigInt(checkpoint[s.name]!) : null;
       if (from === null) s.wipe();
       if (from !== null && from >= end) return;
@@ -460,6 +569,7 @@ export class KafkaStreams {
     if (!failed && this.consumer !== undefined) {
       try {
         await this.commit();
+        if (this.eos) await this.writeCheckpoints([...this.tasks.values()]);
       } finally {
         for (const t of this.tasks.values()) await t.close();
         this.tasks.clear();

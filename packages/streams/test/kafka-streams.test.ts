@@ -92,10 +92,17 @@ test('windowed count with suppress and a stream-table join, out-of-order events,
   }
 });
 
-test('exactly_once_v2 is refused with a clear error until the client has transactions', () => {
+test('processing.guarantee: exactly_once_v2 (commit.interval.ms 100 by default), the deprecated names mapped to it as Kafka 3.x, others refused', () => {
   const b = new StreamsBuilder();
   b.stream('x').to('y');
-  assert.throws(() => new KafkaStreams(b.build(), { ...props('eos'), 'processing.guarantee': 'exactly_once_v2' }), (e: Error) => e instanceof StreamsConfigError && /transactions/.test(e.message));
+  const base = { 'application.id': 'eos', 'bootstrap.servers': 'localhost:1' };
+  const eos = new KafkaStreams(b.build(), { ...base, 'processing.guarantee': 'exactly_once_v2' });
+  assert.equal(eos.config.processingGuarantee, 'exactly_once_v2');
+  assert.equal(eos.config.commitIntervalMs, 100);
+  assert.equal(eos.config.transactionTimeoutMs, 10000);
+  assert.equal(new KafkaStreams(b.build(), { ...base, 'processing.guarantee': 'exactly_once' }).config.processingGuarantee, 'exactly_once_v2');
+  assert.equal(new KafkaStreams(b.build(), base).config.commitIntervalMs, 30000);
+  assert.throws(() => new KafkaStreams(b.build(), { ...base, 'processing.guarantee': 'exactly_twice' }), (e: Error) => e instanceof StreamsConfigError && /exactly_once_v2/.test(e.message));
   assert.throws(() => new KafkaStreams(b.build(), { 'bootstrap.servers': 'localhost:1' }), /application\.id/);
 });
 

@@ -25,6 +25,9 @@ const d = (name: string, type: ConfigType, def: string | null, extra: Omit<Broke
 
 const HOURS_168_MS = '604800000';
 
+/** Kafka's class name for the rack-aware replica selector (replica.selector.class, KIP-392). */
+export const RACK_AWARE_REPLICA_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+
 export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   // identity and networking
   // Kafka's broker.id defaults to -1 (auto-assigned by ZooKeeper); a single Samsa node is 0.
@@ -131,6 +134,9 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   d('controlled.shutdown.retry.backoff.ms', 'long', '5000', { validator: atLeast(0) }),
   d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', { validator: atLeast(1) }),
   d('replica.lag.time.max.ms', 'long', '30000', { validator: atLeast(1) }),
+  // KIP-392: Kafka's rack-aware selector is the one built in; a consumer's Fetch (v11+, with its
+  // rack_id) is pointed at an in-sync replica in its rack. Unset: consumers read from leaders.
+  d('replica.selector.class', 'string', null, { validator: oneOf(RACK_AWARE_REPLICA_SELECTOR) }),
   // groups, offsets, transactions, producers
   d('group.initial.rebalance.delay.ms', 'int', '3000'),
   d('group.min.session.timeout.ms', 'int', '6000'),

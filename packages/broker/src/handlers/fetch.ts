@@ -4,7 +4,10 @@
  * (KIP-227) from v7, read_committed stops at the last stable offset (= high watermark while
  * there are no transactions). A fetch that finds fewer than min_bytes waits in the purgatory
  * until appends bring enough bytes or max_wait_ms passes, then reads again. Records go into
- * the response by reference.
+ * the response by reference. Follower fetching (KIP-392): a consumer's v11+ fetch may be served
+ * by a follower (up to the follower's high watermark), and with replica.selector.class the
+ * leader answers a consumer with rack_id by naming an in-sync replica in that rack
+ * (preferred_read_replica, no records) instead of reading.
  */
 import { ApiKey, ErrorCode, type FetchRequest, type FetchResponse } from '@samsa/protocol';
 import { ZERO_UUID } from '../metadata/uuid.js';
@@ -17,6 +20,7 @@ import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
 import type { Partition } from '../cluster/partition.js';
+import { preferredReadReplica } from '../cluster/replica-selector.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -48,6 +52,10 @@ interface FetchParams {
   isolationLevel: number;
   usesTopicIds: boolean;
   incremental: boolean;
+  /** A consumer's v11+ fetch (KIP-392): followers may answer it. */
+  followerMayAnswer: boolean;
+  /** The consumer's rack_id when replica.selector.class is set, else '' (no redirection). */
+  selectorRack: string;
 }
 
 function errorPartition(partition: number, code: number): PartitionData {
@@ -59,6 +67,7 @@ function errorPartition(partition: number, code: number): PartitionData {
 
 /** Reads every target once; returns partition data in target order and the total record bytes. */
 function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): { data: PartitionData[]; bytes: number; errors: boolean } {
+  /** errors: some partition answers now (an error, or a preferred read replica to go to). */
   const data: PartitionData[] = new Array(targets.length);
   let remaining = p.maxBytes;
   let bytes = 0;
@@ -80,13 +89,25 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       continue;
     }
     try {
+      if (p.selectorRack !== '') {
+        const preferred = preferredReadReplica(partition, broker.metadata, broker.nodeId, p.selectorRack, t.fetchOffset);
+        if (preferred >= 0) {
+          partition.checkLeaderEpoch(t.currentLeaderEpoch, true);
+          data[i] = {
+            partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, lastStableOffset: partition.lastStableOffset,
+            logStartOffset: partition.logStartOffset, abortedTransactions: null, preferredReadReplica: preferred, records: EMPTY,
+          };
+          errors = true;
+          continue;
+        }
+      }
       // A throttled partition gets no data while the leader's replication throttle is exceeded.
       const throttle = p.replicaId >= 0 && broker.replication?.leaderThrottle.applies(t.topic, t.partition) === true ? broker.replication.leaderThrottle : null;
       const held = throttle?.isExceeded() === true;
       const limit = held ? 0 : Math.max(0, Math.min(t.partitionMaxBytes, remaining));
       // Followers read to the log end; consumers see only what the ISR has.
       const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
-      const readOpts = { isolation, minOneBatch: minOneBatch && !held, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: true } as const;
+      const readOpts = { isolation, minOneBatch: minOneBatch && !held, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: !p.followerMayAnswer } as const;
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
       const info = partition.readRecords(t.fetchOffset, limit, readOpts);
       const records = info.records;
@@ -205,7 +226,13 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
     isolationLevel: req.isolationLevel ?? 0,
     usesTopicIds,
     incremental: false,
+    followerMayAnswer: false,
+    selectorRack: '',
   };
+  if (params.replicaId < 0 && version >= 11) {
+    params.followerMayAnswer = true;
+    if (broker.config.get('replica.selector.class') !== null) params.selectorRack = req.rackId ?? '';
+  }
 
   let session: FetchSession | null = null;
   if (version >= 7) {
@@ -286,8 +313,27 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   if (denied.length > 0) targets = [...targets, ...denied];
 
   if (params.replicaId >= 0) recordFollowerFetches(broker, targets, params.replicaId);
+  // Data that may not be in the page cache is read on the thread pool first (all partitions of
+  // the fetch at once), so the synchronous reads below never wait for the disk.
+  const warming = warmColdReads(broker, targets, params);
+  if (warming !== null) return warming.then(() => readAndRespond(broker, targets, params, sessionId, req.maxWaitMs));
+  return readAndRespond(broker, targets, params, sessionId, req.maxWaitMs);
+}
+
+function warmColdReads(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): Promise<unknown> | null {
+  let waits: Array<Promise<void>> | null = null;
+  for (const t of targets) {
+    if (t.unknownTopicId || t.denied === true) continue;
+    const w = broker.partitions.getPartition(t.topic, t.partition)?.log.prepareRead?.(t.fetchOffset, Math.min(t.partitionMaxBytes, p.maxBytes));
+    // A failed warm-up is reported by the read itself.
+    if (w != null) (waits ??= []).push(w.catch(() => {}));
+  }
+  return waits === null ? null : Promise.all(waits);
+}
+
+function readAndRespond(broker: BrokerServices, targets: FetchTarget[], params: FetchParams, sessionId: number, maxWaitMs: number): FetchResponse | Promise<FetchResponse> {
   const first = readAll(broker, targets, params);
-  if (first.bytes >= params.minBytes || req.maxWaitMs <= 0 || first.errors || targets.length === 0) {
+  if (first.bytes >= params.minBytes || maxWaitMs <= 0 || first.errors || targets.length === 0) {
     return buildResponse(targets, first.data, params, sessionId);
   }
   // Long poll: wait for appends on the partitions read here. These reads are read again when
@@ -299,7 +345,7 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   if (params.replicaId >= 0) for (const t of targets) keys.push(logEndKey(t.topic, t.partition));
   return new Promise<FetchResponse>((resolve) => {
     delayed.resolve = resolve;
-    broker.purgatory.watch(delayed, keys, req.maxWaitMs);
+    broker.purgatory.watch(delayed, keys, maxWaitMs);
   });
 }
 

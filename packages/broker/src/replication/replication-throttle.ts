@@ -5,6 +5,9 @@
  * leader|follower.replication.throttled.rate, the leader sends throttled partitions no data and
  * the follower leaves them out of its fetches. A partition is throttled on this broker when the
  * topic's leader|follower.replication.throttled.replicas lists "partition:thisBroker" or is "*".
+ * Each 1 s window is also capped at the rate: Kafka's Rate alone lets ten windows' worth through
+ * at once whenever its 10 s minimum span or an expiring sample leaves room, which in real time
+ * moves a backlog in bursts far above the throttle over any few seconds.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { MetadataImage } from '../metadata/image.js';
@@ -55,6 +58,9 @@ export class ReplicationThrottle {
   }
 
   isExceeded(): boolean {
-    return this.rate() > this.bound;
+    const bound = this.bound;
+    const last = this.samples.at(-1);
+    const currentWindow = last !== undefined && this.now() - last.start < WINDOW_MS ? last.bytes : 0;
+    return currentWindow > bound || this.rate() > bound;
   }
 }

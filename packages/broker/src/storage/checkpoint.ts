@@ -42,13 +42,16 @@ export function writeCheckpoint(path: string, entries: OffsetCheckpoint): void {
   writeFileDurably(path, text);
 }
 
-/** Writes `<path>.tmp`, fsyncs it and renames it over `path` (Kafka's CheckpointFile). */
-export function writeFileDurably(path: string, text: string): void {
+/**
+ * Writes `<path>.tmp`, fsyncs it (unless `sync` is false) and renames it over `path` (Kafka's
+ * CheckpointFile).
+ */
+export function writeFileDurably(path: string, text: string, sync = true): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -30,7 +30,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BATCH_LOCATE_BYTES, defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
 import {
   CLEAN_SHUTDOWN_FILE,
@@ -46,7 +46,9 @@ import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js'
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
 import { ReadBufferPool } from './read-buffers.js';
 import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName } from './segment.js';
-import { EMPTY_RECORDS, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
+import { EMPTY_RECORDS, MAX_READ_BYTES, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
+import { OpenFiles } from './open-files.js';
+import { createLogger, type Logger } from '../util/log.js';
 
 /** How a log was left: decides how much of it startup must recover. */
 export interface LogLoadState {
@@ -69,26 +71,74 @@ export class FileLog extends SegmentedLog<FileSegment> {
   private flushChain: Promise<void> = Promise.resolve();
   private backgroundFlushFailed = false;
   private readonly stager: WriteStager;
+  private readonly logger: Logger;
+  /** Kafka's log prefix: `[LogLoader partition=t-0, dir=/logs]`. */
+  private readonly logPrefix: string;
+  private readonly onSegmentRecovered: () => void;
 
   constructor(
     dir: string,
     topic: string,
     partition: number,
     config: LogConfig,
-    options: LogOptions & { stager: WriteStager },
+    options: LogOptions & { stager: WriteStager; logger?: Logger; onSegmentRecovered?: () => void },
     load: LogLoadState,
     private readonly onClosed: (log: FileLog) => void = () => {},
   ) {
     super(topic, partition, config, options);
     this.dir = dir;
     this.stager = options.stager;
+    this.logger = options.logger ?? createLogger('kafka.log.LogLoader');
+    this.logPrefix = `[LogLoader partition=${topic}-${partition}, dir=${dirname(dir)}]`;
+    this.onSegmentRecovered = options.onSegmentRecovered ?? (() => {});
     this.lastFlushMs = this.now();
     try {
       this.load(load);
     } catch (e) {
-      for (const s of this.segs) s.close();
+      for (const s of this.segs) {
+        try {
+          s.close();
+        } catch {
+          /* the load's error matters more */
+        }
+      }
       throw e instanceof StorageIoError ? e : new StorageIoError(`cannot load log ${dir}: ${(e as Error).message}`, { cause: e });
     }
+    for (const s of this.segs) this.adopt(s);
+  }
+
+  /** A segment of this log: a failed write of it rolls the log back. */
+  private adopt(seg: FileSegment): FileSegment {
+    seg.onWriteFailure = (lostBytes, failure) => this.writeFailed(seg, lostBytes, failure);
+    return seg;
+  }
+
+  /**
+   * A write of `seg` failed (a full disk, an I/O error) and the segment is back at the end of
+   * its last append wholly in the file. The appends after it were never acknowledged (their
+   * responses wait for the write): the log end offset goes back to what the file holds, later
+   * segments (holding only appends made after the lost ones) go, and the observers (producer
+   * state, the partition's high watermark and epoch cache) learn of the truncation. The next
+   * appends are tried again: the partition works again as soon as the disk has room.
+   */
+  private writeFailed(seg: FileSegment, lostBytes: number, failure: Error): void {
+    const i = this.segs.indexOf(seg);
+    if (this.closed || i < 0) return;
+    const before = this.leo;
+    this.totalSize -= lostBytes;
+    for (const later of this.segs.splice(i + 1)) {
+      later.abandon(failure);
+      this.totalSize -= later.size;
+      later.deleteAsync();
+    }
+    try {
+      // Indexes, next offset and timestamps of what the file holds (structure only: these bytes were just written).
+      recoverSegment(seg, this.config.indexIntervalBytes, seg.baseOffset, false);
+    } catch (e) {
+      this.logger.error(`${this.logPrefix} Could not rebuild segment ${seg.baseOffset} after a failed write`, e);
+    }
+    this.logger.error(`${this.logPrefix} Write to segment ${seg.baseOffset} failed (${failure.message}): the log end offset goes back from ${before} to ${this.leo}; those appends were not acknowledged. Appends are retried and the partition serves again once writes succeed.`);
+    this.rolledBack();
   }
 
   get isClosed(): boolean {
@@ -96,9 +146,12 @@ export class FileLog extends SegmentedLog<FileSegment> {
   }
 
   private load(state: LogLoadState): void {
-    mkdirSync(this.dir, { recursive: true });
-    completeSwaps(this.dir);
-    const names = readdirSync(this.dir);
+    const created = mkdirSync(this.dir, { recursive: true }) !== undefined;
+    let names = created ? [] : readdirSync(this.dir);
+    if (names.some((n) => n.endsWith(SWAP_SUFFIX))) {
+      completeSwaps(this.dir);
+      names = readdirSync(this.dir);
+    }
     const bases: number[] = [];
     const present = new Set(names);
     for (const name of names) {
@@ -137,14 +190,27 @@ export class FileLog extends SegmentedLog<FileSegment> {
       const result = recoverSegment(seg, this.config.indexIntervalBytes, Math.min(minNext, seg.baseOffset));
       this.recovery.segments++;
       this.recovery.truncatedBytes += result.truncatedBytes;
+      this.onSegmentRecovered();
       if (!active) {
         // As at a roll: a closed segment's time index ends with its max timestamp.
         seg.timeIndex.maybeAppend(seg.maxTimestamp, seg.offsetOfMaxTimestamp - seg.baseOffset, true);
         seg.closeIndexes();
       }
+      if (result.truncatedBytes > 0) {
+        // Kafka's LogSegment.recover and LogLoader: the reason, then what the segment keeps.
+        this.logger.warn(`${this.logPrefix} Found invalid messages in log segment ${seg.logPath} at byte offset ${result.validBytes}: ${result.reason}.`);
+        this.logger.warn(`${this.logPrefix} Corruption found in segment ${seg.baseOffset}, truncating to offset ${seg.nextOffset}: ${result.truncatedBytes} bytes removed, ${result.batches} valid batches kept`);
+      }
       if (result.truncatedBytes > 0 && !active) {
-        // Everything after a corrupt batch is unreachable: drop the later segments (Kafka does too).
-        for (const later of this.segs.splice(i + 1)) later.delete();
+        // Kafka's recovery deletes every unflushed segment after a corrupt one: what follows the
+        // corruption cannot be trusted to continue the log. Each one is named with its offsets.
+        for (const later of this.segs.splice(i + 1)) {
+          const next = nextOffsetOfFile(later.logPath, later.baseOffset);
+          const range = next > later.baseOffset ? `offsets ${later.baseOffset} to ${next - 1}` : 'no whole batch';
+          this.logger.warn(`${this.logPrefix} Deleting segment ${later.baseOffset} (${range}, ${later.size} bytes) as part of log recovery: it follows the corruption in segment ${seg.baseOffset}, which was truncated to offset ${seg.nextOffset}`);
+          later.delete();
+          this.onSegmentRecovered();
+        }
         break;
       }
     }
@@ -152,6 +218,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
     this.lso = Math.max(state.logStartOffset ?? 0, this.segs[0]!.baseOffset);
     if (this.lso > this.leo) {
       // Recovery cut the log below its start: start over, empty, at the log start (Kafka's truncateFullyAndStartAt).
+      this.logger.warn(`${this.logPrefix} Recovery left the log end offset ${this.leo} below the log start offset ${this.lso}: deleting its ${this.segs.length} segment(s) and starting empty at ${this.lso}`);
       for (const s of this.segs) s.delete();
       this.segs = [FileSegment.create(this.stager, this.dir, this.lso, this.now(), indexBytes)];
       this.totalSize = 0;
@@ -162,8 +229,9 @@ export class FileLog extends SegmentedLog<FileSegment> {
 
   protected createSegment(baseOffset: number, nowMs: number): FileSegment {
     try {
-      return FileSegment.create(this.stager, this.dir, baseOffset, nowMs, this.config.segmentIndexBytes);
+      return this.adopt(FileSegment.create(this.stager, this.dir, baseOffset, nowMs, this.config.segmentIndexBytes));
     } catch (e) {
+      if (e instanceof StorageIoError) throw e;
       throw new StorageIoError(`cannot create segment ${baseOffset} in ${this.dir}: ${(e as Error).message}`, { cause: e });
     }
   }
@@ -284,6 +352,7 @@ export class FileLog extends SegmentedLog<FileSegment> {
       throw new StorageIoError(`replacing segments from ${base} in ${this.dir} failed: ${(e as Error).message}`, { cause: e });
     }
     const { segment } = FileSegment.open(this.stager, this.dir, base, this.config.segmentIndexBytes);
+    this.adopt(segment);
     recoverSegment(segment, this.config.indexIntervalBytes, base, false);
     segment.timeIndex.maybeAppend(segment.maxTimestamp, segment.offsetOfMaxTimestamp - base, true);
     segment.closeIndexes();
@@ -376,6 +445,31 @@ export class FileLog extends SegmentedLog<FileSegment> {
     return records.length === 0 ? EMPTY_RECORDS : records;
   }
 
+  /**
+   * Before a fetch's synchronous read at `offset`: when the bytes it will read may not be in the
+   * page cache (data older than this process, not read lately), reads them on the thread pool
+   * first and resolves when the read can run without blocking on the disk; null when it can now.
+   */
+  prepareRead(offset: bigint, maxBytes: number): Promise<void> | null {
+    if (this.closed) return null;
+    const o = Number(offset);
+    if (o < this.lso || o >= this.leo) return null;
+    const si = this.segmentIndexFor(o);
+    const seg = this.segs[si]!;
+    // From the index entry at or before the offset (where locate starts scanning) through the read.
+    const start = seg.offsetIndex.lookup(o - seg.baseOffset);
+    const length = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES) + this.config.indexIntervalBytes + 16 * 1024;
+    if (!seg.isCold(start, length)) return null;
+    const scratch = this.stager.takeReadScratch();
+    return seg.warm(start, length, scratch).then(
+      () => this.stager.giveBackReadScratch(scratch),
+      (e: unknown) => {
+        this.stager.giveBackReadScratch(scratch);
+        throw e;
+      },
+    );
+  }
+
   protected forEachBatch(seg: FileSegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {
     const loc = seg.locate(fromOffset);
     if (loc !== null) scanBatches(seg, loc.position, (buf, pos) => visit(buf, pos));
@@ -424,10 +518,17 @@ export class FileLog extends SegmentedLog<FileSegment> {
     }
   }
 
-  /** Closes without flushing (the log is about to be deleted). */
+  /** Closes without flushing or writing anything (the log is about to be deleted, maybe from a full disk). */
   closeForDelete(): void {
     if (this.closed) return;
-    this.closeFiles();
+    this.closed = true;
+    for (const seg of this.segs) {
+      try {
+        seg.close(false);
+      } catch {
+        /* deleted next */
+      }
+    }
   }
 
   private closeFiles(): void {
@@ -516,6 +617,25 @@ export interface FileEngineOptions {
    * log.flush.offset.checkpoint.interval.ms (60000). 0 = only at close and on checkpoint().
    */
   checkpointIntervalMs?: number;
+  /**
+   * Segment files kept open at most (idle ones beyond it are closed, least recently used
+   * first). Default: half the process's open-files limit (RLIMIT_NOFILE).
+   */
+  maxOpenFiles?: number;
+  /** Where recovery and write failures are logged (default: kafka.log.LogLoader on stderr). */
+  logger?: Logger;
+  /** How often a long recovery logs its progress (default 10 s). */
+  recoveryProgressIntervalMs?: number;
+}
+
+/** What startup has to recover in one log dir after an unclean shutdown, and how far it got. */
+interface RecoveryProgress {
+  logDir: string;
+  partitions: number;
+  segmentsDone: number;
+  partitionsDone: number;
+  startedMs: number;
+  lastReportMs: number;
 }
 
 interface KnownLog {
@@ -531,7 +651,13 @@ export class FileStorageEngine implements StorageEngine {
   readonly logDirs: string[];
   /** This engine's read slabs and write staging (per instance: several engines may share a process). */
   readonly readBuffers = new ReadBufferPool();
-  readonly stager = new WriteStager();
+  readonly stager: WriteStager;
+  private readonly logger: Logger;
+  private readonly progressIntervalMs: number;
+  /** Per log dir, while logs left unclean remain to be opened. */
+  private readonly recoveries = new Map<string, RecoveryProgress>();
+  /** Keys of the logs that need recovery and are not opened yet. */
+  private readonly toRecover = new Set<string>();
   private readonly now: () => number;
   private readonly decompress: RecordsDecompressor;
   private readonly open = new Map<string, FileLog>();
@@ -548,6 +674,9 @@ export class FileStorageEngine implements StorageEngine {
     this.logDirs = [...options.logDirs];
     this.now = options.now ?? Date.now;
     this.decompress = options.decompress ?? defaultDecompressor;
+    this.stager = new WriteStager(new OpenFiles(options.maxOpenFiles));
+    this.logger = options.logger ?? createLogger('kafka.log.LogManager');
+    this.progressIntervalMs = options.recoveryProgressIntervalMs ?? 10_000;
     for (const dir of this.logDirs) this.scanLogDir(dir);
     const interval = options.checkpointIntervalMs ?? 60_000;
     this.timer = interval > 0 ? setInterval(() => this.periodic(), interval) : null;
@@ -575,6 +704,34 @@ export class FileStorageEngine implements StorageEngine {
       const key = partitionKey(topic, partition);
       this.known.set(key, { logDir, topic, partition });
       if (clean) this.cleanLogs.add(key);
+      else {
+        let p = this.recoveries.get(logDir);
+        if (p === undefined) this.recoveries.set(logDir, (p = { logDir, partitions: 0, segmentsDone: 0, partitionsDone: 0, startedMs: Date.now(), lastReportMs: Date.now() }));
+        p.partitions++;
+        this.toRecover.add(key);
+      }
+    }
+    const p = this.recoveries.get(logDir);
+    if (p !== undefined) {
+      this.logger.info(`Attempting recovery for all logs in ${logDir} since no clean shutdown file was found: recovering the segments of ${p.partitions} partitions from their recovery points`);
+    }
+  }
+
+  /** A log of `logDir` finished recovering a segment (or deleting one); `partitionDone` when the log is open. */
+  private recoveryStep(logDir: string, partitionDone: boolean): void {
+    const p = this.recoveries.get(logDir);
+    if (p === undefined) return;
+    if (partitionDone) p.partitionsDone++;
+    else p.segmentsDone++;
+    const now = Date.now();
+    if (p.partitionsDone >= p.partitions) {
+      this.logger.info(`Recovered ${p.segmentsDone} segments of ${p.partitions} partitions in ${logDir} in ${now - p.startedMs} ms`);
+      this.recoveries.delete(logDir);
+      return;
+    }
+    if (now - p.lastReportMs >= this.progressIntervalMs) {
+      p.lastReportMs = now;
+      this.logger.info(`Recovering ${p.partitions} partitions in ${logDir}: ${p.partitionsDone} done (${Math.floor((100 * p.partitionsDone) / p.partitions)}%), ${p.segmentsDone} segments recovered so far`);
     }
   }
 
@@ -593,9 +750,13 @@ export class FileStorageEngine implements StorageEngine {
       recoveryPoint: this.recoveryPoints.get(logDir)!.get(key) ?? null,
       logStartOffset: this.logStartOffsets.get(logDir)!.get(key) ?? null,
     };
-    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager }, load, (l) =>
-      this.logClosed(logDir, key, l),
-    );
+    const recovering = this.toRecover.delete(key);
+    const options = {
+      now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager,
+      logger: this.logger.child('kafka.log.LogLoader'), onSegmentRecovered: () => this.recoveryStep(logDir, false),
+    };
+    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, options, load, (l) => this.logClosed(logDir, key, l));
+    if (recovering) this.recoveryStep(logDir, true);
     this.cleanLogs.delete(key);
     this.open.set(key, log);
     this.known.set(key, { logDir, topic, partition });
@@ -612,6 +773,7 @@ export class FileStorageEngine implements StorageEngine {
 
   /** Kafka places a new partition in the log dir holding the fewest partitions. */
   private chooseLogDir(): string {
+    if (this.logDirs.length === 1) return this.logDirs[0]!;
     const counts = new Map(this.logDirs.map((d) => [d, 0]));
     for (const k of this.known.values()) counts.set(k.logDir, (counts.get(k.logDir) ?? 0) + 1);
     let best = this.logDirs[0]!;
@@ -630,6 +792,7 @@ export class FileStorageEngine implements StorageEngine {
 
   deleteLog(topic: string, partition: number): void {
     const key = partitionKey(topic, partition);
+    if (this.toRecover.delete(key)) this.recoveryStep(this.known.get(key)!.logDir, true);
     const log = this.open.get(key);
     if (log !== undefined) {
       this.open.delete(key);

@@ -5,11 +5,13 @@
  * Unlike Kafka (which preallocates segment.index.bytes and mmaps), index files here are NOT
  * preallocated: the file always holds exactly the valid entries, so it is byte-for-byte what
  * Kafka leaves after trimming a closed segment's index (Kafka's tools read it unchanged).
- * Entries are written to the file lazily (persist() on flush, roll and close); after a crash the
+ * Entries are written to the file lazily (persist() on flush, roll and close, each opening and
+ * closing the file: no descriptor is held between them); after a crash the
  * segments past the recovery point get their indexes rebuilt, as Kafka does.
  * The entries of closed segments are loaded only when first looked up.
  */
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { StorageIoError } from './errors.js';
 
 const INITIAL_ENTRIES = 64;
 
@@ -17,7 +19,6 @@ export abstract class IndexFile {
   protected buf: Buffer | null;
   protected count: number;
   private persisted: number;
-  private fd = -1;
   private truncatePending = false;
   readonly maxEntries: number;
 
@@ -98,28 +99,31 @@ export abstract class IndexFile {
     this.truncatePending = true;
   }
 
-  /** Writes entries not yet in the file. Keeps the fd open (active segment) until close(). */
+  /** Writes entries not yet in the file (StorageIoError when that fails: a full disk, no descriptors). */
   persist(): void {
     if (!this.truncatePending && this.persisted === this.count) return;
-    if (this.fd < 0) this.fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT, 0o644);
-    if (this.truncatePending) {
-      ftruncateSync(this.fd, 0);
-      this.truncatePending = false;
+    let fd = -1;
+    try {
+      fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      if (this.truncatePending) {
+        ftruncateSync(fd, 0);
+        this.truncatePending = false;
+      }
+      const buf = this.loaded();
+      let pos = this.persisted * this.entrySize;
+      const end = this.count * this.entrySize;
+      while (pos < end) pos += writeSync(fd, buf, pos, end - pos, pos);
+      this.persisted = this.count;
+    } catch (e) {
+      throw new StorageIoError(`cannot write index ${this.path}: ${(e as Error).message}`, { cause: e });
+    } finally {
+      if (fd >= 0) closeSync(fd);
     }
-    const buf = this.loaded();
-    let pos = this.persisted * this.entrySize;
-    const end = this.count * this.entrySize;
-    while (pos < end) pos += writeSync(this.fd, buf, pos, end - pos, pos);
-    this.persisted = this.count;
   }
 
-  /** Persists and releases the file descriptor; entries stay in memory. */
+  /** Persists the entries; they stay in memory. */
   close(): void {
     this.persist();
-    if (this.fd >= 0) {
-      closeSync(this.fd);
-      this.fd = -1;
-    }
   }
 
   /** Frees the in-memory copy of a persisted index (reloaded on the next lookup). */

@@ -13,9 +13,8 @@ export class OffsetIndex extends IndexFile {
   }
 
   static create(path: string, maxIndexBytes: number): OffsetIndex {
-    const index = new OffsetIndex(path, maxIndexBytes, null);
-    index.persist();
-    return index;
+    // The file is created at the first persist (roll, flush, close), as Kafka's lazy indexes.
+    return new OffsetIndex(path, maxIndexBytes, null);
   }
 
   /** Opens an existing file; null when it is corrupt (size not a multiple of the entry size). */

@@ -127,6 +127,13 @@ export interface PartitionLog {
    */
   read(offset: bigint, maxBytes: number, opts: { minOneBatch: boolean; maxOffset?: bigint }): ReadInfo;
 
+  /**
+   * Optional (file engine): before a fetch's read at `offset`, brings what it will read into the
+   * page cache off the event loop; a Promise when it must be waited for, null when the read can
+   * run now. Reads are correct without it, only possibly blocking on the disk.
+   */
+  prepareRead?(offset: bigint, maxBytes: number): Promise<void> | null;
+
   /** ListOffsets by timestamp: the first offset whose timestamp >= ts, or null. */
   offsetForTimestamp(timestamp: bigint): TimestampOffset | null;
   /** ListOffsets MAX_TIMESTAMP: the offset of the record with the largest timestamp. */

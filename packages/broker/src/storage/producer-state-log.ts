@@ -60,8 +60,7 @@ export function rebuildFromLog(state: ProducerStateManager, log: PartitionLog): 
   const end = log.logEndOffset;
   // Snapshots past the log end describe data lost to a truncation (torn tail, follower
   // truncation): once the log grows past them again they would be wrong.
-  if (log.dir !== null) deleteSnapshotsAfter(log.dir, end);
-  const snapshotOffset = log.dir === null ? null : state.loadLatestSnapshot(log.dir, end);
+  const snapshotOffset = log.dir === null ? null : state.loadLatestSnapshot(log.dir, end, deleteSnapshotsAfter(log.dir, end));
   // A snapshot older than the log start still holds producers whose data was deleted (Kafka keeps
   // them too); the log itself can only be replayed from its start.
   let offset = snapshotOffset === null || snapshotOffset < log.logStartOffset ? log.logStartOffset : snapshotOffset;

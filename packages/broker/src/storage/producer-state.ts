@@ -450,9 +450,9 @@ export class ProducerStateManager {
    * are deleted and the next older one is tried. Producers already expired are not loaded.
    * Returns the snapshot's offset (replay the log from there), or null (replay from the log start).
    */
-  loadLatestSnapshot(dir: string, upToOffset: bigint): bigint | null {
+  loadLatestSnapshot(dir: string, upToOffset: bigint, snapshots = listSnapshots(dir)): bigint | null {
     this.producers.clear();
-    const candidates = listSnapshots(dir).filter((s) => s.offset <= upToOffset).reverse();
+    const candidates = snapshots.filter((s) => s.offset <= upToOffset).reverse();
     for (const s of candidates) {
       const path = join(dir, s.file);
       let entries: ProducerStateEntry[];
@@ -520,8 +520,13 @@ export function listSnapshots(dir: string): Array<{ offset: bigint; file: string
 }
 
 /** Deletes snapshots with offset > `offset` (after a log truncation). */
-export function deleteSnapshotsAfter(dir: string, offset: bigint): void {
-  for (const s of listSnapshots(dir)) if (s.offset > offset) rmSync(join(dir, s.file), { force: true });
+export function deleteSnapshotsAfter(dir: string, offset: bigint): Array<{ offset: bigint; file: string }> {
+  const kept: Array<{ offset: bigint; file: string }> = [];
+  for (const s of listSnapshots(dir)) {
+    if (s.offset > offset) rmSync(join(dir, s.file), { force: true });
+    else kept.push(s);
+  }
+  return kept;
 }
 
 export function encodeSnapshot(entries: ProducerStateEntry[]): Buffer {

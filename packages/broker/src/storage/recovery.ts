@@ -55,6 +55,10 @@ export interface RecoveryResult {
   /** bytes cut off the end of the .log */
   truncatedBytes: number;
   batches: number;
+  /** bytes of whole, valid batches kept */
+  validBytes: number;
+  /** why the rest was cut (null when nothing was) */
+  reason: string | null;
 }
 
 /**
@@ -75,20 +79,43 @@ export function recoverSegment(segment: FileSegment, indexIntervalBytes: number,
   let lastIndexEntry = 0;
   let batches = 0;
   let expected = base;
-  while (validBytes + BATCH_HEADER_SIZE <= fileSize) {
+  let reason: string | null = null;
+  while (validBytes < fileSize) {
+    if (validBytes + BATCH_HEADER_SIZE > fileSize) {
+      reason = `incomplete batch header (${fileSize - validBytes} bytes at the end of the file)`;
+      break;
+    }
     let at = reader.ensure(validBytes, BATCH_HEADER_SIZE);
-    if (at < 0) break;
+    if (at < 0) {
+      reason = 'the file ended while reading a batch header';
+      break;
+    }
     let buf = reader.buffer;
-    if (!headerLooksValid(buf, at)) break;
+    if (!headerLooksValid(buf, at)) {
+      reason = `invalid batch header (length ${buf.readInt32BE(at + 8)}, magic ${buf[at + 16]})`;
+      break;
+    }
     const size = headerSize(buf, at);
-    if (validBytes + size > fileSize) break;
+    if (validBytes + size > fileSize) {
+      reason = `incomplete batch: ${fileSize - validBytes} of its ${size} bytes are in the file`;
+      break;
+    }
     const batchBase = headerBaseOffset(buf, at);
     const last = batchBase + headerLastOffsetDelta(buf, at);
-    if (batchBase < expected || last - base > 0x7fffffff) break;
+    if (batchBase < expected || last - base > 0x7fffffff) {
+      reason = `batch offsets [${batchBase}, ${last}] out of order (expected ${expected} or later)`;
+      break;
+    }
     at = reader.ensure(validBytes, size);
-    if (at < 0) break;
+    if (at < 0) {
+      reason = 'the file ended while reading a batch';
+      break;
+    }
     buf = reader.buffer;
-    if (verifyCrc && !batchCrcValid(buf, at, size)) break;
+    if (verifyCrc && !batchCrcValid(buf, at, size)) {
+      reason = `CRC32C mismatch in the batch with offsets [${batchBase}, ${last}] (${size} bytes)`;
+      break;
+    }
     const maxTimestamp = headerMaxTimestamp(buf, at);
     if (batches === 0) segment.rollingBasedTimestamp = maxTimestamp;
     if (maxTimestamp > segment.maxTimestamp) {
@@ -109,7 +136,7 @@ export function recoverSegment(segment: FileSegment, indexIntervalBytes: number,
   if (truncatedBytes > 0) segment.truncateTo(validBytes);
   segment.bytesSinceLastIndexEntry = validBytes - lastIndexEntry;
   segment.persistIndexes();
-  return { truncatedBytes, batches };
+  return { truncatedBytes, batches, validBytes, reason: truncatedBytes > 0 ? reason : null };
 }
 
 /**

@@ -2,13 +2,14 @@
  * One log segment on disk: `<20-digit base offset>.log` plus its `.index` and `.timeindex`
  * (Kafka's LogSegment). The .log holds v2 batches back to back, exactly as appended.
  */
-import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writevSync, writeSync } from 'node:fs';
-import { fdatasync, writev } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { fdatasync, read as readAsync, writev } from 'node:fs';
 import { unlink as unlinkAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_LOCATE_BYTES, MIN_BATCH_LENGTH, headerBaseOffset, headerLastOffsetDelta, headerSize } from './batch-util.js';
 import { StorageIoError } from './errors.js';
 import { OffsetIndex } from './offset-index.js';
+import { OpenFiles, type OpenFileOwner } from './open-files.js';
 import type { SegmentState } from './segmented-log.js';
 import { TimeIndex } from './time-index.js';
 
@@ -57,6 +58,9 @@ const MAX_POOLED_STAGING = 1024;
  */
 export class WriteStager {
   private readonly stagingPool: Buffer[] = [];
+  private readonly readScratch: Buffer[] = [];
+  /** The engine's open segment descriptors (opened lazily, least recently used closed first). */
+  readonly openFiles: OpenFiles;
   /** Segments with appends not yet in the file (staged or being written). */
   private readonly segmentsWithPending = new Set<FileSegment>();
   private startScheduled = false;
@@ -70,6 +74,10 @@ export class WriteStager {
     this.startScheduled = false;
     this.startWrites();
   };
+
+  constructor(openFiles: OpenFiles = new OpenFiles()) {
+    this.openFiles = openFiles;
+  }
 
   /** Starts the writes of every staged append (they complete on the thread pool). */
   startWrites(): void {
@@ -113,6 +121,7 @@ export class WriteStager {
   /** A segment has nothing left to write (or is closed). */
   settled(seg: FileSegment): void {
     this.segmentsWithPending.delete(seg);
+    if (this.segmentsWithPending.size === 0) this.openFiles.trim();
   }
 
   writeFailed(failure: Error): void {
@@ -122,6 +131,15 @@ export class WriteStager {
     setImmediate(() => {
       this.failureThisTurn = null;
     });
+  }
+
+  /** A 1 MiB buffer that async reads warming the page cache read into (their bytes are thrown away). */
+  takeReadScratch(): Buffer {
+    return this.readScratch.pop() ?? Buffer.allocUnsafeSlow(1 << 20);
+  }
+
+  giveBackReadScratch(buf: Buffer): void {
+    if (this.readScratch.length < 8) this.readScratch.push(buf);
   }
 
   takeStagingBuffer(): Buffer {
@@ -140,7 +158,7 @@ interface WriteWaiter {
   resolve: (e: Error | null) => void;
 }
 
-export class FileSegment implements SegmentState {
+export class FileSegment implements SegmentState, OpenFileOwner {
   nextOffset: number;
   size: number;
   maxTimestamp = -1;
@@ -150,7 +168,10 @@ export class FileSegment implements SegmentState {
   bytesSinceLastIndexEntry = 0;
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
-  fd: number;
+  /** The .log descriptor, -1 while not open: opened on use through the engine's OpenFiles, closed when idle and least recently used. */
+  fd = -1;
+  /** close() or delete() ran: the segment is never opened again. */
+  private closedForGood = false;
   /**
    * Bytes of the file that hold appended data: reads below go to the file, reads at or above
    * come from memory (the in-flight write's buffers, then the staged ones). size - fileSize
@@ -177,8 +198,29 @@ export class FileSegment implements SegmentState {
   private truncateAfterWrite = false;
   private closeAfterWrite = false;
   private waiters: WriteWaiter[] = [];
-  /** Set when a write failed: the in-memory state is ahead of the file. */
-  private failure: Error | null = null;
+  /** Async reads using the descriptor (it is not closed under them). */
+  private readsInFlight = 0;
+  /**
+   * Bytes at or above `hotFrom` were appended by this process (in the page cache, most likely);
+   * [warmStart, warmEnd) was read off the event loop lately. Reads of anything else may miss
+   * the page cache: fetches warm them asynchronously first (prepareRead).
+   */
+  private hotFrom: number;
+  private warmStart = 0;
+  private warmEnd = 0;
+  /** File positions where the appends not yet known to be in the file end, and where the last one that is ends (a failed write rolls back to it). */
+  private unwrittenEnds: number[] = [];
+  private writtenEnd = 0;
+  /**
+   * Set by a failed write: appends are then written synchronously, so while the disk is full
+   * each fails at once (KAFKA_STORAGE_ERROR) and the first that succeeds brings the segment back.
+   */
+  private writeFailed = false;
+  /**
+   * Told after a write failed and the segment dropped what the file does not hold (its size is
+   * back at the end of the last append wholly written): the log rolls its own state back to match.
+   */
+  onWriteFailure: ((lostBytes: number, failure: Error) => void) | null = null;
   // Where the batch starting at a given offset sits: filled by appends and reads, so a consumer
   // fetching from where its last fetch ended finds its position without an index lookup.
   private readonly cacheOffsets = new Array<number>(POSITION_CACHE).fill(-1);
@@ -189,16 +231,16 @@ export class FileSegment implements SegmentState {
     private readonly stager: WriteStager,
     readonly dir: string,
     readonly baseOffset: number,
-    fd: number,
     size: number,
     offsetIndex: OffsetIndex,
     timeIndex: TimeIndex,
     readonly createdMs: number,
   ) {
-    this.fd = fd;
     this.size = size;
     this.fileSize = size;
     this.syncedSize = size;
+    this.writtenEnd = size;
+    this.hotFrom = size;
     this.nextOffset = baseOffset;
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
@@ -216,50 +258,76 @@ export class FileSegment implements SegmentState {
   }
 
   static create(stager: WriteStager, dir: string, baseOffset: number, nowMs: number, maxIndexBytes: number): FileSegment {
-    const logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
-    const fd = openSync(logPath, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
-    try {
-      const offsetIndex = OffsetIndex.create(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), maxIndexBytes);
-      const timeIndex = TimeIndex.create(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), maxIndexBytes);
-      return new FileSegment(stager, dir, baseOffset, fd, 0, offsetIndex, timeIndex, nowMs);
-    } catch (e) {
-      closeSync(fd);
-      throw e;
-    }
+    const offsetIndex = OffsetIndex.create(join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)), maxIndexBytes);
+    const timeIndex = TimeIndex.create(join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)), maxIndexBytes);
+    const segment = new FileSegment(stager, dir, baseOffset, 0, offsetIndex, timeIndex, nowMs);
+    // The new active segment: its descriptor stays open (until idle and least recently used).
+    segment.fd = stager.openFiles.open(segment, segment.logPath, () => openSync(segment.logPath, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644));
+    return segment;
   }
 
   /**
-   * Opens an existing segment. `indexesValid` is false when an index file is missing or has a
-   * torn size: the caller must rebuild the indexes (recover the segment).
+   * Opens an existing segment (no descriptor is taken until it is read or written).
+   * `indexesValid` is false when an index file is missing or has a torn size: the caller must
+   * rebuild the indexes (recover the segment).
    */
   static open(stager: WriteStager, dir: string, baseOffset: number, maxIndexBytes: number): { segment: FileSegment; indexesValid: boolean } {
-    const logPath = join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
-    const fd = openSync(logPath, constants.O_RDWR);
-    try {
-      const st = fstatSync(fd);
-      const indexPath = join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
-      const timeIndexPath = join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
-      let offsetIndex = existsSync(indexPath) ? OffsetIndex.open(indexPath, maxIndexBytes) : null;
-      let timeIndex = existsSync(timeIndexPath) ? TimeIndex.open(timeIndexPath, maxIndexBytes) : null;
-      let indexesValid = offsetIndex !== null && timeIndex !== null;
-      const last = offsetIndex?.lastEntry() ?? null;
-      if (last !== null && (last.relativeOffset < 0 || last.position < 0 || last.position >= st.size)) indexesValid = false;
-      offsetIndex ??= OffsetIndex.create(indexPath, maxIndexBytes);
-      timeIndex ??= TimeIndex.create(timeIndexPath, maxIndexBytes);
-      const segment = new FileSegment(stager, dir, baseOffset, fd, st.size, offsetIndex, timeIndex, st.mtimeMs);
-      return { segment, indexesValid };
-    } catch (e) {
-      closeSync(fd);
-      throw e;
+    const st = statSync(join(dir, segmentFileName(baseOffset, LOG_SUFFIX)));
+    const indexPath = join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
+    const timeIndexPath = join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
+    let offsetIndex = existsSync(indexPath) ? OffsetIndex.open(indexPath, maxIndexBytes) : null;
+    let timeIndex = existsSync(timeIndexPath) ? TimeIndex.open(timeIndexPath, maxIndexBytes) : null;
+    let indexesValid = offsetIndex !== null && timeIndex !== null;
+    const last = offsetIndex?.lastEntry() ?? null;
+    if (last !== null && (last.relativeOffset < 0 || last.position < 0 || last.position >= st.size)) indexesValid = false;
+    offsetIndex ??= OffsetIndex.create(indexPath, maxIndexBytes);
+    timeIndex ??= TimeIndex.create(timeIndexPath, maxIndexBytes);
+    const segment = new FileSegment(stager, dir, baseOffset, st.size, offsetIndex, timeIndex, st.mtimeMs);
+    return { segment, indexesValid };
+  }
+
+  /** The descriptor, opened if needed (StorageIoError when the process is out of descriptors). */
+  private fdForUse(): number {
+    if (this.closedForGood) throw new StorageIoError(`segment ${this.logPath} is closed`);
+    if (this.fd >= 0) {
+      this.stager.openFiles.touch(this);
+      return this.fd;
     }
+    const path = this.logPath;
+    try {
+      this.fd = this.stager.openFiles.open(this, path, () => openSync(path, constants.O_RDWR));
+    } catch (e) {
+      throw e instanceof StorageIoError ? e : new StorageIoError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    return this.fd;
+  }
+
+  /** OpenFiles asks: closes the descriptor unless a write, fsync or read uses it or appends wait to be written. */
+  closeIfIdle(): boolean {
+    if (this.fd < 0) return true;
+    if (this.busy || this.readsInFlight > 0 || this.closeAfterWrite) return false;
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* the descriptor is gone either way */
+    }
+    this.fd = -1;
+    return true;
   }
 
   /**
    * Appends `data` at the end of the .log: copied into staging buffers and written with the
-   * other appends of this round, off the event loop. The caller then adds data.length to `size`.
+   * other appends of this round, off the event loop. The caller then adds data.length to `size`. Throws StorageIoError (and changes nothing) when
+   * the file cannot be opened, or, after a failed write, when writing it at once fails.
    */
   write(data: Buffer): void {
-    if (this.failure !== null) throw this.failedError();
+    this.fdForUse();
+    if (this.writeFailed && !this.busy) {
+      this.writeNow(data);
+      return;
+    }
+    if (this.unwrittenEnds.length === 0) this.writtenEnd = this.size;
+    this.unwrittenEnds.push(this.size + data.length);
     let off = 0;
     while (off < data.length) {
       if (this.staging === null) {
@@ -276,6 +344,24 @@ export class FileSegment implements SegmentState {
     this.stager.staged(this);
   }
 
+  /** After a failed write: writes `data` synchronously; a failure leaves the file as it was. */
+  private writeNow(data: Buffer): void {
+    const fd = this.fdForUse();
+    const position = this.fileSize;
+    try {
+      for (let done = 0; done < data.length; ) done += writevSync(fd, [data.subarray(done)], position + done);
+    } catch (e) {
+      try {
+        ftruncateSync(fd, position);
+      } catch {
+        /* the write's error matters more */
+      }
+      throw new StorageIoError(`write to ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+    }
+    this.fileSize += data.length;
+    this.writeFailed = false;
+  }
+
   private sealStaging(): void {
     if (this.staging === null) return;
     if (this.pendingBytes > 0) {
@@ -290,7 +376,7 @@ export class FileSegment implements SegmentState {
 
   /** Asks for an fdatasync after the next write round (flush policies: group commit). */
   requestFsync(): void {
-    if (this.failure !== null || this.fd < 0) return;
+    if (this.closedForGood) return;
     this.fsyncWanted = true;
     this.stager.staged(this);
   }
@@ -318,8 +404,7 @@ export class FileSegment implements SegmentState {
    * is fsynced if a flush policy asked; null when it already does.
    */
   whenWritten(): Promise<Error | null> | null {
-    if (this.failure !== null) return Promise.resolve(this.failure);
-    if (this.fd < 0) return null;
+    if (this.closedForGood) return null;
     const fsync = this.fsyncWanted || this.syncing;
     if (this.fileSize >= this.size && !fsync && !this.writing) return null;
     this.startWrite();
@@ -328,11 +413,18 @@ export class FileSegment implements SegmentState {
 
   /** Starts writing what is staged (one writev), unless a write is in flight (it continues then). */
   startWrite(): void {
-    if (this.writing || this.syncing || this.failure !== null || this.fd < 0) return;
+    if (this.writing || this.syncing || this.closedForGood) return;
     this.sealStaging();
     if (this.tail.length === 0) {
       if (this.fsyncWanted) this.startFsync();
       else this.settleIfIdle();
+      return;
+    }
+    let fd: number;
+    try {
+      fd = this.fdForUse();
+    } catch (e) {
+      this.fail(e as Error);
       return;
     }
     const bufs = this.tail;
@@ -345,7 +437,7 @@ export class FileSegment implements SegmentState {
     for (const b of bufs) bytes += b.length;
     this.writing = true;
     const position = this.fileSize;
-    writev(this.fd, bufs, position, (err, written) => this.onWritten(err, written, bytes));
+    writev(fd, bufs, position, (err, written) => this.onWritten(err, written, bytes));
   }
 
   private onWritten(err: Error | null, written: number, bytes: number): void {
@@ -369,13 +461,14 @@ export class FileSegment implements SegmentState {
     this.inflight = [];
     this.inflightOwners = [];
     for (const o of owners) this.stager.giveBackStagingBuffer(o);
+    if (visible) this.stager.unwrittenBytes -= bytes;
     if (err !== null) {
       this.fail(new StorageIoError(`write to ${this.logPath} failed: ${err.message}`, { cause: err }));
       return;
     }
     if (visible) {
       this.fileSize += written;
-      this.stager.unwrittenBytes -= written;
+      this.confirmWritten();
     }
     try {
       if (this.truncateAfterWrite) {
@@ -396,14 +489,33 @@ export class FileSegment implements SegmentState {
     else this.settleIfIdle();
   }
 
+  /** The appends now wholly in the file leave the unwritten list. */
+  private confirmWritten(): void {
+    const ends = this.unwrittenEnds;
+    let i = 0;
+    while (i < ends.length && ends[i]! <= this.fileSize) i++;
+    if (i === 0) return;
+    this.writtenEnd = ends[i - 1]!;
+    this.unwrittenEnds = i === ends.length ? [] : ends.slice(i);
+  }
+
   private startFsync(): void {
     this.fsyncWanted = false;
+    let fd: number;
+    try {
+      fd = this.fdForUse();
+    } catch (e) {
+      this.failWaiters(e as Error);
+      return;
+    }
     this.syncing = true;
     const upTo = this.fileSize;
-    fdatasync(this.fd, (err) => {
+    fdatasync(fd, (err) => {
       this.syncing = false;
       if (err !== null) {
-        this.fail(new StorageIoError(`fsync of ${this.logPath} failed: ${err.message}`, { cause: err }));
+        // The bytes are in the page cache (readable) but not known durable: whoever waited for the fsync learns it.
+        this.failWaiters(new StorageIoError(`fsync of ${this.logPath} failed: ${err.message}`, { cause: err }));
+        if (this.closeAfterWrite) this.closeNow();
         return;
       }
       if (upTo > this.syncedSize) this.syncedSize = upTo;
@@ -433,15 +545,59 @@ export class FileSegment implements SegmentState {
     }
   }
 
-  /** A write failed: the segment refuses appends from now on; every waiter learns it. */
-  private fail(failure: Error): void {
-    this.failure = failure;
+  /** Every waiter learns `failure` (the barriers of this turn too). */
+  private failWaiters(failure: Error): void {
     this.stager.writeFailed(failure);
     for (const w of this.waiters) w.resolve(failure);
     this.waiters = [];
+    this.settleIfIdle();
+  }
+
+  /**
+   * A write failed (a full disk, an I/O error): what the file does not hold is dropped and the
+   * segment is back at the end of the last append wholly written (a partial batch is cut off).
+   * Waiters on lost bytes learn the failure; the log is told to roll back its own state; the
+   * next appends are written synchronously until one succeeds.
+   */
+  private fail(failure: Error): void {
+    this.confirmWritten();
+    const good = this.unwrittenEnds.length === 0 ? this.fileSize : Math.min(this.writtenEnd, this.fileSize);
+    const lostBytes = this.size - good;
     this.dropMemory();
+    this.unwrittenEnds = [];
+    this.truncateAfterWrite = false;
+    if (this.fd >= 0 && this.fileSize > good) {
+      try {
+        ftruncateSync(this.fd, good);
+      } catch {
+        /* recovery at the next start cuts a torn batch */
+      }
+    }
+    this.fileSize = good;
+    this.size = good;
+    this.writtenEnd = good;
+    if (this.syncedSize > good) this.syncedSize = good;
+    this.cacheOffsets.fill(-1);
+    this.writeFailed = true;
+    this.stager.writeFailed(failure);
+    for (const w of this.waiters) w.resolve(w.target <= good && !w.fsync ? null : failure);
+    this.waiters = [];
+    this.fsyncWanted = false;
     this.stager.settled(this);
-    if (this.closeAfterWrite) this.closeNow();
+    if (this.closeAfterWrite) {
+      this.closeNow();
+      return;
+    }
+    if (this.closedForGood) return;
+    this.onWriteFailure?.(lostBytes, failure);
+  }
+
+  /** The log dropped this segment after a failed write before it: its unwritten appends are lost too. */
+  abandon(failure: Error): void {
+    this.dropMemory();
+    this.unwrittenEnds = [];
+    for (const w of this.waiters) w.resolve(failure);
+    this.waiters = [];
   }
 
   /** Forgets staged bytes (written synchronously, truncated away, or lost to a failure). */
@@ -462,54 +618,78 @@ export class FileSegment implements SegmentState {
    * truncation of an idle segment). Throws StorageIoError if that fails.
    */
   private writeStagedSync(): void {
-    if (this.failure !== null) throw this.failedError();
     this.sealStaging();
     if (this.tail.length === 0) return;
     const position = this.fileSize;
     let bytes = 0;
     for (const b of this.tail) bytes += b.length;
     try {
+      const fd = this.fdForUse();
       let rest = this.tail;
       let done = 0;
       while (done < bytes) {
-        const n = writevSync(this.fd, rest, position + done);
+        const n = writevSync(fd, rest, position + done);
         done += n;
+        this.fileSize = position + done;
         if (done < bytes) rest = dropBytes(rest, n);
       }
     } catch (e) {
-      try {
-        ftruncateSync(this.fd, position); // leave no partial batch behind (best effort)
-      } catch {
-        /* the original error matters more */
-      }
-      const failure = new StorageIoError(`write to ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+      const failure = e instanceof StorageIoError ? e : new StorageIoError(`write to ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
       this.fail(failure);
       throw failure;
     }
-    this.fileSize += bytes;
     this.dropMemory();
+    this.confirmWritten();
     this.resolveWaiters();
   }
 
-  private failedError(): StorageIoError {
-    return new StorageIoError(`an earlier write to ${this.logPath} failed: ${this.failure!.message}`, { cause: this.failure });
+  /** True when [position, position + length) has file bytes that may not be in the page cache. */
+  isCold(position: number, length: number): boolean {
+    const end = Math.min(position + length, this.fileSize, this.hotFrom);
+    if (end <= position) return false;
+    return position < this.warmStart || end > this.warmEnd;
+  }
+
+  /**
+   * Reads [position, position + length) of the file on libuv's thread pool into `scratch`, so
+   * the synchronous read that follows finds it in the page cache: the event loop never waits
+   * for the disk. The descriptor stays open meanwhile.
+   */
+  async warm(position: number, length: number, scratch: Buffer): Promise<void> {
+    const end = Math.min(position + length, this.fileSize);
+    if (end <= position) return;
+    const fd = this.fdForUse();
+    this.readsInFlight++;
+    try {
+      for (let at = position; at < end; ) {
+        const n = await new Promise<number>((resolve, reject) => readAsync(fd, scratch, 0, Math.min(scratch.length, end - at), at, (err, bytes) => (err === null ? resolve(bytes) : reject(err))));
+        if (n === 0) break;
+        at += n;
+      }
+    } catch (e) {
+      throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+    } finally {
+      this.readsInFlight--;
+    }
+    this.warmStart = position;
+    this.warmEnd = end;
   }
 
   /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of data). */
   readInto(buf: Buffer, offset: number, length: number, position: number): number {
-    if (this.failure !== null) throw this.failedError();
     if (position + length > this.size) length = Math.max(0, this.size - position);
     let done = 0;
     if (position < this.fileSize) {
       const fromFile = Math.min(length, this.fileSize - position);
       try {
+        const fd = this.fdForUse();
         while (done < fromFile) {
-          const n = readSync(this.fd, buf, offset + done, fromFile - done, position + done);
+          const n = readSync(fd, buf, offset + done, fromFile - done, position + done);
           if (n === 0) break;
           done += n;
         }
       } catch (e) {
-        throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+        throw e instanceof StorageIoError ? e : new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
       }
       if (done < fromFile) return done;
     }
@@ -575,7 +755,6 @@ export class FileSegment implements SegmentState {
 
   /** Moves the end of the .log back to `size` bytes. */
   truncateTo(size: number): void {
-    if (this.failure !== null) throw this.failedError();
     if (this.writing) {
       if (size >= this.fileSize + this.inflightByteCount) {
         // Only staged bytes go: cut them in memory.
@@ -591,11 +770,17 @@ export class FileSegment implements SegmentState {
       }
     } else {
       this.writeStagedSync();
-      ftruncateSync(this.fd, size);
+      try {
+        ftruncateSync(this.fdForUse(), size);
+      } catch (e) {
+        throw e instanceof StorageIoError ? e : new StorageIoError(`truncating ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+      }
       this.fileSize = size;
     }
     if (this.syncedSize > size) this.syncedSize = size;
     for (const w of this.waiters) if (w.target > size) w.target = size;
+    this.unwrittenEnds = this.unwrittenEnds.filter((end) => end <= size);
+    if (this.writtenEnd > size) this.writtenEnd = size;
     this.size = size;
     this.cacheOffsets.fill(-1);
   }
@@ -637,9 +822,9 @@ export class FileSegment implements SegmentState {
     }
     this.writeStagedSync();
     try {
-      fdatasyncSync(this.fd);
+      fdatasyncSync(this.fdForUse());
     } catch (e) {
-      throw new StorageIoError(`fsync of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+      throw e instanceof StorageIoError ? e : new StorageIoError(`fsync of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
     }
     this.syncedSize = this.fileSize;
     this.fsyncWanted = false;
@@ -647,64 +832,72 @@ export class FileSegment implements SegmentState {
     this.settleIfIdle();
   }
 
-  /** Writes pending index entries and keeps the index fds open (active segment). */
+  /** Writes pending index entries to the index files. */
   persistIndexes(): void {
     this.offsetIndex.persist();
     this.timeIndex.persist();
   }
 
-  /** Releases the index fds of a segment that will no longer be appended to. */
+  /** Persists the indexes of a segment that will no longer be appended to. */
   closeIndexes(): void {
     this.offsetIndex.close();
     this.timeIndex.close();
   }
 
-  /** Closes the segment; with a write in flight, the descriptor closes when it lands (after writing the rest). */
-  close(): void {
-    this.closeIndexes();
-    if (this.fd < 0) return;
+  /** Closes the segment for good; with a write in flight, the descriptor closes when it lands (after writing the rest). */
+  close(persistIndexes = true): void {
+    if (this.closedForGood) return;
+    let failure: unknown;
+    try {
+      if (persistIndexes) this.closeIndexes();
+    } catch (e) {
+      failure = e;
+    }
     if (this.writing || this.syncing) {
       this.closeAfterWrite = true;
+      if (failure !== undefined) throw failure;
       return;
     }
-    let failure: unknown;
     try {
       this.writeStagedSync();
     } catch (e) {
-      failure = e;
+      failure ??= e;
     }
     this.closeNow();
     if (failure !== undefined) throw failure;
   }
 
   private closeNow(): void {
+    if (this.closedForGood) return;
     this.closeAfterWrite = false;
-    if (this.failure === null && (this.tail.length > 0 || this.pendingBytes > 0)) {
+    if (this.tail.length > 0 || this.pendingBytes > 0) {
       try {
         this.writeStagedSync();
       } catch {
-        /* recorded as the segment's failure */
+        /* handled as a failed write */
       }
     }
+    this.closedForGood = true;
     this.dropMemory();
-    for (const w of this.waiters) w.resolve(this.failure);
+    for (const w of this.waiters) w.resolve(w.target <= this.fileSize ? null : new StorageIoError(`${this.logPath} was closed before it was written`));
     this.waiters = [];
     this.stager.settled(this);
     if (this.fd >= 0) {
-      closeSync(this.fd);
-      this.fd = -1;
+      this.stager.openFiles.closed(this);
+      try {
+        closeSync(this.fd);
+      } finally {
+        this.fd = -1;
+      }
     }
   }
 
-  /** Drops staged appends that will never be read (the segment is being deleted). */
-  private discardPending(): void {
-    this.dropMemory();
-  }
-
   private closeForDelete(): void {
-    this.discardPending();
+    this.dropMemory();
+    this.unwrittenEnds = [];
     try {
-      this.close();
+      // Nothing is written for files about to go: deleting must work on a full disk.
+      this.close(false);
     } catch {
       /* deleting anyway */
     }

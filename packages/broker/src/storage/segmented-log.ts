@@ -375,6 +375,13 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
   /** Engine bookkeeping after a truncation (recovery point). */
   protected truncated(): void {}
 
+  /** The engine cut the log's end itself (a failed write): bookkeeping and observers, as after truncateTo. */
+  protected rolledBack(): void {
+    if (this.lso > this.leo) this.lso = this.leo;
+    this.truncated();
+    for (const obs of this.observers) obs.onTruncate?.(BigInt(this.leo));
+  }
+
   applyRetention(nowMs: number): void {
     this.ensureOpen();
     const n = this.segs.length - 1; // never the active segment

@@ -17,9 +17,8 @@ export class TimeIndex extends IndexFile {
   }
 
   static create(path: string, maxIndexBytes: number): TimeIndex {
-    const index = new TimeIndex(path, maxIndexBytes, null);
-    index.persist();
-    return index;
+    // The file is created at the first persist (roll, flush, close), as Kafka's lazy indexes.
+    return new TimeIndex(path, maxIndexBytes, null);
   }
 
   static open(path: string, maxIndexBytes: number): TimeIndex | null {

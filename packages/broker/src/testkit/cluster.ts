@@ -6,6 +6,9 @@
  * the store session's owner) and restart a broker on its old port.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LocalMetadataBackend, LocalMetadataStore } from '../metadata/metadata-store.js';
 import { startEtcd, startZooKeeper, type CoordinationService } from './coordination-services.js';
 import { startBroker, type StartBrokerOptions, type TestBroker } from './index.js';
@@ -77,6 +80,8 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
   const dataDirs = new Map<number, string>();
 
   const launch = async (id: number): Promise<TestBroker> => {
+    // The cluster owns file-engine data dirs, so a restarted broker comes back with its log.
+    if ((opts.storage ?? 'memory') === 'file' && !dataDirs.has(id)) dataDirs.set(id, mkdtempSync(join(tmpdir(), `samsa-cluster-${id}-`)));
     const config: Record<string, string> = {
       'broker.id': String(id),
       'zookeeper.session.timeout.ms': String(sessionTimeoutMs),
@@ -95,7 +100,6 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     });
     ports.set(id, b.port);
-    if (b.dataDir !== null) dataDirs.set(id, b.dataDir);
     running.set(id, b);
     return b;
   };
@@ -145,6 +149,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       await Promise.all([...running.values()].map((b) => b.stop()));
       running.clear();
       await service?.stop();
+      for (const d of dataDirs.values()) rmSync(d, { recursive: true, force: true });
     },
   };
   return cluster;

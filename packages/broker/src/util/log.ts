@@ -35,6 +35,8 @@ export class Logger {
     readonly component: string,
     private sink: LogSink = (line) => process.stderr.write(line + '\n'),
     threshold?: number,
+    /** The clock rate limiters read (a test injects its own to step time). */
+    private readonly now: () => number = Date.now,
   ) {
     this.threshold = threshold ?? defaultThreshold();
   }
@@ -43,7 +45,7 @@ export class Logger {
   private limiter: RateLimiter | null = null;
 
   child(component: string): Logger {
-    const c = new Logger(component, this.sink, this.threshold);
+    const c = new Logger(component, this.sink, this.threshold, this.now);
     c.limiter = this.limiter;
     return c;
   }
@@ -53,8 +55,8 @@ export class Logger {
    * lines a second after that; what it drops is counted and reported in one line when it
    * writes again. For lines any client can trigger (malformed requests, closed connections).
    */
-  rateLimited(perSecond: number, burst = perSecond, now: () => number = Date.now): Logger {
-    const c = new Logger(this.component, this.sink, this.threshold);
+  rateLimited(perSecond: number, burst = perSecond, now: () => number = this.now): Logger {
+    const c = new Logger(this.component, this.sink, this.threshold, now);
     // At DEBUG an operator asked for every line.
     if (this.threshold > rank.DEBUG) c.limiter = new RateLimiter(perSecond, burst, now);
     return c;
@@ -129,6 +131,6 @@ class RateLimiter {
   }
 }
 
-export function createLogger(component: string, opts?: { sink?: LogSink; level?: LogLevel }): Logger {
-  return new Logger(component, opts?.sink, opts?.level === undefined ? undefined : rank[opts.level]);
+export function createLogger(component: string, opts?: { sink?: LogSink; level?: LogLevel; now?: () => number }): Logger {
+  return new Logger(component, opts?.sink, opts?.level === undefined ? undefined : rank[opts.level], opts?.now);
 }

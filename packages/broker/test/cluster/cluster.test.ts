@@ -134,7 +134,8 @@ print(len(md.brokers), len(md.topics['spread'].partitions))
         assert.equal(r1.responses[0].partitionResponses[0].errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
         const r2 = await right.send(ApiKey.Produce, 7, req);
         assert.equal(r2.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
-        const f = await wrong.send(ApiKey.Fetch, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'spread', partitions: [{ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
+        // Fetch v10: from v11 a consumer may read from a follower (KIP-392), and every broker here is a replica.
+        const f = await wrong.send(ApiKey.Fetch, 10, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'spread', partitions: [{ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
         assert.equal(f.responses[0].partitions[0].errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
       } finally {
         wrong.close();

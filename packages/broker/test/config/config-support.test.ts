@@ -36,7 +36,7 @@ const EXPECTED: Record<string, readonly string[]> = {
     'log.cleaner.max.compaction.lag.ms', 'message.max.bytes', 'min.insync.replicas', 'unclean.leader.election.enable', 'leader.replication.throttled.rate',
     'follower.replication.throttled.rate', 'auto.leader.rebalance.enable', 'leader.imbalance.per.broker.percentage', 'leader.imbalance.check.interval.seconds',
     'max.incremental.fetch.session.cache.slots', 'fetch.max.bytes', 'replica.fetch.max.bytes', 'num.replica.fetchers', 'replica.fetch.wait.max.ms',
-    'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'controlled.shutdown.enable',
+    'replica.fetch.min.bytes', 'replica.fetch.response.max.bytes', 'replica.fetch.backoff.ms', 'replica.socket.timeout.ms', 'replica.selector.class', 'controlled.shutdown.enable',
     'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'replica.high.watermark.checkpoint.interval.ms', 'replica.lag.time.max.ms',
     'offsets.commit.timeout.ms', 'transaction.partition.verification.enable', 'group.initial.rebalance.delay.ms', 'group.min.session.timeout.ms', 'group.max.session.timeout.ms', 'group.max.size', 'group.coordinator.rebalance.protocols',
     'group.consumer.session.timeout.ms', 'group.consumer.heartbeat.interval.ms', 'group.consumer.max.size', 'offsets.topic.num.partitions', 'offsets.topic.replication.factor',

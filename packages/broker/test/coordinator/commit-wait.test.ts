@@ -77,7 +77,8 @@ describe('coordinator writes wait for the ISR (RF 3)', () => {
     const pending = coordinator().commitOffsets(commitRequest(42n), 8).then((r) => (answer = r.topics[0]!.partitions[0]!.errorCode));
     const leader = cluster.broker(leaderId).broker.partitions.getPartition(GROUP_METADATA_TOPIC, 0)!;
     await until(() => leader.logEndOffset > leader.highWatermark, 'the commit appended on the leader');
-    // Several follower fetch intervals pass: the commit is in the leader's log only.
+    // A check that nothing happens needs time to pass: the followers fetch nothing, and a commit
+    // answered without them would be answered within this pause (well under the commit timeout).
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(answer, null, 'not answered before the ISR has it');
     assert.equal(committed(), -1n, 'not visible to OffsetFetch before the ISR has it');
@@ -116,6 +117,7 @@ describe('coordinator writes wait for the ISR (RF 3)', () => {
       let answer: number | null = null;
       const pending = marker(1000n).then((c) => (answer = c));
       await until(() => partition.logEndOffset === 1n, 'the marker appended on the leader');
+      // As above: time must pass to show the answer is held (under request.timeout.ms).
       await new Promise((r) => setTimeout(r, 400));
       assert.equal(answer, null, 'not answered before the followers have the marker');
       assert.equal(partition.highWatermark, 0n);

@@ -22,6 +22,8 @@ export interface Rec {
   v: string;
 }
 export interface Commit {
+  /** The consumer group. */
+  g: string;
   p: number;
   o: number;
   ts: number;
@@ -36,8 +38,8 @@ export interface CheckInput {
   acks: Ack[];
   records: Rec[];
   commits: Commit[];
-  /** The group's committed offsets read after healing (-1001: none). */
-  committed: Map<number, number>;
+  /** Each group's committed offsets read after healing, by `group/partition` (absent: none). */
+  committed: Map<string, number>;
   faults: FaultWindow[];
 }
 
@@ -91,11 +93,11 @@ export function check(input: CheckInput): CheckReport {
   }
 
   const committedLost: string[] = [];
-  const maxCommitted = new Map<number, number>();
-  for (const c of input.commits) maxCommitted.set(c.p, Math.max(maxCommitted.get(c.p) ?? -1, c.o));
-  for (const [p, o] of maxCommitted) {
-    const now = input.committed.get(p) ?? -1001;
-    if (now < o) committedLost.push(`partition ${p}: committed ${o} acknowledged, ${now < 0 ? 'none' : now} after healing`);
+  const maxCommitted = new Map<string, number>();
+  for (const c of input.commits) maxCommitted.set(`${c.g}/${c.p}`, Math.max(maxCommitted.get(`${c.g}/${c.p}`) ?? -1, c.o));
+  for (const [gp, o] of maxCommitted) {
+    const now = input.committed.get(gp) ?? -1001;
+    if (now < o) committedLost.push(`${gp}: committed ${o} acknowledged, ${now < 0 ? 'none' : now} after healing`);
   }
 
   const acksBySent = input.acks.filter((a) => a.sent !== null).sort((x, y) => x.ts - y.ts);
@@ -106,5 +108,51 @@ export function check(input: CheckInput): CheckReport {
   return {
     acknowledged: input.acks.length, withoutOffset, lost, duplicated, reordered, offsetsMoved, committedLost, recoveryMs,
     ok: lost.length + duplicated.length + reordered.length + offsetsMoved.length + committedLost.length === 0,
+  };
+}
+
+export interface ExactlyOnceReport {
+  inputs: number;
+  outputs: number;
+  /** Input records below the group's committed offset that are not in the output. */
+  missing: string[];
+  /** Input records in the output more than once. */
+  duplicated: string[];
+  /** Output records that are no input record. */
+  unexpected: string[];
+  /** Input records at or past the committed offset that are in the output (outputs committed without their offsets). */
+  aheadOfOffsets: string[];
+  /** Partitions whose committed offset stops short of the input's end: not all input was processed. */
+  unfinished: string[];
+  ok: boolean;
+}
+
+/**
+ * The exactly-once check of a consume-transform-produce run: the output topic, read with
+ * read_committed, holds each input record exactly once, and the group's committed input
+ * offsets (committed in the same transactions) cover exactly the inputs that are in the output.
+ */
+export function checkExactlyOnce(input: Rec[], output: Rec[], committed: Map<number, number>, inputEnd: Map<number, number>): ExactlyOnceReport {
+  const inputs = new Map(input.map((r) => [r.v, r]));
+  const seen = new Map<string, Rec[]>();
+  for (const r of output) {
+    const list = seen.get(r.v);
+    if (list === undefined) seen.set(r.v, [r]);
+    else list.push(r);
+  }
+  const missing: string[] = [];
+  const aheadOfOffsets: string[] = [];
+  for (const r of input) {
+    const upTo = committed.get(r.p) ?? -1;
+    const found = seen.get(r.v);
+    if (r.o < upTo && found === undefined) missing.push(`${r.v} (input ${r.p}@${r.o}, committed ${upTo})`);
+    if (r.o >= upTo && found !== undefined) aheadOfOffsets.push(`${r.v} (input ${r.p}@${r.o}, committed ${upTo}, output ${found.map((f) => `${f.p}@${f.o}`).join(',')})`);
+  }
+  const duplicated = [...seen].filter(([, rs]) => rs.length > 1).map(([v, rs]) => `${v} at ${rs.map((r) => `${r.p}@${r.o}`).join(',')}`);
+  const unexpected = output.filter((r) => !inputs.has(r.v)).map((r) => `${r.v} at ${r.p}@${r.o}`);
+  const unfinished = [...inputEnd].filter(([p, end]) => (committed.get(p) ?? -1) < end).map(([p, end]) => `partition ${p}: committed ${committed.get(p) ?? 'none'}, input ends at ${end}`);
+  return {
+    inputs: input.length, outputs: output.length, missing, duplicated, unexpected, aheadOfOffsets, unfinished,
+    ok: missing.length + duplicated.length + unexpected.length + aheadOfOffsets.length + unfinished.length === 0,
   };
 }

@@ -1,13 +1,14 @@
 /**
- * The fault suite's cluster: ZooKeeper (a separate java process, on the bridge address) and N
- * `kafka-server-start` broker processes, each in its own network namespace. Each run gets a
- * fresh ZooKeeper chroot and fresh log dirs, so one ZooKeeper serves a whole soak.
+ * The fault suite's cluster: a ZooKeeper ensemble and N `kafka-server-start` broker processes,
+ * each process in its own network namespace. Each run gets a fresh ZooKeeper chroot and fresh
+ * log dirs, so one ensemble serves a whole soak.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ZkClient } from '../../src/index.js';
+import { zooKeeperJavaArgs } from '../../src/testkit/index.js';
 import { TestNetwork } from './network.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,39 +70,149 @@ async function waitUntil(cond: () => boolean, what: string, timeoutMs: number): 
   }
 }
 
-export class ZooKeeperProcess {
-  private proc!: Proc;
-  constructor(readonly dir: string, readonly address: string, readonly port: number) {}
+/** ZooKeeper's ports inside each member's own namespace (no other process shares them). */
+const ZK_CLIENT_PORT = 2181;
+const ZK_QUORUM_PORT = 2888;
+const ZK_ELECTION_PORT = 3888;
 
+/** Asks a ZooKeeper member a four-letter-word command ('' when it does not answer in time). */
+function fourLetterWord(address: string, word: string, timeoutMs = 1500): Promise<string> {
+  return new Promise((resolve) => {
+    let out = '';
+    const s = connect({ host: address, port: ZK_CLIENT_PORT });
+    const timer = setTimeout(() => s.destroy(), timeoutMs);
+    s.on('connect', () => s.write(word));
+    s.on('data', (d: Buffer) => (out += d.toString()));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+/**
+ * A 3-member ZooKeeper ensemble (QuorumPeerMain, Debian's ZooKeeper on Java), each member in its
+ * own network namespace, so a member can be killed, paused or cut off like a broker. Each run
+ * gets a fresh chroot, so one ensemble serves a whole soak.
+ */
+export class ZooKeeperEnsemble {
+  private readonly members = new Map<number, Proc>();
+  private readonly paused = new Set<number>();
+  readonly ids: number[];
+
+  /** `nodeIds`: the network nodes of the members (their myid is 1..n in this order). */
+  constructor(readonly net: TestNetwork, readonly dir: string, private readonly nodeIds: number[]) {
+    this.ids = nodeIds.map((_, i) => i + 1);
+  }
+
+  address(member: number): string {
+    return this.net.address(this.nodeIds[member - 1]!);
+  }
+
+  get addresses(): string[] {
+    return this.ids.map((m) => this.address(m));
+  }
+
+  get connectString(): string {
+    return this.addresses.map((a) => `${a}:${ZK_CLIENT_PORT}`).join(',');
+  }
+
+  private startMember(member: number): void {
+    const dir = join(this.dir, `zk-${member}`);
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'myid'), `${member}\n`);
+    const props = join(dir, 'zoo.cfg');
+    writeFileSync(props, [
+      `tickTime=${TICK_MS}`,
+      // Followers sync within 5 ticks and join within 10: a member back from a pause or crash rejoins in seconds.
+      'initLimit=10',
+      'syncLimit=5',
+      `dataDir=${join(dir, 'data')}`,
+      `clientPort=${ZK_CLIENT_PORT}`,
+      'maxClientCnxns=0',
+      'admin.enableServer=false',
+      '4lw.commands.whitelist=*',
+      ...this.ids.map((m) => `server.${m}=${this.address(m)}:${ZK_QUORUM_PORT}:${ZK_ELECTION_PORT}`),
+      '',
+    ].join('\n'));
+    const java = zooKeeperJavaArgs([props]).map((a) => (a === 'org.apache.zookeeper.server.ZooKeeperServerMain' ? 'org.apache.zookeeper.server.quorum.QuorumPeerMain' : a));
+    this.members.set(member, launch('ip', ['netns', 'exec', this.net.namespace(this.nodeIds[member - 1]!), 'java', ...java]));
+  }
+
+  /** Starts every member and waits until the ensemble has a leader and serves clients. */
   async start(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    const props = join(this.dir, 'zookeeper.properties');
-    writeFileSync(props, `dataDir=${join(this.dir, 'data')}\nclientPort=${this.port}\nclientPortAddress=${this.address}\ntickTime=${TICK_MS}\nmaxClientCnxns=0\nadmin.enableServer=false\n`);
-    this.proc = launch(process.execPath, [cliBin('zookeeper-server-start'), props]);
-    const deadline = Date.now() + 60000;
+    for (const m of this.ids) this.startMember(m);
+    await this.waitForQuorum(90000);
+  }
+
+  /** Waits until a leader leads and every running, unpaused member serves (`srvr` answers a Mode). */
+  async waitForQuorum(timeoutMs = 60000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      try {
-        const c = await ZkClient.connect({ connectString: `${this.address}:${this.port}`, sessionTimeoutMs: 4000, connectionTimeoutMs: 5000 });
-        await c.close();
-        return;
-      } catch (e) {
-        if (Date.now() > deadline || this.proc.child.exitCode !== null) throw new Error(`ZooKeeper did not start: ${(e as Error).message}\n${this.proc.output}`);
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      const up = this.ids.filter((m) => this.members.has(m) && !this.paused.has(m));
+      const modes = await Promise.all(up.map((m) => fourLetterWord(this.address(m), 'srvr')));
+      if (modes.some((o) => o.includes('Mode: leader')) && modes.every((o) => /Mode: (leader|follower)/.test(o))) return;
+      for (const [m, p] of this.members) if (p.child.exitCode !== null) throw new Error(`ZooKeeper member ${m} exited: ${p.output}`);
+      if (Date.now() > deadline) throw new Error(`ZooKeeper ensemble has no quorum: ${modes.map((o) => /Mode: \w+/.exec(o)?.[0] ?? 'no answer').join(', ')}\n${this.logs()}`);
+      await new Promise((r) => setTimeout(r, 300));
     }
   }
 
+  /** The member that leads now (null: none answers as leader). */
+  async leader(): Promise<number | null> {
+    for (const m of this.ids) {
+      if (!this.members.has(m) || this.paused.has(m)) continue;
+      if ((await fourLetterWord(this.address(m), 'srvr')).includes('Mode: leader')) return m;
+    }
+    return null;
+  }
+
+  async kill(member: number): Promise<void> {
+    const p = this.members.get(member);
+    if (p === undefined) return;
+    killGroup(p, 'SIGKILL');
+    await exited(p);
+    this.members.delete(member);
+    this.paused.delete(member);
+  }
+
+  pause(member: number): void {
+    const p = this.members.get(member);
+    if (p === undefined) return;
+    killGroup(p, 'SIGSTOP');
+    this.paused.add(member);
+  }
+
+  /** Every member running and resumed (a killed one restarts on its data dir). */
+  heal(): void {
+    for (const m of [...this.paused]) {
+      const p = this.members.get(m);
+      if (p !== undefined) killGroup(p, 'SIGCONT');
+      this.paused.delete(m);
+    }
+    for (const m of this.ids) if (!this.members.has(m)) this.startMember(m);
+  }
+
   async stop(): Promise<void> {
-    if (this.proc === undefined) return;
-    killGroup(this.proc, 'SIGKILL');
-    await exited(this.proc);
+    this.heal();
+    await Promise.all([...this.ids].map((m) => this.kill(m)));
+  }
+
+  logs(): string {
+    return this.ids.map((m) => `==== zookeeper ${m}\n${this.members.get(m)?.output ?? ''}`).join('\n');
   }
 }
 
 export interface BrokerSettings {
   /** Extra environment for the broker processes (e.g. the test-only unsafe HW switch). */
   env?: Record<string, string>;
+  /** Brokers run under libfaketime, so `skew` can move their wall clocks (see `skew`). */
+  fakeClock?: boolean;
 }
+
+/** Debian's libfaketime (package faketime), thread-safe variant: Node runs threads. */
+export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
 export class FaultCluster {
   private readonly brokers = new Map<number, Proc>();
@@ -147,10 +258,36 @@ export class FaultCluster {
     return file;
   }
 
+  private clockFile(id: number): string {
+    return join(this.dir, `clock-${id}`);
+  }
+
+  /**
+   * Moves broker `id`'s wall clock `seconds` away from the real one (0: back in step), as NTP
+   * gone wrong would: only CLOCK_REALTIME (Date.now) moves; CLOCK_MONOTONIC, on which libuv's
+   * timers run, does not (FAKETIME_DONT_FAKE_MONOTONIC). The broker sees it within a second.
+   */
+  skew(id: number, seconds: number): void {
+    writeFileSync(this.clockFile(id), `${seconds >= 0 ? '+' : ''}${seconds}\n`);
+  }
+
+  private brokerEnv(id: number): Record<string, string> {
+    if (this.settings.fakeClock !== true) return this.settings.env ?? {};
+    if (!existsSync(this.clockFile(id))) this.skew(id, 0);
+    return {
+      ...this.settings.env,
+      LD_PRELOAD: LIBFAKETIME,
+      FAKETIME_TIMESTAMP_FILE: this.clockFile(id),
+      // Re-read the skew at most once a second, not on every Date.now.
+      FAKETIME_CACHE_DURATION: '1',
+      FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    };
+  }
+
   async startBroker(id: number): Promise<void> {
     const proc = launch(
       'ip',
-      ['netns', 'exec', this.net.namespace(id), 'env', ...Object.entries(this.settings.env ?? {}).map(([k, v]) => `${k}=${v}`), process.execPath, cliBin('kafka-server-start'), this.propsFile(id)],
+      ['netns', 'exec', this.net.namespace(id), 'env', ...Object.entries(this.brokerEnv(id)).map(([k, v]) => `${k}=${v}`), process.execPath, cliBin('kafka-server-start'), this.propsFile(id)],
     );
     this.brokers.set(id, proc);
     await waitUntil(() => proc.output.includes('started (cluster') || proc.child.exitCode !== null, `broker ${id} to start`, 60000);

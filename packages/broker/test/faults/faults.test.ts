@@ -1,7 +1,9 @@
 /**
- * The fault suite's CI subset: the checker on hand-made histories (each violation it must
- * report), seeded schedules, two fixed seeds on a real 3-broker cluster in network namespaces
- * (kill -9, SIGSTOP beyond the session timeout, partitions), and a deliberately broken build
+ * The fault suite's CI subset: the checkers on hand-made histories (each violation they must
+ * report), seeded schedules, fixed seeds on a real 3-broker cluster in network namespaces on a
+ * 3-member ZooKeeper ensemble (kill -9, SIGSTOP beyond the session timeout, partitions, kill -9
+ * of the ZooKeeper leader, clock skew, kill -9 of the transaction coordinator mid-transaction with the
+ * exactly-once check), and a deliberately broken build
  * (the leader's HW at its own log end, acknowledging before followers have the records) that
  * the checker must catch. The soak is `npm run faults -- --runs N --seed S`.
  */
@@ -10,15 +12,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { check, type Ack, type Rec } from './checker.js';
+import { check, checkExactlyOnce, type Ack, type Rec } from './checker.js';
 import { FaultHarness, runOnce } from './run.js';
-import { scheduleFor } from './schedule.js';
+import { ALL_FAULT_KINDS, scheduleFor } from './schedule.js';
 
 const ack = (v: string, p: number, o: number, k = 'k0'): Ack => ({ k, v, p, o, sent: 0, ts: 0 });
 const rec = (v: string, p: number, o: number, k = 'k0'): Rec => ({ k, v, p, o });
 /** A failing run's history lands here (the path is in the assertion message). */
 const historyDir = mkdtempSync(join(tmpdir(), 'samsa-faults-history-'));
-const none = { commits: [], committed: new Map<number, number>(), faults: [] };
+const none = { commits: [], committed: new Map<string, number>(), faults: [] };
 
 describe('checker', () => {
   test('a clean history passes', () => {
@@ -52,13 +54,49 @@ describe('checker', () => {
     const r = check({
       acks: [{ k: 'k0', v: 'w-0', p: 0, o: 0, sent: 100, ts: 150 }, { k: 'k0', v: 'w-1', p: 0, o: 1, sent: 1200, ts: 1700 }],
       records: [rec('w-0', 0, 0), rec('w-1', 0, 1)],
-      commits: [{ p: 0, o: 20, ts: 1 }, { p: 0, o: 40, ts: 2 }, { p: 1, o: 5, ts: 3 }],
-      committed: new Map([[0, 20], [1, 5]]),
+      commits: [{ g: 'a', p: 0, o: 20, ts: 1 }, { g: 'a', p: 0, o: 40, ts: 2 }, { g: 'a', p: 1, o: 5, ts: 3 }, { g: 'b', p: 0, o: 30, ts: 4 }],
+      committed: new Map([['a/0', 20], ['a/1', 5], ['b/0', 30]]),
       faults: [{ kind: 'kill', startMs: 1000, endMs: 3000 }, { kind: 'pause', startMs: 5000, endMs: 9000 }],
     });
-    assert.deepEqual(r.committedLost, ['partition 0: committed 40 acknowledged, 20 after healing']);
+    assert.deepEqual(r.committedLost, ['a/0: committed 40 acknowledged, 20 after healing']);
     assert.deepEqual(r.recoveryMs, [700, null]);
   });
+});
+
+describe('exactly-once checker', () => {
+  const input = [rec('in-0', 0, 0), rec('in-1', 0, 1), rec('in-2', 1, 0)];
+  const ends = new Map([[0, 2], [1, 1]]);
+
+  test('each input once in the output, offsets at the end: passes', () => {
+    const r = checkExactlyOnce(input, [rec('in-2', 0, 0), rec('in-0', 1, 0), rec('in-1', 1, 2)], new Map([[0, 2], [1, 1]]), ends);
+    assert.equal(r.ok, true, JSON.stringify(r));
+  });
+
+  test('reports missing, duplicated, unexpected, ahead-of-offsets and unfinished', () => {
+    const r = checkExactlyOnce(input, [rec('in-0', 0, 0), rec('in-0', 0, 3), rec('in-2', 1, 0), rec('x-9', 2, 0)], new Map([[0, 2], [1, 0]]), ends);
+    assert.deepEqual(r.missing, ['in-1 (input 0@1, committed 2)']);
+    assert.deepEqual(r.duplicated, ['in-0 at 0@0,0@3']);
+    assert.deepEqual(r.unexpected, ['x-9 at 2@0']);
+    assert.deepEqual(r.aheadOfOffsets, ['in-2 (input 1@0, committed 0, output 1@0)']);
+    assert.deepEqual(r.unfinished, ['partition 1: committed 0, input ends at 1']);
+    assert.equal(r.ok, false);
+  });
+});
+
+test('the default kinds keep the schedules of earlier soaks; sizes come from a stream of their own', () => {
+  // Seed 6 as the first soak and the CI subset ran it.
+  assert.deepEqual(scheduleFor(6, 3, 6000, 4000).map(({ kind, broker, atMs, durationMs }) => ({ kind, broker, atMs, durationMs })), [
+    { kind: 'partition-brokers', broker: 2, atMs: 1502, durationMs: 2808 },
+    { kind: 'kill', broker: 3, atMs: 5916, durationMs: 5683 },
+  ]);
+  for (let seed = 0; seed < 50; seed++) {
+    for (const f of scheduleFor(seed, 3, 12000, 4000, 2, ALL_FAULT_KINDS)) {
+      if (f.kind === 'clock-skew') assert.ok(Math.abs(f.amount) >= 2 && Math.abs(f.amount) <= 10, `skew ${f.amount} min`);
+      else if (f.kind === 'loss-between-brokers') assert.ok(f.amount >= 10 && f.amount <= 40, `loss ${f.amount}%`);
+      else if (f.kind === 'delay-between-brokers') assert.ok(f.amount >= 50 && f.amount <= 500, `delay ${f.amount} ms`);
+      else assert.equal(f.amount, 0);
+    }
+  }
 });
 
 test('a seed gives the same schedule each time, other seeds other schedules', () => {
@@ -85,12 +123,40 @@ describe('on a 3-broker cluster in network namespaces', () => {
     test(`seed ${seed}: no acknowledged record lost or duplicated, no committed offset lost`, async () => {
       const r = await runOnce(harness, { seed, workloadMs: 10000, historyDir });
       assert.ok(r.report.acknowledged > 50, `acknowledged ${r.report.acknowledged}`);
-      assert.ok(r.commits > 0, 'the group committed offsets');
+      assert.ok(r.commits > 0, 'the groups committed offsets');
       assert.equal(r.historyFile, null, `history of the failing run: ${r.historyFile}`);
       assert.deepEqual({ lost: r.report.lost, duplicated: r.report.duplicated, reordered: r.report.reordered, moved: r.report.offsetsMoved, committedLost: r.report.committedLost }, { lost: [], duplicated: [], reordered: [], moved: [], committedLost: [] });
       assert.ok(r.report.recoveryMs.every((ms) => ms !== null), `every fault recovered: ${r.report.recoveryMs}`);
     });
   }
+
+  // Seed 6 over the clock and ZooKeeper kinds: kill -9 of the ZooKeeper leader (restarted 2.8 s
+  // later), then broker 3's wall clock goes 7 minutes back and broker 1's 7 minutes forward for
+  // 5.7 s (libfaketime; timers keep real time). The same seed over clock-skew,zk-quorum-loss
+  // found committed offsets unreadable after healing (RESULTS.md), reported, not yet fixed.
+  test('seed 6 (ZooKeeper leader killed, then clocks skewed by minutes): nothing lost or duplicated', async () => {
+    const r = await runOnce(harness, { seed: 6, workloadMs: 10000, kinds: ['clock-skew', 'zk-leader-kill'], historyDir });
+    assert.deepEqual(r.faults.map((f) => f.kind), ['zk-leader-kill', 'clock-skew']);
+    assert.ok(r.report.acknowledged > 50, `acknowledged ${r.report.acknowledged}`);
+    assert.ok(r.commits > 0, 'the groups committed offsets');
+    assert.deepEqual({ lost: r.report.lost, duplicated: r.report.duplicated, committedLost: r.report.committedLost }, { lost: [], duplicated: [], committedLost: [] });
+    assert.equal(r.historyFile, null, `history of the failing run: ${r.historyFile}`);
+  });
+
+  // Seed 3 of txn-kill: the transaction coordinator's broker and another output-partition leader
+  // kill -9ed mid-transaction, restarted 2.3 s later; the output holds each input exactly once.
+  test('seed 3 (kill -9 of the transaction coordinator and a partition leader mid-transaction): exactly once', async () => {
+    const r = await runOnce(harness, { seed: 3, workloadMs: 10000, kinds: ['txn-kill'], historyDir });
+    const eo = r.exactlyOnce!;
+    assert.ok(eo !== null, 'the transactional workload ran');
+    assert.ok(r.observations.some((o) => /transaction coordinator: broker \d \(Ongoing\)/.test(o)), `killed mid-transaction: ${r.observations.join('; ')}`);
+    assert.equal(r.historyFile, null, `history of the failing run: ${r.historyFile}`);
+    assert.deepEqual({ missing: eo.missing, duplicated: eo.duplicated, unexpected: eo.unexpected, ahead: eo.aheadOfOffsets, unfinished: eo.unfinished }, { missing: [], duplicated: [], unexpected: [], ahead: [], unfinished: [] });
+    assert.ok(eo.inputs > 0 && eo.outputs === eo.inputs);
+    // Two of three brokers die here: no writer may lose or duplicate a record (the @samsa/client
+    // producer once re-sent batches of unknown outcome under a new producer id; RESULTS.md, seed 7016).
+    assert.deepEqual({ lost: r.report.lost, duplicated: r.report.duplicated }, { lost: [], duplicated: [] });
+  });
 
   test('the checker catches a build whose leader acknowledges before followers have the records', async () => {
     // Cut from its peers, then kill -9 before the ISR shrinks: what it acknowledged alone is gone.

@@ -55,13 +55,19 @@ describe('replication in process (3 brokers, RF 3)', () => {
     c.close();
   });
 
-  it('a consumer fetch sees only up to the high watermark; a follower is not a leader', async () => {
+  it('a consumer fetch sees only up to the high watermark; a follower is not a leader (before Fetch v11) and serves reads up to its high watermark (v11+, KIP-392)', async () => {
     const c2 = await WireClient.connect(cluster.broker(2).boundListeners[0]!.port);
-    const fetch = await c2.send(ApiKey.Fetch, 11, {
+    const fetchAt = (version: number) => c2.send(ApiKey.Fetch, version, {
       replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
       topics: [{ topic: 'copy', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, logStartOffset: -1n }] }], forgottenTopicsData: [], rackId: '',
     });
-    assert.equal(fetch.responses[0].partitions[0].errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal((await fetchAt(10)).responses[0].partitions[0].errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const fromFollower = (await fetchAt(11)).responses[0].partitions[0];
+    assert.equal(fromFollower.errorCode, ErrorCode.NONE);
+    const followerHw = cluster.broker(2).partitions.getPartition('copy', 0)!.highWatermark;
+    assert.equal(fromFollower.highWatermark, followerHw);
+    const read = decodeRecordBatches(fromFollower.records);
+    assert.equal(read.length > 0 ? read.at(-1)!.baseOffset + BigInt(read.at(-1)!.lastOffsetDelta) + 1n : 0n, followerHw, 'records up to the follower\'s high watermark');
     const p = await produce(c2, 'copy', 1, batch('nope'));
     assert.equal(p.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     c2.close();

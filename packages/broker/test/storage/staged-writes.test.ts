@@ -71,7 +71,11 @@ test('a truncation during an in-flight write cuts the file after it lands; later
   seg.close();
 }));
 
-test('a failed write is reported to every barrier of that turn, then the segment refuses appends', withSegment(async (seg, logPath, stager) => {
+test('a failed write is reported to every barrier of that turn and rolled back; appends are then written at once, failing while the file cannot take them', withSegment(async (seg, logPath, stager) => {
+  append(seg, 'kept ');
+  await stager.whenIdle();
+  let lost = -1;
+  seg.onWriteFailure = (lostBytes) => (lost = lostBytes);
   append(seg, 'lost bytes');
   // Swap the segment's descriptor for a read-only one so the write fails (EBADF).
   const writable = seg.fd;
@@ -79,9 +83,20 @@ test('a failed write is reported to every barrier of that turn, then the segment
   const first = await stager.durabilityBarrier();
   assert.ok(first instanceof Error, 'the connection waiting on the write sees the failure');
   assert.ok(stager.durabilityBarrier() instanceof Error, 'a second connection answering in the same turn sees it too');
+  assert.equal(lost, 'lost bytes'.length, 'the log is told what was lost');
+  assert.equal(seg.size, 'kept '.length, 'the segment is back at the last append in the file');
+  assert.equal(readAll(seg), 'kept ');
   await nextTurn();
   assert.equal(stager.durabilityBarrier(), null, 'the failure is not reported past its turn');
-  assert.throws(() => seg.write(Buffer.from('more')), StorageIoError);
+  assert.throws(() => seg.write(Buffer.from('more')), StorageIoError, 'still failing: the append fails at once');
+  assert.equal(seg.size, 'kept '.length);
   closeSync(seg.fd);
-  closeSync(writable);
+  seg.fd = writable;
+  append(seg, 'back');
+  assert.equal(readFileSync(logPath, 'utf8'), 'kept back', 'written synchronously once it works again');
+  assert.equal(stager.durabilityBarrier(), null);
+  append(seg, '!');
+  await stager.whenIdle();
+  assert.equal(readFileSync(logPath, 'utf8'), 'kept back!', 'and asynchronously after that');
+  seg.close();
 }));
