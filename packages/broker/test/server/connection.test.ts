@@ -177,7 +177,8 @@ test('large pipelined requests assembled in the reused request buffer keep their
     c.sendRaw(Buffer.concat([frames[0]!.frame, frames[1]!.frame, md.frame, frames[2]!.frame, frames[3]!.frame]));
     const results = await Promise.all(answers);
     assert.deepEqual(results.slice(0, 4).map((r) => r.responses[0].partitionResponses[0].errorCode), [0, 0, 0, 0]);
-    assert.equal(results[4].topics.length, 2000);
+    // Kafka answers a topic named many times once; the name decoded from the copied frame is intact.
+    assert.deepEqual(results[4].topics.map((t: { name: string }) => t.name), ['reuse-name-' + 'x'.repeat(200)]);
     const log = tb.broker.partitions.getPartition('reuse', 0)!;
     const { records } = log.readRecords(0n, 4 << 20, { isolation: 'high-watermark', minOneBatch: true, currentLeaderEpoch: -1, fetchOnlyFromLeader: true });
     const { decodeRecordBatches } = await import('@samsa/protocol/records');
