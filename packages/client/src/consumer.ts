@@ -162,6 +162,15 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private lastAutoCommit = Date.now();
   private connectStarted = false;
   private closed = false;
+
+  /**
+   * Errors a fetch or validation retries after a metadata refresh instead of handing to poll():
+   * retriable ones, leadership changes, and a broker connection the cluster closed under us
+   * (the broker left the metadata, e.g. it died): Kafka's consumer retries those too.
+   */
+  private isTransient(err: unknown): boolean {
+    return isRetriable(err) || (err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code)) || (err instanceof ClosedError && !this.closed);
+  }
   private running = false;
   private runDone: Promise<void> | null = null;
   /** Bumped by stop(): iterators started before it end. */
@@ -590,7 +599,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       if (refresh) this.cluster.refreshMetadata().catch(() => {});
     } catch (err) {
       for (const x of asked) backOff(x);
-      if (isRetriable(err) || (err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.cluster.refreshMetadata().catch(() => {});
+      if (this.isTransient(err)) this.cluster.refreshMetadata().catch(() => {});
       else this.fetchError = err as Error;
     } finally {
       this.validationsInFlight.delete(node);
@@ -688,7 +697,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         if (x.s.epoch === x.epoch) x.s.busy = false;
         if (x.s.readReplica === node) x.s.readReplica = -1; // the read replica failed: back to the leader
       }
-      if (!isRetriable(err) && !(err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code))) this.fetchError = err as Error;
+      if (!this.isTransient(err)) this.fetchError = err as Error;
       else {
         this.cluster.refreshMetadata().catch(() => {});
         await sleep(this.cluster.retryBackoffMs);
