@@ -89,6 +89,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       ...(kind === 'zookeeper' ? { 'zookeeper.connect': connect! } : {}),
       ...(kind === 'etcd' ? { 'metadata.store': connect! } : {}),
       ...(opts.racks?.[id] != null ? { 'broker.rack': opts.racks[id]! } : {}),
+      // The first connection to a just-started store may be slow on a loaded machine; the short
+      // session timeout (fast failover) must not also bound it.
+      'zookeeper.connection.timeout.ms': '30000',
       ...opts.config,
     };
     const b = await startBroker({

@@ -86,6 +86,8 @@ export async function startProcessCluster(opts: StartProcessClusterOptions = {})
       'log.dirs': logDir,
       [kind === 'zookeeper' ? 'zookeeper.connect' : 'metadata.store']: connect,
       'zookeeper.session.timeout.ms': String(sessionTimeoutMs),
+      // The first connection to a just-started store may be slow on a loaded machine.
+      'zookeeper.connection.timeout.ms': '30000',
       'group.initial.rebalance.delay.ms': '0',
       'offsets.topic.replication.factor': String(Math.min(3, n)),
       'transaction.state.log.replication.factor': String(Math.min(3, n)),
