@@ -53,6 +53,14 @@ export interface TestCluster {
 }
 
 /** Every running broker's `bootstrap`, comma-separated (in-process and process clusters). */
+/**
+ * The store timeouts of a test broker: a short session (fast failover), and a first connection to
+ * a just-started store that may take longer on a loaded machine than that session timeout.
+ */
+export function storeTimeouts(sessionTimeoutMs: number): Record<string, string> {
+  return { 'zookeeper.session.timeout.ms': String(sessionTimeoutMs), 'zookeeper.connection.timeout.ms': '30000' };
+}
+
 export function bootstrapOf(running: ReadonlyMap<number, { bootstrap: string }>): string {
   return [...running.values()].map((b) => b.bootstrap).join(',');
 }
@@ -84,14 +92,11 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
     if ((opts.storage ?? 'memory') === 'file' && !dataDirs.has(id)) dataDirs.set(id, mkdtempSync(join(tmpdir(), `samsa-cluster-${id}-`)));
     const config: Record<string, string> = {
       'broker.id': String(id),
-      'zookeeper.session.timeout.ms': String(sessionTimeoutMs),
+      ...storeTimeouts(sessionTimeoutMs),
       'offsets.topic.replication.factor': String(Math.min(3, n)),
       ...(kind === 'zookeeper' ? { 'zookeeper.connect': connect! } : {}),
       ...(kind === 'etcd' ? { 'metadata.store': connect! } : {}),
       ...(opts.racks?.[id] != null ? { 'broker.rack': opts.racks[id]! } : {}),
-      // The first connection to a just-started store may be slow on a loaded machine; the short
-      // session timeout (fast failover) must not also bound it.
-      'zookeeper.connection.timeout.ms': '30000',
       ...opts.config,
     };
     const b = await startBroker({

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiByName, ApiKey, type MetadataResponse } from '@samsa/protocol';
 import { Connection } from '@samsa/network';
-import { bootstrapOf, runningBroker } from './cluster.js';
+import { bootstrapOf, runningBroker, storeTimeouts } from './cluster.js';
 import { startEtcd, startZooKeeper, freePort, type CoordinationService } from './coordination-services.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
@@ -85,9 +85,7 @@ export async function startProcessCluster(opts: StartProcessClusterOptions = {})
       'advertised.listeners': `PLAINTEXT://localhost:${port}`,
       'log.dirs': logDir,
       [kind === 'zookeeper' ? 'zookeeper.connect' : 'metadata.store']: connect,
-      'zookeeper.session.timeout.ms': String(sessionTimeoutMs),
-      // The first connection to a just-started store may be slow on a loaded machine.
-      'zookeeper.connection.timeout.ms': '30000',
+      ...storeTimeouts(sessionTimeoutMs),
       'group.initial.rebalance.delay.ms': '0',
       'offsets.topic.replication.factor': String(Math.min(3, n)),
       'transaction.state.log.replication.factor': String(Math.min(3, n)),
