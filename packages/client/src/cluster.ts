@@ -168,7 +168,7 @@ export class Cluster {
     if (this.closed) throw new ClosedError('client');
     const existing = this.brokers.get(nodeId);
     if (existing !== undefined && existing.host === host && existing.port === port) return existing;
-    if (existing !== undefined) existing.close();
+    if (existing !== undefined) existing.close(`moved to ${host}:${port}`); // its requests fail retriably
     const c = new Connection(host, port, nodeId, this.connectionOptions);
     this.brokers.set(nodeId, c);
     return c;
@@ -241,7 +241,8 @@ export class Cluster {
     for (const [id, c] of this.brokers) {
       const info = brokers.get(id);
       if (info === undefined || info.host !== c.host || info.port !== c.port) {
-        c.close();
+        // Requests in flight, or sent later through a stale handle, fail retriably: callers retry elsewhere.
+        c.close(info === undefined ? 'left the cluster metadata' : `moved to ${info.host}:${info.port}`);
         this.brokers.delete(id);
       }
     }
@@ -362,3 +363,4 @@ export class Cluster {
     return this.anyConnection();
   }
 }
+

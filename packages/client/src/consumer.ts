@@ -163,13 +163,9 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private connectStarted = false;
   private closed = false;
 
-  /**
-   * Errors a fetch or validation retries after a metadata refresh instead of handing to poll():
-   * retriable ones, leadership changes, and a broker connection the cluster closed under us
-   * (the broker left the metadata, e.g. it died): Kafka's consumer retries those too.
-   */
+  /** Errors a fetch or validation retries after a metadata refresh instead of handing to poll(). */
   private isTransient(err: unknown): boolean {
-    return isRetriable(err) || (err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code)) || (err instanceof ClosedError && !this.closed);
+    return isRetriable(err) || (err instanceof KafkaError && METADATA_REFRESH_CODES.has(err.code));
   }
   private running = false;
   private runDone: Promise<void> | null = null;

@@ -893,8 +893,7 @@ export class Producer {
     // A later batch of a partition whose earlier batch is being retried gets OUT_OF_ORDER_SEQUENCE:
     // that is not a real gap, it goes back in line behind the earlier one.
     const earlierPending = s.ready.some((x) => this.idempotent && seqBefore(x.baseSequence, b.baseSequence));
-    // A connection the cluster closed under us (its broker left the metadata) is retried like a lost one.
-    const retriable = (isRetriable(err) || err instanceof ClosedError || (code === 45 && earlierPending)) && b.attempts <= this.retries && !expired && !this.closed;
+    const retriable = (isRetriable(err) || (code === 45 && earlierPending)) && b.attempts <= this.retries && !expired && !this.closed;
     if (code !== null && METADATA_REFRESH_CODES.has(code)) this.cluster.refreshMetadata().catch(() => {});
     if (connectionLevel) this.cluster.refreshMetadata().catch(() => {});
     if (retriable) {

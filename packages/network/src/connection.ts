@@ -88,7 +88,7 @@ export class Connection {
 
   /** Connects (or waits for the running attempt), negotiates versions and authenticates. */
   async connect(): Promise<void> {
-    if (this.closed) throw new ClosedError(`connection to ${this.address}`);
+    if (this.closed) throw this.closedFailure();
     if (this.socket !== null && this.connecting === null) return;
     if (this.connecting === null) {
       this.connecting = this.doConnect().finally(() => {
@@ -109,7 +109,7 @@ export class Connection {
   private async doConnect(): Promise<void> {
     const wait = this.backoffMs();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (this.closed) throw new ClosedError(`connection to ${this.address}`);
+    if (this.closed) throw this.closedFailure();
     try {
       const socket = await this.openSocket();
       this.attach(socket);
@@ -353,11 +353,22 @@ export class Connection {
     this.teardown(new ConnectionError(`connection to ${this.address} ${reason}`));
   }
 
-  /** Closes the socket for good; in-flight requests fail with ClosedError. */
-  close(): void {
+  /**
+   * Closes the socket for good; requests in flight and later ones fail with ClosedError. With a
+   * reason (the owner retires a connection to a broker that left or moved), they fail with a
+   * retriable ConnectionError instead, as on a lost connection: their callers retry elsewhere.
+   */
+  close(retiredBecause?: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.teardown(new ClosedError(`connection to ${this.address}`));
+    this.retiredBecause = retiredBecause ?? null;
+    this.teardown(this.closedFailure());
+  }
+
+  private retiredBecause: string | null = null;
+
+  private closedFailure(): SamsaError {
+    return this.retiredBecause === null ? new ClosedError(`connection to ${this.address}`) : new ConnectionError(`connection to ${this.address} ${this.retiredBecause}`);
   }
 }
 
