@@ -186,10 +186,15 @@ describe('TxnOffsetCommit fencing (KIP-447) and verification (KIP-890)', () => {
     await addOffsets(c, p, group);
     assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: 'member-a', generationId: a.memberEpoch - 1, groupInstanceId: null }), ErrorCode.ILLEGAL_GENERATION);
     assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: 'member-x', generationId: a.memberEpoch, groupInstanceId: null }), ErrorCode.UNKNOWN_MEMBER_ID);
-    assert.equal(await txnCommit(c, 2, p, group, 2n), ErrorCode.UNKNOWN_MEMBER_ID, 'no member id while the group has members (Kafka\'s ConsumerGroup)');
+    assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: '', generationId: -1, groupInstanceId: 'instance-x' }), ErrorCode.UNKNOWN_MEMBER_ID, 'an instance id names a member');
     assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: 'member-a', generationId: a.memberEpoch, groupInstanceId: null }), ErrorCode.NONE);
     await endTxn(c, p, true);
     assert.equal(await committedOffset(c, group), 2n);
+    // v0-v2 carry no member: they commit into a group with members (as Kafka's ConsumerGroup)
+    await addOffsets(c, p, group);
+    assert.equal(await txnCommit(c, 2, p, group, 4n), ErrorCode.NONE);
+    await endTxn(c, p, true);
+    assert.equal(await committedOffset(c, group), 4n);
   });
 
   it('verification: offsets of a transaction that never added the group are refused (v4 TRANSACTION_ABORTABLE, v3 INVALID_TXN_STATE), a fenced epoch INVALID_PRODUCER_EPOCH', async () => {

@@ -61,7 +61,7 @@ export class OffsetMetadataManager {
    */
   private validateCommit(groupId: string, memberId: string, instanceId: string | null, generationId: number, version: number, transactional: boolean): number {
     const cg = this.consumerGroups.groups.get(groupId);
-    if (cg !== undefined) return this.consumerGroups.validateOffsetCommit(cg, memberId, generationId, version, transactional);
+    if (cg !== undefined) return this.consumerGroups.validateOffsetCommit(cg, memberId, instanceId, generationId, version, transactional);
     let group = this.groups.groups.get(groupId);
     if (group === undefined) {
       if (generationId >= 0) return version >= 9 && !transactional ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
