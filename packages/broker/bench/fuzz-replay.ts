@@ -5,7 +5,9 @@
  *     soak (cases before FROM are generated and dropped, so the broker lacks the state they made);
  *   FUZZ_ONLY=<case>,<case>...: each listed case alone, one after another, on a fresh connection.
  * Prints every case slower than FUZZ_SLOW_MS (default 1000) and each hang, with its frame in hex,
- * and the broker's peak RSS.
+ * and the broker's peak RSS; FUZZ_RSS_STEP_MB=<n> also prints each case whose end saw the broker's
+ * peak RSS grow by n MB or more since the last case (with 16 connections, one of the cases in
+ * flight then did it).
  */
 import { runStructuredFuzz, type FuzzCase, type Outcome } from '../test/fuzz/structured-fuzz.js';
 import { peakRssMb, startFuzzServer } from './fuzz-server.js';
@@ -28,10 +30,17 @@ try {
     const first = Number(process.env['FUZZ_FROM'] ?? 1);
     const cases = Number(process.env['FUZZ_CASES'] ?? 1000);
     const started = Date.now();
+    const rssStepMb = Number(process.env['FUZZ_RSS_STEP_MB'] ?? 0);
+    let lastPeak = peakRssMb(broker.pid);
     const stats = await runStructuredFuzz({
       port: broker.port, seed: SEED, served: broker.served, firstCase: first, cases, budgetMs: 3600_000, concurrency: 16, mustEndMs: 10_000, mayWaitMs: 300,
       onCase: (c, outcome, ms) => {
         if (ms >= SLOW_MS) console.log(`${new Date().toISOString()} ${describe(c, outcome, ms)}`);
+        if (rssStepMb > 0) {
+          const peak = peakRssMb(broker.pid);
+          if (peak - lastPeak >= rssStepMb) console.log(`${new Date().toISOString()} peak RSS ${lastPeak} -> ${peak} MB at the end of ${describe(c, outcome, ms)}`);
+          lastPeak = peak;
+        }
       },
       onProgress: (s) => console.log(`${new Date().toISOString()} ${s.cases} cases, ${s.hangs.length} hangs; broker peak RSS ${peakRssMb(broker.pid)} MB`),
     });
