@@ -463,7 +463,9 @@ export class Controller {
       if (a === undefined) assignments.set(topic, (a = this.store.get(Paths.topic(topic)).then((e) => (e === null ? null : decodeTopic(e.value).partitions))));
       return a;
     };
-    for (const { topic, partition } of wanted) {
+    for (const [i, { topic, partition }] of wanted.entries()) {
+      // An election over tens of thousands of partitions lets other connections in now and then.
+      if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
       const result = await this.electOne(electionType, topic, partition, replicasOf);
       if (all && result.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
       results.push(result);
