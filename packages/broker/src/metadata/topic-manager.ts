@@ -161,8 +161,13 @@ export class TopicManager {
         if (err instanceof RevisionMismatchError) continue;
         throw err;
       }
-      await this.metadata.waitFor((i) => hasLeaders(i.topic(name), totalCount), opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
-      return this.image.topic(name)!;
+      // Only the new partitions need leaders, and a topic deleted (or recreated) meanwhile ends
+      // the wait: waiting on an older leaderless partition or a topic that is gone never ended.
+      await this.metadata.waitFor((i) => {
+        const t = i.topic(name);
+        return t === undefined || t.id !== assignment.id || hasLeaders(t, totalCount, cur);
+      }, opts.timeoutMs ?? DEFAULT_PROPAGATION_MS);
+      return this.image.topic(name) ?? planImage(name, { ...next, configs: {} });
     }
   }
 
@@ -200,8 +205,11 @@ export class TopicManager {
   }
 }
 
-function hasLeaders(t: TopicImage | undefined, partitions: number): boolean {
-  return t !== undefined && t.partitions.length >= partitions && t.partitions.every((p) => p.leader >= 0);
+/** The topic has `partitions` partitions, and those from `from` on have leaders. */
+function hasLeaders(t: TopicImage | undefined, partitions: number, from = 0): boolean {
+  if (t === undefined || t.partitions.length < partitions) return false;
+  for (let p = from; p < t.partitions.length; p++) if (t.partitions[p]!.leader < 0) return false;
+  return true;
 }
 
 function sameConfigs(a: ReadonlyMap<string, string> | undefined, b: Record<string, string>): boolean {
