@@ -28,8 +28,8 @@ export const ALTER_LOG_DIRS_RATE = 'replica.alter.log.dirs.io.max.bytes.per.seco
 /** Most bytes copied in one step (the copy yields to produce and fetch between steps). */
 const MAX_STEP_BYTES = 1024 * 1024;
 const MIN_STEP_BYTES = 16 * 1024;
-/** A tail at most this far behind is copied in the swap's turn (synchronous, not throttled). */
-const FINAL_TAIL_BYTES = 4 * 1024 * 1024;
+/** A tail at most this far behind (or one throttle step) is copied in the swap's turn (synchronous, not throttled). */
+const FINAL_TAIL_BYTES = 256 * 1024;
 
 interface Move {
   readonly topic: string;
@@ -149,14 +149,14 @@ export class LogDirMover {
       if (move.cancelled) return;
       const current = log.current as FileLog;
       this.align(future, current);
-      const behind = current.sizeBytes - future.sizeBytes;
-      if (future.logEndOffset >= current.logEndOffset || behind <= FINAL_TAIL_BYTES) {
+      const tail = Math.max(FINAL_TAIL_BYTES, this.stepBytes());
+      if (future.logEndOffset >= current.logEndOffset || current.sizeBytes - future.sizeBytes <= tail) {
         // Nothing of the future log may be in flight when it closes in the swap.
         await future.whenWritten();
         if (move.cancelled) return;
         const now = log.current as FileLog;
         this.align(future, now);
-        if (now.sizeBytes - future.sizeBytes <= FINAL_TAIL_BYTES) {
+        if (now.sizeBytes - future.sizeBytes <= tail) {
           this.copy(future, now, Number.MAX_SAFE_INTEGER);
           this.finish(move, now);
           return;
