@@ -173,6 +173,7 @@ export class LogDirMover {
   private align(future: FileLog, current: FileLog): void {
     if (future.logEndOffset > current.logEndOffset) future.truncateTo(current.logEndOffset);
     if (future.logEndOffset < current.logStartOffset) future.truncateFullyAndStartAt(current.logStartOffset);
+    else if (future.logStartOffset < current.logStartOffset) future.deleteRecordsBefore(current.logStartOffset);
   }
 
   /** Copies whole batches from `current` at the future's log end, up to `maxBytes`; returns bytes copied. */

@@ -733,12 +733,7 @@ export class FileStorageEngine implements StorageEngine {
       const key = partitionKey(topic, partition);
       this.known.set(key, { logDir, topic, partition });
       if (clean) this.cleanLogs.add(key);
-      else {
-        let p = this.recoveries.get(logDir);
-        if (p === undefined) this.recoveries.set(logDir, (p = { logDir, partitions: 0, segmentsDone: 0, partitionsDone: 0, startedMs: Date.now(), lastReportMs: Date.now() }));
-        p.partitions++;
-        this.toRecover.add(key);
-      }
+      else this.needsRecovery(logDir, key);
     }
     const p = this.recoveries.get(logDir);
     if (p !== undefined) {
@@ -761,11 +756,16 @@ export class FileStorageEngine implements StorageEngine {
       renameSync(future.path, join(future.logDir, `${topic}-${partition}`));
       this.logger.info(`Promoted the future log ${future.path} of ${topic}-${partition}: its current log was already deleted`);
       this.known.set(key, { logDir: future.logDir, topic, partition });
-      this.toRecover.add(key);
-      let p = this.recoveries.get(future.logDir);
-      if (p === undefined) this.recoveries.set(future.logDir, (p = { logDir: future.logDir, partitions: 0, segmentsDone: 0, partitionsDone: 0, startedMs: Date.now(), lastReportMs: Date.now() }));
-      p.partitions++;
+      this.needsRecovery(future.logDir, key);
     }
+  }
+
+  /** A log of `logDir` left unclean: recovered when opened, counted in the dir's progress. */
+  private needsRecovery(logDir: string, key: string): void {
+    let p = this.recoveries.get(logDir);
+    if (p === undefined) this.recoveries.set(logDir, (p = { logDir, partitions: 0, segmentsDone: 0, partitionsDone: 0, startedMs: Date.now(), lastReportMs: Date.now() }));
+    p.partitions++;
+    this.toRecover.add(key);
   }
 
   /** The configured log dir `dir` names (compared resolved), or undefined. */
@@ -937,6 +937,11 @@ export class FileStorageEngine implements StorageEngine {
 
   deleteLog(topic: string, partition: number): void {
     const key = partitionKey(topic, partition);
+    const future = this.futureDirs.get(key);
+    if (future !== undefined) {
+      this.futureDirs.delete(key);
+      rmSync(future.path, { recursive: true, force: true });
+    }
     if (this.toRecover.delete(key)) this.recoveryStep(this.known.get(key)!.logDir, true);
     const log = this.open.get(key);
     if (log !== undefined) {
