@@ -9,14 +9,17 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { startBroker, type TestBroker } from '@samsa/broker/testkit';
-import { Producer } from '@samsa/client';
+import { startBroker, startCluster, type TestBroker, type TestCluster } from '@samsa/broker/testkit';
+import { Admin, Producer } from '@samsa/client';
+import { apiByName, ErrorCode } from '@samsa/protocol';
 import { runIn, waitFor } from './support.js';
 
 const root = mkdtempSync(join(tmpdir(), 'samsa-reassign-logdirs-'));
 let broker: TestBroker | undefined;
+let cluster: TestCluster | undefined;
 after(async () => {
   await broker?.stop();
+  await cluster?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -73,4 +76,39 @@ it('moves a replica to another log dir through the reassignment JSON, reports it
   assert.equal(b.broker.config.long(RATE_KEY), b.broker.config.long('follower.replication.throttled.rate'), 'the throttle is back to its default');
   assert.ok(log().dir!.startsWith(`${dst}/`));
   assert.ok(!existsSync(join(src, 'ld-0')));
+});
+
+it('a replica added by the same reassignment lands in its log dir: REPLICA_NOT_AVAILABLE until it exists, the dir remembered', async () => {
+  cluster = await startCluster({ brokers: 2, storage: 'file', logDirsPerBroker: 2, config: { 'auto.leader.rebalance.enable': 'false' } });
+  const c = cluster;
+  await c.broker(0).broker.topics.createTopic({ name: 'grow', assignments: [{ partition: 0, brokerIds: [0] }] });
+  const producer = new Producer({ bootstrapServers: c.bootstrap, acks: -1, lingerMs: 0 });
+  await producer.send({ topic: 'grow', messages: Array.from({ length: 100 }, (_, i) => ({ value: Buffer.from(`g${i}`) })) });
+  await producer.close();
+  const target = c.broker(1).broker.storage.logDirs[1]!;
+
+  // Broker 1 does not host grow-0 yet: Kafka answers REPLICA_NOT_AVAILABLE and remembers the dir.
+  const admin = new Admin({ bootstrapServers: c.bootstrap });
+  try {
+    await admin.describeCluster();
+    const conn = admin.cluster.broker(1);
+    await conn.connect();
+    const { response } = await conn.send(apiByName.AlterReplicaLogDirs, () => ({ dirs: [{ path: target, topics: [{ name: 'grow', partitions: [0] }] }] }));
+    assert.deepEqual(response.results.map((t) => [t.topicName, t.partitions.map((p) => p.errorCode)]), [['grow', [ErrorCode.REPLICA_NOT_AVAILABLE]]]);
+  } finally {
+    await admin.close();
+  }
+
+  const json = join(root, 'grow.json');
+  writeFileSync(json, JSON.stringify({ version: 1, partitions: [{ topic: 'grow', partition: 0, replicas: [0, 1], log_dirs: ['any', target] }] }));
+  const exec = await runIn('reassign-partitions', ['--bootstrap-server', c.bootstrap, '--execute', '--reassignment-json-file', json]);
+  assert.equal(exec.code, 0, exec.stderr);
+  assert.match(exec.stdout, /Successfully started log directory move for: grow-0-1\n$/);
+  let last = '';
+  await waitFor(async () => {
+    last = (await runIn('reassign-partitions', ['--bootstrap-server', c.bootstrap, '--verify', '--reassignment-json-file', json])).stdout;
+    return last.includes('Reassignment of replica grow-0-1 completed successfully.');
+  }, 'the replica in its log dir', 30_000);
+  assert.match(last, /^Status of partition reassignment:\nReassignment of partition grow-0 is completed.\nReassignment of replica grow-0-1 completed successfully.\n/);
+  assert.equal(c.broker(1).broker.partitions.getPartition('grow', 0)!.log.dir, join(target, 'grow-0'));
 });
