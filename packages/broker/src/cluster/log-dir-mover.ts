@@ -18,7 +18,7 @@ import { ErrorCode } from '@samsa/protocol';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { FileLog, FileStorageEngine } from '../storage/file-engine.js';
 import { MovableLog } from '../storage/movable-log.js';
-import type { LogConfig } from '../storage/partition-log.js';
+import type { LogConfig, LogObserver } from '../storage/partition-log.js';
 import { partitionKey } from '../storage/checkpoint.js';
 import type { Logger } from '../util/log.js';
 import type { Partition } from './partition.js';
@@ -38,6 +38,8 @@ interface Move {
   readonly future: FileLog;
   readonly log: MovableLog;
   readonly config: () => LogConfig;
+  /** Cuts the future log when the current one is truncated (a follower's divergent tail), at once. */
+  readonly observer: LogObserver;
   cancelled: boolean;
 }
 
@@ -95,8 +97,14 @@ export class LogDirMover {
 
   private start(log: MovableLog, topic: string, partition: number, logDir: string, config: () => LogConfig, existing?: { logDir: string; path: string }): void {
     const future = this.engine.openFutureLog(topic, partition, logDir, futureConfig(config()), log.logStartOffset, existing);
-    const move: Move = { topic, partition, logDir, future, log, config, cancelled: false };
+    const observer: LogObserver = {
+      onTruncate: (end) => {
+        if (!future.isClosed && future.logEndOffset > end) future.truncateTo(end);
+      },
+    };
+    const move: Move = { topic, partition, logDir, future, log, config, observer, cancelled: false };
     this.moves.set(partitionKey(topic, partition), move);
+    log.addObserver(observer);
     this.logger.info(`Moving ${topic}-${partition} from ${log.dir === null ? '?' : log.dir} to ${future.dir}`);
     void this.run(move).catch((e: unknown) => {
       this.logger.error(`The move of ${topic}-${partition} to ${logDir} failed; the partition stays where it was`, e);
@@ -112,6 +120,7 @@ export class LogDirMover {
 
   private drop(move: Move): void {
     move.cancelled = true;
+    move.log.removeObserver(move.observer);
     const key = partitionKey(move.topic, move.partition);
     if (this.moves.get(key) === move) this.moves.delete(key);
     if (!move.future.isClosed) {
@@ -134,6 +143,7 @@ export class LogDirMover {
   close(): void {
     for (const move of this.moves.values()) {
       move.cancelled = true;
+      move.log.removeObserver(move.observer);
       try {
         move.future.close();
       } catch (e) {
@@ -192,6 +202,7 @@ export class LogDirMover {
   private finish(move: Move, current: FileLog): void {
     const key = partitionKey(move.topic, move.partition);
     this.moves.delete(key);
+    move.log.removeObserver(move.observer);
     this.engine.completeMove(current, move.future, move.logDir, move.config(), (moved) => move.log.swap(moved));
     this.logger.info(`The log of ${move.topic}-${move.partition} moved to ${move.logDir}`);
     try {

@@ -9,6 +9,11 @@ import { FileStorageEngine, type FileLog } from '../../src/storage/file-engine.j
 import { MovableLog } from '../../src/storage/movable-log.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
 import { T0, batchOf, defaultLogConfig } from './conformance.js';
+import { sizedBatch } from './batch-builder.js';
+import { LogDirMover } from '../../src/cluster/log-dir-mover.js';
+import type { Partition } from '../../src/cluster/partition.js';
+import { BrokerConfig } from '../../src/config/broker-config.js';
+import { createLogger } from '../../src/util/log.js';
 
 const config = defaultLogConfig({ segmentBytes: 4096 });
 
@@ -120,6 +125,34 @@ test('a preferred log dir set before the partition exists places its log there',
     assert.equal(engine.findLogDir(join(root, 'd3')), undefined);
     engine.close();
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a move copies what the current log holds even when it is truncated and rewritten meanwhile (a follower\'s divergent tail)', async () => {
+  const { root, d1, d2 } = dirs();
+  const engine = new FileStorageEngine({ logDirs: [d1, d2], checkpointIntervalMs: 0 });
+  try {
+    const log = new MovableLog(engine.openLog('t', 0, config));
+    for (let i = 0; i < 200; i++) log.append(sizedBatch(5, 4000, T0 + i), { leaderEpoch: 0, nowMs: T0 }); // 1000 records, ~800 KB
+    const lines: string[] = [];
+    const mover = new LogDirMover(engine, new BrokerConfig({ 'replica.alter.log.dirs.io.max.bytes.per.second': String(1024 * 1024) }), createLogger('test', { sink: (l) => lines.push(l) }));
+    const partition = { topic: 't', partition: 0, log } as unknown as Partition;
+    assert.equal(mover.alter('t', 0, d2, partition, true, () => config), 0);
+    // The copy is under way (50 KB steps at 1 MB/s): cut the current log below the copy and write other records.
+    for (let i = 0; i < 400 && (mover.future('t', 0)?.sizeBytes ?? 0) < 100_000; i++) await new Promise((r) => setTimeout(r, 2));
+    const copied = mover.future('t', 0)!;
+    assert.ok(copied.sizeBytes >= 100_000 && copied.offsetLag > 0n, `${copied.sizeBytes} bytes copied, lag ${copied.offsetLag}`);
+    log.truncateTo(50n);
+    // Past where the copy was: only the truncation itself tells the future log its tail is gone.
+    for (let i = 0; i < 40; i++) log.append(batchOf(5, T0 + 1000 + i, `new${i}`), { leaderEpoch: 1, nowMs: T0 });
+    const expected = Buffer.from(contents(log));
+    for (let i = 0; i < 400 && mover.future('t', 0) !== undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(mover.future('t', 0), undefined, lines.join('\n'));
+    assert.equal(log.dir, join(d2, 't-0'));
+    assert.ok(contents(log).equals(expected), 'the moved log holds the rewritten records, not the cut ones');
+  } finally {
+    engine.close();
     rmSync(root, { recursive: true, force: true });
   }
 });
