@@ -13,6 +13,7 @@
  * A future log found at startup resumes its move when its partition opens; one whose current
  * log is gone is promoted by the engine.
  */
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@samsa/protocol';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -82,17 +83,29 @@ export class LogDirMover {
       return ErrorCode.REPLICA_NOT_AVAILABLE;
     }
     if (!(partition.log instanceof MovableLog) || this.engine.logDirOf(topic, partitionIndex) === logDir) return ErrorCode.NONE;
-    this.start(partition.log, topic, partitionIndex, logDir, config);
+    try {
+      this.start(partition.log, topic, partitionIndex, logDir, config);
+    } catch (e) {
+      this.logger.error(`Could not create the future log of ${topic}-${partitionIndex} in ${logDir}`, e);
+      return ErrorCode.KAFKA_STORAGE_ERROR;
+    }
     return ErrorCode.NONE;
   }
 
-  /** A partition opened: a future log left by an interrupted move resumes (or is dropped if its dir is gone). */
+  /** A partition opened: a future log left by an interrupted move resumes (one beside its current log in the same dir is dropped). */
   partitionOpened(partition: Partition, config: () => LogConfig): void {
     const found = this.engine.takeFutureLogDir(partition.topic, partition.partition);
     if (found === undefined || !(partition.log instanceof MovableLog)) return;
-    if (!this.engine.isLogDirOnline(found.logDir) || this.engine.logDirOf(partition.topic, partition.partition) === found.logDir) return;
+    if (this.engine.logDirOf(partition.topic, partition.partition) === found.logDir) {
+      rmSync(found.path, { recursive: true, force: true });
+      return;
+    }
     this.logger.info(`Resuming the move of ${partition.topic}-${partition.partition} to ${found.logDir} from ${found.path}`);
-    this.start(partition.log, partition.topic, partition.partition, found.logDir, config, found);
+    try {
+      this.start(partition.log, partition.topic, partition.partition, found.logDir, config, found);
+    } catch (e) {
+      this.logger.error(`Could not resume the move of ${partition.topic}-${partition.partition} to ${found.logDir}; the partition stays where it is`, e);
+    }
   }
 
   private start(log: MovableLog, topic: string, partition: number, logDir: string, config: () => LogConfig, existing?: { logDir: string; path: string }): void {
