@@ -138,8 +138,9 @@ export class ReplicaManager {
   }
 
   private openPartition(t: TopicImage, p: PartitionImage, config: TopicConfig): Partition {
-    // A delegate, so that AlterReplicaLogDirs can swap in the partition's log from another dir.
-    const log = new MovableLog(this.opts.storage.openLog(t.name, p.partition, config.toLogConfig()));
+    // File engine: a delegate, so that AlterReplicaLogDirs can swap in the partition's log from another dir.
+    const opened = this.opts.storage.openLog(t.name, p.partition, config.toLogConfig());
+    const log = this.logDirMover !== null ? new MovableLog(opened) : opened;
     const checkpoint = log.dir === null ? undefined : this.startupHighWatermarks.get(dirname(log.dir));
     const key = checkpointKey(t.name, p.partition);
     const hw = checkpoint?.get(key);
