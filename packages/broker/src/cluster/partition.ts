@@ -150,6 +150,11 @@ export class Partition {
         this.epochCache.truncateFromStart(start);
         if (this.hw.messageOffset < start) this.hw = offsetOnlyMetadata(start);
       },
+      onDirChange: (dir) => {
+        this.epochCache.relocate(dir);
+        // Positions were in the old log's segments; the offset stays.
+        this.hw = offsetOnlyMetadata(this.hw.messageOffset);
+      },
     };
     log.addObserver(this.logObserver);
   }

@@ -15,9 +15,12 @@ import type { PartitionAppendHook } from '../handlers/types.js';
 import type { MetadataDelta, MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import { partitionKey, type DelayedOperation, type Purgatory } from '../server/purgatory.js';
 import { partitionKey as checkpointKey, readCheckpoint, REPLICATION_OFFSET_CHECKPOINT, writeCheckpoint, type OffsetCheckpoint } from '../storage/checkpoint.js';
-import type { StorageEngine } from '../storage/partition-log.js';
+import { FileStorageEngine } from '../storage/file-engine.js';
+import { MovableLog } from '../storage/movable-log.js';
+import type { LogConfig, StorageEngine } from '../storage/partition-log.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
+import { LogDirMover } from './log-dir-mover.js';
 import { Partition, type PartitionListener, type PartitionState } from './partition.js';
 
 export interface HostedTopic {
@@ -59,9 +62,12 @@ export class ReplicaManager {
   private checkpointTimer: TimerHandle | null = null;
   /** The producer-state hook every client append goes through (null: no idempotence). */
   appendHook: PartitionAppendHook | null = null;
+  /** AlterReplicaLogDirs (file engine only). */
+  readonly logDirMover: LogDirMover | null;
 
   constructor(opts: ReplicaManagerOptions) {
     this.opts = opts;
+    this.logDirMover = opts.storage instanceof FileStorageEngine ? new LogDirMover(opts.storage, opts.brokerConfig, opts.log.child('kafka.server.ReplicaAlterLogDirsManager'), () => this.checkpointHighWatermarks()) : null;
     const fetches = opts.fetchPurgatory;
     const produces = opts.producePurgatory;
     this.listener = {
@@ -132,7 +138,9 @@ export class ReplicaManager {
   }
 
   private openPartition(t: TopicImage, p: PartitionImage, config: TopicConfig): Partition {
-    const log = this.opts.storage.openLog(t.name, p.partition, config.toLogConfig());
+    // File engine: a delegate, so that AlterReplicaLogDirs can swap in the partition's log from another dir.
+    const opened = this.opts.storage.openLog(t.name, p.partition, config.toLogConfig());
+    const log = this.logDirMover !== null ? new MovableLog(opened) : opened;
     const checkpoint = log.dir === null ? undefined : this.startupHighWatermarks.get(dirname(log.dir));
     const key = checkpointKey(t.name, p.partition);
     const hw = checkpoint?.get(key);
@@ -157,7 +165,11 @@ export class ReplicaManager {
         continue;
       }
       const existing = partitions[p.partition];
-      if (existing === undefined) partitions[p.partition] = this.openPartition(t, p, config);
+      if (existing === undefined) {
+        const opened = this.openPartition(t, p, config);
+        partitions[p.partition] = opened;
+        this.logDirMover?.partitionOpened(opened, () => this.logConfigOf(t.name, config));
+      }
       else if (configChanged) existing.log.updateConfig(config.toLogConfig());
       states.push({ topic: t.name, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr });
     }
@@ -177,6 +189,7 @@ export class ReplicaManager {
 
   /** Closes and deletes a replica this broker no longer hosts (topic deleted, or reassigned away). */
   private dropPartition(topic: string, partition: number, p: Partition): void {
+    this.logDirMover?.cancel(topic, partition);
     p.makeNone();
     p.close();
     try {
@@ -200,6 +213,11 @@ export class ReplicaManager {
       for (const p of cur.partitions) p?.log.updateConfig(logConfig);
       this.topics.set(name, { image: cur.image, config, partitions: cur.partitions });
     }
+  }
+
+  /** A hosted topic's current log config (it follows config changes), for its future logs. */
+  logConfigOf(topic: string, fallback: TopicConfig): LogConfig {
+    return (this.topics.get(topic)?.config ?? fallback).toLogConfig();
   }
 
   /** Retention pass over every log (log.retention.check.interval.ms). */
@@ -273,6 +291,7 @@ export class ReplicaManager {
     } catch (e) {
       this.opts.log.error('Error writing the high watermark checkpoint', e);
     }
+    this.logDirMover?.close();
     for (const p of this.allPartitions()) p.close();
   }
 }

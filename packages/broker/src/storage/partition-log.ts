@@ -197,6 +197,11 @@ export interface LogObserver {
   onLogStartOffsetChange?(logStartOffset: bigint): void;
   /** The log is about to be closed cleanly, with this log end offset. */
   onClose?(logEndOffset: bigint): void;
+  /**
+   * The partition's log moved to another log directory (AlterReplicaLogDirs): `dir` is the new
+   * partition directory. State kept in files beside the log (snapshots, indexes) follows it.
+   */
+  onDirChange?(dir: string | null): void;
 }
 
 export interface StorageEngine {
