@@ -174,8 +174,10 @@ export class LocalMetadataBackend {
         }
       }
     }
+    // Ephemeral entries are not in the file: a change of only those (a session ending) writes nothing.
+    const durable = [...before].some(([key, old]) => old?.owner === null || this.entries.get(key)?.owner === null);
     try {
-      this.persist();
+      if (durable || this.unpersisted) this.persist();
     } catch (e) {
       if (opts.deferrable === true) {
         this.unpersisted = true;
