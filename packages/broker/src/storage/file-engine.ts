@@ -665,6 +665,9 @@ export interface FutureLogDir {
   path: string;
 }
 
+/** `<topic>-<partition>.<32 hex>-delete`: Kafka's name for a log being deleted. */
+const DELETED_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-delete$/;
+
 export class FileStorageEngine implements StorageEngine {
   readonly kind = 'file' as const;
   readonly logDirs: string[];
@@ -691,6 +694,10 @@ export class FileStorageEngine implements StorageEngine {
   private readonly futureDirs = new Map<string, FutureLogDir>();
   /** AlterReplicaLogDirs for a partition not hosted yet: where its log will be created. */
   private readonly preferredDirs = new Map<string, string>();
+  /** `-delete` directories not removed yet (their files are gone: see retireLog). */
+  private readonly tombstones = new Set<string>();
+  /** The `-delete` directories found at startup: deletions a crash interrupted. */
+  readonly deletedAtStartup: Array<{ topic: string; partition: number; uniqueId: string }> = [];
 
   constructor(options: FileEngineOptions) {
     if (options.logDirs.length === 0) throw new Error('at least one log dir is required');
@@ -718,7 +725,11 @@ export class FileStorageEngine implements StorageEngine {
     for (const name of readdirSync(logDir)) {
       const path = join(logDir, name);
       if (name.endsWith('-delete')) {
-        rmSync(path, { recursive: true, force: true }); // a deletion interrupted by a crash
+        // A deletion that a crash interrupted: removed by purgeDeletedLogs(), once the broker has
+        // finished deleting the topic it names from the metadata (see deletedLogsAtStartup).
+        const t = DELETED_DIR.exec(name);
+        if (t !== null) this.deletedAtStartup.push({ topic: t[1]!, partition: Number(t[2]), uniqueId: t[3]! });
+        this.tombstones.add(path);
         continue;
       }
       const future = FUTURE_DIR.exec(name);
@@ -900,7 +911,16 @@ export class FileStorageEngine implements StorageEngine {
       now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager,
       logger: this.logger.child('kafka.log.LogLoader'), onSegmentRecovered: () => this.recoveryStep(logDir, false),
     };
-    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, options, load, (l) => this.logClosed(logDir, key, l));
+    const dir = join(logDir, `${topic}-${partition}`);
+    const isNew = !this.known.has(key);
+    let log: FileLog;
+    try {
+      log = new FileLog(dir, topic, partition, config, options, load, (l) => this.logClosed(logDir, key, l));
+    } catch (e) {
+      // A log that could not be created leaves nothing behind (EMFILE, ENOSPC, EACCES part-way).
+      if (isNew) rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     if (recovering) this.recoveryStep(logDir, true);
     this.cleanLogs.delete(key);
     this.open.set(key, log);
@@ -936,6 +956,21 @@ export class FileStorageEngine implements StorageEngine {
   }
 
   deleteLog(topic: string, partition: number): void {
+    const tombstone = this.retireLog(topic, partition, randomUUID().replace(/-/g, ''));
+    if (tombstone === null) return;
+    rmSync(tombstone, { recursive: true, force: true });
+    this.tombstones.delete(tombstone);
+  }
+
+  /**
+   * The first, durable step of a deletion that needs no free space: closes the log, renames its
+   * directory to `<topic>-<partition>.<uniqueId>-delete` (Kafka's name; a rename allocates no
+   * data blocks) and removes the files in it, which frees their space. The empty directory
+   * stays as the record that the deletion happened until purgeDeletedLogs(): a crash before the
+   * metadata is written finishes the deletion at startup instead of bringing the topic back
+   * empty. Returns the renamed directory (null: no such log).
+   */
+  retireLog(topic: string, partition: number, uniqueId: string): string | null {
     const key = partitionKey(topic, partition);
     const future = this.futureDirs.get(key);
     if (future !== undefined) {
@@ -949,22 +984,51 @@ export class FileStorageEngine implements StorageEngine {
       log.closeForDelete();
     }
     const known = this.known.get(key);
-    if (known === undefined) return;
+    if (known === undefined) return null;
     const dir = join(known.logDir, `${topic}-${partition}`);
-    if (existsSync(dir)) {
-      // Kafka renames to <topic>-<partition>.<uuid>-delete so a crash mid-way can't resurrect it.
-      const doomed = join(known.logDir, `${topic}-${partition}.${randomUUID().replace(/-/g, '')}-delete`);
-      try {
+    const doomed = join(known.logDir, `${topic}-${partition}.${uniqueId}-delete`);
+    let renamed = false;
+    try {
+      if (existsSync(dir)) {
         renameSync(dir, doomed);
-        rmSync(doomed, { recursive: true, force: true });
-      } catch (e) {
-        throw new StorageIoError(`cannot delete ${dir}: ${(e as Error).message}`, { cause: e });
+        renamed = true;
+        this.tombstones.add(doomed);
+        for (const name of readdirSync(doomed)) rmSync(join(doomed, name), { recursive: true, force: true });
       }
+    } catch (e) {
+      if (!renamed) throw new StorageIoError(`cannot delete ${dir}: ${(e as Error).message}`, { cause: e });
+      // Renamed: the deletion stands; what is left goes with purgeDeletedLogs() or at the next start.
     }
     this.known.delete(key);
     this.cleanLogs.delete(key);
     this.recoveryPoints.get(known.logDir)!.delete(key);
     this.logStartOffsets.get(known.logDir)!.delete(key);
+    return renamed ? doomed : null;
+  }
+
+  /** Removes the `-delete` directories (retired logs, and those found at startup) until `stop()`; true when none is left. */
+  purgeDeletedLogs(stop: () => boolean = () => false): boolean {
+    for (const dir of [...this.tombstones]) {
+      if (stop()) return false;
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        this.tombstones.delete(dir);
+      } catch (e) {
+        this.tombstones.delete(dir); // left for the next start, which removes it
+        this.logger.warn(`Could not remove ${dir}: ${(e as Error).message}`);
+      }
+    }
+    return true;
+  }
+
+  /** Bytes of records a log holds on disk (its .log files), without opening it. */
+  logBytesOnDisk(topic: string, partition: number): number {
+    const known = this.known.get(partitionKey(topic, partition));
+    if (known === undefined) return 0;
+    const dir = join(known.logDir, `${topic}-${partition}`);
+    let bytes = 0;
+    for (const name of readdirSync(dir)) if (name.endsWith(LOG_SUFFIX)) bytes += statSync(join(dir, name)).size;
+    return bytes;
   }
 
   /** The connections' durability barrier: staged appends written to the page cache (see WriteStager). */
