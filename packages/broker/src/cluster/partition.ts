@@ -20,7 +20,7 @@
 import { ErrorCode, KafkaError } from '@samsa/protocol';
 import { BATCH_HEADER_SIZE, batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch, batchProducerId, batchSize } from '@samsa/protocol/records';
 import type { PartitionAppendHook } from '../handlers/types.js';
-import type { AppendInfo, LogObserver, LogOffsetMetadata, PartitionLog, ReadInfo, TimestampOffset } from '../storage/partition-log.js';
+import type { AppendInfo, LogObserver, LogOffsetMetadata, PartitionLog, PreparedRead, ReadInfo, TimestampOffset } from '../storage/partition-log.js';
 import { offsetOnlyMetadata } from '../storage/partition-log.js';
 import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { LeaderEpochFileCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
@@ -421,6 +421,16 @@ export class Partition {
     const maxOffset = opts.isolation === 'log-end' ? undefined : opts.isolation === 'txn-committed' ? lastStableOffset : highWatermark;
     const info = maxOffset === undefined ? this.log.read(fetchOffset, maxBytes, { minOneBatch: opts.minOneBatch }) : this.log.read(fetchOffset, maxBytes, { minOneBatch: opts.minOneBatch, maxOffset });
     return { ...info, highWatermark, lastStableOffset };
+  }
+
+  /**
+   * Before readRecords with the same arguments: reads what it may need of the disk off the event
+   * loop (PartitionLog.prepareRead); null when readRecords can run now.
+   */
+  prepareRead(fetchOffset: bigint, maxBytes: number, opts: { isolation: FetchIsolation; minOneBatch: boolean }): Promise<PreparedRead> | null {
+    const maxOffset = opts.isolation === 'log-end' ? this.log.logEndOffset : opts.isolation === 'txn-committed' ? this.lastStableOffset : this.hw.messageOffset;
+    if (fetchOffset >= maxOffset) return null;
+    return this.log.prepareRead?.(fetchOffset, maxBytes, opts.minOneBatch) ?? null;
   }
 
   // ---- ListOffsets, DeleteRecords, OffsetForLeaderEpoch -----------------------------------

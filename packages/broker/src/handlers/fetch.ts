@@ -20,6 +20,7 @@ import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
 import type { Partition } from '../cluster/partition.js';
+import type { PreparedRead } from '../storage/partition-log.js';
 import { preferredReadReplica } from '../cluster/replica-selector.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -65,19 +66,48 @@ function errorPartition(partition: number, code: number): PartitionData {
   };
 }
 
-/** Reads every target once; returns partition data in target order and the total record bytes. */
-function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): { data: PartitionData[]; bytes: number; errors: boolean } {
-  /** errors: some partition answers now (an error, or a preferred read replica to go to). */
-  const data: PartitionData[] = new Array(targets.length);
-  let remaining = p.maxBytes;
-  let bytes = 0;
-  let errors = false;
-  let minOneBatch = true;
-  for (let i = 0; i < targets.length; i++) {
+/** What reading a fetch's targets gave. errors: some partition answers now (an error, or a preferred read replica to go to). */
+interface ReadResult {
+  data: PartitionData[];
+  bytes: number;
+  errors: boolean;
+}
+
+/** A read in progress: resumes at a target after reading its cold bytes off the event loop. */
+interface ReadState extends ReadResult {
+  remaining: number;
+  minOneBatch: boolean;
+  /** Cold bytes read for this fetch: their memory goes back once the reads ran. */
+  prepared: PreparedRead[];
+}
+
+/**
+ * Reads every target once, in order; returns partition data in target order and the total
+ * record bytes. A partition whose bytes may not be in the page cache is read off the event loop
+ * first (only what this fetch will return of it), then the reads go on: the event loop never
+ * waits for the disk, and the result is a Promise then.
+ */
+function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): ReadResult | Promise<ReadResult> {
+  const state: ReadState = { data: new Array(targets.length), bytes: 0, errors: false, remaining: p.maxBytes, minOneBatch: true, prepared: [] };
+  const done = (): ReadResult => {
+    for (const r of state.prepared) r.release();
+    return state;
+  };
+  const r = readFrom(broker, targets, p, state, 0, -1);
+  return r === null ? done() : r.then(done, (e: unknown) => {
+    done();
+    throw e;
+  });
+}
+
+/** Reads targets[from...]; a Promise (of the rest read) when one needs a cold read first, else null when all are read. */
+function readFrom(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams, state: ReadState, from: number, prepared: number): Promise<void> | null {
+  const data = state.data;
+  for (let i = from; i < targets.length; i++) {
     const t = targets[i]!;
     if (t.unknownTopicId || t.denied === true) {
       data[i] = errorPartition(t.partition, t.denied === true ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.UNKNOWN_TOPIC_ID);
-      errors = true;
+      state.errors = true;
       continue;
     }
     const hosted = broker.partitions.topic(t.topic);
@@ -85,7 +115,7 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
     if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
       const known = hosted !== undefined && (!p.usesTopicIds || hosted.image.id === t.topicId);
       data[i] = errorPartition(t.partition, known || !p.usesTopicIds ? unhostedPartitionError(broker.metadata, t.topic, t.partition) : ErrorCode.UNKNOWN_TOPIC_ID);
-      errors = true;
+      state.errors = true;
       continue;
     }
     try {
@@ -97,25 +127,38 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
             partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: partition.highWatermark, lastStableOffset: partition.lastStableOffset,
             logStartOffset: partition.logStartOffset, abortedTransactions: null, preferredReadReplica: preferred, records: EMPTY,
           };
-          errors = true;
+          state.errors = true;
           continue;
         }
       }
       // A throttled partition gets no data while the leader's replication throttle is exceeded.
       const throttle = p.replicaId >= 0 && broker.replication?.leaderThrottle.applies(t.topic, t.partition) === true ? broker.replication.leaderThrottle : null;
       const held = throttle?.isExceeded() === true;
-      const limit = held ? 0 : Math.max(0, Math.min(t.partitionMaxBytes, remaining));
+      const limit = held ? 0 : Math.max(0, Math.min(t.partitionMaxBytes, state.remaining));
       // Followers read to the log end; consumers see only what the ISR has.
       const isolation = p.replicaId >= 0 ? 'log-end' : p.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark';
-      const readOpts = { isolation, minOneBatch: minOneBatch && !held, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: !p.followerMayAnswer } as const;
+      const readOpts = { isolation, minOneBatch: state.minOneBatch && !held, currentLeaderEpoch: t.currentLeaderEpoch, fetchOnlyFromLeader: !p.followerMayAnswer } as const;
+      if (i !== prepared) {
+        const cold = partition.prepareRead(t.fetchOffset, limit, readOpts);
+        if (cold !== null) {
+          // Resume here once the bytes are in memory (a failed cold read is reported by the read itself).
+          return cold.then(
+            (r) => {
+              state.prepared.push(r);
+              return readFrom(broker, targets, p, state, i, i) ?? undefined;
+            },
+            () => readFrom(broker, targets, p, state, i, i) ?? undefined,
+          );
+        }
+      }
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
       const info = partition.readRecords(t.fetchOffset, limit, readOpts);
       const records = info.records;
       if (records.length > 0) {
         throttle?.record(records.length);
-        minOneBatch = false;
-        remaining -= records.length;
-        bytes += records.length;
+        state.minOneBatch = false;
+        state.remaining -= records.length;
+        state.bytes += records.length;
       }
       data[i] = {
         partitionIndex: t.partition, errorCode: ErrorCode.NONE, highWatermark: info.highWatermark, lastStableOffset: info.lastStableOffset, logStartOffset: info.logStartOffset,
@@ -126,10 +169,10 @@ function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: Fet
       const m = mapError(e);
       if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error reading ${t.topic}-${t.partition} at ${t.fetchOffset}`, e);
       data[i] = errorPartition(t.partition, m.code);
-      errors = true;
+      state.errors = true;
     }
   }
-  return { data, bytes, errors };
+  return null;
 }
 
 /** The aborted transactions a read_committed consumer must filter out of what it got. */
@@ -189,8 +232,10 @@ class DelayedFetch implements DelayedOperation {
   }
 
   complete(): void {
-    const { data } = readAll(this.broker, this.targets, this.params);
-    this.resolve(buildResponse(this.targets, data, this.params, this.sessionId));
+    const read = readAll(this.broker, this.targets, this.params);
+    const respond = ({ data }: ReadResult): void => this.resolve(buildResponse(this.targets, data, this.params, this.sessionId));
+    if (read instanceof Promise) void read.then(respond);
+    else respond(read);
   }
 }
 
@@ -313,26 +358,12 @@ function handle(ctx: RequestContext, req: FetchRequest, version: number): FetchR
   if (denied.length > 0) targets = [...targets, ...denied];
 
   if (params.replicaId >= 0) recordFollowerFetches(broker, targets, params.replicaId);
-  // Data that may not be in the page cache is read on the thread pool first (all partitions of
-  // the fetch at once), so the synchronous reads below never wait for the disk.
-  const warming = warmColdReads(broker, targets, params);
-  if (warming !== null) return warming.then(() => readAndRespond(broker, targets, params, sessionId, req.maxWaitMs));
-  return readAndRespond(broker, targets, params, sessionId, req.maxWaitMs);
-}
-
-function warmColdReads(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): Promise<unknown> | null {
-  let waits: Array<Promise<void>> | null = null;
-  for (const t of targets) {
-    if (t.unknownTopicId || t.denied === true) continue;
-    const w = broker.partitions.getPartition(t.topic, t.partition)?.log.prepareRead?.(t.fetchOffset, Math.min(t.partitionMaxBytes, p.maxBytes));
-    // A failed warm-up is reported by the read itself.
-    if (w != null) (waits ??= []).push(w.catch(() => {}));
-  }
-  return waits === null ? null : Promise.all(waits);
-}
-
-function readAndRespond(broker: BrokerServices, targets: FetchTarget[], params: FetchParams, sessionId: number, maxWaitMs: number): FetchResponse | Promise<FetchResponse> {
   const first = readAll(broker, targets, params);
+  if (first instanceof Promise) return first.then((r) => respondOrWait(broker, targets, params, sessionId, req.maxWaitMs, r));
+  return respondOrWait(broker, targets, params, sessionId, req.maxWaitMs, first);
+}
+
+function respondOrWait(broker: BrokerServices, targets: FetchTarget[], params: FetchParams, sessionId: number, maxWaitMs: number, first: ReadResult): FetchResponse | Promise<FetchResponse> {
   if (first.bytes >= params.minBytes || maxWaitMs <= 0 || first.errors || targets.length === 0) {
     return buildResponse(targets, first.data, params, sessionId);
   }

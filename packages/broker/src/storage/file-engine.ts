@@ -43,10 +43,10 @@ import {
   type OffsetCheckpoint,
 } from './checkpoint.js';
 import { StorageIoError } from './errors.js';
-import type { LogConfig, PartitionLog, StorageEngine } from './partition-log.js';
+import type { LogConfig, PartitionLog, PreparedRead, StorageEngine } from './partition-log.js';
 import { loadSegmentState, recoverSegment, scanBatches } from './recovery.js';
 import { ReadBufferPool } from './read-buffers.js';
-import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName } from './segment.js';
+import { FileSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, WriteStager, parseSegmentFileName, segmentFileName, type PrefetchedRange } from './segment.js';
 import { EMPTY_RECORDS, MAX_READ_BYTES, SegmentedLog, trackBatchTimestamp, type LogOptions } from './segmented-log.js';
 import { OpenFiles } from './open-files.js';
 import { createLogger, type Logger } from '../util/log.js';
@@ -456,28 +456,47 @@ export class FileLog extends SegmentedLog<FileSegment> {
   }
 
   /**
-   * Before a fetch's synchronous read at `offset`: when the bytes it will read may not be in the
-   * page cache (data older than this process, not read lately), reads them on the thread pool
-   * first and resolves when the read can run without blocking on the disk; null when it can now.
+   * Before a fetch's synchronous read(offset, maxBytes, minOneBatch): the file bytes it may read
+   * that may not be in the page cache (older than this process, or evicted) are read off the
+   * event loop into memory, where the read then finds them (see FileSegment.prefetch); null when
+   * the read needs nothing of the kind.
    */
-  prepareRead(offset: bigint, maxBytes: number): Promise<void> | null {
+  prepareRead(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<PreparedRead> | null {
     if (this.closed) return null;
     const o = Number(offset);
     if (o < this.lso || o >= this.leo) return null;
+    const budget = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES);
+    if (budget <= 0 && !minOneBatch) return null;
     const si = this.segmentIndexFor(o);
     const seg = this.segs[si]!;
-    // From the index entry at or before the offset (where locate starts scanning) through the read.
-    const start = seg.offsetIndex.lookup(o - seg.baseOffset);
-    const length = Math.min(Math.max(0, maxBytes), MAX_READ_BYTES) + this.config.indexIntervalBytes + 16 * 1024;
-    if (!seg.isCold(start, length)) return null;
-    const scratch = this.stager.takeReadScratch();
-    return seg.warm(start, length, scratch).then(
-      () => this.stager.giveBackReadScratch(scratch),
-      (e: unknown) => {
-        this.stager.giveBackReadScratch(scratch);
-        throw e;
-      },
-    );
+    const indexLoaded = seg.offsetIndex.isLoaded;
+    // Cold unless every byte from where locate starts scanning (a remembered batch position, or
+    // the index entry at or before the offset) through the read is in the page cache or memory.
+    const span = budget + this.config.indexIntervalBytes + this.stager.scratch.length;
+    if (indexLoaded && this.coldPieces(si, seg.scanStart(o), span).length === 0) return null;
+    return (indexLoaded ? Promise.resolve() : seg.offsetIndex.loadAsync())
+      .then(() => (this.closed || this.segs[si] !== seg ? null : seg.locateOffLoop(o)))
+      .then((loc) => {
+        if (loc === null || this.closed || this.segs[si] !== seg) return NOTHING_PREPARED;
+        // What read() will read: maxBytes (or the whole first batch) from the batch, then on into
+        // the next segments (and what the check above looks at, a few KiB more).
+        const length = minOneBatch ? Math.max(span, loc.size) : span;
+        return prefetchAll(this.coldPieces(si, loc.position, length));
+      });
+  }
+
+  /** The cold parts of `length` bytes from `position` in segment `si` on (across segments, as reads go). */
+  private coldPieces(si: number, position: number, length: number): ColdPiece[] {
+    const pieces: ColdPiece[] = [];
+    for (let i = si; i < this.segs.length && length > 0; i++, position = 0) {
+      const seg = this.segs[i]!;
+      const n = Math.min(length, seg.size - position);
+      if (n <= 0) continue;
+      const cold = seg.coldLength(position, n);
+      if (cold > 0) pieces.push({ seg, position, length: cold });
+      length -= n;
+    }
+    return pieces;
   }
 
   protected forEachBatch(seg: FileSegment, fromOffset: number, visit: (buf: Buffer, pos: number) => boolean): void {
@@ -1102,4 +1121,47 @@ function safeReadCheckpoint(path: string): OffsetCheckpoint {
 /** Topic names become directory names: refuse what could escape the log dir. */
 function checkTopicName(topic: string): void {
   if (topic.length === 0 || topic === '.' || topic === '..' || /[/\\\0 ]/.test(topic)) throw new StorageIoError(`illegal topic name for a log directory: ${JSON.stringify(topic)}`);
+}
+
+interface ColdPiece {
+  seg: FileSegment;
+  position: number;
+  length: number;
+}
+
+const NOTHING_PREPARED: PreparedRead = { bytes: 0, release: () => {} };
+
+/** Prefetches every piece; on a failure the others are given back and the failure thrown. */
+async function prefetchAll(pieces: readonly ColdPiece[]): Promise<PreparedRead> {
+  const results = await Promise.allSettled(pieces.map((p) => p.seg.prefetch(p.position, p.length)));
+  const held: Array<{ seg: FileSegment; range: PrefetchedRange }> = [];
+  let failure: unknown = null;
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') failure ??= r.reason;
+    else if (r.value !== null) held.push({ seg: pieces[i]!.seg, range: r.value });
+  });
+  let released = false;
+  const prepared: PreparedRead = {
+    bytes: held.reduce((n, h) => n + h.range.length, 0),
+    release: () => {
+      if (released) return;
+      released = true;
+      for (const h of held) h.seg.dropPrefetched(h.range);
+    },
+  };
+  if (failure !== null) {
+    prepared.release();
+    throw failure;
+  }
+  return prepared;
+}
+
+function combine(a: PreparedRead, b: PreparedRead): PreparedRead {
+  return {
+    bytes: a.bytes + b.bytes,
+    release: () => {
+      a.release();
+      b.release();
+    },
+  };
 }

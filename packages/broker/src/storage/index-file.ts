@@ -11,6 +11,7 @@
  * The entries of closed segments are loaded only when first looked up.
  */
 import { closeSync, constants, ftruncateSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { StorageIoError } from './errors.js';
 
 const INITIAL_ENTRIES = 64;
@@ -56,13 +57,27 @@ export abstract class IndexFile {
   }
 
   protected loaded(): Buffer {
-    if (this.buf === null) {
-      const data = readFileSync(this.path);
-      const buf = Buffer.alloc(Math.max(INITIAL_ENTRIES, this.count) * this.entrySize);
-      data.copy(buf, 0, 0, this.count * this.entrySize);
-      this.buf = buf;
-    }
-    return this.buf;
+    if (this.buf === null) this.adoptFile(readFileSync(this.path));
+    return this.buf!;
+  }
+
+  /** True when the entries are in memory (a lookup reads no file). */
+  get isLoaded(): boolean {
+    return this.buf !== null || this.count === 0;
+  }
+
+  /** Reads the entries of a closed segment off the event loop (a fetch's first lookup in it). */
+  async loadAsync(): Promise<void> {
+    if (this.isLoaded) return;
+    const data = await readFile(this.path);
+    if (this.buf === null) this.adoptFile(data); // (unless loaded meanwhile)
+  }
+
+  /** Takes the entries from the file's bytes. */
+  private adoptFile(data: Buffer): void {
+    const buf = Buffer.alloc(Math.max(INITIAL_ENTRIES, this.count) * this.entrySize);
+    data.copy(buf, 0, 0, this.count * this.entrySize);
+    this.buf = buf;
   }
 
   /** Room for one more entry; returns the byte position where it goes. */

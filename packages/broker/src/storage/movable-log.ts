@@ -12,6 +12,7 @@ import type {
   LogObserver,
   LogOffsetMetadata,
   PartitionLog,
+  PreparedRead,
   ReadInfo,
   SegmentInfo,
   TimestampOffset,
@@ -68,8 +69,8 @@ export class MovableLog implements PartitionLog {
   read(offset: bigint, maxBytes: number, opts: { minOneBatch: boolean; maxOffset?: bigint }): ReadInfo {
     return this.target.read(offset, maxBytes, opts);
   }
-  prepareRead(offset: bigint, maxBytes: number): Promise<void> | null {
-    return this.target.prepareRead?.(offset, maxBytes) ?? null;
+  prepareRead(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<PreparedRead> | null {
+    return this.target.prepareRead?.(offset, maxBytes, minOneBatch) ?? null;
   }
   offsetForTimestamp(timestamp: bigint): TimestampOffset | null {
     return this.target.offsetForTimestamp(timestamp);

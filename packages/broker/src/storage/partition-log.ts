@@ -103,6 +103,13 @@ export interface SegmentInfo {
   maxTimestamp: bigint;
 }
 
+/** Bytes a log read off the event loop for a read about to run (prepareRead); memory held until released. */
+export interface PreparedRead {
+  /** Bytes held (what the read off the event loop brought in). */
+  readonly bytes: number;
+  release(): void;
+}
+
 export interface PartitionLog {
   readonly topic: string;
   readonly partition: number;
@@ -128,11 +135,13 @@ export interface PartitionLog {
   read(offset: bigint, maxBytes: number, opts: { minOneBatch: boolean; maxOffset?: bigint }): ReadInfo;
 
   /**
-   * Optional (file engine): before a fetch's read at `offset`, brings what it will read into the
-   * page cache off the event loop; a Promise when it must be waited for, null when the read can
-   * run now. Reads are correct without it, only possibly blocking on the disk.
+   * Optional (file engine): before a fetch's read(offset, maxBytes, { minOneBatch }), reads
+   * what it may need of the file that may not be in the page cache off the event loop; a Promise
+   * when that must be waited for, null when the read can run now without waiting for the disk.
+   * The read then copies those bytes from memory until the PreparedRead is released (release it
+   * once the read ran). Reads are correct without it, only possibly blocking on the disk.
    */
-  prepareRead?(offset: bigint, maxBytes: number): Promise<void> | null;
+  prepareRead?(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<PreparedRead> | null;
 
   /** ListOffsets by timestamp: the first offset whose timestamp >= ts, or null. */
   offsetForTimestamp(timestamp: bigint): TimestampOffset | null;

@@ -51,6 +51,41 @@ const STAGING_BYTES = 64 * 1024;
 /** Staging buffers kept for reuse per engine (fresh memory page-faults): 64 MiB at most. */
 const MAX_POOLED_STAGING = 1024;
 
+// ---- Reads that may miss the page cache ------------------------------------------------------
+// A synchronous read of bytes not in the page cache stalls every connection for the disk's
+// latency, and even a read just after the bytes were brought in on the thread pool may do the
+// kernel's read-ahead for the next window on the event loop. So a fetch of data that may be cold
+// reads it off the event loop into memory first (FileSegment.prefetch), and the synchronous read
+// copies it from there without touching the file.
+
+/** Size of one pread of a cold read (and of its pooled buffers): bounds how long it holds a pool thread. */
+export const COLD_READ_CHUNK = 1024 * 1024;
+/** Cold-read chunk buffers kept for reuse per engine. */
+const MAX_POOLED_COLD_CHUNKS = 16;
+/**
+ * Cold preads in flight at once per engine: libuv's pool has 4 threads (UV_THREADPOOL_SIZE), and
+ * segment writes must always find one free.
+ */
+export const COLD_READ_SLOTS = 2;
+/**
+ * A synchronous file read slower than this (plus 1 ms per MiB) went to the disk: the kernel
+ * evicted bytes this process wrote, and the segment treats what it holds so far as cold.
+ */
+const SLOW_SYNC_READ_MS = 2;
+
+/** Where a batch sits in its segment's file. */
+export interface BatchLocation {
+  position: number;
+  size: number;
+}
+
+/** File bytes read off the event loop for a read about to run: file[position, position + length) in COLD_READ_CHUNK pieces. */
+export interface PrefetchedRange {
+  readonly position: number;
+  readonly length: number;
+  readonly chunks: readonly Buffer[];
+}
+
 /**
  * The write staging of one storage engine instance (never module state: several brokers may
  * share a process). Holds the segments with staged appends, the staging buffers for reuse, a
@@ -58,7 +93,11 @@ const MAX_POOLED_STAGING = 1024;
  */
 export class WriteStager {
   private readonly stagingPool: Buffer[] = [];
-  private readonly readScratch: Buffer[] = [];
+  private readonly coldChunks: Buffer[] = [];
+  private coldReadsRunning = 0;
+  private readonly coldReadQueue: Array<(done: () => void) => void> = [];
+  /** How cold reads reach the file: fs.read (tests inject a slower one to hold pool threads). */
+  readFile: typeof readAsync = readAsync;
   /** The engine's open segment descriptors (opened lazily, least recently used closed first). */
   readonly openFiles: OpenFiles;
   /** Segments with appends not yet in the file (staged or being written). */
@@ -133,14 +172,34 @@ export class WriteStager {
     });
   }
 
-  /** A 1 MiB buffer that async reads warming the page cache read into (their bytes are thrown away). */
-  takeReadScratch(): Buffer {
-    return this.readScratch.pop() ?? Buffer.allocUnsafeSlow(1 << 20);
+  /** A COLD_READ_CHUNK buffer for a read off the event loop (see FileSegment.prefetch). */
+  takeColdChunk(): Buffer {
+    return this.coldChunks.pop() ?? Buffer.allocUnsafeSlow(COLD_READ_CHUNK);
   }
 
-  giveBackReadScratch(buf: Buffer): void {
-    if (this.readScratch.length < 8) this.readScratch.push(buf);
+  giveBackColdChunk(buf: Buffer): void {
+    if (this.coldChunks.length < MAX_POOLED_COLD_CHUNKS) this.coldChunks.push(buf);
   }
+
+  /**
+   * Runs `read` (one pread on libuv's thread pool) when fewer than COLD_READ_SLOTS of them are
+   * in flight, else after the earlier ones: a disk read holds a pool thread for milliseconds,
+   * and segment writes (whose acknowledgements producers wait for) share the same 4 threads.
+   */
+  coldRead(read: (done: () => void) => void): void {
+    if (this.coldReadsRunning >= COLD_READ_SLOTS) {
+      this.coldReadQueue.push(read);
+      return;
+    }
+    this.coldReadsRunning++;
+    read(this.coldReadDone);
+  }
+
+  private readonly coldReadDone = (): void => {
+    const next = this.coldReadQueue.shift();
+    if (next !== undefined) next(this.coldReadDone);
+    else this.coldReadsRunning--;
+  };
 
   takeStagingBuffer(): Buffer {
     return this.stagingPool.pop() ?? Buffer.allocUnsafeSlow(STAGING_BYTES);
@@ -202,12 +261,14 @@ export class FileSegment implements SegmentState, OpenFileOwner {
   private readsInFlight = 0;
   /**
    * Bytes at or above `hotFrom` were appended by this process (in the page cache, most likely);
-   * [warmStart, warmEnd) was read off the event loop lately. Reads of anything else may miss
-   * the page cache: fetches warm them asynchronously first (prepareRead).
+   * reads of the others may miss it: fetches read them off the event loop first (prefetch).
+   * A slow synchronous read (the kernel evicted appended bytes) moves it up to the file's end.
    */
   private hotFrom: number;
-  private warmStart = 0;
-  private warmEnd = 0;
+  /** Ranges read off the event loop for reads about to run: readInto copies from them. */
+  private prefetched: PrefetchedRange[] = [];
+  /** Bumped when file bytes may change under a read in flight (truncation, failed write). */
+  private fileGeneration = 0;
   /** File positions where the appends not yet known to be in the file end, and where the last one that is ends (a failed write rolls back to it). */
   private unwrittenEnds: number[] = [];
   private writtenEnd = 0;
@@ -573,6 +634,7 @@ export class FileSegment implements SegmentState, OpenFileOwner {
         /* recovery at the next start cuts a torn batch */
       }
     }
+    this.fileChanged(good);
     this.fileSize = good;
     this.size = good;
     this.writtenEnd = good;
@@ -643,36 +705,101 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     this.resolveWaiters();
   }
 
-  /** True when [position, position + length) has file bytes that may not be in the page cache. */
+  /**
+   * True when [position, position + length) has file bytes that may not be in the page cache
+   * (not appended by this process) and that no prefetched range holds.
+   */
   isCold(position: number, length: number): boolean {
+    return this.coldLength(position, length) > 0;
+  }
+
+  /** How many file bytes from `position` a read of `length` bytes must prefetch (0: none, see isCold). */
+  coldLength(position: number, length: number): number {
     const end = Math.min(position + length, this.fileSize, this.hotFrom);
-    if (end <= position) return false;
-    return position < this.warmStart || end > this.warmEnd;
+    if (end <= position) return 0;
+    for (const r of this.prefetched) if (r.position <= position && end <= r.position + r.length) return 0;
+    return end - position;
   }
 
   /**
-   * Reads [position, position + length) of the file on libuv's thread pool into `scratch`, so
-   * the synchronous read that follows finds it in the page cache: the event loop never waits
-   * for the disk. The descriptor stays open meanwhile.
+   * Reads file[position, position + length) off the event loop, COLD_READ_CHUNK per pread
+   * (through the engine's cold-read slots), and keeps it until dropPrefetched: readInto then
+   * copies those bytes from memory. Resolves with the range (shorter at the end of the file),
+   * or null when the file changed meanwhile or the segment was closed (the read then goes to
+   * the file). The descriptor stays open meanwhile.
    */
-  async warm(position: number, length: number, scratch: Buffer): Promise<void> {
+  prefetch(position: number, length: number): Promise<PrefetchedRange | null> {
     const end = Math.min(position + length, this.fileSize);
-    if (end <= position) return;
+    if (end <= position) return Promise.resolve(null);
     const fd = this.fdForUse();
+    const generation = this.fileGeneration;
+    const chunks: Buffer[] = [];
+    for (let at = position; at < end; at += COLD_READ_CHUNK) chunks.push(this.stager.takeColdChunk());
     this.readsInFlight++;
-    try {
-      for (let at = position; at < end; ) {
-        const n = await new Promise<number>((resolve, reject) => readAsync(fd, scratch, 0, Math.min(scratch.length, end - at), at, (err, bytes) => (err === null ? resolve(bytes) : reject(err))));
-        if (n === 0) break;
-        at += n;
-      }
-    } catch (e) {
-      throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
-    } finally {
-      this.readsInFlight--;
-    }
-    this.warmStart = position;
-    this.warmEnd = end;
+    return Promise.all(chunks.map((chunk, i) => this.readChunk(fd, chunk, Math.min(COLD_READ_CHUNK, end - position - i * COLD_READ_CHUNK), position + i * COLD_READ_CHUNK)))
+      .then(
+        (got) => {
+          let length = 0;
+          for (const n of got) {
+            length += n;
+            if (n < COLD_READ_CHUNK) break;
+          }
+          if (this.closedForGood || generation !== this.fileGeneration || length === 0) {
+            for (const c of chunks) this.stager.giveBackColdChunk(c);
+            return null;
+          }
+          const range: PrefetchedRange = { position, length, chunks };
+          this.prefetched.push(range);
+          return range;
+        },
+        (e: unknown) => {
+          for (const c of chunks) this.stager.giveBackColdChunk(c);
+          throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+        },
+      )
+      .finally(() => {
+        this.readsInFlight--;
+      });
+  }
+
+  /** Reads up to `length` bytes at `position` into chunk[0...] (fewer only at the end of the file). */
+  private readChunk(fd: number, chunk: Buffer, length: number, position: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.stager.coldRead((done) => {
+        let got = 0;
+        const next = (): void => {
+          this.stager.readFile(fd, chunk, got, length - got, position + got, (err, n) => {
+            if (err !== null || n === 0 || got + n >= length) {
+              done();
+              if (err !== null) reject(err);
+              else resolve(got + n);
+              return;
+            }
+            got += n;
+            next();
+          });
+        };
+        next();
+      });
+    });
+  }
+
+  /**
+   * The file is cut to `size` (and may get other bytes there later): reads in flight are
+   * discarded, and prefetched ranges reaching past it are not used again (their holders still
+   * give their buffers back).
+   */
+  private fileChanged(size: number): void {
+    this.fileGeneration++;
+    this.prefetched = this.prefetched.filter((r) => r.position + r.length <= size);
+    if (this.hotFrom > size) this.hotFrom = size;
+  }
+
+  /** Forgets a prefetched range (its bytes were used) and gives its buffers back. */
+  dropPrefetched(range: PrefetchedRange): void {
+    const i = this.prefetched.indexOf(range);
+    if (i >= 0) this.prefetched.splice(i, 1);
+    for (const c of range.chunks) this.stager.giveBackColdChunk(c);
   }
 
   /** Reads exactly `length` bytes at `position` into buf[offset...] (fewer only at end of data). */
@@ -681,20 +808,47 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     let done = 0;
     if (position < this.fileSize) {
       const fromFile = Math.min(length, this.fileSize - position);
-      try {
-        const fd = this.fdForUse();
-        while (done < fromFile) {
-          const n = readSync(fd, buf, offset + done, fromFile - done, position + done);
-          if (n === 0) break;
-          done += n;
+      done = this.copyPrefetched(buf, offset, fromFile, position);
+      if (done < fromFile) {
+        try {
+          const fd = this.fdForUse();
+          const started = performance.now();
+          const from = done;
+          while (done < fromFile) {
+            const n = readSync(fd, buf, offset + done, fromFile - done, position + done);
+            if (n === 0) break;
+            done += n;
+          }
+          // Bytes appended here that took the disk's time: the kernel evicted them.
+          if (position + from >= this.hotFrom && performance.now() - started > SLOW_SYNC_READ_MS + (done - from) / 1048576) this.hotFrom = this.fileSize;
+        } catch (e) {
+          throw e instanceof StorageIoError ? e : new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
         }
-      } catch (e) {
-        throw e instanceof StorageIoError ? e : new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+        if (done < fromFile) return done;
       }
-      if (done < fromFile) return done;
     }
     if (done < length) done += this.copyFromMemory(buf, offset + done, length - done, position + done);
     return done;
+  }
+
+  /** Copies what a prefetched range holds of file[position, position + length) into buf[offset...]; returns the bytes copied. */
+  private copyPrefetched(buf: Buffer, offset: number, length: number, position: number): number {
+    if (this.prefetched.length === 0) return 0;
+    for (const r of this.prefetched) {
+      if (position < r.position || position >= r.position + r.length) continue;
+      let done = 0;
+      const n = Math.min(length, r.position + r.length - position);
+      while (done < n) {
+        const at = position + done - r.position;
+        const chunk = r.chunks[Math.floor(at / COLD_READ_CHUNK)]!;
+        const from = at % COLD_READ_CHUNK;
+        const k = Math.min(n - done, COLD_READ_CHUNK - from);
+        chunk.copy(buf, offset + done, from, from + k);
+        done += k;
+      }
+      return done;
+    }
+    return 0;
   }
 
   /** Copies not-yet-written bytes at `position` (>= fileSize): in-flight buffers, sealed ones, then the open one. */
@@ -733,18 +887,69 @@ export class FileSegment implements SegmentState, OpenFileOwner {
    * The batch containing `offset`, or the first batch after it: its file position and size.
    * null when the segment has no batch with lastOffset >= offset.
    */
-  locate(offset: number): { position: number; size: number } | null {
-    if (offset >= this.nextOffset) return null;
-    const cached = this.cacheOffsets.indexOf(offset);
-    let pos = cached >= 0 ? this.cachePositions[cached]! : this.offsetIndex.lookup(offset - this.baseOffset);
+  locate(offset: number): BatchLocation | null {
     const scratch = this.stager.scratch;
+    const scan = this.locateScan(offset, scratch);
+    for (let step = scan.next(0); ; ) {
+      if (step.done === true) return step.value;
+      const pos = step.value;
+      step = scan.next(this.readInto(scratch, 0, Math.min(scratch.length, this.size - pos), pos));
+    }
+  }
+
+  /**
+   * locate() for a read that may miss the page cache: what it reads of cold file bytes is read
+   * off the event loop (the index, if not in memory, must be). Remembers the position for the
+   * synchronous locate() of the read that follows.
+   */
+  async locateOffLoop(offset: number): Promise<BatchLocation | null> {
+    const buf = Buffer.allocUnsafe(this.stager.scratch.length);
+    const scan = this.locateScan(offset, buf);
+    for (let step = scan.next(0); ; ) {
+      if (step.done === true) {
+        if (step.value !== null) this.rememberPosition(offset, step.value.position);
+        return step.value;
+      }
+      const pos = step.value;
+      const length = Math.min(buf.length, this.size - pos);
+      const n = this.coldLength(pos, length) > 0 ? await this.readOffLoop(buf, length, pos) : this.readInto(buf, 0, length, pos);
+      step = scan.next(n);
+    }
+  }
+
+  /** One pread of up to `length` bytes at `position` into buf[0...], through the engine's cold-read slots. */
+  private readOffLoop(buf: Buffer, length: number, position: number): Promise<number> {
+    const fd = this.fdForUse();
+    this.readsInFlight++;
+    return this.readChunk(fd, buf, length, position)
+      .catch((e: unknown) => {
+        throw new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
+      })
+      .finally(() => {
+        this.readsInFlight--;
+      });
+  }
+
+  /** Where locate() starts scanning for `offset`: a remembered batch position, else the index entry at or before it. */
+  scanStart(offset: number): number {
+    const cached = this.cacheOffsets.indexOf(offset);
+    return cached >= 0 ? this.cachePositions[cached]! : this.offsetIndex.lookup(offset - this.baseOffset);
+  }
+
+  /**
+   * The scan of locate(): yields the position at which to read up to buf.length bytes (of what
+   * the segment holds) into `buf`, is given the byte count read, returns the batch found.
+   */
+  private *locateScan(offset: number, buf: Buffer): Generator<number, BatchLocation | null, number> {
+    if (offset >= this.nextOffset) return null;
+    let pos = this.scanStart(offset);
     while (pos < this.size) {
-      const n = this.readInto(scratch, 0, Math.min(scratch.length, this.size - pos), pos);
+      const n = yield pos;
       let p = 0;
       while (p + BATCH_LOCATE_BYTES <= n) {
-        const size = headerSize(scratch, p);
+        const size = headerSize(buf, p);
         if (size < MIN_BATCH_LENGTH + 12) throw new StorageIoError(`corrupt batch header in ${this.logPath} at ${pos + p}`);
-        if (headerBaseOffset(scratch, p) + headerLastOffsetDelta(scratch, p) >= offset) return { position: pos + p, size };
+        if (headerBaseOffset(buf, p) + headerLastOffsetDelta(buf, p) >= offset) return { position: pos + p, size };
         p += size;
       }
       if (n < BATCH_LOCATE_BYTES) break;
@@ -777,6 +982,7 @@ export class FileSegment implements SegmentState, OpenFileOwner {
       }
       this.fileSize = size;
     }
+    this.fileChanged(size);
     if (this.syncedSize > size) this.syncedSize = size;
     for (const w of this.waiters) if (w.target > size) w.target = size;
     this.unwrittenEnds = this.unwrittenEnds.filter((end) => end <= size);
