@@ -474,15 +474,31 @@ export class FileLog extends SegmentedLog<FileSegment> {
     // the index entry at or before the offset) through the read is in the page cache or memory.
     const span = budget + this.config.indexIntervalBytes + this.stager.scratch.length;
     if (indexLoaded && this.coldPieces(si, seg.scanStart(o), span).length === 0) return null;
-    return (indexLoaded ? Promise.resolve() : seg.offsetIndex.loadAsync())
-      .then(() => (this.closed || this.segs[si] !== seg ? null : seg.locateOffLoop(o)))
-      .then((loc) => {
-        if (loc === null || this.closed || this.segs[si] !== seg) return NOTHING_PREPARED;
-        // What read() will read: maxBytes (or the whole first batch) from the batch, then on into
-        // the next segments (and what the check above looks at, a few KiB more).
-        const length = minOneBatch ? Math.max(span, loc.size) : span;
-        return prefetchAll(this.coldPieces(si, loc.position, length));
-      });
+    return this.prefetchFor(si, o, span, minOneBatch);
+  }
+
+  /**
+   * prepareRead's reads: the index if it is not in memory, the bytes from where locate starts
+   * (for a consumer reading on from its last fetch, a remembered batch position: all it needs),
+   * then whatever else the read needs from the batch found (a large batch skipped on the way).
+   */
+  private async prefetchFor(si: number, offset: number, span: number, minOneBatch: boolean): Promise<PreparedRead> {
+    const seg = this.segs[si]!;
+    await seg.offsetIndex.loadAsync();
+    const gone = (): boolean => this.closed || this.segs[si] !== seg;
+    if (gone()) return NOTHING_PREPARED;
+    const first = await prefetchAll(this.coldPieces(si, seg.scanStart(offset), span));
+    try {
+      const loc = gone() ? null : await seg.locateOffLoop(offset);
+      if (loc === null || gone()) return first;
+      // What read() reads: maxBytes (or the whole first batch) from the batch, then on into the
+      // next segments (plus the few KiB the check in prepareRead looks at).
+      const rest = this.coldPieces(si, loc.position, minOneBatch ? Math.max(span, loc.size) : span);
+      return rest.length === 0 ? first : combine(first, await prefetchAll(rest));
+    } catch (e) {
+      first.release();
+      throw e;
+    }
   }
 
   /** The cold parts of `length` bytes from `position` in segment `si` on (across segments, as reads go). */

@@ -68,10 +68,11 @@ const MAX_POOLED_COLD_CHUNKS = 16;
  */
 export const COLD_READ_SLOTS = 2;
 /**
- * A synchronous file read slower than this (plus 1 ms per MiB) went to the disk: the kernel
- * evicted bytes this process wrote, and the segment treats what it holds so far as cold.
+ * A synchronous read of bytes this process appended that takes longer than this while the
+ * process reads blocks from the disk went to the disk: the kernel evicted them, and the segment
+ * treats what it holds so far as cold.
  */
-const SLOW_SYNC_READ_MS = 2;
+const SLOW_SYNC_READ_MS = 1;
 
 /** Where a batch sits in its segment's file. */
 export interface BatchLocation {
@@ -98,6 +99,8 @@ export class WriteStager {
   private readonly coldReadQueue: Array<(done: () => void) => void> = [];
   /** How cold reads reach the file: fs.read (tests inject a slower one to hold pool threads). */
   readFile: typeof readAsync = readAsync;
+  /** Cold preads started so far (diagnostics, tests). */
+  coldReads = 0;
   /** The engine's open segment descriptors (opened lazily, least recently used closed first). */
   readonly openFiles: OpenFiles;
   /** Segments with appends not yet in the file (staged or being written). */
@@ -187,6 +190,7 @@ export class WriteStager {
    * and segment writes (whose acknowledgements producers wait for) share the same 4 threads.
    */
   coldRead(read: (done: () => void) => void): void {
+    this.coldReads++;
     if (this.coldReadsRunning >= COLD_READ_SLOTS) {
       this.coldReadQueue.push(read);
       return;
@@ -812,15 +816,17 @@ export class FileSegment implements SegmentState, OpenFileOwner {
       if (done < fromFile) {
         try {
           const fd = this.fdForUse();
-          const started = performance.now();
-          const from = done;
+          const hot = position + done >= this.hotFrom;
+          const started = hot ? performance.now() : 0;
+          const blocksRead = hot ? process.resourceUsage().fsRead : 0;
           while (done < fromFile) {
             const n = readSync(fd, buf, offset + done, fromFile - done, position + done);
             if (n === 0) break;
             done += n;
           }
-          // Bytes appended here that took the disk's time: the kernel evicted them.
-          if (position + from >= this.hotFrom && performance.now() - started > SLOW_SYNC_READ_MS + (done - from) / 1048576) this.hotFrom = this.fileSize;
+          // Bytes appended here that took the disk's time (slow, and the process read blocks
+          // from the disk meanwhile): the kernel evicted them.
+          if (hot && performance.now() - started > SLOW_SYNC_READ_MS && process.resourceUsage().fsRead > blocksRead) this.hotFrom = this.fileSize;
         } catch (e) {
           throw e instanceof StorageIoError ? e : new StorageIoError(`read of ${this.logPath} failed: ${(e as Error).message}`, { cause: e });
         }
