@@ -2,23 +2,30 @@
  * Does a fetch of a cold segment (not in the page cache) raise the latency of a producer on
  * another partition? (issue 9: page-cache-miss reads must not block the event loop.)
  *
- *   node bench/dist/cold-fetch.js [--broker-root DIR] [--cold-mib 512] [--requests 3000]
+ *   node bench/dist/cold-fetch.js [--broker-root DIR] [--cold-mib 512] [--requests 3000] [--probe]
  *
  * Starts `samsa server` from DIR (default: this checkout; a built checkout of another commit
  * compares builds), fills topic `cold` with --cold-mib MiB, restarts the broker (the data is
- * then older than the process, as after any restart), then twice: fsync + drop the page cache
- * (`echo 1 > /proc/sys/vm/drop_caches`, needs root) and time --requests acks=1 produce requests
- * of one 1 KiB record to topic `hot`, one at a time, first alone, then while a consumer fetches
- * `cold` from its start with 1 MiB reads. Prints p50/p99/max of the produce latency.
+ * then older than the process, as after any restart), then times --requests acks=1 produce
+ * requests of one 1 KiB record to topic `hot`, one at a time, in three phases: alone; while a
+ * consumer fetches `cold` from its start with 1 MiB reads right after `sync; echo 1 >
+ * /proc/sys/vm/drop_caches` (needs root): the cold fetch; and while it fetches it again, now in
+ * the page cache: the same consumer load without the disk, the control. The consumer runs in a
+ * worker thread (its own event loop: decoding its responses does not delay the producer's).
+ * Prints p50/p99/max of the produce latency and the broker main thread's CPU time and time
+ * spent waiting for a CPU (run queue) per phase: on a shared 2-core machine the latter is what
+ * other processes cost the producer. --probe also counts the broker's synchronous file reads
+ * and their time per phase (bench/sync-read-probe.ts): time its event loop waited in reads.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
-import { freePort, repoRoot } from './broker-process.js';
+import { freePort, repoRoot, runQueueWaitSeconds } from './broker-process.js';
 import { createTopic, PipelinedConnection } from './wire.js';
 
 function arg(name: string, fallback: string): string {
@@ -29,9 +36,13 @@ function arg(name: string, fallback: string): string {
 const root = resolve(arg('--broker-root', repoRoot));
 const coldMiB = Number(arg('--cold-mib', '512'));
 const requests = Number(arg('--requests', '3000'));
+const probe = process.argv.includes('--probe');
+const probeDir = mkdtempSync(join(tmpdir(), 'samsa-cold-probe-'));
+const probeFile = join(probeDir, 'sync-reads.jsonl');
 
 async function startBroker(props: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'packages/cli/dist/src/bin/samsa.js'), 'server', props], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG: 'WARN' } });
+  const preload = probe ? ['--import', new URL('./sync-read-probe.js', import.meta.url).href] : [];
+  const child = spawn(process.execPath, [...preload, join(root, 'packages/cli/dist/src/bin/samsa.js'), 'server', props], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SAMSA_LOG: 'WARN', SAMSA_SYNC_READ_PROBE: probeFile } });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const port = portOf(props);
@@ -64,10 +75,11 @@ async function produce(conn: PipelinedConnection, topic: string, records: Buffer
   if (code !== ErrorCode.NONE) throw new Error(`produce to ${topic}: error ${code}`);
 }
 
-async function producerLatencies(conn: PipelinedConnection): Promise<number[]> {
+/** Latencies of --requests produce requests, fewer if `stopped` turns true before. */
+async function producerLatencies(conn: PipelinedConnection, stopped: () => boolean = () => false): Promise<number[]> {
   const record = encodeRecordBatch(createRecordBatch([{ key: null, value: Buffer.alloc(1024, 0x62) }]));
   const out: number[] = [];
-  for (let i = 0; i < requests; i++) {
+  for (let i = 0; i < requests && !stopped(); i++) {
     const t = performance.now();
     await produce(conn, 'hot', Buffer.from(record));
     out.push(performance.now() - t);
@@ -103,6 +115,69 @@ function summary(ms: number[]): string {
   return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${s[s.length - 1]!.toFixed(2)} ms`;
 }
 
+/** /proc/<pid>/schedstat: the main thread's CPU seconds (field 1). */
+function mainThreadCpuSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+}
+
+interface SyncReads {
+  reads: number;
+  ms: number;
+  over1ms: number;
+}
+
+/** The probe's running totals in the broker (asked for with SIGUSR2). */
+async function syncReads(broker: ChildProcess): Promise<SyncReads> {
+  const lines = (): string[] => {
+    try {
+      return readFileSync(probeFile, 'utf8').trim().split('\n').filter((l) => l !== '');
+    } catch {
+      return [];
+    }
+  };
+  const before = lines().length;
+  broker.kill('SIGUSR2');
+  for (let i = 0; lines().length === before; i++) {
+    if (i > 500) throw new Error('the sync read probe did not answer');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return JSON.parse(lines().at(-1)!) as SyncReads;
+}
+
+/** Times the producer while `consumer` (null: none) reads `cold` from offset 0 in a worker thread. */
+async function phase(name: string, broker: ChildProcess, producer: PipelinedConnection, port: number, consumer: boolean): Promise<void> {
+  const pid = broker.pid!;
+  const reads0 = probe ? await syncReads(broker) : null;
+  const cpu0 = mainThreadCpuSeconds(pid);
+  const wait0 = runQueueWaitSeconds(pid);
+  let reader: Worker | null = null;
+  let result: Promise<number> | null = null;
+  let readerDone = false;
+  if (consumer) {
+    reader = new Worker(new URL(import.meta.url), { workerData: { port } });
+    result = new Promise<number>((resolve, reject) => {
+      reader!.once('message', (m: { bytes: number }) => {
+        readerDone = true;
+        resolve(m.bytes);
+      });
+      reader!.once('error', reject);
+    });
+    await new Promise((r) => reader!.once('online', r));
+  }
+  const t = performance.now();
+  // With a consumer, only while it reads: it stops at the end of the topic.
+  const ms = await producerLatencies(producer, () => readerDone);
+  reader?.postMessage('stop');
+  const bytes = result === null ? 0 : await result;
+  const s = (performance.now() - t) / 1000;
+  const cpu = mainThreadCpuSeconds(pid) - cpu0;
+  const wait = runQueueWaitSeconds(pid) - wait0;
+  const reads1 = reads0 === null ? null : await syncReads(broker);
+  const sync = reads0 === null || reads1 === null ? '' : `; ${reads1.reads - reads0.reads} sync file reads on the event loop, ${(reads1.ms - reads0.ms).toFixed(0)} ms in them, ${reads1.over1ms - reads0.over1ms} over 1 ms`;
+  const read = consumer ? ` (the consumer read ${(bytes / 1048576).toFixed(0)} MiB meanwhile, ${(bytes / 1048576 / s).toFixed(0)} MiB/s)` : '';
+  console.log(`${name.padEnd(28)}${summary(ms)} (${ms.length} requests); broker main thread ${(cpu * 1000).toFixed(0)} ms CPU, ${(wait * 1000).toFixed(0)} ms waiting for a CPU in ${(s * 1000).toFixed(0)} ms${read}${sync}`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-cold-fetch-'));
   const props = join(dir, 'server.properties');
@@ -119,29 +194,34 @@ async function main(): Promise<void> {
     await stopBroker(broker);
     broker = await startBroker(props);
     const producer = await PipelinedConnection.open('127.0.0.1', port());
-    const consumer = await PipelinedConnection.open('127.0.0.1', port());
     await producerLatencies(producer); // warm-up: connections, JIT, the hot segment
-    dropPageCache();
     console.log(`broker ${root}, cold segment ${coldMiB} MiB, ${requests} produce requests (1 KiB, acks=1)`);
-    console.log(`producer alone:             ${summary(await producerLatencies(producer))}`);
     dropPageCache();
-    let done = false;
-    const reading = coldReader(consumer, () => done);
-    const t = performance.now();
-    const withCold = await producerLatencies(producer);
-    done = true;
-    const bytes = await reading;
-    console.log(`producer + cold fetch:      ${summary(withCold)} (the consumer read ${(bytes / 1048576).toFixed(0)} MiB meanwhile, ${(bytes / 1048576 / ((performance.now() - t) / 1000)).toFixed(0)} MiB/s)`);
+    await phase('producer alone:', broker, producer, port(), false);
+    dropPageCache();
+    await phase('producer + cold fetch:', broker, producer, port(), true);
+    await phase('producer + cached fetch:', broker, producer, port(), true);
     producer.socket.destroy();
-    consumer.socket.destroy();
   } finally {
     await stopBroker(broker);
     rmSync(dir, { recursive: true, force: true });
+    rmSync(probeDir, { recursive: true, force: true });
   }
+}
+
+/** The consumer's worker thread: fetches `cold` from the start until told to stop, then posts the bytes read. */
+async function consumerThread(port: number): Promise<void> {
+  let stop = false;
+  parentPort!.once('message', () => (stop = true));
+  const consumer = await PipelinedConnection.open('127.0.0.1', port);
+  const bytes = await coldReader(consumer, () => stop);
+  consumer.socket.destroy();
+  parentPort!.postMessage({ bytes });
 }
 
 function portOf(props: string): number {
   return Number(/listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(props, 'utf8'))![1]);
 }
 
-await main();
+if (isMainThread) await main();
+else await consumerThread((workerData as { port: number }).port);
