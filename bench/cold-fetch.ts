@@ -18,7 +18,7 @@
  * and their time per phase (bench/sync-read-probe.ts): time its event loop waited in reads.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -200,6 +200,8 @@ async function main(): Promise<void> {
     await phase('producer alone:', broker, producer, port(), false);
     dropPageCache();
     await phase('producer + cold fetch:', broker, producer, port(), true);
+    // The control: all of `cold` in the page cache (the cold phase read only part of it).
+    for (const f of readdirSync(join(dir, 'logs', 'cold-0'))) readFileSync(join(dir, 'logs', 'cold-0', f));
     await phase('producer + cached fetch:', broker, producer, port(), true);
     producer.socket.destroy();
   } finally {

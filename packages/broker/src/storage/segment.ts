@@ -740,7 +740,7 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     const chunks: Buffer[] = [];
     for (let at = position; at < end; at += COLD_READ_CHUNK) chunks.push(this.stager.takeColdChunk());
     this.readsInFlight++;
-    return Promise.all(chunks.map((chunk, i) => this.readChunk(fd, chunk, Math.min(COLD_READ_CHUNK, end - position - i * COLD_READ_CHUNK), position + i * COLD_READ_CHUNK)))
+    return this.readChunks(fd, chunks, position, end)
       .then(
         (got) => {
           let length = 0;
@@ -764,6 +764,21 @@ export class FileSegment implements SegmentState, OpenFileOwner {
       .finally(() => {
         this.readsInFlight--;
       });
+  }
+
+  /**
+   * Reads file[position, end) into the chunks one after the other: one pool thread per range,
+   * in file order (the kernel's read-ahead sees a sequential reader). Resolves with each chunk's byte count.
+   */
+  private async readChunks(fd: number, chunks: readonly Buffer[], position: number, end: number): Promise<number[]> {
+    const got: number[] = [];
+    for (let i = 0; i < chunks.length; i++) {
+      const at = position + i * COLD_READ_CHUNK;
+      const n = await this.readChunk(fd, chunks[i]!, Math.min(COLD_READ_CHUNK, end - at), at);
+      got.push(n);
+      if (n < COLD_READ_CHUNK) break;
+    }
+    return got;
   }
 
   /** Reads up to `length` bytes at `position` into chunk[0...] (fewer only at the end of the file). */
