@@ -42,7 +42,8 @@ test('property: any chunking of a frame stream yields the same frames', () => {
     fc.property(
       fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }),
       fc.array(fc.nat(), { maxLength: 12 }),
-      (payloads, cuts) => {
+      fc.array(fc.boolean(), { maxLength: 10 }),
+      (payloads, cuts, grants) => {
         const frames = payloads.map((p) => Buffer.from(p));
         const stream = Buffer.concat(frames.map(frame));
         const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((x, y) => x - y);
@@ -53,9 +54,19 @@ test('property: any chunking of a frame stream yields the same frames', () => {
           prev = p;
         }
         chunks.push(stream.subarray(prev));
-        const dec = new FrameDecoder();
+        // Frames whose memory is granted are copied together as they come; the others are
+        // held in pieces and allocated whole at the end: both yield the same frames.
+        let sizes = 0;
+        let allocated = 0;
+        const dec = new FrameDecoder(
+          1 << 20,
+          (size) => { allocated++; return Buffer.alloc(size, 0xee); },
+          () => grants[sizes++ % Math.max(1, grants.length)] ?? true,
+        );
         assert.deepEqual(collect(dec, chunks), frames);
         assert.equal(dec.bufferedBytes, 0);
+        assert.equal(sizes, frames.length);
+        assert.ok(allocated <= frames.length);
       },
     ),
   );

@@ -348,22 +348,24 @@ export class Connection {
   /** Bytes of requests whose size was read while muted, reserved when the connection wakes. */
   private memoryWanted = 0;
   private readonly memoryWaiter: RequestMemoryWaiter = { wake: () => this.unmute() };
-  private readonly onFrameSizeBound = (size: number): void => this.reserveRequest(size);
+  private readonly onFrameSizeBound = (size: number): boolean => this.reserveRequest(size);
 
-  private reserveRequest(size: number): void {
+  /** Reserves a request's memory; false if it must wait (the frame is then not allocated until it is whole). */
+  private reserveRequest(size: number): boolean {
     const pool = this.memory!;
     if (this.muted) {
       this.memoryWanted += size;
-      return;
+      return false;
     }
     if (pool.tryReserve(size)) {
       this.memoryHeld += size;
-      return;
+      return true;
     }
     this.muted = true;
     this.memoryWanted = size;
     this.socket.pause();
     pool.wait(this.memoryWaiter);
+    return false;
   }
 
   private unmute(): void {
