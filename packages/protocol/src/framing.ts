@@ -43,7 +43,35 @@ export class FrameDecoder {
      * returning false defers the frame's allocation until all of it has arrived.
      */
     private readonly onFrameSize: ((size: number) => boolean) | null = null,
+    /**
+     * The caller reuses each chunk's memory once push returns (one read buffer for every read):
+     * then no frame or partial frame is ever a view into a chunk; frames are copied out into
+     * `allocate`d memory.
+     */
+    private readonly reusesChunks = false,
   ) {}
+
+  /**
+   * Where the next read may go directly, with no copy afterwards: the unfilled rest of the frame
+   * being assembled, when at least `minBytes` of it are missing; null otherwise. After reading
+   * into it, call directFilled with the byte count.
+   */
+  directTarget(minBytes: number): Buffer | null {
+    const whole = this.whole;
+    if (whole === null || whole.length - this.filled < Math.max(1, minBytes)) return null;
+    return whole.subarray(this.filled);
+  }
+
+  /** `n` bytes were read into the buffer directTarget returned; calls `onFrame` if that completed the frame. */
+  directFilled(n: number, onFrame: (frame: Buffer) => void): void {
+    const whole = this.whole;
+    if (whole === null || n < 0 || this.filled + n > whole.length) throw new RangeError(`no direct read of ${n} bytes is pending`);
+    this.filled += n;
+    if (this.filled < whole.length) return;
+    this.whole = null;
+    this.filled = 0;
+    onFrame(whole.subarray(4));
+  }
 
   /** Bytes buffered while waiting for the rest of a frame. */
   get bufferedBytes(): number {
@@ -72,14 +100,27 @@ export class FrameDecoder {
         this.startFrame(size, chunk.subarray(pos), granted);
         return;
       }
-      onFrame(chunk.subarray(pos + 4, pos + 4 + size));
+      onFrame(this.reusesChunks ? this.copyOut(chunk, pos, 4 + size) : chunk.subarray(pos + 4, pos + 4 + size));
       pos += 4 + size;
     }
     if (pos < len) {
-      const rest = chunk.subarray(pos);
+      const rest = this.keep(chunk.subarray(pos));
       this.prefix.push(rest);
       this.prefixBytes = rest.length;
     }
+  }
+
+  /** A frame (prefix included) at `pos` of a chunk the caller reuses, copied into allocated memory. */
+  private copyOut(chunk: Buffer, pos: number, bytes: number): Buffer {
+    if (bytes === 4) return Buffer.alloc(0);
+    const whole = this.allocate(bytes);
+    chunk.copy(whole, 0, pos, pos + bytes);
+    return whole.subarray(4);
+  }
+
+  /** A piece of a chunk held past push: copied when the caller reuses chunks. */
+  private keep(piece: Buffer): Buffer {
+    return this.reusesChunks ? Buffer.from(piece) : piece;
   }
 
   /** Allocates a frame of `size` whose first bytes (size prefix included) are `head`. */
@@ -88,7 +129,7 @@ export class FrameDecoder {
       this.whole = this.allocate(4 + size);
       this.filled = head.copy(this.whole, 0);
     } else {
-      this.pieces = [head];
+      this.pieces = [this.keep(head)];
       this.filled = head.length;
       this.deferredSize = 4 + size;
     }
@@ -101,7 +142,7 @@ export class FrameDecoder {
     if (this.whole === null && this.pieces === null) {
       const need = 4 - this.prefixBytes;
       if (chunk.length < need) {
-        this.prefix.push(chunk);
+        this.prefix.push(this.keep(chunk));
         this.prefixBytes += chunk.length;
         return -1;
       }
@@ -136,7 +177,7 @@ export class FrameDecoder {
     const pieces = this.pieces!;
     const missing = this.deferredSize - this.filled;
     if (chunk.length - pos < missing) {
-      pieces.push(chunk.subarray(pos));
+      pieces.push(this.keep(chunk.subarray(pos)));
       this.filled += chunk.length - pos;
       return -1;
     }

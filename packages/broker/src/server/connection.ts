@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
 import type { LeasedReads } from '../storage/read-buffers.js';
 import type { Logger } from '../util/log.js';
+import { readIntoChosenBuffers } from './direct-reads.js';
+import { FrameBufferPool, MIN_POOLED_FRAME_BYTES } from './frame-buffers.js';
 import type { RequestMemoryPool, RequestMemoryWaiter } from './request-memory.js';
 
 /** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
@@ -40,12 +42,16 @@ export interface ConnectionOptions {
   readBuffers: LeasedReads;
   /** queued.max.request.bytes across the broker's connections (absent: unbounded). */
   requestMemory?: RequestMemoryPool;
+  /** Memory for request frames, shared by the broker's connections (absent: one of its own). */
+  frameBuffers?: FrameBufferPool;
 }
 
 const PRODUCE_API_KEY = 0;
-/** Reused request buffer: allocated at this size at least, never kept above the max (larger requests get their own). */
-const MIN_REUSED_FRAME_BYTES = 64 * 1024;
-const MAX_REUSED_FRAME_BYTES = 8 * 1024 * 1024;
+/**
+ * A frame's missing rest is read straight into the frame when at least this large; a smaller
+ * rest goes through the read buffer, so one read also brings the requests after it.
+ */
+const MIN_DIRECT_READ_BYTES = 16 * 1024;
 /** How long an ended connection waits for the client to close before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
 
@@ -86,10 +92,11 @@ export class Connection {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.id = `${socket.localAddress ?? ''}:${socket.localPort ?? ''}-${this.remote}-${nextConnectionId++}`;
     this.memory = opts.requestMemory !== undefined && opts.requestMemory.bounded ? opts.requestMemory : null;
-    this.maxReusedFrameBytes = this.memory === null ? MAX_REUSED_FRAME_BYTES : MIN_REUSED_FRAME_BYTES;
-    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame, this.memory === null ? null : this.onFrameSizeBound);
+    this.frameBuffers = opts.frameBuffers ?? new FrameBufferPool();
+    this.direct = readIntoChosenBuffers(socket, this.nextReadBound, this.onReadBound);
+    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame, this.memory === null ? null : this.onFrameSizeBound, this.direct);
     socket.setNoDelay(true);
-    socket.on('data', this.onDataBound);
+    if (!this.direct) socket.on('data', this.onDataBound);
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug(`Connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.finish());
@@ -101,6 +108,12 @@ export class Connection {
       });
     }
   }
+
+  /** Whether socket reads go into buffers the connection chooses (plain TCP), not Node's fresh buffer per read. */
+  get readsDirectly(): boolean {
+    return this.direct;
+  }
+  private readonly direct: boolean;
 
   /** Requests received and not yet answered (including ones awaiting earlier responses). */
   get inFlight(): number {
@@ -180,6 +193,22 @@ export class Connection {
       throw e;
     }
   }
+
+  /** Where the next socket read goes: the rest of the frame being read, else the shared read buffer. */
+  private nextRead(): Buffer {
+    return this.decoder?.directTarget(MIN_DIRECT_READ_BYTES) ?? this.frameBuffers.readBuffer;
+  }
+  private readonly nextReadBound = (): Buffer => this.nextRead();
+
+  private onRead(bytes: number, buffer: Buffer): void {
+    if (buffer === this.frameBuffers.readBuffer) {
+      this.onData(buffer.subarray(0, bytes));
+      return;
+    }
+    // Read into the frame itself (the decoder is gone only if the connection is ending: discarded).
+    this.decoder?.directFilled(bytes, this.onFrameBound);
+  }
+  private readonly onReadBound = (bytes: number, buffer: Buffer): void => this.onRead(bytes, buffer);
 
   // ---- responses out ------------------------------------------------------------------------
   // Completed responses (in request order) queue here and leave at the end of the event-loop
@@ -314,25 +343,15 @@ export class Connection {
   }
 
   // ---- request memory -----------------------------------------------------------------------
-  // A request larger than a socket read (a 1 MiB Produce) is assembled by copying its pieces
-  // together. A fresh buffer per request drove V8's external-memory GCs, so the connection
-  // reuses one: Produce frames may keep it until their dispatch settles (the logs copy the
-  // batches into their own buffers); other requests may keep views of their frame (group
-  // metadata, SASL bytes), so theirs are copied out of it.
+  // Frames of MIN_POOLED_FRAME_BYTES and more live in the broker's frame buffer pool (a fresh
+  // buffer per large request drove page faults and V8's external-memory GCs). Produce frames
+  // give theirs back when their dispatch settles (the logs copy the batches into their own
+  // buffers); other requests may keep views of their frame (group metadata, SASL bytes), so
+  // theirs are copied out and the pooled memory goes back at once.
 
-  private frameBuffer: Buffer | null = null;
-  /**
-   * Under queued.max.request.bytes a connection keeps no large buffer between requests: what
-   * it held would escape the bound (48 idle connections x 4 MiB kept buffers = 192 MiB).
-   */
-  private readonly maxReusedFrameBytes: number;
-  private frameBufferBusy = false;
-  private readonly allocateFrame = (size: number): Buffer => {
-    if (this.frameBufferBusy || size > this.maxReusedFrameBytes) return Buffer.allocUnsafeSlow(size);
-    if (this.frameBuffer === null || this.frameBuffer.length < size) this.frameBuffer = Buffer.allocUnsafeSlow(Math.max(size, MIN_REUSED_FRAME_BYTES));
-    this.frameBufferBusy = true;
-    return this.frameBuffer.subarray(0, size);
-  };
+  private readonly frameBuffers: FrameBufferPool;
+  private readonly allocateFrame = (size: number): Buffer =>
+    size < MIN_POOLED_FRAME_BYTES ? Buffer.allocUnsafe(size) : this.frameBuffers.take(size);
 
   // ---- queued.max.request.bytes ------------------------------------------------------------
   // Each request holds its size in the broker's request memory pool from the moment its size
@@ -397,34 +416,36 @@ export class Connection {
     const size = frame.length;
     const slot: Slot = { done: false, chunks: null, requestBytes: this.memory === null ? 0 : size };
     this.slots.push(slot);
-    let holdsFrameBuffer = this.frameBuffer !== null && frame.buffer === this.frameBuffer.buffer;
-    if (holdsFrameBuffer && frame.length >= 2 && frame.readInt16BE(0) !== PRODUCE_API_KEY) {
-      frame = Buffer.from(frame);
-      this.frameBufferBusy = false;
-      holdsFrameBuffer = false;
+    const pool = this.frameBuffers;
+    let pooled = pool.owns(frame);
+    if (pooled && (frame.length < 2 || frame.readInt16BE(0) !== PRODUCE_API_KEY)) {
+      const own = Buffer.from(frame);
+      pool.give(frame);
+      frame = own;
+      pooled = false;
     }
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
     } catch (e) {
-      if (holdsFrameBuffer) this.frameBufferBusy = false;
+      if (pooled) pool.give(frame);
       this.failed(e);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (r) => {
-          if (holdsFrameBuffer) this.frameBufferBusy = false;
+          if (pooled) pool.give(frame);
           this.complete(slot, r);
         },
         (e) => {
-          if (holdsFrameBuffer) this.frameBufferBusy = false;
+          if (pooled) pool.give(frame);
           this.failed(e);
         },
       );
       this.checkPressure();
     } else {
-      if (holdsFrameBuffer) this.frameBufferBusy = false;
+      if (pooled) pool.give(frame);
       this.complete(slot, result);
     }
   }
