@@ -4,8 +4,9 @@
  * copies, ...) and by its thread kind (main, V8 platform worker = background GC and
  * compilation, libuv pool = file I/O). V8's background GC threads are told apart from libuv's
  * by their stacks (both are named `node`), so the GC share counts GC on every thread.
- *   usage: perf script -F pid,tid,ip,sym,dso -i FILE | node -C source --import tsx bench/perf-breakdown.ts [CPU_SECONDS GB]
+ *   usage: perf script -F pid,tid,ip,sym,dso -i FILE | node -C source --import tsx bench/perf-breakdown.ts [--summary] [CPU_SECONDS GB]
  * With the broker's CPU seconds and the GB it took, each category is also given in CPU-s per GB.
+ * --summary: one line (GC share and the largest categories) instead of the table.
  */
 import { createInterface } from 'node:readline';
 
@@ -55,7 +56,8 @@ function categorize(frames: string[]): string {
 }
 
 async function main(): Promise<void> {
-  const [cpuArg, gbArg] = process.argv.slice(2);
+  const summary = process.argv.includes('--summary');
+  const [cpuArg, gbArg] = process.argv.slice(2).filter((a) => a !== '--summary');
   const counts = new Map<string, number>();
   const byThread = new Map<Thread, number>();
   let pid = -1;
@@ -104,6 +106,13 @@ async function main(): Promise<void> {
   const rows = [...byCategory].map(([cat, m]) => ({ cat, m, n: [...m.values()].reduce((a, b) => a + b, 0) })).sort((a, b) => b.n - a.n);
   const threads: Thread[] = ['main', 'v8-worker', 'libuv-pool', 'other'];
   const pct = (n: number): string => `${((100 * n) / total).toFixed(1)}%`;
+  if (summary) {
+    const gc = byCategory.get('V8 GC');
+    const gcAll = gc === undefined ? 0 : [...gc.values()].reduce((a, b) => a + b, 0);
+    const top = rows.filter((r) => r.cat !== 'V8 GC').slice(0, 5).map((r) => `${r.cat} ${pct(r.n)}`).join(', ');
+    console.log(`V8 GC ${pct(gcAll)} of broker CPU (main ${pct(gc?.get('main') ?? 0)}, V8 workers ${pct(gc?.get('v8-worker') ?? 0)}); ${top}; ${total} samples`);
+    return;
+  }
   console.log(`| category | share | ${perGb !== null ? 'CPU-s/GB | ' : ''}${threads.join(' | ')} |`);
   console.log(`|---|---:|${perGb !== null ? '---:|' : ''}${threads.map(() => '---:').join('|')}|`);
   for (const r of rows) {

@@ -61,6 +61,11 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Request memory held until the response passes the durability barrier. */
   requestBytes: number;
+  /**
+   * A pooled Produce frame, given back only once its response passed the durability barrier:
+   * the storage may write the batches from it until then (AppendOptions.callerKeepsBatches).
+   */
+  frame: Buffer | null;
 }
 
 let nextConnectionId = 0;
@@ -176,6 +181,7 @@ export class Connection {
     this.slots.length = 0;
     this.backlog = [];
     this.outQueue = [];
+    this.outFrames = []; // the storage may still write from them: left to the GC, never reused
     this.pendingBatch = null;
     this.outBytes = 0;
     this.onClose(this);
@@ -226,11 +232,17 @@ export class Connection {
 
   /** Request memory of the queued responses' requests (released once they are written). */
   private outRequestBytes = 0;
+  /** Pooled frames of the queued responses' requests (given back once past the barrier). */
+  private outFrames: Buffer[] = [];
 
-  private queueResponse(chunks: Buffer[], requestBytes: number): void {
-    this.outQueue.push(chunks);
+  /** Queues a response (null: an acks=0 Produce, whose frame and memory still wait for the barrier). */
+  private queueResponse(chunks: Buffer[] | null, requestBytes: number, frame: Buffer | null): void {
+    if (chunks !== null) {
+      this.outQueue.push(chunks);
+      for (const c of chunks) this.outBytes += c.length;
+    }
     this.outRequestBytes += requestBytes;
-    for (const c of chunks) this.outBytes += c.length;
+    if (frame !== null) this.outFrames.push(frame);
     if (!this.drainScheduled && !this.barrierPending) {
       this.drainScheduled = true;
       setImmediate(this.drainBound);
@@ -250,14 +262,26 @@ export class Connection {
     return bytes;
   }
 
+  private takeOutFrames(): Buffer[] {
+    const frames = this.outFrames;
+    if (frames.length > 0) this.outFrames = [];
+    return frames;
+  }
+
+  private giveBackFrames(frames: Buffer[]): void {
+    for (const f of frames) this.frameBuffers.give(f);
+  }
+
   private drain(): void {
     this.drainScheduled = false;
-    if (this.closed || this.barrierPending || this.outQueue.length === 0) return;
+    if (this.closed || this.barrierPending || (this.outQueue.length === 0 && this.outFrames.length === 0)) return;
     const batch = this.takeOutQueue();
     const requestBytes = this.takeOutRequestBytes();
+    const frames = this.takeOutFrames();
     const barrier = this.opts.durabilityBarrier();
     if (barrier === null) {
       this.releaseRequest(requestBytes);
+      this.giveBackFrames(frames);
       this.writeBatch(batch);
       return;
     }
@@ -276,8 +300,9 @@ export class Connection {
         return;
       }
       this.releaseRequest(requestBytes);
+      this.giveBackFrames(frames);
       this.writeBatch(batch);
-      if (this.outQueue.length > 0) this.drain();
+      if (this.outQueue.length > 0 || this.outFrames.length > 0) this.drain();
     }, (e: unknown) => this.abortUnwritten(e as Error));
   }
 
@@ -345,9 +370,10 @@ export class Connection {
   // ---- request memory -----------------------------------------------------------------------
   // Frames of MIN_POOLED_FRAME_BYTES and more live in the broker's frame buffer pool (a fresh
   // buffer per large request drove page faults and V8's external-memory GCs). Produce frames
-  // give theirs back when their dispatch settles (the logs copy the batches into their own
-  // buffers); other requests may keep views of their frame (group metadata, SASL bytes), so
-  // theirs are copied out and the pooled memory goes back at once.
+  // give theirs back once their response passed the durability barrier (the file engine writes
+  // large batches from the frame itself, without a copy); other requests may keep views of
+  // their frame (group metadata, SASL bytes), so theirs are copied out and the pooled memory
+  // goes back at once.
 
   private readonly frameBuffers: FrameBufferPool;
   private readonly allocateFrame = (size: number): Buffer =>
@@ -414,7 +440,7 @@ export class Connection {
 
   private process(frame: Buffer): void {
     const size = frame.length;
-    const slot: Slot = { done: false, chunks: null, requestBytes: this.memory === null ? 0 : size };
+    const slot: Slot = { done: false, chunks: null, requestBytes: this.memory === null ? 0 : size, frame: null };
     this.slots.push(slot);
     const pool = this.frameBuffers;
     let pooled = pool.owns(frame);
@@ -424,28 +450,23 @@ export class Connection {
       frame = own;
       pooled = false;
     }
+    // A failed dispatch closes the connection: its frame is left to the GC (the storage may
+    // still write from it), never given back.
+    if (pooled) slot.frame = frame;
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
     } catch (e) {
-      if (pooled) pool.give(frame);
       this.failed(e);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => {
-          if (pooled) pool.give(frame);
-          this.complete(slot, r);
-        },
-        (e) => {
-          if (pooled) pool.give(frame);
-          this.failed(e);
-        },
+        (r) => this.complete(slot, r),
+        (e) => this.failed(e),
       );
       this.checkPressure();
     } else {
-      if (pooled) pool.give(frame);
       this.complete(slot, result);
     }
   }
@@ -468,7 +489,7 @@ export class Connection {
     }
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
-      if (s.chunks !== null) this.queueResponse(s.chunks, s.requestBytes);
+      if (s.chunks !== null || s.frame !== null) this.queueResponse(s.chunks, s.requestBytes, s.frame);
       else this.releaseRequest(s.requestBytes);
     }
     if (!this.maybeEnd()) this.checkPressure();

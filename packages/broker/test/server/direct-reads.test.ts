@@ -33,7 +33,11 @@ function request(correlationId: number, apiKey: number, bodyBytes: number, fill:
   return Buffer.concat([size, payload]);
 }
 
-async function withEchoServer(async: boolean, run: (port: number, conns: Connection[], kept: Buffer[], pool: FrameBufferPool) => Promise<void>): Promise<void> {
+async function withEchoServer(
+  async: boolean,
+  run: (port: number, conns: Connection[], kept: Buffer[], pool: FrameBufferPool) => Promise<void>,
+  durabilityBarrier: () => Error | null | Promise<Error | null> = () => null,
+): Promise<void> {
   const conns: Connection[] = [];
   const kept: Buffer[] = [];
   const pool = new FrameBufferPool();
@@ -41,7 +45,7 @@ async function withEchoServer(async: boolean, run: (port: number, conns: Connect
   const server: Server = createServer({ noDelay: true }, (socket) => {
     conns.push(new Connection(socket, 'PLAINTEXT', echo(kept, async), {
       maxFrameBytes: 8 << 20, idleMs: 0, maxInFlight: 50, writeHighWater: 4 << 20,
-      durabilityBarrier: () => null, readBuffers: { isLeased: () => false, release: () => false }, frameBuffers: pool,
+      durabilityBarrier, readBuffers: { isLeased: () => false, release: () => false }, frameBuffers: pool,
     }, log, () => {}));
   });
   server.listen(0, '127.0.0.1');
@@ -54,27 +58,32 @@ async function withEchoServer(async: boolean, run: (port: number, conns: Connect
   }
 }
 
-/** Writes `chunks` one per event-loop turn and collects `expected` response frames. */
-async function exchange(port: number, chunks: Buffer[], expected: number): Promise<Buffer[]> {
+/** A client connection that counts the response frames it got. */
+async function client(port: number): Promise<{ socket: Socket; got: Buffer[]; responses: (n: number) => Promise<void> }> {
   const socket: Socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   const decoder = new FrameDecoder(1 << 30);
   const got: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk, (f) => {
-      got.push(Buffer.from(f));
-      if (got.length === expected) resolve();
-    }));
-    socket.on('error', reject);
-    socket.on('close', () => reject(new Error(`closed after ${got.length} of ${expected} responses`)));
-  });
-  for (const c of chunks) {
-    socket.write(c);
+  const waiters: Array<{ n: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk, (f) => {
+    got.push(Buffer.from(f));
+    for (const w of waiters.filter((x) => got.length >= x.n)) w.resolve();
+  }));
+  socket.on('close', () => { for (const w of waiters) w.reject(new Error(`closed after ${got.length} of ${w.n} responses`)); });
+  const responses = (n: number): Promise<void> => got.length >= n ? Promise.resolve() : new Promise((resolve, reject) => waiters.push({ n, resolve, reject }));
+  return { socket, got, responses };
+}
+
+/** Writes `chunks` one per event-loop turn and collects `expected` response frames. */
+async function exchange(port: number, chunks: Buffer[], expected: number): Promise<Buffer[]> {
+  const c = await client(port);
+  for (const chunk of chunks) {
+    c.socket.write(chunk);
     await new Promise((r) => setImmediate(r));
   }
-  if (expected > 0) await done;
-  socket.destroy();
-  return got;
+  await c.responses(expected);
+  c.socket.destroy();
+  return c.got;
 }
 
 test('property: requests in any chunking are echoed byte for byte over direct reads, and stay intact after dispatch', async () => {
@@ -110,11 +119,51 @@ test('property: requests in any chunking are echoed byte for byte over direct re
 
 test('large requests reuse pooled frame memory instead of allocating per request', async () => {
   await withEchoServer(false, async (port, conns, _kept, pool) => {
-    const frames = Array.from({ length: 40 }, (_, i) => request(i, 0, 300_000, i));
-    const responses = await exchange(port, frames, frames.length);
-    assert.equal(responses.length, 40);
+    const c = await client(port);
+    // One request at a time: each frame is back in the pool before its response is written.
+    for (let i = 0; i < 40; i++) {
+      c.socket.write(request(i, i % 2 === 0 ? 0 : 3, 300_000, i));
+      await c.responses(i + 1);
+    }
     assert.equal(conns[0]!.readsDirectly, true);
-    // One request at a time is read and answered: a handful of buffers serve all 40.
-    assert.ok(pool.freshAllocations <= 4, `${pool.freshAllocations} fresh frame buffers for 40 requests`);
+    assert.equal(pool.freshAllocations, 1, `${pool.freshAllocations} fresh frame buffers for 40 requests`);
+    c.socket.destroy();
   });
+});
+
+test('a Produce frame is not reused before its response passed the durability barrier (the storage may still write from it)', async () => {
+  let pass: (() => void) | null = null;
+  let barrierCalls = 0;
+  // The first barrier stays pending until released; later ones pass at once.
+  const barrier = (): Promise<Error | null> | null => {
+    if (barrierCalls++ > 0) return null;
+    return new Promise((resolve) => { pass = () => resolve(null); });
+  };
+  await withEchoServer(false, async (port, conns, kept, pool) => {
+    const c = await client(port);
+    c.socket.write(request(0, 0, 300_000, 1));
+    for (let turns = 0; kept.length < 1 || pass === null; turns++) {
+      if (turns > 100_000) throw new Error('the first request never reached the barrier');
+      await new Promise((r) => setImmediate(r));
+    }
+    // While the first response waits at the barrier, more requests of the same size class arrive.
+    c.socket.write(Buffer.concat([request(1, 0, 300_000, 2), request(2, 0, 300_000, 3)]));
+    for (let turns = 0; kept.length < 3; turns++) {
+      if (turns > 100_000) throw new Error('the later requests never arrived');
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(c.got.length, 0, 'no response may pass a pending barrier');
+    assert.ok(kept[1]!.buffer !== kept[0]!.buffer && kept[2]!.buffer !== kept[0]!.buffer, 'the first frame was reused while its barrier was pending');
+    assert.ok(kept[0]!.every((b, i) => i < 8 || b === 1), 'the first frame changed while its barrier was pending');
+    pass!();
+    await c.responses(3);
+    assert.deepEqual(c.got.map((r) => r.readInt32BE(0)), [0, 1, 2]);
+    // Once past the barrier the memory is reused.
+    c.socket.write(request(3, 0, 300_000, 4));
+    await c.responses(4);
+    assert.ok(kept[3]!.buffer === kept[0]!.buffer || kept[3]!.buffer === kept[1]!.buffer || kept[3]!.buffer === kept[2]!.buffer);
+    assert.equal(conns[0]!.readsDirectly, true);
+    assert.ok(pool.freshAllocations <= 3);
+    c.socket.destroy();
+  }, barrier);
 });
