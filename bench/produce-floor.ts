@@ -2,13 +2,14 @@
  * The floor under the broker's produce cost on this machine: a bare node process doing the
  * same socket-in / file-out work as a broker taking acks=1 produce, with no broker around it.
  * A child process streams 1 MiB writes over loopback; this process reads them into reused
- * buffers (Node's `onread`, as the broker's direct reads do) and writes every byte to 256 MiB "segment" files on the
- * libuv thread pool, deleting files beyond 512 MiB (the rdkafka bench's segment.bytes and
- * retention.bytes, so the page cache churns as it does under the broker). Its CPU seconds per
- * GB (all threads, process.cpuUsage) are what the kernel's two copies, the syscalls and the
- * page cache cost; the broker cannot go below them.
+ * buffers (Node's `onread`, as the broker's direct reads do) and writes each read, in turn, to
+ * one of 8 "partitions" on the libuv thread pool: 256 MiB segment files, the oldest deleted
+ * beyond 512 MiB per partition (bench/rdkafka-perf.sh's topic: 8 partitions, segment.bytes and
+ * retention.bytes), so the page cache takes new pages as it does under the broker. Its CPU
+ * seconds per GB (all threads, process.cpuUsage) are what the kernel's two copies, the
+ * syscalls and the page cache cost; the broker cannot go below them.
  *
- *   npx tsc -b && node bench/dist/produce-floor.js [--gb 2] [--rounds 3]
+ *   npx tsc -b && node bench/dist/produce-floor.js [--gb 3] [--rounds 3] [--partitions 8]
  */
 import { fork } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, write } from 'node:fs';
@@ -19,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHUNK = 1 << 20;
 const SEGMENT_BYTES = 256 * 1024 * 1024;
-const RETAINED_SEGMENTS = 2;
+const RETENTION_BYTES = 512 * 1024 * 1024;
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -41,34 +42,57 @@ async function sender(bytes: number): Promise<void> {
 
 interface Round { cpuPerGb: number; mbPerSec: number }
 
-async function receiver(bytes: number): Promise<Round> {
+/** One partition's segment files: appends at the end, rolls at SEGMENT_BYTES, deletes the oldest beyond RETENTION_BYTES. */
+class Partition {
+  private fd = -1;
+  private position = 0;
+  private next = 0;
+  private readonly files: string[] = [];
+
+  constructor(private readonly dir: string) {
+    this.roll();
+  }
+
+  /** Where `n` more bytes go: [fd, position]. */
+  place(n: number): [number, number] {
+    if (this.position + n > SEGMENT_BYTES) this.roll();
+    const at = this.position;
+    this.position += n;
+    return [this.fd, at];
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private roll(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    const path = join(this.dir, `${String(this.next++ * SEGMENT_BYTES).padStart(20, '0')}.log`);
+    this.fd = openSync(path, 'w');
+    this.files.push(path);
+    this.position = 0;
+    while (this.files.length * SEGMENT_BYTES > RETENTION_BYTES + SEGMENT_BYTES) unlinkSync(this.files.shift()!);
+  }
+}
+
+async function receiver(bytes: number, partitionCount: number): Promise<Round> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-floor-'));
   // Two read buffers: a read lands in one while the other's write runs; reading pauses while both are being written.
   const buffers = [Buffer.allocUnsafeSlow(1 << 20), Buffer.allocUnsafeSlow(1 << 20)];
   const busy = [false, false];
   let current = 0;
-  let fd = -1;
-  let segment = 0;
-  let position = 0;
   let received = 0;
   let writesInFlight = 0;
-  const files: string[] = [];
-  const roll = (): void => {
-    if (fd >= 0) closeSync(fd);
-    const path = join(dir, `${String(segment++).padStart(20, '0')}.log`);
-    fd = openSync(path, 'w');
-    files.push(path);
-    position = 0;
-    while (files.length > RETAINED_SEGMENTS) unlinkSync(files.shift()!);
-  };
-  roll();
+  const partitions = Array.from({ length: partitionCount }, (_, i) => new Partition(mkdtempSync(join(dir, `p${i}-`))));
+  let nextPartition = 0;
   let socket: Socket | null = null;
   const child = fork(fileURLToPath(import.meta.url), ['--send', String(bytes)], { execArgv: process.execArgv });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
   const done = new Promise<void>((resolve, reject) => {
     const onRead = (n: number, buf: Uint8Array): boolean => {
       received += n;
-      if (position + n > SEGMENT_BYTES) roll();
+      const [fd, position] = partitions[nextPartition]!.place(n);
+      nextPartition = (nextPartition + 1) % partitions.length;
       writesInFlight++;
       const which = current;
       busy[which] = true;
@@ -84,7 +108,6 @@ async function receiver(bytes: number): Promise<Round> {
         }
         if (received >= bytes && writesInFlight === 0) resolve();
       });
-      position += n;
       return true;
     };
     socket = connect({ port, host: '127.0.0.1', onread: { buffer: () => buffers[current]!, callback: onRead } });
@@ -96,7 +119,7 @@ async function receiver(bytes: number): Promise<Round> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   (socket as Socket | null)?.destroy();
-  closeSync(fd);
+  for (const p of partitions) p.close();
   rmSync(dir, { recursive: true, force: true });
   const gb = received / 1e9;
   return { cpuPerGb: (cpu.user + cpu.system) / 1e6 / gb, mbPerSec: received / 1e6 / seconds };
@@ -108,11 +131,12 @@ async function main(): Promise<void> {
     await sender(Number(process.argv[send + 1]));
     return;
   }
-  const bytes = Math.round(arg('--gb', 2) * 1e9 / CHUNK) * CHUNK;
+  const bytes = Math.round(arg('--gb', 3) * 1e9 / CHUNK) * CHUNK;
+  const partitionCount = arg('--partitions', 8);
   const rounds = arg('--rounds', 3);
   const results: Round[] = [];
   for (let r = 1; r <= rounds; r++) {
-    const res = await receiver(bytes);
+    const res = await receiver(bytes, partitionCount);
     results.push(res);
     console.log(`round ${r}: ${res.mbPerSec.toFixed(0)} MB/s, ${res.cpuPerGb.toFixed(2)} CPU-s/GB (${(1000 / res.cpuPerGb).toFixed(0)} MB/s per core), load ${(await import('node:os')).loadavg()[0]!.toFixed(2)}`);
   }

@@ -11,6 +11,13 @@ export const MIN_POOLED_FRAME_BYTES = 8 * 1024;
 /** Frames above this get a buffer of their own, not pooled. */
 const MAX_POOLED_FRAME_BYTES = 16 * 1024 * 1024;
 const MIN_CLASS_SHIFT = 13;
+/**
+ * What may sit idle between requests: a client pipelining 1 MB Produce requests (librdkafka's
+ * default allows many in flight) keeps tens of them in the broker at once (each until its
+ * response passed the durability barrier); when they all come back, a smaller cap would drop
+ * buffers that the next burst allocates afresh.
+ */
+export const DEFAULT_MAX_IDLE_FRAME_BYTES = 64 * 1024 * 1024;
 
 export class FrameBufferPool {
   /** Idle buffers by size class (index = log2(size) - MIN_CLASS_SHIFT). */
@@ -27,7 +34,7 @@ export class FrameBufferPool {
   readonly readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
 
   /** maxIdleBytes: what may sit idle here between requests. */
-  constructor(readonly maxIdleBytes = 32 * 1024 * 1024) {}
+  constructor(readonly maxIdleBytes = DEFAULT_MAX_IDLE_FRAME_BYTES) {}
 
   /** A buffer of exactly `size` bytes (a view on a pooled buffer when size is in the pooled range). */
   take(size: number): Buffer {
