@@ -9,7 +9,9 @@
 # Environment: ACKS (1), PARTITIONS (8), SIZE (1024), NODE_ARGS (extra node flags, e.g. --trace-gc),
 # PERF_RECORD (a directory: `perf record -g` of the broker during the load, one file per run, and
 # its breakdown by cause and thread from bench/perf-breakdown.ts, GC share first; add
-# NODE_ARGS=--perf-basic-prof to name JIT frames), KEEP (keep the data directory and broker log).
+# NODE_ARGS=--perf-basic-prof to name JIT frames), PERF_STAT (a directory: `perf stat` of the broker
+# during the load: context switches, page faults and syscalls per GB), KEEP (keep the data
+# directory and broker log).
 set -euo pipefail
 perf=${1:?rdkafka_performance binary}; records=${2:?records}; rounds=${3:?rounds}; shift 3
 acks=${ACKS:-1}; partitions=${PARTITIONS:-8}; size=${SIZE:-1024}
@@ -47,11 +49,19 @@ run_one() {
     perf record -g -p "$pid" -o "$PERF_RECORD/$label.perf.data" >/dev/null 2>&1 & perf_pid=$!
     sleep 0.5
   fi
+  local stat_pid=""
+  if [ -n "${PERF_STAT:-}" ]; then
+    mkdir -p "$PERF_STAT"
+    perf stat -e task-clock,context-switches,page-faults,syscalls:sys_enter_read,syscalls:sys_enter_pwritev,syscalls:sys_enter_pwrite64,syscalls:sys_enter_writev,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_pwait \
+      -p "$pid" -o "$PERF_STAT/$label.stat" >/dev/null 2>&1 & stat_pid=$!
+    sleep 0.5
+  fi
   local t0; t0=$(date +%s.%N)
   "$perf" -P -t perf -b "127.0.0.1:$port" -s "$size" -c "$records" -a "$acks" -X linger.ms=5 -X batch.size=1000000 \
     -X queue.buffering.max.kbytes=2097151 -q >"$dir/perf.log" 2>&1 || { echo "rdkafka_performance failed:"; tail -5 "$dir/perf.log"; }
   local t1; t1=$(date +%s.%N)
   [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
+  [ -n "$stat_pid" ] && { kill -INT "$stat_pid"; wait "$stat_pid" 2>/dev/null || true; }
   local after; after=$(cpu_of "/proc/$pid/stat")
   local faults_after; faults_after=$(faults_of "/proc/$pid/stat")
   local threads=""
@@ -68,6 +78,10 @@ run_one() {
   awk -v n="$records" -v s="$size" -v c=$((after - before)) -v pf=$((faults_after - faults_before)) -v hz="$hz" -v w="$(echo "$t1 - $t0" | bc)" -v l="$label" -v th="$threads" -v la="$load" 'BEGIN{
     mb = n * s / 1e6; cpu = c / hz
     printf "%-10s %8.0f MB/s  %6.2f broker CPU-s/GB  %6.0f MB/s per broker core  %7.0f faults/GB  (wall %.1fs, broker CPU %.1fs, load %s) threads: %s\n", l, mb / w, cpu / (mb / 1000), mb / cpu, pf / (mb / 1000), w, cpu, la, th }'
+  if [ -n "$stat_pid" ]; then
+    # Counts per GB: context switches, page faults and syscalls (socket reads, file writes, thread-pool wake-ups).
+    awk -v gb="$(awk -v n="$records" -v s="$size" 'BEGIN { print n * s / 1e9 }')" '$1 ~ /^[0-9,.]+$/ && $2 != "msec" && $2 != "seconds" { gsub(",", "", $1); sub("syscalls:sys_enter_", "", $2); printf "%s %.0f/GB  ", $2, $1 / gb } END { print "" }' "$PERF_STAT/$label.stat" | sed 's/^/           /'
+  fi
   if [ -n "$perf_pid" ]; then
     # Where the broker's CPU went, GC on every thread included (bench/perf-breakdown.ts).
     perf script -F pid,tid,ip,sym,dso -i "$PERF_RECORD/$label.perf.data" 2>/dev/null >"$PERF_RECORD/$label.script"
