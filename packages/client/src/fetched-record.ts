@@ -156,32 +156,112 @@ function varlong(buf: Buffer, end: number): number {
   throw new ProtocolDecodeError('varlong too long', cursor);
 }
 
+/** Numbers kept per record in FetchedRecords.fields. */
+const FIELDS = 9;
+const F_BATCH = 0; // index into batches, or -1: a legacy (magic 0/1) record, F_OFFSET_DELTA then indexes `legacy`
+const F_OFFSET_DELTA = 1;
+const F_TIMESTAMP_DELTA = 2;
+const F_KEY_POS = 3;
+const F_KEY_LENGTH = 4;
+const F_VALUE_POS = 5;
+const F_VALUE_LENGTH = 6;
+const F_HEADERS_POS = 7;
+const F_HEADER_COUNT = 8;
+
 /**
- * Appends the records of one batch's (uncompressed) records section `ctx.data[start, end)`
- * whose offset is at least `minOffsetDelta` to `out`. Throws ProtocolDecodeError on bytes that
- * are not `count` well-formed records.
+ * The records of one partition's fetched bytes, walked and bounds-checked once, with each
+ * record's field positions in one typed array: the record objects are made when handed out
+ * (at()), so a `for await` loop allocates them one at a time and they die young instead of
+ * thousands per fetch surviving into the old generation.
  */
-export function readRecords(ctx: BatchContext, start: number, end: number, count: number, minOffsetDelta: number, out: ConsumedMessage[]): void {
-  const data = ctx.data;
-  cursor = start;
-  for (let i = 0; i < count; i++) {
-    const length = varint(data, end);
-    const bodyStart = cursor;
-    const bodyEnd = bodyStart + length;
-    if (length < 6 || bodyEnd > end) throw new ProtocolDecodeError(`record length ${length} invalid`, bodyStart);
-    cursor++; // attributes
-    const timestampDelta = varlong(data, bodyEnd);
-    const offsetDelta = varint(data, bodyEnd);
-    const keyLength = varint(data, bodyEnd);
-    const keyPos = cursor;
-    if (keyLength > 0) cursor += keyLength;
-    const valueLength = cursor <= bodyEnd ? varint(data, bodyEnd) : -2;
-    const valuePos = cursor;
-    if (valueLength > 0) cursor += valueLength;
-    const headerCount = cursor <= bodyEnd && valueLength >= -1 ? varint(data, bodyEnd) : -1;
-    if (cursor > bodyEnd || headerCount < 0 || headerCount > bodyEnd - cursor) throw new ProtocolDecodeError('record fields exceed its length', bodyStart);
-    if (offsetDelta >= minOffsetDelta) out.push(new FetchedRecord(ctx, offsetDelta, timestampDelta, keyPos, keyLength, valuePos, valueLength, cursor, headerCount));
-    cursor = bodyEnd;
+export class FetchedRecords {
+  private fields: Float64Array;
+  private readonly batches: BatchContext[] = [];
+  private readonly legacy: ConsumedMessage[] = [];
+  length = 0;
+
+  constructor(expectedRecords: number) {
+    this.fields = new Float64Array(Math.max(expectedRecords, 1) * FIELDS);
   }
-  if (cursor !== end) throw new ProtocolDecodeError(`${end - cursor} bytes after the last of ${count} records`, cursor);
+
+  /** The i-th record (a new object each call). */
+  at(i: number): ConsumedMessage {
+    const f = this.fields;
+    const o = i * FIELDS;
+    const b = f[o + F_BATCH]!;
+    if (b < 0) return this.legacy[f[o + F_OFFSET_DELTA]!]!;
+    return new FetchedRecord(this.batches[b]!, f[o + F_OFFSET_DELTA]!, f[o + F_TIMESTAMP_DELTA]!, f[o + F_KEY_POS]!, f[o + F_KEY_LENGTH]!, f[o + F_VALUE_POS]!, f[o + F_VALUE_LENGTH]!, f[o + F_HEADERS_POS]!, f[o + F_HEADER_COUNT]!);
+  }
+
+  /** Every record as an array (poll(), run(), eachBatch). */
+  toArray(): ConsumedMessage[] {
+    const out = new Array<ConsumedMessage>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.at(i);
+    return out;
+  }
+
+  /** A magic 0/1 record (decoded eagerly: legacy message sets are rare and small). */
+  pushLegacy(m: ConsumedMessage): void {
+    const o = this.slot();
+    this.fields[o + F_BATCH] = -1;
+    this.fields[o + F_OFFSET_DELTA] = this.legacy.length;
+    this.legacy.push(m);
+  }
+
+  /**
+   * Adds the records of one batch's (uncompressed) records section `ctx.data[start, end)`
+   * whose offset is at least `minOffsetDelta`. Throws ProtocolDecodeError on bytes that are
+   * not `count` well-formed records.
+   */
+  readBatch(ctx: BatchContext, start: number, end: number, count: number, minOffsetDelta: number): void {
+    const data = ctx.data;
+    const batchIndex = this.batches.length;
+    this.batches.push(ctx);
+    cursor = start;
+    for (let i = 0; i < count; i++) {
+      const length = varint(data, end);
+      const bodyStart = cursor;
+      const bodyEnd = bodyStart + length;
+      if (length < 6 || bodyEnd > end) throw new ProtocolDecodeError(`record length ${length} invalid`, bodyStart);
+      cursor++; // attributes
+      const timestampDelta = varlong(data, bodyEnd);
+      const offsetDelta = varint(data, bodyEnd);
+      const keyLength = varint(data, bodyEnd);
+      const keyPos = cursor;
+      if (keyLength > 0) cursor += keyLength;
+      const valueLength = cursor <= bodyEnd ? varint(data, bodyEnd) : -2;
+      const valuePos = cursor;
+      if (valueLength > 0) cursor += valueLength;
+      const headerCount = cursor <= bodyEnd && valueLength >= -1 ? varint(data, bodyEnd) : -1;
+      if (cursor > bodyEnd || headerCount < 0 || headerCount > bodyEnd - cursor) throw new ProtocolDecodeError('record fields exceed its length', bodyStart);
+      if (offsetDelta >= minOffsetDelta) {
+        const headersPos = cursor;
+        const o = this.slot();
+        const f = this.fields;
+        f[o + F_BATCH] = batchIndex;
+        f[o + F_OFFSET_DELTA] = offsetDelta;
+        f[o + F_TIMESTAMP_DELTA] = timestampDelta;
+        f[o + F_KEY_POS] = keyPos;
+        f[o + F_KEY_LENGTH] = keyLength;
+        f[o + F_VALUE_POS] = valuePos;
+        f[o + F_VALUE_LENGTH] = valueLength;
+        f[o + F_HEADERS_POS] = headersPos;
+        f[o + F_HEADER_COUNT] = headerCount;
+      }
+      cursor = bodyEnd;
+    }
+    if (cursor !== end) throw new ProtocolDecodeError(`${end - cursor} bytes after the last of ${count} records`, cursor);
+  }
+
+  /** Offset into fields of a new record's slot (growing the array when a count was low). */
+  private slot(): number {
+    const o = this.length * FIELDS;
+    if (o + FIELDS > this.fields.length) {
+      const grown = new Float64Array(this.fields.length * 2);
+      grown.set(this.fields);
+      this.fields = grown;
+    }
+    this.length++;
+    return o;
+  }
 }

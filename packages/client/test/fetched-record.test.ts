@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BATCH_CRC, encodeRecordBatch, ProtocolDecodeError } from '@samsa/protocol';
+import { BATCH_CRC, CompressionType, encodeRecordBatch, ProtocolDecodeError } from '@samsa/protocol';
 import { decodeFetched } from '../src/consumer.js';
 
 const batch = (): Buffer =>
@@ -33,4 +33,19 @@ test('check.crcs: a corrupted batch is refused by default and passed through whe
   await assert.rejects(decodeFetched('t', 0, b, 0n, null), ProtocolDecodeError);
   const { messages } = await decodeFetched('t', 0, b, 0n, null, false);
   assert.equal(messages.length, 3);
+});
+
+test('records of several batches, a compressed one holding more records than its bytes suggest, keep their own batch facts', async () => {
+  const many = Array.from({ length: 400 }, (_, i) => ({ offsetDelta: i, timestampDelta: i, key: null, value: Buffer.from('aaaaaaaa'), headers: [] }));
+  const bytes = Buffer.concat([
+    encodeRecordBatch({ baseOffset: 10n, baseTimestamp: 1000n, records: [{ offsetDelta: 0, timestampDelta: 0, key: Buffer.from('a'), value: Buffer.from('A'), headers: [] }, { offsetDelta: 1, timestampDelta: 1, key: Buffer.from('b'), value: Buffer.from('B'), headers: [] }] } as never),
+    // gzip: 400 records in fewer bytes than 400 x 8, so the records store grows past its first size
+    encodeRecordBatch({ baseOffset: 12n, baseTimestamp: 5000n, compression: CompressionType.Gzip, records: many } as never),
+  ]);
+  const { messages, nextOffset } = await decodeFetched('t', 1, bytes, 11n, null);
+  assert.equal(nextOffset, 412n);
+  assert.equal(messages.length, 401);
+  assert.deepEqual([messages[0]!.offset, messages[0]!.timestamp, messages[0]!.key?.toString(), messages[0]!.value?.toString()], [11n, 1001n, 'b', 'B']);
+  assert.deepEqual([messages[400]!.offset, messages[400]!.timestamp, messages[400]!.key, messages[400]!.value?.toString()], [411n, 5399n, null, 'aaaaaaaa']);
+  assert.deepEqual(messages.map((m) => m.offset), Array.from({ length: 401 }, (_, i) => BigInt(11 + i)));
 });
