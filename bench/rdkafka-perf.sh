@@ -6,7 +6,9 @@
 # threads by name (main thread, V8 workers = background GC and compilation, libuv pool = file I/O).
 #   usage: bench/rdkafka-perf.sh RDKAFKA_PERFORMANCE RECORDS ROUNDS CHECKOUT [CHECKOUT...]
 #   e.g.   bench/rdkafka-perf.sh /tmp/rdkafka_performance 1000000 3 /tmp/samsa-base .
-# Environment: ACKS (1), PARTITIONS (8), SIZE (1024), NODE_ARGS (extra node flags, e.g. --trace-gc).
+# Environment: ACKS (1), PARTITIONS (8), SIZE (1024), NODE_ARGS (extra node flags, e.g. --trace-gc),
+# PERF_RECORD (a directory: `perf record -g` of the broker during the load, one file per run; add
+# NODE_ARGS=--perf-basic-prof to name JIT frames), KEEP (keep the data directory and broker log).
 set -euo pipefail
 perf=${1:?rdkafka_performance binary}; records=${2:?records}; rounds=${3:?rounds}; shift 3
 acks=${ACKS:-1}; partitions=${PARTITIONS:-8}; size=${SIZE:-1024}
@@ -33,10 +35,17 @@ run_one() {
   local before; before=$(cpu_of "/proc/$pid/stat")
   declare -A tb=()
   for t in /proc/$pid/task/*; do tb[$(basename "$t")]=$(cpu_of "$t/stat"); done
+  local perf_pid=""
+  if [ -n "${PERF_RECORD:-}" ]; then
+    mkdir -p "$PERF_RECORD"
+    perf record -g -p "$pid" -o "$PERF_RECORD/$label.perf.data" >/dev/null 2>&1 & perf_pid=$!
+    sleep 0.5
+  fi
   local t0; t0=$(date +%s.%N)
   "$perf" -P -t perf -b "127.0.0.1:$port" -s "$size" -c "$records" -a "$acks" -X linger.ms=5 -X batch.size=1000000 \
     -X queue.buffering.max.kbytes=2097151 -q >"$dir/perf.log" 2>&1 || { echo "rdkafka_performance failed:"; tail -5 "$dir/perf.log"; }
   local t1; t1=$(date +%s.%N)
+  [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; }
   local after; after=$(cpu_of "/proc/$pid/stat")
   local threads=""
   declare -A byname=()

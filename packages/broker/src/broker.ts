@@ -21,7 +21,7 @@ import type { MetadataImage } from './metadata/image.js';
 import { ensureMetaProperties, readMetaProperties } from './metadata/meta-properties.js';
 import { Controller } from './metadata/controller.js';
 import { decodeClusterId, encodeBroker, encodeClusterId, Paths } from './metadata/kafka-layout.js';
-import { RevisionMismatchError, type MetadataStore } from './metadata/metadata-store.js';
+import { LocalMetadataStore, RevisionMismatchError, type MetadataStore } from './metadata/metadata-store.js';
 import { openMetadataStore } from './metadata/open-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { randomClusterId } from './metadata/uuid.js';
@@ -258,7 +258,16 @@ export class Broker implements BrokerServices {
         registry.appendHook = producers;
         this.topicManager.onChange(() => producers.track(hostedLogs(registry)));
       }
+      this.topicManager.localLogs = registry;
+      // Deletions a crash interrupted (their logs already `-delete` markers) finish before any log opens.
+      const finished = await this.topicManager.finishInterruptedDeletions(this.storageEngine.deletedAtStartup);
+      for (const t of finished) this.log.warn(`Finished deleting topic ${t}: its deletion was interrupted (its logs were already marked for deletion)`);
       await this.topicManager.load();
+      if (this.store instanceof LocalMetadataStore && this.store.persistent) {
+        // A single broker's metadata is the whole truth: logs no topic claims are leftovers of a crash.
+        registry.removeUnclaimedLogs(this.topicManager.image, new Set(finished));
+        if (!this.store.backend.hasUnpersistedChanges) this.storageEngine.purgeDeletedLogs();
+      }
       this.securityParts = new BrokerSecurity(this.config, this.store, this.clock, this.log.child('kafka.security'));
       await this.securityParts.load();
       if (this.producerManager !== null) {

@@ -417,7 +417,7 @@ export class Admin {
   }
 
   /** DescribeLogDirs on every broker (topics null = all). */
-  async describeLogDirs(topics: Array<{ topic: string; partitions: number[] }> | null = null): Promise<Array<{ broker: number; logDir: string; totalBytes: bigint; usableBytes: bigint; partitions: Array<{ topic: string; partition: number; size: bigint; offsetLag: bigint }> }>> {
+  async describeLogDirs(topics: Array<{ topic: string; partitions: number[] }> | null = null): Promise<Array<{ broker: number; logDir: string; totalBytes: bigint; usableBytes: bigint; partitions: Array<{ topic: string; partition: number; size: bigint; offsetLag: bigint; isFuture: boolean }> }>> {
     await this.connect();
     await this.cluster.refreshMetadata();
     const out = [];
@@ -431,7 +431,7 @@ export class Admin {
           logDir: r.logDir,
           totalBytes: r.totalBytes ?? -1n,
           usableBytes: r.usableBytes ?? -1n,
-          partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: p.partitionSize, offsetLag: p.offsetLag }))),
+          partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: p.partitionSize, offsetLag: p.offsetLag, isFuture: p.isFutureKey }))),
         });
       }
     }

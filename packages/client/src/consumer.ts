@@ -222,26 +222,39 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           subscription: () => this.subscribed,
           onAssigned: async (tps) => {
             for (const [t, ps] of tps) for (const p of ps) this.addPartition(t, p);
-            this.onAssigned?.(tps);
+            await this.onAssigned?.(tps);
           },
           onRevoked: async (tps) => {
             if (this.autoCommit) await this.commitSync(this.positionsOf(tps)).catch(() => {});
+            // Before the partitions go (and before the group moves on): the callback may still commit for them.
+            await this.onRevoked?.(tps);
             for (const [t, ps] of tps) for (const p of ps) this.states.delete(key(t, p));
-            this.onRevoked?.(tps);
           },
-          onLost: (tps) => {
+          onLost: async (tps) => {
             for (const [t, ps] of tps) for (const p of ps) this.states.delete(key(t, p));
-            this.onRevoked?.(tps);
+            await (this.onLost ?? this.onRevoked)?.(tps);
           },
         },
       );
     }
   }
 
-  /** Called after partitions are assigned by the group. */
-  onAssigned: ((partitions: TopicPartitions) => void) | undefined;
-  /** Called after partitions are revoked or lost. */
-  onRevoked: ((partitions: TopicPartitions) => void) | undefined;
+  /** Called after partitions are assigned by the group; the rebalance waits for a returned promise. */
+  onAssigned: ((partitions: TopicPartitions) => unknown) | undefined;
+  /**
+   * Called when the group takes partitions away (Kafka's onPartitionsRevoked), while they are still
+   * assigned and before the group can hand them to another member: the rebalance waits for a
+   * returned promise, so offsets (or a transaction, sendOffsetsToTransaction with groupMetadata())
+   * committed here are committed by the member that owned them. With a cooperative assignor this
+   * can run between two polls. Also called for lost partitions when onLost is not set.
+   */
+  onRevoked: ((partitions: TopicPartitions) => unknown) | undefined;
+  /**
+   * Called when partitions were lost (Kafka's onPartitionsLost): the member left the group
+   * (session expired, fenced), so another member may own them already and nothing may be
+   * committed for them. Unset, onRevoked is called instead.
+   */
+  onLost: ((partitions: TopicPartitions) => unknown) | undefined;
 
   connect(): Promise<void> {
     this.connectStarted = true;
@@ -849,6 +862,16 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       memberId: inGroup ? this.membership!.memberId : '',
       groupInstanceId: this.groupInstanceId,
     };
+  }
+
+  /**
+   * Whether the group is rebalancing this subscribed consumer: a rejoin is pending or under way
+   * (the join goes on past a poll's timeout). Offsets committed meanwhile may be refused
+   * (REBALANCE_IN_PROGRESS, or ILLEGAL_GENERATION once the generation moves on), which is why
+   * Kafka Streams holds its commits until the rebalance ends and commits in onRevoked instead.
+   */
+  get rebalanceInProgress(): boolean {
+    return this.membership !== null && this.subscribed.length > 0 && this.membership.rebalancing;
   }
 
   /** Committed offsets of partitions (default: the assigned ones). */

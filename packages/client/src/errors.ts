@@ -28,6 +28,12 @@ export const ClientErrorCode = {
   LOG_TRUNCATION: 'ERR_SAMSA_LOG_TRUNCATION',
   /** A transactional call in the wrong state (Kafka's IllegalStateException): send() outside a transaction, commit after an error... */
   TRANSACTION_STATE: 'ERR_SAMSA_TRANSACTION_STATE',
+  /**
+   * Offsets could not be committed for the group because the consumer is no longer its current
+   * member: the group rebalanced or removed it (Kafka's CommitFailedException). In a transaction
+   * (sendOffsetsToTransaction) the transaction must be aborted and the input processed again.
+   */
+  COMMIT_FAILED: 'ERR_SAMSA_COMMIT_FAILED',
   /** The transaction was aborted: records not yet sent when abortTransaction() ran (Kafka's TransactionAbortedException). */
   TRANSACTION_ABORTED: 'ERR_SAMSA_TRANSACTION_ABORTED',
 } as const;

@@ -52,6 +52,19 @@ const FATAL_CODES: ReadonlySet<number> = new Set([
   ErrorCode.INVALID_TRANSACTION_TIMEOUT,
 ]);
 
+/**
+ * TxnOffsetCommit codes after which only the transaction must be aborted (Kafka's
+ * TxnOffsetCommitHandler): the consumer's group moved on (a zombie member), the group is not
+ * allowed, or the coordinator could not verify the transaction. Other non-retriable codes are fatal.
+ */
+const TXN_OFFSET_COMMIT_ABORTABLE: ReadonlySet<number> = new Set([
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.FENCED_INSTANCE_ID,
+  ErrorCode.GROUP_AUTHORIZATION_FAILED,
+  ErrorCode.TRANSACTION_ABORTABLE,
+]);
+
 /** Codes of a produce response that fence the producer (Kafka's Sender maps both to ProducerFencedException). */
 export const FENCING_CODES: ReadonlySet<number> = new Set([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]);
 
@@ -280,10 +293,33 @@ export class TransactionManager {
         groupId: meta.groupId,
       }), (r) => r.errorCode);
       this.started = true;
-      await this.txnOffsetCommit(offsets, meta);
     } catch (err) {
       throw this.classify(err);
     }
+    try {
+      await this.txnOffsetCommit(offsets, meta);
+    } catch (err) {
+      throw this.classifyTxnOffsetCommit(err, meta);
+    }
+  }
+
+  /**
+   * A failed TxnOffsetCommit, as Kafka's TxnOffsetCommitHandler sorts it: the consumer is no longer
+   * the group's current member (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID: Kafka's
+   * CommitFailedException, here ClientError COMMIT_FAILED) or another abortable code: the
+   * transaction must be aborted and its input processed again; fenced, unauthorized or unexpected
+   * codes are fatal. Timeouts stay abortable.
+   */
+  private classifyTxnOffsetCommit(err: unknown, meta: ConsumerGroupMetadata): Error {
+    if (!(err instanceof KafkaError)) return this.classify(err);
+    if (err.code === ErrorCode.ILLEGAL_GENERATION || err.code === ErrorCode.UNKNOWN_MEMBER_ID) {
+      const e = new ClientError(ClientErrorCode.COMMIT_FAILED, `Transaction offset commit failed due to consumer group metadata mismatch (group ${meta.groupId}, generation ${meta.generationId}, member ${meta.memberId}): ${err.message}`, false, { cause: err });
+      this.abortable(e);
+      return e;
+    }
+    if (TXN_OFFSET_COMMIT_ABORTABLE.has(err.code)) this.abortable(err);
+    else this.fatal(err);
+    return err;
   }
 
   private async txnOffsetCommit(offsets: TransactionalOffset[], meta: ConsumerGroupMetadata): Promise<void> {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startBroker, type TestBroker } from '@samsa/broker/testkit';
 import { ApiKey, apiByName, decodeRecordSet } from '@samsa/protocol';
 import { decodeRecordBatchHeaders } from '@samsa/protocol/records';
-import { missingApis } from './support.js';
+import { missingApis, readPartition } from './support.js';
 import { Cluster } from '../src/cluster.js';
 import { Producer } from '../src/producer.js';
 import { defaultPartition } from '../src/partitioner.js';
@@ -29,18 +29,8 @@ async function rawRecords(topic: string, partition: number): Promise<Buffer> {
   }
 }
 
-async function readAll(topic: string, partition: number): Promise<Array<{ offset: bigint; key: string | null; value: string | null }>> {
-  const cluster = new Cluster({ bootstrapServers: broker.bootstrap });
-  try {
-    await cluster.waitForTopics([topic], 5000);
-    const conn = cluster.broker(cluster.leaderOf(topic, partition));
-    const { response } = await conn.send(apiByName.Fetch, () => ({ maxWaitMs: 0, minBytes: 0, topics: [{ topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 10_000_000 }] }] }));
-    const p = response.responses[0]!.partitions[0]!;
-    assert.equal(p.errorCode, 0);
-    return decodeRecordSet(p.records ?? Buffer.alloc(0)).map((r) => ({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null }));
-  } finally {
-    cluster.close();
-  }
+function readAll(topic: string, partition: number): ReturnType<typeof readPartition> {
+  return readPartition(broker.bootstrap, topic, partition);
 }
 
 describe('producer', () => {

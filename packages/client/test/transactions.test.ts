@@ -53,7 +53,7 @@ async function readTopic(topic: string, isolationLevel: 'read_committed' | 'read
 before(async () => {
   cluster = await startCluster({ brokers: 3, config: { 'transaction.state.log.replication.factor': '3', 'transaction.state.log.min.isr': '2', 'transaction.state.log.num.partitions': '3' } });
   admin = new Admin({ bootstrapServers: cluster.bootstrap });
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 6, replicationFactor: 3 }, { topic: 'txn-fence', numPartitions: 1, replicationFactor: 3 }, { topic: 'txn-offsets-in', numPartitions: 2, replicationFactor: 3 }] });
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 6, replicationFactor: 3 }, { topic: 'txn-fence', numPartitions: 1, replicationFactor: 3 }, { topic: 'txn-offsets-in', numPartitions: 2, replicationFactor: 3 }, { topic: 'txn-zombie-in', numPartitions: 1, replicationFactor: 3 }, { topic: 'txn-zombie-out', numPartitions: 1, replicationFactor: 3 }] });
 });
 
 after(async () => {
@@ -145,15 +145,74 @@ test('sendOffsetsToTransaction: the group offsets commit with the transaction an
   await p.sendOffsetsToTransaction(offsets, meta);
   await p.commitTransaction();
   // EndTxn answers once the decision is logged; the COMMIT marker then reaches __consumer_offsets
-  // (as in Kafka), so the offsets appear a moment later: wait for them, within a deadline.
+  // (as in Kafka), so the offsets appear a moment later.
+  assert.deepEqual(await groupOffsets('txn-offsets-group', 2), ['0:2', '1:2']);
+});
+
+/** The group's committed offsets as `partition:offset` once `count` are there (a commit marker reaches __consumer_offsets just after EndTxn). */
+async function groupOffsets(groupId: string, count: number): Promise<string[]> {
   const deadline = Date.now() + 15_000;
-  let after: string[] = [];
   for (;;) {
-    after = (await admin.listConsumerGroupOffsets('txn-offsets-group')).filter((o) => o.offset >= 0n).map((o) => `${o.partition}:${o.offset}`).sort();
-    if (after.length === 2 || Date.now() > deadline) break;
+    const found = (await admin.listConsumerGroupOffsets(groupId)).filter((o) => o.offset >= 0n).map((o) => `${o.partition}:${o.offset}`).sort();
+    if (found.length >= count || Date.now() > deadline) return found;
     await new Promise((r) => setTimeout(r, 20));
   }
-  assert.deepEqual(after, ['0:2', '1:2']);
+}
+
+test('KIP-447: a zombie whose consumer the group removed cannot commit its offsets (COMMIT_FAILED, abortable); the new owner can', { timeout: 60_000 }, async () => {
+  const [IN, OUT, GROUP] = ['txn-zombie-in', 'txn-zombie-out', 'txn-zombie-group'];
+  const input = new Producer({ bootstrapServers: cluster.bootstrap });
+  open.push(input);
+  await input.send({ topic: IN, messages: [{ value: 'in-0' }, { value: 'in-1' }] });
+  const consumer = (): Consumer => {
+    // a member that stops polling is removed from the group once a rebalance outlasts its max.poll.interval.ms
+    const c = new Consumer({ bootstrapServers: cluster.bootstrap, groupId: GROUP, enableAutoCommit: false, autoOffsetReset: 'earliest', isolationLevel: 'read_committed', maxPollIntervalMs: 1500 });
+    open.push(c);
+    c.subscribe([IN]);
+    return c;
+  };
+  const zombieConsumer = consumer();
+  let seen = 0;
+  while (seen < 2) for (const b of await zombieConsumer.poll(500)) seen += b.messages.length;
+  const zombieMeta = zombieConsumer.groupMetadata(); // what the zombie's processing loop holds
+  const zombie = producer('txn-zombie-a');
+  await zombie.initTransactions();
+  zombie.beginTransaction();
+  await zombie.send({ topic: OUT, messages: [{ value: 'zombie-out' }] });
+
+  // Another member joins; the zombie does not poll, so the rebalance goes on without it.
+  const owner = consumer();
+  const deadline = Date.now() + 30_000;
+  while (owner.assignment().length === 0) {
+    assert.ok(Date.now() < deadline, 'the new member never got the partition');
+    await owner.poll(200);
+  }
+  const ownerMeta = owner.groupMetadata();
+  assert.ok(ownerMeta.generationId > zombieMeta.generationId, `${JSON.stringify(ownerMeta)} after ${JSON.stringify(zombieMeta)}`);
+
+  const offsets = [{ topic: IN, partition: 0, offset: 2n }];
+  await assert.rejects(zombie.sendOffsetsToTransaction(offsets, zombieMeta), (e: { code?: string; cause?: { errorName?: string } }) => {
+    assert.equal(e.code, ClientErrorCode.COMMIT_FAILED);
+    assert.ok(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'].includes(e.cause?.errorName ?? ''), String(e.cause?.errorName));
+    return true;
+  });
+  assert.equal(zombie.transactionState, 'ABORTABLE_ERROR', 'only the transaction is lost, not the producer');
+  await assert.rejects(zombie.commitTransaction());
+  await zombie.abortTransaction();
+
+  // The partition's owner processes the same input and commits it, with its offsets.
+  const successor = producer('txn-zombie-b');
+  await successor.initTransactions();
+  successor.beginTransaction();
+  await successor.send({ topic: OUT, messages: [{ value: 'owner-out' }] });
+  await successor.sendOffsetsToTransaction(offsets, ownerMeta);
+  await successor.commitTransaction();
+  assert.deepEqual(await groupOffsets(GROUP, 1), ['0:2']);
+  assert.deepEqual((await readTopic(OUT, 'read_committed', [0])).get(0), ['owner-out']);
+  // The zombie's producer goes on with a new transaction (abortable, not fatal).
+  zombie.beginTransaction();
+  await zombie.send({ topic: OUT, messages: [{ value: 'zombie-next' }] });
+  await zombie.commitTransaction();
 });
 
 test('kafkajs and confluent-kafka read_committed consumers read @samsa/client transactions', { timeout: 60_000 }, async () => {

@@ -12,8 +12,11 @@
  * restarted instance fences its predecessor at once); output, changelog writes and the input
  * offsets go in one transaction committed every commit.interval.ms (100 ms). Input and changelogs
  * are read read_committed; stores are checkpointed only on a clean close, so after a crash they
- * are rebuilt from the committed changelog. An abortable producer error aborts the transaction,
- * drops the tasks' state and rewinds the input to the committed offsets.
+ * are rebuilt from the committed changelog. A rebalance that revokes partitions commits the open
+ * transaction in the revocation callback, while this member's generation still owns them (the
+ * group coordinator refuses offsets of an older generation, KIP-447). An abortable producer error
+ * (such as that refusal) or lost partitions abort the transaction, drop the tasks' state and
+ * rewind the input to the committed offsets.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,11 @@ export class MissingSourceTopicException extends Error {
   override readonly name = 'MissingSourceTopicException';
 }
 
+/** The group moved this instance's tasks elsewhere before it could commit them (Kafka Streams' TaskMigratedException). */
+export class TaskMigratedException extends Error {
+  override readonly name = 'TaskMigratedException';
+}
+
 const TOPIC_ALREADY_EXISTS = 36;
 
 /** A task's `.checkpoint` file: changelog offsets of its persistent stores, and its stream time. */
@@ -37,7 +45,6 @@ interface Checkpoint {
   offsets: Record<string, string>;
   streamTime: number | null;
 }
-const INT32_MAX = 2147483647;
 
 interface TopicPlan {
   /** subtopology id by resolved source topic */
@@ -70,6 +77,18 @@ export class KafkaStreams {
   private readonly committedOffsets = new Map<string, bigint>();
   private readonly io: TaskIo;
   private stateListener: ((next: StreamsState, prev: StreamsState) => void) | null = null;
+  /** Exactly-once: a commit at revocation failed, or partitions were lost with a transaction open. */
+  private revocationFailure: Error | null = null;
+  /**
+   * The tail of the work that touches the tasks and the transaction: a processing step (after
+   * its poll) and a revocation's commit run one after the other, never interleaved, since the
+   * cooperative rebalance can call onRevoked while the loop is between polls.
+   */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  /** Commits made in the rebalance callback for partitions the group was taking away. */
+  revocationCommits = 0;
+  /** Exactly-once transactions aborted (tasks rewound to the last commit) after an abortable error or lost partitions. */
+  aborts = 0;
   private errorHandler: ((err: Error) => void) | null = null;
 
   constructor(
@@ -140,22 +159,38 @@ export class KafkaStreams {
         groupId: cfg.applicationId,
         autoOffsetReset: cfg.autoOffsetReset,
         isolationLevel,
-        // at-least-once: auto commit only at revocation (the consumer commits revoked positions), the
-        // loop commits itself; exactly-once: offsets are committed in transactions only
-        enableAutoCommit: !this.eos,
-        autoCommitIntervalMs: INT32_MAX,
+        // the loop commits, and at a revocation the callback below (exactly-once: in transactions only)
+        enableAutoCommit: false,
         sessionTimeoutMs: cfg.sessionTimeoutMs,
         heartbeatIntervalMs: cfg.heartbeatIntervalMs,
         maxPollIntervalMs: cfg.maxPollIntervalMs,
         assignors: [this.assignor()],
       });
-      this.consumer.onRevoked = (tps) => {
-        for (const [topic, ps] of tps) for (const p of ps) {
-          const st = this.plan.subtopologyOf.get(topic);
-          if (st !== undefined) this.revoked.add(`${st}_${p}`);
+      this.consumer.onRevoked = (tps) => this.serially(async () => {
+        this.markRevoked(tps);
+        // What the tasks did so far (exactly-once: the open transaction of output, changelogs and
+        // input offsets) commits now, while this member's generation still owns the partitions and
+        // before the group hands them to another member (Kafka Streams' handleRevocation). Committed
+        // after the rebalance, the offsets would be a zombie's: refused (ILLEGAL_GENERATION), or
+        // the new owner would process the same input again.
+        if (!this.dirty || this.revocationFailure !== null) return;
+        try {
+          await this.commit();
+          this.revocationCommits++;
+        } catch (err) {
+          // exactly-once: the loop aborts the transaction and rewinds; at-least-once: the new
+          // owner processes the input since the last commit again
+          if (this.eos) this.revocationFailure = err as Error;
+          else process.stderr.write(`WARN commit at revocation failed (${(err as Error).message})\n`);
         }
-        this.setState('REBALANCING');
-      };
+      });
+      this.consumer.onLost = (tps) => this.serially(async () => {
+        this.markRevoked(tps);
+        // The group went on without this member (session expired, fenced): another member may
+        // process these partitions already, so nothing may commit for them; the loop aborts the
+        // transaction and rebuilds the tasks from the last commit (Kafka Streams' handleLostAll).
+        if (this.eos && this.dirty) this.revocationFailure ??= new TaskMigratedException(`partitions lost: ${[...tps].map(([t, ps]) => `${t}-[${ps.join(',')}]`).join(' ')}`);
+      });
       this.consumer.onAssigned = () => void (this.joined = true);
       this.consumer.subscribe([...this.plan.subtopologyOf.keys()]);
     } catch (err) {
@@ -311,20 +346,59 @@ export class KafkaStreams {
     };
   }
 
+  private markRevoked(tps: ReadonlyMap<string, readonly number[]>): void {
+    for (const [topic, ps] of tps) for (const p of ps) {
+      const st = this.plan.subtopologyOf.get(topic);
+      if (st !== undefined) this.revoked.add(`${st}_${p}`);
+    }
+    this.setState('REBALANCING');
+  }
+
+  /** Runs `work` after what runs already (the loop's step, a revocation's commit). */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(work);
+    this.exclusive = run.catch(() => {});
+    return run;
+  }
+
   private async runLoop(): Promise<void> {
     while (!this.stopping) {
+      let batches: FetchedBatch[] = [];
+      let pollFailure: unknown = null;
       try {
-        await this.runOnce();
+        batches = await this.consumer.poll(this.config.pollMs);
       } catch (err) {
-        if (!this.eos) throw err;
-        const state = this.producer.transactionState;
-        if (state === 'FATAL_ERROR') throw err;
-        if (state !== 'READY') await this.producer.abortTransaction(); // nothing of it becomes visible
-        if (state !== 'ABORTABLE_ERROR') throw err; // the processing itself failed: the thread dies
-        process.stderr.write(`WARN transaction aborted (${(err as Error).message}); tasks rewound to the last commit\n`);
-        await this.rewindTasks();
+        pollFailure = err;
       }
+      await this.serially(async () => {
+        try {
+          if (pollFailure !== null) throw pollFailure;
+          if (this.revocationFailure !== null) throw this.revocationFailure; // what was polled is read again after the rewind
+          if (this.stopping) return;
+          await this.process(batches);
+        } catch (err) {
+          this.revocationFailure = null;
+          await this.recover(err as Error);
+        }
+      });
     }
+  }
+
+  /**
+   * After a failed step: the thread dies unless the failure is an exactly-once transaction that
+   * can be aborted (an abortable producer error, such as offsets the group refused from a member
+   * it moved on from, COMMIT_FAILED) or partitions lost with work in progress; then the transaction
+   * aborts and the tasks rewind to the last commit.
+   */
+  private async recover(err: Error): Promise<void> {
+    if (!this.eos) throw err;
+    const state = this.producer.transactionState;
+    if (state === 'FATAL_ERROR') throw err;
+    if (state !== 'READY') await this.producer.abortTransaction(); // nothing of it becomes visible
+    if (state !== 'ABORTABLE_ERROR' && !(err instanceof TaskMigratedException)) throw err;
+    this.aborts++;
+    process.stderr.write(`WARN transaction aborted (${err.message}); tasks rewound to the last commit\n`);
+    await this.rewindTasks();
   }
 
   /**
@@ -347,33 +421,32 @@ export class KafkaStreams {
     this.dirty = false;
   }
 
-  private async runOnce(): Promise<void> {
-    {
-      const batches = await this.consumer.poll(this.config.pollMs);
-      if (this.stopping) return;
-      await this.syncTasks();
-      let processed = 0;
-      const byTask = new Map<StreamTask, FetchedBatch[]>();
-      for (const b of batches) {
-        const st = this.plan.subtopologyOf.get(b.topic);
-        const task = st === undefined ? undefined : this.tasks.get(`${st}_${b.partition}`);
-        if (task === undefined) throw new Error(`no task for ${b.topic}-${b.partition}`);
-        const list = byTask.get(task);
-        if (list === undefined) byTask.set(task, [b]);
-        else list.push(b);
-        processed += b.messages.length;
-      }
-      for (const [task, list] of byTask) processInTimestampOrder(task, list);
-      const now = Date.now();
-      let punctuated = false;
-      for (const t of this.tasks.values()) punctuated = t.punctuate('WALL_CLOCK_TIME', now) || punctuated;
-      if (processed > 0 || punctuated) {
-        this.dirty = true;
-        await this.flushOutput();
-      }
-      const requested = [...this.tasks.values()].some((t) => t.commitRequested);
-      if (this.dirty && (requested || processed === 0 || now - this.lastCommit >= this.config.commitIntervalMs)) await this.commit();
+  /** One step of the loop: the polled records through the tasks, then a commit when due. */
+  private async process(batches: FetchedBatch[]): Promise<void> {
+    await this.syncTasks();
+    let processed = 0;
+    const byTask = new Map<StreamTask, FetchedBatch[]>();
+    for (const b of batches) {
+      const st = this.plan.subtopologyOf.get(b.topic);
+      const task = st === undefined ? undefined : this.tasks.get(`${st}_${b.partition}`);
+      if (task === undefined) throw new Error(`no task for ${b.topic}-${b.partition}`);
+      const list = byTask.get(task);
+      if (list === undefined) byTask.set(task, [b]);
+      else list.push(b);
+      processed += b.messages.length;
     }
+    for (const [task, list] of byTask) processInTimestampOrder(task, list);
+    const now = Date.now();
+    let punctuated = false;
+    for (const t of this.tasks.values()) punctuated = t.punctuate('WALL_CLOCK_TIME', now) || punctuated;
+    if (processed > 0 || punctuated) {
+      this.dirty = true;
+      await this.flushOutput();
+    }
+    const requested = [...this.tasks.values()].some((t) => t.commitRequested);
+    // Not while the group rebalances (as Kafka Streams): the generation may move on under the
+    // commit; the work commits in onRevoked if the group takes partitions away, or after.
+    if (this.dirty && !this.consumer.rebalanceInProgress && (requested || processed === 0 || now - this.lastCommit >= this.config.commitIntervalMs)) await this.commit();
   }
 
   private async flushOutput(): Promise<void> {
@@ -447,8 +520,6 @@ export class KafkaStreams {
 
   /** Closes tasks whose partitions left, creates (and restores) tasks for new ones. */
   private async syncTasks(): Promise<void> {
-    // exactly-once: what the tasks did so far commits before any of them is closed (Kafka's handleRevocation)
-    if (this.eos && this.revoked.size > 0 && this.dirty) await this.commit();
     const wanted = new Map<string, { st: number; p: number }>();
     for (const tp of this.consumer.assignment()) {
       const st = this.plan.subtopologyOf.get(tp.topic);
@@ -567,13 +638,19 @@ export class KafkaStreams {
     this.stopping = true;
     if (this.loop !== null) await this.loop;
     if (!failed && this.consumer !== undefined) {
-      try {
-        await this.commit();
-        if (this.eos) await this.writeCheckpoints([...this.tasks.values()]);
-      } finally {
-        for (const t of this.tasks.values()) await t.close();
-        this.tasks.clear();
-      }
+      await this.serially(async () => {
+        try {
+          if (this.revocationFailure === null) {
+            await this.commit();
+            if (this.eos) await this.writeCheckpoints([...this.tasks.values()]);
+          } else if (this.producer.transactionState !== 'READY' && this.producer.transactionState !== 'FATAL_ERROR') {
+            await this.producer.abortTransaction(); // the work since the last commit is no longer this member's
+          }
+        } finally {
+          for (const t of this.tasks.values()) await t.close();
+          this.tasks.clear();
+        }
+      });
     }
     await this.closeClients();
     this.setState('NOT_RUNNING');

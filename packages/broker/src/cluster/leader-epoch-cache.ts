@@ -24,7 +24,7 @@ export interface EpochEntry {
 
 export class LeaderEpochFileCache {
   private entries: EpochEntry[];
-  private readonly path: string | null;
+  private path: string | null;
 
   /** `dir` is the partition directory (null: kept in memory only, for the memory engine). */
   constructor(dir: string | null) {
@@ -33,6 +33,12 @@ export class LeaderEpochFileCache {
   }
 
   /** Whether a checkpoint existed (false: rebuild from the log's batches). */
+  /** The partition's log moved to `dir` (AlterReplicaLogDirs): the checkpoint is written there from now on. */
+  relocate(dir: string | null): void {
+    this.path = dir === null ? null : join(dir, LEADER_EPOCH_CHECKPOINT);
+    this.persist();
+  }
+
   get isEmpty(): boolean {
     return this.entries.length === 0;
   }

@@ -95,6 +95,12 @@ export interface PartitionOptions {
   firstUnstableOffset?: () => bigint | null;
 }
 
+/**
+ * The guard of an append that needed no verification because the producer's transaction was open
+ * in the partition (Kafka's VerificationGuard.SENTINEL): it holds only while that transaction stays open.
+ */
+export const NO_VERIFICATION_GUARD: object = Object.freeze({});
+
 const REBUILD_READ_BYTES = 1 << 20;
 
 export class Partition {
@@ -143,6 +149,11 @@ export class Partition {
       onLogStartOffsetChange: (start) => {
         this.epochCache.truncateFromStart(start);
         if (this.hw.messageOffset < start) this.hw = offsetOnlyMetadata(start);
+      },
+      onDirChange: (dir) => {
+        this.epochCache.relocate(dir);
+        // Positions were in the old log's segments; the offset stays.
+        this.hw = offsetOnlyMetadata(this.hw.messageOffset);
       },
     };
     log.addObserver(this.logObserver);
@@ -299,9 +310,15 @@ export class Partition {
     return guard;
   }
 
-  /** Whether a verification started with `guard` still holds (no batch or marker of the producer appended since). */
-  verificationHolds(producerId: bigint, guard: object): boolean {
-    return this.verificationGuards.get(producerId) === guard;
+  /**
+   * Kafka's VerificationGuard check on append (KIP-890): a producer's transactional batch that
+   * does not continue a transaction open here must carry the guard its verification started, still
+   * unspent (no batch or marker of the producer appended since); INVALID_TXN_STATE otherwise: the
+   * transaction ended, or another one began, while the coordinator was asked.
+   */
+  checkVerificationGuard(hook: PartitionAppendHook | null, producerId: bigint, guard: object): void {
+    if (hook?.hasOngoingTransaction?.(this.log, producerId) === true || this.verificationGuards.get(producerId) === guard) return;
+    throw new KafkaError(ErrorCode.INVALID_TXN_STATE, 'Record was not part of an ongoing transaction');
   }
 
   /**

@@ -12,12 +12,17 @@ import { ErrorCode } from '@samsa/protocol';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { TopicConfig } from '../config/topic-config.js';
 import type { PartitionAppendHook } from '../handlers/types.js';
-import type { MetadataDelta, MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
+import type { MetadataDelta, MetadataImage, TopicImage } from '../metadata/image.js';
 import { partitionKey, type DelayedOperation, type Purgatory } from '../server/purgatory.js';
 import { partitionKey as checkpointKey, readCheckpoint, REPLICATION_OFFSET_CHECKPOINT, writeCheckpoint, type OffsetCheckpoint } from '../storage/checkpoint.js';
-import type { StorageEngine } from '../storage/partition-log.js';
+import { StorageIoError } from '../storage/errors.js';
+import { FileStorageEngine } from '../storage/file-engine.js';
+import { MovableLog } from '../storage/movable-log.js';
+import type { LogConfig, StorageEngine } from '../storage/partition-log.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
+import { ADMIN_SLICE_MS, TimeSlice } from '../util/time-slice.js';
+import { LogDirMover } from './log-dir-mover.js';
 import { Partition, type PartitionListener, type PartitionState } from './partition.js';
 
 export interface HostedTopic {
@@ -54,14 +59,21 @@ export class ReplicaManager {
   private readonly topics = new Map<string, HostedTopic>();
   private readonly opts: ReplicaManagerOptions;
   private readonly listener: PartitionListener;
+  /** Partitions created ahead of their topic's record (createLogs), by topic. */
+  private readonly prepared = new Map<string, Map<number, Partition>>();
+  /** Replicas whose log could not be created or opened, keyed topic NUL partition. */
+  private readonly failedReplicas = new Map<string, Error>();
   /** Checkpointed HWs read at startup, per log dir (consumed as partitions open). */
   private readonly startupHighWatermarks = new Map<string, OffsetCheckpoint>();
   private checkpointTimer: TimerHandle | null = null;
   /** The producer-state hook every client append goes through (null: no idempotence). */
   appendHook: PartitionAppendHook | null = null;
+  /** AlterReplicaLogDirs (file engine only). */
+  readonly logDirMover: LogDirMover | null;
 
   constructor(opts: ReplicaManagerOptions) {
     this.opts = opts;
+    this.logDirMover = opts.storage instanceof FileStorageEngine ? new LogDirMover(opts.storage, opts.brokerConfig, opts.log.child('kafka.server.ReplicaAlterLogDirsManager'), () => this.checkpointHighWatermarks()) : null;
     const fetches = opts.fetchPurgatory;
     const produces = opts.producePurgatory;
     this.listener = {
@@ -95,8 +107,10 @@ export class ReplicaManager {
     return this.topics.values();
   }
 
+  /** Every partition with a log here, those created ahead of their topic's record included. */
   *allPartitions(): Generator<Partition> {
     for (const t of this.topics.values()) for (const p of t.partitions) if (p !== undefined) yield p;
+    for (const ready of this.prepared.values()) yield* ready.values();
   }
 
   /** Applies a metadata delta (this node's MetadataPublisher): logs, configs, then leadership. */
@@ -131,13 +145,155 @@ export class ReplicaManager {
     this.opts.producePurgatory.notify(key, 0);
   }
 
-  private openPartition(t: TopicImage, p: PartitionImage, config: TopicConfig): Partition {
-    const log = this.opts.storage.openLog(t.name, p.partition, config.toLogConfig());
+  private openPartition(topic: string, partition: number, logConfig: LogConfig): Partition {
+    const prepared = this.prepared.get(topic);
+    const ready = prepared?.get(partition);
+    if (ready !== undefined) {
+      prepared!.delete(partition);
+      if (prepared!.size === 0) this.prepared.delete(topic);
+      ready.log.updateConfig(logConfig);
+      return ready;
+    }
+    // File engine: a delegate, so that AlterReplicaLogDirs can swap in the partition's log from another dir.
+    const opened = this.opts.storage.openLog(topic, partition, logConfig);
+    const log = this.logDirMover !== null ? new MovableLog(opened) : opened;
     const checkpoint = log.dir === null ? undefined : this.startupHighWatermarks.get(dirname(log.dir));
-    const key = checkpointKey(t.name, p.partition);
+    const key = checkpointKey(topic, partition);
     const hw = checkpoint?.get(key);
     checkpoint?.delete(key);
     return new Partition(log, { localBrokerId: this.opts.nodeId, listener: this.listener, firstUnstableOffset: () => this.appendHook?.firstUnstableOffset?.(log) ?? null, ...(hw !== undefined ? { initialHighWatermark: BigInt(hw) } : {}) });
+  }
+
+  /**
+   * Creates the logs of partitions of a topic that is not recorded yet (or of partitions being
+   * added), so that a creation is all-or-nothing on this broker: the caller records the topic
+   * only once every log exists. On the first failure every log made here is deleted again and
+   * a StorageIoError (KAFKA_STORAGE_ERROR) names the partition and the cause. The logs are held
+   * aside, invisible to clients, until the metadata shows them (updateTopic adopts them) or
+   * discardLogs(). Long creations yield to the event loop between slices, so other clients keep
+   * being served while 10,000 partitions are created.
+   */
+  async createLogs(topic: string, configs: ReadonlyMap<string, string>, partitions: readonly number[]): Promise<void> {
+    const logConfig = new TopicConfig(this.opts.brokerConfig, configs).toLogConfig();
+    let ready = this.prepared.get(topic);
+    if (ready === undefined) this.prepared.set(topic, (ready = new Map()));
+    const slice = new TimeSlice(ADMIN_SLICE_MS);
+    for (const p of partitions) {
+      await slice.yieldIfExpired();
+      try {
+        const partition = this.openPartition(topic, p, logConfig);
+        ready.set(p, partition);
+        // Epoch 0 from offset 0 is what the controller gives a new partition: written now, in
+        // this yielding loop, rather than by 10,000 becomeLeader calls in one turn.
+        partition.epochCache.assign(0, partition.logEndOffset);
+        this.appendHook?.attach?.(partition.log);
+      } catch (e) {
+        this.discardLogs(topic, partitions);
+        const cause = (e as Error).message;
+        throw new StorageIoError(`Could not create the log of partition ${topic}-${p}: ${cause}. Topic ${topic} was not changed and no log of it was kept.`, { cause: e });
+      }
+    }
+  }
+
+  /**
+   * Undoes createLogs for a creation that was not recorded: the logs made for it are deleted
+   * (only empty ones: a log holding records, left on disk by an operator and adopted by the
+   * creation, is closed but kept).
+   */
+  discardLogs(topic: string, partitions: readonly number[]): void {
+    const ready = this.prepared.get(topic);
+    for (const p of partitions) {
+      const partition = ready?.get(p);
+      ready?.delete(p);
+      if (this.topics.get(topic)?.partitions[p] !== undefined) continue;
+      if (partition !== undefined) {
+        partition.makeNone();
+        partition.close();
+      }
+      if (this.logBytes(topic, p) === 0) this.deleteLogQuietly(topic, p);
+    }
+    if (ready?.size === 0) this.prepared.delete(topic);
+  }
+
+  /** A log's bytes of records (0 when it cannot be read: a log just created and already failing). */
+  private logBytes(topic: string, partition: number): number {
+    try {
+      return this.opts.storage.logBytesOnDisk(topic, partition);
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * The first step of deleting a topic with no free space needed (single broker, local
+   * metadata): stops serving its partitions, closes their logs, and renames each log directory
+   * to `<topic>-<partition>.<topic id>-delete` with its files removed (their space is free at
+   * once). Those directories record the deletion durably before the metadata is written:
+   * after a crash, startup finishes the deletion (finishInterruptedDeletions). Yields between
+   * slices, as createLogs does.
+   */
+  async retireTopic(t: TopicImage): Promise<void> {
+    const cur = this.topics.get(t.name);
+    this.topics.delete(t.name);
+    if (cur === undefined) return;
+    const uniqueId = t.id.replace(/-/g, '');
+    const slice = new TimeSlice(ADMIN_SLICE_MS);
+    for (let i = 0; i < cur.partitions.length; i++) {
+      const p = cur.partitions[i];
+      if (p === undefined) continue;
+      await slice.yieldIfExpired();
+      p.makeNone();
+      p.close();
+      this.opts.storage.retireLog(t.name, i, uniqueId);
+      this.wake(t.name, i);
+    }
+    this.failedReplicas.forEach((_, key) => key.startsWith(`${t.name}\u0000`) && this.failedReplicas.delete(key));
+  }
+
+  /** Removes the `-delete` directories of retired logs (once their deletion is in the metadata), in slices. */
+  async purgeDeletedLogs(): Promise<void> {
+    const slice = new TimeSlice(ADMIN_SLICE_MS);
+    while (!this.opts.storage.purgeDeletedLogs(() => slice.expired)) await slice.yieldIfExpired();
+  }
+
+  /**
+   * At startup on a single broker: logs on disk that no recorded topic claims. A log of a topic
+   * whose deletion a crash interrupted goes; so does an empty one (a creation interrupted after
+   * its logs were made and before the topic was recorded: it holds nothing). Any other is left
+   * in place with a warning (it holds records: an operator's decision).
+   */
+  removeUnclaimedLogs(image: MetadataImage, deletedTopics: ReadonlySet<string>): void {
+    for (const { topic, partition } of this.opts.storage.existingLogs()) {
+      if (image.topic(topic)?.partitions[partition]?.replicas.includes(this.opts.nodeId) === true) continue;
+      if (this.getPartition(topic, partition) !== undefined) continue;
+      let bytes: number;
+      try {
+        bytes = this.opts.storage.logBytesOnDisk(topic, partition);
+      } catch (e) {
+        this.opts.log.warn(`Could not inspect the log of ${topic}-${partition}, which no topic claims: ${(e as Error).message}`);
+        continue;
+      }
+      if (deletedTopics.has(topic)) this.opts.log.info(`Deleting the log of ${topic}-${partition}: the deletion of topic ${topic} was interrupted`);
+      else if (bytes === 0) this.opts.log.info(`Deleting the empty log of ${topic}-${partition}, which no topic claims (a topic creation that was interrupted)`);
+      else {
+        this.opts.log.warn(`The log of ${topic}-${partition} (${bytes} bytes) belongs to no topic in the metadata; left in place`);
+        continue;
+      }
+      this.deleteLogQuietly(topic, partition);
+    }
+  }
+
+  private deleteLogQuietly(topic: string, partition: number): void {
+    try {
+      this.opts.storage.deleteLog(topic, partition);
+    } catch (e) {
+      this.opts.log.error(`Failed to delete log ${topic}-${partition}`, e);
+    }
+  }
+
+  /** Replicas of recorded topics whose log could not be created or opened here (Kafka: offline replicas), with the cause. */
+  offlineReplica(topic: string, partition: number): Error | undefined {
+    return this.failedReplicas.get(`${topic}\u0000${partition}`);
   }
 
   private updateTopic(t: TopicImage): void {
@@ -157,8 +313,21 @@ export class ReplicaManager {
         continue;
       }
       const existing = partitions[p.partition];
-      if (existing === undefined) partitions[p.partition] = this.openPartition(t, p, config);
-      else if (configChanged) existing.log.updateConfig(config.toLogConfig());
+      const failureKey = `${t.name}\u0000${p.partition}`;
+      if (existing === undefined) {
+        try {
+          const opened = this.openPartition(t.name, p.partition, config.toLogConfig());
+          partitions[p.partition] = opened;
+          this.failedReplicas.delete(failureKey);
+          this.logDirMover?.partitionOpened(opened, () => this.logConfigOf(t.name, config));
+        } catch (e) {
+          // Kafka marks such a replica offline (KAFKA_STORAGE_ERROR): the topic is recorded by the
+          // controller, this broker reports the failure and tries again at the next change.
+          if (!this.failedReplicas.has(failureKey)) this.opts.log.error(`[ReplicaManager broker=${this.opts.nodeId}] Error while creating log for ${t.name}-${p.partition}: the replica is offline on this broker (KAFKA_STORAGE_ERROR) until it can be created: ${(e as Error).message}`);
+          this.failedReplicas.set(failureKey, e as Error);
+          continue;
+        }
+      } else if (configChanged) existing.log.updateConfig(config.toLogConfig());
       states.push({ topic: t.name, partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr });
     }
     this.topics.set(t.name, { image: t, config, partitions });
@@ -168,6 +337,7 @@ export class ReplicaManager {
   private removeTopic(t: TopicImage): void {
     const cur = this.topics.get(t.name);
     this.topics.delete(t.name);
+    for (const p of t.partitions) this.failedReplicas.delete(`${t.name}\u0000${p.partition}`);
     if (cur === undefined) return;
     for (let i = 0; i < cur.partitions.length; i++) {
       const p = cur.partitions[i];
@@ -177,6 +347,7 @@ export class ReplicaManager {
 
   /** Closes and deletes a replica this broker no longer hosts (topic deleted, or reassigned away). */
   private dropPartition(topic: string, partition: number, p: Partition): void {
+    this.logDirMover?.cancel(topic, partition);
     p.makeNone();
     p.close();
     try {
@@ -200,6 +371,11 @@ export class ReplicaManager {
       for (const p of cur.partitions) p?.log.updateConfig(logConfig);
       this.topics.set(name, { image: cur.image, config, partitions: cur.partitions });
     }
+  }
+
+  /** A hosted topic's current log config (it follows config changes), for its future logs. */
+  logConfigOf(topic: string, fallback: TopicConfig): LogConfig {
+    return (this.topics.get(topic)?.config ?? fallback).toLogConfig();
   }
 
   /** Retention pass over every log (log.retention.check.interval.ms). */
@@ -273,6 +449,7 @@ export class ReplicaManager {
     } catch (e) {
       this.opts.log.error('Error writing the high watermark checkpoint', e);
     }
+    this.logDirMover?.close();
     for (const p of this.allPartitions()) p.close();
   }
 }

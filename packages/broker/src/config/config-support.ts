@@ -39,7 +39,6 @@ export const CONFIG_SUPPORT: ReadonlyMap<string, ConfigSupport> = new Map<string
   ['compression.zstd.level', { kind: 'inert', reason: NO_RECOMPRESSION }],
   ['log.preallocate', { kind: 'inert', reason: NO_PREALLOCATION }],
 
-  ['replica.alter.log.dirs.io.max.bytes.per.second', { kind: 'refused', reason: 'AlterReplicaLogDirs (moving a replica between log directories of one broker) is not implemented' }],
   ['client.quota.callback.class', { kind: 'refused', reason: 'custom quota callbacks are Java classes; quotas follow Kafka\'s default user/client-id callback' }],
   ['ssl.protocol', { kind: 'inert', reason: 'Node negotiates the newest TLS version within ssl.enabled.protocols' }],
 ]);

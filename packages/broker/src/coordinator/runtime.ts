@@ -23,17 +23,26 @@
  * run as operations too, on an injected Clock.
  */
 import { ErrorCode, KafkaError, createRecordBatch, decodeRecordBatches, encodeRecordBatch } from '@samsa/protocol';
-import { ControlRecordType, createEndTxnMarkerBatch, decodeEndTxnMarker } from '@samsa/protocol/records';
+import { batchProducerId, ControlRecordType, createEndTxnMarkerBatch, decodeEndTxnMarker } from '@samsa/protocol/records';
 import type { Partition } from '../cluster/partition.js';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
+import type { BrokerTransactionCoordinator } from './transaction/broker-transaction-coordinator.js';
+import { verificationErrorFor } from './transaction/verification.js';
 import type { CoordinatorRecord } from './records.js';
 
 /** The producer of a transactional write (TxnOffsetCommit) and of its end marker. */
 export interface TransactionalProducer {
   producerId: bigint;
   producerEpoch: number;
+}
+
+/** A transactional write as KIP-890 verifies it: the producer and its transactional id. */
+export interface TransactionalWrite extends TransactionalProducer {
+  transactionalId: string;
+  /** The request's version knows TRANSACTION_ABORTABLE (TxnOffsetCommit v4+); older ones get INVALID_TXN_STATE. */
+  abortableSupported: boolean;
 }
 
 /** What an operation returns: records to append, and the response once they are committed. */
@@ -86,7 +95,15 @@ export interface CoordinatorPartitionWriter {
    * Appends one RecordBatch on the leader with acks=all rules (min.insync.replicas checked
    * first); returns its base offset. Throws on failure (a KafkaError with the partition's code).
    */
-  append(partition: number, batch: Buffer): bigint;
+  append(partition: number, batch: Buffer, verificationGuard?: object | null): bigint;
+  /**
+   * KIP-890 before a transactional write (Kafka's PartitionWriter.maybeStartTransactionVerification,
+   * with transaction.partition.verification.enable): the transaction coordinator confirms the
+   * partition is in the producer's transaction. Resolves with the guard the append must carry
+   * (null: nothing to verify); rejects with a KafkaError (TRANSACTION_ABORTABLE or
+   * INVALID_TXN_STATE when the partition was not added, INVALID_PRODUCER_EPOCH when fenced...).
+   */
+  verifyTransaction?(partition: number, txn: TransactionalWrite): Promise<object | null>;
   /** The partition's high watermark: what the in-sync replicas all have. */
   highWatermark(partition: number): bigint;
   /**
@@ -189,6 +206,8 @@ export class PartitionLogWriter implements CoordinatorPartitionWriter {
     private readonly replicas: ReplicaManager,
     private readonly topic: string,
     private readonly clock: Clock,
+    /** The KIP-890 verifier while transaction.partition.verification.enable is on; none for the transaction coordinator's own writes. */
+    private readonly verifier?: () => Pick<BrokerTransactionCoordinator, 'verifyAppends'> | null,
   ) {}
 
   private partition(partition: number): Partition {
@@ -201,8 +220,19 @@ export class PartitionLogWriter implements CoordinatorPartitionWriter {
     return this.replicas.topic(this.topic)?.config.num('min.insync.replicas') ?? 1;
   }
 
-  append(partition: number, batch: Buffer): bigint {
-    return this.partition(partition).appendRecordsAsLeader(batch, { requiredAcks: -1, minInsyncReplicas: this.minInsyncReplicas(), nowMs: this.clock.now() }).baseOffset;
+  append(partition: number, batch: Buffer, verificationGuard?: object | null): bigint {
+    const p = this.partition(partition);
+    if (verificationGuard != null) p.checkVerificationGuard(this.replicas.appendHook, batchProducerId(batch), verificationGuard);
+    return p.appendRecordsAsLeader(batch, { requiredAcks: -1, minInsyncReplicas: this.minInsyncReplicas(), nowMs: this.clock.now() }).baseOffset;
+  }
+
+  async verifyTransaction(partition: number, txn: TransactionalWrite): Promise<object | null> {
+    const verifier = this.verifier?.() ?? null;
+    if (verifier === null) return null;
+    const p = this.partition(partition);
+    const v = await verifier.verifyAppends(txn.transactionalId, txn.producerId, txn.producerEpoch, [p]);
+    for (const code of v.failed.values()) throw new KafkaError(verificationErrorFor(code, txn.abortableSupported), `${this.topic}-${partition} could not be verified in the transaction of ${txn.transactionalId}`);
+    return v.guards.values().next().value ?? null;
   }
 
   highWatermark(partition: number): bigint {
@@ -437,6 +467,21 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
   }
 
   /**
+   * A transactional write (Kafka's scheduleTransactionalWriteOperation): with KIP-890 verification
+   * the transaction coordinator first confirms the partition is in the producer's transaction;
+   * then the operation runs and its records are appended as the producer's transactional batch,
+   * carrying the verification's guard.
+   */
+  async writeTransactional<T>(partition: number, txn: TransactionalWrite, op: (shard: S) => CoordinatorResult<T>): Promise<T> {
+    this.active(partition);
+    const guard = (await this.writer.verifyTransaction?.(partition, txn)) ?? null;
+    const s = this.active(partition);
+    const res = op(s.shard);
+    res.transaction = { producerId: txn.producerId, producerEpoch: txn.producerEpoch };
+    return this.submit(partition, s, res, null, undefined, guard);
+  }
+
+  /**
    * Ends a producer's transaction in a partition (Kafka's scheduleTransactionCompletion): the
    * COMMIT/ABORT marker goes into the log through the runtime, so the shard applies it in log
    * order with the transaction's records, once committed.
@@ -453,7 +498,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     return this.submit(partition, s, { records: [], response: undefined }, { producerId: producer.producerId, commit }, batch);
   }
 
-  private submit<T>(partition: number, s: ActiveShard<S>, res: CoordinatorResult<T>, marker: PendingWrite['marker'], markerBatch?: Buffer): Promise<T> {
+  private submit<T>(partition: number, s: ActiveShard<S>, res: CoordinatorResult<T>, marker: PendingWrite['marker'], markerBatch?: Buffer, verificationGuard: object | null = null): Promise<T> {
     if (res.records.length === 0 && markerBatch === undefined) {
       const last = s.pending[s.pending.length - 1];
       if (last === undefined) {
@@ -474,7 +519,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
     }));
     let base: bigint;
     try {
-      base = this.writer.append(partition, batch);
+      base = this.writer.append(partition, batch, verificationGuard);
     } catch (e) {
       res.afterWrite?.(e);
       if (res.replayRecords === false && res.afterWrite === undefined) this.revertByReload(partition, s);

@@ -44,12 +44,16 @@ export function checkNewPartitions(image: MetadataImage, topic: PartitionsTopic)
   }
 }
 
-async function createFor(broker: BrokerServices, topic: PartitionsTopic, validateOnly: boolean, timedOut: boolean): Promise<TopicResult> {
+async function createFor(broker: BrokerServices, topic: PartitionsTopic, validateOnly: boolean, timeoutMs: number): Promise<TopicResult> {
   try {
     checkNewPartitions(broker.metadata, topic);
-    const t = await broker.topics.createPartitions(topic.name, topic.count, { validateOnly, assignments: topic.assignments?.map((a) => a.brokerIds) ?? null });
+    const before = broker.metadata.topic(topic.name)?.partitions.length ?? 0;
+    // The request's timeout bounds the wait for the new partitions' leaders, as Kafka's
+    // DelayedCreatePartitions: past it the answer is REQUEST_TIMED_OUT (the partitions stay added).
+    const t = await broker.topics.createPartitions(topic.name, topic.count, { validateOnly, assignments: topic.assignments?.map((a) => a.brokerIds) ?? null, timeoutMs: Math.max(0, timeoutMs) });
     if (!validateOnly) broker.log.info(`Topic ${t.name} now has ${t.partitions.length} partition(s)`);
-    return { name: topic.name, errorCode: timedOut && !validateOnly ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE, errorMessage: null };
+    const led = t.partitions.length >= topic.count && t.partitions.slice(before).every((p) => p.leader >= 0);
+    return { name: topic.name, errorCode: (timeoutMs <= 0 || !led) && !validateOnly ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE, errorMessage: null };
   } catch (e) {
     const m = mapError(e);
     if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error adding partitions to ${topic.name}`, e);
@@ -63,7 +67,7 @@ async function handle(ctx: RequestContext, req: CreatePartitionsRequest, version
   const create = (t: PartitionsTopic): Promise<TopicResult> => {
     const added = t.count - (ctx.broker.metadata.topic(t.name)?.partitions.length ?? t.count);
     if (!req.validateOnly && !mutations.admit(added)) return Promise.resolve({ name: t.name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: THROTTLING_QUOTA_EXCEEDED_MESSAGE });
-    return createFor(ctx.broker, t, req.validateOnly, req.timeoutMs <= 0);
+    return createFor(ctx.broker, t, req.validateOnly, req.timeoutMs);
   };
   const results = await perDistinctName(
     req.topics,

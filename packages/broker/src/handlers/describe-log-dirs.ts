@@ -1,7 +1,8 @@
 /**
  * DescribeLogDirs (35). v0-v4. Per log directory: the hosted partitions (all, or the requested
- * ones) with their size; offset lag is 0 and is_future false (no replica moves between
- * directories yet). v3+ has a top-level error code; v4+ the volume's total and usable bytes
+ * ones) with their size (offset lag 0), and the future replica of a partition moving between
+ * directories (AlterReplicaLogDirs) with is_future true, its size and its lag behind the
+ * current log. v3+ has a top-level error code; v4+ the volume's total and usable bytes
  * (statfs; -1 when unknown). Memory-engine logs are reported under the first configured log
  * directory so tools still see every partition.
  */
@@ -43,6 +44,20 @@ function handle(ctx: RequestContext, req: DescribeLogDirsRequest, version: numbe
     }
   }
 
+  const add = (dir: string, name: string, entry: TopicResult['partitions'][number]): void => {
+    let topics = byDir.get(dir);
+    if (topics === undefined) {
+      topics = new Map();
+      byDir.set(dir, topics);
+    }
+    let topic = topics.get(name);
+    if (topic === undefined) {
+      topic = { name, partitions: [] };
+      topics.set(name, topic);
+    }
+    topic.partitions.push(entry);
+  };
+  const mover = broker.partitions.logDirMover;
   for (const hosted of broker.partitions.all()) {
     const name = hosted.image.name;
     const parts = wanted === null ? null : wanted.get(name);
@@ -52,17 +67,10 @@ function handle(ctx: RequestContext, req: DescribeLogDirsRequest, version: numbe
       const log = partition.log;
       const dir = log.dir !== null ? resolve(dirname(log.dir)) : dirs[0];
       if (dir === undefined) continue;
-      let topics = byDir.get(dir);
-      if (topics === undefined) {
-        topics = new Map();
-        byDir.set(dir, topics);
-      }
-      let topic = topics.get(name);
-      if (topic === undefined) {
-        topic = { name, partitions: [] };
-        topics.set(name, topic);
-      }
-      topic.partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.sizeBytes), offsetLag: 0n, isFutureKey: false });
+      add(dir, name, { partitionIndex: log.partition, partitionSize: BigInt(log.sizeBytes), offsetLag: 0n, isFutureKey: false });
+      // A replica moving to another dir (AlterReplicaLogDirs): its future log, and how far behind it is.
+      const future = mover?.future(name, log.partition);
+      if (future !== undefined) add(resolve(future.logDir), name, { partitionIndex: log.partition, partitionSize: BigInt(future.sizeBytes), offsetLag: future.offsetLag, isFutureKey: true });
     }
   }
 

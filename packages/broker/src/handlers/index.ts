@@ -15,6 +15,7 @@ import { describeClusterHandler } from './describe-cluster.js';
 import { electLeadersHandler } from './elect-leaders.js';
 import { alterPartitionReassignmentsHandler, listPartitionReassignmentsHandler } from './partition-reassignments.js';
 import { describeLogDirsHandler } from './describe-log-dirs.js';
+import { alterReplicaLogDirsHandler } from './alter-replica-log-dirs.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
@@ -61,6 +62,7 @@ export const handlers: readonly ApiHandler[] = [
   describeConfigsHandler,
   alterConfigsHandler,
   describeLogDirsHandler,
+  alterReplicaLogDirsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,

@@ -32,13 +32,20 @@ async function alter(ctx: RequestContext, req: AlterPartitionReassignmentsReques
   }
   const items = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })));
   const results = await controller.alterReassignments(items);
+  // Results come in request order: each topic entry answers its own partitions. (Filtering all
+  // results by name answered a name repeated N times with N copies of all its results: a
+  // response of millions of partitions, a second of encoding.)
+  let next = 0;
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
     responses: req.topics.map((t) => ({
       name: t.name,
-      partitions: results.filter((r) => r.topic === t.name).map((r) => ({ partitionIndex: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage })),
+      partitions: t.partitions.map(() => {
+        const r = results[next++]!;
+        return { partitionIndex: r.partition, errorCode: r.errorCode, errorMessage: r.errorMessage };
+      }),
     })),
   };
 }

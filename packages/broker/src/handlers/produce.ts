@@ -8,13 +8,14 @@
  * high watermark passes the batch (at once on a single replica; REQUEST_TIMED_OUT after timeoutMs).
  * KIP-890 part 1 (transaction.partition.verification.enable): a producer's first transactional
  * batch in a partition is appended only once its transaction coordinator confirms the partition
- * is in the ongoing transaction (INVALID_TXN_STATE otherwise, as Kafka answers these versions).
+ * is in the ongoing transaction (TRANSACTION_ABORTABLE otherwise, INVALID_TXN_STATE before v11, as Kafka).
  */
 import { ApiKey, ErrorCode, errorByCode, type ProduceRequest, type ProduceResponse } from '@samsa/protocol';
 import {
   ATTR_CONTROL, ATTR_TRANSACTIONAL, BATCH_ATTRIBUTES, batchProducerEpoch, batchProducerId, BATCH_BASE_TIMESTAMP, BATCH_CRC, BATCH_HEADER_SIZE, BATCH_LAST_OFFSET_DELTA,
   BATCH_LENGTH, BATCH_LOG_OVERHEAD, BATCH_MAGIC, BATCH_MAX_TIMESTAMP, BATCH_RECORD_COUNT, CodecUnavailableError, crc32c, decodeRecordBatch,
 } from '@samsa/protocol/records';
+import { type AppendVerification, verificationErrorFor } from '../coordinator/transaction/verification.js';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import type { HostedTopic, ProduceWait } from '../cluster/replica-manager.js';
 import { unhostedPartitionError } from '../server/leadership.js';
@@ -88,12 +89,6 @@ function errorResponse(index: number, code: number, message: string | null): Par
   return { index, errorCode: code, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-/** KIP-890 verification results of one request: failures by `topic:partition`, and the guards of the verified partitions. */
-interface Verification {
-  failed: Map<string, number>;
-  guards: Map<string, { producerId: bigint; guard: object }>;
-}
-
 /** Kafka's postVerificationCallback: what a producer sees when its partition could not be verified. */
 function verificationFailure(index: number, code: number): PartitionResponse {
   if (code === ErrorCode.INVALID_TXN_STATE) return errorResponse(index, code, 'Partition was not added to the transaction');
@@ -133,26 +128,18 @@ function partitionsToVerify(broker: BrokerServices, req: ProduceRequest): Array<
   return out;
 }
 
-async function verifyThenHandle(ctx: RequestContext, req: ProduceRequest, transactionalId: string, toVerify: NonNullable<ReturnType<typeof partitionsToVerify>>): Promise<ProduceResponse | typeof NO_RESPONSE> {
+async function verifyThenHandle(ctx: RequestContext, req: ProduceRequest, version: number, transactionalId: string, toVerify: NonNullable<ReturnType<typeof partitionsToVerify>>): Promise<ProduceResponse | typeof NO_RESPONSE> {
   const broker = ctx.broker;
-  const verification: Verification = { failed: new Map(), guards: new Map() };
   // Kafka: one producer id per transactional request.
   const { producerId, producerEpoch } = toVerify[0]!;
-  for (const v of toVerify) {
-    const key = `${v.topic}:${v.partition}`;
-    if (v.producerId !== producerId) verification.failed.set(key, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
-    else verification.guards.set(key, { producerId, guard: broker.partitions.getPartition(v.topic, v.partition)!.startTransactionVerification(producerId) });
-  }
-  const refs = toVerify.filter((v) => verification.guards.has(`${v.topic}:${v.partition}`)).map((v) => ({ topic: v.topic, partition: v.partition }));
-  const coordinator = broker.transactionCoordinator!;
-  for (const [key, code] of await coordinator.verifyPartitions(transactionalId, producerId, producerEpoch, refs)) {
-    verification.failed.set(key, code);
-    verification.guards.delete(key);
-  }
+  const same = toVerify.filter((v) => v.producerId === producerId);
+  const verification = await broker.transactionCoordinator!.verifyAppends(transactionalId, producerId, producerEpoch, same.map((v) => broker.partitions.getPartition(v.topic, v.partition)!));
+  for (const v of toVerify) if (v.producerId !== producerId) verification.failed.set(`${v.topic}:${v.partition}`, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  for (const [key, code] of verification.failed) verification.failed.set(key, verificationErrorFor(code, version >= 11));
   return handleVerified(ctx, req, verification);
 }
 
-function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number, verification: Verification | null): PartitionResponse {
+function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number, verification: AppendVerification | null): PartitionResponse {
   const partition = hosted?.partitions[index];
   if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
   // A leader handing over (controlled shutdown) takes no new writes; the client retries at the next leader.
@@ -169,15 +156,12 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   if ((batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0 && (hook === null || !hook.supportsTransactions)) {
     return errorResponse(index, ErrorCode.INVALID_REQUEST, 'Transactional produce is not supported by this broker yet');
   }
-  if (verification !== null) {
-    const key = `${partition.topic}:${index}`;
-    const failed = verification.failed.get(key);
-    if (failed !== undefined) return verificationFailure(index, failed);
-    const v = verification.guards.get(key);
-    // A marker since the verification ended the transaction this batch was verified for (Kafka's VerificationGuard).
-    if (v !== undefined && !hook!.hasOngoingTransaction!(partition.log, v.producerId) && !partition.verificationHolds(v.producerId, v.guard)) return errorResponse(index, ErrorCode.INVALID_TXN_STATE, 'Record was not part of an ongoing transaction');
-  }
+  const key = verification === null ? '' : `${partition.topic}:${index}`;
+  const failed = verification?.failed.get(key);
+  if (failed !== undefined) return verificationFailure(index, failed);
   try {
+    const guard = verification?.guards.get(key);
+    if (guard !== undefined) partition.checkVerificationGuard(hook, batchProducerId(batch), guard);
     const info = partition.appendRecordsAsLeader(batch, {
       requiredAcks: req.acks, minInsyncReplicas: cfg.num('min.insync.replicas'), nowMs, transactionalId: req.transactionalId ?? null, hook,
     });
@@ -189,17 +173,17 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
   }
 }
 
-function handle(ctx: RequestContext, req: ProduceRequest, _version: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse | typeof NO_RESPONSE> {
+function handle(ctx: RequestContext, req: ProduceRequest, version: number): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse | typeof NO_RESPONSE> {
   const transactionalId = req.transactionalId ?? null;
   if (transactionalId !== null && ctx.broker.transactionCoordinator != null && ctx.broker.config.bool('transaction.partition.verification.enable')
     && authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId, false)) {
     const toVerify = partitionsToVerify(ctx.broker, req);
-    if (toVerify !== null) return verifyThenHandle(ctx, req, transactionalId, toVerify);
+    if (toVerify !== null) return verifyThenHandle(ctx, req, version, transactionalId, toVerify);
   }
   return handleVerified(ctx, req, null);
 }
 
-function handleVerified(ctx: RequestContext, req: ProduceRequest, verification: Verification | null): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
+function handleVerified(ctx: RequestContext, req: ProduceRequest, verification: AppendVerification | null): ProduceResponse | typeof NO_RESPONSE | Promise<ProduceResponse> {
   const broker = ctx.broker;
   const acks = req.acks;
   const nowMs = broker.clock.now();

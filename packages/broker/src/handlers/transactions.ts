@@ -21,6 +21,7 @@ import { TXN_STATE_NAMES, TxnState } from '../coordinator/transaction/txn-record
 import { GROUP_METADATA_TOPIC } from '../metadata/topic-name.js';
 import { mapError } from '../server/error-mapping.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
+import { everyPartition } from '../coordinator/group/offset-metadata-manager.js';
 import { groupCoordinator } from './group-coordinator-access.js';
 import type { ApiHandler, RequestContext } from './types.js';
 
@@ -141,8 +142,8 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
   apiKey: ApiKey.TxnOffsetCommit,
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, req) {
-    const all = (code: number): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) });
+  async handle(ctx, req, version) {
+    const all = (code: number): TxnOffsetCommitResponse => ({ throttleTimeMs: 0, topics: everyPartition(req.topics, code) });
     if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const denied = req.topics.filter((t) => !authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name));
@@ -151,10 +152,9 @@ export const txnOffsetCommitHandler: ApiHandler<TxnOffsetCommitRequest, TxnOffse
       return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: denied.includes(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED })) })) };
     }
     try {
-      return { throttleTimeMs: 0, topics: await groupCoordinator(ctx).coordinator.txnCommitOffsets(req) };
+      return { throttleTimeMs: 0, topics: await groupCoordinator(ctx).coordinator.txnCommitOffsets(req, version) };
     } catch (e) {
-      const code = codeOf(e);
-      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
+      return all(codeOf(e));
     }
   },
 };

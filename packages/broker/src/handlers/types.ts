@@ -93,6 +93,8 @@ export interface PartitionAppendHook {
   afterAppend?(log: PartitionLog, batch: Buffer, info: AppendInfo): void;
   /** Whether transactional batches are accepted. */
   readonly supportsTransactions: boolean;
+  /** Loads a log's state ahead of its first append (partitions being created, in a loop that yields). */
+  attach?(log: PartitionLog): unknown;
   /** Whether a producer has a transaction open in a log (KIP-890: its first batch there needs verifying). */
   hasOngoingTransaction?(log: PartitionLog, producerId: bigint): boolean;
   /** The first offset of the oldest open transaction of a log (bounds its last stable offset). */

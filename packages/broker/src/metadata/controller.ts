@@ -455,19 +455,30 @@ export class Controller {
     const wanted = partitions ?? [...image.topicsByName.values()].flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
     if (!this.active) return wanted.map((p) => ({ ...p, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the correct controller for this cluster.' }));
     const results: ElectionResult[] = [];
-    for (const { topic, partition } of wanted) {
-      const result = await this.electOne(electionType, topic, partition);
+    // Each topic's assignment read and decoded once per request: per partition, a request over
+    // thousands of partitions of a big topic decoded it thousands of times (a loop stalled for seconds).
+    const assignments = new Map<string, Promise<ReadonlyArray<readonly number[]> | null>>();
+    const replicasOf = (topic: string): Promise<ReadonlyArray<readonly number[]> | null> => {
+      let a = assignments.get(topic);
+      if (a === undefined) assignments.set(topic, (a = this.store.get(Paths.topic(topic)).then((e) => (e === null ? null : decodeTopic(e.value).partitions))));
+      return a;
+    };
+    for (const [i, { topic, partition }] of wanted.entries()) {
+      // An election over tens of thousands of partitions lets other connections in now and then.
+      if (i % 1000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
+      const result = await this.electOne(electionType, topic, partition, replicasOf);
       if (all && result.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
       results.push(result);
     }
     return results;
   }
 
-  private async electOne(electionType: number, topic: string, partition: number): Promise<ElectionResult> {
+  private async electOne(electionType: number, topic: string, partition: number, replicasOf: (topic: string) => Promise<ReadonlyArray<readonly number[]> | null>): Promise<ElectionResult> {
     const done = (errorCode: number, errorMessage: string | null): ElectionResult => ({ topic, partition, errorCode, errorMessage });
     for (let attempt = 0; ; attempt++) {
-      const assignmentEntry = await this.store.get(Paths.topic(topic));
-      const replicas = assignmentEntry === null ? undefined : decodeTopic(assignmentEntry.value).partitions[partition];
+      // A retry (the partition state changed under us) reads the assignment afresh.
+      const assignment = attempt === 0 ? await replicasOf(topic) : await this.store.get(Paths.topic(topic)).then((e) => (e === null ? null : decodeTopic(e.value).partitions));
+      const replicas = assignment === null || !Number.isInteger(partition) || partition < 0 ? undefined : assignment[partition];
       const cur = await this.store.get(Paths.partitionState(topic, partition));
       if (replicas === undefined || cur === null) return done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       const state = decodePartitionState(cur.value);

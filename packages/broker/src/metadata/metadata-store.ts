@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StorageIoError } from '../storage/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { encodeConfig, encodePartitionState, encodeTopic, Paths } from './kafka-layout.js';
 
@@ -121,6 +122,7 @@ export class LocalMetadataBackend {
   revision = 0;
   watchers: Array<{ prefix: string; listener: (e: WatchEvent) => void }> = [];
   private readonly file: string | null;
+  private unpersisted = false;
 
   constructor(dir: string | null) {
     this.file = dir === null ? null : join(dir, 'store.json');
@@ -135,32 +137,70 @@ export class LocalMetadataBackend {
     return this.entries.get(key)?.revision ?? 0;
   }
 
-  apply(ops: readonly TxnOp[], session: LocalMetadataStore): number {
+  /**
+   * Applies a transaction and writes the file. When the file cannot be written (a full disk)
+   * the change is undone and a StorageIoError thrown, unless `deferrable`: the caller made the
+   * change durable another way (a topic deletion's `-delete` directories), so it stays applied
+   * and is written with the next change that can be.
+   */
+  apply(ops: readonly TxnOp[], session: LocalMetadataStore, opts: { deferrable?: boolean } = {}): number {
     for (const op of ops) {
       const expected = op.op === 'check' ? op.revision : op.expectedRevision;
       if (expected !== undefined && this.revisionOf(op.key) !== expected) {
         throw new RevisionMismatchError(`${op.key}: expected revision ${expected}, found ${this.revisionOf(op.key)}`);
       }
     }
+    const previousRevision = this.revision;
     const revision = ++this.revision;
     const events: WatchEvent[] = [];
+    /** What each changed key held before this transaction, to undo it. */
+    const before = new Map<string, LocalEntry | undefined>();
+    const remember = (key: string): void => {
+      if (!before.has(key)) before.set(key, this.entries.get(key));
+    };
     for (const op of ops) {
       if (op.op === 'put') {
+        remember(op.key);
         this.entries.set(op.key, { key: op.key, value: op.value, revision, owner: op.ephemeral === true ? session : null });
         events.push({ type: 'put', key: op.key, value: op.value, revision });
       } else if (op.op === 'delete') {
         const under = childPrefix(op.key);
         for (const k of [...this.entries.keys()]) {
           if (k === op.key || (op.recursive === true && k.startsWith(under))) {
+            remember(k);
             this.entries.delete(k);
             events.push({ type: 'delete', key: k });
           }
         }
       }
     }
-    this.persist();
+    // Ephemeral entries are not in the file: a change of only those (a session ending) writes nothing.
+    const durable = [...before].some(([key, old]) => old?.owner === null || this.entries.get(key)?.owner === null);
+    try {
+      if (durable || this.unpersisted) this.persist();
+    } catch (e) {
+      if (opts.deferrable === true) {
+        this.unpersisted = true;
+      } else {
+        for (const [key, entry] of before) {
+          if (entry === undefined) this.entries.delete(key);
+          else this.entries.set(key, entry);
+        }
+        this.revision = previousRevision;
+        throw new StorageIoError(`Could not write the metadata store ${this.file}: ${(e as Error).message}`, { cause: e });
+      }
+    }
     for (const e of events) for (const w of [...this.watchers]) if (e.key.startsWith(w.prefix)) w.listener(e);
     return revision;
+  }
+
+  /** A deferrable change is applied but not yet in the file. */
+  get hasUnpersistedChanges(): boolean {
+    return this.unpersisted;
+  }
+
+  get persistent(): boolean {
+    return this.file !== null;
   }
 
   dropEphemerals(owner: LocalMetadataStore): void {
@@ -174,6 +214,7 @@ export class LocalMetadataBackend {
     const entries = [...this.entries.values()].filter((e) => e.owner === null).map(({ key, value, revision }) => ({ key, value, revision }));
     const data: StoreFile = { version: 1, revision: this.revision, entries };
     writeFileAtomic(this.file, JSON.stringify(data));
+    this.unpersisted = false;
   }
 }
 
@@ -241,6 +282,20 @@ export class LocalMetadataStore implements MetadataStore {
 
   async txn(ops: readonly TxnOp[]): Promise<void> {
     this.backend.apply(ops, this);
+  }
+
+  /** Kept in a file (a single broker's store), not only in memory. */
+  get persistent(): boolean {
+    return this.backend.persistent;
+  }
+
+  /**
+   * A transaction the caller already made durable another way (see LocalMetadataBackend.apply):
+   * applied even when the file cannot be written now. `persisted` says whether it was.
+   */
+  async txnDurableElsewhere(ops: readonly TxnOp[]): Promise<{ persisted: boolean }> {
+    this.backend.apply(ops, this, { deferrable: true });
+    return { persisted: !this.backend.hasUnpersistedChanges };
   }
 
   async watch(prefix: string, listener: (e: WatchEvent) => void): Promise<StoreWatch> {

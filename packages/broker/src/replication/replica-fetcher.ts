@@ -267,9 +267,9 @@ class ReplicaFetcher {
         continue;
       }
       try {
-        const truncating = [...this.partitions].filter(([, s]) => s.phase === 'truncating' && s.delayedUntil <= this.env.clock.now());
+        const truncating = [...this.partitions].filter(([, s]) => s.phase === 'truncating' && s.delayedUntil <= this.backoffClock());
         if (truncating.length > 0) await this.truncate(conn, truncating);
-        const now = this.env.clock.now();
+        const now = this.backoffClock();
         // Over the follower throttle: throttled partitions sit this fetch out (Kafka's ReplicaFetcherThread).
         const throttle = this.env.followerThrottle;
         const overQuota = throttle !== undefined && throttle.isExceeded();
@@ -360,8 +360,18 @@ class ReplicaFetcher {
     r.truncateTo(offset);
   }
 
+  /**
+   * The time parked partitions wait on: monotonic, as Kafka's DelayedItem (hiResClockMs). On the
+   * wall clock a follower whose clock stepped back 7 minutes left partitions it had parked for
+   * replica.fetch.backoff.ms unfetched for 7 minutes (the fault suite's clock skew: the
+   * __consumer_offsets high watermark stuck below its log end).
+   */
+  private backoffClock(): number {
+    return this.env.clock.monotonic?.() ?? this.env.clock.now();
+  }
+
   private park(s: FetchState, code: number, what: string): void {
-    s.delayedUntil = this.env.clock.now() + this.env.config.int('replica.fetch.backoff.ms');
+    s.delayedUntil = this.backoffClock() + this.env.config.int('replica.fetch.backoff.ms');
     if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED || code === ErrorCode.CLUSTER_AUTHORIZATION_FAILED) {
       // Not a metadata race: nothing replicates until an operator grants it, so say so loudly.
       this.log.warn(`[ReplicaFetcher replicaId=${this.env.nodeId}, leaderId=${this.leaderId}, fetcherId=${this.fetcherId}] ${what} of ${s.replica.topic}-${s.replica.partition} was refused (${errorByCode(code)?.name ?? code}): the inter-broker principal on listener ${this.env.interBroker.listenerName} needs ClusterAction on the cluster (super.users or an ACL)`);

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  accessSync,
   closeSync,
   constants,
   existsSync,
@@ -29,8 +30,8 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open as openAsync, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BATCH_LOCATE_BYTES, defaultDecompressor, headerBaseOffset, headerLastOffsetDelta, headerMaxTimestamp, headerSize, type RecordsDecompressor } from './batch-util.js';
 import {
   CLEAN_SHUTDOWN_FILE,
@@ -317,6 +318,15 @@ export class FileLog extends SegmentedLog<FileSegment> {
           this.backgroundFlushFailed = true;
         },
       );
+  }
+
+  /** Resolves when every append made so far is in its file (none staged or being written). */
+  async whenWritten(): Promise<void> {
+    for (;;) {
+      const waits = this.segs.map((s) => s.whenWritten()).filter((w) => w !== null);
+      if (waits.length === 0) return;
+      await Promise.all(waits);
+    }
   }
 
   /** Resolves when background fsyncs of rolled segments are done (tests, shutdown). */
@@ -645,6 +655,18 @@ interface KnownLog {
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
+/** Kafka's future log directory: `<topic>-<partition>.<uniqueId>-future` (a replica moving here). */
+const FUTURE_DIR = /^(.+)-(\d+)\.([0-9a-f]+)-future$/;
+const FUTURE_SUFFIX = '-future';
+
+/** A future log found at startup: a move between log dirs interrupted by a shutdown or crash. */
+export interface FutureLogDir {
+  logDir: string;
+  path: string;
+}
+
+/** `<topic>-<partition>.<32 hex>-delete`: Kafka's name for a log being deleted. */
+const DELETED_DIR = /^(.+)-(\d+)\.([0-9a-f]{32})-delete$/;
 
 export class FileStorageEngine implements StorageEngine {
   readonly kind = 'file' as const;
@@ -668,6 +690,14 @@ export class FileStorageEngine implements StorageEngine {
   private readonly logStartOffsets = new Map<string, OffsetCheckpoint>();
   private readonly timer: NodeJS.Timeout | null;
   private closed = false;
+  /** Future logs found at startup whose partition also has its current log: the move resumes. */
+  private readonly futureDirs = new Map<string, FutureLogDir>();
+  /** AlterReplicaLogDirs for a partition not hosted yet: where its log will be created. */
+  private readonly preferredDirs = new Map<string, string>();
+  /** `-delete` directories not removed yet (their files are gone: see retireLog). */
+  private readonly tombstones = new Set<string>();
+  /** The `-delete` directories found at startup: deletions a crash interrupted. */
+  readonly deletedAtStartup: Array<{ topic: string; partition: number; uniqueId: string }> = [];
 
   constructor(options: FileEngineOptions) {
     if (options.logDirs.length === 0) throw new Error('at least one log dir is required');
@@ -678,6 +708,7 @@ export class FileStorageEngine implements StorageEngine {
     this.logger = options.logger ?? createLogger('kafka.log.LogManager');
     this.progressIntervalMs = options.recoveryProgressIntervalMs ?? 10_000;
     for (const dir of this.logDirs) this.scanLogDir(dir);
+    this.resolveFutureDirs();
     const interval = options.checkpointIntervalMs ?? 60_000;
     this.timer = interval > 0 ? setInterval(() => this.periodic(), interval) : null;
     this.timer?.unref();
@@ -694,27 +725,151 @@ export class FileStorageEngine implements StorageEngine {
     for (const name of readdirSync(logDir)) {
       const path = join(logDir, name);
       if (name.endsWith('-delete')) {
-        rmSync(path, { recursive: true, force: true }); // a deletion interrupted by a crash
+        // A deletion that a crash interrupted: removed by purgeDeletedLogs(), once the broker has
+        // finished deleting the topic it names from the metadata (see deletedLogsAtStartup).
+        const t = DELETED_DIR.exec(name);
+        if (t !== null) this.deletedAtStartup.push({ topic: t[1]!, partition: Number(t[2]), uniqueId: t[3]! });
+        this.tombstones.add(path);
+        continue;
+      }
+      const future = FUTURE_DIR.exec(name);
+      if (future !== null) {
+        if (statSync(path).isDirectory()) this.futureDirs.set(partitionKey(future[1]!, Number(future[2])), { logDir, path });
         continue;
       }
       const m = PARTITION_DIR.exec(name);
-      if (m === null || name.startsWith('.') || name.endsWith('-future') || !statSync(path).isDirectory()) continue;
+      if (m === null || name.startsWith('.') || name.endsWith(FUTURE_SUFFIX) || !statSync(path).isDirectory()) continue;
       const topic = m[1]!;
       const partition = Number(m[2]);
       const key = partitionKey(topic, partition);
       this.known.set(key, { logDir, topic, partition });
       if (clean) this.cleanLogs.add(key);
-      else {
-        let p = this.recoveries.get(logDir);
-        if (p === undefined) this.recoveries.set(logDir, (p = { logDir, partitions: 0, segmentsDone: 0, partitionsDone: 0, startedMs: Date.now(), lastReportMs: Date.now() }));
-        p.partitions++;
-        this.toRecover.add(key);
-      }
+      else this.needsRecovery(logDir, key);
     }
     const p = this.recoveries.get(logDir);
     if (p !== undefined) {
       this.logger.info(`Attempting recovery for all logs in ${logDir} since no clean shutdown file was found: recovering the segments of ${p.partitions} partitions from their recovery points`);
     }
+  }
+
+  /**
+   * A future log without its current log (the crash came after the current one was renamed
+   * for deletion, so the future one is complete) becomes the partition's log, as Kafka's
+   * startup does. One whose current log exists is kept for the move to resume.
+   */
+  private resolveFutureDirs(): void {
+    for (const [key, future] of [...this.futureDirs]) {
+      if (this.known.has(key)) continue;
+      this.futureDirs.delete(key);
+      const m = FUTURE_DIR.exec(basename(future.path))!;
+      const topic = m[1]!;
+      const partition = Number(m[2]);
+      renameSync(future.path, join(future.logDir, `${topic}-${partition}`));
+      this.logger.info(`Promoted the future log ${future.path} of ${topic}-${partition}: its current log was already deleted`);
+      this.known.set(key, { logDir: future.logDir, topic, partition });
+      this.needsRecovery(future.logDir, key);
+    }
+  }
+
+  /** A log of `logDir` left unclean: recovered when opened, counted in the dir's progress. */
+  private needsRecovery(logDir: string, key: string): void {
+    let p = this.recoveries.get(logDir);
+    if (p === undefined) this.recoveries.set(logDir, (p = { logDir, partitions: 0, segmentsDone: 0, partitionsDone: 0, startedMs: Date.now(), lastReportMs: Date.now() }));
+    p.partitions++;
+    this.toRecover.add(key);
+  }
+
+  /** The configured log dir `dir` names (compared resolved), or undefined. */
+  findLogDir(dir: string): string | undefined {
+    const wanted = resolve(dir);
+    return this.logDirs.find((d) => resolve(d) === wanted);
+  }
+
+  /** A log dir that can be written (Kafka takes a dir offline after an I/O error; here: one that is not a writable directory). */
+  isLogDirOnline(logDir: string): boolean {
+    try {
+      accessSync(logDir, constants.W_OK | constants.X_OK);
+      return statSync(logDir).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** The log dir holding a partition's current log, if known. */
+  logDirOf(topic: string, partition: number): string | undefined {
+    return this.known.get(partitionKey(topic, partition))?.logDir;
+  }
+
+  /** AlterReplicaLogDirs before the partition is hosted: its log is created in `logDir`. */
+  setPreferredLogDir(topic: string, partition: number, logDir: string): void {
+    this.preferredDirs.set(partitionKey(topic, partition), logDir);
+  }
+
+  /** A future log found at startup for this partition (taken: the caller resumes or drops it). */
+  takeFutureLogDir(topic: string, partition: number): FutureLogDir | undefined {
+    const key = partitionKey(topic, partition);
+    const f = this.futureDirs.get(key);
+    this.futureDirs.delete(key);
+    return f;
+  }
+
+  /**
+   * Opens the future log of a partition moving to `logDir`: `existing` (found at startup, recovered
+   * like any log after a crash) or a new `<topic>-<partition>.<uniqueId>-future` starting at
+   * `logStartOffset`. It is not the partition's log until completeMove.
+   */
+  openFutureLog(topic: string, partition: number, logDir: string, config: LogConfig, logStartOffset: bigint, existing?: FutureLogDir): FileLog {
+    this.ensureOpen();
+    const path = existing?.path ?? join(logDir, `${topic}-${partition}.${randomUUID().replace(/-/g, '')}${FUTURE_SUFFIX}`);
+    const load: LogLoadState = existing !== undefined ? { clean: false, recoveryPoint: null, logStartOffset: null } : { clean: true, recoveryPoint: null, logStartOffset: Number(logStartOffset) };
+    const options = { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager, logger: this.logger.child('kafka.log.LogLoader') };
+    return new FileLog(path, topic, partition, config, options, load);
+  }
+
+  /**
+   * Makes a caught-up future log the partition's log, synchronously (no append can come between):
+   * both logs are closed (their appends written), the current log's directory is renamed for
+   * deletion (from here a crash leaves the future log alone, which startup promotes), the future
+   * directory takes the partition's name and is opened again, `swap` hands the new log to the
+   * partition, and the old directory is deleted in the background.
+   */
+  completeMove(current: FileLog, future: FileLog, logDir: string, config: LogConfig, swap: (log: FileLog) => void): FileLog {
+    const { topic, partition } = current;
+    const key = partitionKey(topic, partition);
+    const oldLogDir = this.known.get(key)?.logDir ?? dirname(current.dir);
+    const logStartOffset = Number(future.logStartOffset);
+    const recoveryPoint = Number(future.logEndOffset);
+    future.close();
+    // Closed before its directory is renamed: closing writes its indexes and staged appends by path.
+    try {
+      current.close();
+    } catch (e) {
+      this.logger.warn(`Closing the replaced log of ${topic}-${partition} in ${oldLogDir} failed: ${(e as Error).message}`);
+    }
+    const doomed = join(oldLogDir, `${topic}-${partition}.${randomUUID().replace(/-/g, '')}-delete`);
+    const finalDir = join(logDir, `${topic}-${partition}`);
+    renameSync(current.dir, doomed);
+    renameSync(future.dir, finalDir);
+    const options = { now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager, logger: this.logger.child('kafka.log.LogLoader') };
+    const moved = new FileLog(finalDir, topic, partition, config, options, { clean: true, recoveryPoint, logStartOffset }, (l) => this.logClosed(logDir, key, l));
+    this.open.set(key, moved);
+    this.known.set(key, { logDir, topic, partition });
+    this.recoveryPoints.get(oldLogDir)!.delete(key);
+    this.logStartOffsets.get(oldLogDir)!.delete(key);
+    swap(moved);
+    void current.whenWritten().then(() => rm(doomed, { recursive: true, force: true })).catch((e: unknown) => this.logger.warn(`Could not delete ${doomed}: ${(e as Error).message}`));
+    try {
+      this.checkpoint();
+    } catch (e) {
+      this.logger.warn(`Could not write checkpoints after moving ${topic}-${partition}: ${(e as Error).message}`);
+    }
+    return moved;
+  }
+
+  /** Drops a future log (the move was cancelled, or its partition is no longer hosted here). */
+  deleteFutureLog(future: FileLog): void {
+    future.closeForDelete();
+    rmSync(future.dir, { recursive: true, force: true });
   }
 
   /** A log of `logDir` finished recovering a segment (or deleting one); `partitionDone` when the log is open. */
@@ -744,7 +899,8 @@ export class FileStorageEngine implements StorageEngine {
       existing.updateConfig(config);
       return existing;
     }
-    const logDir = this.known.get(key)?.logDir ?? this.chooseLogDir();
+    const logDir = this.known.get(key)?.logDir ?? this.preferredDirs.get(key) ?? this.chooseLogDir();
+    this.preferredDirs.delete(key);
     const load: LogLoadState = {
       clean: this.cleanLogs.has(key),
       recoveryPoint: this.recoveryPoints.get(logDir)!.get(key) ?? null,
@@ -755,7 +911,16 @@ export class FileStorageEngine implements StorageEngine {
       now: this.now, decompress: this.decompress, readBuffers: this.readBuffers, stager: this.stager,
       logger: this.logger.child('kafka.log.LogLoader'), onSegmentRecovered: () => this.recoveryStep(logDir, false),
     };
-    const log = new FileLog(join(logDir, `${topic}-${partition}`), topic, partition, config, options, load, (l) => this.logClosed(logDir, key, l));
+    const dir = join(logDir, `${topic}-${partition}`);
+    const isNew = !this.known.has(key);
+    let log: FileLog;
+    try {
+      log = new FileLog(dir, topic, partition, config, options, load, (l) => this.logClosed(logDir, key, l));
+    } catch (e) {
+      // A log that could not be created leaves nothing behind (EMFILE, ENOSPC, EACCES part-way).
+      if (isNew) rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     if (recovering) this.recoveryStep(logDir, true);
     this.cleanLogs.delete(key);
     this.open.set(key, log);
@@ -791,7 +956,27 @@ export class FileStorageEngine implements StorageEngine {
   }
 
   deleteLog(topic: string, partition: number): void {
+    const tombstone = this.retireLog(topic, partition, randomUUID().replace(/-/g, ''));
+    if (tombstone === null) return;
+    rmSync(tombstone, { recursive: true, force: true });
+    this.tombstones.delete(tombstone);
+  }
+
+  /**
+   * The first, durable step of a deletion that needs no free space: closes the log, renames its
+   * directory to `<topic>-<partition>.<uniqueId>-delete` (Kafka's name; a rename allocates no
+   * data blocks) and removes the files in it, which frees their space. The empty directory
+   * stays as the record that the deletion happened until purgeDeletedLogs(): a crash before the
+   * metadata is written finishes the deletion at startup instead of bringing the topic back
+   * empty. Returns the renamed directory (null: no such log).
+   */
+  retireLog(topic: string, partition: number, uniqueId: string): string | null {
     const key = partitionKey(topic, partition);
+    const future = this.futureDirs.get(key);
+    if (future !== undefined) {
+      this.futureDirs.delete(key);
+      rmSync(future.path, { recursive: true, force: true });
+    }
     if (this.toRecover.delete(key)) this.recoveryStep(this.known.get(key)!.logDir, true);
     const log = this.open.get(key);
     if (log !== undefined) {
@@ -799,22 +984,51 @@ export class FileStorageEngine implements StorageEngine {
       log.closeForDelete();
     }
     const known = this.known.get(key);
-    if (known === undefined) return;
+    if (known === undefined) return null;
     const dir = join(known.logDir, `${topic}-${partition}`);
-    if (existsSync(dir)) {
-      // Kafka renames to <topic>-<partition>.<uuid>-delete so a crash mid-way can't resurrect it.
-      const doomed = join(known.logDir, `${topic}-${partition}.${randomUUID().replace(/-/g, '')}-delete`);
-      try {
+    const doomed = join(known.logDir, `${topic}-${partition}.${uniqueId}-delete`);
+    let renamed = false;
+    try {
+      if (existsSync(dir)) {
         renameSync(dir, doomed);
-        rmSync(doomed, { recursive: true, force: true });
-      } catch (e) {
-        throw new StorageIoError(`cannot delete ${dir}: ${(e as Error).message}`, { cause: e });
+        renamed = true;
+        this.tombstones.add(doomed);
+        for (const name of readdirSync(doomed)) rmSync(join(doomed, name), { recursive: true, force: true });
       }
+    } catch (e) {
+      if (!renamed) throw new StorageIoError(`cannot delete ${dir}: ${(e as Error).message}`, { cause: e });
+      // Renamed: the deletion stands; what is left goes with purgeDeletedLogs() or at the next start.
     }
     this.known.delete(key);
     this.cleanLogs.delete(key);
     this.recoveryPoints.get(known.logDir)!.delete(key);
     this.logStartOffsets.get(known.logDir)!.delete(key);
+    return renamed ? doomed : null;
+  }
+
+  /** Removes the `-delete` directories (retired logs, and those found at startup) until `stop()`; true when none is left. */
+  purgeDeletedLogs(stop: () => boolean = () => false): boolean {
+    for (const dir of [...this.tombstones]) {
+      if (stop()) return false;
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        this.tombstones.delete(dir);
+      } catch (e) {
+        this.tombstones.delete(dir); // left for the next start, which removes it
+        this.logger.warn(`Could not remove ${dir}: ${(e as Error).message}`);
+      }
+    }
+    return true;
+  }
+
+  /** Bytes of records a log holds on disk (its .log files), without opening it. */
+  logBytesOnDisk(topic: string, partition: number): number {
+    const known = this.known.get(partitionKey(topic, partition));
+    if (known === undefined) return 0;
+    const dir = join(known.logDir, `${topic}-${partition}`);
+    let bytes = 0;
+    for (const name of readdirSync(dir)) if (name.endsWith(LOG_SUFFIX)) bytes += statSync(join(dir, name)).size;
+    return bytes;
   }
 
   /** The connections' durability barrier: staged appends written to the page cache (see WriteStager). */

@@ -246,6 +246,21 @@ export class MemoryStorageEngine implements StorageEngine {
     this.logs.delete(key);
   }
 
+  retireLog(topic: string, partition: number): null {
+    this.deleteLog(topic, partition);
+    return null;
+  }
+
+  purgeDeletedLogs(): boolean {
+    return true;
+  }
+
+  readonly deletedAtStartup = [];
+
+  logBytesOnDisk(topic: string, partition: number): number {
+    return this.logs.get(logKey(topic, partition))?.sizeBytes ?? 0;
+  }
+
   /** Nothing is staged: appends are in memory when append() returns. */
   durabilityBarrier(): null {
     return null;

@@ -197,6 +197,11 @@ export interface LogObserver {
   onLogStartOffsetChange?(logStartOffset: bigint): void;
   /** The log is about to be closed cleanly, with this log end offset. */
   onClose?(logEndOffset: bigint): void;
+  /**
+   * The partition's log moved to another log directory (AlterReplicaLogDirs): `dir` is the new
+   * partition directory. State kept in files beside the log (snapshots, indexes) follows it.
+   */
+  onDirChange?(dir: string | null): void;
 }
 
 export interface StorageEngine {
@@ -209,6 +214,18 @@ export interface StorageEngine {
   /** Logs found at startup (file engine: the log.dirs contents). */
   existingLogs(): Array<{ topic: string; partition: number }>;
   deleteLog(topic: string, partition: number): void;
+  /**
+   * The durable first step of a deletion that needs no free space: the log is closed, its data
+   * removed and a `<topic>-<partition>.<uniqueId>-delete` marker left (file engine) until
+   * purgeDeletedLogs(). Returns the marker (null: none was needed).
+   */
+  retireLog(topic: string, partition: number, uniqueId: string): string | null;
+  /** Removes the markers retireLog left, and those of deletions a crash interrupted, until `stop()`; true when none is left. */
+  purgeDeletedLogs(stop?: () => boolean): boolean;
+  /** Deletions a crash interrupted, found at startup (their markers): finished by the broker. */
+  readonly deletedAtStartup: ReadonlyArray<{ topic: string; partition: number; uniqueId: string }>;
+  /** Bytes of records a log holds, without opening it (0 for an unknown log). */
+  logBytesOnDisk(topic: string, partition: number): number;
   /** log.dirs for DescribeLogDirs. */
   readonly logDirs: string[];
   /** This engine's pooled read buffers (reads return leases of them; release after the socket write). */

@@ -26,7 +26,7 @@ export interface AttachedProducerState {
 
 export function attachProducerState(log: PartitionLog, opts: ProducerStateManagerOptions): AttachedProducerState {
   const state = new ProducerStateManager(opts);
-  const dir = log.dir;
+  let dir = log.dir;
   const abortedTxns = new AbortedTxnIndex(dir);
   state.onTxnCompleted = (txn) => {
     if (!txn.isAborted) return;
@@ -49,6 +49,11 @@ export function attachProducerState(log: PartitionLog, opts: ProducerStateManage
     },
     onClose: (logEndOffset) => {
       if (dir !== null) state.takeSnapshot(dir, logEndOffset);
+    },
+    onDirChange: (next) => {
+      dir = next;
+      abortedTxns.relocate(next);
+      if (next !== null) state.takeSnapshot(next, log.logEndOffset);
     },
   };
   log.addObserver(observer);

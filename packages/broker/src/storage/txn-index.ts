@@ -43,7 +43,7 @@ export class AbortedTxnIndex {
   /** Ordered by lastOffset (markers are appended in offset order). */
   private entries: Entry[] = [];
 
-  constructor(private readonly dir: string | null) {
+  constructor(private dir: string | null) {
     if (dir !== null) this.load(dir);
   }
 
@@ -64,6 +64,12 @@ export class AbortedTxnIndex {
       }
     }
     this.entries.sort((a, b) => (a.lastOffset < b.lastOffset ? -1 : a.lastOffset > b.lastOffset ? 1 : 0));
+  }
+
+  /** The log moved to `dir` (AlterReplicaLogDirs): the index files are written there from now on. */
+  relocate(dir: string | null): void {
+    this.dir = dir;
+    this.rewriteFiles();
   }
 
   get size(): number {

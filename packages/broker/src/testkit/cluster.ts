@@ -19,6 +19,8 @@ export interface StartClusterOptions {
   /** An already running ZooKeeper (host:port) or etcd (etcd://host:port) to use instead of starting one. */
   connect?: string;
   storage?: 'memory' | 'file';
+  /** File storage: each broker's log.dirs are this many directories `d0,d1,...` in its data dir (default: the data dir alone). */
+  logDirsPerBroker?: number;
   /** Extra server.properties entries for every broker. */
   config?: Record<string, string>;
   /** broker.rack per broker (by index). */
@@ -97,6 +99,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Test
       ...(kind === 'zookeeper' ? { 'zookeeper.connect': connect! } : {}),
       ...(kind === 'etcd' ? { 'metadata.store': connect! } : {}),
       ...(opts.racks?.[id] != null ? { 'broker.rack': opts.racks[id]! } : {}),
+      ...(opts.logDirsPerBroker !== undefined && dataDirs.has(id) ? { 'log.dirs': Array.from({ length: opts.logDirsPerBroker }, (_, i) => join(dataDirs.get(id)!, `d${i}`)).join(',') } : {}),
       ...opts.config,
     };
     const b = await startBroker({

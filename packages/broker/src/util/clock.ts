@@ -7,7 +7,14 @@ export interface TimerHandle {
 }
 
 export interface Clock {
+  /** Wall-clock time (Date.now): timestamps, and whatever Kafka measures on the wall clock. */
   now(): number;
+  /**
+   * Milliseconds that only move forward (performance.now on the system clock), for delays and
+   * backoffs: a wall clock stepped back by NTP or an operator must not stretch a 1 s backoff into
+   * minutes. Missing: `now()` serves.
+   */
+  monotonic?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -20,6 +27,9 @@ export class SystemClock implements Clock {
   private nextId = 1;
   now(): number {
     return Date.now();
+  }
+  monotonic(): number {
+    return performance.now();
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const timer = setTimeout(fn, ms);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Writes a file so readers see the old or the new content, never a torn one: temp + fsync + rename + dir fsync. */
@@ -10,9 +10,13 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
-  } finally {
+  } catch (e) {
+    // A full disk: what the temp file got holds blocks the next attempt needs.
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, path);
   try {
     const dfd = openSync(dir, 'r');

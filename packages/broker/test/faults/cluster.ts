@@ -23,7 +23,12 @@ export const BROKER_PORT = 9092; // inside each broker's own namespace: no other
 interface Proc {
   child: ChildProcess;
   output: string;
+  /** Every log line about the ZooKeeper session (kept whole: `output` is only the tail). */
+  sessionLines: string[];
 }
+
+/** The broker's and its ZooKeeper client's lines about the session: fencing, timeouts, reconnects, expiry. */
+const SESSION_LINE = /Lost the .* session|Rejoined the cluster|Client session timed out|Session establishment complete|has expired/;
 
 /** Process groups still running: killed when this process exits, however it exits. */
 const live = new Set<number>();
@@ -39,11 +44,16 @@ process.on('exit', () => {
 
 function launch(cmd: string, args: string[], logTail = 20000): Proc {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'INFO' } });
-  const proc: Proc = { child, output: '' };
+  const proc: Proc = { child, output: '', sessionLines: [] };
+  let partial = '';
   live.add(child.pid!);
   child.once('exit', () => live.delete(child.pid!));
   const add = (d: Buffer): void => {
-    proc.output = (proc.output + d.toString()).slice(-logTail);
+    const text = d.toString();
+    proc.output = (proc.output + text).slice(-logTail);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!.slice(-4096);
+    for (const l of lines) if (SESSION_LINE.test(l) && proc.sessionLines.length < 500) proc.sessionLines.push(l);
   };
   child.stdout!.on('data', add);
   child.stderr!.on('data', add);
@@ -115,7 +125,12 @@ export class ZooKeeperEnsemble {
   }
 
   get connectString(): string {
-    return this.addresses.map((a) => `${a}:${ZK_CLIENT_PORT}`).join(',');
+    return this.connectStringOf(this.ids);
+  }
+
+  /** A connect string listing `members` in this order (a client tries them in order). */
+  connectStringOf(members: number[]): string {
+    return members.map((m) => `${this.address(m)}:${ZK_CLIENT_PORT}`).join(',');
   }
 
   private startMember(member: number): void {
@@ -205,6 +220,8 @@ export class ZooKeeperEnsemble {
 }
 
 export interface BrokerSettings {
+  /** Broker id to its zookeeper.connect (default: the cluster's `zkConnect` for all). */
+  zkConnectFor?: (id: number) => string;
   /** Extra environment for the broker processes (e.g. the test-only unsafe HW switch). */
   env?: Record<string, string>;
   /** Brokers run under libfaketime, so `skew` can move their wall clocks (see `skew`). */
@@ -241,7 +258,7 @@ export class FaultCluster {
       `listeners=PLAINTEXT://${address}:${BROKER_PORT}`,
       `advertised.listeners=PLAINTEXT://${address}:${BROKER_PORT}`,
       `log.dirs=${join(this.dir, `logs-${id}`)}`,
-      `zookeeper.connect=${this.zkConnect}`,
+      `zookeeper.connect=${this.settings.zkConnectFor?.(id) ?? this.zkConnect}`,
       `zookeeper.session.timeout.ms=${SESSION_TIMEOUT_MS}`,
       'default.replication.factor=3',
       'min.insync.replicas=2',
@@ -333,6 +350,11 @@ export class FaultCluster {
 
   output(id: number): string {
     return this.brokers.get(id)?.output ?? '';
+  }
+
+  /** Broker id's log lines about its ZooKeeper session since it started. */
+  sessionLines(id: number): string[] {
+    return this.brokers.get(id)?.sessionLines ?? [];
   }
 
   async stop(): Promise<void> {

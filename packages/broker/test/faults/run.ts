@@ -95,6 +95,12 @@ export interface RunOptions {
   /** Extra broker environment (the test-only unsafe switch). */
   brokerEnv?: Record<string, string>;
   kinds?: FaultKind[];
+  /** This schedule instead of the seed's (a regression test of one precise fault). */
+  schedule?: ScheduledFault[];
+  /** ZooKeeper members (1-3) in the order broker `id`'s zookeeper.connect lists them (default 1,2,3 for all). */
+  zkMembersFor?: (id: number) => number[];
+  /** Called once the brokers are up and again after the read-back (e.g. to look at the store). */
+  probe?: (when: 'started' | 'checked', cluster: FaultCluster) => Promise<void>;
   /** Run the exactly-once consume-transform-produce workload (always on when the schedule has `txn-kill`). */
   transactional?: boolean;
   /** Where a failing run's history goes. */
@@ -117,6 +123,8 @@ export interface RunResult {
   written: number;
   /** Offsets the consumer group committed (acknowledged commits). */
   commits: number;
+  /** Per broker, its log lines about its ZooKeeper session (fenced, timed out, reconnected, expired). */
+  sessionLines: Map<number, string[]>;
   historyFile: string | null;
 }
 
@@ -230,11 +238,14 @@ const ZK_KINDS = new Set<FaultKind>(['zk-kill', 'zk-pause', 'zk-leader-kill', 'z
 export async function runOnce(h: FaultHarness, opts: RunOptions): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const workloadMs = opts.workloadMs ?? 16000;
-  const faults = scheduleFor(opts.seed, BROKERS, workloadMs - 4000, SESSION_TIMEOUT_MS, 2, opts.kinds);
+  const faults = opts.schedule ?? scheduleFor(opts.seed, BROKERS, workloadMs - 4000, SESSION_TIMEOUT_MS, 2, opts.kinds);
   const transactional = opts.transactional === true || faults.some((f) => f.kind === 'txn-kill');
   const runDir = join(h.dir, `run-${opts.seed}-${Date.now()}`);
   mkdirSync(runDir);
-  const cluster = new FaultCluster(h.net, runDir, `${h.zk.connectString}/run-${opts.seed}-${Date.now()}`, BROKERS, {
+  const chroot = `/run-${opts.seed}-${Date.now()}`;
+  const zkMembersFor = opts.zkMembersFor;
+  const cluster = new FaultCluster(h.net, runDir, `${h.zk.connectString}${chroot}`, BROKERS, {
+    ...(zkMembersFor !== undefined ? { zkConnectFor: (id: number) => `${h.zk.connectStringOf(zkMembersFor(id))}${chroot}` } : {}),
     env: opts.brokerEnv,
     fakeClock: faults.some((f) => f.kind === 'clock-skew'),
   });
@@ -254,6 +265,7 @@ export async function runOnce(h: FaultHarness, opts: RunOptions): Promise<RunRes
     await h.zk.waitForQuorum();
     await cluster.start();
     note(`brokers up: ${cluster.bootstrap}`);
+    await opts.probe?.('started', cluster);
     const create = async (topic: string): Promise<void> => {
       const created = await python(['create', cluster.bootstrap, topic, String(PARTITIONS), String(BROKERS)], 90000);
       if (!created.events.some((e) => e.t === 'created')) throw new Error(`topic ${topic} not created: ${created.stderr}`);
@@ -346,7 +358,9 @@ export async function runOnce(h: FaultHarness, opts: RunOptions): Promise<RunRes
         processed: processed?.events ?? null, processedStderr: processed?.stderr ?? null, readBack, txnReadBack, brokerLogs: cluster.logs(),
       }, null, 1));
     }
-    return { seed: opts.seed, faults, report, exactlyOnce, transactions, observations, written, commits: commits.length, historyFile };
+    await opts.probe?.('checked', cluster);
+    const sessionLines = new Map(cluster.ids.map((id) => [id, [...cluster.sessionLines(id)]]));
+    return { seed: opts.seed, faults, report, exactlyOnce, transactions, observations, written, commits: commits.length, sessionLines, historyFile };
   } finally {
     for (const u of undos.splice(0)) await u();
     h.net.heal();

@@ -227,7 +227,7 @@ export interface FuzzStats {
   perApi: Map<string, number>;
 }
 
-type Outcome = 'answered' | 'closed' | 'silent';
+export type Outcome = 'answered' | 'closed' | 'silent';
 
 /** One hostile connection, reused for case after case until it is closed or a case goes silent. */
 class HostileConnection {
@@ -326,10 +326,22 @@ export interface FuzzRunOptions {
   onProgress?: (stats: FuzzStats) => void;
   /** Told each hang as it happens (a soak logs it at once, for diagnosis while it runs). */
   onHang?: (description: string) => void;
+  /** Replay from this case number on (1-based, as in hang reports): earlier cases are generated and dropped unsent. */
+  firstCase?: number;
+  /** Told each case's outcome and how long it took (a replay uses it to find slow cases). */
+  onCase?: (c: FuzzCase, outcome: Outcome, ms: number) => void;
+}
+
+/** Case `n` (1-based) of a seeded run, as it was sent: the generator's output depends only on seed, served APIs and n. */
+export function fuzzCase(seed: number, served: readonly ServedApi[], n: number): FuzzCase {
+  const factory = new CaseFactory(prng(seed), served);
+  for (let i = 1; i < n; i++) factory.next();
+  return factory.next();
 }
 
 export async function runStructuredFuzz(o: FuzzRunOptions): Promise<FuzzStats> {
   const factory = new CaseFactory(prng(o.seed), o.served);
+  for (let i = 1; i < (o.firstCase ?? 1); i++) factory.next();
   const stats: FuzzStats = { cases: 0, answered: 0, closed: 0, waited: 0, hangs: [], badResponses: [], perApi: new Map() };
   const started = Date.now();
   let lastProgress = started;
@@ -342,7 +354,9 @@ export async function runStructuredFuzz(o: FuzzRunOptions): Promise<FuzzStats> {
         const name = `${c.api.name} v${c.version}`;
         stats.perApi.set(c.api.name, (stats.perApi.get(c.api.name) ?? 0) + 1);
         const mayWait = MAY_WAIT.has(c.api.apiKey);
+        const t0 = Date.now();
         const { outcome, frame } = await conn.run(c, mayWait ? o.mayWaitMs : o.mustEndMs);
+        o.onCase?.(c, outcome, Date.now() - t0);
         if (outcome === 'answered') {
           stats.answered++;
           const bad = checkResponse(c, frame!);

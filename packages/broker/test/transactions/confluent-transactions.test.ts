@@ -1,8 +1,9 @@
 /**
  * Transactions through confluent-kafka (librdkafka) on one broker (replication is not on main
  * yet): commit and abort across partitions with read_committed / read_uncommitted consumers, a
- * zombie fenced by a newer instance of its transactional id, and an abandoned transaction the
- * coordinator aborts after transaction.timeout.ms.
+ * zombie fenced by a newer instance of its transactional id, offsets sent with the group metadata
+ * of a consumer the group moved on from (KIP-447), and an abandoned transaction the coordinator
+ * aborts after transaction.timeout.ms.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,6 +40,21 @@ test('confluent-kafka transactions: commit/abort, isolation levels, fencing, tim
     assert.ok(r.error !== null, 'the zombie committed');
     assert.match(r.error.name, /FENCED|INVALID_PRODUCER_EPOCH/);
     assert.deepEqual(r.committed['0'], ['successor']);
+  });
+
+  await t.test('KIP-447: offsets sent with the group metadata of a fenced static member or an old generation are refused, the transaction aborted', async () => {
+    await create('ck-group-in', 2);
+    await create('ck-group-out', 1);
+    const r = await runPython(SCRIPT, ['group-fence', tb.bootstrap, 'ck-group-in', 'ck-group-out']);
+    assert.deepEqual(r.static, { name: 'FENCED_INSTANCE_ID', txn_requires_abort: true, fatal: false });
+    assert.equal(r.static_committed, -1001, 'nothing committed for the zombie');
+    assert.equal(r.static_current, null, 'the current instance commits');
+    assert.equal(r.static_after, 1);
+    assert.ok(r.dynamic !== null && r.dynamic.txn_requires_abort && !r.dynamic.fatal, JSON.stringify(r.dynamic));
+    assert.match(r.dynamic.name, /ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID/);
+    assert.equal(r.dynamic_committed, -1001);
+    const read = await runPython(SCRIPT, ['read', tb.bootstrap, 'ck-group-out', '1', '1']);
+    assert.deepEqual(read.committed['0'], ['current-static'], 'the zombies\' output was aborted');
   });
 
   await t.test('an abandoned transaction is aborted after its timeout', async () => {

@@ -49,7 +49,7 @@ export const logDirsTool: Tool = {
           logDirs: dirs.filter((d) => d.broker === broker).map((d) => ({
             partitions: d.partitions
               .filter((p) => topics.length === 0 || topics.includes(p.topic))
-              .map((p) => ({ partition: tp(p.topic, p.partition), size: Number(p.size), offsetLag: Number(p.offsetLag), isFuture: false })),
+              .map((p) => ({ partition: tp(p.topic, p.partition), size: Number(p.size), offsetLag: Number(p.offsetLag), isFuture: p.isFuture })),
             error: null,
             logDir: d.logDir,
           })),

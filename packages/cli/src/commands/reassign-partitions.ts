@@ -2,7 +2,10 @@
  * kafka-reassign-partitions: --generate (a proposal from --topics-to-move-json-file and
  * --broker-list), --execute (AlterPartitionReassignments, with --throttle setting Kafka's
  * replication throttles), --verify (status per partition; removes the throttles once nothing
- * is moving), --cancel and --list, with Kafka's JSON formats and output lines.
+ * is moving), --cancel and --list, with Kafka's JSON formats and output lines. "log_dirs"
+ * entries other than "any" move replicas between log directories of their broker
+ * (AlterReplicaLogDirs, throttled by --replica-alter-log-dirs-throttle); --verify reports them
+ * from DescribeLogDirs.
  */
 import { readFileSync } from 'node:fs';
 import { assignReplicas } from '@samsa/broker';
@@ -64,7 +67,7 @@ function readText(path: string): string {
 }
 
 /** Kafka's reassignment JSON: {"version":1,"partitions":[{"topic","partition","replicas","log_dirs"}]}. */
-export function parseReassignmentJson(text: string): Array<Part & { replicas: number[] }> {
+export function parseReassignmentJson(text: string): Array<Part & { replicas: number[]; logDirs?: string[] }> {
   const js = parseJson(text);
   const version = js.version ?? 1;
   if (version !== 1) throw new ToolError(`Not supported version field value ${String(version)}`);
@@ -78,8 +81,8 @@ export function parseReassignmentJson(text: string): Array<Part & { replicas: nu
     if (Array.isArray(logDirs) && logDirs.length !== p.replicas.length) {
       throw new ToolError(`Size of replicas list ${JSON.stringify(p.replicas)} is different from size of log dirs list ${JSON.stringify(logDirs)} for partition ${tp(p.topic, p.partition)}`);
     }
-    if (Array.isArray(logDirs) && logDirs.some((d) => d !== 'any')) throw new ToolError('Moving replicas between log directories (log_dirs other than "any") is not supported');
-    out.push({ topic: p.topic, partition: p.partition, replicas: p.replicas as number[] });
+    if (Array.isArray(logDirs) && !logDirs.every((d) => typeof d === 'string')) throw new ToolError(`Expected an array of strings for "log_dirs" in ${JSON.stringify(p)}`);
+    out.push({ topic: p.topic, partition: p.partition, replicas: p.replicas as number[], ...(Array.isArray(logDirs) ? { logDirs: logDirs as string[] } : {}) });
   }
   if (out.length === 0) throw new ToolError('Partition reassignment list cannot be empty');
   const keys = out.map(key);
@@ -89,6 +92,24 @@ export function parseReassignmentJson(text: string): Array<Part & { replicas: nu
   if (dupReplicas.length > 0) {
     throw new ToolError(`Partition replica lists may not contain duplicate entries: ${dupReplicas.map((p) => `${key(p)} contains multiple entries for ${p.replicas.filter((r, i) => p.replicas.indexOf(r) !== i).join(',')}`).join('. ')}`);
   }
+  return out;
+}
+
+/** A replica to move to a log dir of its broker (Kafka's TopicPartitionReplica -> dir). */
+interface ReplicaMove extends Part { broker: number; logDir: string }
+
+/** Kafka's TopicPartitionReplica.toString. */
+const replicaName = (r: ReplicaMove): string => `${r.topic}-${r.partition}-${r.broker}`;
+function compareReplicas(a: ReplicaMove, b: ReplicaMove): number {
+  return a.broker !== b.broker ? a.broker - b.broker : compareParts(a, b);
+}
+
+/** The "log_dirs" entries other than "any", as Kafka's parsePartitionReassignmentData collects them. */
+export function replicaMoves(parts: ReadonlyArray<Part & { replicas: number[]; logDirs?: string[] }>): ReplicaMove[] {
+  const out: ReplicaMove[] = [];
+  for (const p of parts) p.logDirs?.forEach((logDir, i) => {
+    if (logDir !== 'any') out.push({ topic: p.topic, partition: p.partition, broker: p.replicas[i]!, logDir });
+  });
   return out;
 }
 
@@ -127,6 +148,63 @@ class ReassignClient {
     const errors: Array<Part & { text: string }> = [];
     for (const t of res.responses) for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE) errors.push({ topic: t.name, partition: p.partitionIndex, text: exceptionText(p.errorCode, p.errorMessage) });
     return errors.sort(compareParts).map((e) => `${key(e)}: ${e.text}`);
+  }
+
+  /**
+   * AlterReplicaLogDirs to each replica's broker; returns the moves started. REPLICA_NOT_AVAILABLE
+   * (the replica is not on its broker yet) leaves a move pending; other errors fail the tool.
+   */
+  async alterReplicaLogDirs(moves: readonly ReplicaMove[]): Promise<ReplicaMove[]> {
+    const byBroker = new Map<number, ReplicaMove[]>();
+    for (const m of moves) byBroker.set(m.broker, [...(byBroker.get(m.broker) ?? []), m]);
+    const started: ReplicaMove[] = [];
+    for (const [broker, list] of byBroker) {
+      const dirs = new Map<string, Map<string, number[]>>();
+      for (const m of list) {
+        const topics = dirs.get(m.logDir) ?? new Map<string, number[]>();
+        topics.set(m.topic, [...(topics.get(m.topic) ?? []), m.partition]);
+        dirs.set(m.logDir, topics);
+      }
+      const conn = this.admin.cluster.broker(broker);
+      await conn.connect();
+      const { response } = await conn.send(apiByName.AlterReplicaLogDirs, () => ({
+        dirs: [...dirs].map(([path, topics]) => ({ path, topics: [...topics].map(([name, partitions]) => ({ name, partitions })) })),
+      }));
+      for (const t of response.results) {
+        for (const p of t.partitions) {
+          const move = list.find((m) => m.topic === t.topicName && m.partition === p.partitionIndex)!;
+          if (p.errorCode === ErrorCode.NONE) started.push(move);
+          else if (p.errorCode !== ErrorCode.REPLICA_NOT_AVAILABLE) {
+            throw new ToolError(`Error: org.apache.kafka.common.errors.AdminCommandFailedException: Failed to alter dir for ${replicaName(move)}: ${exceptionText(p.errorCode, null)}`);
+          }
+        }
+      }
+    }
+    return started;
+  }
+
+  /** Kafka's describeReplicaLogDirs: each replica's current and future log dir (DescribeLogDirs to its broker). */
+  async replicaLogDirs(replicas: readonly ReplicaMove[]): Promise<Map<string, { current: string | null; future: string | null }>> {
+    const out = new Map<string, { current: string | null; future: string | null }>();
+    for (const broker of new Set(replicas.map((r) => r.broker))) {
+      const mine = replicas.filter((r) => r.broker === broker);
+      const topics = new Map<string, number[]>();
+      for (const r of mine) topics.set(r.topic, [...(topics.get(r.topic) ?? []), r.partition]);
+      const conn = this.admin.cluster.broker(broker);
+      await conn.connect();
+      const { response } = await conn.send(apiByName.DescribeLogDirs, () => ({ topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) }));
+      for (const r of mine) out.set(replicaName(r), { current: null, future: null });
+      for (const d of response.results) {
+        if (d.errorCode !== ErrorCode.NONE) continue;
+        for (const t of d.topics) for (const p of t.partitions) {
+          const info = out.get(`${t.name}-${p.partitionIndex}-${broker}`);
+          if (info === undefined) continue;
+          if (p.isFutureKey) info.future = d.logDir;
+          else info.current = d.logDir;
+        }
+      }
+    }
+    return out;
   }
 
   async currentReplicas(topics: readonly string[]): Promise<Assignment> {
@@ -202,8 +280,9 @@ async function generate(c: ReassignClient, topicsJson: string, brokerList: strin
   out(`Proposed partition reassignment configuration\n${formatReassignmentJson(proposed)}\n`);
 }
 
-async function execute(c: ReassignClient, json: string, additional: boolean, throttle: number, out: (s: string) => void): Promise<void> {
+async function execute(c: ReassignClient, json: string, additional: boolean, throttle: number, logDirThrottle: number, timeoutMs: number, out: (s: string) => void): Promise<void> {
   const proposed = parseReassignmentJson(json);
+  const moves = replicaMoves(proposed);
   const ongoing = await c.list();
   if (ongoing.size > 0 && !additional) {
     throw new ToolError('Cannot execute because there is an existing partition assignment.  Use --additional to override this and create a new partition assignment in addition to the existing one. The --additional flag can also be used to change the throttle by resubmitting the current reassignment.');
@@ -215,8 +294,8 @@ async function execute(c: ReassignClient, json: string, additional: boolean, thr
   if (unknown !== undefined) throw new ToolError(`Error: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: Unable to find partition: ${key(unknown)}`);
   const currentParts = proposed.map((p) => ({ ...p, replicas: current.get(key(p))! }));
   out(`Current partition replica assignment\n\n${formatReassignmentJson(currentParts)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`);
+  if (throttle >= 0 || logDirThrottle >= 0) out('Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.\n');
   if (throttle >= 0) {
-    out('Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.\n');
     // Kafka's move map: sources (the current replicas, or the ongoing reassignment's original ones) lead, destinations follow.
     const leaders = new Map<string, string[]>();
     const followers = new Map<string, string[]>();
@@ -241,9 +320,57 @@ async function execute(c: ReassignClient, json: string, additional: boolean, thr
     ]);
     out(`The inter-broker throttle limit was set to ${throttle} B/s\n`);
   }
+  if (logDirThrottle >= 0) {
+    const movingBrokers = [...new Set(moves.map((m) => m.broker))].sort((a, b) => a - b).map(String);
+    await c.alterConfigs(ConfigResourceType.BROKER, movingBrokers, [{ name: 'replica.alter.log.dirs.io.max.bytes.per.second', value: String(logDirThrottle) }]);
+    out(`The replica-alter-dir throttle limit was set to ${logDirThrottle} B/s\n`);
+  }
   const errors = await c.alter(proposed);
   if (errors.length > 0) throw new ToolError(`Error reassigning partition(s):\n${errors.join('\n')}`);
   out(`Successfully started partition reassignment${proposed.length === 1 ? '' : 's'} for ${[...proposed].sort(compareParts).map(key).join(',')}\n`);
+  if (moves.length > 0) await executeMoves(c, moves, timeoutMs, out);
+}
+
+/**
+ * Kafka's executeMoves: AlterReplicaLogDirs until every move started; a replica not yet on its
+ * new broker (REPLICA_NOT_AVAILABLE) is retried every 100 ms until --timeout.
+ */
+async function executeMoves(c: ReassignClient, moves: readonly ReplicaMove[], timeoutMs: number, out: (s: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...moves];
+  for (;;) {
+    const started = await c.alterReplicaLogDirs(pending);
+    if (started.length > 0) out(`Successfully started log directory move${started.length === 1 ? '' : 's'} for: ${[...started].sort(compareReplicas).map(replicaName).join(',')}\n`);
+    pending = pending.filter((m) => !started.includes(m));
+    if (pending.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new ToolError(`Timed out before log directory move${pending.length === 1 ? '' : 's'} could be started for: ${pending.sort(compareReplicas).map(replicaName).join(',')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Kafka's replicaMoveStatesToString lines; `done` when every move completed. */
+async function verifyReplicaMoves(c: ReassignClient, moves: readonly ReplicaMove[]): Promise<{ lines: string[]; done: boolean }> {
+  const infos = await c.replicaLogDirs(moves);
+  const lines: string[] = [];
+  let done = true;
+  for (const m of [...moves].sort(compareReplicas)) {
+    const info = infos.get(replicaName(m));
+    const where = `Partition ${key(m)}`;
+    if (info === undefined) lines.push(`${where} cannot be found in any live log directory on broker ${m.broker}.`);
+    else if (info.current === null) lines.push(`${where} is not found in any live log dir on broker ${m.broker}. There is likely an offline log directory on the broker.`);
+    else if (info.future === null) {
+      if (info.current === m.logDir) {
+        lines.push(`Reassignment of replica ${replicaName(m)} completed successfully.`);
+        continue;
+      }
+      lines.push(`${where} on broker ${m.broker} is not being moved from log dir ${info.current} to ${m.logDir}.`);
+    } else if (info.future === m.logDir) lines.push(`Reassignment of replica ${replicaName(m)} is still in progress.`);
+    else lines.push(`${where} on broker ${m.broker} is being moved to log dir ${info.future} instead of ${m.logDir}.`);
+    done = false;
+  }
+  return { lines, done };
 }
 
 /** Prints each partition's state; returns whether any reassignment is still going on. */
@@ -261,8 +388,11 @@ async function verify(c: ReassignClient, json: string, preserveThrottles: boolea
     }
   }
   out(lines.join('\n') + '\n');
-  if (ongoing.size === 0 && !preserveThrottles) await clearThrottles(c, targets, out);
-  return ongoing.size > 0;
+  const moves = replicaMoves(targets);
+  const moveState = moves.length > 0 ? await verifyReplicaMoves(c, moves) : { lines: [], done: true };
+  if (moveState.lines.length > 0) out(moveState.lines.join('\n') + '\n');
+  if (ongoing.size === 0 && moveState.done && !preserveThrottles) await clearThrottles(c, targets, out);
+  return ongoing.size > 0 || !moveState.done;
 }
 
 async function clearThrottles(c: ReassignClient, targets: ReadonlyArray<Part & { replicas: number[] }>, out: (s: string) => void): Promise<void> {
@@ -322,7 +452,9 @@ export const reassignPartitionsTool: Tool = {
           return 0;
         case 'execute': {
           const throttle = Number(a.value('throttle') ?? '-1');
-          await execute(c, readText(a.required('reassignment-json-file')), a.has('additional'), throttle, out);
+          const logDirThrottle = Number(a.value('replica-alter-log-dirs-throttle') ?? '-1');
+          const timeoutMs = Number(a.value('timeout') ?? '10000');
+          await execute(c, readText(a.required('reassignment-json-file')), a.has('additional'), throttle, logDirThrottle, timeoutMs, out);
           return 0;
         }
         case 'verify':

@@ -36,7 +36,7 @@ export interface MembershipListener {
   /** Partitions taken away; the consumer commits (if auto commit) and stops fetching them. */
   onRevoked(partitions: TopicPartitions): Promise<void>;
   /** Partitions lost without a chance to commit (fenced, expired). */
-  onLost(partitions: TopicPartitions): void;
+  onLost(partitions: TopicPartitions): Promise<void>;
   onAssigned(partitions: TopicPartitions): Promise<void>;
   /** Subscribed topics (read at each join). */
   subscription(): string[];
@@ -124,6 +124,11 @@ export class ClassicMembership {
     this.rejoinNeeded = true;
   }
 
+  /** A rejoin pending or under way (JoinGroup/SyncGroup in flight, possibly past a poll's timeout). */
+  get rebalancing(): boolean {
+    return this.needsRejoin || this.joining !== null;
+  }
+
   async coordinatorConnection(): Promise<Connection> {
     if (this.coordinator === null) this.coordinator = await findCoordinator(this.cluster, this.opts.groupId);
     return this.coordinator;
@@ -181,16 +186,16 @@ export class ClassicMembership {
    * may own its partitions already, so they are lost, not revoked (no commit), and are not
    * claimed in ownedPartitions of the next JoinGroup (KIP-429).
    */
-  private dropLost(): void {
+  private async dropLost(): Promise<void> {
     this.lostPending = false;
     const lost = this.assigned;
     this.assigned = new Map();
-    if (size(lost) > 0) this.listener.onLost(lost);
+    if (size(lost) > 0) await this.listener.onLost(lost);
   }
 
   private async joinLoop(): Promise<void> {
     this.stopHeartbeat();
-    if (this.lostPending) this.dropLost();
+    if (this.lostPending) await this.dropLost();
     if (!this.cooperative && size(this.assigned) > 0) {
       const revoked = this.assigned;
       this.assigned = new Map();
@@ -209,7 +214,7 @@ export class ClassicMembership {
         if (code === 25 /* UNKNOWN_MEMBER_ID */ || code === 22 /* ILLEGAL_GENERATION */ || code === 82 /* FENCED_INSTANCE_ID */) {
           this.memberId = code === 25 ? '' : this.memberId;
           this.generationId = -1;
-          this.dropLost();
+          await this.dropLost();
           if (code === 82) throw err; // another instance took this static member's place: fatal, as Kafka
           continue;
         }

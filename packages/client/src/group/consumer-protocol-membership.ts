@@ -76,6 +76,11 @@ export class ConsumerProtocolMembership {
     return this.target !== null || this.lostPending || this.fatal !== null;
   }
 
+  /** Joining (no epoch yet), or an assignment or lost partitions not yet applied. */
+  get rebalancing(): boolean {
+    return this.needsRejoin || this.memberEpoch <= 0;
+  }
+
   /** A subscription change (or a commit error): tell the coordinator at once. */
   requestRejoin(): void {
     this.wakeLoop?.();
@@ -108,7 +113,7 @@ export class ConsumerProtocolMembership {
       const lost = this.assigned;
       this.assigned = new Map();
       this.owned = new Map();
-      if (size(lost) > 0) this.listener.onLost(lost);
+      if (size(lost) > 0) await this.listener.onLost(lost);
       this.wakeLoop?.(); // rejoin now
     }
     if (this.memberEpoch <= 0 && !this.closed) {

@@ -11,6 +11,7 @@ import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import { InternalTopicCoordinatorLoader } from '../internal-topic.js';
+import type { BrokerTransactionCoordinator } from '../transaction/broker-transaction-coordinator.js';
 import { PartitionLogWriter } from '../runtime.js';
 import type { TopicView } from './consumer-group-manager.js';
 import { groupConfigFrom } from './group-config.js';
@@ -23,6 +24,8 @@ export interface GroupCoordinatorHost {
   readonly nodeId: number;
   readonly topics: TopicManager;
   readonly partitions: ReplicaManager;
+  /** Verifies transactional offset commits (KIP-890); created after the group coordinator, so read when needed. */
+  readonly transactionCoordinator?: BrokerTransactionCoordinator | null;
 }
 
 export class BrokerGroupCoordinator {
@@ -33,7 +36,9 @@ export class BrokerGroupCoordinator {
 
   constructor(private readonly host: GroupCoordinatorHost) {
     this.log = host.log.child('org.apache.kafka.coordinator.group.GroupCoordinatorService');
-    const writer = new PartitionLogWriter(host.partitions, GROUP_METADATA_TOPIC, host.clock);
+    // TxnOffsetCommit is verified with the transaction coordinator like a transactional produce (KIP-890).
+    const verifier = () => (host.config.bool('transaction.partition.verification.enable') ? host.transactionCoordinator ?? null : null);
+    const writer = new PartitionLogWriter(host.partitions, GROUP_METADATA_TOPIC, host.clock, verifier);
     const topics: TopicView = {
       byName: (name) => {
         const t = host.topics.image.topic(name);

@@ -305,6 +305,28 @@ export class ClassicGroup {
     }
   }
 
+  /**
+   * Whether a member may commit offsets (Kafka's ClassicGroup.validateOffsetCommit), for
+   * OffsetCommit and, `transactional`, TxnOffsetCommit (KIP-447): UNKNOWN_MEMBER_ID,
+   * FENCED_INSTANCE_ID, ILLEGAL_GENERATION. A transactional commit is not refused for the group's
+   * state (no REBALANCE_IN_PROGRESS), nor without a member id and generation (TxnOffsetCommit
+   * v0-v2 carry none) while the group has members.
+   */
+  validateOffsetCommit(memberId: string, groupInstanceId: string | null, generationId: number, transactional: boolean): void {
+    if (this.is('Dead')) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // Commits without a generation into an empty group: admin tools, manual assignment.
+    if (generationId < 0 && this.is('Empty')) return;
+    if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+      this.validateMember(memberId, groupInstanceId);
+      if (generationId !== this.generationId) throw new KafkaError(ErrorCode.ILLEGAL_GENERATION, `generation ${generationId} is not the group's generation ${this.generationId}`);
+    } else if (!transactional && !this.is('Empty')) {
+      // Without member id and generation, plain commits are only accepted while the group has no members.
+      throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+    // The member has this generation's JoinGroup response but not its assignment yet.
+    if (!transactional && this.is('CompletingRebalance')) throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS);
+  }
+
   /** Members as the leader sees them in the JoinGroup response. */
   currentMembersForLeader(): JoinGroupResponse['members'] {
     if (this.protocolName === null) return [];

@@ -612,12 +612,19 @@ export class ConsumerGroupManager {
     };
   }
 
-  /** Offset commits of a consumer group: the member and its epoch must match (STALE_MEMBER_EPOCH otherwise). */
-  validateOffsetCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, version: number): number {
-    if (memberEpoch < 0 && memberId === '') return group.members.size === 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  /**
+   * Whether a member may commit offsets of a consumer group (Kafka's ConsumerGroup.validateOffsetCommit):
+   * without an epoch only while the group is empty, except a TxnOffsetCommit that names no member
+   * at all (v0-v2 carry none); else the member must be known (UNKNOWN_MEMBER_ID) and at its
+   * current epoch: STALE_MEMBER_EPOCH for OffsetCommit v9+, ILLEGAL_GENERATION for older versions
+   * and for TxnOffsetCommit (KIP-447; Kafka's commitTransactionalOffset converts it).
+   */
+  validateOffsetCommit(group: ConsumerGroup, memberId: string, groupInstanceId: string | null, memberEpoch: number, version: number, transactional: boolean): number {
+    if (memberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE;
+    if (transactional && memberEpoch === -1 && memberId === '' && groupInstanceId === null) return ErrorCode.NONE;
     const m = group.members.get(memberId);
     if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (memberEpoch !== m.memberEpoch) return version >= 9 ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION;
+    if (memberEpoch !== m.memberEpoch) return version >= 9 && !transactional ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION;
     return ErrorCode.NONE;
   }
 }

@@ -22,7 +22,7 @@ import type { TopicView } from './consumer-group-manager.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 import { GroupCoordinatorShard } from './group-coordinator-shard.js';
 import type { RequestInfo } from './group-metadata-manager.js';
-import type { FetchedOffset } from './offset-metadata-manager.js';
+import { everyPartition, type FetchedOffset } from './offset-metadata-manager.js';
 
 export interface GroupCoordinatorOptions {
   clock: Clock;
@@ -134,23 +134,25 @@ export class GroupCoordinator {
       if (req.groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID);
       return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commit(req, version));
     } catch (e) {
-      const code = codeOf(e);
-      return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) };
+      return { topics: everyPartition(req.topics, codeOf(e)) };
     }
   }
 
   /**
-   * TxnOffsetCommit: the offsets go into `__consumer_offsets` as a transactional batch of the
-   * producer (as Kafka writes them), so they survive a coordinator restart or move; the shard
-   * holds them as pending until the transaction's marker commits or drops them.
+   * TxnOffsetCommit (Kafka's commitTransactionalOffsets): with KIP-890 verification the
+   * transaction coordinator first confirms the group's partition was added (AddOffsetsToTxn);
+   * then the member's generation is checked (KIP-447) and the offsets go into
+   * `__consumer_offsets` as a transactional batch of the producer (as Kafka writes them), so
+   * they survive a coordinator restart or move; the shard holds them as pending until the
+   * transaction's marker commits or drops them.
    */
-  async txnCommitOffsets(req: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResponse['topics']> {
-    const all = (code: number): TxnOffsetCommitResponse['topics'] => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
-    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+  async txnCommitOffsets(req: TxnOffsetCommitRequest, version: number): Promise<TxnOffsetCommitResponse['topics']> {
+    if (req.groupId === '') return everyPartition(req.topics, ErrorCode.INVALID_GROUP_ID);
     try {
-      return await this.runtime.write(this.partitionFor(req.groupId), (s) => s.offsets.commitTransactional(req));
+      const txn = { transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, abortableSupported: version >= 4 };
+      return await this.runtime.writeTransactional(this.partitionFor(req.groupId), txn, (s) => s.offsets.commitTransactional(req, version));
     } catch (e) {
-      return all(codeOf(e));
+      return everyPartition(req.topics, codeOf(e));
     }
   }
 

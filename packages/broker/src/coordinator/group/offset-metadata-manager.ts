@@ -7,7 +7,7 @@
 import { ErrorCode, KafkaError, type OffsetCommitRequest, type OffsetCommitResponse, type OffsetCommitValue, type TxnOffsetCommitRequest, type TxnOffsetCommitResponse } from '@samsa/protocol';
 import { groupMetadataTombstone, offsetCommitRecord, offsetCommitTombstone, type CoordinatorRecord } from '../records.js';
 import type { CoordinatorResult, ShardContext } from '../runtime.js';
-import { CONSUMER_PROTOCOL_TYPE, type ClassicGroup } from './classic-group.js';
+import { CONSUMER_PROTOCOL_TYPE } from './classic-group.js';
 import type { GroupCoordinatorConfig } from './group-config.js';
 import type { ConsumerGroupManager } from './consumer-group-manager.js';
 import type { GroupMetadataManager } from './group-metadata-manager.js';
@@ -33,6 +33,11 @@ export interface FetchedOffset {
 
 type Offsets = Map<string, Map<number, OffsetAndMetadata>>;
 
+/** An (Txn)OffsetCommit response where every partition of the request has the same code. */
+export function everyPartition(topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number }> }>, errorCode: number): Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }> {
+  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+}
+
 export class OffsetMetadataManager {
   /** group -> topic -> partition -> offset */
   readonly offsets = new Map<string, Offsets>();
@@ -46,30 +51,34 @@ export class OffsetMetadataManager {
     private readonly consumerGroups: ConsumerGroupManager,
   ) {}
 
-  commit(req: OffsetCommitRequest, version: number): CoordinatorResult<OffsetCommitResponse> {
-    const errorAll = (code: number): CoordinatorResult<OffsetCommitResponse> => ({
-      records: [],
-      response: { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })) },
-    });
-    const generationId = req.generationIdOrMemberEpoch ?? -1;
-    const memberId = req.memberId ?? '';
-    const instanceId = req.groupInstanceId ?? null;
-    const cg = this.consumerGroups.groups.get(req.groupId);
-    let group = this.groups.groups.get(req.groupId);
-    if (cg !== undefined) {
-      const code = this.consumerGroups.validateOffsetCommit(cg, memberId, generationId, version);
-      if (code !== ErrorCode.NONE) return errorAll(code);
-    } else if (group === undefined) {
-      if (generationId >= 0) return errorAll(version >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
-      // Admin clients and consumers without group management commit into a "simple" group.
-      group = this.groups.getOrCreateSimpleGroup(req.groupId);
+  /**
+   * Whether a commit may go in (Kafka's validateOffsetCommit and validateTransactionalOffsetCommit):
+   * NONE, or the code every partition of the request gets. A group that does not exist takes
+   * commits without a generation (admin tools, manual assignment: a "simple" group is created);
+   * with one it answers GROUP_ID_NOT_FOUND (OffsetCommit v9+) or ILLEGAL_GENERATION. Otherwise the
+   * group checks the member, its static instance and its generation or epoch (KIP-447 fences a
+   * TxnOffsetCommit of a zombie member the same way).
+   */
+  private validateCommit(groupId: string, memberId: string, instanceId: string | null, generationId: number, version: number, transactional: boolean): number {
+    const cg = this.consumerGroups.groups.get(groupId);
+    if (cg !== undefined) return this.consumerGroups.validateOffsetCommit(cg, memberId, instanceId, generationId, version, transactional);
+    let group = this.groups.groups.get(groupId);
+    if (group === undefined) {
+      if (generationId >= 0) return version >= 9 && !transactional ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      group = this.groups.getOrCreateSimpleGroup(groupId);
     }
     try {
-      if (group !== undefined && cg === undefined) validateOffsetCommit(group, memberId, instanceId, generationId);
+      group.validateOffsetCommit(memberId, instanceId, generationId, transactional);
+      return ErrorCode.NONE;
     } catch (e) {
-      if (e instanceof KafkaError) return errorAll(e.code);
+      if (e instanceof KafkaError) return e.code;
       throw e;
     }
+  }
+
+  commit(req: OffsetCommitRequest, version: number): CoordinatorResult<OffsetCommitResponse> {
+    const code = this.validateCommit(req.groupId, req.memberId ?? '', req.groupInstanceId ?? null, req.generationIdOrMemberEpoch ?? -1, version, false);
+    if (code !== ErrorCode.NONE) return { records: [], response: { topics: everyPartition(req.topics, code) } };
     const now = this.ctx.clock.now();
     const retention = req.retentionTimeMs ?? -1n;
     const expireTimestampMs = version >= 2 && version <= 4 && retention !== -1n ? now + Number(retention) : -1;
@@ -132,7 +141,9 @@ export class OffsetMetadataManager {
    * TxnOffsetCommit (Kafka's OffsetMetadataManager.commitTransactionalOffset): OffsetCommit
    * records written as the producer's transactional batch; replayed as pending offsets.
    */
-  commitTransactional(req: TxnOffsetCommitRequest): CoordinatorResult<TxnOffsetCommitResponse['topics']> {
+  commitTransactional(req: TxnOffsetCommitRequest, version: number): CoordinatorResult<TxnOffsetCommitResponse['topics']> {
+    const code = this.validateCommit(req.groupId, req.memberId ?? '', req.groupInstanceId ?? null, req.generationId ?? -1, version, true);
+    if (code !== ErrorCode.NONE) return { records: [], response: everyPartition(req.topics, code) };
     const now = BigInt(this.ctx.clock.now());
     const records: CoordinatorRecord[] = [];
     const topics: TxnOffsetCommitResponse['topics'] = [];
@@ -149,7 +160,7 @@ export class OffsetMetadataManager {
       }
       topics.push({ name: t.name, partitions });
     }
-    return { records, response: topics, transaction: { producerId: req.producerId, producerEpoch: req.producerEpoch } };
+    return { records, response: topics };
   }
 
   hasOffsets(groupId: string): boolean {
@@ -309,18 +320,3 @@ function setOffset(offsets: Map<string, Offsets>, groupId: string, topic: string
   t.set(partition, o);
 }
 
-/** Kafka's ClassicGroup.validateOffsetCommit. */
-function validateOffsetCommit(group: ClassicGroup, memberId: string, instanceId: string | null, generationId: number): void {
-  if (group.is('Dead')) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  // Commits without a generation into an empty group: admin tools, manual assignment.
-  if (generationId < 0 && group.is('Empty')) return;
-  if (generationId >= 0 || memberId !== '' || instanceId !== null) {
-    group.validateMember(memberId, instanceId);
-    if (generationId !== group.generationId) throw new KafkaError(ErrorCode.ILLEGAL_GENERATION);
-  } else if (!group.is('Empty')) {
-    // Without member id and generation, commits are only accepted while the group has no members.
-    throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID);
-  }
-  // The member has this generation's JoinGroup response but not its assignment yet.
-  if (group.is('CompletingRebalance')) throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS);
-}

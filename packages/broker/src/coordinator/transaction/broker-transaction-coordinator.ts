@@ -13,6 +13,7 @@
 import { ApiKey, apiByName, ErrorCode, KafkaError } from '@samsa/protocol';
 import type { Connection } from '@samsa/network';
 import { ControlRecordType, createEndTxnMarkerBatch, encodeRecordBatch } from '@samsa/protocol/records';
+import { NO_VERIFICATION_GUARD, type Partition } from '../../cluster/partition.js';
 import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { TopicManager } from '../../metadata/topic-manager.js';
@@ -25,6 +26,7 @@ import type { BrokerGroupCoordinator } from '../group/broker-group-coordinator.j
 import { InternalTopicCoordinatorLoader } from '../internal-topic.js';
 import { PartitionLogWriter } from '../runtime.js';
 import { TransactionCoordinator, type TopicPartitionRef } from './transaction-coordinator.js';
+import type { AppendVerification } from './verification.js';
 
 export interface TxnCoordinatorHost {
   readonly config: BrokerConfig;
@@ -176,6 +178,34 @@ export class BrokerTransactionCoordinator {
       }
     })]);
     return pending;
+  }
+
+  /**
+   * KIP-890 part 1 before appending a producer's transactional batches to partitions led here
+   * (Kafka's ReplicaManager.maybeStartTransactionVerificationForPartitions): a partition where the
+   * producer's transaction is open needs no asking (NO_VERIFICATION_GUARD, which holds while that
+   * transaction stays open); each other one starts a guard, and the transaction coordinator is
+   * asked about all of them at once. The appends then check their guard
+   * (Partition.checkVerificationGuard), so a transaction that ended meanwhile is not reopened.
+   */
+  async verifyAppends(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly Partition[]): Promise<AppendVerification> {
+    const out: AppendVerification = { failed: new Map(), guards: new Map() };
+    const hook = this.host.partitions.appendHook;
+    const ask: TopicPartitionRef[] = [];
+    for (const p of partitions) {
+      const key = `${p.topic}:${p.partition}`;
+      if (hook?.hasOngoingTransaction?.(p.log, producerId) === true) out.guards.set(key, NO_VERIFICATION_GUARD);
+      else {
+        out.guards.set(key, p.startTransactionVerification(producerId));
+        ask.push({ topic: p.topic, partition: p.partition });
+      }
+    }
+    if (ask.length === 0) return out;
+    for (const [key, code] of await this.verifyPartitions(transactionalId, producerId, producerEpoch, ask)) {
+      out.failed.set(key, code);
+      out.guards.delete(key);
+    }
+    return out;
   }
 
   /** Verifications waiting to be sent to a remote transaction coordinator, by its node id (one request per node and tick). */

@@ -380,7 +380,8 @@ export class TransactionCoordinator {
         if (code !== ErrorCode.NONE) return { records: [], response: code };
         const m = md!;
         const missing = partitions.filter((tp) => m.partitions.get(tp.topic)?.has(tp.partition) !== true);
-        if (verifyOnly) return { records: [], response: m.state === TxnState.Ongoing && missing.length === 0 ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE };
+        // Kafka's handleVerifyPartitionsInTransaction: the leader turns this into INVALID_TXN_STATE for clients that predate the code.
+        if (verifyOnly) return { records: [], response: m.state === TxnState.Ongoing && missing.length === 0 ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE };
         if (m.state === TxnState.Ongoing && missing.length === 0) return { records: [], response: ErrorCode.NONE };
         if (shard.pendingWrites.has(transactionalId)) return { records: [], response: ErrorCode.CONCURRENT_TRANSACTIONS };
         const now = this.clock.now();

@@ -3,6 +3,14 @@
  * handshake, pings, create/delete/exists/getData/setData/getChildren, multi, persistent
  * recursive watches (ZooKeeper 3.6+), chroot, reconnect with the same session, session expiry.
  * Small enough to own; no native addon, no dependency.
+ *
+ * Session semantics are Apache ZooKeeper's client's (ClientCnxn): a connection that has heard
+ * nothing from its server for 2/3 of the negotiated session timeout (pings go every 1/3) is
+ * closed, and so is a connection attempt that gets no handshake answer in session timeout /
+ * number of servers; either way the client moves to the NEXT server of the connect string with
+ * the same session. The client never declares its own session expired: only a server does,
+ * when the client reconnects (a handshake answer with timeout 0: SessionExpired). So a paused or
+ * partitioned ZooKeeper member costs a reconnect to another member, not the session.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { CreateMode, EventType, JuteReader, JuteWriter, Op, writeOpenAcl, ZkCode, ZkError, type ZkStat } from './jute.js';
@@ -13,6 +21,8 @@ export interface ZkClientOptions {
   sessionTimeoutMs: number;
   /** How long connect() waits for the first session before giving up. */
   connectionTimeoutMs: number;
+  /** Where connection changes are logged (read timeouts, reconnects, expiry). */
+  log?: { info(msg: string): void; warn(msg: string): void };
 }
 
 export interface ZkWatchEvent {
@@ -21,7 +31,12 @@ export interface ZkWatchEvent {
   path: string;
 }
 
-/** Session states a user reacts to: a new session (ephemerals and watches are gone) vs. the same session back. */
+/**
+ * Session states, as Apache's KeeperState: 'disconnected' (the connection is gone, the session
+ * may well live on: wait), 'reconnected' (the same session back, on any server), 'expired' (a
+ * server said the session is gone: ephemerals too) and 'new-session' (a fresh session after an
+ * expiry).
+ */
 export type ZkSessionState = 'disconnected' | 'reconnected' | 'expired' | 'new-session';
 
 export type ZkMultiOp =
@@ -80,8 +95,13 @@ export class ZkClient {
   /** The session expired and a new one is not up yet. */
   private expired = false;
   private pingTimer: NodeJS.Timeout | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
+  /** Checks the read timeout while connected, the connect timeout while connecting. */
+  private silenceTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** performance.now() of the last byte from the server (or of the connection attempt). */
+  private lastHeardAt = 0;
+  /** Requests made while disconnected: sent once the session is back (Kafka's ZooKeeperClient waits for the connection too). */
+  private waitingForConnection: Array<{ send: () => void; fail: (e: Error) => void }> = [];
   private persistentWatches = new Set<string>();
   private eventListeners: Array<(e: ZkWatchEvent) => void> = [];
   private sessionListeners: Array<(s: ZkSessionState) => void> = [];
@@ -124,6 +144,19 @@ export class ZkClient {
   get sessionTimeoutMs(): number {
     return this.negotiatedTimeoutMs;
   }
+  /** ClientCnxn's readTimeout: no byte from the server for this long closes the connection. */
+  get readTimeoutMs(): number {
+    return Math.floor((this.negotiatedTimeoutMs * 2) / 3);
+  }
+  /** ClientCnxn's connectTimeout: a connection attempt unanswered for this long moves to the next server. */
+  get connectTimeoutMs(): number {
+    return Math.floor(this.negotiatedTimeoutMs / this.hosts.length);
+  }
+  /** The server of the connect string this client is (or was last) connected to, host:port. */
+  get currentServer(): string | null {
+    return this.currentTarget === null ? null : `${this.currentTarget.host}:${this.currentTarget.port}`;
+  }
+  private currentTarget: { host: string; port: number } | null = null;
 
   onEvent(l: (e: ZkWatchEvent) => void): void {
     this.eventListeners.push(l);
@@ -149,7 +182,7 @@ export class ZkClient {
 
   async exists(path: string): Promise<ZkStat | null> {
     try {
-      return (await this.request(Op.exists, new JuteWriter().string(this.abs(path)).bool(false), path)).stat();
+      return (await this.read(Op.exists, new JuteWriter().string(this.abs(path)).bool(false), path)).stat();
     } catch (e) {
       if (e instanceof ZkError && e.code === ZkCode.NO_NODE) return null;
       throw e;
@@ -159,7 +192,7 @@ export class ZkClient {
   /** The node's data and stat, or null when it does not exist. */
   async getData(path: string): Promise<{ data: Buffer | null; stat: ZkStat } | null> {
     try {
-      const r = await this.request(Op.getData, new JuteWriter().string(this.abs(path)).bool(false), path);
+      const r = await this.read(Op.getData, new JuteWriter().string(this.abs(path)).bool(false), path);
       const data = r.buffer();
       return { data: data === null ? null : Buffer.from(data), stat: r.stat() };
     } catch (e) {
@@ -175,7 +208,7 @@ export class ZkClient {
   /** Child names, or null when the node does not exist. */
   async getChildren(path: string): Promise<string[] | null> {
     try {
-      const r = await this.request(Op.getChildren, new JuteWriter().string(this.abs(path)).bool(false), path);
+      const r = await this.read(Op.getChildren, new JuteWriter().string(this.abs(path)).bool(false), path);
       const n = r.int();
       const out: string[] = [];
       for (let i = 0; i < n; i++) out.push(r.string());
@@ -273,6 +306,7 @@ export class ZkClient {
     this.socket?.destroy();
     this.socket = null;
     this.failPending(new ZkError(ZkCode.CONNECTION_LOSS, null));
+    this.failWaiting(new ZkError(ZkCode.SESSION_EXPIRED, null));
   }
 
   /**
@@ -323,23 +357,55 @@ export class ZkClient {
     }
   }
 
+  /**
+   * Sends a request. While disconnected it waits for the session to come back (it fails with
+   * SessionExpired if the server says the session is gone, or when the client closes); a
+   * request in flight when the connection drops fails with ConnectionLoss (outcome unknown).
+   */
   private request(op: number, body: JuteWriter, path: string | null, rawMulti = false): Promise<JuteReader> {
-    if (!this.connected || this.socket === null) return Promise.reject(new ZkError(this.closed ? ZkCode.SESSION_EXPIRED : ZkCode.CONNECTION_LOSS, path));
-    const xid = this.xid++;
-    const header = new JuteWriter().int(xid).int(op);
-    const frame = concatFrame(header, body);
     return new Promise((resolve, reject) => {
-      this.pending.set(xid, { op: rawMulti ? Op.multi : op, path, resolve, reject });
-      this.socket!.write(frame);
+      const send = (): void => {
+        const xid = this.xid++;
+        const frame = concatFrame(new JuteWriter().int(xid).int(op), body);
+        this.pending.set(xid, { op: rawMulti ? Op.multi : op, path, resolve, reject });
+        this.socket!.write(frame);
+      };
+      if (this.connected && this.socket !== null) send();
+      else if (this.closed) reject(new ZkError(ZkCode.SESSION_EXPIRED, path));
+      else this.waitingForConnection.push({ send, fail: (e) => reject(e instanceof ZkError ? new ZkError(e.code, path) : e) });
     });
+  }
+
+  /**
+   * A read: retried when the connection drops under it (it changes nothing, so unlike a write
+   * its outcome is not in doubt), as Kafka's retryRequestsUntilConnected does.
+   */
+  private async read(op: number, body: JuteWriter, path: string): Promise<JuteReader> {
+    for (;;) {
+      try {
+        return await this.request(op, body, path);
+      } catch (e) {
+        if (!(e instanceof ZkError && e.code === ZkCode.CONNECTION_LOSS) || this.closed) throw e;
+      }
+    }
+  }
+
+  private failWaiting(e: Error): void {
+    const all = this.waitingForConnection;
+    this.waitingForConnection = [];
+    for (const w of all) w.fail(e);
   }
 
   private dial(): void {
     if (this.closed) return;
+    // Each attempt takes the next server, as Apache's StaticHostProvider does.
     const target = this.hosts[this.hostIndex++ % this.hosts.length]!;
+    this.currentTarget = target;
     const socket = netConnect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     this.socket = socket;
+    this.lastHeardAt = performance.now();
+    this.watchSilence(socket);
     let buf: Buffer = Buffer.alloc(0);
     let handshaken = false;
     socket.on('connect', () => {
@@ -347,6 +413,7 @@ export class ZkClient {
       socket.write(w.frame());
     });
     socket.on('data', (chunk: Buffer) => {
+      this.lastHeardAt = performance.now();
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       while (buf.length >= 4) {
         const len = buf.readInt32BE(0);
@@ -368,16 +435,41 @@ export class ZkClient {
       const wasConnected = this.connected;
       this.connected = false;
       if (this.pingTimer !== null) clearInterval(this.pingTimer);
-      this.pingTimer = null;
+      if (this.silenceTimer !== null) clearInterval(this.silenceTimer);
+      this.pingTimer = this.silenceTimer = null;
       this.failPending(new ZkError(ZkCode.CONNECTION_LOSS, null));
       if (this.closed) return;
       if (this.holding) return;
       if (wasConnected) {
+        this.opts.log?.info(`Unable to read additional data from server ${target.host}:${target.port} for session id 0x${this.sessionId.toString(16)}, closing socket connection and attempting reconnect`);
         this.emitSession('disconnected');
-        this.startExpiryTimer();
       }
+      // The next server at once after losing a connection; a short pause between failed attempts.
       this.reconnectTimer = setTimeout(() => this.dial(), wasConnected ? 0 : 100);
     });
+  }
+
+  /**
+   * ClientCnxn's timeouts: connected, no byte for readTimeout (2/3 of the session timeout; the
+   * server answers our pings every 1/3) means the server is gone or stalled; connecting, no
+   * handshake answer in connectTimeout (session timeout / servers). Either closes this
+   * connection, and the close handler dials the next server with the same session.
+   */
+  private watchSilence(socket: Socket): void {
+    if (this.silenceTimer !== null) clearInterval(this.silenceTimer);
+    const check = (): void => {
+      if (this.socket !== socket) return;
+      const silentMs = performance.now() - this.lastHeardAt;
+      const limit = this.connected ? this.readTimeoutMs : this.connectTimeoutMs;
+      if (silentMs < limit) return;
+      const server = `${this.currentTarget?.host}:${this.currentTarget?.port}`;
+      this.opts.log?.info(this.connected
+        ? `Client session timed out, have not heard from server in ${Math.round(silentMs)}ms for session id 0x${this.sessionId.toString(16)}, closing socket connection to ${server} and attempting reconnect`
+        : `Client session timed out, no answer from server ${server} in ${Math.round(silentMs)}ms for session id 0x${this.sessionId.toString(16)}, trying the next server`);
+      socket.destroy();
+    };
+    // Checked 8 times per read timeout: a silence is noticed between 2/3 and 3/4 of the session timeout.
+    this.silenceTimer = setInterval(check, Math.max(20, Math.floor(this.connectTimeoutMs / 8)));
   }
 
   private onConnectResponse(r: JuteReader): void {
@@ -386,7 +478,8 @@ export class ZkClient {
     const sessionId = r.long();
     const passwd = r.buffer() ?? Buffer.alloc(16);
     if (timeout <= 0) {
-      // The server no longer knows our session: start a fresh one.
+      // The server no longer knows our session: the only way a session expires here. Start a fresh one.
+      this.opts.log?.warn(`Unable to reconnect to ZooKeeper service, session 0x${this.sessionId.toString(16)} has expired`);
       this.sessionExpired();
       this.socket?.destroy();
       return;
@@ -398,12 +491,14 @@ export class ZkClient {
     this.passwd = Buffer.from(passwd);
     this.negotiatedTimeoutMs = timeout;
     this.connected = true;
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
     this.pingTimer = setInterval(() => this.ping(), Math.max(100, Math.floor(timeout / 3)));
+    if (this.socket !== null) this.watchSilence(this.socket);
+    if (hadSession || isNew) this.opts.log?.info(`Session establishment complete on server ${this.currentServer}, session id = 0x${sessionId.toString(16)}, negotiated timeout = ${timeout}`);
     const waiters = this.waitingForConnect;
     this.waitingForConnect = [];
     for (const w of waiters) w();
+    // Requests made while disconnected go out now, in the order they were made.
+    for (const w of this.waitingForConnection.splice(0)) w.send();
     // Persistent watches are per session and per connection: re-add them.
     for (const p of this.persistentWatches) this.request(Op.addWatch, new JuteWriter().string(this.abs(p)).int(PERSISTENT_RECURSIVE), p).catch(() => undefined);
     if (isNew && hadSession) this.emitSession('new-session');
@@ -416,16 +511,9 @@ export class ZkClient {
     this.passwd = Buffer.alloc(16);
     this.lastZxid = 0n;
     this.expired = true;
+    // Requests made for the old session fail as Apache's do after an expiry.
+    this.failWaiting(new ZkError(ZkCode.SESSION_EXPIRED, null));
     this.emitSession('expired');
-  }
-
-  /** Client-side view of expiry: disconnected for a whole session timeout means the server expired us. */
-  private startExpiryTimer(): void {
-    if (this.expiryTimer !== null) return;
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = null;
-      if (!this.connected) this.sessionExpired();
-    }, this.negotiatedTimeoutMs);
   }
 
   private ping(): void {
@@ -463,9 +551,9 @@ export class ZkClient {
 
   private clearTimers(): void {
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    if (this.silenceTimer !== null) clearInterval(this.silenceTimer);
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.pingTimer = this.expiryTimer = this.reconnectTimer = null;
+    this.pingTimer = this.silenceTimer = this.reconnectTimer = null;
   }
 
   private emitSession(s: ZkSessionState): void {

@@ -6,6 +6,7 @@
  * not values, and list/watch skip them. Watches are persistent recursive watches (ZooKeeper 3.6+);
  * after a reconnect or a new session the watch relists and reports the difference.
  */
+import { Logger } from '../../util/log.js';
 import { CreateMode, EventType, ZkCode, ZkError, type ZkStat } from './jute.js';
 import { expireZkSession, ZkClient, ZkConnectTimeoutError, type ZkMultiOp } from './zk-client.js';
 import {
@@ -41,6 +42,9 @@ export class ZooKeeperMetadataStore implements MetadataStore {
 
   private constructor(readonly client: ZkClient, private readonly opts: ZooKeeperStoreOptions) {
     this.description = `ZooKeeper at ${opts.connect}`;
+    // 'disconnected' is no event for the broker: the session lives on while the client finds
+    // another server, and the broker keeps serving as it is (Kafka's broker likewise waits).
+    // Only a server's SessionExpired ends it.
     client.onSession((s) => {
       if (s === 'expired') this.sessions.emit('lost');
       if (s === 'new-session') this.sessions.emit('restored');
@@ -53,7 +57,7 @@ export class ZooKeeperMetadataStore implements MetadataStore {
 
   static async connect(opts: ZooKeeperStoreOptions): Promise<ZooKeeperMetadataStore> {
     try {
-      return new ZooKeeperMetadataStore(await ZkClient.connect({ connectString: opts.connect, sessionTimeoutMs: opts.sessionTimeoutMs, connectionTimeoutMs: opts.connectionTimeoutMs }), opts);
+      return new ZooKeeperMetadataStore(await ZkClient.connect({ connectString: opts.connect, sessionTimeoutMs: opts.sessionTimeoutMs, connectionTimeoutMs: opts.connectionTimeoutMs, log: new Logger('org.apache.zookeeper.ClientCnxn') }), opts);
     } catch (e) {
       if (e instanceof ZkConnectTimeoutError) throw new MetadataStoreUnavailableError(e.message);
       throw e;

@@ -77,5 +77,70 @@ elif mode == 'abandon':
     print(json.dumps({'produced': True}))
     sys.stdout.flush()
     os._exit(0)  # no commit, no abort: the coordinator must abort it after the timeout
+elif mode == 'group-fence':
+    # KIP-447 with librdkafka: offsets sent with the group metadata of a consumer the group has
+    # moved on from (a static member replaced by a newer instance; a dynamic member of an older
+    # generation) are refused, the transaction must abort; with the current member's metadata
+    # the same producer commits them. `topic` is the input (2 partitions), argv[4] the output.
+    out_topic = sys.argv[4]
+
+    def member(group, instance=None):
+        conf = {'bootstrap.servers': bootstrap, 'group.id': group, 'enable.auto.commit': False,
+                'auto.offset.reset': 'earliest', 'isolation.level': 'read_committed',
+                'session.timeout.ms': 6000, 'heartbeat.interval.ms': 200}
+        if instance is not None:
+            conf['group.instance.id'] = instance
+        c = Consumer(conf)
+        c.subscribe([topic])
+        return c
+
+    def until_assigned(*consumers):
+        while time.time() < DEADLINE and any(len(c.assignment()) == 0 for c in consumers):
+            for c in consumers:
+                c.poll(0.1)
+        assert all(len(c.assignment()) > 0 for c in consumers), 'never assigned'
+
+    p = producer('ck-group-fence')
+
+    def send_offsets(consumer_metadata, group, value):
+        p.begin_transaction()
+        p.produce(out_topic, value=value, partition=0)
+        try:
+            p.send_offsets_to_transaction([TopicPartition(topic, 0, 1)], consumer_metadata, 10)
+            p.commit_transaction(20)
+            return None
+        except KafkaException as e:
+            err = e.args[0]
+            p.abort_transaction(20)
+            return {'name': err.name(), 'txn_requires_abort': err.txn_requires_abort(), 'fatal': err.fatal()}
+
+    def committed(group):
+        c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group})
+        offset = c.committed([TopicPartition(topic, 0)], 10)[0].offset
+        c.close()
+        return offset
+
+    result = {}
+    # a static member replaced by a newer instance with its group.instance.id
+    old = member('ck-static-group', 'instance-1')
+    until_assigned(old)
+    zombie_md = old.consumer_group_metadata()
+    newer = member('ck-static-group', 'instance-1')
+    until_assigned(newer)
+    result['static'] = send_offsets(zombie_md, 'ck-static-group', 'zombie-static')
+    result['static_committed'] = committed('ck-static-group')
+    result['static_current'] = send_offsets(newer.consumer_group_metadata(), 'ck-static-group', 'current-static')
+    result['static_after'] = committed('ck-static-group')
+    # a dynamic member whose generation the group has left (another member joined)
+    first = member('ck-dynamic-group')
+    until_assigned(first)
+    stale_md = first.consumer_group_metadata()
+    second = member('ck-dynamic-group')
+    until_assigned(first, second)
+    result['dynamic'] = send_offsets(stale_md, 'ck-dynamic-group', 'zombie-dynamic')
+    result['dynamic_committed'] = committed('ck-dynamic-group')
+    for c in (old, newer, first, second):
+        c.close()
+    print(json.dumps(result))
 elif mode == 'read':
     print(json.dumps({'committed': consume('read_committed', int(sys.argv[4]), int(sys.argv[5]))}))
