@@ -34,6 +34,8 @@ interface WorkerResult {
   cpuSeconds: number;
   records: number;
   firstRecordSeconds?: number | null;
+  /** Minor page faults in the timed section (Node workers only). */
+  minorFaults?: number;
 }
 
 type Phase = 'produce' | 'consume';
@@ -50,8 +52,9 @@ async function worker(client: string, phase: Phase, bootstrap: string, topic: st
   const CHUNK = 1000;
   const t0 = performance.now();
   const c0 = cpuNow();
+  const f0 = process.resourceUsage().minorPageFault;
   let first: number | null = null;
-  const done = (n: number): WorkerResult => ({ seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuNow() - c0, records: n, firstRecordSeconds: first });
+  const done = (n: number): WorkerResult => ({ seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuNow() - c0, records: n, firstRecordSeconds: first, minorFaults: process.resourceUsage().minorPageFault - f0 });
   const seen = (): void => {
     if (first === null) first = (performance.now() - t0) / 1000;
   };
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
       : await runChild(process.execPath, [...process.execArgv, ...(profileDir && c.startsWith('samsa') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), here, '--worker', c, phase, server.bootstrap, topic, ...a]);
     const k = `${phase}\u0000${c}`;
     results.set(k, [...(results.get(k) ?? []), r]);
-    console.error(`${phaseLabel(c, phase)}: ${r.records} records, ${(GB * 1000 / r.seconds).toFixed(0)} MB/s, ${(r.cpuSeconds / GB).toFixed(2)} CPU-s/GB${r.firstRecordSeconds != null ? `, first record ${(r.firstRecordSeconds * 1000).toFixed(0)} ms` : ''}`);
+    console.error(`${phaseLabel(c, phase)}: ${r.records} records, ${(GB * 1000 / r.seconds).toFixed(0)} MB/s, ${(r.cpuSeconds / GB).toFixed(2)} CPU-s/GB${r.minorFaults !== undefined ? `, ${(r.minorFaults / GB / 1000).toFixed(0)}k faults/GB` : ''}${r.firstRecordSeconds != null ? `, first record ${(r.firstRecordSeconds * 1000).toFixed(0)} ms` : ''}`);
   };
   try {
     for (let i = 0; i < runs; i++) {

@@ -25,7 +25,7 @@ import {
   decompress,
   scanBatches,
 } from '@samsa/protocol/records';
-import { batchContext, type ConsumedMessage, FetchedRecords } from './fetched-record.js';
+import { batchContext, type ConsumedMessage, copyStart, FetchedRecords, RecordSlabs } from './fetched-record.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
 import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, type DivergentOffset, isRetriable, LogTruncationError } from './errors.js';
@@ -156,6 +156,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
   private readonly isolationLevel: number;
   private readonly checkCrcs: boolean;
+  /** Where fetched records are copied to, so each Fetch response's memory is reused for the next one. */
+  private readonly recordSlabs = new RecordSlabs();
   private readonly clientRack: string;
   /** Nodes with an OffsetForLeaderEpoch validation in flight. */
   private readonly validationsInFlight = new Set<number>();
@@ -663,7 +665,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           l.push(tp.partition);
         }
       }
-      const { version, response } = await this.cluster.broker(node).send(
+      const { version, response, release } = await this.cluster.broker(node).sendReleasable(
         apiByName.Fetch,
         (v) => ({
           replicaId: -1,
@@ -708,6 +710,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           await this.onPartitionData(node, x.s, x.epoch, x.offset, p);
         }
       }
+      // Every record kept is in recordSlabs now: the response's memory takes the next response.
+      release();
       for (const x of snapshot.values()) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
     } catch (err) {
       this.fetchSessions.delete(node);
@@ -787,7 +791,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       s.readReplicaUntil = Date.now() + this.cluster.metadataMaxAgeMs;
     }
     const records = p.records ?? Buffer.alloc(0);
-    const { records: decoded, nextOffset, lastEpoch } = await decodeFetchedRecords(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs);
+    const { records: decoded, nextOffset, lastEpoch } = await decodeFetchedRecords(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs, this.recordSlabs);
     if (decoded.length === 0 && nextOffset === fetchOffset) {
       s.busy = false;
       s.highWatermark = p.highWatermark;
@@ -1000,14 +1004,19 @@ export async function decodeFetched(
   return { messages: records.toArray(), nextOffset, lastEpoch };
 }
 
-/** As decodeFetched, the records left as field positions in the fetched bytes (objects made on hand-out). */
-async function decodeFetchedRecords(
+/**
+ * As decodeFetched, the records left as field positions in the fetched bytes (objects made on
+ * hand-out). With `slabs`, what the records refer to is copied out of `buf` (which the caller
+ * then reuses); without, they are views into `buf`.
+ */
+export async function decodeFetchedRecords(
   topic: string,
   partition: number,
   buf: Buffer,
   fetchOffset: bigint,
   aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
   checkCrcs: boolean,
+  slabs: RecordSlabs | null = null,
 ): Promise<{ records: FetchedRecords; nextOffset: bigint; lastEpoch: number }> {
   let nextOffset = fetchOffset;
   /** partitionLeaderEpoch of the last batch the position moves past (Kafka's CompletedFetch.lastEpoch), -1 for none. */
@@ -1026,7 +1035,7 @@ async function decodeFetchedRecords(
     if (magic < 2) {
       lastEpoch = -1;
       const end = pos + BATCH_LOG_OVERHEAD + length;
-      for (const r of decodeRecordSet(buf.subarray(pos, end))) {
+      for (const r of decodeRecordSet(slabs === null ? buf.subarray(pos, end) : Buffer.from(buf.subarray(pos, end)))) {
         if (r.offset >= fetchOffset) records.pushLegacy({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, ...(magic === 1 ? { timestampType: (buf.readInt8(pos + BATCH_MAGIC + 1) & 0x08) !== 0 ? 1 : 0 } : {}) });
         if (r.offset + 1n > nextOffset) nextOffset = r.offset + 1n;
       }
@@ -1052,10 +1061,19 @@ async function decodeFetchedRecords(
     if (header.isControl) continue;
     const minDelta = fetchOffset > header.baseOffset ? Number(fetchOffset - header.baseOffset) : 0;
     if (header.compression === CompressionType.None) {
-      const ctx = batchContext(topic, partition, buf, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
-      records.readBatch(ctx, pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes, header.recordCount, minDelta);
+      let data = buf;
+      let start = pos + BATCH_HEADER_SIZE;
+      let end = pos + header.sizeInBytes;
+      if (slabs !== null) {
+        data = slabs.copy(buf, start, end);
+        end = copyStart + end - start;
+        start = copyStart;
+      }
+      const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
+      records.readBatch(ctx, start, end, header.recordCount, minDelta);
     } else {
-      const data = await decompress(header.compression, header.recordsData);
+      let data = await decompress(header.compression, header.recordsData);
+      if (slabs !== null && data.buffer === buf.buffer) data = Buffer.from(data); // a codec that handed back a view of its input
       const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
       records.readBatch(ctx, 0, data.length, header.recordCount, minDelta);
     }

@@ -156,6 +156,42 @@ function varlong(buf: Buffer, end: number): number {
   throw new ProtocolDecodeError('varlong too long', cursor);
 }
 
+/** Size of a RecordSlabs slab: below glibc's mmap threshold, so its memory comes from (and returns to) malloc's heap instead of fresh mappings. */
+export const SLAB_BYTES = 64 * 1024;
+
+/**
+ * Copies of fetched record bytes, packed into shared 64 KiB slabs: the consumer copies each
+ * batch's records out of the Fetch response frame, so the frame's multi-MiB memory can be
+ * reused for the next response while the records handed out stay valid however long they are
+ * kept (a kept record keeps its slab alive, not the whole response). One copy per batch.
+ */
+export class RecordSlabs {
+  private slab: Buffer = Buffer.alloc(0);
+  private used = 0;
+
+  /** Copies `src[start, end)`; returns the copy's buffer, its bytes at `copyStart` on (module field `copyStart`). */
+  copy(src: Buffer, start: number, end: number): Buffer {
+    const length = end - start;
+    if (length > SLAB_BYTES / 2) {
+      copyStart = 0;
+      const own = Buffer.allocUnsafeSlow(length);
+      src.copy(own, 0, start, end);
+      return own;
+    }
+    if (this.used + length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    copyStart = this.used;
+    src.copy(this.slab, this.used, start, end);
+    this.used += length;
+    return this.slab;
+  }
+}
+
+/** Where RecordSlabs.copy() put the bytes in the buffer it returned (module state: no result object per batch). */
+export let copyStart = 0;
+
 /** Numbers kept per record in FetchedRecords.fields. */
 const FIELDS = 9;
 const F_BATCH = 0; // index into batches, or -1: a legacy (magic 0/1) record, F_OFFSET_DELTA then indexes `legacy`
