@@ -707,11 +707,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           const x = snapshot.get(key(t.topic ?? '', p.partitionIndex));
           if (x === undefined) continue;
           seen.add(x.s);
-          await this.onPartitionData(node, x.s, x.epoch, x.offset, p);
+          await this.onPartitionData(node, x.s, x.epoch, x.offset, p, release !== null);
         }
       }
       // Every record kept is in recordSlabs now: the response's memory takes the next response.
-      release();
+      release?.();
       for (const x of snapshot.values()) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
     } catch (err) {
       this.fetchSessions.delete(node);
@@ -752,6 +752,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     epoch: number,
     fetchOffset: bigint,
     p: { errorCode: number; highWatermark: bigint; records: Buffer | null; abortedTransactions?: Array<{ producerId: bigint; firstOffset: bigint }> | null; preferredReadReplica?: number },
+    /** The response's memory is reused after this: copy the records out of it. */
+    copyOut: boolean,
   ): Promise<void> {
     if (s.epoch !== epoch) return;
     if (p.errorCode !== 0) {
@@ -791,7 +793,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       s.readReplicaUntil = Date.now() + this.cluster.metadataMaxAgeMs;
     }
     const records = p.records ?? Buffer.alloc(0);
-    const { records: decoded, nextOffset, lastEpoch } = await decodeFetchedRecords(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs, this.recordSlabs);
+    const { records: decoded, nextOffset, lastEpoch } = await decodeFetchedRecords(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs, copyOut ? this.recordSlabs : null);
     if (decoded.length === 0 && nextOffset === fetchOffset) {
       s.busy = false;
       s.highWatermark = p.highWatermark;

@@ -284,24 +284,22 @@ export class Connection {
   }
 
   /**
-   * As send(), for a caller that copies out whatever it keeps of the response (the consumer's
-   * Fetch): release() hands the response frame's memory back to the socket's reader, so the next
-   * large response is read into it instead of into fresh memory. After release() nothing of
-   * `response` may be read.
+   * As send(), for a caller that can copy out whatever it keeps of the response (the consumer's
+   * Fetch). `release` is null unless the response frame's memory can be reused (a large frame on
+   * a plain socket); then the caller copies out what it keeps and calls it: the socket's reader
+   * reads a later large response into that memory instead of into fresh memory. After release()
+   * nothing of `response` may be read.
    */
-  async sendReleasable<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, opts: RequestOptions = {}): Promise<{ version: number; response: Res; release(): void }> {
+  async sendReleasable<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, opts: RequestOptions = {}): Promise<{ version: number; response: Res; release: (() => void) | null }> {
     if (!this.connected) await this.connect();
     const version = this.version(api as ApiDescriptor);
+    const reader = this.reader;
     let frame: Buffer | null = null;
-    const response = await this.rawRequest(api, version, build(version), opts, (f) => (frame = f));
-    return {
-      version,
-      response,
-      release: () => {
-        if (frame !== null) this.reader?.recycle(frame);
-        frame = null;
-      },
-    };
+    const response = await this.rawRequest(api, version, build(version), opts, (f) => {
+      if (reader !== null && FrameReader.recyclable(f)) frame = f;
+    });
+    const kept = frame as Buffer | null;
+    return { version, response, release: kept === null ? null : () => reader!.recycle(kept) };
   }
 
   /**

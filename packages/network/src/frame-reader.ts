@@ -77,8 +77,13 @@ export class FrameReader {
    */
   recycle(frame: Buffer): void {
     const memory = frame.buffer;
-    if (frame.byteOffset !== 0 || memory.byteLength < ARENA_MIN_BYTES || memory === this.frame?.buffer) return;
+    if (!FrameReader.recyclable(frame) || memory === this.frame?.buffer) return;
     if (this.spare === null || this.spare.length < memory.byteLength) this.spare = Buffer.from(memory);
+  }
+
+  /** Whether recycle() takes a frame's memory: an arena frame's (large, at the start of its own memory). */
+  static recyclable(frame: Buffer): boolean {
+    return frame.byteOffset === 0 && frame.buffer.byteLength >= ARENA_MIN_BYTES;
   }
 
   private consume(buf: Buffer, n: number): void {
