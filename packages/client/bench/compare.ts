@@ -297,8 +297,8 @@ async function main(): Promise<void> {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`\n${records} records x ${size} B (${(GB * 1000).toFixed(0)} MB), ${partitions} partitions, acks=all, one \`samsa server\` process; medians of ${runs} run(s).`);
   console.log(`Machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at the end.\n`);
-  console.log('| phase | client | MB/s | client CPU-s/GB | vs librdkafka CPU | first record |');
-  console.log('|---|---|---:|---:|---:|---:|');
+  console.log('| phase | client | MB/s | client CPU-s/GB | vs librdkafka CPU | minor faults/GB | first record |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const phase of ['produce', 'consume'] as Phase[]) {
     const base = results.get(`${phase}\u0000librdkafka`);
     const baseCpu = base === undefined ? null : median(base.map((r) => r.cpuSeconds / GB));
@@ -308,7 +308,8 @@ async function main(): Promise<void> {
       const cpu = median(rs.map((r) => r.cpuSeconds / GB));
       const mbps = median(rs.map((r) => (GB * 1000) / r.seconds));
       const firsts = rs.map((r) => r.firstRecordSeconds).filter((x): x is number => typeof x === 'number');
-      console.log(`| ${phase} | ${phaseLabel(c, phase)} | ${mbps.toFixed(0)} | ${cpu.toFixed(2)} | ${baseCpu === null ? '–' : `${(cpu / baseCpu).toFixed(2)}x`} | ${firsts.length > 0 ? `${(median(firsts) * 1000).toFixed(0)} ms` : ''} |`);
+      const faults = rs.map((r) => r.minorFaults).filter((x): x is number => typeof x === 'number');
+      console.log(`| ${phase} | ${phaseLabel(c, phase)} | ${mbps.toFixed(0)} | ${cpu.toFixed(2)} | ${baseCpu === null ? '–' : `${(cpu / baseCpu).toFixed(2)}x`} | ${faults.length > 0 ? `${(median(faults) / GB / 1000).toFixed(0)}k` : ''} | ${firsts.length > 0 ? `${(median(firsts) * 1000).toFixed(0)} ms` : ''} |`);
     }
   }
 }
