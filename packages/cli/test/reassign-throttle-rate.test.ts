@@ -64,10 +64,12 @@ it('a throttled reassignment catches up at the throttle rate (within 10%) on the
   assert.ok(replicaBytes() < total, `the backlog (${total} B) outlasts the window`);
   console.log(`# throttled catch-up: ${Math.round(rate)} B/s over ${(elapsedMs / 1000).toFixed(1)} s (throttle ${THROTTLE} B/s, ${((rate / THROTTLE - 1) * 100).toFixed(1)}%)`);
   assert.ok(Math.abs(rate - THROTTLE) / THROTTLE <= 0.1, `catch-up ${Math.round(rate)} B/s vs throttle ${THROTTLE} B/s`);
-  // No 5-second stretch of the window ran more than 10% over the throttle either (no bursts).
+  // No 5-second stretch of the window ran more than 10% over the throttle either (no bursts). Bytes
+  // arrive in whole fetches of up to FETCH_BYTES, so a stretch's two ends may each hold one fetch
+  // beyond its share (a CI run at load 5 measured +11% over 5.0 s: 1.4 fetches).
   for (const [t0, b0] of samples) {
     const end = samples.find(([t]) => t >= t0 + 5000);
-    if (end !== undefined) assert.ok((end[1] - b0) / ((end[0] - t0) / 1000) <= THROTTLE * 1.1, `burst at ${Math.round(t0)} ms: ${end[1] - b0} B in ${Math.round(end[0] - t0)} ms`);
+    if (end !== undefined) assert.ok(end[1] - b0 <= THROTTLE * 1.1 * ((end[0] - t0) / 1000) + 2 * FETCH_BYTES, `burst at ${Math.round(t0)} ms: ${end[1] - b0} B in ${Math.round(end[0] - t0)} ms`);
   }
 
   // Lifting the throttle lets the move finish; --verify clears the throttles.

@@ -133,6 +133,8 @@ const API_CASES: ApiCase[] = [
     body: () => ({ resources: [{ resourceType: 2, resourceName: 'orders', configs: [{ name: 'retention.ms', configOperation: 0, value: '600000' }] }], validateOnly: true }), code: (r) => r.responses[0].errorCode },
   { api: 'AlterConfigs', version: 1, needs: [[CLUSTER, 'kafka-cluster', ALTER_CONFIGS]], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     body: () => ({ resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.cleaner.backoff.ms', value: '15000' }] }], validateOnly: true }), code: (r) => r.responses[0].errorCode },
+  { api: 'AlterReplicaLogDirs', version: 2, needs: [[CLUSTER, 'kafka-cluster', ALTER]], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    body: () => ({ dirs: [{ path: '/no/such/dir', topics: [{ name: 'orders', partitions: [0] }] }] }), code: (r) => r.results[0].partitions[0].errorCode },
   { api: 'DescribeLogDirs', version: 3, needs: [[CLUSTER, 'kafka-cluster', DESCRIBE]], denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
     body: () => ({ topics: null }), code: (r) => r.errorCode },
   { api: 'DescribeProducers', version: 0, needs: [[TOPIC, 'orders', READ]], denied: ErrorCode.TOPIC_AUTHORIZATION_FAILED,

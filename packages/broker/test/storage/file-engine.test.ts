@@ -255,7 +255,8 @@ describe('file engine on disk', () => {
     assert.ok(existsSync(join(dir, pad(Number(segs[2]!.baseOffset)) + '.log')));
     log.deleteRecordsBefore(segs[4]!.baseOffset);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.log')).sort(), segs.slice(4).map((s) => pad(Number(s.baseOffset)) + '.log'));
-    // A stale -delete directory from an interrupted deletion is cleaned at startup.
+    // A stale -delete directory from an interrupted deletion is removed at startup, once the broker
+    // has finished the deletion in its metadata (purgeDeletedLogs).
     mkdirSync(join(root, 'data', 'old-0.abc-delete'));
     writeFileSync(join(root, 'data', 'old-0.abc-delete', 'x.log'), 'x');
     engine.deleteLog('del.me_now', 0);
@@ -264,7 +265,9 @@ describe('file engine on disk', () => {
     assert.deepEqual(engine.existingLogs(), []);
     engine.close();
     engines.splice(0);
-    newEngine();
+    const restarted = newEngine();
+    assert.ok(existsSync(join(root, 'data', 'old-0.abc-delete')));
+    assert.equal(restarted.purgeDeletedLogs(), true);
     assert.ok(!existsSync(join(root, 'data', 'old-0.abc-delete')));
   });
 

@@ -92,6 +92,8 @@ test('startup after a crash between the swap\'s renames promotes the future log;
     const promoted = after.openLog('t', 0, config);
     assert.equal(promoted.dir, join(d2, 't-0'));
     assert.ok(contents(promoted).equals(expected));
+    // The replaced log's -delete directory goes once the broker purges deleted logs at startup.
+    assert.equal(after.purgeDeletedLogs(), true);
     assert.deepEqual(readdirSync(d1).filter((n) => n.startsWith('t-0')), []);
     after.close();
 

@@ -8,7 +8,7 @@
  */
 import { Logger } from '../../util/log.js';
 import { CreateMode, EventType, ZkCode, ZkError, type ZkStat } from './jute.js';
-import { expireZkSession, ZkClient, ZkConnectTimeoutError, type ZkMultiOp } from './zk-client.js';
+import { expireZkSession, ZkClient, ZkConnectTimeoutError, type ZkClientOptions, type ZkMultiOp } from './zk-client.js';
 import {
   childPrefix, MetadataStoreUnavailableError, RevisionMismatchError, SessionListeners,
   type MetadataStore, type SessionState, type StoreWatch, type TxnOp, type VersionedValue, type WatchEvent,
@@ -20,6 +20,8 @@ export interface ZooKeeperStoreOptions {
   connect: string;
   sessionTimeoutMs: number;
   connectionTimeoutMs: number;
+  /** The ZooKeeper client's connection log (default: INFO lines as the broker's log4j writes them). */
+  log?: ZkClientOptions['log'];
 }
 
 function parentOf(path: string): string {
@@ -57,7 +59,7 @@ export class ZooKeeperMetadataStore implements MetadataStore {
 
   static async connect(opts: ZooKeeperStoreOptions): Promise<ZooKeeperMetadataStore> {
     try {
-      return new ZooKeeperMetadataStore(await ZkClient.connect({ connectString: opts.connect, sessionTimeoutMs: opts.sessionTimeoutMs, connectionTimeoutMs: opts.connectionTimeoutMs, log: new Logger('org.apache.zookeeper.ClientCnxn') }), opts);
+      return new ZooKeeperMetadataStore(await ZkClient.connect({ connectString: opts.connect, sessionTimeoutMs: opts.sessionTimeoutMs, connectionTimeoutMs: opts.connectionTimeoutMs, log: opts.log ?? new Logger('org.apache.zookeeper.ClientCnxn') }), opts);
     } catch (e) {
       if (e instanceof ZkConnectTimeoutError) throw new MetadataStoreUnavailableError(e.message);
       throw e;
