@@ -29,6 +29,7 @@ import { FetchSessionCache } from './server/fetch-session-cache.js';
 import { ProducerManager } from './producer/producer-manager.js';
 import { Purgatory } from './server/purgatory.js';
 import { apiVersionsList, RequestRouter } from './server/request-router.js';
+import { DEFAULT_MAX_IDLE_FRAME_BYTES, FrameBufferPool } from './server/frame-buffers.js';
 import { RequestMemoryPool } from './server/request-memory.js';
 import { SocketServer } from './server/socket-server.js';
 import { BrokerSecurity } from './security/broker-security.js';
@@ -285,6 +286,7 @@ export class Broker implements BrokerServices {
       this.txns.start();
 
       const storageEngine = this.storageEngine;
+      const requestMemory = new RequestMemoryPool(Number(this.config.long('queued.max.request.bytes')));
       const connOpts = {
         maxFrameBytes: this.config.int('socket.request.max.bytes'),
         idleMs: this.config.long('connections.max.idle.ms'),
@@ -295,7 +297,9 @@ export class Broker implements BrokerServices {
         durabilityBarrier: () => storageEngine.durabilityBarrier(),
         readBuffers: storageEngine.readBuffers,
         // One pool for every listener, as Kafka's SocketServer has (-1, the default: unbounded).
-        requestMemory: new RequestMemoryPool(Number(this.config.long('queued.max.request.bytes'))),
+        requestMemory,
+        // Under queued.max.request.bytes, what sits idle between requests stays within the bound too.
+        frameBuffers: new FrameBufferPool(requestMemory.bounded ? Math.min(DEFAULT_MAX_IDLE_FRAME_BYTES, requestMemory.capacity) : DEFAULT_MAX_IDLE_FRAME_BYTES),
         maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
       };
       for (const l of this.config.listeners) {

@@ -34,6 +34,8 @@ interface WorkerResult {
   cpuSeconds: number;
   records: number;
   firstRecordSeconds?: number | null;
+  /** Minor page faults in the timed section (Node workers only). */
+  minorFaults?: number;
 }
 
 type Phase = 'produce' | 'consume';
@@ -50,8 +52,9 @@ async function worker(client: string, phase: Phase, bootstrap: string, topic: st
   const CHUNK = 1000;
   const t0 = performance.now();
   const c0 = cpuNow();
+  const f0 = process.resourceUsage().minorPageFault;
   let first: number | null = null;
-  const done = (n: number): WorkerResult => ({ seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuNow() - c0, records: n, firstRecordSeconds: first });
+  const done = (n: number): WorkerResult => ({ seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuNow() - c0, records: n, firstRecordSeconds: first, minorFaults: process.resourceUsage().minorPageFault - f0 });
   const seen = (): void => {
     if (first === null) first = (performance.now() - t0) / 1000;
   };
@@ -267,7 +270,7 @@ async function main(): Promise<void> {
       : await runChild(process.execPath, [...process.execArgv, ...(profileDir && c.startsWith('samsa') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), here, '--worker', c, phase, server.bootstrap, topic, ...a]);
     const k = `${phase}\u0000${c}`;
     results.set(k, [...(results.get(k) ?? []), r]);
-    console.error(`${phaseLabel(c, phase)}: ${r.records} records, ${(GB * 1000 / r.seconds).toFixed(0)} MB/s, ${(r.cpuSeconds / GB).toFixed(2)} CPU-s/GB${r.firstRecordSeconds != null ? `, first record ${(r.firstRecordSeconds * 1000).toFixed(0)} ms` : ''}`);
+    console.error(`${phaseLabel(c, phase)}: ${r.records} records, ${(GB * 1000 / r.seconds).toFixed(0)} MB/s, ${(r.cpuSeconds / GB).toFixed(2)} CPU-s/GB${r.minorFaults !== undefined ? `, ${(r.minorFaults / GB / 1000).toFixed(0)}k faults/GB` : ''}${r.firstRecordSeconds != null ? `, first record ${(r.firstRecordSeconds * 1000).toFixed(0)} ms` : ''}`);
   };
   try {
     for (let i = 0; i < runs; i++) {
@@ -294,8 +297,8 @@ async function main(): Promise<void> {
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`\n${records} records x ${size} B (${(GB * 1000).toFixed(0)} MB), ${partitions} partitions, acks=all, one \`samsa server\` process; medians of ${runs} run(s).`);
   console.log(`Machine: ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at the end.\n`);
-  console.log('| phase | client | MB/s | client CPU-s/GB | vs librdkafka CPU | first record |');
-  console.log('|---|---|---:|---:|---:|---:|');
+  console.log('| phase | client | MB/s | client CPU-s/GB | vs librdkafka CPU | minor faults/GB | first record |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const phase of ['produce', 'consume'] as Phase[]) {
     const base = results.get(`${phase}\u0000librdkafka`);
     const baseCpu = base === undefined ? null : median(base.map((r) => r.cpuSeconds / GB));
@@ -305,7 +308,8 @@ async function main(): Promise<void> {
       const cpu = median(rs.map((r) => r.cpuSeconds / GB));
       const mbps = median(rs.map((r) => (GB * 1000) / r.seconds));
       const firsts = rs.map((r) => r.firstRecordSeconds).filter((x): x is number => typeof x === 'number');
-      console.log(`| ${phase} | ${phaseLabel(c, phase)} | ${mbps.toFixed(0)} | ${cpu.toFixed(2)} | ${baseCpu === null ? '–' : `${(cpu / baseCpu).toFixed(2)}x`} | ${firsts.length > 0 ? `${(median(firsts) * 1000).toFixed(0)} ms` : ''} |`);
+      const faults = rs.map((r) => r.minorFaults).filter((x): x is number => typeof x === 'number');
+      console.log(`| ${phase} | ${phaseLabel(c, phase)} | ${mbps.toFixed(0)} | ${cpu.toFixed(2)} | ${baseCpu === null ? '–' : `${(cpu / baseCpu).toFixed(2)}x`} | ${faults.length > 0 ? `${(median(faults) / GB / 1000).toFixed(0)}k` : ''} | ${firsts.length > 0 ? `${(median(firsts) * 1000).toFixed(0)} ms` : ''} |`);
     }
   }
 }

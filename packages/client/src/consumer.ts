@@ -15,6 +15,7 @@ import {
   BATCH_LENGTH,
   BATCH_LOG_OVERHEAD,
   BATCH_MAGIC,
+  BATCH_RECORD_COUNT,
   CompressionType,
   ControlRecordType,
   decodeControlRecordKey,
@@ -24,7 +25,7 @@ import {
   decompress,
   scanBatches,
 } from '@samsa/protocol/records';
-import { batchContext, type ConsumedMessage, readRecords } from './fetched-record.js';
+import { batchContext, type ConsumedMessage, copyStart, FetchedRecords, RecordSlabs } from './fetched-record.js';
 import { Cluster, type ClusterOptions, METADATA_REFRESH_CODES, sleep } from './cluster.js';
 import { resolveOptions } from './config.js';
 import { ClientError, ClientErrorCode, ClosedError, type DivergentOffset, isRetriable, LogTruncationError } from './errors.js';
@@ -77,6 +78,14 @@ export interface FetchedBatch {
   messages: ConsumedMessage[];
 }
 
+/** A polled partition's records before they are made objects (the `for await` path makes them one by one). */
+interface PolledBatch {
+  topic: string;
+  partition: number;
+  highWatermark: bigint;
+  records: FetchedRecords;
+}
+
 interface PartitionState {
   topic: string;
   partition: number;
@@ -112,7 +121,7 @@ interface Completed {
   nextOffset: bigint;
   lastEpoch: number;
   highWatermark: bigint;
-  messages: ConsumedMessage[];
+  records: FetchedRecords;
 }
 
 const FETCH_SESSION_ID_NOT_FOUND = 70;
@@ -147,6 +156,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private readonly opts: Required<Pick<ConsumerOptions, 'autoOffsetReset' | 'autoCommitIntervalMs' | 'fetchMinBytes' | 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'maxPartitionFetchBytes'>>;
   private readonly isolationLevel: number;
   private readonly checkCrcs: boolean;
+  /** Where fetched records are copied to, so each Fetch response's memory is reused for the next one. */
+  private readonly recordSlabs = new RecordSlabs();
   private readonly clientRack: string;
   /** Nodes with an OffsetForLeaderEpoch validation in flight. */
   private readonly validationsInFlight = new Set<number>();
@@ -408,12 +419,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
    * One poll, as Kafka's: joins/rebalances if needed, auto-commits, resolves positions and
    * returns the batches that arrived within `timeoutMs` (advancing positions past them).
    */
-  poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
-    return this.pollUntil(timeoutMs, () => false);
+  async poll(timeoutMs = 1000): Promise<FetchedBatch[]> {
+    return (await this.pollUntil(timeoutMs, () => false)).map(toFetchedBatch);
   }
 
   /** poll() that also returns (empty-handed) once `stopped()` turns true. */
-  private async pollUntil(timeoutMs: number, stopped: () => boolean): Promise<FetchedBatch[]> {
+  private async pollUntil(timeoutMs: number, stopped: () => boolean): Promise<PolledBatch[]> {
     this.ensureOpen();
     await this.connect();
     const deadline = Date.now() + timeoutMs;
@@ -454,8 +465,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     }
   }
 
-  private handOut(): FetchedBatch[] {
-    const out: FetchedBatch[] = [];
+  private handOut(): PolledBatch[] {
+    const out: PolledBatch[] = [];
     const heldBack: Completed[] = [];
     while (this.completed.length > 0) {
       const c = this.completed.shift()!;
@@ -469,7 +480,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       s.position = c.nextOffset;
       s.offsetEpoch = c.lastEpoch;
       s.highWatermark = c.highWatermark;
-      if (c.messages.length > 0) out.push({ topic: s.topic, partition: s.partition, highWatermark: c.highWatermark, messages: c.messages });
+      if (c.records.length > 0) out.push({ topic: s.topic, partition: s.partition, highWatermark: c.highWatermark, records: c.records });
     }
     this.completed.push(...heldBack);
     return out;
@@ -654,7 +665,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           l.push(tp.partition);
         }
       }
-      const { version, response } = await this.cluster.broker(node).send(
+      const { version, response, release } = await this.cluster.broker(node).sendReleasable(
         apiByName.Fetch,
         (v) => ({
           replicaId: -1,
@@ -696,9 +707,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
           const x = snapshot.get(key(t.topic ?? '', p.partitionIndex));
           if (x === undefined) continue;
           seen.add(x.s);
-          await this.onPartitionData(node, x.s, x.epoch, x.offset, p);
+          await this.onPartitionData(node, x.s, x.epoch, x.offset, p, release !== null);
         }
       }
+      // Every record kept is in recordSlabs now: the response's memory takes the next response.
+      release?.();
       for (const x of snapshot.values()) if (!seen.has(x.s) && x.s.epoch === x.epoch) x.s.busy = false;
     } catch (err) {
       this.fetchSessions.delete(node);
@@ -739,6 +752,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     epoch: number,
     fetchOffset: bigint,
     p: { errorCode: number; highWatermark: bigint; records: Buffer | null; abortedTransactions?: Array<{ producerId: bigint; firstOffset: bigint }> | null; preferredReadReplica?: number },
+    /** The response's memory is reused after this: copy the records out of it. */
+    copyOut: boolean,
   ): Promise<void> {
     if (s.epoch !== epoch) return;
     if (p.errorCode !== 0) {
@@ -778,13 +793,13 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       s.readReplicaUntil = Date.now() + this.cluster.metadataMaxAgeMs;
     }
     const records = p.records ?? Buffer.alloc(0);
-    const { messages, nextOffset, lastEpoch } = await decodeFetched(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs);
-    if (messages.length === 0 && nextOffset === fetchOffset) {
+    const { records: decoded, nextOffset, lastEpoch } = await decodeFetchedRecords(s.topic, s.partition, records, fetchOffset, this.isolationLevel === 1 ? p.abortedTransactions ?? [] : null, this.checkCrcs, copyOut ? this.recordSlabs : null);
+    if (decoded.length === 0 && nextOffset === fetchOffset) {
       s.busy = false;
       s.highWatermark = p.highWatermark;
       return;
     }
-    this.completed.push({ state: s, epoch, fetchOffset, nextOffset, lastEpoch, highWatermark: p.highWatermark, messages });
+    this.completed.push({ state: s, epoch, fetchOffset, nextOffset, lastEpoch, highWatermark: p.highWatermark, records: decoded });
   }
 
   // ---- commits ------------------------------------------------------------------------------
@@ -881,7 +896,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
    * never cover records the loop did not see.
    */
   [Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
-    return new MessageIterator(this, (ms, stopped) => this.pollUntil(ms, stopped));
+    return new MessageIterator(this, (ms, stopped) => this.pollUntil(ms, stopped), (pending) => this.seekBackTo(pending));
   }
 
   /**
@@ -896,7 +911,7 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
     this.runDone = new Promise<void>((r) => (done = r));
     try {
       while (!stopped()) {
-        const batches = await this.pollUntil(1000, stopped);
+        const batches = (await this.pollUntil(1000, stopped)).map(toFetchedBatch);
         for (let i = 0; i < batches.length; i++) {
           if (stopped()) {
             // stop() during the previous batch: the rest of this poll is fetched again later
@@ -926,13 +941,17 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
 
   /** Seeks each partition back to the first record of `from` onwards that was not processed. */
   rewind(pending: Array<{ batch: FetchedBatch; from: number }>): void {
+    this.seekBackTo(pending.map(({ batch, from }) => ({ topic: batch.topic, partition: batch.partition, first: batch.messages[from] })));
+  }
+
+  /** Seeks each partition back to `first` (its first listed unprocessed record, if any). */
+  private seekBackTo(pending: Array<{ topic: string; partition: number; first: ConsumedMessage | undefined }>): void {
     const done = new Set<string>();
-    for (const { batch, from } of pending) {
-      const k = key(batch.topic, batch.partition);
-      const m = batch.messages[from];
+    for (const { topic, partition, first: m } of pending) {
+      const k = key(topic, partition);
       if (done.has(k) || m === undefined || !this.states.has(k)) continue;
       done.add(k);
-      this.seek({ topic: batch.topic, partition: batch.partition, offset: m.offset });
+      this.seek({ topic, partition, offset: m.offset });
       // Back into records just fetched from the current leader: nothing to validate. The record's
       // own epoch stands in for its predecessor's (a later epoch can only end later), so a
       // leader change after this is still checked (KIP-320).
@@ -983,11 +1002,32 @@ export async function decodeFetched(
   aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
   checkCrcs = true,
 ): Promise<{ messages: ConsumedMessage[]; nextOffset: bigint; lastEpoch: number }> {
-  const messages: ConsumedMessage[] = [];
+  const { records, nextOffset, lastEpoch } = await decodeFetchedRecords(topic, partition, buf, fetchOffset, aborted, checkCrcs);
+  return { messages: records.toArray(), nextOffset, lastEpoch };
+}
+
+/**
+ * As decodeFetched, the records left as field positions in the fetched bytes (objects made on
+ * hand-out). With `slabs`, what the records refer to is copied out of `buf` (which the caller
+ * then reuses); without, they are views into `buf`.
+ */
+export async function decodeFetchedRecords(
+  topic: string,
+  partition: number,
+  buf: Buffer,
+  fetchOffset: bigint,
+  aborted: Array<{ producerId: bigint; firstOffset: bigint }> | null,
+  checkCrcs: boolean,
+  slabs: RecordSlabs | null = null,
+): Promise<{ records: FetchedRecords; nextOffset: bigint; lastEpoch: number }> {
   let nextOffset = fetchOffset;
   /** partitionLeaderEpoch of the last batch the position moves past (Kafka's CompletedFetch.lastEpoch), -1 for none. */
   let lastEpoch = -1;
   const { positions } = scanBatches(buf);
+  // Sized from the batches' record counts (capped: a count is not trusted beyond what the bytes can hold).
+  let expected = 0;
+  for (const pos of positions) if (buf.length - pos >= BATCH_HEADER_SIZE && buf[pos + BATCH_MAGIC] === 2) expected += Math.max(0, buf.readInt32BE(pos + BATCH_RECORD_COUNT));
+  const records = new FetchedRecords(Math.min(expected, (buf.length >>> 3) + 16));
   const abortedOpen = new Set<bigint>();
   const pendingAborts = aborted === null ? [] : [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
   for (const pos of positions) {
@@ -997,8 +1037,8 @@ export async function decodeFetched(
     if (magic < 2) {
       lastEpoch = -1;
       const end = pos + BATCH_LOG_OVERHEAD + length;
-      for (const r of decodeRecordSet(buf.subarray(pos, end))) {
-        if (r.offset >= fetchOffset) messages.push({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, ...(magic === 1 ? { timestampType: (buf.readInt8(pos + BATCH_MAGIC + 1) & 0x08) !== 0 ? 1 : 0 } : {}) });
+      for (const r of decodeRecordSet(slabs === null ? buf.subarray(pos, end) : Buffer.from(buf.subarray(pos, end)))) {
+        if (r.offset >= fetchOffset) records.pushLegacy({ topic, partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, ...(magic === 1 ? { timestampType: (buf.readInt8(pos + BATCH_MAGIC + 1) & 0x08) !== 0 ? 1 : 0 } : {}) });
         if (r.offset + 1n > nextOffset) nextOffset = r.offset + 1n;
       }
       continue;
@@ -1023,26 +1063,39 @@ export async function decodeFetched(
     if (header.isControl) continue;
     const minDelta = fetchOffset > header.baseOffset ? Number(fetchOffset - header.baseOffset) : 0;
     if (header.compression === CompressionType.None) {
-      const ctx = batchContext(topic, partition, buf, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
-      readRecords(ctx, pos + BATCH_HEADER_SIZE, pos + header.sizeInBytes, header.recordCount, minDelta, messages);
-    } else {
-      const data = await decompress(header.compression, header.recordsData);
+      let data = buf;
+      let start = pos + BATCH_HEADER_SIZE;
+      let end = pos + header.sizeInBytes;
+      if (slabs !== null) {
+        data = slabs.copy(buf, start, end);
+        end = copyStart + end - start;
+        start = copyStart;
+      }
       const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
-      readRecords(ctx, 0, data.length, header.recordCount, minDelta, messages);
+      records.readBatch(ctx, start, end, header.recordCount, minDelta);
+    } else {
+      let data = await decompress(header.compression, header.recordsData);
+      if (slabs !== null && data.buffer === buf.buffer) data = Buffer.from(data); // a codec that handed back a view of its input
+      const ctx = batchContext(topic, partition, data, header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.timestampType, header.partitionLeaderEpoch);
+      records.readBatch(ctx, 0, data.length, header.recordCount, minDelta);
     }
   }
-  return { messages, nextOffset, lastEpoch };
+  return { records, nextOffset, lastEpoch };
 }
 
-/** The `for await` iterator: hands out the records of polled batches one by one. */
+/** The `for await` iterator: hands out the records of polled batches one by one, making each record's object as it goes. */
 class MessageIterator implements AsyncIterator<ConsumedMessage> {
-  private batches: FetchedBatch[] = [];
+  private batches: PolledBatch[] = [];
   private batchIndex = 0;
   private messageIndex = 0;
   private readonly stopMark: number;
   private finished = false;
 
-  constructor(private readonly consumer: Consumer, private readonly pollUntil: (ms: number, stopped: () => boolean) => Promise<FetchedBatch[]>) {
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly pollUntil: (ms: number, stopped: () => boolean) => Promise<PolledBatch[]>,
+    private readonly seekBack: (pending: Array<{ topic: string; partition: number; first: ConsumedMessage | undefined }>) => void,
+  ) {
     this.stopMark = consumer.stopRequested;
   }
 
@@ -1052,17 +1105,16 @@ class MessageIterator implements AsyncIterator<ConsumedMessage> {
 
   next(): Promise<IteratorResult<ConsumedMessage>> {
     if (!this.stopped) {
-      const b = this.batches[this.batchIndex];
-      if (b !== undefined && this.messageIndex < b.messages.length) {
-        // A plain result, not a promise: `for await` awaits it all the same, one allocation less.
-        return { done: false, value: b.messages[this.messageIndex++]! } as unknown as Promise<IteratorResult<ConsumedMessage>>;
-      }
-      if (b !== undefined) {
+      for (;;) {
+        const b = this.batches[this.batchIndex];
+        if (b === undefined) return this.fill();
+        if (this.messageIndex < b.records.length) {
+          // A plain result, not a promise: `for await` awaits it all the same, one allocation less.
+          return { done: false, value: b.records.at(this.messageIndex++) } as unknown as Promise<IteratorResult<ConsumedMessage>>;
+        }
         this.batchIndex++;
         this.messageIndex = 0;
-        return this.next();
       }
-      return this.fill();
     }
     return Promise.resolve(this.finish());
   }
@@ -1090,7 +1142,12 @@ class MessageIterator implements AsyncIterator<ConsumedMessage> {
     if (!this.finished) {
       this.finished = true;
       if (!this.consumer.isClosed) {
-        this.consumer.rewind(this.batches.slice(this.batchIndex).map((batch, i) => ({ batch, from: i === 0 ? this.messageIndex : 0 })));
+        this.seekBack(
+          this.batches.slice(this.batchIndex).map((b, i) => {
+            const from = i === 0 ? this.messageIndex : 0;
+            return { topic: b.topic, partition: b.partition, first: from < b.records.length ? b.records.at(from) : undefined };
+          }),
+        );
       }
       this.batches = [];
     }
@@ -1102,6 +1159,8 @@ class MessageIterator implements AsyncIterator<ConsumedMessage> {
     return Promise.resolve(this.finish());
   }
 }
+
+const toFetchedBatch = (b: PolledBatch): FetchedBatch => ({ topic: b.topic, partition: b.partition, highWatermark: b.highWatermark, messages: b.records.toArray() });
 
 export function createConsumer(opts: ConsumerOptions): Consumer {
   return new Consumer(opts);

@@ -1,7 +1,7 @@
 /**
- * Consumed records decoded lazily: walking a batch reads each record's length and field
- * positions (bounds-checked), and allocates one object per record. The key, value, headers,
- * offset and timestamp are materialised when read (views into the fetched bytes, no copies).
+ * Consumed records decoded lazily: walking a batch bounds-checks each record and keeps where it
+ * starts; one small object per record is made on hand-out. The key, value, headers and
+ * timestamp are read from the record's bytes when accessed (views into them, no copies).
  * This is the consumer's hot path: at 1 KiB records it runs about a million times per GB.
  */
 import { ProtocolDecodeError, type RecordHeader } from '@samsa/protocol';
@@ -60,16 +60,17 @@ export function batchContext(topic: string, partition: number, data: Buffer, bas
 }
 
 export class FetchedRecord implements ConsumedMessage {
+  /**
+   * Three fields, not one per record field: the record's bytes were bounds-checked when the
+   * batch was read, and each getter re-reads the few varints it needs (tens of ns), which keeps
+   * the object small (a `for await` loop makes one per record; the young-generation GC and the
+   * page faults of its memory scale with their size).
+   */
   constructor(
     private readonly batch: BatchContext,
+    /** Where the record (its length varint) starts in batch.data. */
+    private readonly pos: number,
     readonly offsetDelta: number,
-    private readonly timestampDelta: number,
-    private readonly keyPos: number,
-    private readonly keyLength: number,
-    private readonly valuePos: number,
-    private readonly valueLength: number,
-    private readonly headersPos: number,
-    private readonly headerCount: number,
   ) {}
 
   get topic(): string {
@@ -88,7 +89,9 @@ export class FetchedRecord implements ConsumedMessage {
   get timestamp(): bigint {
     const b = this.batch;
     if (b.timestampType === TimestampType.LogAppendTime) return b.maxTimestamp;
-    return Number.isNaN(b.baseTimestampNumber) ? b.baseTimestamp + BigInt(this.timestampDelta) : BigInt(b.baseTimestampNumber + this.timestampDelta);
+    const end = this.seekFields();
+    const timestampDelta = varlong(b.data, end);
+    return Number.isNaN(b.baseTimestampNumber) ? b.baseTimestamp + BigInt(timestampDelta) : BigInt(b.baseTimestampNumber + timestampDelta);
   }
 
   get timestampType(): number {
@@ -100,27 +103,64 @@ export class FetchedRecord implements ConsumedMessage {
   }
 
   get key(): Buffer | null {
-    return this.keyLength < 0 ? null : this.batch.data.subarray(this.keyPos, this.keyPos + this.keyLength);
+    const data = this.batch.data;
+    const end = this.seekKey();
+    const length = varint(data, end);
+    return length < 0 ? null : data.subarray(cursor, cursor + length);
   }
 
   get value(): Buffer | null {
-    return this.valueLength < 0 ? null : this.batch.data.subarray(this.valuePos, this.valuePos + this.valueLength);
+    const data = this.batch.data;
+    const end = this.seekValue();
+    const length = varint(data, end);
+    return length < 0 ? null : data.subarray(cursor, cursor + length);
   }
 
   get headers(): RecordHeader[] {
-    if (this.headerCount === 0) return NO_HEADERS;
     const data = this.batch.data;
-    const out = new Array<RecordHeader>(this.headerCount);
-    cursor = this.headersPos;
-    for (let i = 0; i < this.headerCount; i++) {
-      const kl = varint(data, data.length);
+    const end = this.seekValue();
+    const vl = varint(data, end);
+    if (vl > 0) cursor += vl;
+    const count = varint(data, end);
+    if (count <= 0) return NO_HEADERS;
+    const out = new Array<RecordHeader>(count);
+    for (let i = 0; i < count; i++) {
+      const kl = varint(data, end);
       const key = data.toString('utf8', cursor, cursor + kl);
       cursor += kl;
-      const vl = varint(data, data.length);
-      out[i] = { key, value: vl < 0 ? null : data.subarray(cursor, cursor + vl) };
-      if (vl > 0) cursor += vl;
+      const hl = varint(data, end);
+      out[i] = { key, value: hl < 0 ? null : data.subarray(cursor, cursor + hl) };
+      if (hl > 0) cursor += hl;
     }
     return out;
+  }
+
+  /** Puts `cursor` on the record's timestamp delta (past its length and attributes); returns the record's end. */
+  private seekFields(): number {
+    const data = this.batch.data;
+    cursor = this.pos;
+    const length = varint(data, data.length);
+    const end = cursor + length;
+    cursor++; // attributes
+    return end;
+  }
+
+  /** Puts `cursor` on the record's key length; returns the record's end. */
+  private seekKey(): number {
+    const data = this.batch.data;
+    const end = this.seekFields();
+    varlong(data, end);
+    varint(data, end);
+    return end;
+  }
+
+  /** Puts `cursor` on the record's value length; returns the record's end. */
+  private seekValue(): number {
+    const data = this.batch.data;
+    const end = this.seekKey();
+    const kl = varint(data, end);
+    if (kl > 0) cursor += kl;
+    return end;
   }
 
   /** A plain object with every field (for logging, JSON, spreading). */
@@ -156,32 +196,134 @@ function varlong(buf: Buffer, end: number): number {
   throw new ProtocolDecodeError('varlong too long', cursor);
 }
 
+/** Size of a RecordSlabs slab: below glibc's mmap threshold, so its memory comes from (and returns to) malloc's heap instead of fresh mappings. */
+export const SLAB_BYTES = 64 * 1024;
+
 /**
- * Appends the records of one batch's (uncompressed) records section `ctx.data[start, end)`
- * whose offset is at least `minOffsetDelta` to `out`. Throws ProtocolDecodeError on bytes that
- * are not `count` well-formed records.
+ * Copies of fetched record bytes, packed into shared 64 KiB slabs: the consumer copies each
+ * batch's records out of the Fetch response frame, so the frame's multi-MiB memory can be
+ * reused for the next response while the records handed out stay valid however long they are
+ * kept (a kept record keeps its slab alive, not the whole response). One copy per batch.
  */
-export function readRecords(ctx: BatchContext, start: number, end: number, count: number, minOffsetDelta: number, out: ConsumedMessage[]): void {
-  const data = ctx.data;
-  cursor = start;
-  for (let i = 0; i < count; i++) {
-    const length = varint(data, end);
-    const bodyStart = cursor;
-    const bodyEnd = bodyStart + length;
-    if (length < 6 || bodyEnd > end) throw new ProtocolDecodeError(`record length ${length} invalid`, bodyStart);
-    cursor++; // attributes
-    const timestampDelta = varlong(data, bodyEnd);
-    const offsetDelta = varint(data, bodyEnd);
-    const keyLength = varint(data, bodyEnd);
-    const keyPos = cursor;
-    if (keyLength > 0) cursor += keyLength;
-    const valueLength = cursor <= bodyEnd ? varint(data, bodyEnd) : -2;
-    const valuePos = cursor;
-    if (valueLength > 0) cursor += valueLength;
-    const headerCount = cursor <= bodyEnd && valueLength >= -1 ? varint(data, bodyEnd) : -1;
-    if (cursor > bodyEnd || headerCount < 0 || headerCount > bodyEnd - cursor) throw new ProtocolDecodeError('record fields exceed its length', bodyStart);
-    if (offsetDelta >= minOffsetDelta) out.push(new FetchedRecord(ctx, offsetDelta, timestampDelta, keyPos, keyLength, valuePos, valueLength, cursor, headerCount));
-    cursor = bodyEnd;
+export class RecordSlabs {
+  private slab: Buffer = Buffer.alloc(0);
+  private used = 0;
+
+  /** Copies `src[start, end)`; returns the copy's buffer, its bytes at `copyStart` on (module field `copyStart`). */
+  copy(src: Buffer, start: number, end: number): Buffer {
+    const length = end - start;
+    if (length > SLAB_BYTES / 2) {
+      copyStart = 0;
+      const own = Buffer.allocUnsafeSlow(length);
+      src.copy(own, 0, start, end);
+      return own;
+    }
+    if (this.used + length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    copyStart = this.used;
+    src.copy(this.slab, this.used, start, end);
+    this.used += length;
+    return this.slab;
   }
-  if (cursor !== end) throw new ProtocolDecodeError(`${end - cursor} bytes after the last of ${count} records`, cursor);
+}
+
+/** Where RecordSlabs.copy() put the bytes in the buffer it returned (module state: no result object per batch). */
+export let copyStart = 0;
+
+/** Numbers kept per record in FetchedRecords.fields. */
+const FIELDS = 3;
+const F_BATCH = 0; // index into batches, or -1: a legacy (magic 0/1) record, F_OFFSET_DELTA then indexes `legacy`
+const F_OFFSET_DELTA = 1;
+const F_POS = 2; // where the record starts in its batch's data
+
+/**
+ * The records of one partition's fetched bytes, walked and bounds-checked once, with each
+ * record's field positions in one typed array: the record objects are made when handed out
+ * (at()), so a `for await` loop allocates them one at a time and they die young instead of
+ * thousands per fetch surviving into the old generation.
+ */
+export class FetchedRecords {
+  private fields: Float64Array;
+  private readonly batches: BatchContext[] = [];
+  private readonly legacy: ConsumedMessage[] = [];
+  length = 0;
+
+  constructor(expectedRecords: number) {
+    this.fields = new Float64Array(Math.max(expectedRecords, 1) * FIELDS);
+  }
+
+  /** The i-th record (a new object each call). */
+  at(i: number): ConsumedMessage {
+    const f = this.fields;
+    const o = i * FIELDS;
+    const b = f[o + F_BATCH]!;
+    if (b < 0) return this.legacy[f[o + F_OFFSET_DELTA]!]!;
+    return new FetchedRecord(this.batches[b]!, f[o + F_POS]!, f[o + F_OFFSET_DELTA]!);
+  }
+
+  /** Every record as an array (poll(), run(), eachBatch). */
+  toArray(): ConsumedMessage[] {
+    const out = new Array<ConsumedMessage>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.at(i);
+    return out;
+  }
+
+  /** A magic 0/1 record (decoded eagerly: legacy message sets are rare and small). */
+  pushLegacy(m: ConsumedMessage): void {
+    const o = this.slot();
+    this.fields[o + F_BATCH] = -1;
+    this.fields[o + F_OFFSET_DELTA] = this.legacy.length;
+    this.legacy.push(m);
+  }
+
+  /**
+   * Adds the records of one batch's (uncompressed) records section `ctx.data[start, end)`
+   * whose offset is at least `minOffsetDelta`. Throws ProtocolDecodeError on bytes that are
+   * not `count` well-formed records.
+   */
+  readBatch(ctx: BatchContext, start: number, end: number, count: number, minOffsetDelta: number): void {
+    const data = ctx.data;
+    const batchIndex = this.batches.length;
+    this.batches.push(ctx);
+    cursor = start;
+    for (let i = 0; i < count; i++) {
+      const recordStart = cursor;
+      const length = varint(data, end);
+      const bodyStart = cursor;
+      const bodyEnd = bodyStart + length;
+      if (length < 6 || bodyEnd > end) throw new ProtocolDecodeError(`record length ${length} invalid`, bodyStart);
+      cursor++; // attributes
+      varlong(data, bodyEnd); // timestamp delta
+      const offsetDelta = varint(data, bodyEnd);
+      const keyLength = varint(data, bodyEnd);
+      if (keyLength > 0) cursor += keyLength;
+      const valueLength = cursor <= bodyEnd ? varint(data, bodyEnd) : -2;
+      if (valueLength > 0) cursor += valueLength;
+      const headerCount = cursor <= bodyEnd && valueLength >= -1 ? varint(data, bodyEnd) : -1;
+      if (cursor > bodyEnd || headerCount < 0 || headerCount > bodyEnd - cursor) throw new ProtocolDecodeError('record fields exceed its length', bodyStart);
+      if (offsetDelta >= minOffsetDelta) {
+        const o = this.slot();
+        const f = this.fields;
+        f[o + F_BATCH] = batchIndex;
+        f[o + F_OFFSET_DELTA] = offsetDelta;
+        f[o + F_POS] = recordStart;
+      }
+      cursor = bodyEnd;
+    }
+    if (cursor !== end) throw new ProtocolDecodeError(`${end - cursor} bytes after the last of ${count} records`, cursor);
+  }
+
+  /** Offset into fields of a new record's slot (growing the array when a count was low). */
+  private slot(): number {
+    const o = this.length * FIELDS;
+    if (o + FIELDS > this.fields.length) {
+      const grown = new Float64Array(this.fields.length * 2);
+      grown.set(this.fields);
+      this.fields = grown;
+    }
+    this.length++;
+    return o;
+  }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startBroker, type TestBroker } from '@samsa/broker/testkit';
+import { FrameReader } from '@samsa/network';
 import { Consumer } from '../src/consumer.js';
 import { Producer } from '../src/producer.js';
 import { Admin } from '../src/admin.js';
@@ -34,6 +35,44 @@ async function take(consumer: Consumer, n: number, timeoutMs = 10000) {
 }
 
 describe('consumer (manual assignment)', () => {
+  it('records kept from earlier fetches keep their bytes while later Fetch responses reuse the response memory', async () => {
+    const fc = (await import('fast-check')).default;
+    const topic = 'c-reuse';
+    await createTopic(topic, 1);
+    // Random keys and values, 2-3 MiB in all: a dozen Fetch responses of up to 200 KB, each large enough to be read into a recycled arena.
+    const sent = fc.sample(fc.record({ key: fc.uint8Array({ minLength: 1, maxLength: 64 }), value: fc.uint8Array({ minLength: 20_000, maxLength: 60_000 }) }), { numRuns: 60, seed: 19 })
+      .map((r) => ({ key: Buffer.from(r.key), value: Buffer.from(r.value) }));
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, lingerMs: 0 });
+    await producer.send({ topic, messages: sent.map((m) => ({ ...m, partition: 0 })) });
+    await producer.close();
+    let recycled = 0;
+    const recycle = FrameReader.prototype.recycle;
+    FrameReader.prototype.recycle = function (this: FrameReader, frame: Buffer) {
+      recycled++;
+      recycle.call(this, frame);
+    };
+    const consumer = new Consumer({ bootstrapServers: broker.bootstrap, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100, maxPartitionFetchBytes: 200_000 });
+    try {
+      consumer.assign([{ topic, partition: 0 }]);
+      const kept = [];
+      const deadline = Date.now() + 20_000;
+      for await (const m of consumer) {
+        kept.push(m);
+        if (kept.length === sent.length || Date.now() > deadline) break;
+      }
+      assert.equal(kept.length, sent.length);
+      assert.ok(recycled >= 5, `response memory recycled ${recycled} times`);
+      kept.forEach((m, i) => {
+        assert.ok(m.key!.equals(sent[i]!.key), `key of record ${i}`);
+        assert.ok(m.value!.equals(sent[i]!.value), `value of record ${i}`);
+      });
+    } finally {
+      FrameReader.prototype.recycle = recycle;
+      await consumer.close();
+    }
+  });
+
+
   for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     it(`reads back what the producer wrote (${compression}), keys, headers, offsets, timestamps`, async () => {
       const topic = `c-${compression}`;

@@ -44,6 +44,8 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout | undefined;
+  /** Set by sendReleasable: told the response's frame before the response is decoded. */
+  keepFrame: ((frame: Buffer) => void) | null;
 }
 
 export interface RequestOptions {
@@ -55,6 +57,8 @@ export interface RequestOptions {
 
 export class Connection {
   private socket: Socket | null = null;
+  /** The plain socket's frame reader (null for TLS). */
+  private reader: FrameReader | null = null;
   private connecting: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 0;
@@ -136,8 +140,10 @@ export class Connection {
       const ssl = this.opts.ssl;
       const plain = ssl === undefined || ssl === false;
       let socket: Socket;
+      this.reader = null;
       if (plain) {
         const reader = new FrameReader((frame) => this.onFrame(frame), (err) => this.teardown(err));
+        this.reader = reader;
         socket = netConnect({ host: this.host, port: this.port, noDelay: true, autoSelectFamily: true, onread: reader.onread });
       } else {
         socket = tlsConnect({ host: this.host, port: this.port, ...(isIP(this.host) === 0 ? { servername: this.host } : {}), ...(ssl === true ? {} : ssl) });
@@ -278,10 +284,29 @@ export class Connection {
   }
 
   /**
+   * As send(), for a caller that can copy out whatever it keeps of the response (the consumer's
+   * Fetch). `release` is null unless the response frame's memory can be reused (a large frame on
+   * a plain socket); then the caller copies out what it keeps and calls it: the socket's reader
+   * reads a later large response into that memory instead of into fresh memory. After release()
+   * nothing of `response` may be read.
+   */
+  async sendReleasable<Req, Res>(api: ApiDescriptor<Req, Res>, build: (version: number) => Req, opts: RequestOptions = {}): Promise<{ version: number; response: Res; release: (() => void) | null }> {
+    if (!this.connected) await this.connect();
+    const version = this.version(api as ApiDescriptor);
+    const reader = this.reader;
+    let frame: Buffer | null = null;
+    const response = await this.rawRequest(api, version, build(version), opts, (f) => {
+      if (reader !== null && FrameReader.recyclable(f)) frame = f;
+    });
+    const kept = frame as Buffer | null;
+    return { version, response, release: kept === null ? null : () => reader!.recycle(kept) };
+  }
+
+  /**
    * Sends on the open socket at a given version (during the handshake too: SASL uses this).
    * For acks=0 resolves with undefined once written.
    */
-  rawRequest<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, body: Req, opts: RequestOptions = {}): Promise<Res> {
+  rawRequest<Req, Res>(api: ApiDescriptor<Req, Res>, version: number, body: Req, opts: RequestOptions = {}, keepFrame: ((frame: Buffer) => void) | null = null): Promise<Res> {
     const socket = this.socket;
     if (socket === null || this.closed) return Promise.reject(new ConnectionError(`not connected to ${this.address}`));
     const correlationId = this.nextCorrelationId;
@@ -292,7 +317,7 @@ export class Connection {
       return Promise.resolve(undefined as Res);
     }
     return new Promise<Res>((resolve, reject) => {
-      const p: Pending = { api: api as ApiDescriptor, version, resolve: resolve as (v: unknown) => void, reject, timer: undefined };
+      const p: Pending = { api: api as ApiDescriptor, version, resolve: resolve as (v: unknown) => void, reject, timer: undefined, keepFrame };
       const timeoutMs = this.opts.requestTimeoutMs + (opts.extraTimeoutMs ?? 0);
       p.timer = setTimeout(() => {
         this.pending.delete(correlationId);
@@ -312,6 +337,7 @@ export class Connection {
     if (p === undefined) return; // timed out already
     this.pending.delete(correlationId);
     if (p.timer !== undefined) clearTimeout(p.timer);
+    p.keepFrame?.(frame);
     try {
       const r = new Reader(frame, 4);
       if (p.api.responseHeaderVersion(p.version) >= 1) r.taggedFields();

@@ -5,7 +5,17 @@
  * per read plus a concatenation (on the consumer that was a third of the client's CPU per GB).
  * Bytes read while no frame is open land in one reused scratch buffer; frames wholly inside it
  * are copied out (they are small), the start of a larger one seeds its frame buffer.
+ *
+ * A large frame's memory can be handed back (recycle) once its owner holds nothing of it: the
+ * next large frame is read into it instead of into fresh memory. A multi-MiB buffer per Fetch
+ * response is otherwise mapped afresh by malloc and page-faulted in on every read (a third of
+ * the consumer's CPU per GB on a VM).
  */
+
+/** Frames this large (and larger) are arena frames: their own memory, which recycle() can take back. */
+export const ARENA_MIN_BYTES = 64 * 1024;
+/** Arena sizes are rounded up to this, so a slightly larger next response still fits. */
+const ARENA_ROUNDING = 1024 * 1024;
 
 export class FrameReader {
   private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
@@ -15,6 +25,8 @@ export class FrameReader {
   private readonly sizePrefix = Buffer.alloc(4);
   private sizeFilled = 0;
   private failed = false;
+  /** Memory of a recycled arena frame, for the next large frame. */
+  private spare: Buffer | null = null;
 
   constructor(private readonly onFrame: (frame: Buffer) => void, private readonly onError: (err: Error) => void) {}
 
@@ -46,6 +58,34 @@ export class FrameReader {
     this.onFrame(f);
   }
 
+  /** Small frames come from Node's buffer pool; large ones get their own memory, a recycled arena's if it fits. */
+  private allocate(size: number): Buffer {
+    if (size < 4096) return Buffer.allocUnsafe(size);
+    if (size < ARENA_MIN_BYTES) return Buffer.allocUnsafeSlow(size);
+    const spare = this.spare;
+    if (spare !== null && spare.length >= size) {
+      this.spare = null;
+      return spare.subarray(0, size);
+    }
+    return Buffer.allocUnsafeSlow(Math.ceil(size / ARENA_ROUNDING) * ARENA_ROUNDING).subarray(0, size);
+  }
+
+  /**
+   * Takes back the memory of an arena frame this reader delivered, for a later frame to reuse.
+   * The caller promises that nothing reads or keeps any view of `frame` from now on. Other
+   * buffers (small frames, foreign memory) are ignored.
+   */
+  recycle(frame: Buffer): void {
+    const memory = frame.buffer;
+    if (!FrameReader.recyclable(frame) || memory === this.frame?.buffer) return;
+    if (this.spare === null || this.spare.length < memory.byteLength) this.spare = Buffer.from(memory);
+  }
+
+  /** Whether recycle() takes a frame's memory: an arena frame's (large, at the start of its own memory). */
+  static recyclable(frame: Buffer): boolean {
+    return frame.byteOffset === 0 && frame.buffer.byteLength >= ARENA_MIN_BYTES;
+  }
+
   private consume(buf: Buffer, n: number): void {
     let p = 0;
     while (p < n) {
@@ -58,8 +98,7 @@ export class FrameReader {
         this.sizeFilled = 0;
         const size = this.sizePrefix.readInt32BE(0);
         if (size < 0) throw new Error(`invalid frame size ${size}`);
-        // Small frames come from Node's buffer pool; large ones get their own memory.
-        this.frame = size < 4096 ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size);
+        this.frame = this.allocate(size);
         this.filled = 0;
         if (size === 0) {
           this.complete();

@@ -14,11 +14,22 @@ export class FrameTooLargeError extends Error {
 }
 
 export class FrameDecoder {
-  /** Bytes of a partial frame (or a partial size prefix) carried over from earlier chunks. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Size of the frame being assembled, or -1 while the 4-byte prefix is incomplete. */
-  private frameSize = -1;
+  /** Bytes of a partial size prefix (fewer than 4) carried over from earlier chunks. */
+  private prefix: Buffer[] = [];
+  private prefixBytes = 0;
+  /**
+   * The frame being assembled (size prefix included), allocated once its size is known: each
+   * later chunk is copied in as it arrives, while the kernel's copy of it is still in the CPU
+   * cache, and the chunk is free for the GC at once instead of being held until the frame ends.
+   */
+  private whole: Buffer | null = null;
+  private filled = 0;
+  /**
+   * The pieces of a frame whose memory was not granted (onFrameSize returned false): they are
+   * held as they came and copied together only when the frame is complete, so a connection
+   * waiting for request memory holds no more than what it already read.
+   */
+  private pieces: Buffer[] | null = null;
 
   /**
    * `allocate` provides the memory for frames that straddle chunks (they are copied together);
@@ -27,13 +38,44 @@ export class FrameDecoder {
   constructor(
     readonly maxFrameSize = 104857600,
     private readonly allocate: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
-    /** Told each frame's size as soon as its prefix is read (and accepted), before its body. */
-    private readonly onFrameSize: ((size: number) => void) | null = null,
+    /**
+     * Told each frame's size as soon as its prefix is read (and accepted), before its body;
+     * returning false defers the frame's allocation until all of it has arrived.
+     */
+    private readonly onFrameSize: ((size: number) => boolean) | null = null,
+    /**
+     * The caller reuses each chunk's memory once push returns (one read buffer for every read):
+     * then no frame or partial frame is ever a view into a chunk; frames are copied out into
+     * `allocate`d memory.
+     */
+    private readonly reusesChunks = false,
   ) {}
+
+  /**
+   * Where the next read may go directly, with no copy afterwards: the unfilled rest of the frame
+   * being assembled, when at least `minBytes` of it are missing; null otherwise. After reading
+   * into it, call directFilled with the byte count.
+   */
+  directTarget(minBytes: number): Buffer | null {
+    const whole = this.whole;
+    if (whole === null || whole.length - this.filled < Math.max(1, minBytes)) return null;
+    return whole.subarray(this.filled);
+  }
+
+  /** `n` bytes were read into the buffer directTarget returned; calls `onFrame` if that completed the frame. */
+  directFilled(n: number, onFrame: (frame: Buffer) => void): void {
+    const whole = this.whole;
+    if (whole === null || n < 0 || this.filled + n > whole.length) throw new RangeError(`no direct read of ${n} bytes is pending`);
+    this.filled += n;
+    if (this.filled < whole.length) return;
+    this.whole = null;
+    this.filled = 0;
+    onFrame(whole.subarray(4));
+  }
 
   /** Bytes buffered while waiting for the rest of a frame. */
   get bufferedBytes(): number {
-    return this.pendingBytes;
+    return this.whole === null && this.pieces === null ? this.prefixBytes : this.filled;
   }
 
   /**
@@ -45,7 +87,7 @@ export class FrameDecoder {
   push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
     let pos = 0;
     const len = chunk.length;
-    if (this.pendingBytes > 0) {
+    if (this.whole !== null || this.pieces !== null || this.prefixBytes > 0) {
       pos = this.continuePending(chunk, onFrame);
       if (pos < 0) return;
     }
@@ -53,52 +95,98 @@ export class FrameDecoder {
     while (len - pos >= 4) {
       const size = chunk.readInt32BE(pos);
       this.check(size);
-      this.onFrameSize?.(size);
-      if (len - pos - 4 < size) break;
-      onFrame(chunk.subarray(pos + 4, pos + 4 + size));
+      const granted = this.onFrameSize?.(size) ?? true;
+      if (len - pos - 4 < size) {
+        this.startFrame(size, chunk.subarray(pos), granted);
+        return;
+      }
+      onFrame(this.reusesChunks ? this.copyOut(chunk, pos, 4 + size) : chunk.subarray(pos + 4, pos + 4 + size));
       pos += 4 + size;
     }
     if (pos < len) {
-      const rest = chunk.subarray(pos);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
-      this.frameSize = rest.length >= 4 ? rest.readInt32BE(0) : -1;
+      const rest = this.keep(chunk.subarray(pos));
+      this.prefix.push(rest);
+      this.prefixBytes = rest.length;
     }
   }
 
-  /** Completes a frame from pending bytes; returns the position in chunk after it, -1 if still incomplete. */
+  /** A frame (prefix included) at `pos` of a chunk the caller reuses, copied into allocated memory. */
+  private copyOut(chunk: Buffer, pos: number, bytes: number): Buffer {
+    if (bytes === 4) return Buffer.alloc(0);
+    const whole = this.allocate(bytes);
+    chunk.copy(whole, 0, pos, pos + bytes);
+    return whole.subarray(4);
+  }
+
+  /** A piece of a chunk held past push: copied when the caller reuses chunks. */
+  private keep(piece: Buffer): Buffer {
+    return this.reusesChunks ? Buffer.from(piece) : piece;
+  }
+
+  /** Allocates a frame of `size` whose first bytes (size prefix included) are `head`. */
+  private startFrame(size: number, head: Buffer, granted: boolean): void {
+    if (granted) {
+      this.whole = this.allocate(4 + size);
+      this.filled = head.copy(this.whole, 0);
+    } else {
+      this.pieces = [this.keep(head)];
+      this.filled = head.length;
+      this.deferredSize = 4 + size;
+    }
+  }
+  private deferredSize = 0;
+
+  /** Continues the frame in assembly; returns the position in chunk after it, -1 if still incomplete. */
   private continuePending(chunk: Buffer, onFrame: (frame: Buffer) => void): number {
     let pos = 0;
-    if (this.frameSize < 0) {
-      const need = 4 - this.pendingBytes;
+    if (this.whole === null && this.pieces === null) {
+      const need = 4 - this.prefixBytes;
       if (chunk.length < need) {
-        this.pending.push(chunk);
-        this.pendingBytes += chunk.length;
+        this.prefix.push(this.keep(chunk));
+        this.prefixBytes += chunk.length;
         return -1;
       }
-      const prefix = Buffer.concat([...this.pending, chunk.subarray(0, need)], 4);
-      this.frameSize = prefix.readInt32BE(0);
-      this.check(this.frameSize);
-      this.onFrameSize?.(this.frameSize);
-      this.pending = [prefix];
-      this.pendingBytes = 4;
+      const head = Buffer.concat([...this.prefix, chunk.subarray(0, need)], 4);
+      this.prefix = [];
+      this.prefixBytes = 0;
+      const size = head.readInt32BE(0);
+      this.check(size);
+      const granted = this.onFrameSize?.(size) ?? true;
       pos = need;
+      if (size === 0) {
+        onFrame(Buffer.alloc(0));
+        return pos;
+      }
+      this.startFrame(size, head, granted);
     }
-    const total = 4 + this.frameSize;
-    const missing = total - this.pendingBytes;
+    if (this.pieces !== null) return this.continueDeferred(chunk, pos, onFrame);
+    const whole = this.whole!;
+    const missing = whole.length - this.filled;
     if (chunk.length - pos < missing) {
-      const part = chunk.subarray(pos);
-      this.pending.push(part);
-      this.pendingBytes += part.length;
+      this.filled += chunk.copy(whole, this.filled, pos);
       return -1;
     }
-    this.pending.push(chunk.subarray(pos, pos + missing));
-    const whole = this.allocate(total);
+    chunk.copy(whole, this.filled, pos, pos + missing);
+    this.whole = null;
+    this.filled = 0;
+    onFrame(whole.subarray(4));
+    return pos + missing;
+  }
+
+  private continueDeferred(chunk: Buffer, pos: number, onFrame: (frame: Buffer) => void): number {
+    const pieces = this.pieces!;
+    const missing = this.deferredSize - this.filled;
+    if (chunk.length - pos < missing) {
+      pieces.push(this.keep(chunk.subarray(pos)));
+      this.filled += chunk.length - pos;
+      return -1;
+    }
+    pieces.push(chunk.subarray(pos, pos + missing));
+    const whole = this.allocate(this.deferredSize);
     let at = 0;
-    for (const part of this.pending) at += part.copy(whole, at);
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.frameSize = -1;
+    for (const piece of pieces) at += piece.copy(whole, at);
+    this.pieces = null;
+    this.filled = 0;
     onFrame(whole.subarray(4));
     return pos + missing;
   }

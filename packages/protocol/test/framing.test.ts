@@ -42,7 +42,8 @@ test('property: any chunking of a frame stream yields the same frames', () => {
     fc.property(
       fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }),
       fc.array(fc.nat(), { maxLength: 12 }),
-      (payloads, cuts) => {
+      fc.array(fc.boolean(), { maxLength: 10 }),
+      (payloads, cuts, grants) => {
         const frames = payloads.map((p) => Buffer.from(p));
         const stream = Buffer.concat(frames.map(frame));
         const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((x, y) => x - y);
@@ -53,9 +54,19 @@ test('property: any chunking of a frame stream yields the same frames', () => {
           prev = p;
         }
         chunks.push(stream.subarray(prev));
-        const dec = new FrameDecoder();
+        // Frames whose memory is granted are copied together as they come; the others are
+        // held in pieces and allocated whole at the end: both yield the same frames.
+        let sizes = 0;
+        let allocated = 0;
+        const dec = new FrameDecoder(
+          1 << 20,
+          (size) => { allocated++; return Buffer.alloc(size, 0xee); },
+          () => grants[sizes++ % Math.max(1, grants.length)] ?? true,
+        );
         assert.deepEqual(collect(dec, chunks), frames);
         assert.equal(dec.bufferedBytes, 0);
+        assert.equal(sizes, frames.length);
+        assert.ok(allocated <= frames.length);
       },
     ),
   );
@@ -95,4 +106,51 @@ test('frameResponse writes size, correlation id, tagged fields for header v1, bo
   assert.equal(v0[0]!.readInt32BE(4), 42);
   const v1 = Buffer.concat(frameResponse(7, 1, [Buffer.from([9])]));
   assert.deepEqual([...v1], [0, 0, 0, 6, 0, 0, 0, 7, 0, 9]);
+});
+
+test('property: reading into one reused buffer and straight into frames yields the same frames, none a view on the reused buffer', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.uint8Array({ maxLength: 100 }), fc.integer({ min: 0, max: 5000 })), { maxLength: 8 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 20 }),
+      fc.integer({ min: 1, max: 2000 }),
+      fc.array(fc.boolean(), { maxLength: 10 }),
+      (specs, readSizes, minDirect, grants) => {
+        // Payloads: small literal ones and larger filled ones (a size), each with its own byte pattern.
+        const frames = specs.map((s, i) => (typeof s === 'number' ? Buffer.alloc(s, (i * 37 + 11) & 0xff) : Buffer.from(s)));
+        const stream = Buffer.concat(frames.map(frame));
+        let sizes = 0;
+        const dec = new FrameDecoder(1 << 20, (size) => Buffer.alloc(size, 0xee), () => grants[sizes++ % Math.max(1, grants.length)] ?? true, true);
+        const scratch = Buffer.alloc(700);
+        const got: Buffer[] = [];
+        let pos = 0;
+        for (let r = 0; pos < stream.length; r++) {
+          // A socket read: at most readSizes[r] bytes, into the frame when the decoder offers it.
+          const want = readSizes[r % readSizes.length]!;
+          const target = dec.directTarget(minDirect);
+          if (target !== null) {
+            const n = Math.min(want, target.length, stream.length - pos);
+            stream.copy(target, 0, pos, pos + n);
+            pos += n;
+            dec.directFilled(n, (f) => got.push(f));
+          } else {
+            const n = Math.min(want, scratch.length, stream.length - pos);
+            stream.copy(scratch, 0, pos, pos + n);
+            pos += n;
+            dec.push(scratch.subarray(0, n), (f) => got.push(f));
+            scratch.fill(0xaa); // the next read overwrites it: nothing may still point into it
+          }
+        }
+        assert.deepEqual(got, frames);
+        assert.ok(got.every((f) => f.length === 0 || f.buffer !== scratch.buffer));
+        assert.equal(dec.bufferedBytes, 0);
+        assert.equal(dec.directTarget(1), null);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('directFilled without a pending direct read is refused', () => {
+  assert.throws(() => new FrameDecoder().directFilled(1, () => {}), RangeError);
 });

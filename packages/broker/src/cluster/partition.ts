@@ -67,6 +67,8 @@ export interface LeaderAppendOptions {
   transactionalId?: string | null;
   /** Producer state: sequence checks and duplicate detection (null: none). */
   hook?: PartitionAppendHook | null;
+  /** See AppendOptions.callerKeepsBatches. */
+  callerKeepsBatches?: boolean;
 }
 
 export interface LeaderAppendResult extends AppendInfo {
@@ -291,7 +293,7 @@ export class Partition {
       const dup = hook.beforeAppend(this.log, batch, { transactionalId: opts.transactionalId ?? null });
       if (dup !== null) return { ...dup, duplicate: true };
     }
-    const info = this.log.append(batch, { leaderEpoch: this.leaderEpochValue, nowMs: opts.nowMs });
+    const info = this.log.append(batch, { leaderEpoch: this.leaderEpochValue, nowMs: opts.nowMs, callerKeepsBatches: opts.callerKeepsBatches === true });
     if (this.verificationGuards.size > 0) {
       // A marker ends the producer's transaction here; its first data batch starts the next one: either way the guard is spent.
       this.verificationGuards.delete(batchProducerId(batch));

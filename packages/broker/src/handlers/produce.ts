@@ -164,6 +164,8 @@ function producePartition(broker: BrokerServices, hosted: HostedTopic | undefine
     if (guard !== undefined) partition.checkVerificationGuard(hook, batchProducerId(batch), guard);
     const info = partition.appendRecordsAsLeader(batch, {
       requiredAcks: req.acks, minInsyncReplicas: cfg.num('min.insync.replicas'), nowMs, transactionalId: req.transactionalId ?? null, hook,
+      // The connection keeps the request frame until the response passes the durability barrier.
+      callerKeepsBatches: true,
     });
     return { index, errorCode: ErrorCode.NONE, baseOffset: info.baseOffset, logAppendTimeMs: info.logAppendTime, logStartOffset: info.logStartOffset, recordErrors: [], errorMessage: null };
   } catch (e) {

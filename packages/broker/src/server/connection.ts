@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
 import type { LeasedReads } from '../storage/read-buffers.js';
 import type { Logger } from '../util/log.js';
+import { readIntoChosenBuffers } from './direct-reads.js';
+import { FrameBufferPool, MIN_POOLED_FRAME_BYTES } from './frame-buffers.js';
 import type { RequestMemoryPool, RequestMemoryWaiter } from './request-memory.js';
 
 /** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
@@ -40,12 +42,16 @@ export interface ConnectionOptions {
   readBuffers: LeasedReads;
   /** queued.max.request.bytes across the broker's connections (absent: unbounded). */
   requestMemory?: RequestMemoryPool;
+  /** Memory for request frames, shared by the broker's connections (absent: one of its own). */
+  frameBuffers?: FrameBufferPool;
 }
 
 const PRODUCE_API_KEY = 0;
-/** Reused request buffer: allocated at this size at least, never kept above the max (larger requests get their own). */
-const MIN_REUSED_FRAME_BYTES = 64 * 1024;
-const MAX_REUSED_FRAME_BYTES = 8 * 1024 * 1024;
+/**
+ * A frame's missing rest is read straight into the frame when at least this large; a smaller
+ * rest goes through the read buffer, so one read also brings the requests after it.
+ */
+const MIN_DIRECT_READ_BYTES = 16 * 1024;
 /** How long an ended connection waits for the client to close before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
 
@@ -55,6 +61,11 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Request memory held until the response passes the durability barrier. */
   requestBytes: number;
+  /**
+   * A pooled Produce frame, given back only once its response passed the durability barrier:
+   * the storage may write the batches from it until then (AppendOptions.callerKeepsBatches).
+   */
+  frame: Buffer | null;
 }
 
 let nextConnectionId = 0;
@@ -86,10 +97,11 @@ export class Connection {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.id = `${socket.localAddress ?? ''}:${socket.localPort ?? ''}-${this.remote}-${nextConnectionId++}`;
     this.memory = opts.requestMemory !== undefined && opts.requestMemory.bounded ? opts.requestMemory : null;
-    this.maxReusedFrameBytes = this.memory === null ? MAX_REUSED_FRAME_BYTES : MIN_REUSED_FRAME_BYTES;
-    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame, this.memory === null ? null : this.onFrameSizeBound);
+    this.frameBuffers = opts.frameBuffers ?? new FrameBufferPool();
+    this.direct = readIntoChosenBuffers(socket, this.nextReadBound, this.onReadBound);
+    this.decoder = new FrameDecoder(opts.maxFrameBytes, this.allocateFrame, this.memory === null ? null : this.onFrameSizeBound, this.direct);
     socket.setNoDelay(true);
-    socket.on('data', this.onDataBound);
+    if (!this.direct) socket.on('data', this.onDataBound);
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug(`Connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.finish());
@@ -101,6 +113,12 @@ export class Connection {
       });
     }
   }
+
+  /** Whether socket reads go into buffers the connection chooses (plain TCP), not Node's fresh buffer per read. */
+  get readsDirectly(): boolean {
+    return this.direct;
+  }
+  private readonly direct: boolean;
 
   /** Requests received and not yet answered (including ones awaiting earlier responses). */
   get inFlight(): number {
@@ -163,6 +181,7 @@ export class Connection {
     this.slots.length = 0;
     this.backlog = [];
     this.outQueue = [];
+    this.outFrames = []; // the storage may still write from them: left to the GC, never reused
     this.pendingBatch = null;
     this.outBytes = 0;
     this.onClose(this);
@@ -181,6 +200,22 @@ export class Connection {
     }
   }
 
+  /** Where the next socket read goes: the rest of the frame being read, else the shared read buffer. */
+  private nextRead(): Buffer {
+    return this.decoder?.directTarget(MIN_DIRECT_READ_BYTES) ?? this.frameBuffers.readBuffer;
+  }
+  private readonly nextReadBound = (): Buffer => this.nextRead();
+
+  private onRead(bytes: number, buffer: Buffer): void {
+    if (buffer === this.frameBuffers.readBuffer) {
+      this.onData(buffer.subarray(0, bytes));
+      return;
+    }
+    // Read into the frame itself (the decoder is gone only if the connection is ending: discarded).
+    this.decoder?.directFilled(bytes, this.onFrameBound);
+  }
+  private readonly onReadBound = (bytes: number, buffer: Buffer): void => this.onRead(bytes, buffer);
+
   // ---- responses out ------------------------------------------------------------------------
   // Completed responses (in request order) queue here and leave at the end of the event-loop
   // turn, in one writev: on loopback a small write costs as much as a 64 KiB one. Before they
@@ -197,11 +232,17 @@ export class Connection {
 
   /** Request memory of the queued responses' requests (released once they are written). */
   private outRequestBytes = 0;
+  /** Pooled frames of the queued responses' requests (given back once past the barrier). */
+  private outFrames: Buffer[] = [];
 
-  private queueResponse(chunks: Buffer[], requestBytes: number): void {
-    this.outQueue.push(chunks);
+  /** Queues a response (null: an acks=0 Produce, whose frame and memory still wait for the barrier). */
+  private queueResponse(chunks: Buffer[] | null, requestBytes: number, frame: Buffer | null): void {
+    if (chunks !== null) {
+      this.outQueue.push(chunks);
+      for (const c of chunks) this.outBytes += c.length;
+    }
     this.outRequestBytes += requestBytes;
-    for (const c of chunks) this.outBytes += c.length;
+    if (frame !== null) this.outFrames.push(frame);
     if (!this.drainScheduled && !this.barrierPending) {
       this.drainScheduled = true;
       setImmediate(this.drainBound);
@@ -221,14 +262,26 @@ export class Connection {
     return bytes;
   }
 
+  private takeOutFrames(): Buffer[] {
+    const frames = this.outFrames;
+    if (frames.length > 0) this.outFrames = [];
+    return frames;
+  }
+
+  private giveBackFrames(frames: Buffer[]): void {
+    for (const f of frames) this.frameBuffers.give(f);
+  }
+
   private drain(): void {
     this.drainScheduled = false;
-    if (this.closed || this.barrierPending || this.outQueue.length === 0) return;
+    if (this.closed || this.barrierPending || (this.outQueue.length === 0 && this.outFrames.length === 0)) return;
     const batch = this.takeOutQueue();
     const requestBytes = this.takeOutRequestBytes();
+    const frames = this.takeOutFrames();
     const barrier = this.opts.durabilityBarrier();
     if (barrier === null) {
       this.releaseRequest(requestBytes);
+      this.giveBackFrames(frames);
       this.writeBatch(batch);
       return;
     }
@@ -247,8 +300,9 @@ export class Connection {
         return;
       }
       this.releaseRequest(requestBytes);
+      this.giveBackFrames(frames);
       this.writeBatch(batch);
-      if (this.outQueue.length > 0) this.drain();
+      if (this.outQueue.length > 0 || this.outFrames.length > 0) this.drain();
     }, (e: unknown) => this.abortUnwritten(e as Error));
   }
 
@@ -314,25 +368,16 @@ export class Connection {
   }
 
   // ---- request memory -----------------------------------------------------------------------
-  // A request larger than a socket read (a 1 MiB Produce) is assembled by copying its pieces
-  // together. A fresh buffer per request drove V8's external-memory GCs, so the connection
-  // reuses one: Produce frames may keep it until their dispatch settles (the logs copy the
-  // batches into their own buffers); other requests may keep views of their frame (group
-  // metadata, SASL bytes), so theirs are copied out of it.
+  // Frames of MIN_POOLED_FRAME_BYTES and more live in the broker's frame buffer pool (a fresh
+  // buffer per large request drove page faults and V8's external-memory GCs). Produce frames
+  // give theirs back once their response passed the durability barrier (the file engine writes
+  // large batches from the frame itself, without a copy); other requests may keep views of
+  // their frame (group metadata, SASL bytes), so theirs are copied out and the pooled memory
+  // goes back at once.
 
-  private frameBuffer: Buffer | null = null;
-  /**
-   * Under queued.max.request.bytes a connection keeps no large buffer between requests: what
-   * it held would escape the bound (48 idle connections x 4 MiB kept buffers = 192 MiB).
-   */
-  private readonly maxReusedFrameBytes: number;
-  private frameBufferBusy = false;
-  private readonly allocateFrame = (size: number): Buffer => {
-    if (this.frameBufferBusy || size > this.maxReusedFrameBytes) return Buffer.allocUnsafeSlow(size);
-    if (this.frameBuffer === null || this.frameBuffer.length < size) this.frameBuffer = Buffer.allocUnsafeSlow(Math.max(size, MIN_REUSED_FRAME_BYTES));
-    this.frameBufferBusy = true;
-    return this.frameBuffer.subarray(0, size);
-  };
+  private readonly frameBuffers: FrameBufferPool;
+  private readonly allocateFrame = (size: number): Buffer =>
+    size < MIN_POOLED_FRAME_BYTES ? Buffer.allocUnsafe(size) : this.frameBuffers.take(size);
 
   // ---- queued.max.request.bytes ------------------------------------------------------------
   // Each request holds its size in the broker's request memory pool from the moment its size
@@ -348,22 +393,24 @@ export class Connection {
   /** Bytes of requests whose size was read while muted, reserved when the connection wakes. */
   private memoryWanted = 0;
   private readonly memoryWaiter: RequestMemoryWaiter = { wake: () => this.unmute() };
-  private readonly onFrameSizeBound = (size: number): void => this.reserveRequest(size);
+  private readonly onFrameSizeBound = (size: number): boolean => this.reserveRequest(size);
 
-  private reserveRequest(size: number): void {
+  /** Reserves a request's memory; false if it must wait (the frame is then not allocated until it is whole). */
+  private reserveRequest(size: number): boolean {
     const pool = this.memory!;
     if (this.muted) {
       this.memoryWanted += size;
-      return;
+      return false;
     }
     if (pool.tryReserve(size)) {
       this.memoryHeld += size;
-      return;
+      return true;
     }
     this.muted = true;
     this.memoryWanted = size;
     this.socket.pause();
     pool.wait(this.memoryWaiter);
+    return false;
   }
 
   private unmute(): void {
@@ -393,36 +440,33 @@ export class Connection {
 
   private process(frame: Buffer): void {
     const size = frame.length;
-    const slot: Slot = { done: false, chunks: null, requestBytes: this.memory === null ? 0 : size };
+    const slot: Slot = { done: false, chunks: null, requestBytes: this.memory === null ? 0 : size, frame: null };
     this.slots.push(slot);
-    let holdsFrameBuffer = this.frameBuffer !== null && frame.buffer === this.frameBuffer.buffer;
-    if (holdsFrameBuffer && frame.length >= 2 && frame.readInt16BE(0) !== PRODUCE_API_KEY) {
-      frame = Buffer.from(frame);
-      this.frameBufferBusy = false;
-      holdsFrameBuffer = false;
+    const pool = this.frameBuffers;
+    let pooled = pool.owns(frame);
+    if (pooled && (frame.length < 2 || frame.readInt16BE(0) !== PRODUCE_API_KEY)) {
+      const own = Buffer.from(frame);
+      pool.give(frame);
+      frame = own;
+      pooled = false;
     }
+    // A failed dispatch closes the connection: its frame is left to the GC (the storage may
+    // still write from it), never given back.
+    if (pooled) slot.frame = frame;
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
     } catch (e) {
-      if (holdsFrameBuffer) this.frameBufferBusy = false;
       this.failed(e);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => {
-          if (holdsFrameBuffer) this.frameBufferBusy = false;
-          this.complete(slot, r);
-        },
-        (e) => {
-          if (holdsFrameBuffer) this.frameBufferBusy = false;
-          this.failed(e);
-        },
+        (r) => this.complete(slot, r),
+        (e) => this.failed(e),
       );
       this.checkPressure();
     } else {
-      if (holdsFrameBuffer) this.frameBufferBusy = false;
       this.complete(slot, result);
     }
   }
@@ -445,7 +489,7 @@ export class Connection {
     }
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
-      if (s.chunks !== null) this.queueResponse(s.chunks, s.requestBytes);
+      if (s.chunks !== null || s.frame !== null) this.queueResponse(s.chunks, s.requestBytes, s.frame);
       else this.releaseRequest(s.requestBytes);
     }
     if (!this.maybeEnd()) this.checkPressure();

@@ -241,10 +241,10 @@ export class FileLog extends SegmentedLog<FileSegment> {
     return seg.offsetIndex.isFull() || seg.timeIndex.isFull();
   }
 
-  protected writeToActive(batches: Buffer, nowMs: number): void {
+  protected writeToActive(batches: Buffer, nowMs: number, callerKeepsBatches: boolean): void {
     const seg = this.active;
     const start = seg.size;
-    seg.write(batches);
+    seg.write(batches, callerKeepsBatches);
     const interval = this.config.indexIntervalBytes;
     const base = seg.baseOffset;
     let p = 0;

@@ -55,6 +55,12 @@ export interface AppendOptions {
    * cleaner output): stored unchanged; the first base offset must be >= logEndOffset (gaps allowed).
    */
   origin?: 'client' | 'replication';
+  /**
+   * The caller leaves `batches` unchanged (and does not reuse their memory) until the engine's
+   * durability barrier after this append has passed: the file engine may then write from them
+   * without a copy. The connection keeps Produce frames that long.
+   */
+  callerKeepsBatches?: boolean;
 }
 
 export interface AppendInfo {

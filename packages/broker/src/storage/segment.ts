@@ -50,6 +50,13 @@ export const DELETED_SUFFIX = '.deleted';
 const STAGING_BYTES = 64 * 1024;
 /** Staging buffers kept for reuse per engine (fresh memory page-faults): 64 MiB at most. */
 const MAX_POOLED_STAGING = 1024;
+/**
+ * Appends the caller keeps intact until written (`retained`) are written from the caller's
+ * memory when at least this large, not copied into staging: a copy costs as much as the
+ * kernel's own copy into the page cache; smaller ones are copied, so a writev is not made of
+ * many tiny pieces.
+ */
+const MIN_UNCOPIED_APPEND = 8 * 1024;
 
 // ---- Reads that may miss the page cache ------------------------------------------------------
 // A synchronous read of bytes not in the page cache stalls every connection for the disk's
@@ -94,6 +101,8 @@ export interface PrefetchedRange {
  */
 export class WriteStager {
   private readonly stagingPool: Buffer[] = [];
+  /** Every staging buffer this stager made: only they go back to the pool (written-from caller memory does not). */
+  private readonly stagingBuffers = new WeakSet<Buffer>();
   private readonly coldChunks: Buffer[] = [];
   private coldReadsRunning = 0;
   private readonly coldReadQueue: Array<(done: () => void) => void> = [];
@@ -206,11 +215,16 @@ export class WriteStager {
   };
 
   takeStagingBuffer(): Buffer {
-    return this.stagingPool.pop() ?? Buffer.allocUnsafeSlow(STAGING_BYTES);
+    const reused = this.stagingPool.pop();
+    if (reused !== undefined) return reused;
+    const fresh = Buffer.allocUnsafeSlow(STAGING_BYTES);
+    this.stagingBuffers.add(fresh);
+    return fresh;
   }
 
+  /** Takes back a staging buffer once written or dropped; a caller's retained buffer is ignored. */
   giveBackStagingBuffer(buf: Buffer): void {
-    if (this.stagingPool.length < MAX_POOLED_STAGING) this.stagingPool.push(buf);
+    if (this.stagingPool.length < MAX_POOLED_STAGING && this.stagingBuffers.has(buf)) this.stagingPool.push(buf);
   }
 }
 
@@ -241,7 +255,7 @@ export class FileSegment implements SegmentState, OpenFileOwner {
    * bytes are not written yet.
    */
   private fileSize: number;
-  /** Buffers of the write in flight (views, and the staging buffers they belong to). */
+  /** Buffers of the write in flight (views, and the staging buffers they belong to, or the view itself for a retained append). */
   private inflight: Buffer[] = [];
   private inflightOwners: Buffer[] = [];
   /** False once a truncation made the in-flight bytes meaningless (they are cut after the write). */
@@ -384,8 +398,10 @@ export class FileSegment implements SegmentState, OpenFileOwner {
    * Appends `data` at the end of the .log: copied into staging buffers and written with the
    * other appends of this round, off the event loop. The caller then adds data.length to `size`. Throws StorageIoError (and changes nothing) when
    * the file cannot be opened, or, after a failed write, when writing it at once fails.
+   * `retained`: the caller leaves `data` unchanged until the engine's durability barrier after
+   * this append has passed, so a large one is written from `data` itself, without a copy.
    */
-  write(data: Buffer): void {
+  write(data: Buffer, retained = false): void {
     this.fdForUse();
     if (this.writeFailed && !this.busy) {
       this.writeNow(data);
@@ -393,6 +409,14 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     }
     if (this.unwrittenEnds.length === 0) this.writtenEnd = this.size;
     this.unwrittenEnds.push(this.size + data.length);
+    if (retained && data.length >= MIN_UNCOPIED_APPEND) {
+      this.sealStaging();
+      this.tail.push(data);
+      this.tailOwners.push(data);
+      this.stager.unwrittenBytes += data.length;
+      this.stager.staged(this);
+      return;
+    }
     let off = 0;
     while (off < data.length) {
       if (this.staging === null) {

@@ -76,8 +76,8 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
 
   // ---- engine hooks -------------------------------------------------------------------------
 
-  /** Writes already-stamped batches at the end of the active segment and indexes them. */
-  protected abstract writeToActive(batches: Buffer, nowMs: number): void;
+  /** Writes already-stamped batches at the end of the active segment and indexes them (callerKeepsBatches: see AppendOptions). */
+  protected abstract writeToActive(batches: Buffer, nowMs: number, callerKeepsBatches: boolean): void;
   /** Creates the segment that will hold offsets from baseOffset. */
   protected abstract createSegment(baseOffset: number, nowMs: number): S;
   /** Seals the active segment before a new one is created (final index entries, flush scheduling). */
@@ -160,7 +160,7 @@ export abstract class SegmentedLog<S extends SegmentState> implements PartitionL
         pos += size;
       }
     }
-    this.writeToActive(batches, nowMs);
+    this.writeToActive(batches, nowMs, opts.callerKeepsBatches === true);
     this.totalSize += batches.length;
     const info: AppendInfo = {
       baseOffset: BigInt(firstOffset),

@@ -100,3 +100,42 @@ test('a failed write is reported to every barrier of that turn and rolled back; 
   assert.equal(readFileSync(logPath, 'utf8'), 'kept back!', 'and asynchronously after that');
   seg.close();
 }));
+
+test('appends the caller keeps until the barrier are written from its memory when large, copied when small; a truncation of them still holds', withSegment(async (seg, logPath, stager) => {
+  const keep = (data: Buffer): void => {
+    seg.write(data, true);
+    seg.size += data.length;
+  };
+  const small = Buffer.alloc(100, 1);
+  const large = Buffer.alloc(100_000, 2);
+  keep(small);
+  keep(large);
+  keep(Buffer.from('tail'));
+  // The small one was copied into staging: the caller may change it. The large one is written
+  // from the caller's memory (the contract: unchanged until the barrier), seen by reads as is.
+  small.fill(9);
+  const staged = Buffer.alloc(seg.size);
+  seg.readInto(staged, 0, seg.size, 0);
+  assert.equal(staged[0], 1, 'a small append is copied');
+  assert.equal(staged[100], 2);
+  assert.equal(await stager.durabilityBarrier(), null);
+  const file = readFileSync(logPath);
+  assert.equal(file.length, 100 + 100_000 + 4);
+  assert.ok(file.subarray(0, 100).every((b) => b === 1));
+  assert.ok(file.subarray(100, 100_100).every((b) => b === 2));
+  assert.equal(file.subarray(100_100).toString(), 'tail');
+  // The caller's memory never becomes a staging buffer of the engine.
+  const taken = new Set<Buffer>();
+  for (let i = 0; i < 64; i++) taken.add(stager.takeStagingBuffer());
+  assert.ok(![...taken].some((b) => b.buffer === large.buffer));
+  for (const b of taken) stager.giveBackStagingBuffer(b);
+  // A kept append cut by a truncation before it is written leaves only what was kept.
+  keep(Buffer.alloc(50_000, 3));
+  seg.truncateTo(100_104 + 10_000);
+  seg.size = 100_104 + 10_000;
+  await stager.whenIdle();
+  const cut = readFileSync(logPath);
+  assert.equal(cut.length, 100_104 + 10_000);
+  assert.ok(cut.subarray(100_104).every((b) => b === 3));
+  seg.close();
+}));
