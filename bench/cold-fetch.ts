@@ -2,23 +2,30 @@
  * Does a fetch of a cold segment (not in the page cache) raise the latency of a producer on
  * another partition? (issue 9: page-cache-miss reads must not block the event loop.)
  *
- *   node bench/dist/cold-fetch.js [--broker-root DIR] [--cold-mib 512] [--requests 3000] [--probe]
+ *   node bench/dist/cold-fetch.js [--broker-root DIR] [--cold-mib 512] [--requests 3000] [--probe] [--consumer-mib-s N]
  *
  * Starts `samsa server` from DIR (default: this checkout; a built checkout of another commit
  * compares builds), fills topic `cold` with --cold-mib MiB, restarts the broker (the data is
  * then older than the process, as after any restart), then times --requests acks=1 produce
- * requests of one 1 KiB record to topic `hot`, one at a time, in three phases: alone; while a
+ * requests of one 1 KiB record to topic `hot`, one at a time, in four phases: alone; while a
  * consumer fetches `cold` from its start with 1 MiB reads right after `sync; echo 1 >
- * /proc/sys/vm/drop_caches` (needs root): the cold fetch; and while it fetches it again, now in
- * the page cache: the same consumer load without the disk, the control. The consumer runs in a
- * worker thread (its own event loop: decoding its responses does not delay the producer's).
+ * /proc/sys/vm/drop_caches` (needs root): the cold fetch; while a thread of the bench reads the
+ * same cold file straight from the disk at the same pace, without the broker: what reading the
+ * disk costs this machine, the control for the cold fetch; and while the consumer fetches `cold`
+ * again, now in the page cache: the same fetch load without the disk, the control for the
+ * fetch's own cost. (The broker reads cold and cached bytes alike: off the event loop, since it
+ * cannot know which are in the page cache.) The consumer and the disk reader run in a worker
+ * thread (their own event loop: decoding responses does not delay the producer's).
  * Prints p50/p99/max of the produce latency and the broker main thread's CPU time and time
  * spent waiting for a CPU (run queue) per phase: on a shared 2-core machine the latter is what
  * other processes cost the producer. --probe also counts the broker's synchronous file reads
  * and their time per phase (bench/sync-read-probe.ts): time its event loop waited in reads.
+ * --consumer-mib-s paces the consumer and the disk reader to N MiB/s (default: as fast as they
+ * can): on 2 cores an unpaced consumer's CPU (its own and the broker's work to serve it) raises
+ * the producer's latency whether the data is cold or cached; paced, the CPU stays mostly idle.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +44,7 @@ const root = resolve(arg('--broker-root', repoRoot));
 const coldMiB = Number(arg('--cold-mib', '512'));
 const requests = Number(arg('--requests', '3000'));
 const probe = process.argv.includes('--probe');
+const consumerMiBs = Number(arg('--consumer-mib-s', '0'));
 const probeDir = mkdtempSync(join(tmpdir(), 'samsa-cold-probe-'));
 const probeFile = join(probeDir, 'sync-reads.jsonl');
 
@@ -87,11 +95,14 @@ async function producerLatencies(conn: PipelinedConnection, stopped: () => boole
   return out;
 }
 
-/** Fetches `cold` from offset 0 in 1 MiB reads until stopped; returns the bytes read. */
-async function coldReader(conn: PipelinedConnection, stop: () => boolean): Promise<number> {
+/** Fetches `cold` from offset 0 in 1 MiB reads until stopped (at `mibPerS`, if > 0); returns the bytes read. */
+async function coldReader(conn: PipelinedConnection, stop: () => boolean, mibPerS: number): Promise<number> {
   let offset = 0n;
   let bytes = 0;
+  const started = performance.now();
   while (!stop()) {
+    await pace(started, bytes, mibPerS);
+    if (stop()) break;
     const f = await conn.request<any>(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'cold', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
     const p = f.responses[0].partitions[0];
     const records: Buffer = p.records;
@@ -144,8 +155,11 @@ async function syncReads(broker: ChildProcess): Promise<SyncReads> {
   return JSON.parse(lines().at(-1)!) as SyncReads;
 }
 
-/** Times the producer while `consumer` (null: none) reads `cold` from offset 0 in a worker thread. */
-async function phase(name: string, broker: ChildProcess, producer: PipelinedConnection, port: number, consumer: boolean): Promise<void> {
+/** What a phase's worker thread reads: nothing, `cold` through the broker, or its segment file straight from the disk. */
+type Reader = { kind: 'none' } | { kind: 'fetch' } | { kind: 'file'; path: string };
+
+/** Times the producer while a worker thread reads (see Reader) from its start. */
+async function phase(name: string, broker: ChildProcess, producer: PipelinedConnection, port: number, what: Reader): Promise<void> {
   const pid = broker.pid!;
   const reads0 = probe ? await syncReads(broker) : null;
   const cpu0 = mainThreadCpuSeconds(pid);
@@ -153,8 +167,9 @@ async function phase(name: string, broker: ChildProcess, producer: PipelinedConn
   let reader: Worker | null = null;
   let result: Promise<number> | null = null;
   let readerDone = false;
-  if (consumer) {
-    reader = new Worker(new URL(import.meta.url), { workerData: { port } });
+  if (what.kind !== 'none') {
+    const job: ReaderJob = { port, mibPerS: consumerMiBs, file: what.kind === 'file' ? what.path : null };
+    reader = new Worker(new URL(import.meta.url), { workerData: job });
     result = new Promise<number>((resolve, reject) => {
       reader!.once('message', (m: { bytes: number }) => {
         readerDone = true;
@@ -165,7 +180,7 @@ async function phase(name: string, broker: ChildProcess, producer: PipelinedConn
     await new Promise((r) => reader!.once('online', r));
   }
   const t = performance.now();
-  // With a consumer, only while it reads: it stops at the end of the topic.
+  // With a reader, only while it reads: it stops at the end of the topic or file.
   const ms = await producerLatencies(producer, () => readerDone);
   reader?.postMessage('stop');
   const bytes = result === null ? 0 : await result;
@@ -174,7 +189,8 @@ async function phase(name: string, broker: ChildProcess, producer: PipelinedConn
   const wait = runQueueWaitSeconds(pid) - wait0;
   const reads1 = reads0 === null ? null : await syncReads(broker);
   const sync = reads0 === null || reads1 === null ? '' : `; ${reads1.reads - reads0.reads} sync file reads on the event loop, ${(reads1.ms - reads0.ms).toFixed(0)} ms in them, ${reads1.over1ms - reads0.over1ms} over 1 ms`;
-  const read = consumer ? ` (the consumer read ${(bytes / 1048576).toFixed(0)} MiB meanwhile, ${(bytes / 1048576 / s).toFixed(0)} MiB/s)` : '';
+  const who = what.kind === 'fetch' ? 'the consumer' : 'the disk reader';
+  const read = what.kind !== 'none' ? ` (${who} read ${(bytes / 1048576).toFixed(0)} MiB meanwhile, ${(bytes / 1048576 / s).toFixed(0)} MiB/s)` : '';
   console.log(`${name.padEnd(28)}${summary(ms)} (${ms.length} requests); broker main thread ${(cpu * 1000).toFixed(0)} ms CPU, ${(wait * 1000).toFixed(0)} ms waiting for a CPU in ${(s * 1000).toFixed(0)} ms${read}${sync}`);
 }
 
@@ -195,14 +211,18 @@ async function main(): Promise<void> {
     broker = await startBroker(props);
     const producer = await PipelinedConnection.open('127.0.0.1', port());
     await producerLatencies(producer); // warm-up: connections, JIT, the hot segment
-    console.log(`broker ${root}, cold segment ${coldMiB} MiB, ${requests} produce requests (1 KiB, acks=1)`);
+    console.log(`broker ${root}, cold segment ${coldMiB} MiB, ${requests} produce requests (1 KiB, acks=1), consumer ${consumerMiBs > 0 ? `paced to ${consumerMiBs} MiB/s` : 'unpaced'}`);
+    const coldDir = join(dir, 'logs', 'cold-0');
+    const coldLog = join(coldDir, readdirSync(coldDir).find((f) => f.endsWith('.log'))!);
     dropPageCache();
-    await phase('producer alone:', broker, producer, port(), false);
+    await phase('producer alone:', broker, producer, port(), { kind: 'none' });
     dropPageCache();
-    await phase('producer + cold fetch:', broker, producer, port(), true);
-    // The control: all of `cold` in the page cache (the cold phase read only part of it).
-    for (const f of readdirSync(join(dir, 'logs', 'cold-0'))) readFileSync(join(dir, 'logs', 'cold-0', f));
-    await phase('producer + cached fetch:', broker, producer, port(), true);
+    await phase('producer + cold fetch:', broker, producer, port(), { kind: 'fetch' });
+    dropPageCache();
+    await phase('producer + disk read:', broker, producer, port(), { kind: 'file', path: coldLog });
+    // The fetch control: all of `cold` in the page cache (the cold phase read only part of it).
+    for (const f of readdirSync(coldDir)) readFileSync(join(coldDir, f));
+    await phase('producer + cached fetch:', broker, producer, port(), { kind: 'fetch' });
     producer.socket.destroy();
   } finally {
     await stopBroker(broker);
@@ -211,12 +231,50 @@ async function main(): Promise<void> {
   }
 }
 
-/** The consumer's worker thread: fetches `cold` from the start until told to stop, then posts the bytes read. */
-async function consumerThread(port: number): Promise<void> {
+interface ReaderJob {
+  port: number;
+  mibPerS: number;
+  /** A file to read straight from the disk instead of fetching `cold`. */
+  file: string | null;
+}
+
+/** Waits until `bytes` are due at `mibPerS` MiB/s since `started` (no wait when unpaced). */
+async function pace(started: number, bytes: number, mibPerS: number): Promise<void> {
+  if (mibPerS <= 0) return;
+  const due = started + (bytes / 1048576 / mibPerS) * 1000;
+  if (performance.now() < due) await new Promise((r) => setTimeout(r, due - performance.now()));
+}
+
+/** Reads `path` from its start in 1 MiB reads (this thread's own blocking reads) until stopped or at its end. */
+async function fileReader(path: string, stop: () => boolean, mibPerS: number): Promise<number> {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const started = performance.now();
+  let bytes = 0;
+  try {
+    for (;;) {
+      await pace(started, bytes, mibPerS);
+      if (stop()) break;
+      const n = readSync(fd, buf, 0, buf.length, bytes);
+      if (n === 0) break;
+      bytes += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
+}
+
+/** A phase's worker thread: reads (ReaderJob) until told to stop, then posts the bytes read. */
+async function readerThread(job: ReaderJob): Promise<void> {
   let stop = false;
   parentPort!.once('message', () => (stop = true));
-  const consumer = await PipelinedConnection.open('127.0.0.1', port);
-  const bytes = await coldReader(consumer, () => stop);
+  if (job.file !== null) {
+    parentPort!.postMessage({ bytes: await fileReader(job.file, () => stop, job.mibPerS) });
+    return;
+  }
+  const consumer = await PipelinedConnection.open('127.0.0.1', job.port);
+  const bytes = await coldReader(consumer, () => stop, job.mibPerS);
   consumer.socket.destroy();
   parentPort!.postMessage({ bytes });
 }
@@ -226,4 +284,4 @@ function portOf(props: string): number {
 }
 
 if (isMainThread) await main();
-else await consumerThread((workerData as { port: number }).port);
+else await readerThread(workerData as ReaderJob);

@@ -11,7 +11,16 @@
 # its breakdown by cause and thread from bench/perf-breakdown.ts, GC share first; add
 # NODE_ARGS=--perf-basic-prof to name JIT frames), PERF_STAT (a directory: `perf stat` of the broker
 # during the load: context switches, page faults and syscalls per GB), KEEP (keep the data
-# directory and broker log).
+# directory and broker log), STEADY_PAGE_CACHE (measure with a full page cache, as a long-running
+# broker's machine has: before the rounds, fill the free memory with a file's cached pages, and keep
+# every round's data until all rounds ended, since deleting it would free its pages; see below).
+#
+# Why STEADY_PAGE_CACHE: on this VM (Firecracker, virtio-balloon free page reporting) the host takes
+# back guest pages that stay free for a few seconds, and the guest's first write into such a page
+# costs ~2 s of system time per GB (`dd` of 20 GB into fresh pages: 41 s sys; into pages reclaimed
+# from the page cache: ~0.5 s/GB). Without it, every build's segment writes pay that per GB, more or
+# less depending on how long the machine was idle; with it, new page-cache pages come from reclaim,
+# as on a broker whose page cache filled long ago.
 set -euo pipefail
 perf=${1:?rdkafka_performance binary}; records=${2:?records}; rounds=${3:?rounds}; shift 3
 acks=${ACKS:-1}; partitions=${PARTITIONS:-8}; size=${SIZE:-1024}
@@ -89,8 +98,23 @@ run_one() {
     node -C source --import tsx "$here/perf-breakdown.ts" <"$PERF_RECORD/$label.script" >"$PERF_RECORD/$label.breakdown.md"
     rm -f "$PERF_RECORD/$label.script"
   fi
-  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
+  if [ -n "${KEEP:-}" ]; then echo "kept $dir"
+  elif [ -n "${STEADY_PAGE_CACHE:-}" ]; then steady_dirs+=("$dir")
+  else rm -rf "$dir"; fi
 }
+
+steady_dirs=()
+if [ -n "${STEADY_PAGE_CACHE:-}" ]; then
+  fill=$(mktemp -d /tmp/samsa-rdperf-fill-XXXXXX)
+  steady_dirs+=("$fill")
+  trap 'rm -rf "${steady_dirs[@]}"' EXIT
+  free_mb=$(awk '/^MemFree:/ { print int($2 / 1024) }' /proc/meminfo)
+  need_mb=$(( free_mb + rounds * $# * records * size / 1048576 * 11 / 10 ))
+  disk_mb=$(df --output=avail -BM /tmp | tail -1 | tr -d 'M ')
+  [ "$need_mb" -lt "$disk_mb" ] || { echo "STEADY_PAGE_CACHE needs ${need_mb} MB on /tmp, ${disk_mb} MB free"; exit 1; }
+  echo "filling the page cache: ${free_mb} MB of free memory (rounds' data is kept to the end)"
+  dd if=/dev/zero of="$fill/fill" bs=1M count="$free_mb" status=progress 2>&1 | tr '\r' '\n' | grep -E 'copied' | awk 'NR % 10 == 0'
+fi
 
 for round in $(seq 1 "$rounds"); do
   for checkout in "$@"; do
