@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
+import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
 import { startBroker } from '../../src/testkit/index.js';
 import { freePort, startServer } from '../support/server-process.js';
 import { WireClient } from '../testkit/wire-client.js';
@@ -148,6 +149,20 @@ test('a partition moves to another log dir under acks=all produce: throttled, re
   } finally {
     await producer.disconnect().catch(() => {});
     c.close();
+    await tb.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a broker whose metadata is not in its log dirs removes the `-delete` dirs a crash left (here: the old log of a move) at startup', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'samsa-logdirs-leftover-'));
+  const leftover = join(root, 'moved-0.0123456789abcdef0123456789abcdef-delete');
+  mkdirSync(leftover, { recursive: true });
+  writeFileSync(join(leftover, '00000000000000000000.log'), Buffer.alloc(64 * 1024, 1));
+  const tb = await startBroker({ storage: 'file', dataDir: root, metadataStore: new LocalMetadataStore(null) });
+  try {
+    assert.ok(!existsSync(leftover), readdirSync(root).join(','));
+  } finally {
     await tb.stop();
     rmSync(root, { recursive: true, force: true });
   }
