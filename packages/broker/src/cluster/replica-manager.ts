@@ -242,6 +242,10 @@ export class ReplicaManager {
       const p = cur.partitions[i];
       if (p === undefined) continue;
       await slice.yieldIfExpired();
+      // A log dir move of the partition stops and its future log goes (as dropPartition does):
+      // left running, the move copied from a closed log, and a future log left on disk is
+      // promoted at the next start, bringing the deleted partition's records back.
+      this.logDirMover?.cancel(t.name, i);
       p.makeNone();
       p.close();
       this.opts.storage.retireLog(t.name, i, uniqueId);

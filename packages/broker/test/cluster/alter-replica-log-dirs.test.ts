@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
+import { ZERO_UUID } from '../../src/metadata/uuid.js';
 import { startBroker } from '../../src/testkit/index.js';
 import { freePort, startServer } from '../support/server-process.js';
 import { WireClient } from '../testkit/wire-client.js';
@@ -146,6 +147,38 @@ test('a partition moves to another log dir under acks=all produce: throttled, re
     assert.deepEqual(await alter(c, src, 'mv', [0]), [ErrorCode.KAFKA_STORAGE_ERROR]);
     rmSync(src, { force: true });
     mkdirSync(src);
+  } finally {
+    await producer.disconnect().catch(() => {});
+    c.close();
+    await tb.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('DeleteTopics on a single broker during a log dir move stops the move: no future log is left to bring the topic back at the next start', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'samsa-logdirs-delete-'));
+  const d1 = join(root, 'd1');
+  const d2 = join(root, 'd2');
+  // 16 KB steps at 64 KB/s: the copy of ~1 MB is under way for many seconds.
+  const config = { 'log.dirs': `${d1},${d2}`, 'replica.alter.log.dirs.io.max.bytes.per.second': String(64 * 1024) };
+  let tb = await startBroker({ storage: 'file', dataDir: d1, config });
+  const c = await WireClient.connect(tb.port);
+  const producer = kafka(tb.bootstrap).producer({ allowAutoTopicCreation: false });
+  try {
+    await tb.broker.topics.createTopic({ name: 'gone', numPartitions: 1 });
+    await producer.connect();
+    await produce(producer, 'gone', 'pre', 20, []); // ~1 MB
+    const src = (await replicaDirs(c, 'gone')).current!;
+    const dst = src === d1 ? d2 : d1;
+    assert.deepEqual(await alter(c, dst, 'gone', [0]), [ErrorCode.NONE]);
+    await waitFor('the copy to be under way', async () => ((await replicaDirs(c, 'gone')).future?.size ?? 0n) > 0n || null);
+    const r = await c.send(ApiKey.DeleteTopics, 6, { topics: [{ name: 'gone', topicId: ZERO_UUID }], topicNames: [], timeoutMs: 10_000 });
+    assert.equal(r.responses[0].errorCode, ErrorCode.NONE);
+    assert.deepEqual(readdirSync(dst).filter((n) => n.startsWith('gone-')), [], 'the future log went with the topic');
+    await tb.stop();
+    tb = await startBroker({ storage: 'file', dataDir: d1, config });
+    assert.equal(tb.broker.metadata.topic('gone'), undefined);
+    for (const d of [d1, d2]) assert.deepEqual(readdirSync(d).filter((n) => n.startsWith('gone-')), [], `nothing of the topic in ${d}`);
   } finally {
     await producer.disconnect().catch(() => {});
     c.close();
