@@ -267,7 +267,13 @@ export class Broker implements BrokerServices {
       if (this.store instanceof LocalMetadataStore && this.store.persistent) {
         // A single broker's metadata is the whole truth: logs no topic claims are leftovers of a crash.
         registry.removeUnclaimedLogs(this.topicManager.image, new Set(finished));
+        // The `-delete` dirs record deletions until the metadata that finishes them is on disk.
         if (!this.store.backend.hasUnpersistedChanges) this.storageEngine.purgeDeletedLogs();
+      } else {
+        // Metadata elsewhere (ZooKeeper, etcd, in memory) records no deletion in them: a `-delete`
+        // dir is the leftover of a crash (a deletion, a log dir move), removed at startup as
+        // Kafka's LogManager does, or its bytes would stay on the disk for good.
+        this.storageEngine.purgeDeletedLogs();
       }
       this.securityParts = new BrokerSecurity(this.config, this.store, this.clock, this.log.child('kafka.security'));
       await this.securityParts.load();

@@ -65,6 +65,11 @@ const TXN_OFFSET_COMMIT_ABORTABLE: ReadonlySet<number> = new Set([
   ErrorCode.TRANSACTION_ABORTABLE,
 ]);
 
+/** What a transactional request retries within max.block.ms: the coordinator moved or is loading, a previous transaction is finishing, or a retriable error. */
+function retriesOn(code: number, failure: unknown): boolean {
+  return code === ErrorCode.CONCURRENT_TRANSACTIONS || COORDINATOR_ERRORS.has(code) || isRetriable(failure);
+}
+
 /** Codes of a produce response that fence the producer (Kafka's Sender maps both to ProducerFencedException). */
 export const FENCING_CODES: ReadonlySet<number> = new Set([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]);
 
@@ -180,13 +185,15 @@ export class TransactionManager {
         this.coordinator = null; // the connection failed or timed out: look it up again
       }
       if (COORDINATOR_ERRORS.has(code)) this.coordinator = null;
-      const retry = code === ErrorCode.CONCURRENT_TRANSACTIONS || COORDINATOR_ERRORS.has(code) || isRetriable(failure);
-      if (!retry) throw failure;
-      if (Date.now() >= deadline) {
-        throw new ClientError(ClientErrorCode.REQUEST_TIMEOUT, `${api.name} for transactional.id ${this.transactionalId} did not succeed within max.block.ms=${this.maxBlockMs}: ${(failure as Error).message}`, true, { cause: failure });
-      }
+      if (!retriesOn(code, failure)) throw failure;
+      if (Date.now() >= deadline) throw this.timedOut(api.name, failure);
       await sleep(code === ErrorCode.CONCURRENT_TRANSACTIONS ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : this.cluster.retryBackoffMs);
     }
+  }
+
+  /** A request still failing with a retriable error at max.block.ms (Kafka's TimeoutException: the producer stays usable). */
+  private timedOut(what: string, failure: unknown): ClientError {
+    return new ClientError(ClientErrorCode.REQUEST_TIMEOUT, `${what} for transactional.id ${this.transactionalId} did not succeed within max.block.ms=${this.maxBlockMs}: ${(failure as Error).message}`, true, { cause: failure });
   }
 
   /** Classifies an error of a coordinator request: fatal codes fence the producer, others make the transaction abortable. */
@@ -357,7 +364,10 @@ export class TransactionManager {
         groupCoordinator = null;
       }
       if (COORDINATOR_ERRORS.has(code)) groupCoordinator = null;
-      if (!(COORDINATOR_ERRORS.has(code) || code === ErrorCode.CONCURRENT_TRANSACTIONS || isRetriable(failure)) || Date.now() >= deadline) throw failure;
+      if (!retriesOn(code, failure)) throw failure;
+      // Still retriable at max.block.ms: a timeout (abortable), not the code itself (which
+      // classifyTxnOffsetCommit would take for an unexpected, fatal answer).
+      if (Date.now() >= deadline) throw this.timedOut('TxnOffsetCommit', failure);
       await sleep(code === ErrorCode.CONCURRENT_TRANSACTIONS ? CONCURRENT_TRANSACTIONS_BACKOFF_MS : this.cluster.retryBackoffMs);
     }
   }

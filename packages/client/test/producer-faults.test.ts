@@ -24,8 +24,10 @@ interface Faults {
   outOfOrder: { topic: string; partition: number } | null;
   /** Metadata naming this topic answered UNKNOWN_TOPIC_OR_PARTITION: called once it is answered. */
   unknownTopicAnswered: { topic: string; answered: () => void } | null;
+  /** Every TxnOffsetCommit answered COORDINATOR_LOAD_IN_PROGRESS (a group coordinator that keeps loading). */
+  txnOffsetCommitLoading: boolean;
 }
-const faults: Faults = { closeAfterAppend: null, outOfOrder: null, unknownTopicAnswered: null };
+const faults: Faults = { closeAfterAppend: null, outOfOrder: null, unknownTopicAnswered: null, txnOffsetCommitLoading: false };
 
 const faultyHandlers: ApiHandler[] = brokerHandlers.map((h): ApiHandler => {
   if (h.apiKey === ApiKey.Produce) {
@@ -76,6 +78,16 @@ const faultyHandlers: ApiHandler[] = brokerHandlers.map((h): ApiHandler => {
           setImmediate(ut.answered);
         }
         return res;
+      },
+    };
+  }
+  if (h.apiKey === ApiKey.TxnOffsetCommit) {
+    return {
+      ...h,
+      async handle(ctx, req, version) {
+        if (!faults.txnOffsetCommitLoading) return h.handle(ctx, req, version);
+        const topics = req.topics as Array<{ name: string; partitions: Array<{ partitionIndex: number }> }>;
+        return { throttleTimeMs: 0, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })) })) };
       },
     };
   }
@@ -138,6 +150,32 @@ describe('idempotent producer under precise faults', () => {
       assert.ok(a[0]!.offset < b[0]!.offset, `first at ${a[0]!.offset}, second at ${b[0]!.offset}`);
       assert.deepEqual(await values(topic, 0), ['first', 'second']);
     } finally {
+      await producer.close();
+    }
+  });
+});
+
+describe('transactional producer under precise faults', () => {
+  test('a TxnOffsetCommit still retriable at max.block.ms times out: the transaction is abortable, the producer not fenced', async () => {
+    await admin.createTopics({ topics: [{ topic: 'txn-loading', numPartitions: 1, replicationFactor: 1 }] });
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, transactionalId: 'txn-loading', maxBlockMs: 1000 });
+    try {
+      await producer.initTransactions();
+      producer.beginTransaction();
+      const offsets = [{ topic: 'txn-loading', partition: 0, offset: 1n }];
+      const meta = { groupId: 'txn-loading-group', generationId: -1, memberId: '', groupInstanceId: null };
+      faults.txnOffsetCommitLoading = true;
+      await assert.rejects(producer.sendOffsetsToTransaction(offsets, meta), /max\.block\.ms/);
+      faults.txnOffsetCommitLoading = false;
+      assert.equal(producer.transactionState, 'ABORTABLE_ERROR');
+      await producer.abortTransaction();
+      producer.beginTransaction();
+      await producer.send({ topic: 'txn-loading', messages: [{ value: 'after' }] });
+      await producer.sendOffsetsToTransaction(offsets, meta);
+      await producer.commitTransaction();
+      assert.deepEqual(await values('txn-loading', 0), ['after']);
+    } finally {
+      faults.txnOffsetCommitLoading = false;
       await producer.close();
     }
   });

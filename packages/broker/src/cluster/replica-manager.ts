@@ -61,8 +61,8 @@ export class ReplicaManager {
   private readonly listener: PartitionListener;
   /** Partitions created ahead of their topic's record (createLogs), by topic. */
   private readonly prepared = new Map<string, Map<number, Partition>>();
-  /** Replicas whose log could not be created or opened, keyed topic NUL partition. */
-  private readonly failedReplicas = new Map<string, Error>();
+  /** Replicas of recorded topics whose log could not be created or opened (by partitionKey): logged once, not at every retry. */
+  private readonly failedReplicas = new Set<string>();
   /** Checkpointed HWs read at startup, per log dir (consumed as partitions open). */
   private readonly startupHighWatermarks = new Map<string, OffsetCheckpoint>();
   private checkpointTimer: TimerHandle | null = null;
@@ -242,12 +242,16 @@ export class ReplicaManager {
       const p = cur.partitions[i];
       if (p === undefined) continue;
       await slice.yieldIfExpired();
+      // A log dir move of the partition stops and its future log goes (as dropPartition does):
+      // left running, the move copied from a closed log, and a future log left on disk is
+      // promoted at the next start, bringing the deleted partition's records back.
+      this.logDirMover?.cancel(t.name, i);
       p.makeNone();
       p.close();
       this.opts.storage.retireLog(t.name, i, uniqueId);
       this.wake(t.name, i);
     }
-    this.failedReplicas.forEach((_, key) => key.startsWith(`${t.name}\u0000`) && this.failedReplicas.delete(key));
+    for (const p of t.partitions) this.failedReplicas.delete(partitionKey(t.name, p.partition));
   }
 
   /** Removes the `-delete` directories of retired logs (once their deletion is in the metadata), in slices. */
@@ -291,11 +295,6 @@ export class ReplicaManager {
     }
   }
 
-  /** Replicas of recorded topics whose log could not be created or opened here (Kafka: offline replicas), with the cause. */
-  offlineReplica(topic: string, partition: number): Error | undefined {
-    return this.failedReplicas.get(`${topic}\u0000${partition}`);
-  }
-
   private updateTopic(t: TopicImage): void {
     const cur = this.topics.get(t.name);
     const config = new TopicConfig(this.opts.brokerConfig, t.configs);
@@ -313,7 +312,7 @@ export class ReplicaManager {
         continue;
       }
       const existing = partitions[p.partition];
-      const failureKey = `${t.name}\u0000${p.partition}`;
+      const failureKey = partitionKey(t.name, p.partition);
       if (existing === undefined) {
         try {
           const opened = this.openPartition(t.name, p.partition, config.toLogConfig());
@@ -324,7 +323,7 @@ export class ReplicaManager {
           // Kafka marks such a replica offline (KAFKA_STORAGE_ERROR): the topic is recorded by the
           // controller, this broker reports the failure and tries again at the next change.
           if (!this.failedReplicas.has(failureKey)) this.opts.log.error(`[ReplicaManager broker=${this.opts.nodeId}] Error while creating log for ${t.name}-${p.partition}: the replica is offline on this broker (KAFKA_STORAGE_ERROR) until it can be created: ${(e as Error).message}`);
-          this.failedReplicas.set(failureKey, e as Error);
+          this.failedReplicas.add(failureKey);
           continue;
         }
       } else if (configChanged) existing.log.updateConfig(config.toLogConfig());
@@ -337,7 +336,7 @@ export class ReplicaManager {
   private removeTopic(t: TopicImage): void {
     const cur = this.topics.get(t.name);
     this.topics.delete(t.name);
-    for (const p of t.partitions) this.failedReplicas.delete(`${t.name}\u0000${p.partition}`);
+    for (const p of t.partitions) this.failedReplicas.delete(partitionKey(t.name, p.partition));
     if (cur === undefined) return;
     for (let i = 0; i < cur.partitions.length; i++) {
       const p = cur.partitions[i];

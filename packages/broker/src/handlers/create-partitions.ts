@@ -8,6 +8,7 @@
 import { ApiKey, ErrorCode, type CreatePartitionsRequest, type CreatePartitionsResponse } from '@samsa/protocol';
 import { TopicOperationError } from '../metadata/errors.js';
 import type { MetadataImage } from '../metadata/image.js';
+import { hasLeaders } from '../metadata/topic-manager.js';
 import { mapError } from '../server/error-mapping.js';
 import { perDistinctName } from './distinct-names.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
@@ -52,8 +53,8 @@ async function createFor(broker: BrokerServices, topic: PartitionsTopic, validat
     // DelayedCreatePartitions: past it the answer is REQUEST_TIMED_OUT (the partitions stay added).
     const t = await broker.topics.createPartitions(topic.name, topic.count, { validateOnly, assignments: topic.assignments?.map((a) => a.brokerIds) ?? null, timeoutMs: Math.max(0, timeoutMs) });
     if (!validateOnly) broker.log.info(`Topic ${t.name} now has ${t.partitions.length} partition(s)`);
-    const led = t.partitions.length >= topic.count && t.partitions.slice(before).every((p) => p.leader >= 0);
-    return { name: topic.name, errorCode: (timeoutMs <= 0 || !led) && !validateOnly ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE, errorMessage: null };
+    const timedOut = timeoutMs <= 0 || !hasLeaders(t, topic.count, before);
+    return { name: topic.name, errorCode: timedOut && !validateOnly ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NONE, errorMessage: null };
   } catch (e) {
     const m = mapError(e);
     if (m.code === ErrorCode.UNKNOWN_SERVER_ERROR) broker.log.error(`Error adding partitions to ${topic.name}`, e);

@@ -24,6 +24,8 @@ export class ClusterMetadata {
   private listeners: MetadataListener[] = [];
   private waiters: Array<{ pred: (i: MetadataImage) => boolean; resolve: () => void }> = [];
   private watchHandle: StoreWatch | null = null;
+  /** After stop(): a flush already scheduled publishes nothing (the broker's logs are closed by then). */
+  private stopped = false;
 
   constructor(private readonly store: MetadataStore, clusterId: string) {
     this.current = new MetadataImage(clusterId, -1, [], new Map());
@@ -45,6 +47,7 @@ export class ClusterMetadata {
   }
 
   stop(): void {
+    this.stopped = true;
     this.watchHandle?.cancel();
     this.watchHandle = null;
     for (const w of this.waiters) w.resolve();
@@ -127,6 +130,7 @@ export class ClusterMetadata {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.stopped) return;
     if (!this.clusterDirty && this.dirtyTopics.size === 0 && !this.adminDirty && !this.brokerConfigsDirty) return;
     this.adminDirty = false;
     const brokerConfigsChanged = this.brokerConfigsDirty;

@@ -317,7 +317,7 @@ function topicDeletionOps(name: string): TxnOp[] {
 }
 
 /** The topic has `partitions` partitions, and those from `from` on have leaders. */
-function hasLeaders(t: TopicImage | undefined, partitions: number, from = 0): boolean {
+export function hasLeaders(t: TopicImage | undefined, partitions: number, from = 0): boolean {
   if (t === undefined || t.partitions.length < partitions) return false;
   for (let p = from; p < t.partitions.length; p++) if (t.partitions[p]!.leader < 0) return false;
   return true;

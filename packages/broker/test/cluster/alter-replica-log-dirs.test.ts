@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
-import { startBroker } from '../../src/testkit/index.js';
+import { LocalMetadataStore } from '../../src/metadata/metadata-store.js';
+import { ZERO_UUID } from '../../src/metadata/uuid.js';
+import { startBroker, type TestBroker } from '../../src/testkit/index.js';
 import { freePort, startServer } from '../support/server-process.js';
 import { WireClient } from '../testkit/wire-client.js';
 
@@ -81,15 +83,37 @@ async function alter(c: WireClient, path: string, topic: string, partitions: num
   return res.results.flatMap((t: { partitions: Array<{ errorCode: number }> }) => t.partitions.map((p) => p.errorCode));
 }
 
-test('a partition moves to another log dir under acks=all produce: throttled, reported as future, nothing acknowledged lost, old dir gone; Kafka\'s errors', async () => {
+/**
+ * A file-storage broker whose log.dirs are d1 and d2 under a fresh root, moving replicas at
+ * `rate` B/s, with a wire client and a kafkajs producer; all closed and removed afterwards.
+ * `restart()` stops the broker and starts a new one on the same dirs (the client stays on the old one).
+ */
+async function onTwoLogDirs(rate: number, body: (env: { tb: TestBroker; d1: string; d2: string; root: string; c: WireClient; producer: Producer; restart(): Promise<TestBroker> }) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'samsa-logdirs-'));
   const d1 = join(root, 'd1');
   const d2 = join(root, 'd2');
-  const rate = 2 * 1024 * 1024;
-  const tb = await startBroker({ storage: 'file', dataDir: d1, config: { 'log.dirs': `${d1},${d2}`, 'replica.alter.log.dirs.io.max.bytes.per.second': String(rate) } });
+  const config = { 'log.dirs': `${d1},${d2}`, 'replica.alter.log.dirs.io.max.bytes.per.second': String(rate) };
+  let tb = await startBroker({ storage: 'file', dataDir: d1, config });
   const c = await WireClient.connect(tb.port);
   const producer = kafka(tb.bootstrap).producer({ allowAutoTopicCreation: false });
+  const restart = async (): Promise<TestBroker> => {
+    await tb.stop();
+    tb = await startBroker({ storage: 'file', dataDir: d1, config });
+    return tb;
+  };
   try {
+    await body({ tb, d1, d2, root, c, producer, restart });
+  } finally {
+    await producer.disconnect().catch(() => {});
+    c.close();
+    await tb.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test('a partition moves to another log dir under acks=all produce: throttled, reported as future, nothing acknowledged lost, old dir gone; Kafka\'s errors', async () => {
+  const rate = 2 * 1024 * 1024;
+  await onTwoLogDirs(rate, async ({ tb, d1, d2, root, c, producer }) => {
     await tb.broker.topics.createTopic({ name: 'mv', numPartitions: 1, configs: { 'segment.bytes': String(512 * 1024) } });
     await tb.broker.topics.createTopic({ name: 'other', numPartitions: 1 });
     await producer.connect();
@@ -145,9 +169,37 @@ test('a partition moves to another log dir under acks=all produce: throttled, re
     assert.deepEqual(await alter(c, src, 'mv', [0]), [ErrorCode.KAFKA_STORAGE_ERROR]);
     rmSync(src, { force: true });
     mkdirSync(src);
+  });
+});
+
+test('DeleteTopics on a single broker during a log dir move stops the move: no future log is left to bring the topic back at the next start', async () => {
+  // 16 KB steps at 64 KB/s: the copy of ~1 MB is under way for many seconds.
+  await onTwoLogDirs(64 * 1024, async ({ tb, d1, d2, c, producer, restart }) => {
+    await tb.broker.topics.createTopic({ name: 'gone', numPartitions: 1 });
+    await producer.connect();
+    await produce(producer, 'gone', 'pre', 20, []); // ~1 MB
+    const src = (await replicaDirs(c, 'gone')).current!;
+    const dst = src === d1 ? d2 : d1;
+    assert.deepEqual(await alter(c, dst, 'gone', [0]), [ErrorCode.NONE]);
+    await waitFor('the copy to be under way', async () => ((await replicaDirs(c, 'gone')).future?.size ?? 0n) > 0n || null);
+    const r = await c.send(ApiKey.DeleteTopics, 6, { topics: [{ name: 'gone', topicId: ZERO_UUID }], topicNames: [], timeoutMs: 10_000 });
+    assert.equal(r.responses[0].errorCode, ErrorCode.NONE);
+    assert.deepEqual(readdirSync(dst).filter((n) => n.startsWith('gone-')), [], 'the future log went with the topic');
+    const restarted = await restart();
+    assert.equal(restarted.broker.metadata.topic('gone'), undefined);
+    for (const d of [d1, d2]) assert.deepEqual(readdirSync(d).filter((n) => n.startsWith('gone-')), [], `nothing of the topic in ${d}`);
+  });
+});
+
+test('a broker whose metadata is not in its log dirs removes the `-delete` dirs a crash left (here: the old log of a move) at startup', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'samsa-logdirs-leftover-'));
+  const leftover = join(root, 'moved-0.0123456789abcdef0123456789abcdef-delete');
+  mkdirSync(leftover, { recursive: true });
+  writeFileSync(join(leftover, '00000000000000000000.log'), Buffer.alloc(64 * 1024, 1));
+  const tb = await startBroker({ storage: 'file', dataDir: root, metadataStore: new LocalMetadataStore(null) });
+  try {
+    assert.ok(!existsSync(leftover), readdirSync(root).join(','));
   } finally {
-    await producer.disconnect().catch(() => {});
-    c.close();
     await tb.stop();
     rmSync(root, { recursive: true, force: true });
   }

@@ -51,7 +51,7 @@ test('case 189172: CreatePartitions waiting for leaders ends when the topic is d
     // No controller: the new partition gets no leader, so the request waits, as it did under the soak's load.
     tb.broker.controller.stop();
     const answer = sendFrame(tb.port, CREATE_PARTITIONS_189172, 10_000);
-    while ((await storedPartitionCount(tb, 'fuzz-1')) < 2) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(await tb.broker.topics.metadata.waitFor((i) => (i.topic('fuzz-1')?.partitions.length ?? 0) >= 2, 10_000), 'the partition was added');
     // The soak's fuzz-1 was deleted (and auto-created with 1 partition) while the request waited.
     await tb.broker.metadataStore.delete(Paths.topic('fuzz-1'), { recursive: true });
     const { body, ms } = await answer;
@@ -75,8 +75,7 @@ test('case 895409: CreatePartitions to 10001 partitions with a negative timeout 
     // No controller at all (its seat given up), so nothing gives fuzz-2's new partition a leader:
     // a broker that is the controller writes a new single-replica partition's leader with it.
     await tb.broker.metadataStore.delete(Paths.controller);
-    for (let i = 0; i < 500 && tb.broker.metadata.controllerId >= 0; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(tb.broker.metadata.controllerId < 0, 'the controller seat was released');
+    assert.ok(await tb.broker.topics.metadata.waitFor((i) => i.controllerId < 0, 5000), 'the controller seat was released');
     const c = await WireClient.connect(tb.port);
     try {
       const t0 = Date.now();

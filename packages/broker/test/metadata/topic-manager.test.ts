@@ -149,3 +149,17 @@ test('a store written with the earlier flat keys is read in the cluster layout',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a metadata change whose publication was pending when the topic manager closed reaches no listener', async () => {
+  const store = new LocalMetadataStore(null);
+  const tm = new TopicManager(store, new BrokerConfig({}), 'c1', 0);
+  await tm.load();
+  const deltas: MetadataDelta[] = [];
+  tm.onChange((_i, d) => deltas.push(d));
+  // The watch event arrives now; its publication waits for the next turn (setImmediate).
+  await store.put(Paths.broker(0), encodeBroker({ id: 0, host: 'localhost', port: 9092, rack: null, endpoints: [{ listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: 'localhost', port: 9092 }] }, 0), { ephemeral: true });
+  tm.close();
+  await new Promise((r) => setImmediate(r));
+  // A broker's stop closes its logs right after: a delta published then made partitions leaders on closed logs.
+  assert.deepEqual(deltas, []);
+});

@@ -11,7 +11,7 @@ import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { Broker } from '../../src/broker.js';
 import { ZERO_UUID } from '../../src/metadata/uuid.js';
 import { WireClient } from '../testkit/wire-client.js';
-import { mountTmpfs } from './tmpfs.js';
+import { mountTmpfs, type Tmpfs } from './tmpfs.js';
 
 function partitionDirs(logs: string, topic: string): string[] {
   return readdirSync(logs).filter((n) => n.startsWith(`${topic}-`));
@@ -27,14 +27,36 @@ async function topicError(c: WireClient, name: string): Promise<number> {
   return m.topics[0]!.errorCode;
 }
 
-test('a creation whose logs cannot all be made (inodes run out) records nothing, keeps no log, answers KAFKA_STORAGE_ERROR; once fixed, the retry succeeds', { timeout: 60_000 }, async () => {
-  const fs = mountTmpfs('64m');
+/**
+ * A broker whose only log dir is on a fresh tmpfs of `size`, with a client connected; `restart()`
+ * closes the client and starts a new broker on the same dir. Everything goes afterwards.
+ */
+async function onTmpfs(size: string, body: (env: { fs: Tmpfs; logs: string; c: WireClient; restart(): Promise<Broker> }) => Promise<void>): Promise<void> {
+  const fs = mountTmpfs(size);
   const logs = join(fs.path, 'logs');
   const config = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': logs, 'offsets.topic.replication.factor': '1' };
-  let broker: Broker | null = new Broker({ config });
+  let broker = new Broker({ config });
+  let c: WireClient | null = null;
   try {
     await broker.start();
-    const c = await WireClient.connect(broker.boundListeners[0]!.port);
+    c = await WireClient.connect(broker.boundListeners[0]!.port);
+    const restart = async (): Promise<Broker> => {
+      c!.close();
+      await broker.stop();
+      broker = new Broker({ config });
+      await broker.start();
+      return broker;
+    };
+    await body({ fs, logs, c, restart });
+  } finally {
+    c?.close();
+    await broker.stop();
+    fs.unmount();
+  }
+}
+
+test('a creation whose logs cannot all be made (inodes run out) records nothing, keeps no log, answers KAFKA_STORAGE_ERROR; once fixed, the retry succeeds', { timeout: 60_000 }, async () => {
+  await onTmpfs('64m', async ({ fs, logs, c, restart }) => {
     // Room for a few partitions' files, not for 50.
     const used = statfsSync(fs.path).files - statfsSync(fs.path).ffree;
     execFileSync('mount', ['-o', `remount,nr_inodes=${used + 12}`, fs.path]);
@@ -48,27 +70,15 @@ test('a creation whose logs cannot all be made (inodes run out) records nothing,
     const retried = await createTopic(c, 'wide', 50);
     assert.equal(retried.errorCode, ErrorCode.NONE, retried.errorMessage ?? '');
     assert.equal(partitionDirs(logs, 'wide').length, 50);
-    c.close();
 
     // And it survives a restart.
-    await broker.stop();
-    broker = new Broker({ config });
-    await broker.start();
+    const broker = await restart();
     assert.equal(broker.metadata.topic('wide')?.partitions.length, 50);
-  } finally {
-    await broker?.stop();
-    fs.unmount();
-  }
+  });
 });
 
 test('DeleteTopics on a disk with 0 bytes free: the topic goes, its space is freed, and it stays deleted after a restart', { timeout: 60_000 }, async () => {
-  const fs = mountTmpfs('16m');
-  const logs = join(fs.path, 'logs');
-  const config = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': logs, 'offsets.topic.replication.factor': '1' };
-  let broker: Broker | null = new Broker({ config });
-  try {
-    await broker.start();
-    const c = await WireClient.connect(broker.boundListeners[0]!.port);
+  await onTmpfs('16m', async ({ fs, logs, c, restart }) => {
     for (const name of ['kept', 'doomed']) assert.equal((await createTopic(c, name, 3)).errorCode, ErrorCode.NONE);
     // Fill the disk to its last byte.
     const filler = openSync(join(fs.path, 'filler'), 'w');
@@ -91,16 +101,10 @@ test('DeleteTopics on a disk with 0 bytes free: the topic goes, its space is fre
     assert.equal(await topicError(c, 'doomed'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.deepEqual(partitionDirs(logs, 'doomed'), [], 'its logs are gone');
     assert.equal(await topicError(c, 'kept'), ErrorCode.NONE);
-    c.close();
 
-    await broker.stop();
-    broker = new Broker({ config });
-    await broker.start();
+    const broker = await restart();
     assert.equal(broker.metadata.topic('doomed'), undefined, 'still deleted after a restart');
     assert.equal(broker.metadata.topic('kept')?.partitions.length, 3);
     assert.equal(existsSync(join(logs, 'kept-0')), true);
-  } finally {
-    await broker?.stop();
-    fs.unmount();
-  }
+  });
 });

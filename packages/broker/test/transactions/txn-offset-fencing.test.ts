@@ -74,6 +74,13 @@ async function committedOffset(c: WireClient, groupId: string): Promise<bigint> 
   return r.topics[0].partitions[0].committedOffset;
 }
 
+/** In a transaction that added the group: TxnOffsetCommit of `offset` succeeds, EndTxn commits, and the group has the offset. */
+async function commitInTxn(c: WireClient, version: number, p: Producer, groupId: string, offset: bigint, member?: Member, why?: string): Promise<void> {
+  assert.equal(await txnCommit(c, version, p, groupId, offset, member), ErrorCode.NONE, why);
+  await endTxn(c, p, true);
+  assert.equal(await committedOffset(c, groupId), offset);
+}
+
 /** JoinGroup v5 with the member id the broker hands out (KIP-394). */
 async function join(c: WireClient, groupId: string, memberId: string, groupInstanceId: string | null): Promise<{ errorCode: number; memberId: string; generationId: number; leader: string }> {
   const send = (id: string) => c.send(ApiKey.JoinGroup, 5, { groupId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: id, groupInstanceId, protocolType: 'consumer', protocols });
@@ -129,22 +136,16 @@ describe('TxnOffsetCommit fencing (KIP-447) and verification (KIP-890)', () => {
     // Unlike OffsetCommit (REBALANCE_IN_PROGRESS), the group's state does not matter to a transactional commit (as Kafka).
     const plain = await a.send(ApiKey.OffsetCommit, 8, { groupId: group, generationIdOrMemberEpoch: memberA2.generationId, memberId: memberA2.memberId, groupInstanceId: null, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 1, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
     assert.equal(plain.topics[0].partitions[0].errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
-    assert.equal(await txnCommit(a, 3, p, group, 7n, memberA2), ErrorCode.NONE, 'the current generation, still completing its rebalance');
-    await endTxn(a, p, true);
-    assert.equal(await committedOffset(a, group), 7n);
+    await commitInTxn(a, 3, p, group, 7n, memberA2, 'the current generation, still completing its rebalance');
 
     // TxnOffsetCommit v0-v2 carry no group metadata: they commit into a group with members (as Kafka).
     await addOffsets(a, p, group);
-    assert.equal(await txnCommit(a, 2, p, group, 9n), ErrorCode.NONE);
-    await endTxn(a, p, true);
-    assert.equal(await committedOffset(a, group), 9n);
+    await commitInTxn(a, 2, p, group, 9n);
     // A group that does not exist: a generation is refused, none makes a simple group.
     await addOffsets(a, p, 'no-such-group');
     assert.equal(await txnCommit(a, 3, p, 'no-such-group', 1n, { memberId: 'x', generationId: 3, groupInstanceId: null }), ErrorCode.ILLEGAL_GENERATION);
     await addOffsets(a, p, 'simple-group');
-    assert.equal(await txnCommit(a, 3, p, 'simple-group', 4n, { memberId: '', generationId: -1, groupInstanceId: null }), ErrorCode.NONE);
-    await endTxn(a, p, true);
-    assert.equal(await committedOffset(a, 'simple-group'), 4n);
+    await commitInTxn(a, 3, p, 'simple-group', 4n, { memberId: '', generationId: -1, groupInstanceId: null });
   });
 
   it('a static member replaced by a newer instance gets FENCED_INSTANCE_ID; the newer one commits', async () => {
@@ -165,9 +166,7 @@ describe('TxnOffsetCommit fencing (KIP-447) and verification (KIP-890)', () => {
     await addOffsets(old, p, group);
     assert.equal(await txnCommit(old, 3, p, group, 3n, zombie), ErrorCode.FENCED_INSTANCE_ID);
     assert.equal(await txnCommit(old, 3, p, group, 3n, { ...current, groupInstanceId: 'instance-2' }), ErrorCode.UNKNOWN_MEMBER_ID, 'an instance id the group does not know');
-    assert.equal(await txnCommit(old, 4, p, group, 3n, current), ErrorCode.NONE);
-    await endTxn(old, p, true);
-    assert.equal(await committedOffset(old, group), 3n);
+    await commitInTxn(old, 4, p, group, 3n, current);
   });
 
   it('a KIP-848 consumer group: a stale member epoch gets ILLEGAL_GENERATION (not STALE_MEMBER_EPOCH), an unknown member UNKNOWN_MEMBER_ID', async () => {
@@ -187,14 +186,10 @@ describe('TxnOffsetCommit fencing (KIP-447) and verification (KIP-890)', () => {
     assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: 'member-a', generationId: a.memberEpoch - 1, groupInstanceId: null }), ErrorCode.ILLEGAL_GENERATION);
     assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: 'member-x', generationId: a.memberEpoch, groupInstanceId: null }), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: '', generationId: -1, groupInstanceId: 'instance-x' }), ErrorCode.UNKNOWN_MEMBER_ID, 'an instance id names a member');
-    assert.equal(await txnCommit(c, 3, p, group, 2n, { memberId: 'member-a', generationId: a.memberEpoch, groupInstanceId: null }), ErrorCode.NONE);
-    await endTxn(c, p, true);
-    assert.equal(await committedOffset(c, group), 2n);
+    await commitInTxn(c, 3, p, group, 2n, { memberId: 'member-a', generationId: a.memberEpoch, groupInstanceId: null });
     // v0-v2 carry no member: they commit into a group with members (as Kafka's ConsumerGroup)
     await addOffsets(c, p, group);
-    assert.equal(await txnCommit(c, 2, p, group, 4n), ErrorCode.NONE);
-    await endTxn(c, p, true);
-    assert.equal(await committedOffset(c, group), 4n);
+    await commitInTxn(c, 2, p, group, 4n);
   });
 
   it('verification: offsets of a transaction that never added the group are refused (v4 TRANSACTION_ABORTABLE, v3 INVALID_TXN_STATE), a fenced epoch INVALID_PRODUCER_EPOCH', async () => {

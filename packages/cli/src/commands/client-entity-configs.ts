@@ -10,10 +10,10 @@ import {
   alterClientQuotas, alterUserScramCredentials, describeClientQuotas, describeUserScramCredentials, KafkaError,
   type Cluster, type QuotaEntity, type ScramMechanismName,
 } from '@samsa/client';
-import { EntityConfigStore, formatScramCredential, scramCredentialFromPassword, ZooKeeperMetadataStore } from '@samsa/broker';
+import { EntityConfigStore, formatScramCredential, scramCredentialFromPassword } from '@samsa/broker';
 import { type ParsedArgs, UsageError } from '../args.js';
 import { type Io, loadProperties, ToolError } from '../tool.js';
-import { toolsZkLog } from './store-topic-admin.js';
+import { connectZooKeeperStore } from '../tool-zookeeper.js';
 import { parseConfigPairs } from './configs.js';
 
 const SCRAM = ['SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -96,7 +96,7 @@ export async function scramCredentialsInStore(zookeeperConnect: string, a: Parse
   const del = a.values('delete-config').flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
   const notScram = [...add.map(([k]) => k), ...del].filter((k) => !SCRAM.includes(k));
   if (notScram.length > 0 || a.has('add-config-file')) throw new UsageError(`--zookeeper only alters SCRAM credentials (${SCRAM.join(', ')}); use --bootstrap-server for ${notScram.join(',') || '--add-config-file'}`);
-  const store = await ZooKeeperMetadataStore.connect({ connect: zookeeperConnect, sessionTimeoutMs: 30000, connectionTimeoutMs: 30000, log: toolsZkLog() });
+  const store = await connectZooKeeperStore(zookeeperConnect);
   try {
     const entities = new EntityConfigStore(store);
     const entity = { user, clientId: null };

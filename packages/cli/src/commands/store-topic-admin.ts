@@ -5,8 +5,9 @@
  * controller doing the rest). Same shape as the Admin methods kafka-topics uses, so one command
  * implementation serves --bootstrap-server and --zookeeper.
  */
-import { BrokerConfig, createLogger, mapError, TopicManager, ZooKeeperMetadataStore, type Logger, type MetadataStore } from '@samsa/broker';
+import { BrokerConfig, mapError, TopicManager, type MetadataStore } from '@samsa/broker';
 import { ConfigResourceType, KafkaError, type Admin, type ConfigEntry, type NewTopic, type TopicDescription } from '@samsa/client';
+import { connectZooKeeperStore } from '../tool-zookeeper.js';
 
 export type TopicAdmin = Pick<Admin, 'listTopics' | 'describeTopics' | 'describeConfigs' | 'describeCluster' | 'createTopics' | 'createPartitions' | 'deleteTopics' | 'close'>;
 
@@ -17,7 +18,7 @@ export class StoreTopicAdmin implements TopicAdmin {
   private constructor(private readonly store: MetadataStore, private readonly topics: TopicManager) {}
 
   static async connect(zookeeperConnect: string): Promise<StoreTopicAdmin> {
-    const store = await ZooKeeperMetadataStore.connect({ connect: zookeeperConnect, sessionTimeoutMs: 30000, connectionTimeoutMs: 30000, log: toolsZkLog() });
+    const store = await connectZooKeeperStore(zookeeperConnect);
     const topics = new TopicManager(store, new BrokerConfig({}), '', -1);
     await topics.load();
     return new StoreTopicAdmin(store, topics);
@@ -84,9 +85,4 @@ export class StoreTopicAdmin implements TopicAdmin {
     this.topics.close();
     await this.store.close();
   }
-}
-
-/** The ZooKeeper client's log in a tool: WARN and above on stderr, as Kafka's tools-log4j.properties. */
-export function toolsZkLog(): Logger {
-  return createLogger('org.apache.zookeeper.ClientCnxn', { level: 'WARN' });
 }
