@@ -110,6 +110,8 @@ export class WriteStager {
   readFile: typeof readAsync = readAsync;
   /** Cold preads started so far (diagnostics, tests). */
   coldReads = 0;
+  /** Cold-read chunk buffers allocated because none was free (diagnostics, tests). */
+  coldChunksAllocated = 0;
   /** The engine's open segment descriptors (opened lazily, least recently used closed first). */
   readonly openFiles: OpenFiles;
   /** Segments with appends not yet in the file (staged or being written). */
@@ -186,7 +188,10 @@ export class WriteStager {
 
   /** A COLD_READ_CHUNK buffer for a read off the event loop (see FileSegment.prefetch). */
   takeColdChunk(): Buffer {
-    return this.coldChunks.pop() ?? Buffer.allocUnsafeSlow(COLD_READ_CHUNK);
+    const free = this.coldChunks.pop();
+    if (free !== undefined) return free;
+    this.coldChunksAllocated++;
+    return Buffer.allocUnsafeSlow(COLD_READ_CHUNK);
   }
 
   giveBackColdChunk(buf: Buffer): void {
