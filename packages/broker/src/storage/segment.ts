@@ -66,7 +66,7 @@ const MIN_UNCOPIED_APPEND = 8 * 1024;
 // copies it from there without touching the file.
 
 /** Size of one pread of a cold read (and of its pooled buffers): bounds how long it holds a pool thread. */
-export const COLD_READ_CHUNK = 1024 * 1024;
+const COLD_READ_CHUNK = 1024 * 1024;
 /** Cold-read chunk buffers kept for reuse per engine. */
 const MAX_POOLED_COLD_CHUNKS = 16;
 /**
