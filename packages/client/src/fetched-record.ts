@@ -197,7 +197,7 @@ function varlong(buf: Buffer, end: number): number {
 }
 
 /** Size of a RecordSlabs slab: below glibc's mmap threshold, so its memory comes from (and returns to) malloc's heap instead of fresh mappings. */
-export const SLAB_BYTES = 64 * 1024;
+const SLAB_BYTES = 64 * 1024;
 
 /**
  * Copies of fetched record bytes, packed into shared 64 KiB slabs: the consumer copies each

@@ -81,9 +81,13 @@ export class FrameReader {
     if (this.spare === null || this.spare.length < memory.byteLength) this.spare = Buffer.from(memory);
   }
 
-  /** Whether recycle() takes a frame's memory: an arena frame's (large, at the start of its own memory). */
+  /**
+   * Whether recycle() takes a frame's memory: an arena frame's (large, at the start of its own
+   * memory). Judged by the frame's own length: a small frame at the start of Node's buffer pool
+   * sits in memory as large as an arena when Buffer.poolSize is raised, and that memory is shared.
+   */
   static recyclable(frame: Buffer): boolean {
-    return frame.byteOffset === 0 && frame.buffer.byteLength >= ARENA_MIN_BYTES;
+    return frame.length >= ARENA_MIN_BYTES && frame.byteOffset === 0;
   }
 
   private consume(buf: Buffer, n: number): void {

@@ -114,3 +114,17 @@ test('recycle() takes only whole large frames: views into the middle of a buffer
   assert.equal(feedFrame(reader, ARENA_MIN_BYTES + 1), big.buffer);
   assert.notEqual(feedFrame(reader, ARENA_MIN_BYTES + 1), big.buffer, 'lent out once, not twice');
 });
+
+test('small frames from Node\'s buffer pool are never recyclable, however large Buffer.poolSize is', () => {
+  const poolSize = Buffer.poolSize;
+  Buffer.poolSize = 4 * ARENA_MIN_BYTES; // a pool as large as an arena: its first slice starts at byte 0 of it
+  try {
+    const frames: Buffer[] = [];
+    const reader = new FrameReader((f) => frames.push(f), (e) => assert.fail(e));
+    for (let i = 0; i < 200; i++) feedFrame(reader, 3000);
+    assert.ok(frames.some((f) => f.byteOffset === 0 && f.buffer.byteLength >= ARENA_MIN_BYTES), 'a frame at the start of a new pool');
+    assert.deepEqual(frames.filter((f) => FrameReader.recyclable(f)), [], 'recycling one would lend Node\'s shared pool memory to a later frame');
+  } finally {
+    Buffer.poolSize = poolSize;
+  }
+});

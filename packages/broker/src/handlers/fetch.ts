@@ -19,7 +19,7 @@ import { mapError } from '../server/error-mapping.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
 import { AclOperation, authorize, authorizeCluster, ResourceType } from '../security/authorize.js';
 import { unhostedPartitionError } from '../server/leadership.js';
-import type { Partition } from '../cluster/partition.js';
+import type { Partition, PartitionReadResult } from '../cluster/partition.js';
 import type { PreparedRead } from '../storage/partition-log.js';
 import { preferredReadReplica } from '../cluster/replica-selector.js';
 
@@ -77,8 +77,13 @@ interface ReadResult {
 interface ReadState extends ReadResult {
   remaining: number;
   minOneBatch: boolean;
-  /** Cold bytes read for this fetch: their memory goes back once the reads ran. */
-  prepared: PreparedRead[];
+  /** Cold bytes read for the partition being read: their memory goes back once its read copied them. */
+  prepared: PreparedRead | null;
+}
+
+function releasePrepared(state: ReadState): void {
+  state.prepared?.release();
+  state.prepared = null;
 }
 
 /**
@@ -88,9 +93,9 @@ interface ReadState extends ReadResult {
  * waits for the disk, and the result is a Promise then.
  */
 function readAll(broker: BrokerServices, targets: readonly FetchTarget[], p: FetchParams): ReadResult | Promise<ReadResult> {
-  const state: ReadState = { data: new Array(targets.length), bytes: 0, errors: false, remaining: p.maxBytes, minOneBatch: true, prepared: [] };
+  const state: ReadState = { data: new Array(targets.length), bytes: 0, errors: false, remaining: p.maxBytes, minOneBatch: true, prepared: null };
   const done = (): ReadResult => {
-    for (const r of state.prepared) r.release();
+    releasePrepared(state);
     return state;
   };
   const r = readFrom(broker, targets, p, state, 0, -1);
@@ -144,7 +149,7 @@ function readFrom(broker: BrokerServices, targets: readonly FetchTarget[], p: Fe
           // Resume here once the bytes are in memory (a failed cold read is reported by the read itself).
           return cold.then(
             (r) => {
-              state.prepared.push(r);
+              state.prepared = r;
               return readFrom(broker, targets, p, state, i, i) ?? undefined;
             },
             () => readFrom(broker, targets, p, state, i, i) ?? undefined,
@@ -152,7 +157,13 @@ function readFrom(broker: BrokerServices, targets: readonly FetchTarget[], p: Fe
         }
       }
       // Out of range is reported even when this partition gets no bytes (a zero-byte read checks it).
-      const info = partition.readRecords(t.fetchOffset, limit, readOpts);
+      let info: PartitionReadResult;
+      try {
+        info = partition.readRecords(t.fetchOffset, limit, readOpts);
+      } finally {
+        // The read copied what was read off the event loop for it: the next partition's cold read reuses that memory.
+        releasePrepared(state);
+      }
       const records = info.records;
       if (records.length > 0) {
         throttle?.record(records.length);

@@ -9,7 +9,7 @@ import { FrameDecoder, FrameTooLargeError } from '@samsa/protocol/framing';
 import type { LeasedReads } from '../storage/read-buffers.js';
 import type { Logger } from '../util/log.js';
 import { readIntoChosenBuffers } from './direct-reads.js';
-import { FrameBufferPool, MIN_POOLED_FRAME_BYTES } from './frame-buffers.js';
+import { FrameBufferPool } from './frame-buffers.js';
 import type { RequestMemoryPool, RequestMemoryWaiter } from './request-memory.js';
 
 /** Thrown by a dispatcher to close the connection (Kafka closes on unsupported versions and bad frames). */
@@ -368,7 +368,7 @@ export class Connection {
   }
 
   // ---- request memory -----------------------------------------------------------------------
-  // Frames of MIN_POOLED_FRAME_BYTES and more live in the broker's frame buffer pool (a fresh
+  // Large frames live in the broker's frame buffer pool (a fresh
   // buffer per large request drove page faults and V8's external-memory GCs). Produce frames
   // give theirs back once their response passed the durability barrier (the file engine writes
   // large batches from the frame itself, without a copy); other requests may keep views of
@@ -376,8 +376,7 @@ export class Connection {
   // goes back at once.
 
   private readonly frameBuffers: FrameBufferPool;
-  private readonly allocateFrame = (size: number): Buffer =>
-    size < MIN_POOLED_FRAME_BYTES ? Buffer.allocUnsafe(size) : this.frameBuffers.take(size);
+  private readonly allocateFrame = (size: number): Buffer => this.frameBuffers.take(size);
 
   // ---- queued.max.request.bytes ------------------------------------------------------------
   // Each request holds its size in the broker's request memory pool from the moment its size

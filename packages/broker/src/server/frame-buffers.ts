@@ -9,7 +9,7 @@
  */
 
 /** Frames below this size are ordinary small allocations (Node's own pool serves most of them). */
-export const MIN_POOLED_FRAME_BYTES = 8 * 1024;
+const MIN_POOLED_FRAME_BYTES = 8 * 1024;
 /** Frames above this get a buffer of their own, not pooled. */
 const MAX_POOLED_FRAME_BYTES = 16 * 1024 * 1024;
 const MIN_CLASS_SHIFT = 13;
@@ -45,7 +45,8 @@ export class FrameBufferPool {
 
   /** A buffer of exactly `size` bytes (a view on a pooled buffer when size is in the pooled range). */
   take(size: number): Buffer {
-    if (size < MIN_POOLED_FRAME_BYTES || size > MAX_POOLED_FRAME_BYTES) return Buffer.allocUnsafeSlow(size);
+    if (size < MIN_POOLED_FRAME_BYTES) return Buffer.allocUnsafe(size);
+    if (size > MAX_POOLED_FRAME_BYTES) return Buffer.allocUnsafeSlow(size);
     const cls = sizeClass(size);
     const list = this.free[cls];
     let memory = list?.pop();

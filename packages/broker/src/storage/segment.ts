@@ -66,7 +66,7 @@ const MIN_UNCOPIED_APPEND = 8 * 1024;
 // copies it from there without touching the file.
 
 /** Size of one pread of a cold read (and of its pooled buffers): bounds how long it holds a pool thread. */
-export const COLD_READ_CHUNK = 1024 * 1024;
+const COLD_READ_CHUNK = 1024 * 1024;
 /** Cold-read chunk buffers kept for reuse per engine. */
 const MAX_POOLED_COLD_CHUNKS = 16;
 /**
@@ -110,6 +110,8 @@ export class WriteStager {
   readFile: typeof readAsync = readAsync;
   /** Cold preads started so far (diagnostics, tests). */
   coldReads = 0;
+  /** Cold-read chunk buffers allocated because none was free (diagnostics, tests). */
+  coldChunksAllocated = 0;
   /** The engine's open segment descriptors (opened lazily, least recently used closed first). */
   readonly openFiles: OpenFiles;
   /** Segments with appends not yet in the file (staged or being written). */
@@ -186,7 +188,10 @@ export class WriteStager {
 
   /** A COLD_READ_CHUNK buffer for a read off the event loop (see FileSegment.prefetch). */
   takeColdChunk(): Buffer {
-    return this.coldChunks.pop() ?? Buffer.allocUnsafeSlow(COLD_READ_CHUNK);
+    const free = this.coldChunks.pop();
+    if (free !== undefined) return free;
+    this.coldChunksAllocated++;
+    return Buffer.allocUnsafeSlow(COLD_READ_CHUNK);
   }
 
   giveBackColdChunk(buf: Buffer): void {
@@ -734,19 +739,27 @@ export class FileSegment implements SegmentState, OpenFileOwner {
   }
 
   /**
-   * True when [position, position + length) has file bytes that may not be in the page cache
-   * (not appended by this process) and that no prefetched range holds.
+   * How many file bytes from `position` a read of `length` bytes must prefetch: 0 when none of
+   * them may miss the page cache (appended by this process) or prefetched ranges hold them all.
    */
-  isCold(position: number, length: number): boolean {
-    return this.coldLength(position, length) > 0;
-  }
-
-  /** How many file bytes from `position` a read of `length` bytes must prefetch (0: none, see isCold). */
   coldLength(position: number, length: number): number {
     const end = Math.min(position + length, this.fileSize, this.hotFrom);
     if (end <= position) return 0;
-    for (const r of this.prefetched) if (r.position <= position && end <= r.position + r.length) return 0;
-    return end - position;
+    for (let at = position; ; ) {
+      const r = this.prefetchedAt(at);
+      if (r === null) return end - position;
+      at = r.position + r.length;
+      if (at >= end) return 0;
+    }
+  }
+
+  /** The prefetched range holding file byte `position` that reaches furthest; null if none does. */
+  private prefetchedAt(position: number): PrefetchedRange | null {
+    let best: PrefetchedRange | null = null;
+    for (const r of this.prefetched) {
+      if (position >= r.position && position < r.position + r.length && (best === null || r.position + r.length > best.position + best.length)) best = r;
+    }
+    return best;
   }
 
   /**
@@ -876,24 +889,27 @@ export class FileSegment implements SegmentState, OpenFileOwner {
     return done;
   }
 
-  /** Copies what a prefetched range holds of file[position, position + length) into buf[offset...]; returns the bytes copied. */
+  /**
+   * Copies what prefetched ranges hold of file[position, position + length) into buf[offset...],
+   * from one range on into the next (a read can reach past the range that holds its start);
+   * returns the bytes copied.
+   */
   private copyPrefetched(buf: Buffer, offset: number, length: number, position: number): number {
-    if (this.prefetched.length === 0) return 0;
-    for (const r of this.prefetched) {
-      if (position < r.position || position >= r.position + r.length) continue;
-      let done = 0;
-      const n = Math.min(length, r.position + r.length - position);
-      while (done < n) {
+    let done = 0;
+    while (done < length && this.prefetched.length > 0) {
+      const r = this.prefetchedAt(position + done);
+      if (r === null) break;
+      const end = done + Math.min(length - done, r.position + r.length - position - done);
+      while (done < end) {
         const at = position + done - r.position;
         const chunk = r.chunks[Math.floor(at / COLD_READ_CHUNK)]!;
         const from = at % COLD_READ_CHUNK;
-        const k = Math.min(n - done, COLD_READ_CHUNK - from);
+        const k = Math.min(end - done, COLD_READ_CHUNK - from);
         chunk.copy(buf, offset + done, from, from + k);
         done += k;
       }
-      return done;
     }
-    return 0;
+    return done;
   }
 
   /** Copies not-yet-written bytes at `position` (>= fileSize): in-flight buffers, sealed ones, then the open one. */

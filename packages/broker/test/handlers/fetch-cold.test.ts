@@ -84,3 +84,40 @@ test('a fetch of data from before a restart is read off the event loop and answe
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a fetch of many cold partitions holds one partition\'s cold bytes at a time: their memory is reused partition after partition', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-fetch-cold-'));
+  const partitions = 20; // more than the engine keeps free cold-read chunks
+  try {
+    let tb = await startBroker({ storage: 'file', dataDir });
+    try {
+      await tb.broker.topics.createTopic({ name: 'c', numPartitions: partitions });
+      const producer = await WireClient.connect(tb.port);
+      for (let p = 0; p < partitions; p++) {
+        const r = await producer.send(ApiKey.Produce, 7, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'c', partitionData: [{ index: p, records: batch(`${p}.`) }] }] });
+        assert.equal(r.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+      }
+      producer.close();
+    } finally {
+      await tb.stop();
+    }
+    tb = await startBroker({ storage: 'file', dataDir });
+    try {
+      const c = await WireClient.connect(tb.port);
+      const r = await c.send(ApiKey.Fetch, 12, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 64 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: 'c', partitions: Array.from({ length: partitions }, (_, p) => ({ partition: p, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n })) }],
+        forgottenTopicsData: [], rackId: '',
+      });
+      c.close();
+      assert.deepEqual(r.responses[0].partitions.map((p: { errorCode: number; records: Buffer }) => [p.errorCode, p.records.length > 10_000]), Array.from({ length: partitions }, () => [ErrorCode.NONE, true]));
+      const stager = (tb.broker.storage as FileStorageEngine).stager;
+      assert.ok(stager.coldReads >= partitions, 'older than this broker: read off the event loop');
+      assert.ok(stager.coldChunksAllocated <= 2, `${stager.coldChunksAllocated} cold-read chunks allocated for one fetch of ${partitions} cold partitions`);
+    } finally {
+      await tb.stop();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

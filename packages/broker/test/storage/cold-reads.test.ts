@@ -122,3 +122,25 @@ test('cold reads stuck on the disk hold at most COLD_READ_SLOTS pool threads: ap
     engine.close();
   }
 }));
+
+test('a first batch larger than the fetch is read from memory whole, not partly from the file', withDir(async (dir) => {
+  const big = defaultLogConfig({ segmentBytes: 4 << 20 });
+  const writer = new FileStorageEngine({ logDirs: [dir], checkpointIntervalMs: 0 });
+  const w = writer.openLog('t', 0, big);
+  for (let i = 0; i < 3; i++) w.append(sizedBatch(4, 200_000), { leaderEpoch: 0, nowMs: Date.now() });
+  writer.close();
+  const engine = new FileStorageEngine({ logDirs: [dir], checkpointIntervalMs: 0 });
+  const log = engine.openLog('t', 0, big);
+  // maxBytes far below the batch: the read returns the whole first batch (minOneBatch), which
+  // reaches past what prepareRead reads from where locate starts scanning.
+  const prepared = (await log.prepareRead!(0n, 1000, true))!;
+  const first = Buffer.from(log.read(0n, 1000, { minOneBatch: true }).records);
+  assert.deepEqual(parseBatches(first).map((b) => [b.baseOffset, b.crcValid]), [[0, true]]);
+  const fd = openSync(join(dir, 't-0', '00000000000000000000.log'), constants.O_WRONLY);
+  writeSync(fd, Buffer.alloc(1 << 20));
+  closeSync(fd);
+  assert.ok(log.read(0n, 1000, { minOneBatch: true }).records.equals(first), 'every byte of the batch from what prepareRead read');
+  assert.equal(log.prepareRead!(0n, 1000, true), null, 'what prepareRead read covers the read');
+  prepared.release();
+  engine.close();
+}));

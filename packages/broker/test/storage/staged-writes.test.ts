@@ -114,15 +114,18 @@ test('appends the caller keeps until the barrier are written from its memory whe
   // The small one was copied into staging: the caller may change it. The large one is written
   // from the caller's memory (the contract: unchanged until the barrier), seen by reads as is.
   small.fill(9);
+  // (Changing the large one breaks that contract; here it shows that its bytes were not copied.)
+  large[500] = 7;
   const staged = Buffer.alloc(seg.size);
   seg.readInto(staged, 0, seg.size, 0);
   assert.equal(staged[0], 1, 'a small append is copied');
   assert.equal(staged[100], 2);
+  assert.equal(staged[600], 7, 'a large kept append is read from the caller\'s memory, not from a copy');
   assert.equal(await stager.durabilityBarrier(), null);
   const file = readFileSync(logPath);
   assert.equal(file.length, 100 + 100_000 + 4);
   assert.ok(file.subarray(0, 100).every((b) => b === 1));
-  assert.ok(file.subarray(100, 100_100).every((b) => b === 2));
+  assert.ok(file.subarray(100, 100_100).every((b, i) => b === (i === 500 ? 7 : 2)), 'and written from it');
   assert.equal(file.subarray(100_100).toString(), 'tail');
   // The caller's memory never becomes a staging buffer of the engine.
   const taken = new Set<Buffer>();
