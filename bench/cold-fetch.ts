@@ -25,7 +25,7 @@
  * the producer's latency whether the data is cold or cached; paced, the CPU stays mostly idle.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -126,6 +126,19 @@ function summary(ms: number[]): string {
   return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${s[s.length - 1]!.toFixed(2)} ms`;
 }
 
+/** Reads the machine's disks completed so far, and their bytes (/proc/diskstats, whole devices only). */
+function diskReads(): { ios: number; bytes: number } {
+  let ios = 0;
+  let bytes = 0;
+  for (const line of readFileSync('/proc/diskstats', 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || !existsSync(`/sys/block/${f[2]}`)) continue;
+    ios += Number(f[3]);
+    bytes += Number(f[5]) * 512;
+  }
+  return { ios, bytes };
+}
+
 /** /proc/<pid>/schedstat: the main thread's CPU seconds (field 1). */
 function mainThreadCpuSeconds(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
@@ -164,6 +177,7 @@ async function phase(name: string, broker: ChildProcess, producer: PipelinedConn
   const reads0 = probe ? await syncReads(broker) : null;
   const cpu0 = mainThreadCpuSeconds(pid);
   const wait0 = runQueueWaitSeconds(pid);
+  const disk0 = diskReads();
   let reader: Worker | null = null;
   let result: Promise<number> | null = null;
   let readerDone = false;
@@ -187,11 +201,13 @@ async function phase(name: string, broker: ChildProcess, producer: PipelinedConn
   const s = (performance.now() - t) / 1000;
   const cpu = mainThreadCpuSeconds(pid) - cpu0;
   const wait = runQueueWaitSeconds(pid) - wait0;
+  const disk1 = diskReads();
+  const disk = `; disk: ${disk1.ios - disk0.ios} reads, ${((disk1.bytes - disk0.bytes) / 1048576).toFixed(0)} MiB`;
   const reads1 = reads0 === null ? null : await syncReads(broker);
   const sync = reads0 === null || reads1 === null ? '' : `; ${reads1.reads - reads0.reads} sync file reads on the event loop, ${(reads1.ms - reads0.ms).toFixed(0)} ms in them, ${reads1.over1ms - reads0.over1ms} over 1 ms`;
   const who = what.kind === 'fetch' ? 'the consumer' : 'the disk reader';
   const read = what.kind !== 'none' ? ` (${who} read ${(bytes / 1048576).toFixed(0)} MiB meanwhile, ${(bytes / 1048576 / s).toFixed(0)} MiB/s)` : '';
-  console.log(`${name.padEnd(28)}${summary(ms)} (${ms.length} requests); broker main thread ${(cpu * 1000).toFixed(0)} ms CPU, ${(wait * 1000).toFixed(0)} ms waiting for a CPU in ${(s * 1000).toFixed(0)} ms${read}${sync}`);
+  console.log(`${name.padEnd(28)}${summary(ms)} (${ms.length} requests); broker main thread ${(cpu * 1000).toFixed(0)} ms CPU, ${(wait * 1000).toFixed(0)} ms waiting for a CPU in ${(s * 1000).toFixed(0)} ms${read}${disk}${sync}`);
 }
 
 async function main(): Promise<void> {
