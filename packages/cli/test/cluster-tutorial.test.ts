@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ZkClient } from '@samsa/broker';
-import { freePort } from '@samsa/broker/testkit';
+import { freePort, serverLogDir } from '@samsa/broker/testkit';
 import { binArgs, pkgRoot, run, waitFor } from './support.js';
 
 const SESSION_TIMEOUT_MS = 6000;
@@ -24,7 +24,7 @@ const children: ChildProcess[] = [];
 
 /** Each tool in its own process group, so a kill reaches what it started (zookeeper-server-start runs java). */
 function launch(bin: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [...binArgs(bin), ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'INFO' } });
+  const child = spawn(process.execPath, [...binArgs(bin), ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'INFO', LOG_DIR: serverLogDir() } });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { serverLogDir } from '@samsa/broker/testkit';
 import { parseServerArgs } from '../src/commands/server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,7 +47,7 @@ test('samsa server starts from server.properties, serves kafkajs, exits 0 on SIG
   ].join('\n'));
   const entry = compiled ? [join(pkgRoot, 'dist', 'src', 'bin', 'samsa.js')] : ['-C', 'source', '--import', 'tsx', join(pkgRoot, 'src', 'bin', 'samsa.ts')];
   const args = [...entry, 'server', props, '--override', 'auto.create.topics.enable=true'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined, LOG_DIR: serverLogDir() } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

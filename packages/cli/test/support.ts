@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { serverLogDir } from '@samsa/broker/testkit';
 import { type Io, runTool } from '../src/tool.js';
 import { TOOLS } from '../src/tools.js';
 
@@ -39,7 +40,7 @@ export interface Running {
 export function start(bin: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Running {
   const child = spawn(process.execPath, [...binArgs(bin), ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'ERROR', ...opts.env },
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'ERROR', LOG_DIR: serverLogDir(), ...opts.env },
   });
   let stdout = '';
   let stderr = '';

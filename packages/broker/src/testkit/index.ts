@@ -15,7 +15,7 @@ export { requestChannel, type RequestEvent } from '../server/request-router.js';
 export { startZooKeeper, startEtcd, freePort, zooKeeperJavaArgs, ZOOKEEPER_JAR, type CoordinationService } from './coordination-services.js';
 export { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 export { startProcessCluster, type StartProcessClusterOptions, type ProcessCluster, type ProcessBroker } from './process-cluster.js';
-export { startServer, spawnSamsa, samsaCommand, type ServerProcess } from './server-process.js';
+export { startServer, spawnSamsa, samsaCommand, serverLogDir, type ServerProcess } from './server-process.js';
 
 export interface StartBrokerOptions {
   /** Default: memory (or file when SAMSA_TESTKIT_STORAGE=file). */

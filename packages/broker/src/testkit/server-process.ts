@@ -5,6 +5,8 @@
  * through tsx otherwise. `SAMSA_SERVER_COMMAND` (a path to a samsa.js) overrides both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,9 +39,25 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+let logDir: string | null = null;
+
+/**
+ * LOG_DIR for the servers a test process starts, unless a test names its own: a temp dir of this
+ * process, removed when it exits. (Kafka's default, logs/ under the current directory, put every
+ * test server's server.log into the checkout.)
+ */
+export function serverLogDir(): string {
+  if (logDir === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-test-logs-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    logDir = dir;
+  }
+  return logDir;
+}
+
 /** `samsa <args>` as a child process. */
 export function spawnSamsa(args: readonly string[], env: Record<string, string> = {}, command: readonly string[] = samsaCommand()): ChildProcess {
-  const child = spawn(process.execPath, [...command, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined, ...env } });
+  const child = spawn(process.execPath, [...command, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SAMSA_LOG: 'INFO', NODE_TEST_CONTEXT: undefined, LOG_DIR: serverLogDir(), ...env } });
   live.add(child);
   child.on('exit', () => live.delete(child));
   return child;

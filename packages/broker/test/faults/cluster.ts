@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zooKeeperJavaArgs } from '../../src/testkit/index.js';
+import { serverLogDir, zooKeeperJavaArgs } from '../../src/testkit/index.js';
 import { TestNetwork } from './network.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,7 +43,7 @@ process.on('exit', () => {
 });
 
 function launch(cmd: string, args: string[], logTail = 20000): Proc {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'INFO' } });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SAMSA_LOG: 'INFO', LOG_DIR: serverLogDir() } });
   const proc: Proc = { child, output: '', sessionLines: [] };
   let partial = '';
   live.add(child.pid!);
