@@ -368,12 +368,11 @@ export class Connection {
   }
 
   // ---- request memory -----------------------------------------------------------------------
-  // Large frames live in the broker's frame buffer pool (a fresh
-  // buffer per large request drove page faults and V8's external-memory GCs). Produce frames
-  // give theirs back once their response passed the durability barrier (the file engine writes
-  // large batches from the frame itself, without a copy); other requests may keep views of
-  // their frame (group metadata, SASL bytes), so theirs are copied out and the pooled memory
-  // goes back at once.
+  // Large frames live in the broker's frame buffer pool (a fresh buffer per large request drove
+  // page faults and V8's external-memory GCs). Produce frames give theirs back once their
+  // response passed the durability barrier (the file engine writes large batches from the frame
+  // itself, without a copy); other requests may keep views of their frame (group metadata, SASL
+  // bytes), so theirs are copied out and the pooled memory goes back at once.
 
   private readonly frameBuffers: FrameBufferPool;
   private readonly allocateFrame = (size: number): Buffer => this.frameBuffers.take(size);
