@@ -143,24 +143,26 @@ export class ReplicationManager {
     if (!partition.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (partition.remoteReplica(replicaId) === undefined) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     partition.updateFollowerFetchState(replicaId, { logEndOffset: fetchOffset, logStartOffset, nowMs: this.opts.clock.now() });
-    this.maybeExpandIsr(partition);
+    this.maybeExpandIsr(partition, replicaId);
     return ErrorCode.NONE;
   }
 
-  /** Kafka's isFollowerInSync for a replica outside the ISR: at or past the HW and in this epoch. */
-  private maybeExpandIsr(p: Partition): void {
+  /**
+   * Kafka's maybeExpandIsr(followerReplica): only the replica that just fetched may join, once
+   * at or past the HW and in this epoch, and only while it is a registered broker. Judging every
+   * replica outside the ISR at each fetch re-added a dead broker from the state it left behind
+   * (its last fetch had been caught up), so acks=all waited on it until the controller dropped
+   * it again, and again.
+   */
+  private maybeExpandIsr(p: Partition, replicaId: number): void {
     const key = partitionKey(p.topic, p.partition);
-    if (this.isrChangeInFlight.has(key) || this.handingOver.has(key) || this.shuttingDown) return;
+    if (p.isr.includes(replicaId) || this.isrChangeInFlight.has(key) || this.handingOver.has(key) || this.shuttingDown) return;
+    const r = p.remoteReplica(replicaId);
     const epochStart = p.epochCache.epochEntries.at(-1)?.startOffset ?? 0n;
-    const add: number[] = [];
-    for (const id of p.replicas) {
-      if (id === this.opts.nodeId || p.isr.includes(id)) continue;
-      const r = p.remoteReplica(id);
-      if (r !== undefined && r.logEndOffset >= p.highWatermark && r.logEndOffset >= epochStart) add.push(id);
-    }
-    if (add.length === 0) return;
-    const isr = [...p.isr, ...add].sort((a, b) => a - b);
-    this.log.info(`[Partition ${p.name} broker=${this.opts.nodeId}] ISR updated to ${isr.join(',')} (expanding with ${add.join(',')})`);
+    if (r === undefined || r.logEndOffset < p.highWatermark || r.logEndOffset < epochStart) return;
+    if (!this.opts.image().brokers.some((b) => b.nodeId === replicaId)) return;
+    const isr = [...p.isr, replicaId].sort((a, b) => a - b);
+    this.log.info(`[Partition ${p.name} broker=${this.opts.nodeId}] ISR updated to ${isr.join(',')} (expanding with ${replicaId})`);
     this.writeIsr(p, isr);
   }
 

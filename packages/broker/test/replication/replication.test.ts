@@ -149,3 +149,38 @@ describe('replication in process (3 brokers, RF 3)', () => {
     c2.close();
   });
 });
+
+describe('ISR expansion after a broker dies (in process, 3 brokers)', () => {
+  let cluster: InProcessCluster;
+  before(async () => {
+    cluster = await startInProcessCluster([1, 2, 3], {}, 'memory');
+  });
+  after(async () => {
+    await cluster?.close();
+  });
+
+  it('a dead replica does not rejoin the ISR from the fetch state it left behind: only a replica that fetches can join', async () => {
+    await cluster.broker(1).topics.createTopic({ name: 'dead-replica', assignments: [{ partition: 0, brokerIds: [1, 2, 3] }] });
+    const leader = cluster.broker(1);
+    await until(() => leader.partitions.getPartition('dead-replica', 0)?.isLeader === true, 'broker 1 leads');
+    const p = () => leader.partitions.getPartition('dead-replica', 0)!;
+    const isr = () => [...p().isr].sort().join(',');
+    const c = await WireClient.connect(leader.boundListeners[0]!.port);
+    assert.equal((await produce(c, 'dead-replica', -1, batch('a', 'b'))).errorCode, ErrorCode.NONE);
+    // Both followers caught up: the state broker 3 leaves behind says it is in sync.
+    await until(() => [2, 3].every((id) => p().remoteReplica(id)!.logEndOffset === p().logEndOffset), 'both followers at the log end');
+    await cluster.stop(3);
+    await until(() => isr() === '1,2', 'the controller to take broker 3 out of the ISR');
+    // Broker 2 goes on fetching; the old rule judged every replica at each fetch and put 3 back.
+    for (let i = 0; i < 5; i++) {
+      const last = p().remoteReplica(2)!.lastFetchTimeMs;
+      await until(() => p().remoteReplica(2)!.lastFetchTimeMs !== last, `fetch ${i + 1} of broker 2`);
+    }
+    assert.equal(isr(), '1,2');
+    assert.deepEqual((await cluster.partitionState('dead-replica', 0)).isr.sort(), [1, 2]);
+    // Back and fetching, it rejoins.
+    await cluster.start(3);
+    await until(() => isr() === '1,2,3', 'broker 3 to rejoin the ISR once it fetched');
+    c.close();
+  });
+});

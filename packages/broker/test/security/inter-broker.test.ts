@@ -24,6 +24,7 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { Connection } from '@samsa/network';
 import { ApiKey, apiByName, ErrorCode } from '@samsa/protocol';
 import { createLogger, spawnSamsa, startBroker, startCluster, startZooKeeper, type CoordinationService, type TestBroker, type TestCluster } from '../../src/testkit/index.js';
+import { TxnState } from '../../src/coordinator/transaction/txn-records.js';
 import { plainJaas } from '../support/security.js';
 import { makeTestCerts, type TestCerts } from '../support/tls-certs.js';
 
@@ -134,6 +135,14 @@ async function replicateFailOverAndCommit(s: Secured): Promise<void> {
   await t.commit();
   await txn.disconnect();
   const coordinator = anyBroker(s).broker.transactionCoordinator!.coordinatorNodeFor('secured-tx');
+  // EndTxn answers once PrepareCommit is written; the markers' acks and CompleteCommit follow.
+  // A coordinator that dies before CompleteCommit leaves its successor to send the markers
+  // again (as Kafka's does), a second commit marker that would shift the offsets below.
+  const txnState = () => {
+    const md = s.cluster.broker(coordinator!).broker.transactionCoordinator!.coordinator.describe('secured-tx');
+    return typeof md === 'number' ? `error ${md}` : TxnState[md.state];
+  };
+  await until(() => txnState() === 'CompleteCommit', `the transaction to complete on coordinator ${coordinator} (${txnState()})`);
   const leaders = [0, 1, 2].map((p) => partitionImage(anyBroker(s), TOPIC, p)!.leader);
   assert.ok(leaders.some((l) => l !== coordinator), `a partition led elsewhere than the coordinator (${coordinator}): leaders ${leaders.join(',')}`);
   for (const p of [0, 1, 2]) {
