@@ -2,7 +2,7 @@
  * Does a fetch of a cold segment (not in the page cache) raise the latency of a producer on
  * another partition? (issue 9: page-cache-miss reads must not block the event loop.)
  *
- *   node bench/dist/cold-fetch.js [--broker-root DIR] [--cold-mib 512] [--requests 3000] [--probe] [--consumer-mib-s N]
+ *   node bench/dist/cold-fetch.js [--broker-root DIR] [--cold-mib 512] [--requests 3000] [--probe] [--consumer-mib-s N] [--disk-read-mib-s N]
  *
  * Starts `samsa server` from DIR (default: this checkout; a built checkout of another commit
  * compares builds), fills topic `cold` with --cold-mib MiB, restarts the broker (the data is
@@ -14,8 +14,12 @@
  * disk costs this machine, the control for the cold fetch; and while the consumer fetches `cold`
  * again, now in the page cache: the same fetch load without the disk, the control for the
  * fetch's own cost. (The broker reads cold and cached bytes alike: off the event loop, since it
- * cannot know which are in the page cache.) The consumer and the disk reader run in a worker
- * thread (their own event loop: decoding responses does not delay the producer's).
+ * cannot know which are in the page cache.) The consumer and the disk reader run in one worker
+ * thread (its own event loop: decoding responses does not delay the producer's), started before
+ * the phases and warmed up with the first 64 MiB of `cold` (the broker's fetch path and the
+ * reader's code compiled, the reader's modules loaded: a thread started inside a phase, right
+ * after a page-cache drop, would read its modules from the disk and compile them on the CPUs the
+ * producer is timed on, which earlier versions of this bench counted against the cold fetch).
  * Prints p50/p99/max of the produce latency and the broker main thread's CPU time and time
  * spent waiting for a CPU (run queue) per phase: on a shared 2-core machine the latter is what
  * other processes cost the producer. --probe also counts the broker's synchronous file reads
@@ -23,9 +27,13 @@
  * --consumer-mib-s paces the consumer and the disk reader to N MiB/s (default: as fast as they
  * can): on 2 cores an unpaced consumer's CPU (its own and the broker's work to serve it) raises
  * the producer's latency whether the data is cold or cached; paced, the CPU stays mostly idle.
+ * --disk-read-mib-s N makes the disk slow: the bench moves itself (and so the broker it starts)
+ * into a block-I/O cgroup that throttles reads from the log dir's disk to N MiB/s (cgroup v1
+ * blkio or v2 io.max; needs root). A fast virtual disk otherwise hides what a page-cache miss
+ * costs: with N below the consumer's pace, each cold read waits for the disk.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import { freePort, repoRoot, runQueueWaitSeconds } from './broker-process.js';
+import type { Percentiles } from './sync-read-probe.js';
 import { createTopic, PipelinedConnection } from './wire.js';
 
 function arg(name: string, fallback: string): string {
@@ -45,6 +54,7 @@ const coldMiB = Number(arg('--cold-mib', '512'));
 const requests = Number(arg('--requests', '3000'));
 const probe = process.argv.includes('--probe');
 const consumerMiBs = Number(arg('--consumer-mib-s', '0'));
+const diskReadMiBs = Number(arg('--disk-read-mib-s', '0'));
 const probeDir = mkdtempSync(join(tmpdir(), 'samsa-cold-probe-'));
 const probeFile = join(probeDir, 'sync-reads.jsonl');
 
@@ -96,11 +106,11 @@ async function producerLatencies(conn: PipelinedConnection, stopped: () => boole
 }
 
 /** Fetches `cold` from offset 0 in 1 MiB reads until stopped (at `mibPerS`, if > 0); returns the bytes read. */
-async function coldReader(conn: PipelinedConnection, stop: () => boolean, mibPerS: number): Promise<number> {
+async function coldReader(conn: PipelinedConnection, stop: () => boolean, mibPerS: number, maxBytes = 0): Promise<number> {
   let offset = 0n;
   let bytes = 0;
   const started = performance.now();
-  while (!stop()) {
+  while (!stop() && (maxBytes === 0 || bytes < maxBytes)) {
     await pace(started, bytes, mibPerS);
     if (stop()) break;
     const f = await conn.request<any>(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'cold', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
@@ -148,6 +158,10 @@ interface SyncReads {
   reads: number;
   ms: number;
   over1ms: number;
+  /** Since the previous answer. */
+  poolWrites: Percentiles;
+  poolReads: Percentiles;
+  loopDelay: Percentiles;
 }
 
 /** The probe's running totals in the broker (asked for with SIGUSR2). */
@@ -168,35 +182,68 @@ async function syncReads(broker: ChildProcess): Promise<SyncReads> {
   return JSON.parse(lines().at(-1)!) as SyncReads;
 }
 
-/** What a phase's worker thread reads: nothing, `cold` through the broker, or its segment file straight from the disk. */
+/** What a phase's reader thread reads: nothing, `cold` through the broker, or its segment file straight from the disk. */
 type Reader = { kind: 'none' } | { kind: 'fetch' } | { kind: 'file'; path: string };
 
-/** Times the producer while a worker thread reads (see Reader) from its start. */
-async function phase(name: string, broker: ChildProcess, producer: PipelinedConnection, port: number, what: Reader): Promise<void> {
+/**
+ * The bench's reader thread, started once and warmed up before the phases: a thread started
+ * in a phase would load and compile its modules (read from the disk right after a page-cache
+ * drop) on the CPUs the producer is timed on, a cost of the bench and not of the broker.
+ */
+class ReaderThread {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private finished: ((bytes: number) => void) | null = null;
+
+  constructor(port: number) {
+    this.worker = new Worker(new URL(import.meta.url), { workerData: { port } });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('error', reject);
+      this.worker.once('message', () => resolve());
+    });
+    this.worker.on('message', (m: { bytes?: number }) => {
+      if (m.bytes !== undefined) this.finished?.(m.bytes);
+    });
+  }
+
+  /** Starts a job once the thread is ready; `done` is its bytes, when stopped or at the end of what it reads. */
+  async start(job: ReaderJob): Promise<{ done: Promise<number> }> {
+    await this.ready;
+    const done = new Promise<number>((resolve) => (this.finished = resolve));
+    this.worker.postMessage(job);
+    return { done };
+  }
+
+  stop(): void {
+    this.worker.postMessage('stop');
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Times the producer while the reader thread reads (see Reader) from its start; `cold`: the
+ * page cache is dropped first (after the reader is ready, just before the timing starts).
+ */
+async function phase(name: string, broker: ChildProcess, producer: PipelinedConnection, reader: ReaderThread, what: Reader, cold: boolean): Promise<void> {
   const pid = broker.pid!;
   const reads0 = probe ? await syncReads(broker) : null;
+  if (cold) dropPageCache();
   const cpu0 = mainThreadCpuSeconds(pid);
   const wait0 = runQueueWaitSeconds(pid);
   const disk0 = diskReads();
-  let reader: Worker | null = null;
   let result: Promise<number> | null = null;
   let readerDone = false;
   if (what.kind !== 'none') {
-    const job: ReaderJob = { port, mibPerS: consumerMiBs, file: what.kind === 'file' ? what.path : null };
-    reader = new Worker(new URL(import.meta.url), { workerData: job });
-    result = new Promise<number>((resolve, reject) => {
-      reader!.once('message', (m: { bytes: number }) => {
-        readerDone = true;
-        resolve(m.bytes);
-      });
-      reader!.once('error', reject);
-    });
-    await new Promise((r) => reader!.once('online', r));
+    result = (await reader.start({ mibPerS: consumerMiBs, file: what.kind === 'file' ? what.path : null, maxBytes: 0 })).done;
+    void result.then(() => (readerDone = true));
   }
   const t = performance.now();
   // With a reader, only while it reads: it stops at the end of the topic or file.
   const ms = await producerLatencies(producer, () => readerDone);
-  reader?.postMessage('stop');
+  if (result !== null) reader.stop();
   const bytes = result === null ? 0 : await result;
   const s = (performance.now() - t) / 1000;
   const cpu = mainThreadCpuSeconds(pid) - cpu0;
@@ -204,14 +251,39 @@ async function phase(name: string, broker: ChildProcess, producer: PipelinedConn
   const disk1 = diskReads();
   const disk = `; disk: ${disk1.ios - disk0.ios} reads, ${((disk1.bytes - disk0.bytes) / 1048576).toFixed(0)} MiB`;
   const reads1 = reads0 === null ? null : await syncReads(broker);
-  const sync = reads0 === null || reads1 === null ? '' : `; ${reads1.reads - reads0.reads} sync file reads on the event loop, ${(reads1.ms - reads0.ms).toFixed(0)} ms in them, ${reads1.over1ms - reads0.over1ms} over 1 ms`;
+  const pct = (what: string, p: Percentiles): string => `${what} p50 ${p.p50.toFixed(2)} p99 ${p.p99.toFixed(2)} max ${p.max.toFixed(1)} ms (${p.n})`;
+  const sync = reads0 === null || reads1 === null ? '' : `; ${reads1.reads - reads0.reads} sync file reads on the event loop, ${(reads1.ms - reads0.ms).toFixed(0)} ms in them, ${reads1.over1ms - reads0.over1ms} over 1 ms\n${''.padEnd(28)}${pct('pool writes', reads1.poolWrites)}; ${pct('pool reads', reads1.poolReads)}; ${pct('loop delay', reads1.loopDelay)}`;
   const who = what.kind === 'fetch' ? 'the consumer' : 'the disk reader';
   const read = what.kind !== 'none' ? ` (${who} read ${(bytes / 1048576).toFixed(0)} MiB meanwhile, ${(bytes / 1048576 / s).toFixed(0)} MiB/s)` : '';
   console.log(`${name.padEnd(28)}${summary(ms)} (${ms.length} requests); broker main thread ${(cpu * 1000).toFixed(0)} ms CPU, ${(wait * 1000).toFixed(0)} ms waiting for a CPU in ${(s * 1000).toFixed(0)} ms${read}${disk}${sync}`);
 }
 
+/**
+ * Moves this process (its threads, and the processes it starts from now on) into a new cgroup
+ * whose reads from `dir`'s disk are throttled to `mibPerS`; returns the undo.
+ */
+function throttleDiskReads(dir: string, mibPerS: number): () => void {
+  const dev = statSync(dir).dev;
+  let device = `${(dev >> 8) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`;
+  // Throttling applies to whole disks: a partition's limit goes on its disk.
+  if (existsSync(`/sys/dev/block/${device}/partition`)) device = readFileSync(`/sys/dev/block/${device}/../dev`, 'utf8').trim();
+  const bps = Math.round(mibPerS * 1048576);
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const root = v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/blkio';
+  const group = join(root, `samsa-cold-fetch-${process.pid}`);
+  if (v2) writeFileSync(join(root, 'cgroup.subtree_control'), '+io');
+  mkdirSync(group);
+  writeFileSync(join(group, v2 ? 'io.max' : 'blkio.throttle.read_bps_device'), v2 ? `${device} rbps=${bps}` : `${device} ${bps}`);
+  writeFileSync(join(group, 'cgroup.procs'), String(process.pid));
+  return () => {
+    writeFileSync(join(root, 'cgroup.procs'), String(process.pid));
+    rmdirSync(group);
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-cold-fetch-'));
+  const undoThrottle = diskReadMiBs > 0 ? throttleDiskReads(dir, diskReadMiBs) : (): void => {};
   const props = join(dir, 'server.properties');
   writeFileSync(props, `listeners=PLAINTEXT://127.0.0.1:${await freePort()}\nlog.dirs=${join(dir, 'logs')}\noffsets.topic.replication.factor=1\nlog.segment.bytes=1073741824\n`);
   const port = (): number => portOf(props);
@@ -227,31 +299,35 @@ async function main(): Promise<void> {
     broker = await startBroker(props);
     const producer = await PipelinedConnection.open('127.0.0.1', port());
     await producerLatencies(producer); // warm-up: connections, JIT, the hot segment
-    console.log(`broker ${root}, cold segment ${coldMiB} MiB, ${requests} produce requests (1 KiB, acks=1), consumer ${consumerMiBs > 0 ? `paced to ${consumerMiBs} MiB/s` : 'unpaced'}`);
+    // Warm-up of the fetch path (the broker's and the reader's JIT): the first 64 MiB of `cold`.
+    const reader = new ReaderThread(port());
+    await (await reader.start({ mibPerS: 0, file: null, maxBytes: 64 << 20 })).done;
+    await producerLatencies(producer); // and what the fetch warm-up leaves to settle (its garbage)
+    console.log(`broker ${root}, cold segment ${coldMiB} MiB, ${requests} produce requests (1 KiB, acks=1), consumer ${consumerMiBs > 0 ? `paced to ${consumerMiBs} MiB/s` : 'unpaced'}${diskReadMiBs > 0 ? `, disk reads throttled to ${diskReadMiBs} MiB/s` : ''}`);
     const coldDir = join(dir, 'logs', 'cold-0');
     const coldLog = join(coldDir, readdirSync(coldDir).find((f) => f.endsWith('.log'))!);
-    dropPageCache();
-    await phase('producer alone:', broker, producer, port(), { kind: 'none' });
-    dropPageCache();
-    await phase('producer + cold fetch:', broker, producer, port(), { kind: 'fetch' });
-    dropPageCache();
-    await phase('producer + disk read:', broker, producer, port(), { kind: 'file', path: coldLog });
+    await phase('producer alone:', broker, producer, reader, { kind: 'none' }, true);
+    await phase('producer + cold fetch:', broker, producer, reader, { kind: 'fetch' }, true);
+    await phase('producer + disk read:', broker, producer, reader, { kind: 'file', path: coldLog }, true);
     // The fetch control: all of `cold` in the page cache (the cold phase read only part of it).
     for (const f of readdirSync(coldDir)) readFileSync(join(coldDir, f));
-    await phase('producer + cached fetch:', broker, producer, port(), { kind: 'fetch' });
+    await phase('producer + cached fetch:', broker, producer, reader, { kind: 'fetch' }, false);
+    await reader.close();
     producer.socket.destroy();
   } finally {
     await stopBroker(broker);
     rmSync(dir, { recursive: true, force: true });
     rmSync(probeDir, { recursive: true, force: true });
+    undoThrottle();
   }
 }
 
 interface ReaderJob {
-  port: number;
   mibPerS: number;
   /** A file to read straight from the disk instead of fetching `cold`. */
   file: string | null;
+  /** Stop after this many bytes (0: when told to, or at the end). */
+  maxBytes: number;
 }
 
 /** Waits until `bytes` are due at `mibPerS` MiB/s since `started` (no wait when unpaced). */
@@ -281,18 +357,26 @@ async function fileReader(path: string, stop: () => boolean, mibPerS: number): P
   return bytes;
 }
 
-/** A phase's worker thread: reads (ReaderJob) until told to stop, then posts the bytes read. */
-async function readerThread(job: ReaderJob): Promise<void> {
+/** The reader thread: connects, says it is ready, then runs each job (ReaderJob) until told to stop, posting the bytes read. */
+async function readerThread(port: number): Promise<void> {
+  const consumer = await PipelinedConnection.open('127.0.0.1', port);
   let stop = false;
-  parentPort!.once('message', () => (stop = true));
-  if (job.file !== null) {
-    parentPort!.postMessage({ bytes: await fileReader(job.file, () => stop, job.mibPerS) });
-    return;
+  let jobs: ReaderJob[] = [];
+  let wake: (() => void) | null = null;
+  parentPort!.on('message', (m: ReaderJob | 'stop') => {
+    if (m === 'stop') stop = true;
+    else jobs.push(m);
+    wake?.();
+  });
+  parentPort!.postMessage({ ready: true });
+  for (;;) {
+    while (jobs.length === 0) await new Promise<void>((r) => (wake = r));
+    const job = jobs.shift()!;
+    stop = false;
+    const stopped = (): boolean => stop;
+    const bytes = job.file !== null ? await fileReader(job.file, stopped, job.mibPerS) : await coldReader(consumer, stopped, job.mibPerS, job.maxBytes);
+    parentPort!.postMessage({ bytes });
   }
-  const consumer = await PipelinedConnection.open('127.0.0.1', job.port);
-  const bytes = await coldReader(consumer, () => stop, job.mibPerS);
-  consumer.socket.destroy();
-  parentPort!.postMessage({ bytes });
 }
 
 function portOf(props: string): number {
@@ -300,4 +384,4 @@ function portOf(props: string): number {
 }
 
 if (isMainThread) await main();
-else await readerThread(workerData as ReaderJob);
+else await readerThread((workerData as { port: number }).port);
