@@ -48,6 +48,11 @@ export function processCpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / ticksPerSecond();
 }
 
+/** CPU seconds the process's main thread has used so far (/proc/<pid>/schedstat field 1). */
+export function mainThreadCpuSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+}
+
 /**
  * Seconds the process's main thread has spent runnable but waiting for a CPU (schedstat field
  * 2): how much other processes delayed it. NaN where schedstats are not available.

@@ -40,7 +40,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
-import { freePort, repoRoot, runQueueWaitSeconds } from './broker-process.js';
+import { freePort, mainThreadCpuSeconds, repoRoot, runQueueWaitSeconds } from './broker-process.js';
 import type { Percentiles } from './sync-read-probe.js';
 import { createTopic, PipelinedConnection } from './wire.js';
 
@@ -147,11 +147,6 @@ function diskReads(): { ios: number; bytes: number } {
     bytes += Number(f[5]) * 512;
   }
   return { ios, bytes };
-}
-
-/** /proc/<pid>/schedstat: the main thread's CPU seconds (field 1). */
-function mainThreadCpuSeconds(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
 }
 
 interface SyncReads {
