@@ -22,12 +22,14 @@ interface Faults {
   closeAfterAppend: { topic: string; partition: number; closed: () => void } | null;
   /** A Produce with this topic-partition: answer OUT_OF_ORDER_SEQUENCE_NUMBER for it, REQUEST_TIMED_OUT for the others, append nothing. */
   outOfOrder: { topic: string; partition: number } | null;
+  /** Every Produce with this topic-partition, until disarmed: REQUEST_TIMED_OUT for it and the others, append nothing (its outcome stays unknown). */
+  timedOut: { topic: string; partition: number } | null;
   /** Metadata naming this topic answered UNKNOWN_TOPIC_OR_PARTITION: called once it is answered. */
   unknownTopicAnswered: { topic: string; answered: () => void } | null;
   /** Every TxnOffsetCommit answered COORDINATOR_LOAD_IN_PROGRESS (a group coordinator that keeps loading). */
   txnOffsetCommitLoading: boolean;
 }
-const faults: Faults = { closeAfterAppend: null, outOfOrder: null, unknownTopicAnswered: null, txnOffsetCommitLoading: false };
+const faults: Faults = { closeAfterAppend: null, outOfOrder: null, timedOut: null, unknownTopicAnswered: null, txnOffsetCommitLoading: false };
 
 const faultyHandlers: ApiHandler[] = brokerHandlers.map((h): ApiHandler => {
   if (h.apiKey === ApiKey.Produce) {
@@ -36,17 +38,19 @@ const faultyHandlers: ApiHandler[] = brokerHandlers.map((h): ApiHandler => {
       async handle(ctx, req, version) {
         const names = (req.topicData as Array<{ name: string; partitionData: Array<{ index: number }> }>).flatMap((t) => t.partitionData.map((p) => `${t.name}-${p.index}`));
         const oo = faults.outOfOrder;
-        if (oo !== null && names.includes(`${oo.topic}-${oo.partition}`)) {
-          // Nothing appended: that partition hears OUT_OF_ORDER_SEQUENCE_NUMBER, any other in the
-          // request REQUEST_TIMED_OUT (its outcome unknown to the producer, as after a lost answer).
-          faults.outOfOrder = null;
+        const to = faults.timedOut;
+        const outOfOrderHere = oo !== null && names.includes(`${oo.topic}-${oo.partition}`);
+        if (outOfOrderHere || (to !== null && names.includes(`${to.topic}-${to.partition}`))) {
+          // Nothing appended: the out-of-order partition hears OUT_OF_ORDER_SEQUENCE_NUMBER, any
+          // other in the request REQUEST_TIMED_OUT (its outcome unknown to the producer, as after a lost answer).
+          if (outOfOrderHere) faults.outOfOrder = null;
           const topics = req.topicData as Array<{ name: string; partitionData: Array<{ index: number }> }>;
           return {
             responses: topics.map((t) => ({
               name: t.name,
               partitionResponses: t.partitionData.map((p) => ({
                 index: p.index,
-                errorCode: t.name === oo.topic && p.index === oo.partition ? ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER : ErrorCode.REQUEST_TIMED_OUT,
+                errorCode: outOfOrderHere && t.name === oo.topic && p.index === oo.partition ? ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER : ErrorCode.REQUEST_TIMED_OUT,
                 baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: null,
               })),
             })),
@@ -119,17 +123,22 @@ describe('idempotent producer under precise faults', () => {
       const unanswered = producer.send({ topic, messages: [{ value: 'appended-unanswered', partition: 0 }] }).then(() => 'acknowledged', (e: Error) => e.message);
       await closed;
       // Partition 1 hears OUT_OF_ORDER_SEQUENCE_NUMBER, so the producer bumps its epoch (KIP-360),
-      // while partition 0's batch (resent with it, REQUEST_TIMED_OUT) still has an unknown outcome.
+      // while partition 0's batch still has an unknown outcome: each resend of it hears
+      // REQUEST_TIMED_OUT, whether it goes with partition 1's batch or alone, before it or after
+      // (the producer may send partition 1's batch on the closed connection, and then both retry).
+      faults.timedOut = { topic, partition: 0 };
       faults.outOfOrder = { topic, partition: 1 };
       const bumped = producer.send({ topic, messages: [{ value: 'out-of-order', partition: 1 }] }).then(() => 'acknowledged', (e: Error) => e.message);
       assert.match(await bumped, /OUT_OF_ORDER_SEQUENCE/);
       const outcome = await unanswered;
+      faults.timedOut = null;
       await producer.send({ topic, messages: [{ value: 'after', partition: 0 }] });
       const p0 = await values(topic, 0);
       assert.deepEqual(p0, ['before', 'appended-unanswered', 'after'], `partition 0 holds each record once (the unanswered send: ${outcome})`);
       // Kafka's producer fails such a batch rather than risk the duplicate.
       assert.match(outcome, /outcome of a batch of 1 record\(s\) is unknown/);
     } finally {
+      faults.timedOut = null;
       await producer.close();
     }
   });
