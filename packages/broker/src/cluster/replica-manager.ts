@@ -103,6 +103,11 @@ export class ReplicaManager {
     return this.topics.get(topic)?.partitions[partition];
   }
 
+  /** Whether this broker's replica of the partition is offline: its log could not be created (Kafka's HostedPartition.Offline). */
+  isOffline(topic: string, partition: number): boolean {
+    return this.failedReplicas.has(partitionKey(topic, partition));
+  }
+
   all(): IterableIterator<HostedTopic> {
     return this.topics.values();
   }

@@ -119,7 +119,7 @@ function readFrom(broker: BrokerServices, targets: readonly FetchTarget[], p: Fe
     const partition = hosted?.partitions[t.partition];
     if (hosted === undefined || partition === undefined || (p.usesTopicIds && hosted.image.id !== t.topicId)) {
       const known = hosted !== undefined && (!p.usesTopicIds || hosted.image.id === t.topicId);
-      data[i] = errorPartition(t.partition, known || !p.usesTopicIds ? unhostedPartitionError(broker.metadata, t.topic, t.partition) : ErrorCode.UNKNOWN_TOPIC_ID);
+      data[i] = errorPartition(t.partition, known || !p.usesTopicIds ? unhostedPartitionError(broker, t.topic, t.partition) : ErrorCode.UNKNOWN_TOPIC_ID);
       state.errors = true;
       continue;
     }

@@ -27,7 +27,7 @@ function error(partitionIndex: number, code: number, version: number): Partition
 
 function listPartition(broker: BrokerServices, topic: string, p: ListOffsetsRequest['topics'][number]['partitions'][number], isolationLevel: number, version: number, replicaId: number): PartitionResult {
   const partition = broker.partitions.getPartition(topic, p.partitionIndex);
-  if (partition === undefined) return error(p.partitionIndex, unhostedPartitionError(broker.metadata, topic, p.partitionIndex), version);
+  if (partition === undefined) return error(p.partitionIndex, unhostedPartitionError(broker, topic, p.partitionIndex), version);
   try {
     partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1, true);
     const epoch = partition.leaderEpoch;

@@ -139,9 +139,9 @@ async function verifyThenHandle(ctx: RequestContext, req: ProduceRequest, versio
   return handleVerified(ctx, req, verification);
 }
 
-function producePartition(broker: BrokerServices, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number, verification: AppendVerification | null): PartitionResponse {
+function producePartition(broker: BrokerServices, topic: string, hosted: HostedTopic | undefined, index: number, records: Buffer | null, req: ProduceRequest, nowMs: number, verification: AppendVerification | null): PartitionResponse {
   const partition = hosted?.partitions[index];
-  if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker.metadata, hosted?.image.name ?? '', index), null);
+  if (hosted === undefined || partition === undefined) return errorResponse(index, unhostedPartitionError(broker, topic, index), null);
   // A leader handing over (controlled shutdown) takes no new writes; the client retries at the next leader.
   if (broker.replication?.isHandingOver(partition.topic, index) === true) return errorResponse(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
   const cfg = hosted.config;
@@ -209,7 +209,7 @@ function handleVerified(ctx: RequestContext, req: ProduceRequest, verification: 
       if (!validAcks) r = errorResponse(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, null);
       else if (denied !== ErrorCode.NONE) r = errorResponse(pd.index, denied, null);
       else if (internal) r = errorResponse(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${td.name}`);
-      else r = producePartition(broker, hosted, pd.index, pd.records, req, nowMs, verification);
+      else r = producePartition(broker, td.name, hosted, pd.index, pd.records, req, nowMs, verification);
       if (r.errorCode !== ErrorCode.NONE) anyError = true;
       else if (acks === -1) {
         const partition = hosted!.partitions[pd.index]!;

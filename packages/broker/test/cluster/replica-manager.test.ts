@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiKey, ErrorCode } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import { REPLICATION_OFFSET_CHECKPOINT } from '../../src/storage/checkpoint.js';
+import { startCluster } from '../../src/testkit/cluster.js';
 import { startBroker } from '../../src/testkit/index.js';
+import { until } from '../replication/in-process-cluster.js';
 import { WireClient } from '../testkit/wire-client.js';
 
 const produce = (c: WireClient, topic: string, acks: number) =>
@@ -51,4 +54,33 @@ test('file storage: high watermarks are checkpointed in replication-offset-check
   assert.ok(lines.includes('hw 1 0'), text);
   assert.equal(Number(lines[1]), lines.length - 2);
   await tb.stop();
+});
+
+test('a replica whose log cannot be created is offline: Produce, Fetch and ListOffsets to it answer KAFKA_STORAGE_ERROR (Kafka: HostedPartition.Offline)', async () => {
+  const cluster = await startCluster({ brokers: 2, store: 'memory', storage: 'file' });
+  const dir = cluster.broker(1).dataDir!;
+  // An immutable log dir: even root cannot make the partition's directory in it (EPERM).
+  execFileSync('chattr', ['+i', dir]);
+  const c = await WireClient.connect(cluster.broker(1).port);
+  try {
+    const admin = await WireClient.connect(cluster.broker(0).port);
+    const created = await admin.send(ApiKey.CreateTopics, 7, { topics: [{ name: 'offline', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 0] }], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    admin.close();
+    assert.equal(created.topics[0].errorCode, ErrorCode.NONE, created.topics[0].errorMessage ?? '');
+    const replicas = cluster.broker(1).broker.partitions;
+    await until(() => replicas.isOffline('offline', 0), 'broker 1 to fail creating its replica');
+    assert.equal(replicas.getPartition('offline', 0), undefined);
+
+    assert.equal((await produce(c, 'offline', 1)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    const listed = await c.send(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'offline', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
+    assert.equal(listed.topics[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    const fetched = await c.send(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'offline', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
+    assert.equal(fetched.responses[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    // A partition the broker holds no replica of is still NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION.
+    assert.equal((await produce(c, 'no-such-topic', 1)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  } finally {
+    c.close();
+    execFileSync('chattr', ['-i', dir]);
+    await cluster.stop();
+  }
 });
