@@ -36,17 +36,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function tcpAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 async function waitUntil(what: string, child: ChildProcess, check: () => Promise<boolean>, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -81,10 +70,27 @@ function capture(child: ChildProcess): () => string {
   return () => out;
 }
 
-/** java arguments that run ZooKeeper's standalone server with `args` (a zoo.cfg, or port and data dir). */
-export function zooKeeperJavaArgs(args: readonly string[]): string[] {
+/** java arguments that run ZooKeeper's standalone server with `args` (a zoo.cfg, or port and data dir), plus `jvmOptions`. */
+export function zooKeeperJavaArgs(args: readonly string[], jvmOptions: readonly string[] = []): string[] {
   const cp = existsSync(SLF4J_NOP) ? `${ZOOKEEPER_JAR}:${SLF4J_NOP}` : ZOOKEEPER_JAR;
-  return ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dzookeeper.admin.enableServer=false', '-Dzookeeper.4lw.commands.whitelist=*', '-cp', cp, 'org.apache.zookeeper.server.ZooKeeperServerMain', ...args];
+  return ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dzookeeper.admin.enableServer=false', '-Dzookeeper.4lw.commands.whitelist=*', ...jvmOptions, '-cp', cp, 'org.apache.zookeeper.server.ZooKeeperServerMain', ...args];
+}
+
+/**
+ * ZooKeeper answers its `ruok` four-letter word with `imok`: it serves sessions. Merely
+ * listening is not enough: it accepts connections before its database is loaded, and any
+ * process could be listening on a port that was free a moment ago.
+ */
+function zooKeeperServing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
+    s.setTimeout(2000, () => s.destroy());
+    s.once('connect', () => s.write('ruok'));
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.once('error', () => undefined);
+    s.once('close', () => resolve(answer === 'imok'));
+  });
 }
 
 /**
@@ -95,9 +101,12 @@ export async function startZooKeeper(opts: { tickTimeMs?: number } = {}): Promis
   if (!existsSync(ZOOKEEPER_JAR)) throw new Error(`ZooKeeper is not installed (${ZOOKEEPER_JAR} is missing): apt-get install zookeeper`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-zk-'));
-  const child = spawn('java', zooKeeperJavaArgs([String(port), dataDir, String(opts.tickTimeMs ?? 500)]), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // No fsync of the transaction log (forceSync=no): on a machine busy writing (the suite's storage
+  // tests), one can wait seconds behind other files' writeback, longer than a broker's connection
+  // timeout (a CI run once timed out so). A killed test server loses nothing: the page cache stays.
+  const child = spawn('java', zooKeeperJavaArgs([String(port), dataDir, String(opts.tickTimeMs ?? 500)], ['-Dzookeeper.forceSync=no']), { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
-  await waitUntil('ZooKeeper', child, () => tcpAnswers(port), 30000, output);
+  await waitUntil('ZooKeeper', child, () => zooKeeperServing(port), 30000, output);
   return { connect: `127.0.0.1:${port}`, port, pid: child.pid!, dataDir, stop: stopper(child, dataDir) };
 }
 
