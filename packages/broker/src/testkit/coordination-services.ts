@@ -78,8 +78,11 @@ export function zooKeeperJavaArgs(args: readonly string[], jvmOptions: readonly 
 
 /**
  * ZooKeeper answers its `ruok` four-letter word with `imok`: it serves sessions. Merely
- * listening is not enough: it accepts connections before its database is loaded, and any
- * process could be listening on a port that was free a moment ago.
+ * listening is not enough: a client that connects while the server is still starting may get
+ * no answer to its handshake, and waits its connect timeout (the session timeout divided by the
+ * servers, as Apache's client does) before it tries again. Under load that window is wide: a
+ * CI run's broker, with an 18 s session timeout, timed out its 18 s connection so, and a test
+ * client with a 6 s session connects after ~6.5 s in 3 of 8 starts on a busy 2-core machine.
  */
 function zooKeeperServing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -102,8 +105,7 @@ export async function startZooKeeper(opts: { tickTimeMs?: number } = {}): Promis
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-zk-'));
   // No fsync of the transaction log (forceSync=no): on a machine busy writing (the suite's storage
-  // tests), one can wait seconds behind other files' writeback, longer than a broker's connection
-  // timeout (a CI run once timed out so). A killed test server loses nothing: the page cache stays.
+  // tests) each waits behind other files' writeback. A killed test server loses nothing: the page cache stays.
   const child = spawn('java', zooKeeperJavaArgs([String(port), dataDir, String(opts.tickTimeMs ?? 500)], ['-Dzookeeper.forceSync=no']), { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
   await waitUntil('ZooKeeper', child, () => zooKeeperServing(port), 30000, output);
