@@ -10,6 +10,7 @@ import {
   type DescribeProducersRequest, type DescribeProducersResponse, type DescribeProducersResponsePartitionResponse,
 } from '@samsa/protocol';
 import { mapError } from '../server/error-mapping.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 import type { ApiHandler, RequestContext } from './types.js';
 import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 
@@ -25,7 +26,7 @@ function handle(ctx: RequestContext, req: DescribeProducersRequest, _version: nu
         partitions: t.partitionIndexes.map((index): DescribeProducersResponsePartitionResponse => {
           if (!allowed) return { partitionIndex: index, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] };
           const partition = broker.partitions.getPartition(t.name, index);
-          if (partition === undefined) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+          if (partition === undefined) return { partitionIndex: index, errorCode: unhostedPartitionError(broker, t.name, index), errorMessage: null, activeProducers: [] };
           if (producers === null) return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] };
           try {
             partition.checkLeaderEpoch(-1, true);

@@ -13,6 +13,7 @@ import { mapError } from '../server/error-mapping.js';
 import { CLUSTER_RESOURCE_NAME } from '../security/acl.js';
 import { AclOperation, authorize, ResourceType } from '../security/authorize.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './types.js';
+import { unhostedPartitionError } from '../server/leadership.js';
 
 type PartitionResult = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
 
@@ -21,7 +22,7 @@ const DEBUGGING_REPLICA_ID = -2;
 
 function answer(broker: BrokerServices, topic: string, p: OffsetForLeaderEpochRequest['topics'][number]['partitions'][number], replicaId: number): PartitionResult {
   const partition = broker.partitions.getPartition(topic, p.partition);
-  if (partition === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+  if (partition === undefined) return { errorCode: unhostedPartitionError(broker, topic, p.partition), partition: p.partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
   try {
     const { leaderEpoch, endOffset } = partition.lastOffsetForLeaderEpoch(p.currentLeaderEpoch ?? -1, p.leaderEpoch, replicaId !== DEBUGGING_REPLICA_ID);
     return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch, endOffset };

@@ -1,8 +1,9 @@
 /**
- * The error for a data-path request (Produce, Fetch, ListOffsets) on a partition this broker
- * holds no replica of, as Kafka's ReplicaManager.getPartitionOrError answers: KAFKA_STORAGE_ERROR
- * when its replica here is offline (its log could not be created), NOT_LEADER_OR_FOLLOWER when
- * the cluster has that partition (the client refreshes metadata and goes to the leader), else
+ * The error for a partition request (Produce, Fetch, ListOffsets, OffsetForLeaderEpoch,
+ * DescribeProducers) on a partition this broker holds no replica of, as Kafka's
+ * ReplicaManager.getPartitionOrError answers: KAFKA_STORAGE_ERROR when its replica here is
+ * offline (its log could not be created), NOT_LEADER_OR_FOLLOWER when the cluster has that
+ * partition (the client refreshes metadata and goes to the leader), else
  * UNKNOWN_TOPIC_OR_PARTITION. Leadership of hosted partitions is checked by the Partition.
  */
 import { ErrorCode } from '@samsa/protocol';

@@ -8,7 +8,6 @@ import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import { REPLICATION_OFFSET_CHECKPOINT } from '../../src/storage/checkpoint.js';
 import { startCluster } from '../../src/testkit/cluster.js';
 import { startBroker } from '../../src/testkit/index.js';
-import { until } from '../replication/in-process-cluster.js';
 import { WireClient } from '../testkit/wire-client.js';
 
 const produce = (c: WireClient, topic: string, acks: number) =>
@@ -56,7 +55,7 @@ test('file storage: high watermarks are checkpointed in replication-offset-check
   await tb.stop();
 });
 
-test('a replica whose log cannot be created is offline: Produce, Fetch and ListOffsets to it answer KAFKA_STORAGE_ERROR (Kafka: HostedPartition.Offline)', async () => {
+test('a replica whose log cannot be created is offline: Produce, Fetch, ListOffsets, OffsetForLeaderEpoch and DescribeProducers to it answer KAFKA_STORAGE_ERROR (Kafka: HostedPartition.Offline)', async () => {
   const cluster = await startCluster({ brokers: 2, store: 'memory', storage: 'file' });
   const dir = cluster.broker(1).dataDir!;
   // An immutable log dir: even root cannot make the partition's directory in it (EPERM).
@@ -67,15 +66,21 @@ test('a replica whose log cannot be created is offline: Produce, Fetch and ListO
     const created = await admin.send(ApiKey.CreateTopics, 7, { topics: [{ name: 'offline', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 0] }], configs: [] }], timeoutMs: 10_000, validateOnly: false });
     admin.close();
     assert.equal(created.topics[0].errorCode, ErrorCode.NONE, created.topics[0].errorMessage ?? '');
-    const replicas = cluster.broker(1).broker.partitions;
-    await until(() => replicas.isOffline('offline', 0), 'broker 1 to fail creating its replica');
-    assert.equal(replicas.getPartition('offline', 0), undefined);
+    // The replica manager applies an image as it is published, before the image's waiters hear of it.
+    const broker1 = cluster.broker(1).broker;
+    assert.ok(await broker1.topics.metadata.waitFor((i) => i.topic('offline') !== undefined, 10_000), 'broker 1 learns of the topic');
+    assert.equal(broker1.partitions.isOffline('offline', 0), true);
+    assert.equal(broker1.partitions.getPartition('offline', 0), undefined);
 
     assert.equal((await produce(c, 'offline', 1)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     const listed = await c.send(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'offline', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
     assert.equal(listed.topics[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     const fetched = await c.send(ApiKey.Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: 'offline', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
     assert.equal(fetched.responses[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    const epochs = await c.send(ApiKey.OffsetForLeaderEpoch, 4, { replicaId: -1, topics: [{ topic: 'offline', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] });
+    assert.equal(epochs.topics[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    const producers = await c.send(ApiKey.DescribeProducers, 0, { topics: [{ name: 'offline', partitionIndexes: [0] }] });
+    assert.equal(producers.topics[0].partitions[0].errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     // A partition the broker holds no replica of is still NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION.
     assert.equal((await produce(c, 'no-such-topic', 1)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   } finally {
