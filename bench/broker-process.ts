@@ -22,6 +22,8 @@ export interface BrokerProcessOptions {
   storage: StorageKind | 'auto';
   /** source: the TypeScript sources through tsx; dist: the compiled CLI. Defaults to how this bench runs. */
   build?: BrokerBuild;
+  /** The checkout whose broker runs (default: this one); another built checkout compares builds. */
+  root?: string;
   /** Write a V8 CPU profile of the broker (node --cpu-prof) into this directory. */
   profileDir?: string;
   overrides?: Record<string, string>;
@@ -132,7 +134,8 @@ export class BrokerProcess {
     const build = opts.build ?? (fromSource ? 'source' : 'dist');
     const dataDir = mkdtempSync(join(tmpdir(), 'samsa-bench-'));
     const port = await freePort();
-    const entry = build === 'source' ? join(repoRoot, 'packages/cli/src/bin/samsa.ts') : join(repoRoot, 'packages/cli/dist/src/bin/samsa.js');
+    const root = opts.root ?? repoRoot;
+    const entry = build === 'source' ? join(root, 'packages/cli/src/bin/samsa.ts') : join(root, 'packages/cli/dist/src/bin/samsa.js');
     if (!existsSync(entry)) throw new Error(`broker entry ${entry} not found (run npx tsc -b, or --broker-build source)`);
     const nodeArgs = [...(opts.nodeArgs ?? [])];
     if (build === 'source') nodeArgs.push('-C', 'source', '--import', 'tsx');
@@ -150,7 +153,7 @@ export class BrokerProcess {
     for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
     const logFile = join(dataDir, 'broker.log');
     const log = createWriteStream(logFile);
-    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     const bp = new BrokerProcess(child, port, storage, build, dataDir, logFile, opts.profileDir);

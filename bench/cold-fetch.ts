@@ -38,11 +38,11 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiKey, ErrorCode } from '@samsa/protocol';
+import { ApiKey } from '@samsa/protocol';
 import { createRecordBatch, encodeRecordBatch } from '@samsa/protocol/records';
 import { freePort, mainThreadCpuSeconds, repoRoot, runQueueWaitSeconds } from './broker-process.js';
 import type { Percentiles } from './sync-read-probe.js';
-import { createTopic, PipelinedConnection } from './wire.js';
+import { createTopic, PipelinedConnection, produceOne } from './wire.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -87,19 +87,13 @@ function dropPageCache(): void {
   writeFileSync('/proc/sys/vm/drop_caches', '1');
 }
 
-async function produce(conn: PipelinedConnection, topic: string, records: Buffer): Promise<void> {
-  const r = await conn.request<any>(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
-  const code = r.responses[0].partitionResponses[0].errorCode;
-  if (code !== ErrorCode.NONE) throw new Error(`produce to ${topic}: error ${code}`);
-}
-
 /** Latencies of --requests produce requests, fewer if `stopped` turns true before. */
 async function producerLatencies(conn: PipelinedConnection, stopped: () => boolean = () => false): Promise<number[]> {
   const record = encodeRecordBatch(createRecordBatch([{ key: null, value: Buffer.alloc(1024, 0x62) }]));
   const out: number[] = [];
   for (let i = 0; i < requests && !stopped(); i++) {
     const t = performance.now();
-    await produce(conn, 'hot', Buffer.from(record));
+    await produceOne(conn, 'hot', record);
     out.push(performance.now() - t);
   }
   return out;
@@ -283,19 +277,20 @@ async function main(): Promise<void> {
   writeFileSync(props, `listeners=PLAINTEXT://127.0.0.1:${await freePort()}\nlog.dirs=${join(dir, 'logs')}\noffsets.topic.replication.factor=1\nlog.segment.bytes=1073741824\n`);
   const port = (): number => portOf(props);
   let broker = await startBroker(props);
+  let reader: ReaderThread | null = null;
   try {
     const admin = await PipelinedConnection.open('127.0.0.1', port());
     await createTopic(admin, 'cold', 1);
     await createTopic(admin, 'hot', 1);
     const batch = encodeRecordBatch(createRecordBatch(Array.from({ length: 32 }, () => ({ key: null, value: Buffer.alloc(16 * 1024, 0x61) }))));
-    for (let written = 0; written < coldMiB * 1024 * 1024; written += batch.length) await produce(admin, 'cold', Buffer.from(batch));
+    for (let written = 0; written < coldMiB * 1024 * 1024; written += batch.length) await produceOne(admin, 'cold', batch);
     admin.socket.destroy();
     await stopBroker(broker);
     broker = await startBroker(props);
     const producer = await PipelinedConnection.open('127.0.0.1', port());
     await producerLatencies(producer); // warm-up: connections, JIT, the hot segment
     // Warm-up of the fetch path (the broker's and the reader's JIT): the first 64 MiB of `cold`.
-    const reader = new ReaderThread(port());
+    reader = new ReaderThread(port());
     await (await reader.start({ mibPerS: 0, file: null, maxBytes: 64 << 20 })).done;
     await producerLatencies(producer); // and what the fetch warm-up leaves to settle (its garbage)
     console.log(`broker ${root}, cold segment ${coldMiB} MiB, ${requests} produce requests (1 KiB, acks=1), consumer ${consumerMiBs > 0 ? `paced to ${consumerMiBs} MiB/s` : 'unpaced'}${diskReadMiBs > 0 ? `, disk reads throttled to ${diskReadMiBs} MiB/s` : ''}`);
@@ -307,13 +302,16 @@ async function main(): Promise<void> {
     // The fetch control: all of `cold` in the page cache (the cold phase read only part of it).
     for (const f of readdirSync(coldDir)) readFileSync(join(coldDir, f));
     await phase('producer + cached fetch:', broker, producer, reader, { kind: 'fetch' }, false);
-    await reader.close();
     producer.socket.destroy();
   } finally {
-    await stopBroker(broker);
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(probeDir, { recursive: true, force: true });
-    undoThrottle();
+    try {
+      await reader?.close();
+      await stopBroker(broker);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(probeDir, { recursive: true, force: true });
+      undoThrottle();
+    }
   }
 }
 
@@ -356,7 +354,7 @@ async function fileReader(path: string, stop: () => boolean, mibPerS: number): P
 async function readerThread(port: number): Promise<void> {
   const consumer = await PipelinedConnection.open('127.0.0.1', port);
   let stop = false;
-  let jobs: ReaderJob[] = [];
+  const jobs: ReaderJob[] = [];
   let wake: (() => void) | null = null;
   parentPort!.on('message', (m: ReaderJob | 'stop') => {
     if (m === 'stop') stop = true;

@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import {
   ApiKey, Reader, Writer, apis, decodeResponseHeader, encodeRequestHeader, ErrorCode,
-  type CreateTopicsResponse, type DeleteTopicsResponse, type ListOffsetsResponse,
+  type CreateTopicsResponse, type DeleteTopicsResponse, type ListOffsetsResponse, type ProduceResponse,
 } from '@samsa/protocol';
 
 export const CLIENT_ID = 'samsa-bench';
@@ -193,6 +193,13 @@ export async function createTopic(conn: PipelinedConnection, name: string, parti
   if (t === undefined || (t.errorCode !== ErrorCode.NONE && t.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS)) {
     throw new Error(`CreateTopics ${name} failed: error ${t?.errorCode} ${t?.errorMessage ?? ''}`);
   }
+}
+
+/** One acks=1 Produce v9 of `records` to partition 0 of `topic`, waiting for its answer; throws on an error code. */
+export async function produceOne(conn: PipelinedConnection, topic: string, records: Buffer): Promise<void> {
+  const res = await conn.request<ProduceResponse>(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+  const code = res.responses[0]?.partitionResponses[0]?.errorCode;
+  if (code !== ErrorCode.NONE) throw new Error(`produce to ${topic}: error ${code}`);
 }
 
 export async function deleteTopic(conn: PipelinedConnection, name: string): Promise<void> {
