@@ -76,23 +76,19 @@ export function zooKeeperJavaArgs(args: readonly string[], jvmOptions: readonly 
   return ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Dzookeeper.admin.enableServer=false', '-Dzookeeper.4lw.commands.whitelist=*', ...jvmOptions, '-cp', cp, 'org.apache.zookeeper.server.ZooKeeperServerMain', ...args];
 }
 
-/**
- * ZooKeeper answers its `ruok` four-letter word with `imok`: it serves sessions. Merely
- * listening is not enough: a client that connects while the server is still starting may get
- * no answer to its handshake, and waits its connect timeout (the session timeout divided by the
- * servers, as Apache's client does) before it tries again. Under load that window is wide: a
- * CI run's broker, with an 18 s session timeout, timed out its 18 s connection so, and a test
- * client with a 6 s session connects after ~6.5 s in 3 of 8 starts on a busy 2-core machine.
- */
-function zooKeeperServing(port: number): Promise<boolean> {
+/** ZooKeeper's answer to a four-letter word (`ruok`, `srvr`, ...) at host:port: '' when none comes in time. */
+export function fourLetterWord(host: string, port: number, word: string, timeoutMs = 1500): Promise<string> {
   return new Promise((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port });
-    let answer = '';
-    s.setTimeout(2000, () => s.destroy());
-    s.once('connect', () => s.write('ruok'));
-    s.on('data', (d: Buffer) => (answer += d.toString()));
-    s.once('error', () => undefined);
-    s.once('close', () => resolve(answer === 'imok'));
+    let out = '';
+    const s = createConnection({ host, port });
+    const timer = setTimeout(() => s.destroy(), timeoutMs);
+    s.on('connect', () => s.write(word));
+    s.on('data', (d: Buffer) => (out += d.toString()));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
   });
 }
 
@@ -108,7 +104,12 @@ export async function startZooKeeper(opts: { tickTimeMs?: number } = {}): Promis
   // tests) each waits behind other files' writeback. A killed test server loses nothing: the page cache stays.
   const child = spawn('java', zooKeeperJavaArgs([String(port), dataDir, String(opts.tickTimeMs ?? 500)], ['-Dzookeeper.forceSync=no']), { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = capture(child);
-  await waitUntil('ZooKeeper', child, () => zooKeeperServing(port), 30000, output);
+  // Ready when `ruok` is answered `imok` (serving sessions), not when the port merely accepts: a
+  // client that connects while the server is still starting may get no answer to its handshake
+  // and waits its connect timeout (session timeout / servers, as Apache's client) before it tries
+  // again. A CI run's broker timed out its 18 s connection so; under CPU load a 6 s-session
+  // client took ~6.7 s to connect in 3 of 8 starts.
+  await waitUntil('ZooKeeper', child, async () => (await fourLetterWord('127.0.0.1', port, 'ruok', 2000)) === 'imok', 30000, output);
   return { connect: `127.0.0.1:${port}`, port, pid: child.pid!, dataDir, stop: stopper(child, dataDir) };
 }
 

@@ -12,7 +12,7 @@ export { FakeClock, SystemClock, systemClock, type Clock } from '../util/clock.j
 export { Broker } from '../broker.js';
 export { createLogger, Logger, type LogLevel, type LogSink } from '../util/log.js';
 export { requestChannel, type RequestEvent } from '../server/request-router.js';
-export { startZooKeeper, startEtcd, freePort, zooKeeperJavaArgs, ZOOKEEPER_JAR, type CoordinationService } from './coordination-services.js';
+export { startZooKeeper, startEtcd, freePort, fourLetterWord, zooKeeperJavaArgs, ZOOKEEPER_JAR, type CoordinationService } from './coordination-services.js';
 export { startCluster, type StartClusterOptions, type TestCluster } from './cluster.js';
 export { startProcessCluster, type StartProcessClusterOptions, type ProcessCluster, type ProcessBroker } from './process-cluster.js';
 export { startServer, spawnSamsa, samsaCommand, serverLogDir, type ServerProcess } from './server-process.js';

@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serverLogDir, zooKeeperJavaArgs } from '../../src/testkit/index.js';
+import { fourLetterWord, serverLogDir, zooKeeperJavaArgs } from '../../src/testkit/index.js';
 import { TestNetwork } from './network.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,22 +84,6 @@ const ZK_CLIENT_PORT = 2181;
 const ZK_QUORUM_PORT = 2888;
 const ZK_ELECTION_PORT = 3888;
 
-/** Asks a ZooKeeper member a four-letter-word command ('' when it does not answer in time). */
-function fourLetterWord(address: string, word: string, timeoutMs = 1500): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    const s = connect({ host: address, port: ZK_CLIENT_PORT });
-    const timer = setTimeout(() => s.destroy(), timeoutMs);
-    s.on('connect', () => s.write(word));
-    s.on('data', (d: Buffer) => (out += d.toString()));
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}
-
 /**
  * A 3-member ZooKeeper ensemble (QuorumPeerMain, Debian's ZooKeeper on Java), each member in its
  * own network namespace, so a member can be killed, paused or cut off like a broker. Each run
@@ -166,7 +149,7 @@ export class ZooKeeperEnsemble {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const up = this.ids.filter((m) => this.members.has(m) && !this.paused.has(m));
-      const modes = await Promise.all(up.map((m) => fourLetterWord(this.address(m), 'srvr')));
+      const modes = await Promise.all(up.map((m) => fourLetterWord(this.address(m), ZK_CLIENT_PORT, 'srvr')));
       if (modes.some((o) => o.includes('Mode: leader')) && modes.every((o) => /Mode: (leader|follower)/.test(o))) return;
       for (const [m, p] of this.members) if (p.child.exitCode !== null) throw new Error(`ZooKeeper member ${m} exited: ${p.output}`);
       if (Date.now() > deadline) throw new Error(`ZooKeeper ensemble has no quorum: ${modes.map((o) => /Mode: \w+/.exec(o)?.[0] ?? 'no answer').join(', ')}\n${this.logs()}`);
@@ -178,7 +161,7 @@ export class ZooKeeperEnsemble {
   async leader(): Promise<number | null> {
     for (const m of this.ids) {
       if (!this.members.has(m) || this.paused.has(m)) continue;
-      if ((await fourLetterWord(this.address(m), 'srvr')).includes('Mode: leader')) return m;
+      if ((await fourLetterWord(this.address(m), ZK_CLIENT_PORT, 'srvr')).includes('Mode: leader')) return m;
     }
     return null;
   }
